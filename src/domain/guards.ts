@@ -1,0 +1,18 @@
+import type { Guard } from './journey.js';
+import { hasFact, type LeadFacts } from './lead-facts.js';
+
+/** The guards a lead does not meet (empty = all met). */
+export function unmetGuards(guards: readonly Guard[] | undefined, facts: LeadFacts, score: number | undefined): Guard[] {
+  return (guards ?? []).filter((g) => !isGuardMet(g, facts, score));
+}
+
+export function isGuardMet(g: Guard, facts: LeadFacts, score: number | undefined): boolean {
+  switch (g.type) {
+    case 'required':
+      return hasFact(facts, g.fact);
+    case 'anyOf':
+      return g.facts.some((f) => hasFact(facts, f));
+    case 'minScore':
+      return score !== undefined && score >= g.min;
+  }
+}
