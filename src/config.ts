@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { Secret } from './lib/secret.js';
+
+/**
+ * Every setting comes from the environment and is checked here, once. `.env.example` documents each
+ * key; test/config.test.ts fails when the two disagree.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(blankToUndefined, s.optional());
+const withDefault = <T extends z.ZodTypeAny>(s: T, d: z.input<T>) => z.preprocess(blankToUndefined, s.default(d as never));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Per key: the schema plus the hint shown when the value is wrong. */
+export const CONFIG_KEYS = {
+  NODE_ENV: { schema: withDefault(z.enum(['development', 'production', 'test']), 'development'), hint: 'use development, production or test' },
+  HOST: { schema: withDefault(z.string().min(1), '127.0.0.1'), hint: 'an interface address such as 127.0.0.1 or 0.0.0.0' },
+  PORT: { schema: withDefault(port, 3000), hint: 'a TCP port number, e.g. 3000' },
+  LOG_LEVEL: { schema: withDefault(z.enum(LOG_LEVELS), 'info'), hint: `one of ${LOG_LEVELS.join(', ')}` },
+  LOCALE: { schema: withDefault(z.enum(['zh-CN', 'en']), 'zh-CN'), hint: 'zh-CN or en' },
+  DATABASE_PATH: { schema: withDefault(z.string().min(1), './data/lead-journey.db'), hint: 'a file path such as ./data/lead-journey.db, or :memory:' },
+  JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' },
+  SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: 'auto (sandbox when no Feishu app is configured), on or off' },
+  SANDBOX_PORT: { schema: withDefault(port, 3001), hint: 'a TCP port for the local Feishu sandbox, e.g. 3001' },
+  FEISHU_DOMAIN: { schema: withDefault(z.url(), 'https://open.feishu.cn'), hint: 'https://open.feishu.cn (Feishu) or https://open.larksuite.com (Lark)' },
+  FEISHU_APP_ID: { schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')), hint: 'copy the App ID from the Feishu developer console (凭证与基础信息)' },
+  FEISHU_APP_SECRET: { schema: opt(z.string().min(16)), hint: 'copy the App Secret from the Feishu developer console' },
+  FEISHU_ENCRYPT_KEY: { schema: opt(z.string().min(8)), hint: 'set an Encrypt Key under 事件与回调 → 加密策略; events are refused without it' },
+  FEISHU_VERIFICATION_TOKEN: { schema: opt(z.string().min(8)), hint: 'copy the Verification Token from 事件与回调 → 加密策略' },
+  FEISHU_BITABLE_APP_TOKEN: { schema: opt(z.string().regex(/^[A-Za-z0-9]{20,40}$/, 'must be the Base app_token from its URL')), hint: 'the part after /base/ in the Bitable URL' },
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'];
+
+const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
+
+export interface FeishuConfig {
+  domain: string;
+  appId: string;
+  appSecret: Secret;
+  encryptKey: Secret;
+  verificationToken: Secret;
+  bitableAppToken: string;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  locale: 'zh-CN' | 'en';
+  databasePath: string;
+  journey: string;
+  /** Real Feishu app, or undefined when running on the embedded sandbox. */
+  feishu: FeishuConfig | undefined;
+  sandbox: { enabled: boolean; port: number };
+}
+
+export class ConfigError extends Error {
+  readonly problems: Array<{ key: string; message: string; hint: string }>;
+  constructor(problems: Array<{ key: string; message: string; hint: string }>) {
+    super(`Invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p.key}: ${p.message}. Fix: ${p.hint}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN'];
+
+/**
+ * Read the configuration from `env`. Returns a frozen Config or throws one ConfigError naming every bad
+ * key. Secrets come back wrapped in `Secret`, so logging the config never prints them.
+ */
+export function loadConfig(env: Record<string, string | undefined> = {}): Config {
+  const problems: ConfigError['problems'] = [];
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0]) as ConfigKey;
+      // never echo the received value: it may be a secret
+      problems.push({ key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? '' });
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data as { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]['schema']> };
+
+  const anyFeishu = FEISHU_REQUIRED.some((k) => e[k] !== undefined);
+  const sandboxOn = e.SANDBOX_MODE === 'on' || (e.SANDBOX_MODE === 'auto' && !anyFeishu);
+  if (anyFeishu && !sandboxOn) {
+    for (const k of FEISHU_REQUIRED) {
+      if (e[k] === undefined) problems.push({ key: k, message: 'required once any FEISHU_* key is set (fail closed)', hint: CONFIG_KEYS[k].hint });
+    }
+  }
+  if (!anyFeishu && e.SANDBOX_MODE === 'off') {
+    problems.push({ key: 'SANDBOX_MODE', message: 'is off but no Feishu app is configured', hint: 'set the FEISHU_* keys, or SANDBOX_MODE=auto to use the local sandbox' });
+  }
+  if (sandboxOn && e.SANDBOX_PORT !== 0 && e.SANDBOX_PORT === e.PORT) {
+    problems.push({ key: 'SANDBOX_PORT', message: `must differ from PORT (${e.PORT})`, hint: CONFIG_KEYS.SANDBOX_PORT.hint });
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const feishu: FeishuConfig | undefined =
+    anyFeishu && !sandboxOn
+      ? Object.freeze({
+          domain: e.FEISHU_DOMAIN as string,
+          appId: e.FEISHU_APP_ID as string,
+          appSecret: new Secret(e.FEISHU_APP_SECRET as string),
+          encryptKey: new Secret(e.FEISHU_ENCRYPT_KEY as string),
+          verificationToken: new Secret(e.FEISHU_VERIFICATION_TOKEN as string),
+          bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN as string,
+        })
+      : undefined;
+
+  return Object.freeze({
+    env: e.NODE_ENV as Config['env'],
+    host: e.HOST as string,
+    port: e.PORT as number,
+    logLevel: e.LOG_LEVEL as Config['logLevel'],
+    locale: e.LOCALE as Config['locale'],
+    databasePath: e.DATABASE_PATH as string,
+    journey: e.JOURNEY as string,
+    feishu,
+    sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number }),
+  });
+}

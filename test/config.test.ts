@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, ConfigError, loadConfig, SECRET_KEYS } from '../src/config.js';
+import { createLogger } from '../src/lib/logger.js';
+
+const ENV_EXAMPLE = readFileSync(resolve(import.meta.dirname, '../.env.example'), 'utf8');
+
+const realApp = {
+  FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718',
+  FEISHU_APP_SECRET: 'S3cr3t-app-secret-value-0001',
+  FEISHU_ENCRYPT_KEY: 'encrypt-key-value-0002',
+  FEISHU_VERIFICATION_TOKEN: 'verification-token-0003',
+  FEISHU_BITABLE_APP_TOKEN: 'NQRxbRkBMa6OnZsjtERcxhNWnNh',
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('works with nothing set: sandbox on, defaults everywhere', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ env: 'development', host: '127.0.0.1', port: 3000, logLevel: 'info', locale: 'zh-CN', journey: 'default', feishu: undefined, sandbox: { enabled: true, port: 3001 } });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.sandbox)).toBe(true);
+  });
+
+  it('treats empty values (as in a copied .env.example) as unset', () => {
+    const fromExample = Object.fromEntries(
+      ENV_EXAMPLE.split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const c = loadConfig(fromExample);
+    expect(c.sandbox.enabled).toBe(true);
+    expect(c.feishu).toBeUndefined();
+  });
+
+  it('builds a real Feishu config when every FEISHU_* key is present', () => {
+    const c = loadConfig({ ...realApp, PORT: '8080' });
+    expect(c.sandbox.enabled).toBe(false);
+    expect(c.port).toBe(8080);
+    expect(c.feishu?.appId).toBe(realApp.FEISHU_APP_ID);
+    expect(c.feishu?.appSecret.reveal()).toBe(realApp.FEISHU_APP_SECRET);
+  });
+
+  it('names every bad key with a fix hint in one error', () => {
+    const e = configError({ PORT: 'eighty', LOG_LEVEL: 'loud', LOCALE: 'fr', FEISHU_APP_ID: 'app123' });
+    expect(e.problems.map((p) => p.key).sort()).toEqual(['FEISHU_APP_ID', 'LOCALE', 'LOG_LEVEL', 'PORT']);
+    expect(e.message).toContain('PORT:');
+    expect(e.message).toContain('Fix: a TCP port number');
+    expect(e.message).toContain('FEISHU_APP_ID: must look like cli_ followed by 16 hex characters');
+    expect(e.message).toMatch(/4 problems/);
+  });
+
+  it('fails closed: a partial Feishu setup names each missing key', () => {
+    const e = configError({ FEISHU_APP_ID: realApp.FEISHU_APP_ID, FEISHU_APP_SECRET: realApp.FEISHU_APP_SECRET });
+    expect(e.problems.map((p) => p.key)).toEqual(['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN']);
+    expect(e.problems[0]!.hint).toMatch(/Encrypt Key/);
+  });
+
+  it('refuses sandbox off without a Feishu app, and equal ports', () => {
+    expect(configError({ SANDBOX_MODE: 'off' }).problems[0]!.key).toBe('SANDBOX_MODE');
+    expect(configError({ PORT: '4000', SANDBOX_PORT: '4000' }).problems[0]!.key).toBe('SANDBOX_PORT');
+  });
+
+  it('SANDBOX_MODE=on keeps the sandbox even with Feishu keys set', () => {
+    expect(loadConfig({ ...realApp, SANDBOX_MODE: 'on' })).toMatchObject({ feishu: undefined, sandbox: { enabled: true } });
+  });
+});
+
+describe('.env.example documents exactly the schema', () => {
+  const lines = ENV_EXAMPLE.split('\n');
+  const keys = lines.filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l)).map((l) => l.slice(0, l.indexOf('=')));
+
+  it('has the same keys as the schema, each once', () => {
+    expect([...keys].sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it.each(Object.keys(CONFIG_KEYS))('%s has a Chinese and an English comment above it', (key) => {
+    const i = lines.findIndex((l) => l.startsWith(`${key}=`));
+    const zh = lines[i - 2] ?? '';
+    const en = lines[i - 1] ?? '';
+    expect(zh).toMatch(/^# .*[\u4e00-\u9fff]/);
+    expect(en).toMatch(/^# [^\u4e00-\u9fff]*[A-Za-z]{3}[^\u4e00-\u9fff]*$/);
+  });
+
+  it('carries no secret values', () => {
+    for (const k of SECRET_KEYS) expect(lines.find((l) => l.startsWith(`${k}=`))).toBe(`${k}=`);
+  });
+});
+
+describe('secrets are never logged', () => {
+  const secrets = [realApp.FEISHU_APP_SECRET, realApp.FEISHU_ENCRYPT_KEY, realApp.FEISHU_VERIFICATION_TOKEN];
+
+  function capture() {
+    const lines: string[] = [];
+    const dest = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    return { lines, log: createLogger({ level: 'trace', destination: dest }) };
+  }
+
+  it('not through the logger, JSON, string or inspect', () => {
+    const c = loadConfig(realApp);
+    const { lines, log } = capture();
+    log.info({ config: c }, 'config loaded');
+    log.info({ feishu: c.feishu }, `feishu ${String(c.feishu?.appSecret)}`);
+    log.info({ app: { app_secret: realApp.FEISHU_APP_SECRET }, req: { headers: { authorization: `Bearer ${realApp.FEISHU_APP_SECRET}` } } }, 'raw values');
+    const out = [lines.join(''), JSON.stringify(c), inspect(c, { depth: 10 }), `${c.feishu?.encryptKey}`].join('\n');
+    expect(lines.length).toBe(3);
+    expect(out).toContain('[redacted]');
+    for (const s of secrets) expect(out).not.toContain(s);
+  });
+
+  it('not in a ConfigError about a bad secret', () => {
+    const e = configError({ ...realApp, FEISHU_APP_SECRET: 'short-secret' });
+    expect(e.problems[0]!.key).toBe('FEISHU_APP_SECRET');
+    expect(e.message).not.toContain('short-secret');
+    expect(inspect(e)).not.toContain('short-secret');
+  });
+});
