@@ -1,0 +1,70 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Open (creating if needed) the SQLite database with the durability settings this product relies on —
+ * WAL, synchronous=FULL (a committed decision survives power loss), busy_timeout, foreign keys — and
+ * apply pending migrations.
+ */
+export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('foreign_keys = ON');
+  migrate(db, migrations);
+  assertDurability(db, path === ':memory:');
+  return db;
+}
+
+/** Apply every migration newer than `user_version`, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const applied: number[] = [];
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name}: expected version ${i + 1}, got ${m.version}`);
+  });
+  const latest = sorted.at(-1)?.version ?? 0;
+  if (current > latest) throw new Error(`database schema version ${current} is newer than this build knows (${latest}); upgrade Lead Journey`);
+  for (const m of sorted) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+/** Startup check (reliability.md T5): fail if durability settings are not what we rely on. */
+export function assertDurability(db: Db, inMemory = false): void {
+  const journal = db.pragma('journal_mode', { simple: true });
+  const sync = db.pragma('synchronous', { simple: true });
+  const busy = db.pragma('busy_timeout', { simple: true }) as number;
+  const fk = db.pragma('foreign_keys', { simple: true });
+  const problems: string[] = [];
+  if (!inMemory && journal !== 'wal') problems.push(`journal_mode=${String(journal)} (want wal)`);
+  if (sync !== 2) problems.push(`synchronous=${String(sync)} (want 2 = FULL)`);
+  if (busy < BUSY_TIMEOUT_MS) problems.push(`busy_timeout=${busy} (want >= ${BUSY_TIMEOUT_MS})`);
+  if (fk !== 1) problems.push('foreign_keys off');
+  if (problems.length) throw new Error(`SQLite durability settings wrong: ${problems.join(', ')}`);
+}
+
+/** A cheap liveness probe for /healthz. */
+export function pingDb(db: Db): { ok: true; schemaVersion: number } | { ok: false; error: string } {
+  try {
+    db.prepare('SELECT 1').get();
+    return { ok: true, schemaVersion: db.pragma('user_version', { simple: true }) as number };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}

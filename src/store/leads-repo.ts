@@ -1,0 +1,152 @@
+import type { LeadFacts } from '../domain/lead-facts.js';
+import type { Db } from './db.js';
+
+/** A lead as the server keeps it: the Bitable row's facts plus what only the server knows. */
+export interface LeadRow {
+  id: number;
+  leadKey: string;
+  baseToken: string | null;
+  tableId: string | null;
+  recordId: string | null;
+  journeyId: string;
+  stage: string | null;
+  stageEnteredAt: Date | null;
+  facts: LeadFacts;
+  bitableModifiedAt: number | null;
+  score: number;
+  ownerId: string | null;
+  pendingApproval: PendingApproval | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export interface PendingApproval {
+  to: string;
+  role: string;
+  requestedBy: string;
+  requestedAt: number;
+}
+
+export interface NewLead {
+  leadKey: string;
+  journeyId: string;
+  facts: LeadFacts;
+  baseToken?: string;
+  tableId?: string;
+  recordId?: string;
+  ownerId?: string;
+  bitableModifiedAt?: number;
+  now: Date;
+}
+
+interface Raw {
+  id: number;
+  lead_key: string;
+  base_token: string | null;
+  table_id: string | null;
+  record_id: string | null;
+  journey_id: string;
+  stage: string | null;
+  stage_entered_at: number | null;
+  facts_json: string;
+  bitable_modified_at: number | null;
+  score: number;
+  owner_id: string | null;
+  pending_approval_json: string | null;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+const toRow = (r: Raw): LeadRow => ({
+  id: r.id,
+  leadKey: r.lead_key,
+  baseToken: r.base_token,
+  tableId: r.table_id,
+  recordId: r.record_id,
+  journeyId: r.journey_id,
+  stage: r.stage,
+  stageEnteredAt: r.stage_entered_at === null ? null : new Date(r.stage_entered_at),
+  facts: JSON.parse(r.facts_json) as LeadFacts,
+  bitableModifiedAt: r.bitable_modified_at,
+  score: r.score,
+  ownerId: r.owner_id,
+  pendingApproval: r.pending_approval_json === null ? null : (JSON.parse(r.pending_approval_json) as PendingApproval),
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
+  version: r.version,
+});
+
+export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
+
+export function createLeadsRepo(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, created_at, updated_at)
+     VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @now, @now)`,
+  );
+  const byId = db.prepare<[number], Raw>('SELECT * FROM leads WHERE id = ?');
+  const byKey = db.prepare<[string], Raw>('SELECT * FROM leads WHERE lead_key = ?');
+  const byRecord = db.prepare<[string], Raw>('SELECT * FROM leads WHERE record_id = ?');
+  const byStage = db.prepare<[string, string], Raw>('SELECT * FROM leads WHERE journey_id = ? AND stage = ? ORDER BY id');
+  const setStage = db.prepare(
+    `UPDATE leads SET stage = @stage, stage_entered_at = @at, pending_approval_json = NULL, updated_at = @at, version = version + 1
+     WHERE id = @id AND version = @version`,
+  );
+  const setFacts = db.prepare(
+    `UPDATE leads SET facts_json = @facts, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
+  );
+  const setRecord = db.prepare('UPDATE leads SET base_token = @baseToken, table_id = @tableId, record_id = @recordId, updated_at = @now WHERE id = @id');
+  const setPending = db.prepare(
+    'UPDATE leads SET pending_approval_json = @pending, updated_at = @now, version = version + 1 WHERE id = @id AND version = @version',
+  );
+  const setOwner = db.prepare('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id');
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM leads');
+
+  return {
+    insert(l: NewLead): LeadRow {
+      const info = insert.run({
+        leadKey: l.leadKey,
+        baseToken: l.baseToken ?? null,
+        tableId: l.tableId ?? null,
+        recordId: l.recordId ?? null,
+        journeyId: l.journeyId,
+        facts: JSON.stringify(l.facts),
+        modified: l.bitableModifiedAt ?? null,
+        ownerId: l.ownerId ?? null,
+        now: l.now.getTime(),
+      });
+      return toRow(byId.get(Number(info.lastInsertRowid))!);
+    },
+    get: (id: number): LeadRow | undefined => {
+      const r = byId.get(id);
+      return r && toRow(r);
+    },
+    getByKey: (key: string): LeadRow | undefined => {
+      const r = byKey.get(key);
+      return r && toRow(r);
+    },
+    getByRecordId: (recordId: string): LeadRow | undefined => {
+      const r = byRecord.get(recordId);
+      return r && toRow(r);
+    },
+    listByStage: (journeyId: string, stage: string): LeadRow[] => byStage.all(journeyId, stage).map(toRow),
+    count: (): number => count.get()!.n,
+    /** Compare-and-set the stage: false when someone else changed the lead since `version` was read. */
+    setStage(id: number, version: number, stage: string, at: Date): boolean {
+      return setStage.run({ id, version, stage, at: at.getTime() }).changes === 1;
+    },
+    setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): void {
+      setFacts.run({ id, facts: JSON.stringify(facts), modified: bitableModifiedAt ?? null, now: now.getTime() });
+    },
+    linkRecord(id: number, ref: { baseToken: string; tableId: string; recordId: string }, now: Date): void {
+      setRecord.run({ id, ...ref, now: now.getTime() });
+    },
+    setPendingApproval(id: number, version: number, pending: PendingApproval | null, now: Date): boolean {
+      return setPending.run({ id, version, pending: pending === null ? null : JSON.stringify(pending), now: now.getTime() }).changes === 1;
+    },
+    setOwner(id: number, ownerId: string | null, now: Date): void {
+      setOwner.run({ id, ownerId, now: now.getTime() });
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { sql as init } from './001-init.js';
+
+/**
+ * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
+ * Append only: never edit a migration that has shipped.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'init', sql: init }];

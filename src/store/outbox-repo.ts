@@ -1,0 +1,109 @@
+import type { Db } from './db.js';
+
+/**
+ * Transactional outbox: a side effect (Bitable write, card send, webhook) is a row written in the same
+ * transaction as the decision that caused it; a worker claims due rows under a lease and retries until
+ * done or dead. The idempotency key (client_token / message uuid) is fixed at enqueue time and reused
+ * on every retry.
+ */
+export type OutboxStatus = 'pending' | 'in_flight' | 'done' | 'dead';
+
+export interface OutboxItem {
+  id: number;
+  kind: string;
+  target: string;
+  payload: unknown;
+  idempotencyKey: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseUntil: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+interface Raw {
+  id: number;
+  kind: string;
+  target: string;
+  payload_json: string;
+  idempotency_key: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+const toItem = (r: Raw): OutboxItem => ({
+  id: r.id,
+  kind: r.kind,
+  target: r.target,
+  payload: JSON.parse(r.payload_json),
+  idempotencyKey: r.idempotency_key,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: new Date(r.next_attempt_at),
+  leaseUntil: r.lease_until === null ? null : new Date(r.lease_until),
+  lastError: r.last_error,
+  createdAt: new Date(r.created_at),
+});
+
+export type OutboxRepo = ReturnType<typeof createOutboxRepo>;
+
+export function createOutboxRepo(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
+     VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT(idempotency_key) DO NOTHING`,
+  );
+  const byKey = db.prepare<[string], Raw>('SELECT * FROM outbox WHERE idempotency_key = ?');
+  const byId = db.prepare<[number], Raw>('SELECT * FROM outbox WHERE id = ?');
+  // Expired leases count as due: a worker that died mid-call leaves its rows to be retried.
+  const due = db.prepare<[number, number, number], Raw>(
+    `SELECT * FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'in_flight' AND lease_until <= ?)
+     ORDER BY next_attempt_at, id LIMIT ?`,
+  );
+  const lease = db.prepare(`UPDATE outbox SET status = 'in_flight', lease_until = @until, attempts = attempts + 1, updated_at = @now WHERE id = @id`);
+  const done = db.prepare(`UPDATE outbox SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
+  const retry = db.prepare(
+    `UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`,
+  );
+  const byStatus = db.prepare<[string], Raw>('SELECT * FROM outbox WHERE status = ? ORDER BY id');
+  const requeue = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead'`);
+  const counts = db.prepare<[], { status: OutboxStatus; n: number }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
+
+  const claim = db.transaction((now: Date, limit: number, leaseMs: number): OutboxItem[] => {
+    const rows = due.all(now.getTime(), now.getTime(), limit);
+    for (const r of rows) lease.run({ id: r.id, until: now.getTime() + leaseMs, now: now.getTime() });
+    return rows.map((r) => toItem(byId.get(r.id)!));
+  });
+
+  return {
+    /** Queue a side effect; a second enqueue with the same key returns the first row unchanged. */
+    enqueue(e: { kind: string; target: string; payload: unknown; idempotencyKey: string; now: Date }): OutboxItem {
+      insert.run({ kind: e.kind, target: e.target, payload: JSON.stringify(e.payload), key: e.idempotencyKey, now: e.now.getTime() });
+      return toItem(byKey.get(e.idempotencyKey)!);
+    },
+    /** Lease up to `limit` due rows for `leaseMs`. */
+    claim,
+    markDone: (id: number, now: Date): boolean => done.run({ id, now: now.getTime() }).changes === 1,
+    /** Record a failed attempt: retry at `nextAttemptAt`, or give up (`dead`) and keep the row visible. */
+    markFailed(id: number, error: string, now: Date, next: { retryAt: Date } | { dead: true }): boolean {
+      const dead = 'dead' in next;
+      return retry.run({ id, status: dead ? 'dead' : 'pending', error, next: dead ? now.getTime() : next.retryAt.getTime(), now: now.getTime() }).changes === 1;
+    },
+    get: (id: number): OutboxItem | undefined => {
+      const r = byId.get(id);
+      return r && toItem(r);
+    },
+    listByStatus: (status: OutboxStatus): OutboxItem[] => byStatus.all(status).map(toItem),
+    /** Replay a dead row with the same idempotency key. */
+    requeueDead: (id: number, now: Date): boolean => requeue.run({ id, now: now.getTime() }).changes === 1,
+    counts(): Record<OutboxStatus, number> {
+      const out: Record<OutboxStatus, number> = { pending: 0, in_flight: 0, done: 0, dead: 0 };
+      for (const r of counts.all()) out[r.status] = r.n;
+      return out;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { Db } from './db.js';
+import { createInboxRepo } from './inbox-repo.js';
+import { createLeadsRepo } from './leads-repo.js';
+import { createOutboxRepo } from './outbox-repo.js';
+import { createScoreLedgerRepo } from './score-ledger-repo.js';
+import { createTimersRepo } from './timers-repo.js';
+import { createTransitionsRepo } from './transitions-repo.js';
+
+export type Store = ReturnType<typeof createStore>;
+
+/** Every repository over one database, plus `tx` to make a decision and its side effects atomic. */
+export function createStore(db: Db) {
+  return {
+    db,
+    leads: createLeadsRepo(db),
+    transitions: createTransitionsRepo(db),
+    scores: createScoreLedgerRepo(db),
+    outbox: createOutboxRepo(db),
+    inbox: createInboxRepo(db),
+    timers: createTimersRepo(db),
+    /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
+    tx<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+  };
+}
