@@ -1,0 +1,42 @@
+import type { Journey } from '../domain/journey.js';
+import type { LeadFacts } from '../domain/lead-facts.js';
+import { err, ok, type Result } from '../domain/result.js';
+import { startJourney, type Actor, type Refusal } from '../domain/transitions.js';
+import type { Clock } from '../lib/clock.js';
+import type { LeadRow } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
+
+export interface StartLeadDeps {
+  store: Store;
+  journey: Journey;
+  clock: Clock;
+}
+
+export interface StartLeadInput {
+  leadKey: string;
+  facts: LeadFacts;
+  actor: Actor;
+  stage?: string;
+  record?: { baseToken: string; tableId: string; recordId: string };
+}
+
+/**
+ * Create a lead and its first history entry in one transaction. Starting a lead whose key already
+ * exists returns the existing lead (intake and imports retry).
+ */
+export function createStartLead(deps: StartLeadDeps) {
+  return function startLead(input: StartLeadInput): Result<{ lead: LeadRow; created: boolean; label: string | null }, Refusal> {
+    const existing = deps.store.leads.getByKey(input.leadKey);
+    if (existing) return ok({ lead: existing, created: false, label: null });
+    const now = deps.clock.now();
+    const decision = startJourney(deps.journey, { stage: null, facts: input.facts, history: [] }, { actor: input.actor, now, ...(input.stage ? { stage: input.stage } : {}) });
+    if (!decision.ok) return err(decision.error);
+    const lead = deps.store.tx(() => {
+      const row = deps.store.leads.insert({ leadKey: input.leadKey, journeyId: deps.journey.id, facts: input.facts, now, ...(input.record ?? {}) });
+      deps.store.transitions.append(row.id, decision.value.record);
+      if (!deps.store.leads.setStage(row.id, row.version, decision.value.record.to, now)) throw new Error('lead changed during creation');
+      return deps.store.leads.get(row.id)!;
+    });
+    return ok({ lead, created: true, label: decision.value.label });
+  };
+}
