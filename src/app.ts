@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
+import { requestLog, type AppEnv } from './http/request-log.js';
+import type { Logger } from './lib/logger.js';
+
+export interface AppDeps extends HealthDeps {
+  log: Logger;
+  newRequestId?: () => string;
+}
+
+/**
+ * The whole HTTP surface as a Hono app. It never listens: main.ts serves it, tests call app.request().
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestLog(deps.log, deps.newRequestId));
+  app.route('/', createHealthRoutes(deps));
+  app.notFound((c) => c.json({ error: 'not_found', message: `没有这个地址 / No route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((e, c) => {
+    if (e instanceof HTTPException) return e.getResponse();
+    const requestId = c.get('requestId');
+    (c.get('log') ?? deps.log).error({ err: e }, 'unhandled error');
+    return c.json({ error: 'internal_error', message: `服务器内部错误，请求编号 ${requestId} / Internal error, request id ${requestId}`, requestId }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../lib/logger.js';
+
+export type AppEnv = { Variables: { requestId: string; log: Logger } };
+
+/**
+ * One JSON log line per request with its id. The id comes from `X-Request-Id` when a proxy set a sane
+ * one, else a new UUID, and is echoed back so a person can quote it. Only the path is logged: query
+ * strings can carry tokens.
+ */
+export function requestLog(log: Logger, newId: () => string = () => crypto.randomUUID()): MiddlewareHandler<AppEnv> {
+  return async function requestLogMiddleware(c, next) {
+    const given = c.req.header('x-request-id');
+    const requestId = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : newId();
+    const child = log.child({ reqId: requestId });
+    c.set('requestId', requestId);
+    c.set('log', child);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      child.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
+    }
+  };
+}

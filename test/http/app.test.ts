@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { openDb } from '../../src/store/db.js';
+
+function setup() {
+  const lines: Array<Record<string, unknown>> = [];
+  const dest = new Writable({
+    write(chunk, _e, cb) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  const db = openDb(':memory:');
+  let n = 0;
+  const app = createApp({ db, mode: 'sandbox', version: '0.1.0', startedAt: new Date('2026-03-02T00:00:00Z'), log: createLogger({ level: 'info', destination: dest }), newRequestId: () => `req-${++n}` });
+  return { app, db, lines };
+}
+
+describe('createApp', () => {
+  it('GET /healthz reports database status', async () => {
+    const { app } = setup();
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', version: '0.1.0', mode: 'sandbox', startedAt: '2026-03-02T00:00:00.000Z', db: { ok: true, schemaVersion: 1 } });
+  });
+
+  it('answers 503 when the database is gone', async () => {
+    const { app, db } = setup();
+    db.close();
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'error', db: { ok: false } });
+  });
+
+  it('logs one JSON line per request with its request id, echoed in a header', async () => {
+    const { app, lines } = setup();
+    const res = await app.request('/healthz?token=should-not-be-logged');
+    expect(res.headers.get('x-request-id')).toBe('req-1');
+    const res2 = await app.request('/healthz', { headers: { 'X-Request-Id': 'proxy-abc.1' } });
+    expect(res2.headers.get('x-request-id')).toBe('proxy-abc.1');
+    const bad = await app.request('/healthz', { headers: { 'X-Request-Id': 'bad id with spaces\n' } });
+    expect(bad.headers.get('x-request-id')).toBe('req-2');
+    expect(lines.map((l) => [l.msg, l.reqId, l.path, l.status])).toEqual([
+      ['request', 'req-1', '/healthz', 200],
+      ['request', 'proxy-abc.1', '/healthz', 200],
+      ['request', 'req-2', '/healthz', 200],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('should-not-be-logged');
+    expect(lines[0]).toMatchObject({ level: 'info', method: 'GET' });
+    expect(typeof lines[0]!.ms).toBe('number');
+  });
+
+  it('unknown routes get a readable 404; thrown errors a 500 with the request id, logged', async () => {
+    const { app, lines } = setup();
+    app.get('/boom', () => {
+      throw new Error('kaput');
+    });
+    const res = await app.request('/nope');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: 'not_found' });
+    const boom = await app.request('/boom');
+    expect(boom.status).toBe(500);
+    expect(await boom.json()).toMatchObject({ error: 'internal_error', requestId: 'req-2' });
+    const errLine = lines.find((l) => l.msg === 'unhandled error');
+    expect(errLine).toMatchObject({ level: 'error', reqId: 'req-2' });
+    expect(JSON.stringify(errLine)).toContain('kaput');
+  });
+});
