@@ -1,0 +1,27 @@
+import type { EmuKernel } from './feishu/kernel/kernel.js';
+import type { EmuUser } from './feishu/kernel/directory.js';
+import type { EmuApp } from './feishu/kernel/apps.js';
+import type { EmuChat } from './feishu/kernel/directory.js';
+
+/**
+ * The people of the demo company the sandbox starts with: a marketing director who approves MQL→SQL,
+ * an SDR, two reps and their sales lead, and finance — plus the group chat that is the "war room".
+ */
+export interface DemoDirectory {
+  app: EmuApp;
+  users: Record<'director' | 'sdr' | 'salesLead' | 'repLi' | 'repHan' | 'finance', EmuUser>;
+  chat: EmuChat;
+}
+
+export function seedDemoDirectory(k: EmuKernel, app: EmuApp): DemoDirectory {
+  const d = k.directory;
+  const director = d.addUser({ name: '王敏', en_name: 'Wang Min', email: 'wangmin@demo.example', job_title: '市场总监' });
+  const salesLead = d.addUser({ name: '陈静', en_name: 'Chen Jing', email: 'chenjing@demo.example', job_title: '销售总监' });
+  const sdr = d.addUser({ name: '张伟', en_name: 'Zhang Wei', email: 'zhangwei@demo.example', job_title: '销售开发代表', leader_open_id: director.open_id });
+  const repLi = d.addUser({ name: '李雷', en_name: 'Li Lei', email: 'lilei@demo.example', job_title: '销售', leader_open_id: salesLead.open_id });
+  const repHan = d.addUser({ name: '韩梅梅', en_name: 'Han Meimei', email: 'hanmeimei@demo.example', job_title: '销售', leader_open_id: salesLead.open_id });
+  const finance = d.addUser({ name: '刘洋', en_name: 'Liu Yang', email: 'liuyang@demo.example', job_title: '财务' });
+  const users = { director, sdr, salesLead, repLi, repHan, finance };
+  const chat = d.addChat({ name: '线索作战群', members: Object.values(users).map((u) => u.open_id), bots: [app.app_id] });
+  return { app, users, chat };
+}

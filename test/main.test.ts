@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMain, type RunningMain } from './support/run-main.js';
+import { tempDbPath } from './support/temp-db.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0)) await f();
+});
+
+describe('npm start (src/main.ts)', () => {
+  it('starts with no credentials on the sandbox; /healthz answers 200; SIGTERM stops it cleanly', async () => {
+    const t = tempDbPath();
+    cleanups.push(t.remove);
+    const m: RunningMain = await runMain({ DATABASE_PATH: t.path });
+    cleanups.push(() => m.child.exitCode === null && m.stop('SIGKILL'));
+    const res = await fetch(`${m.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'sandbox', db: { ok: true, schemaVersion: 1 } });
+    // the embedded sandbox answers like Feishu's token endpoint
+    const tok = await fetch(`${m.sandboxUrl}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: 'cli_0000000000000000', app_secret: 'x' }) });
+    expect(await tok.json()).toMatchObject({ code: 10003 });
+    expect(m.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(m.stderr()).toContain('飞书沙箱 Sandbox');
+    expect(await m.stop('SIGTERM')).toBe(0);
+    expect(m.logs.some((l) => l.msg === 'request' && l.path === '/healthz' && typeof l.reqId === 'string')).toBe(true);
+  });
+
+  it('refuses to start on bad configuration, naming every bad key', async () => {
+    const err = await runMain({ PORT: 'abc', FEISHU_APP_ID: 'cli_a1b2c3d4e5f60718', FEISHU_APP_SECRET: 'a-secret-that-must-not-print' }).then(
+      () => {
+        throw new Error('should not start');
+      },
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain('PORT');
+    expect(err.stderr).not.toContain('a-secret-that-must-not-print');
+  });
+});

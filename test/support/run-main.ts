@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface RunningMain {
+  child: ChildProcess;
+  url: string;
+  sandboxUrl: string | undefined;
+  logs: Array<Record<string, unknown>>;
+  stderr(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Start `src/main.ts` the way `npm start` does (tsx, no build step) and wait until it listens. */
+export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningMain> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', SANDBOX_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let err = '';
+  let out = '';
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`main did not start within ${timeoutMs} ms:\n${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      for (const l of lines) {
+        if (!l.trim()) continue;
+        const rec = JSON.parse(l) as Record<string, unknown>;
+        logs.push(rec);
+        if (rec.msg === 'Lead Journey listening') {
+          clearTimeout(timer);
+          res({
+            child,
+            url: rec.url as string,
+            sandboxUrl: rec.sandboxUrl as string | undefined,
+            logs,
+            stderr: () => err,
+            stop: (signal = 'SIGTERM') => {
+              child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      rej(Object.assign(new Error(`main exited with ${code}:\n${err}`), { code, stderr: err }));
+    });
+  });
+}
