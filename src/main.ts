@@ -27,10 +27,11 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   const journey = loadJourney(config.journey);
-  const db = openDb(config.databasePath);
+  let migrated: number[] = [];
+  const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
   const store = createStore(db);
   const clock = systemClock;
-  log.info({ databasePath: config.databasePath, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
 
   let sandbox: Sandbox | undefined;
   if (config.sandbox.enabled) {

@@ -12,14 +12,21 @@ export const BUSY_TIMEOUT_MS = 5000;
  * WAL, synchronous=FULL (a committed decision survives power loss), busy_timeout, foreign keys — and
  * apply pending migrations.
  */
-export function openDb(path: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+export interface OpenDbOptions {
+  migrations?: readonly Migration[];
+  /** told which migration versions were applied by this open (empty when up to date) */
+  onMigrated?: (applied: number[]) => void;
+}
+
+export function openDb(path: string, opts: OpenDbOptions = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
-  migrate(db, migrations);
+  const applied = migrate(db, opts.migrations ?? MIGRATIONS);
+  opts.onMigrated?.(applied);
   assertDurability(db, path === ':memory:');
   return db;
 }
