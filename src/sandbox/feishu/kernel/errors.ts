@@ -37,6 +37,8 @@ export interface FeishuErrorSpec {
   /** Force a status regardless of the table (e.g. legacy routes answering 99991400 with 400). */
   status?: ContentfulStatusCode;
   headers?: Record<string, string>;
+  /** `error.message` when it says more than `msg` (e.g. msg "FieldNameNotFound", message "…'fields.X'…"; §0). */
+  message?: string;
 }
 
 export class FeishuErrors {
@@ -60,7 +62,7 @@ export class FeishuErrors {
     c.header('X-Tt-Logid', logId);
     for (const [k, v] of Object.entries(spec.headers ?? {})) c.header(k, v);
     return c.json(
-      { code: spec.code, msg: spec.msg, error: { log_id: logId, message: spec.msg } },
+      { code: spec.code, msg: spec.msg, error: { log_id: logId, message: spec.message ?? spec.msg } },
       spec.status ?? this.statusFor(spec.code),
     );
   }
@@ -70,11 +72,17 @@ export class FeishuErrors {
 export class FeishuApiError extends Error {
   readonly code: number;
   readonly status: ContentfulStatusCode | undefined;
-  constructor(code: number, msg: string, status?: ContentfulStatusCode) {
-    super(msg);
+  /** Goes to `error.message`; `msg` stays the short error name, as Feishu answers (§0). */
+  readonly detail: string | undefined;
+  /** The short reply `msg` (Error.message also carries the detail, for logs). */
+  readonly msg: string;
+  constructor(code: number, msg: string, status?: ContentfulStatusCode, detail?: string) {
+    super(detail ? `${msg}: ${detail}` : msg);
     this.name = 'FeishuApiError';
     this.code = code;
     this.status = status;
+    this.detail = detail;
+    this.msg = msg;
   }
 }
 

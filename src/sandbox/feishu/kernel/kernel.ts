@@ -88,7 +88,9 @@ export class EmuKernel {
       try {
         return await handler(c);
       } catch (e) {
-        if (e instanceof FeishuApiError) return this.errors.respond(c, { code: e.code, msg: e.message, ...(e.status ? { status: e.status } : {}) });
+        if (e instanceof FeishuApiError) {
+          return this.errors.respond(c, { code: e.code, msg: e.msg, ...(e.status ? { status: e.status } : {}), ...(e.detail ? { message: e.detail } : {}) });
+        }
         throw e;
       }
     });

@@ -1,0 +1,175 @@
+// A Base table as an editable grid. Every change goes through the Bitable module's "act as user"
+// control routes (/bases/:app/tables/:table/records…), i.e. the same service path as API writes,
+// so it emits the same bitable_record_changed_v1 events with the acting user as operator.
+import { api, enc } from './api.js';
+import { displayCell, isEditable, openEditor, sameValue, typeLabel, writeShapeOf } from './cells.js';
+import { append, clear, h } from './dom.js';
+import { t } from './i18n.js';
+import { toast } from './toast.js';
+import { formatDate } from './tz.js';
+
+export function gridView(main, ctx, appToken, tableRef) {
+  let data; // {table, fields, records}
+  let editing = false;
+  let stale = false;
+  const path = () => `/bases/${enc(appToken)}/tables/${enc(data?.table?.table_id ?? tableRef)}/records`;
+
+  async function load() {
+    data = await api.get(`/bases/${enc(appToken)}/tables/${enc(tableRef)}/records`);
+  }
+
+  function operator() {
+    const u = ctx.actingUser();
+    if (!u) toast('warning', t('actAs.required'));
+    return u?.open_id;
+  }
+
+  function header() {
+    const base = ctx.bases.find((b) => b.app_token === appToken);
+    const u = ctx.actingUser();
+    return h(
+      'div',
+      { class: 'view-head' },
+      h('div', { class: 'view-title' }, h('span', { class: 'muted' }, base?.name ?? appToken, ' / '), h('strong', {}, data.table.name), h('span', { class: 'count' }, t('grid.records', { n: data.records.length }))),
+      h('div', { class: 'view-actions' }, u ? h('span', { class: 'acting' }, t('actAs.hint', { name: u.name })) : null, h('button', { type: 'button', class: 'btn btn-primary', id: 'add-record', onclick: addRecord }, '+ ', t('grid.add'))),
+    );
+  }
+
+  function th(field) {
+    const opts = Array.isArray(field.property?.options) ? field.property.options.map((o) => o.name) : [];
+    const tip = [field.description, opts.length ? `${t('grid.options')}: ${opts.join(' / ')}` : ''].filter(Boolean).join('\n');
+    return h(
+      'th',
+      { dataset: { fieldId: field.field_id, fieldType: field.type }, title: tip || undefined },
+      h('div', { class: 'th-name' }, field.is_primary ? h('span', { class: 'primary-mark' }, '★ ') : null, field.field_name),
+      h('div', { class: `th-type${isEditable(field) ? '' : ' ro'}` }, typeLabel(field), isEditable(field) ? '' : ' 🔒'),
+    );
+  }
+
+  function cell(field, record) {
+    const value = record.fields?.[field.field_name];
+    const td = h('td', { class: `cell t${field.type}${isEditable(field) ? '' : ' ro'}`, dataset: { recordId: record.record_id, fieldId: field.field_id, fieldName: field.field_name } });
+    append(td, displayCell(field, value, ctx.cellCtx(appToken)));
+    td.addEventListener('click', (e) => {
+      if (e.target.closest('a') || td.classList.contains('editing')) return;
+      startEdit(td, field, record);
+    });
+    return td;
+  }
+
+  function row(record) {
+    const mod = record.last_modified_by;
+    return h(
+      'tr',
+      { dataset: { recordId: record.record_id } },
+      data.fields.map((f) => cell(f, record)),
+      h('td', { class: 'meta', title: record.record_id }, mod ? `${mod.name || mod.id}` : '', record.last_modified_time ? h('div', { class: 'muted small' }, formatDate(record.last_modified_time, ctx.cellCtx(appToken).tz, 'MM-dd HH:mm')) : null),
+      h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'btn btn-icon', title: t('grid.delete'), 'aria-label': t('grid.delete'), dataset: { action: 'delete' }, onclick: () => deleteRecord(record) }, '🗑')),
+    );
+  }
+
+  function render() {
+    clear(main);
+    const table = h(
+      'table',
+      { class: 'grid', dataset: { appToken, tableId: data.table.table_id } },
+      h('thead', {}, h('tr', {}, data.fields.map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
+      h('tbody', {}, data.records.map(row)),
+    );
+    main.append(
+      header(),
+      h('p', { class: 'hint' }, t('grid.editHint')),
+      h('div', { class: 'grid-wrap' }, table),
+      data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty')),
+    );
+  }
+
+  function replaceRecord(rec) {
+    const i = data.records.findIndex((r) => r.record_id === rec.record_id);
+    if (i >= 0) data.records[i] = rec;
+    const tr = main.querySelector(`tr[data-record-id="${CSS.escape(rec.record_id)}"]`);
+    tr?.replaceWith(row(rec));
+  }
+
+  function startEdit(td, field, record) {
+    if (!isEditable(field)) return toast('info', t('grid.readonly'));
+    const op = operator();
+    if (!op) return;
+    const value = record.fields?.[field.field_name];
+    if (field.type === 7) return save(record, field, !value, op);
+    editing = true;
+    openEditor(td, field, value, ctx.cellCtx(appToken), (next) => {
+      editing = false;
+      if (next === undefined || sameValue(next, writeShapeOf(field, value))) {
+        td.classList.remove('editing');
+        td.replaceChildren();
+        append(td, displayCell(field, value, ctx.cellCtx(appToken)));
+        if (stale) refresh();
+        return;
+      }
+      void save(record, field, next, op);
+    });
+  }
+
+  async function save(record, field, value, op) {
+    try {
+      const rec = await api.post(`${path()}/${enc(record.record_id)}/edit`, { operator_open_id: op, fields: { [field.field_name]: value } });
+      replaceRecord(rec);
+      toast('success', t('grid.saved'), { timeout: 1500 });
+    } catch (e) {
+      toast('error', `${t('common.error')}: ${e.message}`);
+      replaceRecord(record);
+    }
+    if (stale) refresh();
+  }
+
+  async function addRecord() {
+    const op = operator();
+    if (!op) return;
+    try {
+      const rec = await api.post(path(), { operator_open_id: op, fields: {} });
+      await refresh();
+      toast('success', t('grid.added'), { timeout: 1500 });
+      const primary = data.fields.find((f) => f.is_primary) ?? data.fields[0];
+      const td = primary && main.querySelector(`td[data-record-id="${CSS.escape(rec.record_id)}"][data-field-id="${CSS.escape(primary.field_id)}"]`);
+      if (td && primary) startEdit(td, primary, data.records.find((r) => r.record_id === rec.record_id) ?? rec);
+    } catch (e) {
+      toast('error', `${t('common.error')}: ${e.message}`);
+    }
+  }
+
+  async function deleteRecord(record) {
+    const op = operator();
+    if (!op || !confirm(t('grid.confirmDelete'))) return;
+    try {
+      await api.post(`${path()}/${enc(record.record_id)}/delete`, { operator_open_id: op });
+      toast('success', t('grid.deleted'), { timeout: 1500 });
+      await refresh();
+    } catch (e) {
+      toast('error', `${t('common.error')}: ${e.message}`);
+    }
+  }
+
+  async function refresh() {
+    if (editing) {
+      stale = true;
+      return;
+    }
+    stale = false;
+    try {
+      await load();
+      render();
+    } catch (e) {
+      clear(main).append(h('p', { class: 'error' }, `${t('grid.loadFailed')}: ${e.message}`));
+    }
+  }
+
+  return {
+    refresh,
+    onBus(type, ev) {
+      if (type === 'bitable' && ev.app_token === appToken && (!data || ev.table_id === data.table.table_id)) return true;
+      return false;
+    },
+    actingChanged: () => (editing ? undefined : render()),
+  };
+}
