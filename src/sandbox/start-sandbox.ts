@@ -1,5 +1,7 @@
 import type { Logger } from '../lib/logger.js';
+import { seedDemoBase } from './demo-base.js';
 import { seedDemoDirectory, type DemoDirectory } from './demo-directory.js';
+import type { CreatedBase } from './feishu/bitable/template.js';
 import { createFeishuEmulator, type FeishuEmulator, type RunningEmulator } from './feishu/emulator.js';
 import { ALL_MODULES } from './feishu/modules.js';
 
@@ -7,6 +9,7 @@ export interface Sandbox {
   emulator: FeishuEmulator;
   running: RunningEmulator;
   demo: DemoDirectory;
+  base: CreatedBase;
   close(): Promise<void>;
 }
 
@@ -22,6 +25,7 @@ export async function startSandbox(opts: { port: number; log: Logger }): Promise
   });
   const app = emulator.kernel.apps.add({ name: '线索旅程（沙箱）' });
   const demo = seedDemoDirectory(emulator.kernel, app);
+  const base = seedDemoBase(emulator.kernel, demo);
   const running = await emulator.listen(opts.port);
-  return { emulator, running, demo, close: () => running.close() };
+  return { emulator, running, demo, base, close: () => running.close() };
 }
