@@ -111,7 +111,11 @@ describe.skipIf(!hasChromium)(hasChromium ? 'sandbox UI in Chromium' : NO_CHROMI
     messageId = sent.data!.message_id!;
 
     page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    page.setDefaultTimeout(5000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
   });
 
   afterAll(async () => {

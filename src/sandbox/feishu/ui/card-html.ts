@@ -117,7 +117,7 @@ function renderElement(el: Json, path: string, ctx: CardRenderContext, inForm: b
     case 'action':
       return `<div class="fc-actions"${id}>${renderElements(el.actions, `${path}.actions`, ctx, inForm)}</div>`;
     case 'form':
-      return `<form class="fc-form"${attr('data-path', path)}${attr('data-form-name', str(el.name))}${id} novalidate>${renderElements(el.elements, `${path}.elements`, ctx, true)}</form>`;
+      return `<form class="fc-form"${attr('data-form-path', path)}${attr('data-form-name', str(el.name))}${id} novalidate>${renderElements(el.elements, `${path}.elements`, ctx, true)}</form>`;
     case 'collapsible_panel': {
       const header = isObj(el.header) ? renderText(el.header.title, ctx) : '';
       return `<details class="fc-panel"${el.expanded === true ? ' open' : ''}${id}><summary>${header}</summary>${renderElements(el.elements, `${path}.elements`, ctx, inForm)}</details>`;
@@ -167,7 +167,7 @@ function renderColumn(col: Json, path: string, ctx: CardRenderContext, inForm: b
 
 function imgPlaceholder(el: Json, ctx: CardRenderContext): string {
   const alt = isObj(el.alt) ? renderText(el.alt, ctx) : esc(str(el.img_key) ?? '');
-  return `<span class="fc-img" title="${esc(str(el.img_key) ?? '')}">🖼 ${alt}</span>`;
+  return `<span class="fc-img" title="${esc(str(el.img_key) ?? '')}"><span data-i18n="card.image">图片</span> ${alt}</span>`;
 }
 
 /** `behaviors` (2.0) or `value` / `url` (1.0): what a click does. */

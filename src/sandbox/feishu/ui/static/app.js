@@ -2,7 +2,7 @@
 // polling fallback) and the current view (grid, chat or event log).
 import { api, enc } from './api.js';
 import { chatView } from './chat.js';
-import { clear, debounce, h } from './dom.js';
+import { append, clear, debounce, h } from './dom.js';
 import { eventsView } from './events-panel.js';
 import { gridView } from './grid.js';
 import { applyI18n, lang, onLangChange, setLang, t } from './i18n.js';
@@ -16,6 +16,10 @@ const ctx = {
   state: { users: [], chats: [], p2p_chats: [], apps: [], modules: {} },
   bases: [],
   timezone: 'Asia/Shanghai',
+  /** A person's name in the current language. */
+  userName(u) {
+    return lang() === 'en' ? u.en_name || u.name : u.name;
+  },
   actingUser() {
     return this.state.users.find((u) => u.open_id === actAs);
   },
@@ -38,10 +42,10 @@ async function loadState() {
 function renderActAs() {
   const sel = document.getElementById('act-as');
   sel.setAttribute('aria-label', t('actAs.label'));
-  clear(sel).append(
+  append(clear(sel), [
     ...(ctx.state.users.length ? [] : [h('option', { value: '' }, t('actAs.none'))]),
-    ...ctx.state.users.map((u) => h('option', { value: u.open_id, selected: u.open_id === actAs }, u.job_title ? `${lang() === 'en' ? u.en_name || u.name : u.name} · ${u.job_title}` : lang() === 'en' ? u.en_name || u.name : u.name)),
-  );
+    ...ctx.state.users.map((u) => h('option', { value: u.open_id, selected: u.open_id === actAs }, u.job_title ? `${ctx.userName(u)} · ${u.job_title}` : ctx.userName(u))),
+  ]);
   sel.value = actAs;
 }
 
@@ -55,7 +59,7 @@ function renderNav() {
   const { modules } = ctx.state;
   const section = (titleKey, items, emptyKey, enabled = true) =>
     h('section', {}, h('h2', {}, t(titleKey)), !enabled ? h('p', { class: 'muted small' }, t('nav.moduleOff')) : items.length ? items : h('p', { class: 'muted small' }, t(emptyKey)));
-  clear(nav).append(
+  append(clear(nav), [
     section(
       'nav.bases',
       ctx.bases.map((b) => h('div', { class: 'nav-base' }, h('div', { class: 'nav-base-name' }, b.name), b.tables.map((tb) => link(`#/base/${enc(b.app_token)}/${enc(tb.table_id)}`, tb.name, String(tb.record_count ?? ''))))),
@@ -63,9 +67,9 @@ function renderNav() {
       modules.bitable,
     ),
     section('nav.chats', ctx.state.chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, c.name)), 'nav.noChats', true),
-    ctx.state.p2p_chats.length ? section('nav.p2p', ctx.state.p2p_chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, `🤖 ↔ ${c.name}`)), 'nav.noChats') : null,
+    ctx.state.p2p_chats.length ? section('nav.p2p', ctx.state.p2p_chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, `${t('chat.bot')} ↔ ${c.name}`)), 'nav.noChats') : null,
     h('section', {}, link('#/events', t('nav.events'))),
-  );
+  ]);
 }
 
 function defaultRoute() {

@@ -55,14 +55,15 @@ function persons(v) {
 
 /** The cell as shown in the grid: a DOM node built from text, never from HTML. */
 export function displayCell(field, value, ctx) {
+  if (field.type === T.Checkbox) return h('span', { class: `checkbox${value ? ' on' : ''}`, 'aria-checked': String(Boolean(value)), role: 'checkbox' }, value ? '✓' : '');
   if (value === undefined || value === null) return '';
   switch (field.type) {
     case T.Text: {
       if (!Array.isArray(value)) return String(value);
       return value.map((s) => {
         if (s?.type === 'mention') return h('span', { class: 'mention' }, s.text ?? `@${s.name ?? ''}`);
-        const href = s?.type === 'url' ? safeHref(s.link) : undefined;
-        return href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, s.text ?? href) : (s?.text ?? '');
+        if (s?.type === 'url') return h('span', { class: 'link-text', title: s.link ?? '' }, s.text ?? s.link ?? '');
+        return s?.text ?? '';
       });
     }
     case T.Number:
@@ -75,19 +76,18 @@ export function displayCell(field, value, ctx) {
     case 1001:
     case 1002:
       return typeof value === 'number' ? formatDate(value, ctx.tz, field.type === T.Date ? dateFormat(field) : 'yyyy/MM/dd HH:mm') : String(value);
-    case T.Checkbox:
-      return h('span', { class: `checkbox${value ? ' on' : ''}`, 'aria-checked': String(Boolean(value)), role: 'checkbox' }, value ? '✓' : '');
     case T.User:
     case 1003:
     case 1004:
       return persons(value).map((p) => h('span', { class: 'chip chip-person', title: p.id }, `@${p.name || p.id}`));
     case T.Url: {
+      // Clicking the cell edits it; the small arrow opens the link.
       const href = safeHref(value?.link);
       const text = value?.text || value?.link || '';
-      return href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, text) : text;
+      return [h('span', { class: 'link-text', title: value?.link ?? '' }, text), href ? h('a', { class: 'open-link', href, target: '_blank', rel: 'noopener noreferrer', title: href }, ' ↗') : null];
     }
     case T.Attachment:
-      return persons(value).map((a) => chip(`📎 ${a.name ?? a.file_token}`, 9));
+      return persons(value).map((a) => chip(a.name ?? a.file_token, 9));
     case T.Link:
     case T.DuplexLink:
       return (value?.link_record_ids ?? []).map((id) => chip(id, 8));
@@ -155,7 +155,9 @@ export function openEditor(td, field, value, ctx, done) {
   switch (field.type) {
     case T.Text:
     case T.Phone: {
-      editor = h('input', { class: 'cell-input', type: field.type === T.Phone ? 'tel' : 'text', value: field.type === T.Text ? textOfSegments(value) : (value ?? '') });
+      const text = field.type === T.Text ? textOfSegments(value) : (value ?? '');
+      // Multi-line text keeps its line breaks: Shift+Enter adds one, Enter saves.
+      editor = text.includes('\n') ? h('textarea', { class: 'cell-input', rows: '3', value: text }) : h('input', { class: 'cell-input', type: field.type === T.Phone ? 'tel' : 'text', value: text });
       keys(editor, () => editor.value || null);
       break;
     }

@@ -2,7 +2,7 @@
 // Interactions go to the IM module's click API (/cards/click), which sends the signed
 // card.action.trigger callback to the app's card_url and applies the toast / raw card it answers.
 import { api, enc } from './api.js';
-import { clear, h } from './dom.js';
+import { append, clear, h } from './dom.js';
 import { applyI18n, lang, locale, t } from './i18n.js';
 import { toast } from './toast.js';
 
@@ -119,7 +119,7 @@ export function chatView(main, ctx, chatId) {
     return h(
       'div',
       { class: 'msg', dataset: { messageId: m.message_id } },
-      h('div', { class: 'avatar bot' }, '🤖'),
+      h('div', { class: 'avatar bot' }, [...(m.sender_name || 'B')][0]),
       h('div', { class: 'msg-main' }, h('div', { class: 'msg-meta' }, h('strong', {}, m.sender_name), h('span', { class: 'tag-bot' }, t('chat.bot')), h('span', { class: 'muted small' }, fmtTime(m.create_time)), versionBadge), body, history),
     );
   }
@@ -152,22 +152,25 @@ export function chatView(main, ctx, chatId) {
     const c = chat();
     const user = ctx.actingUser();
     const members = c?.members ?? (c?.open_id ? [c.open_id] : []);
-    const memberNames = members.map((id) => ctx.state.users.find((u) => u.open_id === id)?.name ?? id);
+    const memberNames = members.map((id) => {
+      const u = ctx.state.users.find((x) => x.open_id === id);
+      return u ? ctx.userName(u) : id;
+    });
     const notMember = user && c?.members && !c.members.includes(user.open_id);
     clear(main);
     const list = h('div', { class: 'messages' }, messages.length ? messages.map(messageNode) : h('p', { class: 'empty' }, t('chat.empty')));
     wire(list);
-    main.append(
+    append(main, [
       h(
         'div',
         { class: 'view-head' },
         h('div', { class: 'view-title' }, h('strong', {}, c?.name ?? chatId), h('span', { class: 'count' }, t('chat.members', { n: members.length }))),
-        h('div', { class: 'view-actions' }, user ? h('span', { class: 'acting' }, t('actAs.hint', { name: user.name })) : null),
+        h('div', { class: 'view-actions' }, user ? h('span', { class: 'acting' }, t('actAs.hint', { name: ctx.userName(user) })) : null),
       ),
       h('div', { class: 'members' }, memberNames.map((n) => h('span', { class: 'chip chip-person' }, n))),
-      notMember ? h('p', { class: 'warn' }, t('chat.notMember', { name: user.name })) : null,
+      notMember ? h('p', { class: 'warn' }, t('chat.notMember', { name: ctx.userName(user) })) : null,
       list,
-    );
+    ]);
     applyI18n(main);
     restoreInputs(saved);
     if (messages.length > shown) list.lastElementChild?.scrollIntoView({ block: 'end' });

@@ -1,6 +1,6 @@
 // Delivered events (events module's delivery log) and card callbacks (IM module's click log).
 import { api, ApiError } from './api.js';
-import { clear, h } from './dom.js';
+import { append, clear, h } from './dom.js';
 import { locale, t } from './i18n.js';
 
 const LIMIT = 200;
@@ -34,7 +34,11 @@ function expandable(cells, details, dataset) {
 }
 
 export function eventsView(main, ctx) {
-  const userName = (openId) => ctx.state.users.find((u) => u.open_id === openId)?.name ?? ctx.state.apps.find((a) => a.bot_open_id === openId)?.name ?? openId ?? '';
+  const userName = (openId) => {
+    const u = ctx.state.users.find((x) => x.open_id === openId);
+    return u ? ctx.userName(u) : undefined;
+  };
+  const whoIs = (openId) => userName(openId) ?? ctx.state.apps.find((a) => a.bot_open_id === openId)?.name ?? openId ?? '';
   const appName = (appId) => ctx.state.apps.find((a) => a.app_id === appId)?.name ?? appId;
 
   function summary(d) {
@@ -64,7 +68,7 @@ export function eventsView(main, ctx) {
               h('td', {}, appName(d.app_id)),
               h('td', {}, h('span', { class: `state state-${d.state}` }, t(`events.state.${d.state}`))),
               h('td', {}, `${d.attempts.length}${last ? ` · ${last.status}` : ''}`),
-              h('td', { dataset: { operator: op ?? '' } }, userName(op)),
+              h('td', { dataset: { operator: op ?? '' } }, whoIs(op)),
               h('td', { class: 'small' }, summary(d)),
             ],
             () => h('div', {}, json(d.envelope), d.note ? h('p', { class: 'muted' }, d.note) : null, d.attempts.length ? json(d.attempts.map(({ body, ...a }) => a)) : null),
@@ -88,7 +92,7 @@ export function eventsView(main, ctx) {
           expandable(
             [
               h('td', {}, fmtTime(c.at)),
-              h('td', {}, userName(c.operator_open_id)),
+              h('td', { dataset: { operator: c.operator_open_id } }, whoIs(c.operator_open_id)),
               h('td', { class: 'small' }, h('code', {}, c.message_id)),
               h('td', {}, `${c.element?.tag ?? ''} ${c.element?.text ?? c.element?.name ?? ''}`),
               h('td', {}, h('span', { class: `state ${c.ok ? 'state-acked' : 'state-failed'}` }, c.delivered ? `${t('events.delivered')} · ${c.status ?? ''}` : t('events.notDelivered'))),
@@ -105,13 +109,13 @@ export function eventsView(main, ctx) {
   async function refresh() {
     try {
       const [deliveries, clicks] = await Promise.all([optional('/events/deliveries'), optional('/cards/clicks')]);
-      clear(main).append(
+      append(clear(main), [
         h('div', { class: 'view-head' }, h('div', { class: 'view-title' }, h('strong', {}, t('nav.events'))), h('div', { class: 'view-actions' }, h('button', { type: 'button', class: 'btn', onclick: refresh }, t('events.refresh')))),
         h('h3', {}, t('events.deliveries')),
         deliveries ? deliveriesTable(deliveries.slice(-LIMIT).reverse()) : h('p', { class: 'muted' }, t('nav.moduleOff')),
         h('h3', {}, t('events.clicks')),
         clicks ? clicksTable(clicks.slice(-LIMIT).reverse()) : h('p', { class: 'muted' }, t('nav.moduleOff')),
-      );
+      ]);
     } catch (e) {
       clear(main).append(h('p', { class: 'error' }, `${t('common.error')}: ${e.message}`));
     }
