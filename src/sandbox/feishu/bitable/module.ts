@@ -4,8 +4,9 @@ import { registerBitableControl } from './control-routes.js';
 import { registerRecordRoutes } from './routes-records.js';
 import { registerSchemaRoutes } from './routes-schema.js';
 import { BitableService } from './service.js';
+import { createServiceSlot } from '../kernel/service-slot.js';
 
-const services = new WeakMap<EmuKernel, BitableService>();
+const slot = createServiceSlot<BitableService>('bitable');
 
 /**
  * The Bitable part of the Feishu emulator (feishu-api.md §2, §7 "Bitable"). One module object serves
@@ -14,8 +15,7 @@ const services = new WeakMap<EmuKernel, BitableService>();
 export const bitableModule: EmulatorModule = {
   name: 'bitable',
   register(k) {
-    const svc = new BitableService(k);
-    services.set(k, svc);
+    const svc = slot.attach(k, (kk) => new BitableService(kk));
     registerSchemaRoutes(k, svc);
     registerRecordRoutes(k, svc);
     registerBitableControl(k, svc);
@@ -23,8 +23,4 @@ export const bitableModule: EmulatorModule = {
 };
 
 /** The in-process Bitable of an emulator (for main.ts seeding, a UI, tests). */
-export function getBitable(k: EmuKernel): BitableService {
-  const svc = services.get(k);
-  if (!svc) throw new Error('bitableModule is not registered on this emulator');
-  return svc;
-}
+export const getBitable = (k: EmuKernel): BitableService => slot.get(k);

@@ -6,6 +6,7 @@ import { RECORD_CHANGED_EVENT, toRecordChangedEvent } from './record-changed.js'
 import { Subscriptions } from './subscriptions.js';
 import { tenantKeyOf } from './tenant.js';
 import { sendUrlVerification, type UrlVerificationResult } from './url-verification.js';
+import { createServiceSlot } from '../kernel/service-slot.js';
 
 /**
  * The events side of the emulator as an in-process object: what the control routes expose, for the
@@ -67,16 +68,7 @@ export class EventsService {
   }
 }
 
-const services = new WeakMap<EmuKernel, EventsService>();
+const slot = createServiceSlot<EventsService>('events');
 
-export function attachEvents(k: EmuKernel): EventsService {
-  const s = new EventsService(k);
-  services.set(k, s);
-  return s;
-}
-
-export function getEvents(k: EmuKernel): EventsService {
-  const s = services.get(k);
-  if (!s) throw new Error('events module is not registered on this emulator');
-  return s;
-}
+export const attachEvents = (k: EmuKernel): EventsService => slot.attach(k, (kk) => new EventsService(kk));
+export const getEvents = (k: EmuKernel): EventsService => slot.get(k);

@@ -7,6 +7,7 @@ import { interpretCallbackAnswer, type Toast } from './callback-response.js';
 import { checkOperator, ClickRejected, describeElement, listInteractive, resolveClick, type CardAction, type ClickInput } from './card-click.js';
 import { CardTokens } from './card-tokens.js';
 import { MessageStore, type CardVersion, type StoredMessage } from './store.js';
+import { createServiceSlot } from '../kernel/service-slot.js';
 
 /** Feishu shows this when the card callback is missing, fails or is late (feishu-api.md §4.4 [3rd]). */
 export const CALLBACK_FAILED_CODE = 200340;
@@ -184,16 +185,7 @@ export class ImService {
   }
 }
 
-const services = new WeakMap<EmuKernel, ImService>();
+const slot = createServiceSlot<ImService>('im');
 
-export function attachIm(k: EmuKernel): ImService {
-  const s = new ImService(k);
-  services.set(k, s);
-  return s;
-}
-
-export function getIm(k: EmuKernel): ImService {
-  const s = services.get(k);
-  if (!s) throw new Error('im module is not registered on this emulator');
-  return s;
-}
+export const attachIm = (k: EmuKernel): ImService => slot.attach(k, (kk) => new ImService(kk));
+export const getIm = (k: EmuKernel): ImService => slot.get(k);
