@@ -32,6 +32,9 @@ export const DEFAULT_DELIVERY_SETTINGS: Readonly<DeliverySettings> = {
   challengeTimeoutMs: 1000,
 };
 
+/** Deliveries kept for the control API and UI; older ones are forgotten so a long sandbox session stays small. */
+export const DELIVERY_LOG_LIMIT = 5000;
+
 export type AttemptKind = 'first' | 'retry' | 'duplicate';
 
 export interface DeliveryAttempt {
@@ -96,6 +99,7 @@ export class EventDelivery {
       attempts: [],
     };
     this.log.push(rec);
+    if (this.log.length > DELIVERY_LOG_LIMIT) this.log.splice(0, this.log.length - DELIVERY_LOG_LIMIT);
     const fault = this.k.faults.take('event.deliver');
     if (fault?.kind === 'drop') {
       rec.state = 'dropped';
