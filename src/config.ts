@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Text } from './domain/text.js';
 import { Secret } from './lib/secret.js';
 
 /**
@@ -15,21 +16,21 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 /** Per key: the schema plus the hint shown when the value is wrong. */
 export const CONFIG_KEYS = {
-  NODE_ENV: { schema: withDefault(z.enum(['development', 'production', 'test']), 'development'), hint: 'use development, production or test' },
-  HOST: { schema: withDefault(z.string().min(1), '127.0.0.1'), hint: 'an interface address such as 127.0.0.1 or 0.0.0.0' },
-  PORT: { schema: withDefault(port, 3000), hint: 'a TCP port number, e.g. 3000' },
-  LOG_LEVEL: { schema: withDefault(z.enum(LOG_LEVELS), 'info'), hint: `one of ${LOG_LEVELS.join(', ')}` },
-  LOCALE: { schema: withDefault(z.enum(['zh-CN', 'en']), 'zh-CN'), hint: 'zh-CN or en' },
-  DATABASE_PATH: { schema: withDefault(z.string().min(1), './data/lead-journey.db'), hint: 'a file path such as ./data/lead-journey.db, or :memory:' },
-  JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' },
-  SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: 'auto (sandbox when no Feishu app is configured), on or off' },
-  SANDBOX_PORT: { schema: withDefault(port, 3001), hint: 'a TCP port for the local Feishu sandbox, e.g. 3001' },
-  FEISHU_DOMAIN: { schema: withDefault(z.url(), 'https://open.feishu.cn'), hint: 'https://open.feishu.cn (Feishu) or https://open.larksuite.com (Lark)' },
-  FEISHU_APP_ID: { schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')), hint: 'copy the App ID from the Feishu developer console (凭证与基础信息)' },
-  FEISHU_APP_SECRET: { schema: opt(z.string().min(16)), hint: 'copy the App Secret from the Feishu developer console' },
-  FEISHU_ENCRYPT_KEY: { schema: opt(z.string().min(8)), hint: 'set an Encrypt Key under 事件与回调 → 加密策略; events are refused without it' },
-  FEISHU_VERIFICATION_TOKEN: { schema: opt(z.string().min(8)), hint: 'copy the Verification Token from 事件与回调 → 加密策略' },
-  FEISHU_BITABLE_APP_TOKEN: { schema: opt(z.string().regex(/^[A-Za-z0-9]{20,40}$/, 'must be the Base app_token from its URL')), hint: 'the part after /base/ in the Bitable URL' },
+  NODE_ENV: { schema: withDefault(z.enum(['development', 'production', 'test']), 'development'), hint: { zh: '填写 development、production 或 test', en: 'use development, production or test' } },
+  HOST: { schema: withDefault(z.string().min(1), '127.0.0.1'), hint: { zh: '填写监听地址，如 127.0.0.1 或 0.0.0.0', en: 'an interface address such as 127.0.0.1 or 0.0.0.0' } },
+  PORT: { schema: withDefault(port, 3000), hint: { zh: '填写端口号，如 3000', en: 'a TCP port number, e.g. 3000' } },
+  LOG_LEVEL: { schema: withDefault(z.enum(LOG_LEVELS), 'info'), hint: { zh: `取值之一：${LOG_LEVELS.join('、')}`, en: `one of ${LOG_LEVELS.join(', ')}` } },
+  LOCALE: { schema: withDefault(z.enum(['zh-CN', 'en']), 'zh-CN'), hint: { zh: '填写 zh-CN 或 en', en: 'zh-CN or en' } },
+  DATABASE_PATH: { schema: withDefault(z.string().min(1), './data/lead-journey.db'), hint: { zh: '填写文件路径，如 ./data/lead-journey.db，或 :memory:', en: 'a file path such as ./data/lead-journey.db, or :memory:' } },
+  JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: { zh: '填写 default、lifecycle-9、funnel-4，或旅程 JSON 文件路径', en: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' } },
+  SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: { zh: '填写 auto（未配置飞书应用时启用沙箱）、on 或 off', en: 'auto (sandbox when no Feishu app is configured), on or off' } },
+  SANDBOX_PORT: { schema: withDefault(port, 3001), hint: { zh: '填写本地飞书沙箱的端口，如 3001', en: 'a TCP port for the local Feishu sandbox, e.g. 3001' } },
+  FEISHU_DOMAIN: { schema: withDefault(z.url(), 'https://open.feishu.cn'), hint: { zh: '飞书填 https://open.feishu.cn，Lark 填 https://open.larksuite.com', en: 'https://open.feishu.cn (Feishu) or https://open.larksuite.com (Lark)' } },
+  FEISHU_APP_ID: { schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')), hint: { zh: '从飞书开发者后台「凭证与基础信息」复制 App ID', en: 'copy the App ID from the Feishu developer console (Credentials & Basic Info)' } },
+  FEISHU_APP_SECRET: { schema: opt(z.string().min(16)), hint: { zh: '从飞书开发者后台「凭证与基础信息」复制 App Secret', en: 'copy the App Secret from the Feishu developer console' } },
+  FEISHU_ENCRYPT_KEY: { schema: opt(z.string().min(8)), hint: { zh: '在「事件与回调 → 加密策略」设置 Encrypt Key；未设置时拒绝所有事件', en: 'set an Encrypt Key under Events & Callbacks → Encryption; events are refused without it' } },
+  FEISHU_VERIFICATION_TOKEN: { schema: opt(z.string().min(8)), hint: { zh: '从「事件与回调 → 加密策略」复制 Verification Token', en: 'copy the Verification Token from Events & Callbacks → Encryption' } },
+  FEISHU_BITABLE_APP_TOKEN: { schema: opt(z.string().regex(/^[A-Za-z0-9]{20,40}$/, 'must be the Base app_token from its URL')), hint: { zh: '多维表格链接中 /base/ 后面的部分', en: 'the part after /base/ in the Bitable URL' } },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -59,10 +60,19 @@ export interface Config {
   sandbox: { enabled: boolean; port: number };
 }
 
+export interface ConfigProblem {
+  key: string;
+  message: string;
+  hint: Text;
+}
+
 export class ConfigError extends Error {
-  readonly problems: Array<{ key: string; message: string; hint: string }>;
-  constructor(problems: Array<{ key: string; message: string; hint: string }>) {
-    super(`Invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p.key}: ${p.message}. Fix: ${p.hint}`).join('\n')}`);
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(
+      `配置有误 Invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n` +
+        problems.map((p) => `  - ${p.key}: ${p.message}\n      修复：${p.hint.zh}\n      Fix: ${p.hint.en}`).join('\n'),
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -75,13 +85,13 @@ const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEI
  * key. Secrets come back wrapped in `Secret`, so logging the config never prints them.
  */
 export function loadConfig(env: Record<string, string | undefined> = {}): Config {
-  const problems: ConfigError['problems'] = [];
+  const problems: ConfigProblem[] = [];
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0]) as ConfigKey;
       // never echo the received value: it may be a secret
-      problems.push({ key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? '' });
+      problems.push({ key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? { zh: '', en: '' } });
     }
     throw new ConfigError(problems);
   }
@@ -91,11 +101,11 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   const sandboxOn = e.SANDBOX_MODE === 'on' || (e.SANDBOX_MODE === 'auto' && !anyFeishu);
   if (anyFeishu && !sandboxOn) {
     for (const k of FEISHU_REQUIRED) {
-      if (e[k] === undefined) problems.push({ key: k, message: 'required once any FEISHU_* key is set (fail closed)', hint: CONFIG_KEYS[k].hint });
+      if (e[k] === undefined) problems.push({ key: k, message: 'required once any FEISHU_* key is set (fail closed) / 已设置其他 FEISHU_* 项时必填', hint: CONFIG_KEYS[k].hint });
     }
   }
   if (!anyFeishu && e.SANDBOX_MODE === 'off') {
-    problems.push({ key: 'SANDBOX_MODE', message: 'is off but no Feishu app is configured', hint: 'set the FEISHU_* keys, or SANDBOX_MODE=auto to use the local sandbox' });
+    problems.push({ key: 'SANDBOX_MODE', message: 'is off but no Feishu app is configured', hint: { zh: '填写 FEISHU_* 配置，或设 SANDBOX_MODE=auto 使用本地沙箱', en: 'set the FEISHU_* keys, or SANDBOX_MODE=auto to use the local sandbox' } });
   }
   if (sandboxOn && e.SANDBOX_PORT !== 0 && e.SANDBOX_PORT === e.PORT) {
     problems.push({ key: 'SANDBOX_PORT', message: `must differ from PORT (${e.PORT})`, hint: CONFIG_KEYS.SANDBOX_PORT.hint });

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     expect(e.problems.map((p) => p.key).sort()).toEqual(['FEISHU_APP_ID', 'LOCALE', 'LOG_LEVEL', 'PORT']);
     expect(e.message).toContain('PORT:');
     expect(e.message).toContain('Fix: a TCP port number');
+    expect(e.message).toContain('修复：填写端口号');
     expect(e.message).toContain('FEISHU_APP_ID: must look like cli_ followed by 16 hex characters');
     expect(e.message).toMatch(/4 problems/);
   });
@@ -65,7 +66,8 @@ describe('loadConfig', () => {
   it('fails closed: a partial Feishu setup names each missing key', () => {
     const e = configError({ FEISHU_APP_ID: realApp.FEISHU_APP_ID, FEISHU_APP_SECRET: realApp.FEISHU_APP_SECRET });
     expect(e.problems.map((p) => p.key)).toEqual(['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN']);
-    expect(e.problems[0]!.hint).toMatch(/Encrypt Key/);
+    expect(e.problems[0]!.hint.en).toMatch(/Encrypt Key/);
+    expect(e.problems[0]!.hint.zh).toMatch(/加密策略/);
   });
 
   it('refuses sandbox off without a Feishu app, and equal ports', () => {
