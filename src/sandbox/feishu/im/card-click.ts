@@ -19,8 +19,8 @@ export interface ElementSelector {
   path?: string;
 }
 
-export interface ClickInput {
-  selector: ElementSelector;
+/** What a person put into the clicked component; sent back as `event.action` fields (§4.4). */
+export interface ActionInputs {
   /** form submit: values by component name */
   form_value?: Record<string, unknown>;
   /** select_static / overflow / pickers outside a form */
@@ -34,16 +34,14 @@ export interface ClickInput {
   timezone?: string;
 }
 
-export interface CardAction {
+export interface ClickInput extends ActionInputs {
+  selector: ElementSelector;
+}
+
+export interface CardAction extends ActionInputs {
   tag: string;
   value?: unknown;
   name?: string;
-  form_value?: Record<string, unknown>;
-  option?: string;
-  options?: string[];
-  input_value?: string;
-  checked?: boolean;
-  timezone?: string;
 }
 
 /** The request itself is wrong (no such message/user/element): the control API answers 4xx. */
