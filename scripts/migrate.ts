@@ -2,11 +2,13 @@
  * Apply database migrations without starting the server (the server also applies them at start).
  * Usage: npm run migrate            — uses DATABASE_PATH from the environment / .env defaults
  */
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { openDb } from '../src/store/db.js';
 
 try {
-  const config = loadConfig(process.env);
+  const config = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env));
   let applied: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (applied = a) });
   const version = db.pragma('user_version', { simple: true }) as number;

@@ -1,8 +1,10 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
+import { mergeEnv, readEnvFile } from './lib/env-file.js';
 import { createLogger } from './lib/logger.js';
 import { loadJourney } from './rules/load-journey.js';
 import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
@@ -17,7 +19,7 @@ import pkg from '../package.json' with { type: 'json' };
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env));
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n\n配置有误，请对照 .env.example 修改。/ See .env.example.\n`);
