@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readLeadsBaseTemplate } from '../../src/sandbox/demo-base.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDirectory, type DemoDirectory } from '../../src/sandbox/demo-directory.js';
@@ -13,7 +13,7 @@ import { startWebhook, type ReceivedRequest, type TestWebhook } from './webhook.
  * app webhook: edit cells as a chosen user, click and submit a card, and check what the app received.
  */
 const ENCRYPT_KEY = 'e2e-encrypt-key';
-const TEMPLATE = JSON.parse(readFileSync(new URL('../../bitable-templates/leads.base.json', import.meta.url), 'utf8')) as unknown;
+const TEMPLATE = readLeadsBaseTemplate() as unknown;
 const NEED_TEXT = '需要 50 个席位 <b>not bold</b>';
 const XSS_NAME = '<script>window.__xss=1</script>ACME 科技';
 
