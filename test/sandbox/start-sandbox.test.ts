@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import * as lark from '@larksuiteoapi/node-sdk';
 import { createLogger } from '../../src/lib/logger.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
-import { createMapCache } from '../support/feishu-emulator.js';
+import { sdkClient } from '../support/feishu-emulator.js';
 
 let sb: Sandbox | undefined;
 afterEach(async () => {
@@ -14,7 +13,7 @@ describe('startSandbox (what npm start shows without credentials)', () => {
   it('serves a demo tenant the real SDK can read: the leads Base, people and the war-room chat', async () => {
     sb = await startSandbox({ port: 0, log: createLogger({ level: 'silent' }) });
     const { app } = sb.demo;
-    const client = new lark.Client({ appId: app.app_id, appSecret: app.app_secret, domain: sb.running.url, cache: createMapCache(), loggerLevel: lark.LoggerLevel.error });
+    const client = sdkClient(sb.running.url, app);
     const leads = sb.base.tables.find((t) => t.key === 'leads')!;
     expect(sb.base.tables.map((t) => t.name)).toEqual(['线索', '活动记录', '阶段历史']);
     const res = await client.bitable.v1.appTableRecord.search({ path: { app_token: sb.base.app_token, table_id: leads.table_id }, params: { page_size: 50 }, data: { sort: [{ field_name: '公司名称', desc: false }] } });

@@ -3,7 +3,7 @@ import type { BitableService } from '../../src/sandbox/feishu/bitable/service.js
 import type { BaseTemplate, CreatedBase } from '../../src/sandbox/feishu/bitable/template.js';
 import type { EmuUser } from '../../src/sandbox/feishu/kernel/directory.js';
 import * as lark from '@larksuiteoapi/node-sdk';
-import { createMapCache, startEmulator, type StartedEmulator, type StartOptions } from './feishu-emulator.js';
+import { sdkClient, startEmulator, type StartedEmulator, type StartOptions } from './feishu-emulator.js';
 
 /** An emulator with only the Bitable module, its in-process service, and two people. */
 export interface BitableEmulator extends StartedEmulator {
@@ -109,12 +109,5 @@ export async function outcome<T>(p: Promise<{ code?: number; msg?: string; data?
  * lifetime: the SDK caches by real time and never drops a token the server rejects (feishu-api.md §1).
  */
 export function freshClient(emu: StartedEmulator): lark.Client {
-  const sink = (...args: unknown[]) => void emu.sdkLog.push(args);
-  return new lark.Client({
-    appId: emu.app.app_id,
-    appSecret: emu.app.app_secret,
-    domain: emu.url,
-    logger: { error: sink, warn: sink, info: sink, debug: sink, trace: sink },
-    cache: createMapCache(),
-  });
+  return sdkClient(emu.url, emu.app, { log: emu.sdkLog });
 }

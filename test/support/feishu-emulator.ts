@@ -29,15 +29,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<StartedEmu
   const app = emu.kernel.apps.add(opts.app);
   const running = await emu.listen(0);
   const sdkLog: unknown[][] = [];
-  const sink = (...args: unknown[]) => void sdkLog.push(args);
-  const client = new lark.Client({
-    appId: app.app_id,
-    appSecret: app.app_secret,
-    domain: running.url,
-    logger: { error: sink, warn: sink, info: sink, debug: sink, trace: sink },
-    // A private cache per client: the SDK's default cache is process-global (feishu-api.md §1).
-    cache: createMapCache(),
-  });
+  const client = sdkClient(running.url, app, { log: sdkLog });
   return {
     emu,
     running,
@@ -56,6 +48,24 @@ export async function startEmulator(opts: StartOptions = {}): Promise<StartedEmu
     },
     stop: () => running.close(),
   };
+}
+
+/** An SDK logger that drops everything, or collects it into `into`. */
+export function quietLogger(into?: unknown[][]): { error: (...a: unknown[]) => void; warn: (...a: unknown[]) => void; info: (...a: unknown[]) => void; debug: (...a: unknown[]) => void; trace: (...a: unknown[]) => void } {
+  const sink = (...args: unknown[]) => void into?.push(args);
+  return { error: sink, warn: sink, info: sink, debug: sink, trace: sink };
+}
+
+/**
+ * The unmodified SDK pointed at an emulator, with a private token cache (the SDK's default cache is
+ * process-global, feishu-api.md §1) and a quiet logger (it logs every failed call).
+ */
+export function sdkClient(
+  url: string,
+  app: { app_id: string; app_secret: string },
+  opts: { log?: unknown[][]; cache?: lark.Cache } = {},
+): lark.Client {
+  return new lark.Client({ appId: app.app_id, appSecret: app.app_secret, domain: url, logger: quietLogger(opts.log), cache: opts.cache ?? createMapCache() });
 }
 
 export function createMapCache(): lark.Cache & { clear(): void } {

@@ -1,3 +1,4 @@
+import { quietLogger } from '../../support/feishu-emulator.js';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.js';
@@ -11,7 +12,7 @@ describe('auth (SDK contract)', () => {
   let base: CreatedBase;
   const tables = (client: lark.Client, ...opts: Parameters<lark.Client['bitable']['v1']['appTable']['list']>[1][]) =>
     outcome(client.bitable.v1.appTable.list({ path: { app_token: base.app_token } }, ...opts));
-  const quiet = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+  const quiet = quietLogger();
   /** With the token cache on, the SDK overrides withTenantToken(); pass explicit tokens through a cache-less client (§1). */
   let explicit: lark.Client;
   const issue = () => emu.client.auth.v3.tenantAccessToken.internal({ data: { app_id: emu.app.app_id, app_secret: emu.app.app_secret } }) as Promise<{ code: number; msg: string; tenant_access_token: string; expire: number }>;

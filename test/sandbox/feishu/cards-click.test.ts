@@ -4,12 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { imModule } from '../../../src/sandbox/feishu/im/module.js';
 import { getIm } from '../../../src/sandbox/feishu/im/service.js';
 import type { EmuChat, EmuUser } from '../../../src/sandbox/feishu/kernel/directory.js';
-import { createMapCache, startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
+import { quietLogger, sdkClient, startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
 import { startWebhook, type RecordedRequest, type Responder, type TestWebhook } from '../../support/webhook-server.js';
 
 const KEY = 'card-encrypt-key';
 const VTOKEN = 'card-verification-token';
-const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+const silent = quietLogger();
 
 /** The §4.2 example card: a callback button and an approval form. */
 const leadCard = (recordId = 'recLead0001') => ({
@@ -237,7 +237,7 @@ describe('card clicks → card.action.trigger (feishu-api.md §4.4, §4.6)', () 
 
     const third = await click({ element_id: 'return' });
     const other = emu.emu.kernel.apps.add({ name: 'other' });
-    const otherClient = new lark.Client({ appId: other.app_id, appSecret: other.app_secret, domain: emu.url, cache: createMapCache(), logger: silent });
+    const otherClient = sdkClient(emu.url, other);
     expect(await cardUpdate(third.body.token, accepted, otherClient)).toMatchObject({ code: 300001 });
     expect(await cardUpdate('c-forged', accepted, late)).toMatchObject({ code: 300001 });
     // [3rd] 1.0 cards need open_ids
@@ -263,6 +263,6 @@ describe('card clicks → card.action.trigger (feishu-api.md §4.4, §4.6)', () 
   });
 
   function clientWithFreshToken(): lark.Client {
-    return new lark.Client({ appId: emu.app.app_id, appSecret: emu.app.app_secret, domain: emu.url, cache: createMapCache(), logger: silent });
+    return sdkClient(emu.url, emu.app);
   }
 });

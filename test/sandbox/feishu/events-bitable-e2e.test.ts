@@ -4,12 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bitableModule, getBitable } from '../../../src/sandbox/feishu/bitable/module.js';
 import { eventsModule } from '../../../src/sandbox/feishu/events/module.js';
 import { getEvents } from '../../../src/sandbox/feishu/events/service.js';
-import { startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
+import { quietLogger, startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
 import { startWebhook, type TestWebhook } from '../../support/webhook-server.js';
 
 const KEY = 'e2e-encrypt-key';
 const VTOKEN = 'e2e-vtoken';
-const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+const silent = quietLogger();
 
 describe('end to end: SDK writes a record → signed bitable_record_changed_v1 at the webhook', () => {
   let hook: TestWebhook;

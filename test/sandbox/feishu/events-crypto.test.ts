@@ -1,9 +1,10 @@
+import { quietLogger } from '../../support/feishu-emulator.js';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { aesDecrypt, aesEncrypt, larkSignature, legacyCardSignature } from '../../../src/sandbox/feishu/events/crypto.js';
 
-const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {} };
+const silent = quietLogger();
 
 describe('events crypto (feishu-api.md §3.3–3.4)', () => {
   it('decrypts the documented test vector', () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { imModule } from '../../../src/sandbox/feishu/im/module.js';
 import { getIm } from '../../../src/sandbox/feishu/im/service.js';
 import type { EmuChat, EmuUser } from '../../../src/sandbox/feishu/kernel/directory.js';
-import { createMapCache, startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
+import { createMapCache, sdkClient, startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
 
 const T0 = 1_760_000_000_000;
 const DAY = 24 * 60 * 60_000;
@@ -50,7 +50,7 @@ describe('IM messages through the SDK (feishu-api.md §4.1, §4.3)', () => {
   /** A client whose token cache the test can clear after moving the clock past the 2 h token lifetime. */
   const clientFor = (app: { app_id: string; app_secret: string }) => {
     const cache = createMapCache();
-    return { cache, client: new lark.Client({ appId: app.app_id, appSecret: app.app_secret, domain: emu.url, cache, logger: { error() {}, warn() {}, info() {}, debug() {}, trace() {} } }) };
+    return { cache, client: sdkClient(emu.url, app, { cache }) };
   };
 
   it('sends a card: om_ id, ms create_time string, sender_type app; mentions and the card are kept', async () => {

@@ -1,7 +1,6 @@
-import * as lark from '@larksuiteoapi/node-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.js';
-import { createMapCache } from '../../support/feishu-emulator.js';
+import { sdkClient } from '../../support/feishu-emulator.js';
 import { outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
 /**
@@ -83,7 +82,7 @@ describe('rate limits (SDK contract)', () => {
 
   it('limits are per app: another app keeps its own quota', async () => {
     const other = emu.emu.kernel.apps.add({});
-    const client2 = new lark.Client({ appId: other.app_id, appSecret: other.app_secret, domain: emu.url, cache: createMapCache(), logger: { error() {}, warn() {}, info() {}, debug() {}, trace() {} } });
+    const client2 = sdkClient(emu.url, other);
     expect(await burst(50, () => create())).toEqual(Array(50).fill(0));
     expect((await create()).status).toBe(429);
     expect((await create(client2)).code).toBe(0);
