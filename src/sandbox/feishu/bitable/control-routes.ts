@@ -9,6 +9,7 @@ import type { BitableService } from './service.js';
 import type { Base, Table } from './state.js';
 import { baseTemplateSchema } from './template.js';
 import { isValidTimeZone } from './time.js';
+import { invalidBody, readBody } from '../kernel/control-body.js';
 
 /**
  * Control API under /__control (tests and the sandbox UI; never part of the Feishu surface):
@@ -36,13 +37,10 @@ const configPatch = z
 
 export function registerBitableControl(k: EmuKernel, svc: BitableService): void {
   const c = k.control;
-  const bad = (issues: unknown) => ({ error: 'invalid_body', issues });
-  const body = (ctx: Context) => ctx.req.json().catch(() => null) as Promise<unknown>;
 
   c.post('/bases', async (ctx) => {
-    const raw = (await body(ctx)) as { template?: unknown } | null;
-    const p = baseTemplateSchema.safeParse(raw?.template);
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, baseTemplateSchema, 'template');
+    if (!p.ok) return p.response;
     return guard(ctx, () => ctx.json(svc.createBase(p.data), 201));
   });
 
@@ -64,8 +62,8 @@ export function registerBitableControl(k: EmuKernel, svc: BitableService): void 
   );
 
   c.post('/bases/:app/tables/:table/records', async (ctx) => {
-    const p = userWrite.safeParse(await body(ctx));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, userWrite);
+    if (!p.ok) return p.response;
     return guard(ctx, async () => {
       const { app, table } = tableRef(ctx, svc);
       const [rec] = await svc.createRecords(app, table.table_id, [{ fields: p.data.fields }], { operator: svc.userOperator(p.data.operator_open_id) });
@@ -74,8 +72,8 @@ export function registerBitableControl(k: EmuKernel, svc: BitableService): void 
   });
 
   c.post('/bases/:app/tables/:table/records/:rec/edit', async (ctx) => {
-    const p = userWrite.safeParse(await body(ctx));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, userWrite);
+    if (!p.ok) return p.response;
     return guard(ctx, async () => {
       const { app, table } = tableRef(ctx, svc);
       const rec = ctx.req.param('rec');
@@ -86,20 +84,20 @@ export function registerBitableControl(k: EmuKernel, svc: BitableService): void 
 
   const del = async (ctx: Context, operator: unknown) => {
     const p = userDelete.safeParse({ operator_open_id: operator });
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    if (!p.success) return ctx.json(invalidBody(p.error.issues), 400);
     return guard(ctx, async () => {
       const { app, table } = tableRef(ctx, svc);
       const [res] = await svc.deleteRecords(app, table.table_id, [ctx.req.param('rec')!], { operator: svc.userOperator(p.data.operator_open_id), missing: 'error' });
       return ctx.json(res);
     });
   };
-  c.post('/bases/:app/tables/:table/records/:rec/delete', async (ctx) => del(ctx, ((await body(ctx)) as { operator_open_id?: unknown } | null)?.operator_open_id));
+  c.post('/bases/:app/tables/:table/records/:rec/delete', async (ctx) => del(ctx, ((await ctx.req.json().catch(() => null)) as { operator_open_id?: unknown } | null)?.operator_open_id));
   c.delete('/bases/:app/tables/:table/records/:rec', (ctx) => del(ctx, ctx.req.query('operator_open_id')));
 
   c.get('/bitable/config', (ctx) => ctx.json(svc.config));
   c.post('/bitable/config', async (ctx) => {
-    const p = configPatch.safeParse(await body(ctx));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, configPatch);
+    if (!p.ok) return p.response;
     return ctx.json(svc.configure(Object.fromEntries(Object.entries(p.data).filter(([, v]) => v !== undefined))));
   });
 }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { EmuKernel } from '../kernel/kernel.js';
 import type { EventsService } from './service.js';
-
-const bad = (issues: unknown) => ({ error: 'invalid_body', issues });
+import { readBody } from '../kernel/control-body.js';
 
 const settingsPatch = z
   .object({
@@ -35,8 +34,8 @@ export function registerEventsControl(k: EmuKernel, ev: EventsService): void {
 
   c.get('/events/settings', (ctx) => ctx.json(ev.settings()));
   c.post('/events/settings', async (ctx) => {
-    const p = settingsPatch.safeParse(await ctx.req.json().catch(() => null));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, settingsPatch);
+    if (!p.ok) return p.response;
     const d = p.data;
     return ctx.json(
       ev.configure({
@@ -49,18 +48,17 @@ export function registerEventsControl(k: EmuKernel, ev: EventsService): void {
     );
   });
   c.post('/events/redeliver-acked', async (ctx) => {
-    const p = z.object({ enabled: z.boolean(), delay_ms: z.number().nonnegative().optional() }).strict().safeParse(await ctx.req.json().catch(() => null));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, z.object({ enabled: z.boolean(), delay_ms: z.number().nonnegative().optional() }).strict());
+    if (!p.ok) return p.response;
     ev.setRedeliverAcked(p.data.enabled, p.data.delay_ms);
     return ctx.json({ redeliver_acked: ev.settings().redeliverAcked, redeliver_delay_ms: ev.settings().redeliverDelayMs });
   });
 
   c.post('/events/url-verification', async (ctx) => {
-    const p = z
+    const p = await readBody(ctx, z
       .object({ app_id: z.string().min(1), target: z.enum(['event', 'card']).default('event'), url: z.string().url().optional() })
-      .strict()
-      .safeParse(await ctx.req.json().catch(() => null));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+      .strict());
+    if (!p.ok) return p.response;
     if (!k.apps.get(p.data.app_id)) return ctx.json({ error: 'unknown_app' }, 404);
     const app = k.apps.get(p.data.app_id)!;
     const url = p.data.url ?? (p.data.target === 'card' ? app.card_url : app.event_url);

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { EmuKernel } from '../kernel/kernel.js';
 import { ClickRejected } from './card-click.js';
 import type { ImService } from './service.js';
-
-const bad = (issues: unknown) => ({ error: 'invalid_body', issues });
+import { readBody } from '../kernel/control-body.js';
 
 const clickBody = z
   .object({
@@ -49,8 +48,8 @@ export function registerImControl(k: EmuKernel, im: ImService): void {
   });
 
   c.post('/cards/click', async (ctx) => {
-    const p = clickBody.safeParse(await ctx.req.json().catch(() => null));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, clickBody);
+    if (!p.ok) return p.response;
     const { message_id, operator_open_id, element_id, name, text, value, path, ...rest } = p.data;
     try {
       const result = await im.click({
@@ -72,8 +71,8 @@ export function registerImControl(k: EmuKernel, im: ImService): void {
 
   c.get('/im/settings', (ctx) => ctx.json(im.settings));
   c.post('/im/settings', async (ctx) => {
-    const p = z.object({ callback_timeout_ms: z.number().int().positive() }).partial().strict().safeParse(await ctx.req.json().catch(() => null));
-    if (!p.success) return ctx.json(bad(p.error.issues), 400);
+    const p = await readBody(ctx, z.object({ callback_timeout_ms: z.number().int().positive() }).partial().strict());
+    if (!p.ok) return p.response;
     if (p.data.callback_timeout_ms !== undefined) im.settings.callbackTimeoutMs = p.data.callback_timeout_ms;
     return ctx.json(im.settings);
   });
