@@ -13,7 +13,7 @@ export interface RunningMain {
 }
 
 /** Start `src/main.ts` the way `npm start` does (tsx, no build step) and wait until it listens. */
-export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promise<RunningMain> {
+export function runMain(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningMain> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', SANDBOX_PORT: '0', ...env },
@@ -22,7 +22,7 @@ export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promis
   const logs: Array<Record<string, unknown>> = [];
   let err = '';
   let out = '';
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
   return new Promise((res, rej) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -53,7 +53,8 @@ export function runMain(env: Record<string, string>, timeoutMs = 20_000): Promis
         }
       }
     });
-    child.on('exit', (code) => {
+    // 'close' (all of stderr read), not 'exit': the error names what stderr said.
+    child.on('close', (code) => {
       clearTimeout(timer);
       rej(Object.assign(new Error(`main exited with ${code}:\n${err}`), { code, stderr: err }));
     });

@@ -60,7 +60,7 @@ export async function startWebhook(responder: Responder = () => ({})): Promise<T
     url: `http://127.0.0.1:${port}/hook`,
     requests,
     respond: (fn) => void (respond = fn),
-    async waitFor(n, timeoutMs = 5000) {
+    async waitFor(n, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
       while (requests.length < n) {
         if (Date.now() > until) throw new Error(`webhook: expected ${n} requests, got ${requests.length} within ${timeoutMs} ms`);
@@ -77,7 +77,7 @@ export async function startWebhook(responder: Responder = () => ({})): Promise<T
 }
 
 /** Poll `fn` until it returns a truthy value (real time). */
-export async function waitUntil<T>(fn: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitUntil<T>(fn: () => T | undefined | false | null, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

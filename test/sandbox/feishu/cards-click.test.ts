@@ -198,6 +198,8 @@ describe('card clicks → card.action.trigger (feishu-api.md §4.4, §4.6)', () 
     expect(hook.requests).toHaveLength(1);
     expect(getIm(emu.emu.kernel).message(messageId)!.versions).toHaveLength(1);
 
+    // The other failures are not about time: back to the documented 3 s so a busy machine cannot turn them into timeouts.
+    await emu.control('POST', '/im/settings', { callback_timeout_ms: 3000 });
     hook.respond(() => ({ status: 500 }));
     expect((await click({ element_id: 'accept' })).body).toMatchObject({ ok: false, status: 500, error_code: 200340 });
     hook.respond(() => ({ body: 'not json' }));

@@ -150,14 +150,21 @@ export function gridView(main, ctx, appToken, tableRef) {
     }
   }
 
+  /** Newer rows exist but a cell editor is open: say so, and refresh when the edit ends. */
+  function markStale() {
+    stale = true;
+    const hint = main.querySelector('p.hint');
+    if (hint && !main.querySelector('#grid-stale')) hint.after(h('p', { class: 'hint stale', id: 'grid-stale', role: 'status' }, t('grid.staleWhileEditing')));
+  }
+
   async function refresh() {
-    if (editing) {
-      stale = true;
-      return;
-    }
+    if (editing) return markStale();
     stale = false;
     try {
       await load();
+      // A cell editor opened while the rows were loading: rendering now would throw it away (and what
+      // the person was typing with it). Keep it; the grid catches up when the edit ends.
+      if (editing) return markStale();
       render();
     } catch (e) {
       clear(main).append(h('p', { class: 'error' }, `${t('grid.loadFailed')}: ${e.message}`));
