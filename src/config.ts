@@ -136,3 +136,39 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number }),
   });
 }
+
+export interface FeishuCredentials {
+  domain: string;
+  appId: string;
+  appSecret: Secret;
+  /** empty until `npm run provision` creates the Base */
+  bitableAppToken: string | undefined;
+}
+
+const CREDENTIAL_KEYS = ['FEISHU_DOMAIN', 'FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_BITABLE_APP_TOKEN'] as const;
+
+/**
+ * What `npm run provision` and `npm run doctor` need: the app's credentials and, if there is one
+ * already, the Base. The event keys are not needed to create or check a Base, so they are not asked for.
+ */
+export function loadFeishuCredentials(env: Record<string, string | undefined> = {}): FeishuCredentials {
+  const schema = z.object(Object.fromEntries(CREDENTIAL_KEYS.map((k) => [k, CONFIG_KEYS[k].schema])) as { [K in (typeof CREDENTIAL_KEYS)[number]]: (typeof CONFIG_KEYS)[K]['schema'] });
+  const parsed = schema.safeParse(env);
+  const problems: ConfigProblem[] = [];
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const key = String(issue.path[0]) as ConfigKey;
+    problems.push({ key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? { zh: '', en: '' } });
+  }
+  for (const k of ['FEISHU_APP_ID', 'FEISHU_APP_SECRET'] as const) {
+    if (!env[k]?.trim()) problems.push({ key: k, message: 'required / 必填', hint: CONFIG_KEYS[k].hint });
+  }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data as Record<string, string | undefined>;
+  return Object.freeze({ domain: e.FEISHU_DOMAIN!, appId: e.FEISHU_APP_ID!, appSecret: new Secret(e.FEISHU_APP_SECRET!), bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN });
+}
+
+
+/** DATABASE_PATH as the server would read it (for CLIs that only need the database). */
+export function databasePathFrom(env: Record<string, string | undefined>): string {
+  return CONFIG_KEYS.DATABASE_PATH.schema.parse(env.DATABASE_PATH) as string;
+}

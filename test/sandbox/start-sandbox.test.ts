@@ -15,7 +15,7 @@ describe('startSandbox (what npm start shows without credentials)', () => {
     const { app } = sb.demo;
     const client = sdkClient(sb.running.url, app);
     const leads = sb.base.tables.find((t) => t.key === 'leads')!;
-    expect(sb.base.tables.map((t) => t.name)).toEqual(['线索', '活动记录', '阶段历史']);
+    expect(sb.base.tables.map((t) => t.name)).toEqual(['线索', '销售团队', '活动记录', '阶段历史']);
     const res = await client.bitable.v1.appTableRecord.search({ path: { app_token: sb.base.app_token, table_id: leads.table_id }, params: { page_size: 50 }, data: { sort: [{ field_name: '公司名称', desc: false }] } });
     expect(res.code).toBe(0);
     expect(res.data?.total).toBe(5);

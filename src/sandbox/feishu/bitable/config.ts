@@ -32,4 +32,5 @@ export const LIMITS = {
   sorts: 100,
   conditions: 50,
   tablesPerBase: 100,
+  viewsPerTable: 200,
 } as const;

@@ -5,9 +5,20 @@ import { API_PREFIX, clientToken, jsonBody, pageSize, pageToken, param } from '.
 import { fieldListItem, fieldWriteItem } from './schema.js';
 import { decodePageToken, encodePageToken } from './search.js';
 import type { BitableService } from './service.js';
+import { isValidTimeZone } from './time.js';
+import { viewItem } from './views.js';
 
-/** Base metadata, tables, views (list only) and fields (feishu-api.md §2.1–2.2). */
+/** Base creation and metadata, tables, views and fields (feishu-api.md §2.1–2.2, §2.10). */
 export function registerSchemaRoutes(k: EmuKernel, svc: BitableService): void {
+  k.route({ method: 'POST', path: '/open-apis/bitable/v1/apps', key: 'bitable.app.create', rate: ['bitable.app.create'] }, async (c) => {
+    const body = await jsonBody(c);
+    if (body.name !== undefined && typeof body.name !== 'string') throw new FeishuApiError(99992402, 'field validation failed', undefined, 'name must be a string');
+    if (body.time_zone !== undefined && (typeof body.time_zone !== 'string' || !isValidTimeZone(body.time_zone))) throw new FeishuApiError(99992402, 'field validation failed', undefined, 'time_zone must be an IANA time zone');
+    const { base, defaultTable } = svc.createApp({ ...(body.name ? { name: body.name as string } : {}), ...(body.time_zone ? { time_zone: body.time_zone as string } : {}) });
+    const folder = typeof body.folder_token === 'string' ? body.folder_token : '';
+    return ok(c, { app: { app_token: base.app_token, name: base.name, revision: base.revision, folder_token: folder, url: `${new URL(c.req.url).origin}/base/${base.app_token}`, default_table_id: defaultTable.table_id, time_zone: svc.timeZone(base) } });
+  });
+
   k.route({ method: 'GET', path: API_PREFIX, key: 'bitable.app.get', rate: ['bitable.schema.read'] }, (c) => {
     const base = svc.state.base(param(c, 'app_token'));
     return ok(c, { app: { app_token: base.app_token, name: base.name, revision: base.revision, is_advanced: false, time_zone: svc.timeZone(base) } });
@@ -37,8 +48,18 @@ export function registerSchemaRoutes(k: EmuKernel, svc: BitableService): void {
 
   k.route({ method: 'GET', path: `${API_PREFIX}/tables/:table_id/views`, key: 'bitable.view.list', rate: ['bitable.schema.read'] }, (c) => {
     const table = svc.state.table(param(c, 'app_token'), param(c, 'table_id'));
-    const items = table.views.map((v) => ({ view_id: v.view_id, view_name: v.view_name, view_type: v.view_type }));
+    const items = table.views.map(viewItem);
     return ok(c, page(items, pageSize(c, LIMITS.listPageDefault, LIMITS.listPageMax), pageToken(c), `views:${table.table_id}`));
+  });
+
+  k.route({ method: 'POST', path: `${API_PREFIX}/tables/:table_id/views`, key: 'bitable.view.create', rate: ['bitable.schema.write'] }, async (c) => {
+    const view = await svc.createView(param(c, 'app_token'), param(c, 'table_id'), await jsonBody(c));
+    return ok(c, { view: viewItem(view) });
+  });
+
+  k.route({ method: 'PATCH', path: `${API_PREFIX}/tables/:table_id/views/:view_id`, key: 'bitable.view.patch', rate: ['bitable.schema.write'] }, async (c) => {
+    const view = await svc.patchView(param(c, 'app_token'), param(c, 'table_id'), param(c, 'view_id'), await jsonBody(c));
+    return ok(c, { view: viewItem(view) });
   });
 
   k.route({ method: 'POST', path: `${API_PREFIX}/tables/:table_id/fields`, key: 'bitable.field.create', rate: ['bitable.schema.write'] }, async (c) => {

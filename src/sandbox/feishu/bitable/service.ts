@@ -7,7 +7,8 @@ import { commitCreate, commitDelete, commitUpdate, type CommitResult, type Write
 import { renderRecord, type RenderOptions } from './record-reads.js';
 import { applyFieldUpdate, buildField, buildTable, type FieldInput, type TableInput } from './schema.js';
 import { runSearch, type SearchBody } from './search.js';
-import { BitableState, type Base, type Field, type Operator, type Table } from './state.js';
+import { BitableState, type Base, type Field, type Operator, type Table, type View } from './state.js';
+import { buildView, patchView } from './views.js';
 import type { BaseTemplate, CreatedBase } from './template.js';
 import type { ReadContext, UserIdType } from './values.js';
 import { assertReady, TableWriteLocks } from './write-lock.js';
@@ -102,6 +103,18 @@ export class BitableService {
     return out;
   }
 
+  /**
+   * POST /bitable/v1/apps (§2.10): a new Base holding one empty table. The default table's name and
+   * single text column are a guess (the documents only say "one empty table").
+   */
+  createApp(input: { name?: string; time_zone?: string }): { base: Base; defaultTable: Table } {
+    const base: Base = { app_token: newId.appToken(), name: input.name?.trim() || '未命名多维表格', revision: 1, tables: new Map(), tableKeys: new Map(), ...(input.time_zone ? { time_zone: input.time_zone } : {}) };
+    const table = buildTable({ name: '数据表' }, base);
+    base.tables.set(table.table_id, table);
+    this.state.bases.set(base.app_token, base);
+    return { base, defaultTable: table };
+  }
+
   listBases(): Base[] {
     return [...this.state.bases.values()];
   }
@@ -144,6 +157,28 @@ export class BitableService {
       applyFieldUpdate(field, input, base, table);
       table.revision++;
       return field;
+    });
+  }
+
+  /** Views are schema writes: they take the table's write lock like fields and records (§2.7, §2.10). */
+  async createView(appToken: string, tableId: string, input: Record<string, unknown>): Promise<View> {
+    const table = this.state.table(appToken, tableId);
+    return this.locks.run(this.lockKey(appToken, tableId), this.config.writeLatencyMs, () => {
+      const view = buildView(table, input);
+      table.views.push(view);
+      table.revision++;
+      return view;
+    });
+  }
+
+  async patchView(appToken: string, tableId: string, viewId: string, input: Record<string, unknown>): Promise<View> {
+    const table = this.state.table(appToken, tableId);
+    const view = table.views.find((v) => v.view_id === viewId);
+    if (!view) throw new FeishuApiError(1254042, 'ViewIdNotFound');
+    return this.locks.run(this.lockKey(appToken, tableId), this.config.writeLatencyMs, () => {
+      patchView(table, view, input);
+      table.revision++;
+      return view;
     });
   }
 

@@ -60,10 +60,20 @@ export interface RecordRow {
   seq: number;
 }
 
+export const VIEW_TYPES = ['grid', 'kanban', 'gallery', 'gantt', 'form'] as const;
+export type ViewType = (typeof VIEW_TYPES)[number];
+
+/** A view's filter as the view API takes it (feishu-api.md §2.10): conditions name fields by id. */
+export interface ViewFilterInfo {
+  conjunction: 'and' | 'or';
+  conditions: Array<{ field_id: string; operator: string; value?: string; condition_id: string; field_type: number }>;
+}
+
 export interface View {
   view_id: string;
   view_name: string;
-  view_type: 'grid';
+  view_type: ViewType;
+  property?: { filter_info?: ViewFilterInfo; hidden_fields?: string[] };
 }
 
 export interface Table {

@@ -15,7 +15,8 @@ export const DEFAULT_RATE_RULES: Readonly<Record<string, RateRule>> = {
   'bitable.write': { perSecond: 50, perMinute: 1000 }, // record create/update/delete/batch_*
   'bitable.read': { perSecond: 20 }, // search, batch_get, get, list
   'bitable.schema.read': { perSecond: 20 }, // tables/fields list
-  'bitable.schema.write': { perSecond: 10 }, // tables/fields create/update
+  'bitable.schema.write': { perSecond: 10 }, // tables/fields/views create/update
+  'bitable.app.create': { perMinute: 20 }, // POST /bitable/v1/apps (§2.10)
   'im.send': { perSecond: 50, perMinute: 1000 }, // im/v1/messages create
   'im.chat': { perSecond: 5 }, // per chat (key includes the chat id), shared by all bots
   'im.patch': { perSecond: 5 }, // per message (key includes the message id)

@@ -1,0 +1,45 @@
+/**
+ * npm run doctor — checks credentials, the Base against bitable-templates/leads.base.json, the
+ * record-change subscription and the outbox's dead letters; prints a fix for each problem (zh-CN and
+ * en). Exit 0 when everything is fine, 1 when something is wrong, 2 on bad configuration.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createBitableApi } from '../src/bitable/api.js';
+import { runDoctor } from '../src/bitable/doctor.js';
+import { ConfigError, databasePathFrom, loadFeishuCredentials } from '../src/config.js';
+import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
+import { createFeishuClient } from '../src/feishu/sdk-client.js';
+import { loadBaseTemplate } from '../src/rules/base-template.js';
+import { openDb } from '../src/store/db.js';
+import { createStore } from '../src/store/store.js';
+
+const env = mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env);
+let creds;
+let dbPath: string;
+try {
+  creds = loadFeishuCredentials(env);
+  dbPath = databasePathFrom(env);
+} catch (e) {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(e instanceof ConfigError ? 2 : 1);
+}
+
+let deadLetters: number | undefined;
+if (dbPath === ':memory:' || !existsSync(dbPath)) deadLetters = undefined;
+else {
+  const db = openDb(dbPath);
+  deadLetters = createStore(db).outbox.counts().dead;
+  db.close();
+}
+
+const api = createBitableApi(createFeishuClient({ domain: creds.domain, appId: creds.appId, appSecret: creds.appSecret }));
+process.stdout.write(`线索旅程 · 体检 Doctor — ${creds.domain} · ${creds.appId} · ${creds.bitableAppToken ?? '-'}\n`);
+const checks = await runDoctor({ api, template: loadBaseTemplate(), appToken: creds.bitableAppToken, deadLetters });
+for (const c of checks) {
+  process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.what.zh} / ${c.what.en}\n`);
+  if (c.fix) process.stdout.write(`    修复 Fix: ${c.fix.zh} / ${c.fix.en}\n`);
+}
+const bad = checks.filter((c) => !c.ok).length;
+process.stdout.write(bad ? `\n发现 ${bad} 个问题。/ ${bad} problem(s) found.\n` : '\n一切正常。/ All good.\n');
+process.exit(bad ? 1 : 0);

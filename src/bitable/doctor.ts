@@ -1,0 +1,63 @@
+import type { Text } from '../domain/text.js';
+import { FeishuCallError, fromThrown } from '../feishu/errors.js';
+import type { BaseTemplate } from '../rules/base-template.js';
+import type { BitableApi } from './api.js';
+import { readLiveBase } from './provision.js';
+import { describeProblem, planProvision, schemaProblems } from './provision-plan.js';
+
+/**
+ * `npm run doctor`: is this installation able to work? Credentials, the Base and its schema against
+ * the template, the record-change subscription, and the outbox's dead letters. Each failed check says
+ * how to fix it, in Chinese and English.
+ */
+export interface DoctorCheck {
+  ok: boolean;
+  what: Text;
+  fix?: Text;
+}
+
+export interface DoctorInput {
+  api: BitableApi;
+  template: BaseTemplate;
+  appToken: string | undefined;
+  /** dead-lettered outbox rows, or undefined when there is no database yet */
+  deadLetters: number | undefined;
+}
+
+export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const dead = deadLetterCheck(i.deadLetters);
+  if (!i.appToken) {
+    checks.push({ ok: false, what: { zh: '未配置 FEISHU_BITABLE_APP_TOKEN', en: 'FEISHU_BITABLE_APP_TOKEN is not set' }, fix: { zh: '运行 npm run provision 新建多维表格，并把打印出的 token 写进 .env', en: 'run npm run provision to create the Base and put the printed token in .env' } });
+    return [...checks, dead];
+  }
+  try {
+    const app = await i.api.getApp(i.appToken);
+    checks.push({ ok: true, what: { zh: `应用凭证有效，能访问多维表格「${app.name}」`, en: `credentials work; the Base "${app.name}" is reachable` } });
+  } catch (e) {
+    checks.push(reachProblem(fromThrown(e)));
+    return [...checks, dead];
+  }
+  const live = await readLiveBase(i.api, i.appToken);
+  const subscribed = await i.api.isSubscribed(i.appToken);
+  const problems = schemaProblems(planProvision(i.template, live, { subscribed }));
+  const schema = problems.filter((p) => p.kind !== 'not_subscribed');
+  if (!schema.length) checks.push({ ok: true, what: { zh: '表结构与模板一致（表、字段、类型、选项、视图）', en: 'the schema matches the template (tables, fields, types, options, views)' } });
+  for (const p of schema) checks.push({ ok: false, ...describeProblem(p) });
+  checks.push(subscribed ? { ok: true, what: { zh: '已订阅记录变更事件', en: 'subscribed to record changes' } } : { ok: false, ...describeProblem({ kind: 'not_subscribed' }) });
+  return [...checks, dead];
+}
+
+function reachProblem(e: FeishuCallError): DoctorCheck {
+  if (e.code === 1254040 || e.code === 1254003) return { ok: false, what: { zh: `找不到多维表格（${e.summary}）`, en: `the Base was not found (${e.summary})` }, fix: { zh: '检查 FEISHU_BITABLE_APP_TOKEN 是否为多维表格链接中 /base/ 后面的部分，或运行 npm run provision 新建', en: 'check FEISHU_BITABLE_APP_TOKEN is the part after /base/ in the Base URL, or run npm run provision to create one' } };
+  if (e.code !== undefined && e.code >= 1254301 && e.code <= 1254306) return { ok: false, what: { zh: `应用没有这个多维表格的权限（${e.summary}）`, en: `the app has no access to the Base (${e.summary})` }, fix: { zh: '在多维表格右上角「…→ 更多 → 添加文档应用」把应用加为协作者（可管理）', en: 'add the app to the Base as a collaborator with manage permission (… → More → Add document app)' } };
+  if (e.message.includes('tenant_access_token') || e.code === 10003 || e.code === 10014) return { ok: false, what: { zh: `应用凭证无效（${e.summary}）`, en: `the app credentials are refused (${e.summary})` }, fix: { zh: '从开发者后台「凭证与基础信息」重新复制 FEISHU_APP_ID 和 FEISHU_APP_SECRET', en: 'copy FEISHU_APP_ID and FEISHU_APP_SECRET again from the developer console (Credentials & Basic Info)' } };
+  if (e.code === 99991672) return { ok: false, what: { zh: `应用缺少权限（${e.summary}）`, en: `the app lacks a scope (${e.summary})` }, fix: { zh: '在「权限管理」开通 bitable:app 并发布新版本', en: 'grant bitable:app under Permissions and publish a new version' } };
+  return { ok: false, what: { zh: `无法访问飞书（${e.summary}）`, en: `Feishu could not be reached (${e.summary})` }, fix: { zh: '检查 FEISHU_DOMAIN 和网络，稍后再试', en: 'check FEISHU_DOMAIN and the network, then try again' } };
+}
+
+function deadLetterCheck(n: number | undefined): DoctorCheck {
+  if (n === undefined) return { ok: true, what: { zh: '还没有数据库（服务尚未运行过），没有死信', en: 'no database yet (the server has not run), so no dead letters' } };
+  if (n === 0) return { ok: true, what: { zh: '发件箱没有死信', en: 'no dead letters in the outbox' } };
+  return { ok: false, what: { zh: `发件箱有 ${n} 条死信（写入多维表格失败且不再重试）`, en: `${n} dead letter(s) in the outbox (writes that failed and are no longer retried)` }, fix: { zh: '运行 npm run outbox -- list 查看原因，修复后 npm run outbox -- retry 重新发送', en: 'run npm run outbox -- list to see why, fix the cause, then npm run outbox -- retry' } };
+}

@@ -1,0 +1,47 @@
+import * as lark from '@larksuiteoapi/node-sdk';
+import axios from 'axios';
+import type { Logger } from '../lib/logger.js';
+import type { Secret } from '../lib/secret.js';
+
+export interface FeishuClientOptions {
+  domain: string;
+  appId: string;
+  appSecret: Secret;
+  /** per-call timeout; a call that takes longer fails as retryable (reliability.md §2.2) */
+  timeoutMs?: number;
+  log?: Logger;
+}
+
+/**
+ * The real `@larksuiteoapi/node-sdk` client, with two changes from its defaults: an HTTP instance of
+ * our own (so calls time out instead of hanging; the SDK's default has no timeout) and a private token
+ * cache (the SDK's default cache is process-global, feishu-api.md §1). Its response interceptor does
+ * what the SDK's default instance does: hand back the body (or body + headers when asked).
+ */
+export function createFeishuClient(o: FeishuClientOptions): lark.Client {
+  const http = axios.create({ timeout: o.timeoutMs ?? 30_000 });
+  http.interceptors.response.use((resp) => ((resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data));
+  const cache = new Map<string | symbol, { value: unknown; expiredTime?: number }>();
+  const log = o.log?.child({ component: 'feishu-sdk' });
+  // The SDK logs every failed call at error level with the request; our callers classify and log
+  // failures themselves (without bodies), so its own lines go to debug.
+  const sink = (...args: unknown[]) => log?.debug({ sdk: args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : '[object]')) }, 'feishu sdk');
+  return new lark.Client({
+    appId: o.appId,
+    appSecret: o.appSecret.reveal(),
+    domain: o.domain,
+    httpInstance: http as unknown as NonNullable<ConstructorParameters<typeof lark.Client>[0]['httpInstance']>,
+    logger: { error: sink, warn: sink, info: sink, debug: sink, trace: sink },
+    cache: {
+      async set(key, value, expiredTime) {
+        cache.set(key as string | symbol, { value, ...(expiredTime !== undefined ? { expiredTime } : {}) });
+        return true;
+      },
+      async get(key) {
+        const e = cache.get(key as string | symbol);
+        if (!e || (e.expiredTime !== undefined && e.expiredTime <= Date.now())) return undefined;
+        return e.value;
+      },
+    },
+  });
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/module.js';
+import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
+import { openDb } from '../../src/store/db.js';
+import { createStore } from '../../src/store/store.js';
+import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
+import { runScript } from '../support/run-script.js';
+import { tempDbPath } from '../support/temp-db.js';
+
+/** `npm run doctor` against the sandbox: a healthy Base, then one a person broke by hand. */
+describe('npm run doctor', () => {
+  let emu: StartedEmulator;
+  let env: Record<string, string>;
+  const db = tempDbPath();
+
+  beforeAll(async () => {
+    emu = await startEmulator({ modules: [bitableModule, eventsModule] });
+    env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path };
+    const p = await runScript('provision', env);
+    expect(p.code, p.stderr).toBe(0);
+    env.FEISHU_BITABLE_APP_TOKEN = /FEISHU_BITABLE_APP_TOKEN=([A-Za-z0-9]+)/.exec(p.stdout)![1]!;
+  });
+  afterAll(async () => {
+    await emu?.stop();
+    db.remove();
+  });
+
+  it('a freshly provisioned Base passes every check (exit 0)', async () => {
+    const r = await runScript('doctor', env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('✓ 应用凭证有效');
+    expect(r.stdout).toContain('✓ 表结构与模板一致');
+    expect(r.stdout).toContain('✓ 已订阅记录变更事件');
+    expect(r.stdout).not.toContain('✗');
+  });
+
+  it('finds a field deleted by hand, a missing option, a retyped field, a lost subscription and dead letters, each with a fix (exit 1)', async () => {
+    const base = getBitable(emu.emu.kernel).state.base(env.FEISHU_BITABLE_APP_TOKEN!);
+    const leads = [...base.tables.values()].find((t) => t.name === '线索')!;
+    leads.fields = leads.fields.filter((f) => f.field_name !== '线索评分');
+    const stage = leads.fields.find((f) => f.field_name === '阶段')!;
+    stage.property!.options = stage.property!.options!.filter((o) => o.name !== '输单');
+    leads.fields.find((f) => f.field_name === '电话')!.type = 1;
+    await emu.client.drive.v1.file.deleteSubscribe({ path: { file_token: base.app_token }, params: { file_type: 'bitable' } });
+    const store = createStore(openDb(db.path));
+    const row = store.outbox.enqueue({ kind: 'bitable.update', target: 'x', payload: {}, idempotencyKey: 'k1', now: new Date() });
+    store.outbox.claim(new Date(), 10, 1000);
+    store.outbox.markFailed(row.id, 'code 1254064 DatetimeFieldConvFail', new Date(), { dead: true });
+    store.db.close();
+
+    const r = await runScript('doctor', env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ 「线索」缺少字段「线索评分」（数字）');
+    expect(r.stdout).toContain('field "线索.线索评分" (number) is missing');
+    expect(r.stdout).toContain('✗ 字段「线索.阶段」缺少选项：输单');
+    expect(r.stdout).toContain('✗ 字段「线索.电话」类型是文本，应为电话');
+    expect(r.stdout).toContain('✗ 应用没有订阅');
+    expect(r.stdout).toContain('✗ 发件箱有 1 条死信');
+    expect(r.stdout.match(/修复 Fix:/g)!.length).toBe(5);
+    expect(r.stdout).toContain('5 problem(s) found');
+  });
+
+  it('wrong credentials and an unknown Base are named with their fix', async () => {
+    const wrong = await runScript('doctor', { ...env, FEISHU_APP_SECRET: 'not-the-right-secret-at-all' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('应用凭证无效');
+    const unknown = await runScript('doctor', { ...env, FEISHU_BITABLE_APP_TOKEN: 'NoSuchBase0000000000000000' });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain('找不到多维表格');
+    const none = await runScript('doctor', { ...env, FEISHU_BITABLE_APP_TOKEN: '' });
+    expect(none.stdout).toContain('未配置 FEISHU_BITABLE_APP_TOKEN');
+  });
+});
