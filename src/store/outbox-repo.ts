@@ -59,9 +59,10 @@ export function createOutboxRepo(db: Db) {
   );
   const byKey = db.prepare<[string], Raw>('SELECT * FROM outbox WHERE idempotency_key = ?');
   const byId = db.prepare<[number], Raw>('SELECT * FROM outbox WHERE id = ?');
-  // Expired leases count as due: a worker that died mid-call leaves its rows to be retried.
+  // Expired leases count as due: a worker that died mid-call leaves its rows to be retried. Bitable
+  // rows are not claimed here: the Bitable writer batches them per table (bitable-outbox-repo.ts).
   const due = db.prepare<[number, number, number], Raw>(
-    `SELECT * FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'in_flight' AND lease_until <= ?)
+    `SELECT * FROM outbox WHERE kind NOT LIKE 'bitable.%' AND ((status = 'pending' AND next_attempt_at <= ?) OR (status = 'in_flight' AND lease_until <= ?))
      ORDER BY next_attempt_at, id LIMIT ?`,
   );
   const lease = db.prepare(`UPDATE outbox SET status = 'in_flight', lease_until = @until, attempts = attempts + 1, updated_at = @now WHERE id = @id`);

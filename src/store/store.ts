@@ -1,3 +1,4 @@
+import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
 import type { Db } from './db.js';
 import { createInboxRepo } from './inbox-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
@@ -16,6 +17,7 @@ export function createStore(db: Db) {
     transitions: createTransitionsRepo(db),
     scores: createScoreLedgerRepo(db),
     outbox: createOutboxRepo(db),
+    bitable: createBitableOutboxRepo(db),
     inbox: createInboxRepo(db),
     timers: createTimersRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */

@@ -43,9 +43,9 @@ describe('npm run doctor', () => {
     leads.fields.find((f) => f.field_name === '电话')!.type = 1;
     await emu.client.drive.v1.file.deleteSubscribe({ path: { file_token: base.app_token }, params: { file_type: 'bitable' } });
     const store = createStore(openDb(db.path));
-    const row = store.outbox.enqueue({ kind: 'bitable.update', target: 'x', payload: {}, idempotencyKey: 'k1', now: new Date() });
-    store.outbox.claim(new Date(), 10, 1000);
-    store.outbox.markFailed(row.id, 'code 1254064 DatetimeFieldConvFail', new Date(), { dead: true });
+    store.bitable.enqueueUpdate('app/tbl', { recordId: 'recX', fields: { 跟进时间: 'soon' } }, 'k1', new Date());
+    const { id } = store.db.prepare("SELECT id FROM outbox WHERE idempotency_key = 'k1'").get() as { id: number };
+    store.bitable.rowDead(id, 'code 1254064 DatetimeFieldConvFail', new Date());
     store.db.close();
 
     const r = await runScript('doctor', env);

@@ -23,7 +23,7 @@ describe('createApp', () => {
     const { app } = setup();
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', version: '0.1.0', mode: 'sandbox', startedAt: '2026-03-02T00:00:00.000Z', db: { ok: true, schemaVersion: 1 } });
+    expect(await res.json()).toEqual({ status: 'ok', version: '0.1.0', mode: 'sandbox', startedAt: '2026-03-02T00:00:00.000Z', db: { ok: true, schemaVersion: 2 } });
   });
 
   it('answers 503 when the database is gone', async () => {

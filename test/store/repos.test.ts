@@ -68,7 +68,7 @@ describe('score ledger', () => {
 });
 
 describe('outbox', () => {
-  const item = (key: string, now = T0) => store.outbox.enqueue({ kind: 'bitable.upsert', target: 'tblLeads', payload: { n: key }, idempotencyKey: key, now });
+  const item = (key: string, now = T0) => store.outbox.enqueue({ kind: 'im.send_card', target: 'oc_chat', payload: { n: key }, idempotencyKey: key, now });
 
   it('enqueue is idempotent on the key', () => {
     const a = item('k-1');

@@ -1,4 +1,5 @@
 import { sql as init } from './001-init.js';
+import { sql as bitableWriter } from './002-bitable-writer.js';
 
 /**
  * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
@@ -10,4 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'init', sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'bitable-writer', sql: bitableWriter },
+];

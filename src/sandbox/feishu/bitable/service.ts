@@ -1,3 +1,4 @@
+import { stableJson } from '../../../lib/stable-json.js';
 import type { RecordChangeAction } from '../kernel/bus.js';
 import { FeishuApiError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -306,16 +307,4 @@ export class BitableService {
   private renderOpts(o: ReadOptions): RenderOptions {
     return { automaticFields: o.automaticFields === true, withSharedUrl: o.withSharedUrl === true };
   }
-}
-
-/** JSON with sorted keys: the same request always has the same fingerprint. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }

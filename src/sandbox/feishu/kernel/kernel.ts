@@ -57,6 +57,9 @@ export class EmuKernel {
   readonly control = new Hono();
   readonly log: KernelLog;
 
+  /** Open API calls received, by route key (benchmarks and tests count calls by endpoint with it). */
+  readonly calls = new Map<string, number>();
+
   constructor(opts: KernelOptions = {}) {
     this.clock = createEmuClock(opts.clock);
     this.tokens = new TokenStore(this.clock);
@@ -68,6 +71,7 @@ export class EmuKernel {
   route(spec: RouteSpec, handler: Handler): void {
     const method = spec.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     this.api[method](spec.path, async (c) => {
+      this.calls.set(spec.key, (this.calls.get(spec.key) ?? 0) + 1);
       const fault = this.faults.take(spec.key);
       if (fault) {
         const injected = await this.applyFault(c, fault, spec);

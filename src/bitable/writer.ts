@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { fromThrown, type FeishuCallError } from '../feishu/errors.js';
+import { backoffDelay } from '../feishu/retry.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { stableJson } from '../lib/stable-json.js';
+import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-outbox-repo.js';
+import type { Store } from '../store/store.js';
+import type { BitableApi } from './api.js';
+import type { WriteRateGate } from './write-rate.js';
+
+/**
+ * The only way the product writes to the Bitable. Pending outbox rows of a table are coalesced into
+ * batch_create / batch_update calls of up to `batchSize` records; one call is in flight per table; every
+ * call first passes the app's write budget. A batch's body and client_token are stored before it is sent,
+ * so after a crash the same body goes out with the same token and Feishu returns the first result
+ * instead of creating the records again. Failures: a 429 waits for its reset; 5xx, timeouts, 1254290,
+ * 1254291, 1254607 … back off with full jitter; a refused value splits the batch in halves until the
+ * bad record stands alone, and that one is dead-lettered with the error while the rest go through.
+ * (feishu-api.md §2.6–2.7, reliability.md §2.2–2.3)
+ */
+export interface WriterOptions {
+  batchSize: number;
+  backoff: { baseMs: number; capMs: number };
+  /** failed attempts (not counting rate limits) before a batch's rows are dead-lettered */
+  maxAttempts: number;
+  /** how often the background loop looks for work nobody kicked it for */
+  pollMs: number;
+}
+
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = { batchSize: 500, backoff: { baseMs: 1000, capMs: 300_000 }, maxAttempts: 10, pollMs: 1000 };
+
+export interface WriterDeps {
+  store: Store;
+  api: BitableApi;
+  gate: WriteRateGate;
+  clock: Clock;
+  log: Logger;
+  options?: Partial<WriterOptions>;
+  /** for tests: jitter source */
+  random?: () => number;
+}
+
+export interface WriterStats {
+  calls: { batch_create: number; batch_update: number };
+  records: { created: number; updated: number };
+  /** update rows dropped because every field already held what the server last wrote */
+  unchanged: number;
+  retries: number;
+  rateLimited: number;
+  splits: number;
+  dead: number;
+}
+
+export type BitableWriter = ReturnType<typeof createBitableWriter>;
+
+export function createBitableWriter(deps: WriterDeps) {
+  const o: WriterOptions = { ...DEFAULT_WRITER_OPTIONS, ...deps.options, backoff: { ...DEFAULT_WRITER_OPTIONS.backoff, ...deps.options?.backoff } };
+  const repo = deps.store.bitable;
+  const log = deps.log.child({ component: 'bitable-writer' });
+  const stats: WriterStats = { calls: { batch_create: 0, batch_update: 0 }, records: { created: 0, updated: 0 }, unchanged: 0, retries: 0, rateLimited: 0, splits: 0, dead: 0 };
+  const running = new Map<string, Promise<void>>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const wakers = new Set<() => void>();
+
+  /** Sleep up to `ms`, or until kick()/stop(). */
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        wakers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, Math.max(0, ms));
+      wakers.add(done);
+    });
+
+  /** The open batch of `target`, or a new one built from its pending rows; 'progress' when rows were settled without a call. */
+  function nextBatch(target: string): Batch | 'progress' | undefined {
+    return deps.store.tx(() => {
+      const open = repo.openBatch(target);
+      if (open) return open;
+      const now = deps.clock.now();
+      const creates = repo.pending(target, 'bitable.create', now, o.batchSize);
+      if (creates.length) {
+        return repo.createBatch({ target, op: 'create', clientToken: randomUUID(), records: creates.map((r) => ({ fields: r.payload.fields })), items: creates.map((r) => [r.id]), now });
+      }
+      const byRecord = new Map<string, { fields: Record<string, unknown>; rows: number[]; force: boolean }>();
+      let settled = 0;
+      for (const r of repo.pending(target, 'bitable.update', now, o.batchSize * 4)) {
+        const p = r.payload as UpdatePayload;
+        const recordId = p.recordId ?? (p.leadKey ? (deps.store.leads.getByKey(p.leadKey)?.recordId ?? undefined) : undefined);
+        if (!recordId) {
+          if (p.leadKey && repo.hasPendingCreate(target, p.leadKey)) continue; // sent once its create has a record id
+          repo.rowDead(r.id, `no record to update: ${p.leadKey ? `lead ${p.leadKey} has no Bitable row` : 'neither recordId nor leadKey given'}`, now);
+          stats.dead++;
+          settled++;
+          continue;
+        }
+        const e = byRecord.get(recordId);
+        if (e) {
+          Object.assign(e.fields, p.fields);
+          e.rows.push(r.id);
+          e.force ||= p.force === true;
+        } else if (byRecord.size < o.batchSize) byRecord.set(recordId, { fields: { ...p.fields }, rows: [r.id], force: p.force === true });
+      }
+      const records: Batch['records'] = [];
+      const items: number[][] = [];
+      for (const [recordId, e] of byRecord) {
+        const last = e.force ? new Map<string, string>() : repo.written(target, recordId);
+        const changed = Object.fromEntries(Object.entries(e.fields).filter(([k, v]) => last.get(k) !== stableJson(v)));
+        if (!Object.keys(changed).length) {
+          for (const id of e.rows) repo.rowDone(id, now);
+          stats.unchanged += e.rows.length;
+          settled++;
+          continue;
+        }
+        records.push({ record_id: recordId, fields: changed });
+        items.push(e.rows);
+      }
+      if (records.length) return repo.createBatch({ target, op: 'update', clientToken: null, records, items, now });
+      return settled ? 'progress' : undefined;
+    });
+  }
+
+  async function send(b: Batch): Promise<void> {
+    const { appToken, tableId } = splitTarget(b.target);
+    await deps.gate.acquire();
+    stats.calls[b.op === 'create' ? 'batch_create' : 'batch_update']++;
+    try {
+      const res =
+        b.op === 'create'
+          ? await deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!)
+          : await deps.api.batchUpdate(appToken, tableId, b.records as Array<{ record_id: string; fields: Record<string, unknown> }>);
+      if (res.length !== b.records.length) throw new Error(`${b.op} answered ${res.length} records for ${b.records.length} sent`);
+      deps.store.tx(() => succeeded(b, res.map((r) => r.record_id)));
+    } catch (e) {
+      failed(b, fromThrown(e));
+    }
+  }
+
+  function succeeded(b: Batch, recordIds: string[]): void {
+    const now = deps.clock.now();
+    const { appToken, tableId } = splitTarget(b.target);
+    for (const [i, rows] of b.items.entries()) {
+      const recordId = recordIds[i]!;
+      repo.recordWritten(b.target, recordId, b.records[i]!.fields, now);
+      if (b.op === 'create') {
+        const leadKey = (repo.rowPayload(rows[0]!) as { leadKey?: string } | undefined)?.leadKey;
+        const lead = leadKey ? deps.store.leads.getByKey(leadKey) : undefined;
+        if (lead && !lead.recordId) deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId }, now);
+      }
+      for (const id of rows) repo.rowDone(id, now);
+    }
+    repo.finishBatch(b.id, 'done', now);
+    stats.records[b.op === 'create' ? 'created' : 'updated'] += b.records.length;
+  }
+
+  function failed(b: Batch, err: FeishuCallError): void {
+    const now = deps.clock.now();
+    const at = now.getTime();
+    const ctx = { target: b.target, op: b.op, batch: b.id, records: b.records.length, attempt: b.attempts + 1, error: err.summary };
+    if (err.action === 'rate_limited') {
+      const wait = backoffDelay(b.attempts, { ...o.backoff, ...(deps.random ? { random: deps.random } : {}) }, err);
+      deps.gate.pauseUntil(Date.now() + wait);
+      repo.retryBatch(b.id, err.summary, at + wait, now, false);
+      stats.rateLimited++;
+      log.warn({ ...ctx, waitMs: wait }, 'bitable write rate-limited; waiting for the reset');
+      return;
+    }
+    if (err.action !== 'permanent') {
+      if (b.attempts + 1 >= o.maxAttempts) return bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
+      const wait = backoffDelay(b.attempts, { ...o.backoff, ...(deps.random ? { random: deps.random } : {}) });
+      repo.retryBatch(b.id, err.summary, at + wait, now, true);
+      stats.retries++;
+      log.warn({ ...ctx, waitMs: wait }, 'bitable write failed; retrying the same batch');
+      return;
+    }
+    if (b.records.length > 1) {
+      // A refused value fails the whole call: halve until the bad record stands alone.
+      deps.store.tx(() => {
+        repo.finishBatch(b.id, 'split', now, err.summary);
+        for (const id of b.items.flat()) repo.rowBack(id, now);
+        const mid = Math.ceil(b.records.length / 2);
+        for (const [from, to] of [[0, mid], [mid, b.records.length]] as const) {
+          repo.createBatch({ target: b.target, op: b.op, clientToken: b.op === 'create' ? randomUUID() : null, records: b.records.slice(from, to), items: b.items.slice(from, to), now });
+        }
+      });
+      stats.splits++;
+      log.warn(ctx, 'bitable write refused; splitting the batch to find the refused record');
+      return;
+    }
+    bury(b, err.summary, now);
+  }
+
+  function bury(b: Batch, error: string, now: Date): void {
+    deps.store.tx(() => {
+      for (const id of b.items.flat()) repo.rowDead(id, error, now);
+      repo.finishBatch(b.id, 'dead', now, error);
+    });
+    stats.dead += b.items.flat().length;
+    log.error({ target: b.target, op: b.op, batch: b.id, rows: b.items.flat(), error }, 'bitable write dead-lettered (npm run outbox -- list)');
+  }
+
+  /** Work one table until it has nothing due: one call at a time. */
+  async function runTarget(target: string, untilIdle: boolean): Promise<void> {
+    while (!stopped) {
+      const b = nextBatch(target);
+      if (b === 'progress') continue;
+      const now = deps.clock.now().getTime();
+      if (!b) {
+        const due = repo.nextDueAt(target);
+        if (due === undefined) return;
+        if (!untilIdle && due > now + o.pollMs) return; // the poll comes back for it
+        await nap(due > now ? due - now : o.pollMs); // rows waiting for something: look again soon
+        continue;
+      }
+      if (b.nextAttemptAt > now) {
+        await nap(b.nextAttemptAt - now);
+        continue;
+      }
+      await send(b);
+    }
+  }
+
+  function poll(untilIdle = false): Promise<void>[] {
+    for (const target of repo.activeTargets()) {
+      if (running.has(target)) continue;
+      const p = runTarget(target, untilIdle)
+        .catch((e: unknown) => log.error({ target, err: e instanceof Error ? e.stack : String(e) }, 'bitable writer loop failed'))
+        .finally(() => running.delete(target));
+      running.set(target, p);
+    }
+    return [...running.values()];
+  }
+
+  return {
+    stats,
+    /** Write everything queued, then resolve (scripts, benchmarks, tests). */
+    async drain(): Promise<WriterStats> {
+      for (;;) {
+        const workers = poll(true);
+        if (!workers.length) return stats;
+        await Promise.all(workers);
+        if (stopped) return stats;
+      }
+    },
+    /** Background mode: look for work every pollMs, and at once after kick(). */
+    start(): void {
+      stopped = false;
+      timer = setInterval(() => void poll(), o.pollMs);
+      timer.unref();
+      void poll();
+    },
+    /** New rows were queued: start on them now rather than at the next poll. */
+    kick(): void {
+      for (const w of [...wakers]) w();
+      void poll();
+    },
+    /** Stop taking new work; resolves when the calls in flight have finished. */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      for (const w of [...wakers]) w();
+      await Promise.all(running.values());
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { stableJson } from '../lib/stable-json.js';
+import type { Db } from './db.js';
+
+/**
+ * Bitable writes as outbox rows (kind `bitable.create` / `bitable.update`, target `app_token/table_id`),
+ * the batches the writer builds from them, and the values the server last wrote to each cell.
+ */
+export interface CreatePayload {
+  fields: Record<string, unknown>;
+  /** a lead's row: the record id is linked to the lead when the create succeeds */
+  leadKey?: string;
+}
+
+export interface UpdatePayload {
+  fields: Record<string, unknown>;
+  recordId?: string;
+  /** resolved to the lead's record id when the batch is built (the create may still be pending) */
+  leadKey?: string;
+  /** write even the fields whose value equals what the server last wrote (a revert of a human edit) */
+  force?: boolean;
+}
+
+export interface PendingRow {
+  id: number;
+  kind: 'bitable.create' | 'bitable.update';
+  payload: CreatePayload | UpdatePayload;
+}
+
+export type BatchOp = 'create' | 'update';
+
+export interface Batch {
+  id: number;
+  target: string;
+  op: BatchOp;
+  clientToken: string | null;
+  records: Array<{ fields: Record<string, unknown>; record_id?: string }>;
+  /** per body record, the outbox rows it carries */
+  items: number[][];
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+interface RawBatch {
+  id: number;
+  target: string;
+  op: BatchOp;
+  client_token: string | null;
+  body_json: string;
+  items_json: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+const toBatch = (r: RawBatch): Batch => ({
+  id: r.id,
+  target: r.target,
+  op: r.op,
+  clientToken: r.client_token,
+  records: JSON.parse(r.body_json),
+  items: JSON.parse(r.items_json),
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+});
+
+export const bitableTarget = (appToken: string, tableId: string) => `${appToken}/${tableId}`;
+export function splitTarget(target: string): { appToken: string; tableId: string } {
+  const [appToken, tableId] = target.split('/');
+  if (!appToken || !tableId) throw new Error(`bad Bitable target ${target}`);
+  return { appToken, tableId };
+}
+
+
+export type BitableOutboxRepo = ReturnType<typeof createBitableOutboxRepo>;
+
+export function createBitableOutboxRepo(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
+     VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT(idempotency_key) DO NOTHING`,
+  );
+  const pendingOfKind = db.prepare<[string, string, number, number], { id: number; kind: PendingRow['kind']; payload_json: string }>(
+    `SELECT id, kind, payload_json FROM outbox WHERE target = ? AND status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+  );
+  const openBatch = db.prepare<[string], RawBatch>(`SELECT * FROM bitable_batches WHERE status = 'open' AND target = ? ORDER BY id LIMIT 1`);
+  const batchById = db.prepare<[number], RawBatch>('SELECT * FROM bitable_batches WHERE id = ?');
+  const insertBatch = db.prepare(
+    `INSERT INTO bitable_batches (target, op, client_token, body_json, items_json, status, next_attempt_at, created_at, updated_at)
+     VALUES (@target, @op, @token, @body, @items, 'open', @now, @now, @now)`,
+  );
+  const joinBatch = db.prepare(`UPDATE outbox SET status = 'in_flight', batch_id = @batch, updated_at = @now WHERE id = @id AND status = 'pending'`);
+  const rowDone = db.prepare(`UPDATE outbox SET status = 'done', last_error = NULL, updated_at = @now WHERE id = @id`);
+  const rowDead = db.prepare(`UPDATE outbox SET status = 'dead', last_error = @error, updated_at = @now WHERE id = @id`);
+  const rowAttempt = db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE batch_id = @batch`);
+  const rowBack = db.prepare(`UPDATE outbox SET status = 'pending', batch_id = NULL, updated_at = @now WHERE id = @id`);
+  const setBatch = db.prepare(`UPDATE bitable_batches SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @error, updated_at = @now WHERE id = @id`);
+  const activeTargets = db.prepare<[], { target: string }>(
+    `SELECT DISTINCT target FROM outbox WHERE kind LIKE 'bitable.%' AND status IN ('pending', 'in_flight')
+     UNION SELECT DISTINCT target FROM bitable_batches WHERE status = 'open'`,
+  );
+  const nextDue = db.prepare<[{ target: string }], { at: number | null }>(
+    `SELECT MIN(at) AS at FROM (SELECT MIN(next_attempt_at) AS at FROM outbox WHERE target = @target AND kind LIKE 'bitable.%' AND status = 'pending'
+     UNION ALL SELECT MIN(next_attempt_at) FROM bitable_batches WHERE target = @target AND status = 'open')`,
+  );
+  const createPendingFor = db.prepare<[string, string], { n: number }>(
+    `SELECT COUNT(*) AS n FROM outbox WHERE target = ? AND kind = 'bitable.create' AND status IN ('pending', 'in_flight') AND json_extract(payload_json, '$.leadKey') = ?`,
+  );
+  const written = db.prepare<[string, string], { field_name: string; value_json: string }>('SELECT field_name, value_json FROM bitable_written WHERE target = ? AND record_id = ?');
+  const upsertWritten = db.prepare(
+    `INSERT INTO bitable_written (target, record_id, field_name, value_json, written_at) VALUES (@target, @record, @field, @value, @now)
+     ON CONFLICT(target, record_id, field_name) DO UPDATE SET value_json = excluded.value_json, written_at = excluded.written_at`,
+  );
+  const deadRows = db.prepare<[], { id: number; kind: string; target: string; payload_json: string; last_error: string | null; attempts: number; updated_at: number }>(
+    `SELECT id, kind, target, payload_json, last_error, attempts, updated_at FROM outbox WHERE kind LIKE 'bitable.%' AND status = 'dead' ORDER BY id`,
+  );
+  const revive = db.prepare(`UPDATE outbox SET status = 'pending', batch_id = NULL, attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'dead' AND kind LIKE 'bitable.%'`);
+  const payloadOf = db.prepare<[number], { payload_json: string }>('SELECT payload_json FROM outbox WHERE id = ?');
+  const counts = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`);
+
+  const enqueue = (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) =>
+    insert.run({ kind, target, payload: JSON.stringify(payload), key, now: now.getTime() }).changes === 1;
+
+  return {
+    /** Queue a record create; `key` makes the enqueue idempotent. False when the key was already queued. */
+    enqueueCreate: (target: string, payload: CreatePayload, key: string, now: Date): boolean => enqueue('bitable.create', target, payload, key, now),
+    enqueueUpdate: (target: string, payload: UpdatePayload, key: string, now: Date): boolean => enqueue('bitable.update', target, payload, key, now),
+    pending(target: string, kind: PendingRow['kind'], now: Date, limit: number): PendingRow[] {
+      return pendingOfKind.all(target, kind, now.getTime(), limit).map((r) => ({ id: r.id, kind: r.kind, payload: JSON.parse(r.payload_json) }));
+    },
+    hasPendingCreate: (target: string, leadKey: string): boolean => createPendingFor.get(target, leadKey)!.n > 0,
+    openBatch(target: string): Batch | undefined {
+      const r = openBatch.get(target);
+      return r && toBatch(r);
+    },
+    getBatch(id: number): Batch | undefined {
+      const r = batchById.get(id);
+      return r && toBatch(r);
+    },
+    /** Persist a batch (body and token fixed from now on) and move its rows into it. Call inside a transaction. */
+    createBatch(b: { target: string; op: BatchOp; clientToken: string | null; records: Batch['records']; items: number[][]; now: Date }): Batch {
+      const info = insertBatch.run({ target: b.target, op: b.op, token: b.clientToken, body: JSON.stringify(b.records), items: JSON.stringify(b.items), now: b.now.getTime() });
+      const id = Number(info.lastInsertRowid);
+      for (const rowId of b.items.flat()) if (joinBatch.run({ batch: id, id: rowId, now: b.now.getTime() }).changes !== 1) throw new Error(`outbox row ${rowId} is not pending`);
+      return toBatch(batchById.get(id)!);
+    },
+    rowPayload(id: number): CreatePayload | UpdatePayload | undefined {
+      const r = payloadOf.get(id);
+      return r && JSON.parse(r.payload_json);
+    },
+    rowDone: (id: number, now: Date) => void rowDone.run({ id, now: now.getTime() }),
+    rowDead: (id: number, error: string, now: Date) => void rowDead.run({ id, error, now: now.getTime() }),
+    /** Rows of a split batch go back to pending, so the two halves can take them. */
+    rowBack: (id: number, now: Date) => void rowBack.run({ id, now: now.getTime() }),
+    finishBatch(id: number, status: 'done' | 'split' | 'dead', now: Date, error: string | null = null): void {
+      const b = batchById.get(id)!;
+      setBatch.run({ id, status, attempts: b.attempts, next: b.next_attempt_at, error, now: now.getTime() });
+    },
+    /** A failed attempt: the batch stays open (same body, same token) until `retryAt`. */
+    retryBatch(id: number, error: string, retryAt: number, now: Date, countAttempt: boolean): void {
+      const b = batchById.get(id)!;
+      setBatch.run({ id, status: 'open', attempts: b.attempts + (countAttempt ? 1 : 0), next: retryAt, error, now: now.getTime() });
+      rowAttempt.run({ batch: id, error, now: now.getTime() });
+    },
+    activeTargets: (): string[] => activeTargets.all().map((r) => r.target),
+    /** When the next row or open batch of `target` is due (ms), or undefined when it has none. */
+    nextDueAt: (target: string): number | undefined => nextDue.get({ target })?.at ?? undefined,
+    /** What the server last wrote to each field of a record, as stable JSON. */
+    written(target: string, recordId: string): Map<string, string> {
+      return new Map(written.all(target, recordId).map((r) => [r.field_name, r.value_json]));
+    },
+    recordWritten(target: string, recordId: string, fields: Record<string, unknown>, now: Date): void {
+      for (const [field, value] of Object.entries(fields)) upsertWritten.run({ target, record: recordId, field, value: stableJson(value), now: now.getTime() });
+    },
+    deadLetters() {
+      return deadRows.all().map((r) => ({ id: r.id, kind: r.kind, target: r.target, payload: JSON.parse(r.payload_json) as CreatePayload | UpdatePayload, error: r.last_error, attempts: r.attempts, at: new Date(r.updated_at) }));
+    },
+    /** Send a dead row again (a create keeps its lead key, so it links to the same lead). */
+    retryDead: (id: number, now: Date): boolean => revive.run({ id, now: now.getTime() }).changes === 1,
+    counts(): Record<'pending' | 'in_flight' | 'done' | 'dead', number> {
+      const out = { pending: 0, in_flight: 0, done: 0, dead: 0 };
+      for (const r of counts.all()) out[r.status as keyof typeof out] = r.n;
+      return out;
+    },
+  };
+}
