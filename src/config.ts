@@ -31,6 +31,9 @@ export const CONFIG_KEYS = {
   FEISHU_ENCRYPT_KEY: { schema: opt(z.string().min(8)), hint: { zh: '在「事件与回调 → 加密策略」设置 Encrypt Key；未设置时拒绝所有事件', en: 'set an Encrypt Key under Events & Callbacks → Encryption; events are refused without it' } },
   FEISHU_VERIFICATION_TOKEN: { schema: opt(z.string().min(8)), hint: { zh: '从「事件与回调 → 加密策略」复制 Verification Token', en: 'copy the Verification Token from Events & Callbacks → Encryption' } },
   FEISHU_BITABLE_APP_TOKEN: { schema: opt(z.string().regex(/^[A-Za-z0-9]{20,40}$/, 'must be the Base app_token from its URL')), hint: { zh: '多维表格链接中 /base/ 后面的部分', en: 'the part after /base/ in the Bitable URL' } },
+  BITABLE_BATCH_SIZE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 500), hint: { zh: '每次批量写入的记录数，1–1000，建议 500', en: 'records per batch write, 1–1000; 500 is the safe size' } },
+  BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
+  BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -57,7 +60,13 @@ export interface Config {
   journey: string;
   /** Real Feishu app, or undefined when running on the embedded sandbox. */
   feishu: FeishuConfig | undefined;
-  sandbox: { enabled: boolean; port: number };
+  /**
+   * The sandbox's Base lives in memory and is new at every start, so its leads database is too: with
+   * DATABASE_PATH unset it is ./data/sandbox.db, emptied at start (`freshDatabase`).
+   */
+  sandbox: { enabled: boolean; port: number; freshDatabase: boolean };
+  /** the Bitable writer: batch size and the app's write budget (feishu-api.md §2.6) */
+  bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
 }
 
 export interface ConfigProblem {
@@ -77,6 +86,8 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+export const SANDBOX_DATABASE_PATH = './data/sandbox.db';
 
 const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN'];
 
@@ -130,10 +141,11 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     port: e.PORT as number,
     logLevel: e.LOG_LEVEL as Config['logLevel'],
     locale: e.LOCALE as Config['locale'],
-    databasePath: e.DATABASE_PATH as string,
+    databasePath: sandboxOn && !env.DATABASE_PATH?.trim() ? SANDBOX_DATABASE_PATH : (e.DATABASE_PATH as string),
     journey: e.JOURNEY as string,
     feishu,
-    sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number }),
+    sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() }),
+    bitableWriter: Object.freeze({ batchSize: e.BITABLE_BATCH_SIZE as number, perSecond: e.BITABLE_WRITES_PER_SECOND as number, perMinute: e.BITABLE_WRITES_PER_MINUTE as number }),
   });
 }
 

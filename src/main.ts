@@ -1,6 +1,15 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createBitableApi } from './bitable/api.js';
+import { provision } from './bitable/provision.js';
+import { createBitableWriter } from './bitable/writer.js';
+import { createWriteRateGate } from './bitable/write-rate.js';
+import { createFeishuClient } from './feishu/sdk-client.js';
+import { Secret } from './lib/secret.js';
+import { loadBaseTemplate, templateTable } from './rules/base-template.js';
+import { createAdoptRows } from './usecases/adopt-rows.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
@@ -29,19 +38,53 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   const journey = loadJourney(config.journey);
+  const template = loadBaseTemplate();
+  if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
   const store = createStore(db);
   const clock = systemClock;
   log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
 
+  // Feishu: the real Open API, or the embedded sandbox reached the same way (through the SDK over HTTP).
   let sandbox: Sandbox | undefined;
+  let feishuClient;
+  let appToken: string | undefined;
   if (config.sandbox.enabled) {
     sandbox = await startSandbox({ port: config.sandbox.port, log });
-    log.info({ url: sandbox.running.url, appId: sandbox.demo.app.app_id }, 'Feishu sandbox started (local emulator, not Feishu)');
+    const app = sandbox.demo.app;
+    feishuClient = createFeishuClient({ domain: sandbox.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret), log });
+    log.info({ url: sandbox.running.url, appId: app.app_id }, 'Feishu sandbox started (local emulator, not Feishu)');
+  } else {
+    const f = config.feishu!;
+    feishuClient = createFeishuClient({ domain: f.domain, appId: f.appId, appSecret: f.appSecret, log });
+    appToken = f.bitableAppToken;
+    log.info({ domain: f.domain, appId: f.appId, appToken }, 'Feishu app configured');
+  }
+  const bitableApi = createBitableApi(feishuClient);
+  const writer = createBitableWriter({
+    store,
+    api: bitableApi,
+    gate: createWriteRateGate({ perSecond: config.bitableWriter.perSecond, perMinute: config.bitableWriter.perMinute }),
+    clock,
+    log,
+    options: { batchSize: config.bitableWriter.batchSize },
+  });
+  writer.start();
+
+  if (sandbox) {
+    // Every start provisions the demo Base with the same code `npm run provision` runs, then the demo
+    // people type their rows and the server adopts them (线索编号 written back by the writer).
+    const prov = await provision(bitableApi, template, { onStep: (_s, i, n, t) => log.debug({ step: `${i + 1}/${n}`, what: t.en }, 'provisioning the sandbox Base') });
+    appToken = prov.appToken!;
+    await sandbox.seedDemoRows(appToken);
+    const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable: templateTable(template, 'leads'), log });
+    const adopted = await adoptRows(appToken, prov.tables.get(templateTable(template, 'leads').name)!);
+    writer.kick();
+    log.info({ appToken, changes: prov.applied, adopted: adopted.adopted.length }, 'sandbox Base provisioned and demo leads adopted');
   }
 
-  const app = createApp({ db, log, mode: config.feishu ? 'feishu' : 'sandbox', version: pkg.version, startedAt: clock.now() });
+  const app = createApp({ db, log, mode: config.feishu ? 'feishu' : 'sandbox', version: pkg.version, startedAt: clock.now(), outbox: () => store.bitable.counts() });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     log.info({ url, mode: config.feishu ? 'feishu' : 'sandbox', sandboxUrl: sandbox?.running.url }, 'Lead Journey listening');
@@ -58,6 +101,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close(async () => {
+      await writer.stop();
       await sandbox?.close();
       db.close();
       process.exit(0);

@@ -2,6 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from './support/run-main.js';
 import { tempDbPath } from './support/temp-db.js';
 
+async function waitUntil<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const f of cleanups.splice(0)) await f();
@@ -21,6 +31,19 @@ describe('npm start (src/main.ts)', () => {
     expect(await tok.json()).toMatchObject({ code: 10003 });
     expect(m.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(m.stderr()).toContain('飞书沙箱 Sandbox');
+    // The demo Base was provisioned through the SDK; the demo leads entered SQLite and got their 线索编号 back.
+    const bases = await (await fetch(`${m.sandboxUrl}/__control/bases`)).json() as Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>;
+    expect(bases).toHaveLength(1);
+    const leads = bases[0]!.tables.find((t) => t.name === '线索')!;
+    const keys = await waitUntil(async () => {
+      const recs = (await (await fetch(`${m.sandboxUrl}/__control/bases/${bases[0]!.app_token}/tables/${leads.table_id}/records`)).json()) as { records: Array<{ fields: Record<string, unknown> }> };
+      const ks = recs.records.map((r) => r.fields['线索编号']);
+      return ks.length === 5 && ks.every((k) => typeof k === 'string' || Array.isArray(k)) ? ks : undefined;
+    });
+    expect(keys.map((k) => (Array.isArray(k) ? (k as Array<{ text: string }>)[0]!.text : k)).sort()).toEqual(['XS-000001', 'XS-000002', 'XS-000003', 'XS-000004', 'XS-000005']);
+    const health = (await (await fetch(`${m.url}/healthz`)).json()) as { outbox: { pending: number; dead: number } };
+    expect(health.outbox).toMatchObject({ pending: 0, dead: 0 });
+    expect(m.logs.some((l) => l.msg === 'sandbox Base provisioned and demo leads adopted' && l.adopted === 5)).toBe(true);
     expect(await m.stop('SIGTERM')).toBe(0);
     expect(m.logs.some((l) => l.msg === 'request' && l.path === '/healthz' && typeof l.reqId === 'string')).toBe(true);
   });

@@ -8,14 +8,25 @@ export interface HealthDeps {
   mode: 'feishu' | 'sandbox';
   version: string;
   startedAt: Date;
+  /** the Bitable outbox's row counts; dead letters are shown (and doctor fails on them) */
+  outbox?: () => { pending: number; in_flight: number; dead: number };
 }
 
-/** GET /healthz: 200 when the database answers, 503 when it does not. */
+/** GET /healthz: 200 when the database answers, 503 when it does not; outbox counts and dead-letter warnings. */
 export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => {
     const db = pingDb(deps.db);
-    const body = { status: db.ok ? 'ok' : 'error', version: deps.version, mode: deps.mode, startedAt: deps.startedAt.toISOString(), db };
+    const outbox = db.ok && deps.outbox ? deps.outbox() : undefined;
+    const body = {
+      status: db.ok ? 'ok' : 'error',
+      version: deps.version,
+      mode: deps.mode,
+      startedAt: deps.startedAt.toISOString(),
+      db,
+      ...(outbox ? { outbox: { pending: outbox.pending, inFlight: outbox.in_flight, dead: outbox.dead } } : {}),
+      ...(outbox?.dead ? { warnings: [`发件箱有 ${outbox.dead} 条死信，运行 npm run outbox -- list 查看 / ${outbox.dead} dead letter(s) in the outbox: npm run outbox -- list`] } : {}),
+    };
     return c.json(body, db.ok ? 200 : 503);
   });
   return app;

@@ -22,6 +22,8 @@ const field = z
     description: z.string().min(1),
     /** human: people edit it; server: only the server writes it; auto: Feishu computes it (modified time …) */
     owner: z.enum(FIELD_OWNERS),
+    /** the lead fact this field feeds (guards name facts: company, need, phone …) */
+    fact: z.string().regex(/^[a-z_]+$/).optional(),
   })
   .strict();
 

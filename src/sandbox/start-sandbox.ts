@@ -1,7 +1,6 @@
 import type { Logger } from '../lib/logger.js';
-import { seedDemoBase } from './demo-base.js';
+import { seedDemoRows } from './demo-base.js';
 import { seedDemoDirectory, type DemoDirectory } from './demo-directory.js';
-import type { CreatedBase } from './feishu/bitable/template.js';
 import { createFeishuEmulator, type FeishuEmulator, type RunningEmulator } from './feishu/emulator.js';
 import { ALL_MODULES } from './feishu/modules.js';
 
@@ -9,13 +8,15 @@ export interface Sandbox {
   emulator: FeishuEmulator;
   running: RunningEmulator;
   demo: DemoDirectory;
-  base: CreatedBase;
+  /** the demo people type their rows into a Base the product has provisioned */
+  seedDemoRows(appToken: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * The embedded default when no Feishu app is configured: the local Feishu emulator on 127.0.0.1 with a
- * demo app, people and group chat. It is not Feishu; see README "The sandbox".
+ * demo app, people and group chat. The Base is not made here: the product provisions it through the
+ * SDK exactly as it would in a real tenant. It is not Feishu; see README "The sandbox".
  */
 export async function startSandbox(opts: { port: number; log: Logger }): Promise<Sandbox> {
   const log = opts.log.child({ component: 'sandbox' });
@@ -25,7 +26,6 @@ export async function startSandbox(opts: { port: number; log: Logger }): Promise
   });
   const app = emulator.kernel.apps.add({ name: '线索旅程（沙箱）' });
   const demo = seedDemoDirectory(emulator.kernel, app);
-  const base = seedDemoBase(emulator.kernel, demo);
   const running = await emulator.listen(opts.port);
-  return { emulator, running, demo, base, close: () => running.close() };
+  return { emulator, running, demo, seedDemoRows: (appToken) => seedDemoRows(emulator.kernel, demo, appToken), close: () => running.close() };
 }

@@ -102,6 +102,7 @@ export function createLeadsRepo(db: Db) {
   );
   const setOwner = db.prepare('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM leads');
+  const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
 
   return {
     insert(l: NewLead): LeadRow {
@@ -132,6 +133,11 @@ export function createLeadsRepo(db: Db) {
     },
     listByStage: (journeyId: string, stage: string): LeadRow[] => byStage.all(journeyId, stage).map(toRow),
     count: (): number => count.get()!.n,
+    /** The next free 线索编号 such as XS-000042 (call inside the transaction that inserts it). */
+    nextLeadKey(prefix = 'XS-'): string {
+      const m = maxSeq.get({ glob: `${prefix}[0-9]*`, from: prefix.length + 1 })?.m ?? 0;
+      return `${prefix}${String(m + 1).padStart(6, '0')}`;
+    },
     /** Compare-and-set the stage: false when someone else changed the lead since `version` was read. */
     setStage(id: number, version: number, stage: string, at: Date): boolean {
       return setStage.run({ id, version, stage, at: at.getTime() }).changes === 1;

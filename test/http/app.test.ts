@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { openDb } from '../../src/store/db.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import { createStore } from '../../src/store/store.js';
 
 function setup() {
   const lines: Array<Record<string, unknown>> = [];
@@ -23,7 +25,19 @@ describe('createApp', () => {
     const { app } = setup();
     const res = await app.request('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', version: '0.1.0', mode: 'sandbox', startedAt: '2026-03-02T00:00:00.000Z', db: { ok: true, schemaVersion: 2 } });
+    expect(await res.json()).toEqual({ status: 'ok', version: '0.1.0', mode: 'sandbox', startedAt: '2026-03-02T00:00:00.000Z', db: { ok: true, schemaVersion: MIGRATIONS.length } });
+  });
+
+  it('GET /healthz shows the Bitable outbox and warns about dead letters', async () => {
+    const db = openDb(':memory:');
+    const store = createStore(db);
+    const app = createApp({ db, mode: 'sandbox', version: '0.1.0', startedAt: new Date(), log: createLogger({ level: 'silent' }), outbox: () => store.bitable.counts() });
+    store.bitable.enqueueCreate('a/t', { fields: {} }, 'k1', new Date());
+    expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok', outbox: { pending: 1, inFlight: 0, dead: 0 } });
+    store.bitable.rowDead(1, 'code 1254072', new Date());
+    const body = (await (await app.request('/healthz')).json()) as { outbox: unknown; warnings: string[] };
+    expect(body.outbox).toEqual({ pending: 0, inFlight: 0, dead: 1 });
+    expect(body.warnings[0]).toContain('npm run outbox -- list');
   });
 
   it('answers 503 when the database is gone', async () => {

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createBitableApi } from '../../src/bitable/api.js';
+import { provision } from '../../src/bitable/provision.js';
+import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { Secret } from '../../src/lib/secret.js';
+import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { sdkClient } from '../support/feishu-emulator.js';
 
@@ -10,18 +15,25 @@ afterEach(async () => {
 });
 
 describe('startSandbox (what npm start shows without credentials)', () => {
-  it('serves a demo tenant the real SDK can read: the leads Base, people and the war-room chat', async () => {
+  it('serves a demo tenant: the product provisions the Base through the SDK, the demo people type their rows', async () => {
     sb = await startSandbox({ port: 0, log: createLogger({ level: 'silent' }) });
     const { app } = sb.demo;
+    const api = createBitableApi(createFeishuClient({ domain: sb.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret) }));
+    const prov = await provision(api, loadBaseTemplate());
+    expect(prov.createdBase).toBe(true);
+    await sb.seedDemoRows(prov.appToken!);
     const client = sdkClient(sb.running.url, app);
-    const leads = sb.base.tables.find((t) => t.key === 'leads')!;
-    expect(sb.base.tables.map((t) => t.name)).toEqual(['线索', '销售团队', '活动记录', '阶段历史']);
-    const res = await client.bitable.v1.appTableRecord.search({ path: { app_token: sb.base.app_token, table_id: leads.table_id }, params: { page_size: 50 }, data: { sort: [{ field_name: '公司名称', desc: false }] } });
+    const tables = await api.listTables(prov.appToken!);
+    expect(tables.map((t) => t.name)).toEqual(['数据表', '线索', '销售团队', '活动记录', '阶段历史']);
+    const res = await client.bitable.v1.appTableRecord.search({ path: { app_token: prov.appToken!, table_id: prov.tables.get('线索')! }, params: { page_size: 50, user_id_type: 'open_id' }, data: { automatic_fields: true } });
     expect(res.code).toBe(0);
     expect(res.data?.total).toBe(5);
     const hd = res.data!.items!.find((r) => (r.fields['公司名称'] as Array<{ text: string }>)[0]!.text === '华东精密仪器有限公司')!;
     expect(hd.fields['阶段']).toBe('MQL');
     expect(hd.fields['跟进人']).toMatchObject([{ id: sb.demo.users.repLi.open_id, name: '李雷' }]);
+    expect(hd.created_by).toMatchObject({ id: sb.demo.users.sdr.open_id }); // typed by a person, not the app
+    const team = await client.bitable.v1.appTableRecord.search({ path: { app_token: prov.appToken!, table_id: prov.tables.get('销售团队')! }, params: { page_size: 50 }, data: {} });
+    expect(team.data!.items!.map((r) => r.fields['角色'])).toContainEqual(['市场总监']);
     const chat = await client.im.v1.chat.get({ path: { chat_id: sb.demo.chat.chat_id } });
     expect(chat.data?.name).toBe('线索作战群');
     const boss = await client.contact.v3.user.get({ path: { user_id: sb.demo.users.repLi.open_id }, params: { user_id_type: 'open_id' } });

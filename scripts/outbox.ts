@@ -1,0 +1,61 @@
+/**
+ * npm run outbox -- list            the dead letters: Bitable writes that failed for good, with why
+ * npm run outbox -- retry ID…       send those rows again (after fixing the cause)
+ * npm run outbox -- retry --all     send every dead letter again
+ * Uses the same database as the server (DATABASE_PATH; in sandbox mode ./data/sandbox.db). A running
+ * server picks re-queued rows up within a second; otherwise at its next start.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
+import { openDb } from '../src/store/db.js';
+import { createStore } from '../src/store/store.js';
+
+const out = (s = '') => process.stdout.write(`${s}\n`);
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { all: { type: 'boolean', default: false } } });
+const [cmd, ...ids] = positionals;
+if (cmd !== 'list' && cmd !== 'retry') {
+  process.stderr.write('用法 Usage: npm run outbox -- list | retry ID… | retry --all\n');
+  process.exit(2);
+}
+let path: string;
+try {
+  path = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env)).databasePath;
+} catch (e) {
+  process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
+  process.exit(2);
+}
+if (path !== ':memory:' && !existsSync(path)) {
+  out(`还没有数据库 ${path}（服务尚未运行过）。/ No database at ${path} yet (the server has not run).`);
+  process.exit(0);
+}
+const store = createStore(openDb(path));
+const dead = store.bitable.deadLetters();
+if (cmd === 'list') {
+  const c = store.bitable.counts();
+  out(`发件箱 Outbox (${path}): 待发 pending ${c.pending} · 发送中 in flight ${c.in_flight} · 已完成 done ${c.done} · 死信 dead ${c.dead}`);
+  for (const d of dead) {
+    const what = 'leadKey' in d.payload && d.payload.leadKey ? d.payload.leadKey : 'recordId' in d.payload ? (d.payload.recordId ?? '') : '';
+    out(`  #${d.id}  ${d.kind}  ${d.target.split('/')[1] ?? d.target}  ${what}  ${d.at.toISOString()}  尝试 attempts ${d.attempts}`);
+    out(`      原因 Error: ${d.error ?? '-'}`);
+    out(`      字段 Fields: ${Object.keys(d.payload.fields).join(', ')}`);
+  }
+  if (!dead.length) out('没有死信。/ No dead letters.');
+  else out(`\n修复原因后运行 npm run outbox -- retry ${dead[0]!.id}（或 --all）重新发送。/ Fix the cause, then npm run outbox -- retry ${dead[0]!.id} (or --all).`);
+} else {
+  const targets = values.all ? dead.map((d) => d.id) : ids.map(Number);
+  if (!targets.length || targets.some((n) => !Number.isInteger(n))) {
+    process.stderr.write('请给出死信编号，或用 --all。/ Name dead-letter ids, or use --all.\n');
+    process.exit(2);
+  }
+  const now = new Date();
+  let n = 0;
+  for (const id of targets) {
+    if (store.bitable.retryDead(id, now)) n++;
+    else out(`  #${id} 不是死信，已跳过 / is not a dead letter; skipped`);
+  }
+  out(`已重新排队 ${n} 条。/ Re-queued ${n}.`);
+}
+store.db.close();

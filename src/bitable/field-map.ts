@@ -1,0 +1,44 @@
+import type { LeadFacts } from '../domain/lead-facts.js';
+import type { TableTemplate } from '../rules/base-template.js';
+
+/**
+ * A Bitable record (read shape, feishu-api.md §2.3) ↔ what the product works with. Text comes back as
+ * segments, people as objects, links as {link_record_ids}; here each becomes a plain value.
+ */
+export function readCell(value: unknown): string | number | boolean | string[] | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === 'string')) return value as string[];
+    // text segments: [{type:'text', text}] …; people: [{id, name}]
+    if (value.every((v) => v && typeof v === 'object' && 'text' in v)) return value.map((v) => String((v as { text: unknown }).text ?? '')).join('');
+    if (value.every((v) => v && typeof v === 'object' && 'id' in v)) return value.map((v) => String((v as { id: unknown }).id));
+    return null;
+  }
+  if (typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.link === 'string') return o.link;
+    if (Array.isArray(o.link_record_ids)) return o.link_record_ids as string[];
+    if ('value' in o) return readCell(o.value);
+  }
+  return null;
+}
+
+/** The facts a record holds, by the template's `fact` names. A single person becomes one open_id. */
+export function recordToFacts(table: TableTemplate, fields: Record<string, unknown>): LeadFacts {
+  const facts: Record<string, string | number | boolean | readonly string[] | null> = {};
+  for (const f of table.fields) {
+    if (!f.fact) continue;
+    let v = readCell(fields[f.field_name]);
+    if (f.type === 11 && Array.isArray(v) && f.property?.multiple === false) v = v[0] ?? null;
+    if (typeof v === 'string' && v.trim() === '') v = null;
+    if (v !== null) facts[f.fact] = v;
+  }
+  return facts;
+}
+
+/** A string cell (text, single select, phone …) as plain text, or undefined when empty. */
+export function cellText(fields: Record<string, unknown>, name: string): string | undefined {
+  const v = readCell(fields[name]);
+  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+}

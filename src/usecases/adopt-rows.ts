@@ -1,0 +1,79 @@
+import type { BitableApi, LiveRecord } from '../bitable/api.js';
+import { cellText, recordToFacts } from '../bitable/field-map.js';
+import type { Journey } from '../domain/journey.js';
+import { withRetry } from '../feishu/retry.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { TableTemplate } from '../rules/base-template.js';
+import { bitableTarget } from '../store/bitable-outbox-repo.js';
+import type { Store } from '../store/store.js';
+import { createStartLead } from './start-lead.js';
+
+/**
+ * Rows people typed into the leads table that the server has not seen become leads: each gets its
+ * 线索编号 (or keeps the one it has), starts the journey at the stage the row shows (or the first
+ * stage), and the server's fields are written back through the outbox. Reads the table in pages of 500.
+ */
+export interface AdoptRowsDeps {
+  store: Store;
+  journey: Journey;
+  clock: Clock;
+  api: BitableApi;
+  leadsTable: TableTemplate;
+  log: Logger;
+}
+
+export interface AdoptResult {
+  seen: number;
+  adopted: string[];
+  /** rows left alone, with why (a key already used by another row …) */
+  skipped: Array<{ recordId: string; why: string }>;
+}
+
+export function createAdoptRows(deps: AdoptRowsDeps) {
+  const startLead = createStartLead(deps);
+  const stageByLabel = new Map(deps.journey.stages.flatMap((s) => [[s.label.zh, s], [s.label.en, s], [s.id, s]] as const));
+
+  function adoptOne(appToken: string, tableId: string, rec: LiveRecord, out: AdoptResult): void {
+    const { store } = deps;
+    if (store.leads.getByRecordId(rec.record_id)) return;
+    const typedKey = cellText(rec.fields, '线索编号');
+    const owner = typedKey ? store.leads.getByKey(typedKey) : undefined;
+    if (owner?.recordId) return void out.skipped.push({ recordId: rec.record_id, why: `线索编号 ${typedKey} already belongs to row ${owner.recordId}` });
+    const ref = { baseToken: appToken, tableId, recordId: rec.record_id };
+    const now = deps.clock.now();
+    if (owner) {
+      // The lead exists (e.g. made by intake) but had no row: link it.
+      store.leads.linkRecord(owner.id, ref, now);
+      out.adopted.push(owner.leadKey);
+      return;
+    }
+    const shown = cellText(rec.fields, '阶段');
+    const stage = (shown && stageByLabel.get(shown)) || stageByLabel.get(deps.journey.initial)!;
+    const leadKey = typedKey ?? store.leads.nextLeadKey();
+    const started = startLead({ leadKey, facts: recordToFacts(deps.leadsTable, rec.fields), actor: { id: 'system:adopt', roles: [] }, stage: stage.id, record: ref });
+    if (!started.ok) return void out.skipped.push({ recordId: rec.record_id, why: started.error.message.en });
+    store.bitable.enqueueUpdate(
+      bitableTarget(appToken, tableId),
+      { recordId: rec.record_id, fields: { 线索编号: leadKey, 进入阶段次数: started.value.label ?? '', ...(shown === stage.label.zh ? {} : { 阶段: stage.label.zh }) } },
+      `adopt:${rec.record_id}`,
+      now,
+    );
+    out.adopted.push(leadKey);
+  }
+
+  return async function adoptRows(appToken: string, tableId: string): Promise<AdoptResult> {
+    const out: AdoptResult = { seen: 0, adopted: [], skipped: [] };
+    let pageToken: string | undefined;
+    do {
+      const page = await withRetry(() => deps.api.search(appToken, tableId, {}, { pageSize: 500, ...(pageToken ? { pageToken } : {}) }));
+      out.seen += page.items.length;
+      deps.store.tx(() => {
+        for (const rec of page.items) adoptOne(appToken, tableId, rec, out);
+      });
+      pageToken = page.hasMore ? page.pageToken : undefined;
+    } while (pageToken);
+    if (out.adopted.length || out.skipped.length) deps.log.info({ seen: out.seen, adopted: out.adopted.length, skipped: out.skipped }, 'adopted leads rows');
+    return out;
+  };
+}
