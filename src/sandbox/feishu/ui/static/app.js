@@ -73,8 +73,9 @@ function renderNav() {
 }
 
 function defaultRoute() {
-  const b = ctx.bases.find((x) => x.tables.length);
-  if (b) return `#/base/${enc(b.app_token)}/${enc(b.tables[0].table_id)}`;
+  // Open a table that has rows (a new Base starts with an empty default table people rarely use).
+  const b = ctx.bases.find((x) => x.tables.some((t) => t.record_count)) ?? ctx.bases.find((x) => x.tables.length);
+  if (b) return `#/base/${enc(b.app_token)}/${enc((b.tables.find((t) => t.record_count) ?? b.tables[0]).table_id)}`;
   if (ctx.state.chats[0]) return `#/chat/${enc(ctx.state.chats[0].chat_id)}`;
   return '#/events';
 }
