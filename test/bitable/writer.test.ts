@@ -99,13 +99,13 @@ describe('Bitable writer', () => {
     const add = (rule: Record<string, unknown>) => fx.emu.control('POST', '/faults', rule);
     await add({ route: 'bitable.record.batch_create', kind: 'rate_limit', resetSeconds: 1, times: 1 });
     await add({ route: 'bitable.record.batch_create', kind: 'http', status: 502, times: 2 });
-    await add({ route: 'bitable.record.batch_create', kind: 'delay', ms: 800, times: 2 }); // the call times out, the write lands
+    await add({ route: 'bitable.record.batch_create', kind: 'delay', ms: 2000, times: 2 }); // the call times out, the write lands
     await add({ route: 'bitable.record.batch_create', kind: 'error', code: 1254291, times: 2 });
     await add({ route: 'bitable.record.batch_create', kind: 'not_ready', times: 2 });
     await add({ route: 'bitable.record.batch_update', kind: 'http', status: 500, times: 2 });
     await add({ route: 'bitable.record.batch_update', kind: 'error', code: 1254290, times: 1 });
     const keys = queueLeads(fx.store, fx.target, 1100);
-    const w = fx.writer({ maxAttempts: 20 }, 400);
+    const w = fx.writer({ maxAttempts: 20 }, 1000);
     const t0 = Date.now();
     await w.drain();
     const now = new Date();
