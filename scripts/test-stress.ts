@@ -43,6 +43,7 @@ const busy = Array.from({ length: load }, () =>
 const stopLoad = () => busy.forEach((b) => b.exitCode === null && b.kill('SIGKILL'));
 process.on('exit', stopLoad);
 process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 const dir = mkdtempSync(join(tmpdir(), 'lj-stress-'));
 const failures = new Map<string, { count: number; first: string }>();
