@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { createFeishuEventRoutes, type FeishuEventsDeps } from './http/feishu-events.js';
 import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
 import { requestLog, type AppEnv } from './http/request-log.js';
 import type { Logger } from './lib/logger.js';
@@ -7,6 +8,8 @@ import type { Logger } from './lib/logger.js';
 export interface AppDeps extends HealthDeps {
   log: Logger;
   newRequestId?: () => string;
+  /** the Feishu event route; absent in tests that only need health */
+  feishuEvents?: FeishuEventsDeps;
 }
 
 /**
@@ -16,6 +19,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(deps.log, deps.newRequestId));
   app.route('/', createHealthRoutes(deps));
+  if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
   app.notFound((c) => c.json({ error: 'not_found', message: `没有这个地址 / No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();

@@ -1,5 +1,6 @@
 import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
 import type { Db } from './db.js';
+import { createInboundEventsRepo } from './inbound-events-repo.js';
 import { createInboxRepo } from './inbox-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
@@ -19,6 +20,7 @@ export function createStore(db: Db) {
     outbox: createOutboxRepo(db),
     bitable: createBitableOutboxRepo(db),
     inbox: createInboxRepo(db),
+    inbound: createInboundEventsRepo(db),
     timers: createTimersRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
