@@ -9,7 +9,12 @@ import { createWriteRateGate } from './bitable/write-rate.js';
 import { createFeishuClient } from './feishu/sdk-client.js';
 import { Secret } from './lib/secret.js';
 import { loadBaseTemplate, templateTable } from './rules/base-template.js';
+import { createRoster } from './bitable/roster.js';
+import { parseRecordChanged, RECORD_CHANGED } from './feishu/record-changed.js';
+import { createFeishuVerifier } from './feishu/verify.js';
 import { createAdoptRows } from './usecases/adopt-rows.js';
+import { createHandleRecordChange } from './usecases/handle-record-change.js';
+import { createInboundProcessor } from './usecases/process-inbound.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
@@ -72,21 +77,68 @@ async function main(): Promise<void> {
   });
   writer.start();
 
+  // Where the server works: the Base and its tables by template name (provisioned or checked at start).
+  let layout: { appToken: string; leadsTableId: string; historyTableId: string | undefined; repsTableId: string | undefined } | undefined;
+  const leadsTable = templateTable(template, 'leads');
+  const tableName = (key: string) => templateTable(template, key).name;
+  const setLayout = (token: string, tables: Map<string, string>) => {
+    const leadsTableId = tables.get(leadsTable.name);
+    layout = leadsTableId ? { appToken: token, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')) } : undefined;
+  };
+  const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, where: () => layout });
+  const inbound = createInboundProcessor({
+    store,
+    clock,
+    log,
+    handlers: {
+      [RECORD_CHANGED]: async (envelope) => {
+        const sum = await handleRecordChange(parseRecordChanged(envelope));
+        if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted) log.info(sum, 'record change handled');
+        writer.kick();
+      },
+    },
+  });
+
   if (sandbox) {
     // Every start provisions the demo Base with the same code `npm run provision` runs, then the demo
     // people type their rows and the server adopts them (线索编号 written back by the writer).
     const prov = await provision(bitableApi, template, { onStep: (_s, i, n, t) => log.debug({ step: `${i + 1}/${n}`, what: t.en }, 'provisioning the sandbox Base') });
     appToken = prov.appToken!;
     await sandbox.seedDemoRows(appToken);
-    const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable: templateTable(template, 'leads'), log });
-    const adopted = await adoptRows(appToken, prov.tables.get(templateTable(template, 'leads').name)!);
+    setLayout(appToken, prov.tables);
+    const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable, log });
+    const adopted = await adoptRows(appToken, prov.tables.get(leadsTable.name)!);
     writer.kick();
     log.info({ appToken, changes: prov.applied, adopted: adopted.adopted.length }, 'sandbox Base provisioned and demo leads adopted');
+  } else if (appToken) {
+    try {
+      setLayout(appToken, new Map((await bitableApi.listTables(appToken)).map((t) => [t.name, t.table_id])));
+      if (!layout) log.warn({ appToken }, `the Base has no table ${leadsTable.name}: run npm run provision`);
+    } catch (e) {
+      log.error({ appToken, err: e instanceof Error ? e.message : String(e) }, 'cannot read the Base; run npm run doctor');
+    }
   }
+  inbound.start();
+  const verify = createFeishuVerifier(
+    sandbox
+      ? { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock }
+      : { encryptKey: config.feishu!.encryptKey, verificationToken: config.feishu!.verificationToken, clock },
+  );
 
-  const app = createApp({ db, log, mode: config.feishu ? 'feishu' : 'sandbox', version: pkg.version, startedAt: clock.now(), outbox: () => store.bitable.counts() });
+  const app = createApp({
+    db,
+    log,
+    mode: config.feishu ? 'feishu' : 'sandbox',
+    version: pkg.version,
+    startedAt: clock.now(),
+    outbox: () => store.bitable.counts(),
+    feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
+    // The sandbox's app sends its events here, signed and encrypted, like a Feishu app configured in the console.
+    if (sandbox) sandbox.emulator.kernel.apps.update(sandbox.demo.app.app_id, { event_url: `${url}/feishu/events` });
     log.info({ url, mode: config.feishu ? 'feishu' : 'sandbox', sandboxUrl: sandbox?.running.url }, 'Lead Journey listening');
     process.stderr.write(
       `\n  线索旅程 Lead Journey ${pkg.version}\n  服务 Server:   ${url}  (健康检查 ${url}/healthz)\n` +
@@ -101,6 +153,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close(async () => {
+      await inbound.stop();
       await writer.stop();
       await sandbox?.close();
       db.close();

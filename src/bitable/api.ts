@@ -30,6 +30,8 @@ export interface LiveRecord {
   record_id: string;
   fields: Record<string, unknown>;
   last_modified_time?: number;
+  /** with automatic_fields: who last changed the row */
+  last_modified_by?: { id?: string; name?: string };
 }
 export interface FieldBody {
   field_name: string;
@@ -108,6 +110,18 @@ export function createBitableApi(client: lark.Client) {
         b.appTableRecord.search({ path: { app_token: appToken, table_id: tableId }, params: { page_size: page.pageSize ?? 500, user_id_type: 'open_id', ...(page.pageToken ? { page_token: page.pageToken } : {}) }, data: body as never }),
       );
       return { items: (d.items ?? []) as LiveRecord[], hasMore: d.has_more === true, pageToken: d.page_token, total: d.total ?? 0 };
+    },
+    /** Re-read records (≤100 a call, feishu-api.md §2.5) with who changed them last; ids not returned are gone. */
+    async batchGet(appToken: string, tableId: string, recordIds: string[]): Promise<{ records: LiveRecord[]; absent: string[] }> {
+      const records: LiveRecord[] = [];
+      const absent: string[] = [];
+      for (let i = 0; i < recordIds.length; i += 100) {
+        const ids = recordIds.slice(i, i + 100);
+        const d = await call(b.appTableRecord.batchGet({ path: { app_token: appToken, table_id: tableId }, data: { record_ids: ids, user_id_type: 'open_id', automatic_fields: true } }));
+        records.push(...((d.records ?? []) as LiveRecord[]));
+        absent.push(...((d as { absent_record_ids?: string[] }).absent_record_ids ?? []));
+      }
+      return { records, absent };
     },
     async isSubscribed(appToken: string): Promise<boolean> {
       const d = await call(client.drive.v1.file.getSubscribe({ path: { file_token: appToken }, params: { file_type: 'bitable' } }));

@@ -7,6 +7,7 @@ import { stableJson } from '../lib/stable-json.js';
 import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
 import type { BitableApi } from './api.js';
+import { readCell } from './field-map.js';
 import type { WriteRateGate } from './write-rate.js';
 
 /**
@@ -46,6 +47,8 @@ export interface WriterStats {
   records: { created: number; updated: number };
   /** update rows dropped because every field already held what the server last wrote */
   unchanged: number;
+  /** guarded updates (reverts) dropped because a person changed the row again first */
+  superseded: number;
   retries: number;
   rateLimited: number;
   splits: number;
@@ -58,7 +61,7 @@ export function createBitableWriter(deps: WriterDeps) {
   const o: WriterOptions = { ...DEFAULT_WRITER_OPTIONS, ...deps.options, backoff: { ...DEFAULT_WRITER_OPTIONS.backoff, ...deps.options?.backoff } };
   const repo = deps.store.bitable;
   const log = deps.log.child({ component: 'bitable-writer' });
-  const stats: WriterStats = { calls: { batch_create: 0, batch_update: 0 }, records: { created: 0, updated: 0 }, unchanged: 0, retries: 0, rateLimited: 0, splits: 0, dead: 0 };
+  const stats: WriterStats = { calls: { batch_create: 0, batch_update: 0 }, records: { created: 0, updated: 0 }, unchanged: 0, superseded: 0, retries: 0, rateLimited: 0, splits: 0, dead: 0 };
   const running = new Map<string, Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -86,7 +89,7 @@ export function createBitableWriter(deps: WriterDeps) {
       if (creates.length) {
         return repo.createBatch({ target, op: 'create', clientToken: randomUUID(), records: creates.map((r) => ({ fields: r.payload.fields })), items: creates.map((r) => [r.id]), now });
       }
-      const byRecord = new Map<string, { fields: Record<string, unknown>; rows: number[]; force: boolean }>();
+      const byRecord = new Map<string, { fields: Record<string, unknown>; rows: number[]; force: boolean; expect?: Record<string, unknown> }>();
       let settled = 0;
       for (const r of repo.pending(target, 'bitable.update', now, o.batchSize * 4)) {
         const p = r.payload as UpdatePayload;
@@ -103,7 +106,8 @@ export function createBitableWriter(deps: WriterDeps) {
           Object.assign(e.fields, p.fields);
           e.rows.push(r.id);
           e.force ||= p.force === true;
-        } else if (byRecord.size < o.batchSize) byRecord.set(recordId, { fields: { ...p.fields }, rows: [r.id], force: p.force === true });
+          if (p.expect) e.expect = { ...e.expect, ...p.expect };
+        } else if (byRecord.size < o.batchSize) byRecord.set(recordId, { fields: { ...p.fields }, rows: [r.id], force: p.force === true, ...(p.expect ? { expect: { ...p.expect } } : {}) });
       }
       const records: Batch['records'] = [];
       const items: number[][] = [];
@@ -116,7 +120,7 @@ export function createBitableWriter(deps: WriterDeps) {
           settled++;
           continue;
         }
-        records.push({ record_id: recordId, fields: changed });
+        records.push({ record_id: recordId, fields: changed, ...(e.expect ? { expect: e.expect } : {}) });
         items.push(e.rows);
       }
       if (records.length) return repo.createBatch({ target, op: 'update', clientToken: null, records, items, now });
@@ -124,15 +128,49 @@ export function createBitableWriter(deps: WriterDeps) {
     });
   }
 
-  async function send(b: Batch): Promise<void> {
+  /**
+   * Guarded updates (reverts) go out only if the row still shows what the decision saw: re-read right
+   * before the call; a row a person changed again (or deleted) is left to that newer edit.
+   */
+  async function dropSuperseded(b: Batch): Promise<Batch> {
+    if (b.op !== 'update' || !b.records.some((r) => r.expect)) return b;
     const { appToken, tableId } = splitTarget(b.target);
+    const ids = b.records.filter((r) => r.expect).map((r) => r.record_id!);
+    const live = await deps.api.batchGet(appToken, tableId, ids);
+    const byId = new Map(live.records.map((r) => [r.record_id, r.fields]));
+    const keep: number[] = [];
+    const now = deps.clock.now();
+    deps.store.tx(() => {
+      for (const [i, r] of b.records.entries()) {
+        const fields = r.expect ? byId.get(r.record_id!) : undefined;
+        const current = !r.expect || (fields !== undefined && Object.entries(r.expect).every(([k, v]) => stableJson(readCell(fields[k])) === stableJson(readCell(v))));
+        if (current) keep.push(i);
+        else {
+          for (const id of b.items[i]!) repo.rowDone(id, now);
+          stats.superseded += b.items[i]!.length;
+        }
+      }
+      if (!keep.length) repo.finishBatch(b.id, 'done', now, 'superseded by a newer edit');
+    });
+    return { ...b, records: keep.map((i) => b.records[i]!), items: keep.map((i) => b.items[i]!) };
+  }
+
+  async function send(batch: Batch): Promise<void> {
+    const { appToken, tableId } = splitTarget(batch.target);
+    let b = batch;
+    try {
+      b = await dropSuperseded(batch);
+    } catch (e) {
+      return failed(batch, fromThrown(e));
+    }
+    if (!b.records.length) return;
     await deps.gate.acquire();
     stats.calls[b.op === 'create' ? 'batch_create' : 'batch_update']++;
     try {
       const res =
         b.op === 'create'
           ? await deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!)
-          : await deps.api.batchUpdate(appToken, tableId, b.records as Array<{ record_id: string; fields: Record<string, unknown> }>);
+          : await deps.api.batchUpdate(appToken, tableId, b.records.map((r) => ({ record_id: r.record_id!, fields: r.fields })));
       if (res.length !== b.records.length) throw new Error(`${b.op} answered ${res.length} records for ${b.records.length} sent`);
       deps.store.tx(() => succeeded(b, res.map((r) => r.record_id)));
     } catch (e) {

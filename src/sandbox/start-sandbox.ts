@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { seedDemoRows } from './demo-base.js';
 import { seedDemoDirectory, type DemoDirectory } from './demo-directory.js';
@@ -24,7 +25,8 @@ export async function startSandbox(opts: { port: number; log: Logger }): Promise
     modules: ALL_MODULES,
     log: (level, msg, extra) => log[level]({ ...extra }, msg),
   });
-  const app = emulator.kernel.apps.add({ name: '线索旅程（沙箱）' });
+  // Like a console-configured app: an Encrypt Key, so events arrive signed and encrypted (§3.3–3.4).
+  const app = emulator.kernel.apps.add({ name: '线索旅程（沙箱）', encrypt_key: randomBytes(16).toString('hex') });
   const demo = seedDemoDirectory(emulator.kernel, app);
   const running = await emulator.listen(opts.port);
   return { emulator, running, demo, seedDemoRows: (appToken) => seedDemoRows(emulator.kernel, demo, appToken), close: () => running.close() };

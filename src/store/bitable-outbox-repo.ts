@@ -18,6 +18,11 @@ export interface UpdatePayload {
   leadKey?: string;
   /** write even the fields whose value equals what the server last wrote (a revert of a human edit) */
   force?: boolean;
+  /**
+   * Write only if the row still shows these values (read shape, as the decision saw them) right before
+   * the call: a revert must never overwrite a newer human edit. Otherwise the update is dropped.
+   */
+  expect?: Record<string, unknown>;
 }
 
 export interface PendingRow {
@@ -33,7 +38,7 @@ export interface Batch {
   target: string;
   op: BatchOp;
   clientToken: string | null;
-  records: Array<{ fields: Record<string, unknown>; record_id?: string }>;
+  records: Array<{ fields: Record<string, unknown>; record_id?: string; expect?: Record<string, unknown> }>;
   /** per body record, the outbox rows it carries */
   items: number[][];
   attempts: number;
@@ -115,6 +120,10 @@ export function createBitableOutboxRepo(db: Db) {
     `SELECT id, kind, target, payload_json, last_error, attempts, updated_at FROM outbox WHERE kind LIKE 'bitable.%' AND status = 'dead' ORDER BY id`,
   );
   const revive = db.prepare(`UPDATE outbox SET status = 'pending', batch_id = NULL, attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'dead' AND kind LIKE 'bitable.%'`);
+  const inFlightFor = db.prepare<{ target: string; record: string; lead: string | null }, { payload_json: string }>(
+    `SELECT payload_json FROM outbox WHERE target = @target AND kind = 'bitable.update' AND status IN ('pending', 'in_flight')
+     AND (json_extract(payload_json, '$.recordId') = @record OR (@lead IS NOT NULL AND json_extract(payload_json, '$.leadKey') = @lead)) ORDER BY id`,
+  );
   const payloadOf = db.prepare<[number], { payload_json: string }>('SELECT payload_json FROM outbox WHERE id = ?');
   const counts = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`);
 
@@ -168,6 +177,17 @@ export function createBitableOutboxRepo(db: Db) {
     /** What the server last wrote to each field of a record, as stable JSON. */
     written(target: string, recordId: string): Map<string, string> {
       return new Map(written.all(target, recordId).map((r) => [r.field_name, r.value_json]));
+    },
+    /** Values the server has queued or is sending to a record (field → stable JSON of each), not yet confirmed. */
+    inFlight(target: string, recordId: string, leadKey?: string): Map<string, Set<string>> {
+      const out = new Map<string, Set<string>>();
+      for (const r of inFlightFor.all({ target, record: recordId, lead: leadKey ?? null })) {
+        for (const [k, v] of Object.entries((JSON.parse(r.payload_json) as UpdatePayload).fields)) {
+          if (!out.has(k)) out.set(k, new Set());
+          out.get(k)!.add(stableJson(v));
+        }
+      }
+      return out;
     },
     recordWritten(target: string, recordId: string, fields: Record<string, unknown>, now: Date): void {
       for (const [field, value] of Object.entries(fields)) upsertWritten.run({ target, record: recordId, field, value: stableJson(value), now: now.getTime() });

@@ -19,6 +19,8 @@ export interface LeadRow {
   createdAt: Date;
   updatedAt: Date;
   version: number;
+  /** the Bitable row was deleted; the lead and its history stay */
+  deletedAt: Date | null;
 }
 
 export interface PendingApproval {
@@ -57,6 +59,7 @@ interface Raw {
   created_at: number;
   updated_at: number;
   version: number;
+  deleted_at: number | null;
 }
 
 const toRow = (r: Raw): LeadRow => ({
@@ -76,6 +79,7 @@ const toRow = (r: Raw): LeadRow => ({
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
   version: r.version,
+  deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at),
 });
 
 export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
@@ -102,6 +106,7 @@ export function createLeadsRepo(db: Db) {
   );
   const setOwner = db.prepare('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM leads');
+  const markDeleted = db.prepare('UPDATE leads SET deleted_at = @now, updated_at = @now, version = version + 1 WHERE id = @id AND deleted_at IS NULL');
   const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
 
   return {
@@ -151,6 +156,8 @@ export function createLeadsRepo(db: Db) {
     setPendingApproval(id: number, version: number, pending: PendingApproval | null, now: Date): boolean {
       return setPending.run({ id, version, pending: pending === null ? null : JSON.stringify(pending), now: now.getTime() }).changes === 1;
     },
+    /** The row is gone from the Bitable: mark the lead (history stays). False when already marked. */
+    markDeleted: (id: number, now: Date): boolean => markDeleted.run({ id, now: now.getTime() }).changes === 1,
     setOwner(id: number, ownerId: string | null, now: Date): void {
       setOwner.run({ id, ownerId, now: now.getTime() });
     },

@@ -30,46 +30,55 @@ export interface AdoptResult {
   skipped: Array<{ recordId: string; why: string }>;
 }
 
-export function createAdoptRows(deps: AdoptRowsDeps) {
+/**
+ * One row the server has not seen → a lead (call inside a transaction). A row carrying the 线索编号 of
+ * a lead that has no row yet is that lead's row (e.g. the echo of the server's own create): linked.
+ */
+export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log'>) {
   const startLead = createStartLead(deps);
   const stageByLabel = new Map(deps.journey.stages.flatMap((s) => [[s.label.zh, s], [s.label.en, s], [s.id, s]] as const));
 
-  function adoptOne(appToken: string, tableId: string, rec: LiveRecord, out: AdoptResult): void {
+  return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord): { adopted: string } | { skipped: string } | undefined {
     const { store } = deps;
-    if (store.leads.getByRecordId(rec.record_id)) return;
+    if (store.leads.getByRecordId(rec.record_id)) return undefined;
     const typedKey = cellText(rec.fields, '线索编号');
     const owner = typedKey ? store.leads.getByKey(typedKey) : undefined;
-    if (owner?.recordId) return void out.skipped.push({ recordId: rec.record_id, why: `线索编号 ${typedKey} already belongs to row ${owner.recordId}` });
+    if (owner?.recordId) return { skipped: `线索编号 ${typedKey} already belongs to row ${owner.recordId}` };
     const ref = { baseToken: appToken, tableId, recordId: rec.record_id };
     const now = deps.clock.now();
     if (owner) {
-      // The lead exists (e.g. made by intake) but had no row: link it.
       store.leads.linkRecord(owner.id, ref, now);
-      out.adopted.push(owner.leadKey);
-      return;
+      return { adopted: owner.leadKey };
     }
     const shown = cellText(rec.fields, '阶段');
     const stage = (shown && stageByLabel.get(shown)) || stageByLabel.get(deps.journey.initial)!;
     const leadKey = typedKey ?? store.leads.nextLeadKey();
-    const started = startLead({ leadKey, facts: recordToFacts(deps.leadsTable, rec.fields), actor: { id: 'system:adopt', roles: [] }, stage: stage.id, record: ref });
-    if (!started.ok) return void out.skipped.push({ recordId: rec.record_id, why: started.error.message.en });
+    const started = startLead({ leadKey, facts: recordToFacts(deps.leadsTable, rec.fields), actor: { id: rec.last_modified_by?.id ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
+    if (!started.ok) return { skipped: started.error.message.en };
     store.bitable.enqueueUpdate(
       bitableTarget(appToken, tableId),
       { recordId: rec.record_id, fields: { 线索编号: leadKey, 进入阶段次数: started.value.label ?? '', ...(shown === stage.label.zh ? {} : { 阶段: stage.label.zh }) } },
       `adopt:${rec.record_id}`,
       now,
     );
-    out.adopted.push(leadKey);
-  }
+    return { adopted: leadKey };
+  };
+}
 
+export function createAdoptRows(deps: AdoptRowsDeps) {
+  const adoptRecord = createAdoptRecord(deps);
   return async function adoptRows(appToken: string, tableId: string): Promise<AdoptResult> {
     const out: AdoptResult = { seen: 0, adopted: [], skipped: [] };
     let pageToken: string | undefined;
     do {
-      const page = await withRetry(() => deps.api.search(appToken, tableId, {}, { pageSize: 500, ...(pageToken ? { pageToken } : {}) }));
+      const page = await withRetry(() => deps.api.search(appToken, tableId, { automatic_fields: true }, { pageSize: 500, ...(pageToken ? { pageToken } : {}) }));
       out.seen += page.items.length;
       deps.store.tx(() => {
-        for (const rec of page.items) adoptOne(appToken, tableId, rec, out);
+        for (const rec of page.items) {
+          const r = adoptRecord(appToken, tableId, rec);
+          if (r && 'adopted' in r) out.adopted.push(r.adopted);
+          else if (r) out.skipped.push({ recordId: rec.record_id, why: r.skipped });
+        }
       });
       pageToken = page.hasMore ? page.pageToken : undefined;
     } while (pageToken);

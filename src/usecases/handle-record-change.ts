@@ -1,0 +1,222 @@
+import type { BitableApi, LiveRecord } from '../bitable/api.js';
+import { cellText, readCell, recordToFacts } from '../bitable/field-map.js';
+import type { Roster } from '../bitable/roster.js';
+import { findStage, type Journey } from '../domain/journey.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { stableJson } from '../lib/stable-json.js';
+import type { TableTemplate } from '../rules/base-template.js';
+import { bitableTarget } from '../store/bitable-outbox-repo.js';
+import type { LeadRow } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
+import { createAdoptRecord } from './adopt-rows.js';
+import { createChangeStage } from './change-stage.js';
+import { journeyNote, stageHistoryRow } from './journey-notes.js';
+
+/**
+ * A change in the leads table, whoever made it: the event (or a reconciliation pass) is only a trigger.
+ * The rows are re-read and compared field by field with what SQLite knows:
+ * - a value equal to what the server wrote (or is writing) is its own echo: ignored;
+ * - a row nobody has seen becomes a lead (key assigned, journey started, server fields written back);
+ * - human fields update the lead's facts (they feed guards);
+ * - a stage edit runs the stage machine as the editor, with the roles 销售团队 gives them: allowed →
+ *   history (SQLite and a 阶段历史 row) and the entry label; refused → the stage is put back with a note
+ *   saying why and what is missing; gated → put back and 待审批 set;
+ * - a server field a person changed is put back, with a note;
+ * - a deleted row marks the lead deleted; its history stays.
+ * Every put-back is guarded: it goes out only if the row still shows what was decided on.
+ */
+export interface RecordChangeDeps {
+  store: Store;
+  journey: Journey;
+  clock: Clock;
+  api: BitableApi;
+  roster: Roster;
+  leadsTable: TableTemplate;
+  log: Logger;
+  /** the Base and tables the server works on (known after provisioning) */
+  where: () => { appToken: string; leadsTableId: string; historyTableId: string | undefined; repsTableId: string | undefined } | undefined;
+}
+
+export interface RecordChange {
+  appToken: string;
+  tableId: string;
+  /** the event's operator, used when the row does not say who changed it last */
+  operatorOpenId?: string;
+  actions: Array<{ recordId: string; action: 'record_added' | 'record_edited' | 'record_deleted' | string }>;
+}
+
+export interface ChangeSummary {
+  adopted: number;
+  moved: number;
+  reverted: number;
+  gated: number;
+  facts: number;
+  deleted: number;
+  echoes: number;
+}
+
+const STAGE = '阶段';
+const REASON = '变更原因';
+
+/** Read shape and write shape compared as people see them: text, option names, person ids. */
+const norm = (v: unknown): string => {
+  const c = readCell(v);
+  return stableJson(c === '' || (Array.isArray(c) && c.length === 0) ? null : c);
+};
+
+export function createHandleRecordChange(deps: RecordChangeDeps) {
+  const adoptRecord = createAdoptRecord(deps);
+  const changeStage = createChangeStage(deps);
+  const serverFields = deps.leadsTable.fields.filter((f) => f.owner === 'server').map((f) => f.field_name);
+  const label = (stageId: string | null) => (stageId ? (findStage(deps.journey, stageId)?.label.zh ?? stageId) : '');
+  const stageByLabel = new Map(deps.journey.stages.flatMap((s) => [[s.label.zh, s.id], [s.label.en, s.id]] as const));
+
+  async function handleRecord(w: NonNullable<ReturnType<RecordChangeDeps['where']>>, rec: LiveRecord, operator: string | undefined, sum: ChangeSummary): Promise<void> {
+    const { store } = deps;
+    const target = bitableTarget(w.appToken, w.leadsTableId);
+    const lead = store.leads.getByRecordId(rec.record_id);
+    if (!lead) {
+      const r = store.tx(() => adoptRecord(w.appToken, w.leadsTableId, rec));
+      if (r && 'adopted' in r) sum.adopted++;
+      else if (r) deps.log.warn({ recordId: rec.record_id, why: r.skipped }, 'row not adopted');
+      return;
+    }
+    if (lead.deletedAt) return;
+    const editor = rec.last_modified_by?.id ?? operator ?? 'unknown';
+    const written = store.bitable.written(target, rec.record_id);
+    const inFlight = store.bitable.inFlight(target, rec.record_id, lead.leadKey);
+    /** the server wrote this value, or is writing it: its own echo, whoever the event names */
+    const ours = (field: string, value: unknown) => {
+      const n = norm(value);
+      const last = written.get(field);
+      return (last !== undefined && norm(JSON.parse(last)) === n) || [...(inFlight.get(field) ?? [])].some((v) => norm(JSON.parse(v)) === n);
+    };
+    const shownStage = cellText(rec.fields, STAGE);
+    const stageEdited = (shownStage ?? '') !== label(lead.stage) && !ours(STAGE, rec.fields[STAGE]);
+    const roles = stageEdited ? await deps.roster.rolesOf(editor) : [];
+    store.tx(() => decide(w, rec, lead, { editor, roles, ours, written, stageEdited, shownStage }, sum));
+  }
+
+  function decide(
+    w: NonNullable<ReturnType<RecordChangeDeps['where']>>,
+    rec: LiveRecord,
+    lead: LeadRow,
+    c: { editor: string; roles: string[]; ours: (field: string, value: unknown) => boolean; written: Map<string, string>; stageEdited: boolean; shownStage: string | undefined },
+    sum: ChangeSummary,
+  ): void {
+    const { store } = deps;
+    const { editor, ours, written, shownStage } = c;
+    const target = bitableTarget(w.appToken, w.leadsTableId);
+    const now = deps.clock.now();
+    const notes: string[] = [];
+    const putBack: Record<string, unknown> = {};
+    const expect: Record<string, unknown> = {};
+
+    // Server-owned fields a person changed: put back what the server last wrote.
+    for (const f of serverFields) {
+      const shown = rec.fields[f];
+      const last = written.get(f);
+      if (ours(f, shown) || (last === undefined && norm(shown) === 'null')) continue;
+      putBack[f] = last === undefined ? null : JSON.parse(last);
+      expect[f] = shown ?? null;
+      notes.push(`「${f}」由系统维护，已恢复 / "${f}" is kept by the server; restored`);
+    }
+    if (Object.keys(putBack).length) sum.reverted++;
+
+    // Human fields feed the facts the guards read; update them before deciding a stage move.
+    const facts = recordToFacts(deps.leadsTable, rec.fields);
+    let current: LeadRow = lead;
+    if (stableJson(facts) !== stableJson(lead.facts)) {
+      store.leads.setFacts(lead.id, facts, now, rec.last_modified_time);
+      current = store.leads.get(lead.id)!;
+      sum.facts++;
+    }
+
+    const leadLabel = label(current.stage);
+    let moved: { from: string; to: string; label: string; entryIndex: number; reason: string | null } | undefined;
+    if (c.stageEdited) {
+      const to = shownStage ? stageByLabel.get(shownStage) : undefined;
+      const revert = () => {
+        putBack[STAGE] = leadLabel;
+        expect[STAGE] = rec.fields[STAGE] ?? null;
+      };
+      if (!to) {
+        revert();
+        notes.push(shownStage ? `「${shownStage}」不是这个旅程的阶段，已恢复为「${leadLabel}」 / not a stage of this journey; back to ${leadLabel}` : `阶段不能为空，已恢复为「${leadLabel}」 / the stage cannot be empty; back to ${leadLabel}`);
+        sum.reverted++;
+      } else {
+        const reason = cellText(rec.fields, REASON);
+        const actor = { id: editor, roles: c.roles };
+        const r = changeStage({ leadId: current.id, to, actor, ...(reason ? { reason } : {}) });
+        if (!r.ok) {
+          if (r.error.code === 'conflict') throw new Error(`lead ${current.leadKey} changed while deciding; the event will be processed again`);
+          revert();
+          notes.push(`「${leadLabel}」→「${shownStage}」未生效：${r.error.message.zh} / not applied: ${r.error.message.en}`);
+          sum.reverted++;
+        } else if (r.value.outcome.status === 'pending_approval') {
+          const gate = r.value.outcome.gate;
+          revert();
+          putBack['待审批'] = `待${gate.label.zh}审批：${leadLabel} → ${shownStage}`;
+          notes.push(`「${leadLabel}」→「${shownStage}」需要${gate.label.zh}审批，审批通过前保持「${leadLabel}」 / needs the ${gate.label.en}'s approval; stays ${leadLabel} until then`);
+          sum.gated++;
+        } else {
+          const rec2 = r.value.outcome.record;
+          moved = { from: leadLabel, to: shownStage!, label: r.value.outcome.label, entryIndex: rec2.entryIndex, reason: rec2.reason };
+          sum.moved++;
+        }
+      }
+    } else if ((shownStage ?? '') !== leadLabel) {
+      // The row shows a stage the server itself wrote, but the lead has moved on since: a write that was
+      // already on its way when a person changed the row again. Show the lead's stage again.
+      putBack[STAGE] = leadLabel;
+      expect[STAGE] = rec.fields[STAGE] ?? null;
+    }
+
+    const fields: Record<string, unknown> = { ...putBack };
+    if (moved) {
+      // The row now shows the stage the lead is in: remember it as known, so a later edit back to a
+      // value the server once wrote (a recycle) is not taken for the server's echo.
+      store.bitable.recordWritten(target, rec.record_id, { [STAGE]: moved.to }, now);
+      fields['进入阶段次数'] = moved.label;
+      if (current.pendingApproval || norm(rec.fields['待审批']) !== 'null') fields['待审批'] = null;
+    }
+    if (notes.length) fields['旅程备注'] = journeyNote(now, notes);
+    if (!Object.keys(fields).length) {
+      sum.echoes++;
+      return;
+    }
+    // The decision above and these writes commit together (this runs inside one transaction).
+    const key = `rc:${rec.record_id}:${rec.last_modified_time ?? now.getTime()}:${stableJson(fields)}`;
+    store.bitable.enqueueUpdate(target, { recordId: rec.record_id, fields, ...(Object.keys(putBack).length ? { force: true, expect } : {}) }, key, now);
+    if (moved && w.historyTableId) {
+      const row = stageHistoryRow({ leadKey: current.leadKey, ...moved, at: now, actorOpenId: editor.startsWith('ou_') ? editor : undefined });
+      store.bitable.enqueueCreate(bitableTarget(w.appToken, w.historyTableId), { fields: row }, `hist:${current.id}:${moved.label}`, now);
+    }
+  }
+
+  return async function handleRecordChange(ev: RecordChange): Promise<ChangeSummary> {
+    const sum: ChangeSummary = { adopted: 0, moved: 0, reverted: 0, gated: 0, facts: 0, deleted: 0, echoes: 0 };
+    const w = deps.where();
+    if (!w || ev.appToken !== w.appToken) return sum;
+    if (ev.tableId === w.repsTableId) {
+      deps.roster.invalidate();
+      return sum;
+    }
+    if (ev.tableId !== w.leadsTableId) return sum;
+    const gone = new Set(ev.actions.filter((a) => a.action === 'record_deleted').map((a) => a.recordId));
+    const ids = [...new Set(ev.actions.filter((a) => a.action !== 'record_deleted').map((a) => a.recordId))].filter((id) => !gone.has(id));
+    const { records, absent } = ids.length ? await deps.api.batchGet(w.appToken, w.leadsTableId, ids) : { records: [], absent: [] };
+    const now = deps.clock.now();
+    deps.store.tx(() => {
+      for (const id of [...gone, ...absent]) {
+        const lead = deps.store.leads.getByRecordId(id);
+        if (lead && deps.store.leads.markDeleted(lead.id, now)) sum.deleted++;
+      }
+    });
+    for (const rec of records) await handleRecord(w, rec, ev.operatorOpenId, sum);
+    return sum;
+  };
+}
+
+export type HandleRecordChange = ReturnType<typeof createHandleRecordChange>;

@@ -1,0 +1,23 @@
+/**
+ * What the server writes for people to read in the Bitable: the 旅程备注 note (latest first, with a
+ * Beijing-time stamp) and a 阶段历史 row.
+ */
+const stamp = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+
+export function journeyNote(at: Date, lines: string[]): string {
+  return `[${stamp.format(at).replace(/\//g, '-')}] ${lines.join('；')}`;
+}
+
+export function stageHistoryRow(h: { leadKey: string; from: string; to: string; label: string; at: Date; actorOpenId: string | undefined; reason: string | null; approvalId?: string | null }): Record<string, unknown> {
+  return {
+    摘要: `${h.leadKey} ${h.from || '（新建）'} → ${h.to}（${h.label}）`,
+    线索编号: h.leadKey,
+    原阶段: h.from,
+    新阶段: h.to,
+    第几次进入: h.label,
+    变更时间: h.at.getTime(),
+    ...(h.actorOpenId ? { 操作人: [{ id: h.actorOpenId }] } : {}),
+    ...(h.reason ? { 原因: h.reason } : {}),
+    ...(h.approvalId ? { 审批单: h.approvalId } : {}),
+  };
+}

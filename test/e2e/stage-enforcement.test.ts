@@ -1,0 +1,196 @@
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain, type RunningMain } from '../support/run-main.js';
+import { tempDbPath } from '../support/temp-db.js';
+
+/**
+ * The promise at the centre of the product, end to end: `npm start` (sandbox), people edit the grid
+ * through the emulator's act-as path, the emulator sends real signed and encrypted record events to
+ * the server, and the server answers each edit in the Bitable.
+ */
+type Fields = Record<string, unknown>;
+interface Rec {
+  record_id: string;
+  fields: Fields;
+}
+
+const text = (v: unknown): string => (Array.isArray(v) ? v.map((s) => (typeof s === 'string' ? s : ((s as { text?: string }).text ?? ''))).join('') : v === undefined || v === null ? '' : String(v));
+
+describe('stage enforcement in the grid (sandbox, signed events)', () => {
+  let m: RunningMain;
+  const db = tempDbPath();
+  let app: string;
+  let leads: string;
+  let history: string;
+  let users: Record<string, string>;
+
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${m.sandboxUrl}/__control${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body: JSON.stringify(body) } : {}) });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+  const rows = async (table = leads) => (await control<{ records: Rec[] }>('GET', `/bases/${app}/tables/${table}/records`)).records;
+  const byCompany = async (name: string) => (await rows()).find((r) => text(r.fields['公司名称']) === name)!;
+  const edit = (rec: string, as: string, fields: Fields) => control('POST', `/bases/${app}/tables/${leads}/records/${rec}/edit`, { operator_open_id: users[as], fields });
+  const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const sql = <T>(q: string, ...args: unknown[]) => {
+    const d = new Database(db.path, { readonly: true });
+    try {
+      return d.prepare(q).all(...args) as T[];
+    } finally {
+      d.close();
+    }
+  };
+  const lead = (key: string) => sql<{ stage: string; deleted_at: number | null; facts_json: string }>('SELECT stage, deleted_at, facts_json FROM leads WHERE lead_key = ?', key)[0]!;
+
+  beforeAll(async () => {
+    m = await runMain({ DATABASE_PATH: db.path });
+    const bases = await control<Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>>('GET', '/bases');
+    app = bases[0]!.app_token;
+    leads = bases[0]!.tables.find((t) => t.name === '线索')!.table_id;
+    history = bases[0]!.tables.find((t) => t.name === '阶段历史')!.table_id;
+    const state = await control<{ users: Array<{ open_id: string; name: string }> }>('GET', '/ui/state');
+    users = Object.fromEntries(state.users.map((u) => [u.name, u.open_id]));
+    // the demo leads are adopted and their keys written back before the tests edit them
+    await until('demo keys', async () => (await rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
+  });
+  afterAll(async () => {
+    await m?.stop();
+    db.remove();
+  });
+
+  it('legal: 线索 → MQL with the need filled in the same edit; history row and entry label written', async () => {
+    const r = await byCompany('南方医疗器械集团');
+    await edit(r.record_id, '张伟', { 需求描述: '院内设备联网', 阶段: 'MQL' });
+    const after = await until('entry label', async () => {
+      const x = await byCompany('南方医疗器械集团');
+      return text(x.fields['进入阶段次数']) === 'MQL-01' && x;
+    });
+    expect(after.fields['阶段']).toBe('MQL');
+    const key = text(after.fields['线索编号']);
+    expect(lead(key).stage).toBe('mql');
+    expect(JSON.parse(lead(key).facts_json)).toMatchObject({ need: '院内设备联网' });
+    const hist = await until('history row', async () => (await rows(history)).find((h) => text(h.fields['线索编号']) === key && text(h.fields['新阶段']) === 'MQL'));
+    expect(hist.fields).toMatchObject({ 原阶段: [{ text: '线索', type: 'text' }], 第几次进入: [{ text: 'MQL-01', type: 'text' }] });
+    expect((hist.fields['操作人'] as Array<{ id: string }>)[0]!.id).toBe(users['张伟']);
+    expect(sql<{ n: number }>("SELECT COUNT(*) AS n FROM stage_transitions t JOIN leads l ON l.id = t.lead_id WHERE l.lead_key = ? AND t.to_stage = 'mql'", key)[0]!.n).toBe(1);
+  });
+
+  it('illegal: MQL → 成单 is put back with a note saying why', async () => {
+    const r = await byCompany('华东精密仪器有限公司');
+    await edit(r.record_id, '李雷', { 阶段: '成单' });
+    const after = await until('revert', async () => {
+      const x = await byCompany('华东精密仪器有限公司');
+      return x.fields['阶段'] === 'MQL' && text(x.fields['旅程备注']).includes('成单') && x;
+    });
+    expect(text(after.fields['旅程备注'])).toMatch(/「MQL」→「成单」未生效/);
+    expect(lead(text(after.fields['线索编号'])).stage).toBe('mql');
+  });
+
+  it('guard failing: 培育池 → MQL without a stated need is put back, naming what is missing', async () => {
+    const r = await byCompany('蓝鲸教育');
+    await edit(r.record_id, '张伟', { 阶段: 'MQL' });
+    const after = await until('revert', async () => {
+      const x = await byCompany('蓝鲸教育');
+      return x.fields['阶段'] === '培育池' && text(x.fields['旅程备注']).includes('还缺少') && x;
+    });
+    expect(text(after.fields['旅程备注'])).toContain('需求');
+  });
+
+  it('gated: MQL → SQL is held for the marketing director: put back, 待审批 set', async () => {
+    const r = await byCompany('华东精密仪器有限公司');
+    await edit(r.record_id, '张伟', { 阶段: 'SQL' });
+    const after = await until('pending approval', async () => {
+      const x = await byCompany('华东精密仪器有限公司');
+      return x.fields['阶段'] === 'MQL' && text(x.fields['待审批']) !== '' && x;
+    });
+    expect(text(after.fields['待审批'])).toBe('待市场总监审批：MQL → SQL');
+    const key = text(after.fields['线索编号']);
+    expect(sql<{ p: string }>('SELECT pending_approval_json AS p FROM leads WHERE lead_key = ?', key)[0]!.p).toContain('marketing_director');
+  });
+
+  it('recycle: SQL → MQL needs a reason: refused without one, applied with 变更原因', async () => {
+    const r = await byCompany('星河云科技');
+    await edit(r.record_id, '韩梅梅', { 阶段: 'MQL' });
+    await until('refused without reason', async () => {
+      const x = await byCompany('星河云科技');
+      return x.fields['阶段'] === 'SQL' && text(x.fields['旅程备注']).includes('原因') && x;
+    });
+    await edit(r.record_id, '韩梅梅', { 变更原因: '客户预算推迟到下季度', 阶段: 'MQL' });
+    const after = await until('recycled', async () => {
+      const x = await byCompany('星河云科技');
+      return text(x.fields['进入阶段次数']) === 'MQL-01' && x;
+    });
+    expect(after.fields['阶段']).toBe('MQL');
+    const key = text(after.fields['线索编号']);
+    expect(sql<{ reason: string }>("SELECT reason FROM stage_transitions t JOIN leads l ON l.id = t.lead_id WHERE l.lead_key = ? AND t.to_stage = 'mql'", key)[0]!.reason).toBe('客户预算推迟到下季度');
+  });
+
+  it('a server-owned field edited by a person is put back, with a note', async () => {
+    const r = await byCompany('恒信金融服务');
+    const before = text(r.fields['线索编号']);
+    await edit(r.record_id, '李雷', { 线索编号: 'HACKED', 线索评分: 99 });
+    const after = await until('restored', async () => {
+      const x = await byCompany('恒信金融服务');
+      return text(x.fields['线索编号']) === before && x.fields['线索评分'] === undefined && x;
+    });
+    expect(text(after.fields['旅程备注'])).toContain('由系统维护');
+  });
+
+  it('a new row becomes a lead; a deleted row marks its lead deleted and keeps the history', async () => {
+    const made = await control<{ record_id: string }>('POST', `/bases/${app}/tables/${leads}/records`, { operator_open_id: users['张伟'], fields: { 公司名称: '西部新能源', 联系人: '吴经理', 电话: '13600003333' } });
+    const after = await until('key', async () => {
+      const x = (await rows()).find((y) => y.record_id === made.record_id);
+      return x && text(x.fields['线索编号']).startsWith('XS-') && x;
+    });
+    const key = text(after.fields['线索编号']);
+    expect(after.fields['阶段']).toBe('线索');
+    expect(lead(key).stage).toBe('lead');
+    await control('POST', `/bases/${app}/tables/${leads}/records/${made.record_id}/delete`, { operator_open_id: users['张伟'] });
+    await until('deleted', async () => lead(key).deleted_at !== null);
+    expect(sql<{ n: number }>('SELECT COUNT(*) AS n FROM stage_transitions t JOIN leads l ON l.id = t.lead_id WHERE l.lead_key = ?', key)[0]!.n).toBe(1);
+  });
+
+  it('race: a person edits again before the revert is sent; the revert, re-checked right before sending, is dropped', async () => {
+    const r = await byCompany('恒信金融服务');
+    // The revert's first call is rate-limited for 2 s; the person's next edit lands in that window.
+    await control('POST', '/faults', { route: 'bitable.record.batch_update', kind: 'rate_limit', resetSeconds: 2, times: 1 });
+    await edit(r.record_id, '李雷', { 阶段: '线索' }); // 商机 → 线索 is not allowed
+    await new Promise((res) => setTimeout(res, 300));
+    await edit(r.record_id, '李雷', { 变更原因: '客户选择了竞品', 阶段: '输单' });
+    const after = await until('the newer edit applied', async () => {
+      const x = await byCompany('恒信金融服务');
+      return text(x.fields['进入阶段次数']) === 'LOST-01' && x;
+    });
+    await new Promise((res) => setTimeout(res, 2500));
+    const final = await byCompany('恒信金融服务');
+    expect(final.fields['阶段']).toBe('输单');
+    expect(text(final.fields['旅程备注'])).not.toContain('「商机」→「线索」'); // the dropped revert's note never landed
+    expect(lead(text(after.fields['线索编号'])).stage).toBe('lost');
+  });
+
+  it('race: a person edits again while the revert is on the wire; the row is brought back to the lead\'s stage', async () => {
+    const r = await byCompany('星河云科技'); // now MQL (recycled above)
+    await control('POST', '/faults', { route: 'bitable.record.batch_update', kind: 'delay', ms: 1500, times: 1 });
+    await edit(r.record_id, '韩梅梅', { 阶段: '成单' }); // MQL → 成单 is not allowed: a revert goes out and is held
+    await new Promise((res) => setTimeout(res, 500));
+    await edit(r.record_id, '韩梅梅', { 变更原因: '需求延后', 阶段: '培育池' }); // legal, while the revert is in flight
+    await until('nurture', async () => lead(text(r.fields['线索编号'])).stage === 'nurture');
+    const final = await until('row matches the lead', async () => {
+      await new Promise((res) => setTimeout(res, 300));
+      const x = await byCompany('星河云科技');
+      return x.fields['阶段'] === '培育池' && x;
+    });
+    await new Promise((res) => setTimeout(res, 1000));
+    expect((await byCompany('星河云科技')).fields['阶段']).toBe('培育池');
+    expect(final.fields['阶段']).toBe('培育池');
+  });
+});
