@@ -15,6 +15,7 @@ import { createFeishuVerifier } from './feishu/verify.js';
 import { createAdoptRows } from './usecases/adopt-rows.js';
 import { createHandleRecordChange } from './usecases/handle-record-change.js';
 import { createInboundProcessor } from './usecases/process-inbound.js';
+import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { systemClock } from './lib/clock.js';
@@ -120,6 +121,20 @@ async function main(): Promise<void> {
     }
   }
   inbound.start();
+  // Reconciliation: a full pass at start (it also finds rows deleted while the server was down), then
+  // the rows changed since its cursor every RECONCILE_INTERVAL_SECONDS.
+  const reconcile = createReconcile({ store, api: bitableApi, clock, log, handle: handleRecordChange, where: () => layout });
+  let reconciling: Promise<unknown> | undefined;
+  const runReconcile = (full = false) => {
+    reconciling ??= reconcile({ full })
+      .then(() => writer.kick())
+      .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; trying again at the next interval'))
+      .finally(() => (reconciling = undefined));
+    return reconciling;
+  };
+  await runReconcile(true);
+  const reconcileTimer = setInterval(() => void runReconcile(), config.reconcileIntervalMs);
+  reconcileTimer.unref();
   const verify = createFeishuVerifier(
     sandbox
       ? { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock }
@@ -153,6 +168,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     server.close(async () => {
+      clearInterval(reconcileTimer);
+      await reconciling;
       await inbound.stop();
       await writer.stop();
       await sandbox?.close();

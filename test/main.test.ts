@@ -25,7 +25,7 @@ describe('npm start (src/main.ts)', () => {
     cleanups.push(() => m.child.exitCode === null && m.stop('SIGKILL'));
     const res = await fetch(`${m.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'sandbox', db: { ok: true, schemaVersion: 4 } });
+    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'sandbox', db: { ok: true, schemaVersion: 5 } });
     // the embedded sandbox answers like Feishu's token endpoint
     const tok = await fetch(`${m.sandboxUrl}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: 'cli_0000000000000000', app_secret: 'x' }) });
     expect(await tok.json()).toMatchObject({ code: 10003 });

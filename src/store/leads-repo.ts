@@ -106,11 +106,20 @@ export function createLeadsRepo(db: Db) {
   );
   const setOwner = db.prepare('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM leads');
+  const seqGet = db.prepare<[string], { value: number }>('SELECT value FROM sync_cursors WHERE name = ?');
+  const seqSet = db.prepare('INSERT INTO sync_cursors (name, value, updated_at) VALUES (@name, @value, @now) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+  const activeRecords = db.prepare<[string], { record_id: string }>('SELECT record_id FROM leads WHERE table_id = ? AND record_id IS NOT NULL AND deleted_at IS NULL');
   const markDeleted = db.prepare('UPDATE leads SET deleted_at = @now, updated_at = @now, version = version + 1 WHERE id = @id AND deleted_at IS NULL');
   const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
 
   return {
     insert(l: NewLead): LeadRow {
+      // A key typed or imported in the XS- form moves the counter past it, so new keys never collide.
+      const typed = /^XS-(\d+)$/.exec(l.leadKey);
+      if (typed) {
+        const cur = seqGet.get('lead_key:XS-')?.value;
+        if (cur !== undefined && Number(typed[1]) > cur) seqSet.run({ name: 'lead_key:XS-', value: Number(typed[1]), now: l.now.getTime() });
+      }
       const info = insert.run({
         leadKey: l.leadKey,
         baseToken: l.baseToken ?? null,
@@ -138,10 +147,17 @@ export function createLeadsRepo(db: Db) {
     },
     listByStage: (journeyId: string, stage: string): LeadRow[] => byStage.all(journeyId, stage).map(toRow),
     count: (): number => count.get()!.n,
-    /** The next free 线索编号 such as XS-000042 (call inside the transaction that inserts it). */
+    /** Take the next free 线索编号 such as XS-000042 (call inside the transaction that inserts it). */
     nextLeadKey(prefix = 'XS-'): string {
-      const m = maxSeq.get({ glob: `${prefix}[0-9]*`, from: prefix.length + 1 })?.m ?? 0;
-      return `${prefix}${String(m + 1).padStart(6, '0')}`;
+      // A counter row instead of MAX() over every key: adopting 50,000 rows must not be quadratic. The
+      // first call (or a counter behind the keys, e.g. after an import) takes the MAX once.
+      const name = `lead_key:${prefix}`;
+      const stored = seqGet.get(name)?.value;
+      const floor = stored ?? maxSeq.get({ glob: `${prefix}[0-9]*`, from: prefix.length + 1 })?.m ?? 0;
+      let next = floor + 1;
+      while (byKey.get(`${prefix}${String(next).padStart(6, '0')}`)) next++;
+      seqSet.run({ name, value: next, now: Date.now() });
+      return `${prefix}${String(next).padStart(6, '0')}`;
     },
     /** Compare-and-set the stage: false when someone else changed the lead since `version` was read. */
     setStage(id: number, version: number, stage: string, at: Date): boolean {
@@ -156,6 +172,8 @@ export function createLeadsRepo(db: Db) {
     setPendingApproval(id: number, version: number, pending: PendingApproval | null, now: Date): boolean {
       return setPending.run({ id, version, pending: pending === null ? null : JSON.stringify(pending), now: now.getTime() }).changes === 1;
     },
+    /** Record ids of the leads that still have a row in `tableId`. */
+    activeRecordIds: (tableId: string): string[] => activeRecords.all(tableId).map((r) => r.record_id),
     /** The row is gone from the Bitable: mark the lead (history stays). False when already marked. */
     markDeleted: (id: number, now: Date): boolean => markDeleted.run({ id, now: now.getTime() }).changes === 1,
     setOwner(id: number, ownerId: string | null, now: Date): void {

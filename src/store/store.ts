@@ -1,4 +1,5 @@
 import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
+import { createCursorsRepo } from './cursors-repo.js';
 import type { Db } from './db.js';
 import { createInboundEventsRepo } from './inbound-events-repo.js';
 import { createInboxRepo } from './inbox-repo.js';
@@ -22,6 +23,7 @@ export function createStore(db: Db) {
     inbox: createInboxRepo(db),
     inbound: createInboundEventsRepo(db),
     timers: createTimersRepo(db),
+    cursors: createCursorsRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -2,6 +2,7 @@ import type { BitableApi, LiveRecord } from '../bitable/api.js';
 import { cellText, readCell, recordToFacts } from '../bitable/field-map.js';
 import type { Roster } from '../bitable/roster.js';
 import { findStage, type Journey } from '../domain/journey.js';
+import { withRetry } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { stableJson } from '../lib/stable-json.js';
@@ -195,8 +196,30 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     }
   }
 
-  return async function handleRecordChange(ev: RecordChange): Promise<ChangeSummary> {
-    const sum: ChangeSummary = { adopted: 0, moved: 0, reverted: 0, gated: 0, facts: 0, deleted: 0, echoes: 0 };
+  const emptySummary = (): ChangeSummary => ({ adopted: 0, moved: 0, reverted: 0, gated: 0, facts: 0, deleted: 0, echoes: 0 });
+
+  /** Rows already read (a reconciliation page): the same path as an event's re-read rows. */
+  async function handleRows(records: LiveRecord[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
+    const w = deps.where();
+    if (!w) return sum;
+    for (const rec of records) await handleRecord(w, rec, undefined, sum);
+    return sum;
+  }
+
+  /** Leads whose rows are gone (a full reconciliation pass did not see them). */
+  function markGone(recordIds: string[], sum: ChangeSummary = emptySummary()): ChangeSummary {
+    const now = deps.clock.now();
+    deps.store.tx(() => {
+      for (const id of recordIds) {
+        const lead = deps.store.leads.getByRecordId(id);
+        if (lead && deps.store.leads.markDeleted(lead.id, now)) sum.deleted++;
+      }
+    });
+    return sum;
+  }
+
+  async function handleRecordChange(ev: RecordChange): Promise<ChangeSummary> {
+    const sum = emptySummary();
     const w = deps.where();
     if (!w || ev.appToken !== w.appToken) return sum;
     if (ev.tableId === w.repsTableId) {
@@ -206,17 +229,14 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (ev.tableId !== w.leadsTableId) return sum;
     const gone = new Set(ev.actions.filter((a) => a.action === 'record_deleted').map((a) => a.recordId));
     const ids = [...new Set(ev.actions.filter((a) => a.action !== 'record_deleted').map((a) => a.recordId))].filter((id) => !gone.has(id));
-    const { records, absent } = ids.length ? await deps.api.batchGet(w.appToken, w.leadsTableId, ids) : { records: [], absent: [] };
-    const now = deps.clock.now();
-    deps.store.tx(() => {
-      for (const id of [...gone, ...absent]) {
-        const lead = deps.store.leads.getByRecordId(id);
-        if (lead && deps.store.leads.markDeleted(lead.id, now)) sum.deleted++;
-      }
-    });
+    // Reads share the app's 20/s budget with reconciliation and the writer's re-checks: a 429 waits for its reset.
+    const { records, absent } = ids.length ? await withRetry(() => deps.api.batchGet(w.appToken, w.leadsTableId, ids)) : { records: [], absent: [] };
+    markGone([...gone, ...absent], sum);
     for (const rec of records) await handleRecord(w, rec, ev.operatorOpenId, sum);
     return sum;
-  };
+  }
+
+  return Object.assign(handleRecordChange, { handleRows, markGone, emptySummary });
 }
 
 export type HandleRecordChange = ReturnType<typeof createHandleRecordChange>;

@@ -52,7 +52,7 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
   const lead = (key: string) => sql<{ stage: string; deleted_at: number | null; facts_json: string }>('SELECT stage, deleted_at, facts_json FROM leads WHERE lead_key = ?', key)[0]!;
 
   beforeAll(async () => {
-    m = await runMain({ DATABASE_PATH: db.path });
+    m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
     const bases = await control<Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>>('GET', '/bases');
     app = bases[0]!.app_token;
     leads = bases[0]!.tables.find((t) => t.name === '线索')!.table_id;
@@ -63,8 +63,11 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
     await until('demo keys', async () => (await rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
   });
   afterAll(async () => {
+    // No event failed on the way (a handler error would be retried silently and hide a bug).
+    const failures = m?.logs.filter((l) => l.msg === 'inbound event failed; will retry' || l.msg === 'inbound event failed for good' || l.msg === 'bitable writer loop failed') ?? [];
     await m?.stop();
     db.remove();
+    expect(failures).toEqual([]);
   });
 
   it('legal: 线索 → MQL with the need filled in the same edit; history row and entry label written', async () => {
@@ -192,5 +195,30 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
     await new Promise((res) => setTimeout(res, 1000));
     expect((await byCompany('星河云科技')).fields['阶段']).toBe('培育池');
     expect(final.fields['阶段']).toBe('培育池');
+  });
+  it('a dropped event is repaired by reconciliation; a re-delivered event (same event_id) is applied once', async () => {
+    const made = await control<{ record_id: string }>('POST', `/bases/${app}/tables/${leads}/records`, { operator_open_id: users['张伟'], fields: { 公司名称: '丢失事件公司', 联系人: '郑', 电话: '13300001111', 需求描述: '试用' } });
+    const key = await until('key', async () => {
+      const x = (await rows()).find((y) => y.record_id === made.record_id);
+      return x && text(x.fields['线索编号']).startsWith('XS-') && text(x.fields['线索编号']);
+    });
+    await control('POST', '/faults', { route: 'event.deliver', kind: 'drop', times: 1 });
+    await edit(made.record_id, '张伟', { 阶段: 'MQL' });
+    await until('reconciliation applied the move', async () => lead(key).stage === 'mql', 30_000);
+    const transitions = () => sql<{ n: number }>('SELECT COUNT(*) AS n FROM stage_transitions t JOIN leads l ON l.id = t.lead_id WHERE l.lead_key = ?', key)[0]!.n;
+    expect(transitions()).toBe(2);
+
+    // Feishu re-delivers acknowledged events (same event_id): the second copy is acknowledged and ignored.
+    await control('POST', '/events/settings', { redeliver_acked: true, redeliver_delay_ms: 200 });
+    await edit(made.record_id, '张伟', { 变更原因: '预算冻结', 阶段: '培育池' });
+    await until('nurture', async () => lead(key).stage === 'nurture');
+    const deliveries = await until('the duplicate delivery', async () => {
+      const d = await control<Array<{ event_id: string; attempts: Array<{ kind: string; status: number }> }>>('GET', '/events/deliveries');
+      return d.find((x) => x.attempts.some((a) => a.kind === 'duplicate' && a.status === 200));
+    });
+    await control('POST', '/events/settings', { redeliver_acked: false });
+    expect(deliveries.attempts.filter((a) => a.status === 200)).toHaveLength(2);
+    expect(transitions()).toBe(3);
+    expect(sql<{ n: number }>('SELECT COUNT(*) AS n FROM inbox WHERE event_id = ?', deliveries.event_id)[0]!.n).toBe(1);
   });
 });

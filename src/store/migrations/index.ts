@@ -2,6 +2,7 @@ import { sql as init } from './001-init.js';
 import { sql as bitableWriter } from './002-bitable-writer.js';
 import { sql as inboundEvents } from './003-inbound-events.js';
 import { sql as leadDeleted } from './004-lead-deleted.js';
+import { sql as syncCursors } from './005-sync-cursors.js';
 
 /**
  * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'bitable-writer', sql: bitableWriter },
   { version: 3, name: 'inbound-events', sql: inboundEvents },
   { version: 4, name: 'lead-deleted', sql: leadDeleted },
+  { version: 5, name: 'sync-cursors', sql: syncCursors },
 ];
