@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createBitableApi } from '../src/bitable/api.js';
 import { provision } from '../src/bitable/provision.js';
 import { createBitableWriter } from '../src/bitable/writer.js';
-import { createWriteRateGate } from '../src/bitable/write-rate.js';
+import { createRateGate } from '../src/bitable/rate-gate.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -52,7 +52,7 @@ store.tx(() => {
 });
 const queueMs = performance.now() - tq;
 emu.kernel.calls.clear();
-const writer = createBitableWriter({ store, api, gate: createWriteRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log: createLogger({ level: 'warn' }) });
+const writer = createBitableWriter({ store, api, gate: createRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log: createLogger({ level: 'warn' }) });
 const t0 = performance.now();
 const stats = await writer.drain();
 const wall = performance.now() - t0;
@@ -63,7 +63,7 @@ const rows = getBitable(emu.kernel).state.table(appToken, tableId).records.size;
 
 // One call per record, one in flight per table (the lock, §2.7), same latency: measured on a sample.
 const naiveTable = (await api.createTable(appToken, { name: '逐条写入对照', fields: [{ field_name: '公司名称', type: 1 }] })).tableId;
-const gate = createWriteRateGate({ perSecond: 45, perMinute: 900 });
+const gate = createRateGate({ perSecond: 45, perMinute: 900 });
 const tn = performance.now();
 for (let i = 0; i < SAMPLE; i++) {
   await gate.acquire();

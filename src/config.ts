@@ -34,6 +34,7 @@ export const CONFIG_KEYS = {
   BITABLE_BATCH_SIZE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 500), hint: { zh: '每次批量写入的记录数，1–1000，建议 500', en: 'records per batch write, 1–1000; 500 is the safe size' } },
   BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
   BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
+  BITABLE_READS_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(20), 18), hint: { zh: '每秒最多读取（查询/批量获取）次数，不超过飞书的 20 次/秒', en: 'record reads (search, batch_get) per second at most; Feishu allows 20' } },
   RECONCILE_INTERVAL_SECONDS: { schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300), hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' } },
 } as const;
 
@@ -68,6 +69,8 @@ export interface Config {
   sandbox: { enabled: boolean; port: number; freshDatabase: boolean };
   /** the Bitable writer: batch size and the app's write budget (feishu-api.md §2.6) */
   bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
+  /** record reads per second at most (search, batch_get share Feishu's 20/s) */
+  bitableReadsPerSecond: number;
   /** how often reconciliation re-reads rows changed since its cursor */
   reconcileIntervalMs: number;
 }
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     journey: e.JOURNEY as string,
     feishu,
     sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() }),
+    bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
     bitableWriter: Object.freeze({ batchSize: e.BITABLE_BATCH_SIZE as number, perSecond: e.BITABLE_WRITES_PER_SECOND as number, perMinute: e.BITABLE_WRITES_PER_MINUTE as number }),
   });

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { createBitableApi } from './bitable/api.js';
 import { provision } from './bitable/provision.js';
 import { createBitableWriter } from './bitable/writer.js';
-import { createWriteRateGate } from './bitable/write-rate.js';
+import { createRateGate } from './bitable/rate-gate.js';
 import { createFeishuClient } from './feishu/sdk-client.js';
 import { Secret } from './lib/secret.js';
 import { loadBaseTemplate, templateTable } from './rules/base-template.js';
@@ -67,11 +67,11 @@ async function main(): Promise<void> {
     appToken = f.bitableAppToken;
     log.info({ domain: f.domain, appId: f.appId, appToken }, 'Feishu app configured');
   }
-  const bitableApi = createBitableApi(feishuClient);
+  const bitableApi = createBitableApi(feishuClient, { readGate: createRateGate({ perSecond: config.bitableReadsPerSecond, perMinute: config.bitableReadsPerSecond * 60 }) });
   const writer = createBitableWriter({
     store,
     api: bitableApi,
-    gate: createWriteRateGate({ perSecond: config.bitableWriter.perSecond, perMinute: config.bitableWriter.perMinute }),
+    gate: createRateGate({ perSecond: config.bitableWriter.perSecond, perMinute: config.bitableWriter.perMinute }),
     clock,
     log,
     options: { batchSize: config.bitableWriter.batchSize },
@@ -93,8 +93,8 @@ async function main(): Promise<void> {
     clock,
     log,
     handlers: {
-      [RECORD_CHANGED]: async (envelope) => {
-        const sum = await handleRecordChange(parseRecordChanged(envelope));
+      [RECORD_CHANGED]: async (envelopes) => {
+        const sum = await handleRecordChange.handleRecordChanges(envelopes.map(parseRecordChanged));
         if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted) log.info(sum, 'record change handled');
         writer.kick();
       },
@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     version: pkg.version,
     startedAt: clock.now(),
     outbox: () => store.bitable.counts(),
+    inbound: () => store.inbound.counts(),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {

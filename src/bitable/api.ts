@@ -1,5 +1,6 @@
 import type * as lark from '@larksuiteoapi/node-sdk';
-import { call } from '../feishu/errors.js';
+import { call, FeishuCallError } from '../feishu/errors.js';
+import type { RateGate } from './rate-gate.js';
 
 /**
  * The Bitable calls the product makes, over the real SDK (feishu-api.md §2). Every failure is a
@@ -49,8 +50,19 @@ export interface SearchBody {
 
 export type BitableApi = ReturnType<typeof createBitableApi>;
 
-export function createBitableApi(client: lark.Client) {
+export function createBitableApi(client: lark.Client, opts: { readGate?: RateGate } = {}) {
   const b = client.bitable.v1;
+  /** Record reads share the app's 20/s budget (search, batch_get: feishu-api.md §2.4–2.5). */
+  const read = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await opts.readGate?.acquire();
+    try {
+      return await fn();
+    } catch (e) {
+      // A 429 on a read holds every read until its reset.
+      if (e instanceof FeishuCallError && e.action === 'rate_limited') opts.readGate?.pauseUntil(Date.now() + (e.retryAfterMs ?? 1000));
+      throw e;
+    }
+  };
 
   async function pages<T>(fetch: (pageToken: string | undefined) => Promise<{ items?: T[]; has_more?: boolean; page_token?: string }>): Promise<T[]> {
     const out: T[] = [];
@@ -106,9 +118,9 @@ export function createBitableApi(client: lark.Client) {
       return (d.records ?? []) as LiveRecord[];
     },
     async search(appToken: string, tableId: string, body: SearchBody, page: { pageSize?: number; pageToken?: string } = {}): Promise<{ items: LiveRecord[]; hasMore: boolean; pageToken: string | undefined; total: number }> {
-      const d = await call(
+      const d = await read(() => call(
         b.appTableRecord.search({ path: { app_token: appToken, table_id: tableId }, params: { page_size: page.pageSize ?? 500, user_id_type: 'open_id', ...(page.pageToken ? { page_token: page.pageToken } : {}) }, data: body as never }),
-      );
+      ));
       return { items: (d.items ?? []) as LiveRecord[], hasMore: d.has_more === true, pageToken: d.page_token, total: d.total ?? 0 };
     },
     /** Re-read records (≤100 a call, feishu-api.md §2.5) with who changed them last; ids not returned are gone. */
@@ -117,7 +129,7 @@ export function createBitableApi(client: lark.Client) {
       const absent: string[] = [];
       for (let i = 0; i < recordIds.length; i += 100) {
         const ids = recordIds.slice(i, i + 100);
-        const d = await call(b.appTableRecord.batchGet({ path: { app_token: appToken, table_id: tableId }, data: { record_ids: ids, user_id_type: 'open_id', automatic_fields: true } }));
+        const d = await read(() => call(b.appTableRecord.batchGet({ path: { app_token: appToken, table_id: tableId }, data: { record_ids: ids, user_id_type: 'open_id', automatic_fields: true } })));
         records.push(...((d.records ?? []) as LiveRecord[]));
         absent.push(...((d as { absent_record_ids?: string[] }).absent_record_ids ?? []));
       }

@@ -8,7 +8,7 @@ import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-ou
 import type { Store } from '../store/store.js';
 import type { BitableApi } from './api.js';
 import { readCell } from './field-map.js';
-import type { WriteRateGate } from './write-rate.js';
+import type { RateGate } from './rate-gate.js';
 
 /**
  * The only way the product writes to the Bitable. Pending outbox rows of a table are coalesced into
@@ -34,7 +34,7 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = { batchSize: 500, backoff: 
 export interface WriterDeps {
   store: Store;
   api: BitableApi;
-  gate: WriteRateGate;
+  gate: RateGate;
   clock: Clock;
   log: Logger;
   options?: Partial<WriterOptions>;
@@ -66,6 +66,7 @@ export function createBitableWriter(deps: WriterDeps) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const wakers = new Set<() => void>();
+  let kicks = 0;
 
   /** Sleep up to `ms`, or until kick()/stop(). */
   const nap = (ms: number) =>
@@ -209,7 +210,11 @@ export function createBitableWriter(deps: WriterDeps) {
     }
     if (err.action !== 'permanent') {
       if (b.attempts + 1 >= o.maxAttempts) return bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
-      const wait = backoffDelay(b.attempts, { ...o.backoff, ...(deps.random ? { random: deps.random } : {}) });
+      // A table lock held by another write (1254291) or data not yet ready (1254607) clears in moments
+      // (third parties wait 0.3–1 s, feishu-api.md §2.7): retry those on a short scale, the rest on the long one.
+      const short = err.code === 1254291 || err.code === 1254607;
+      const scale = short ? { baseMs: Math.min(o.backoff.baseMs, 100), capMs: Math.min(o.backoff.capMs, 2000) } : o.backoff;
+      const wait = backoffDelay(b.attempts, { ...scale, ...(deps.random ? { random: deps.random } : {}) });
       repo.retryBatch(b.id, err.summary, at + wait, now, true);
       stats.retries++;
       log.warn({ ...ctx, waitMs: wait }, 'bitable write failed; retrying the same batch');
@@ -244,13 +249,17 @@ export function createBitableWriter(deps: WriterDeps) {
   /** Work one table until it has nothing due: one call at a time. */
   async function runTarget(target: string, untilIdle: boolean): Promise<void> {
     while (!stopped) {
+      const seen = kicks;
       const b = nextBatch(target);
       if (b === 'progress') continue;
       const now = deps.clock.now().getTime();
       if (!b) {
         const due = repo.nextDueAt(target);
+        // A kick that came while this worker was looking (it still counts as running) is not lost.
+        if (due === undefined && kicks !== seen) continue;
         if (due === undefined) return;
         if (!untilIdle && due > now + o.pollMs) return; // the poll comes back for it
+        if (kicks !== seen) continue; // rows queued while this worker was looking: take them now
         await nap(due > now ? due - now : o.pollMs); // rows waiting for something: look again soon
         continue;
       }
@@ -265,9 +274,15 @@ export function createBitableWriter(deps: WriterDeps) {
   function poll(untilIdle = false): Promise<void>[] {
     for (const target of repo.activeTargets()) {
       if (running.has(target)) continue;
+      const seenAtStart = kicks;
       const p = runTarget(target, untilIdle)
         .catch((e: unknown) => log.error({ target, err: e instanceof Error ? e.stack : String(e) }, 'bitable writer loop failed'))
-        .finally(() => running.delete(target));
+        .finally(() => {
+          running.delete(target);
+          // Rows queued in the moment between this worker's last look and its exit: start again now.
+          const due = repo.nextDueAt(target);
+          if (!stopped && due !== undefined && due <= deps.clock.now().getTime() && kicks !== seenAtStart) void poll();
+        });
       running.set(target, p);
     }
     return [...running.values()];
@@ -293,6 +308,7 @@ export function createBitableWriter(deps: WriterDeps) {
     },
     /** New rows were queued: start on them now rather than at the next poll. */
     kick(): void {
+      kicks++;
       for (const w of [...wakers]) w();
       void poll();
     },

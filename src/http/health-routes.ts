@@ -10,6 +10,8 @@ export interface HealthDeps {
   startedAt: Date;
   /** the Bitable outbox's row counts; dead letters are shown (and doctor fails on them) */
   outbox?: () => { pending: number; in_flight: number; dead: number };
+  /** verified events waiting to be processed, and those given up on */
+  inbound?: () => { pending: number; failed: number };
 }
 
 /** GET /healthz: 200 when the database answers, 503 when it does not; outbox counts and dead-letter warnings. */
@@ -25,6 +27,7 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
       startedAt: deps.startedAt.toISOString(),
       db,
       ...(outbox ? { outbox: { pending: outbox.pending, inFlight: outbox.in_flight, dead: outbox.dead } } : {}),
+      ...(db.ok && deps.inbound ? { inbound: (({ pending, failed }) => ({ pending, failed }))(deps.inbound()) } : {}),
       ...(outbox?.dead ? { warnings: [`发件箱有 ${outbox.dead} 条死信，运行 npm run outbox -- list 查看 / ${outbox.dead} dead letter(s) in the outbox: npm run outbox -- list`] } : {}),
     };
     return c.json(body, db.ok ? 200 : 503);

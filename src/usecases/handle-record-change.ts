@@ -218,25 +218,36 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     return sum;
   }
 
-  async function handleRecordChange(ev: RecordChange): Promise<ChangeSummary> {
+  /**
+   * Several events at once (the processor hands over what is queued): their rows are re-read together,
+   * up to 100 a call, so a burst of edits costs a few reads of the app's 20 a second, not one each.
+   */
+  async function handleRecordChanges(evs: RecordChange[]): Promise<ChangeSummary> {
     const sum = emptySummary();
     const w = deps.where();
-    if (!w || ev.appToken !== w.appToken) return sum;
-    if (ev.tableId === w.repsTableId) {
-      deps.roster.invalidate();
-      return sum;
+    if (!w) return sum;
+    const mine = evs.filter((ev) => ev.appToken === w.appToken);
+    if (mine.some((ev) => ev.tableId === w.repsTableId)) deps.roster.invalidate();
+    const gone = new Set<string>();
+    const operatorOf = new Map<string, string | undefined>();
+    for (const ev of mine.filter((e) => e.tableId === w.leadsTableId)) {
+      for (const a of ev.actions) {
+        if (a.action === 'record_deleted') gone.add(a.recordId);
+        else operatorOf.set(a.recordId, ev.operatorOpenId);
+      }
     }
-    if (ev.tableId !== w.leadsTableId) return sum;
-    const gone = new Set(ev.actions.filter((a) => a.action === 'record_deleted').map((a) => a.recordId));
-    const ids = [...new Set(ev.actions.filter((a) => a.action !== 'record_deleted').map((a) => a.recordId))].filter((id) => !gone.has(id));
+    const ids = [...operatorOf.keys()].filter((id) => !gone.has(id));
     // Reads share the app's 20/s budget with reconciliation and the writer's re-checks: a 429 waits for its reset.
-    const { records, absent } = ids.length ? await withRetry(() => deps.api.batchGet(w.appToken, w.leadsTableId, ids)) : { records: [], absent: [] };
+    const { records, absent } = ids.length
+      ? await withRetry(() => deps.api.batchGet(w.appToken, w.leadsTableId, ids), { onRetry: (e, ms) => deps.log.warn({ error: e.summary, waitMs: ms }, 're-reading changed rows failed; retrying') })
+      : { records: [], absent: [] };
     markGone([...gone, ...absent], sum);
-    for (const rec of records) await handleRecord(w, rec, ev.operatorOpenId, sum);
+    for (const rec of records) await handleRecord(w, rec, operatorOf.get(rec.record_id), sum);
     return sum;
   }
 
-  return Object.assign(handleRecordChange, { handleRows, markGone, emptySummary });
+  const handleRecordChange = (ev: RecordChange) => handleRecordChanges([ev]);
+  return Object.assign(handleRecordChange, { handleRecordChanges, handleRows, markGone, emptySummary });
 }
 
 export type HandleRecordChange = ReturnType<typeof createHandleRecordChange>;

@@ -7,7 +7,9 @@ import type { Store } from '../store/store.js';
  * went out. A handler that throws leaves the event pending for the next pass; after `maxAttempts` it is
  * marked failed (kept, with the error). Event types without a handler are marked done.
  */
-export type InboundHandler = (envelope: unknown) => Promise<void>;
+/** Handles the queued events of one type together (in arrival order); they succeed or fail together. */
+export type InboundHandler = (envelopes: unknown[]) => Promise<void>;
+const GROUP = 100;
 
 export function createInboundProcessor(deps: { store: Store; clock: Clock; log: Logger; handlers: Record<string, InboundHandler>; maxAttempts?: number; pollMs?: number }) {
   const log = deps.log.child({ component: 'inbound' });
@@ -19,31 +21,38 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
 
   async function pass(): Promise<void> {
     for (;;) {
-      const batch = deps.store.inbound.pending(100);
+      const batch = deps.store.inbound.pending(GROUP * 5);
       let progressed = false;
-      for (const ev of batch) {
-        const handler = deps.handlers[ev.eventType];
+      // Runs of the same type go to their handler together (arrival order is kept).
+      for (let i = 0; i < batch.length; ) {
+        let j = i + 1;
+        while (j < batch.length && j - i < GROUP && batch[j]!.eventType === batch[i]!.eventType) j++;
+        const group = batch.slice(i, j);
+        i = j;
+        const handler = deps.handlers[group[0]!.eventType];
         try {
-          if (handler) await handler(ev.payload);
-          else processed.ignored++;
-          deps.store.inbound.done(ev.eventId, deps.clock.now());
-          processed.done++;
+          if (handler) await handler(group.map((ev) => ev.payload));
+          else processed.ignored += group.length;
+          deps.store.tx(() => group.forEach((ev) => deps.store.inbound.done(ev.eventId, deps.clock.now())));
+          processed.done += group.length;
           progressed = true;
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
-          if (ev.attempts + 1 >= max) {
-            deps.store.inbound.failed(ev.eventId, error, deps.clock.now());
-            processed.failed++;
-            progressed = true;
-            log.error({ eventId: ev.eventId, eventType: ev.eventType, error }, 'inbound event failed for good');
-          } else {
-            deps.store.inbound.attemptFailed(ev.eventId, error);
-            processed.retried++;
-            log.warn({ eventId: ev.eventId, eventType: ev.eventType, attempt: ev.attempts + 1, error }, 'inbound event failed; will retry');
+          for (const ev of group) {
+            if (ev.attempts + 1 >= max) {
+              deps.store.inbound.failed(ev.eventId, error, deps.clock.now());
+              processed.failed++;
+              progressed = true;
+              log.error({ eventId: ev.eventId, eventType: ev.eventType, error }, 'inbound event failed for good');
+            } else {
+              deps.store.inbound.attemptFailed(ev.eventId, error);
+              processed.retried++;
+              log.warn({ eventId: ev.eventId, eventType: ev.eventType, attempt: ev.attempts + 1, error }, 'inbound event failed; will retry');
+            }
           }
         }
       }
-      if (!progressed || batch.length < 100) return;
+      if (!progressed || batch.length < GROUP * 5) return;
     }
   }
 
@@ -57,7 +66,11 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
         again = false;
         await pass();
       } while (again);
-    })().finally(() => (running = undefined));
+    })().finally(() => {
+      running = undefined;
+      // A kick that came after the last pass but before this point would otherwise wait for the poll.
+      if (again) void kick();
+    });
     return running;
   }
 

@@ -1,7 +1,7 @@
 import { createBitableApi, type BitableApi } from '../../src/bitable/api.js';
 import { provision } from '../../src/bitable/provision.js';
 import { createBitableWriter, type WriterOptions } from '../../src/bitable/writer.js';
-import { createWriteRateGate } from '../../src/bitable/write-rate.js';
+import { createRateGate } from '../../src/bitable/rate-gate.js';
 import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -60,7 +60,7 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
     logs,
     writer(options = {}, timeoutMs = 10_000) {
       const wapi = createBitableApi(createFeishuClient({ ...creds, timeoutMs }));
-      return createBitableWriter({ store, api: wapi, gate: createWriteRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log, options: { backoff: FAST_BACKOFF, pollMs: 50, ...options } });
+      return createBitableWriter({ store, api: wapi, gate: createRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log, options: { backoff: FAST_BACKOFF, pollMs: 50, ...options } });
     },
     leadKeysInBitable() {
       const table = getBitable(emu.emu.kernel).state.table(appToken, leadsTableId);

@@ -1,15 +1,16 @@
 /**
- * The app's Bitable write budget (feishu-api.md §0, §2.6: 50/s and 1,000/min per app; hitting either
- * throttles). Every write call of every table waits here first, so the writer stays under the limit;
- * a 429's reset pauses all of them. Real time: it paces real HTTP calls.
+ * A per-app call budget (feishu-api.md §0: limits are per API × app; hitting the per-second or the
+ * per-minute one throttles). Writes (50/s, 1,000/min) and reads (20/s) each have one: every call waits
+ * here first, so the app stays under the limit instead of collecting 429s; a 429's reset pauses all of
+ * them. Real time: it paces real HTTP calls.
  */
-export interface WriteRateGate {
+export interface RateGate {
   acquire(): Promise<void>;
   /** hold every write until `untilMs` (epoch ms), e.g. after a 429 with x-ogw-ratelimit-reset */
   pauseUntil(untilMs: number): void;
 }
 
-export function createWriteRateGate(o: { perSecond: number; perMinute: number; now?: () => number; sleep?: (ms: number) => Promise<void> }): WriteRateGate {
+export function createRateGate(o: { perSecond: number; perMinute: number; now?: () => number; sleep?: (ms: number) => Promise<void> }): RateGate {
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const sent: number[] = []; // start times of calls in the last minute

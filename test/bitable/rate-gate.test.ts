@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWriteRateGate } from '../../src/bitable/write-rate.js';
+import { createRateGate } from '../../src/bitable/rate-gate.js';
 
 /** The app-wide write budget, on a fake clock: never more than perSecond in any second or perMinute in any minute. */
 describe('write rate gate', () => {
@@ -10,7 +10,7 @@ describe('write rate gate', () => {
 
   it('spaces 120 calls at 50/s and 100/min: no window ever holds more', async () => {
     const time = fakeTime();
-    const gate = createWriteRateGate({ perSecond: 50, perMinute: 100, ...time });
+    const gate = createRateGate({ perSecond: 50, perMinute: 100, ...time });
     const at: number[] = [];
     for (let i = 0; i < 120; i++) {
       await gate.acquire();
@@ -27,7 +27,7 @@ describe('write rate gate', () => {
 
   it('a pause (a 429 reset) holds every caller until it ends', async () => {
     const time = fakeTime();
-    const gate = createWriteRateGate({ perSecond: 50, perMinute: 1000, ...time });
+    const gate = createRateGate({ perSecond: 50, perMinute: 1000, ...time });
     await gate.acquire();
     const start = time.now();
     gate.pauseUntil(start + 3000);

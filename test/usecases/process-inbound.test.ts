@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { openDb } from '../../src/store/db.js';
+import { createStore } from '../../src/store/store.js';
+import { createInboundProcessor } from '../../src/usecases/process-inbound.js';
+
+/** The queue of verified events: arrival order, runs of one type handled together, retries, then failed. */
+describe('inbound processor', () => {
+  const setup = (handlers: Parameters<typeof createInboundProcessor>[0]['handlers']) => {
+    const store = createStore(openDb(':memory:'));
+    const clock = createManualClock('2026-11-24T08:00:00Z');
+    const p = createInboundProcessor({ store, clock, log: createLogger({ level: 'silent' }), handlers, maxAttempts: 3 });
+    const add = (id: string, type: string) => store.inbound.add({ eventId: id, source: 'feishu.event', eventType: type, payload: { id }, now: clock.now() });
+    return { store, p, add };
+  };
+
+  it('hands runs of the same type over together, in arrival order; types without a handler are done', async () => {
+    const calls: string[][] = [];
+    const { store, p, add } = setup({ a: async (evs) => void calls.push(evs.map((e) => (e as { id: string }).id)) });
+    ['1', '2', '3'].forEach((id) => add(id, 'a'));
+    add('4', 'other');
+    add('5', 'a');
+    await p.kick();
+    expect(calls).toEqual([['1', '2', '3'], ['5']]);
+    expect(store.inbound.counts()).toEqual({ pending: 0, done: 5, failed: 0 });
+    expect(p.processed).toMatchObject({ done: 5, ignored: 1 });
+  });
+
+  it('a failing handler leaves its events pending for the next pass, then marks them failed with the error', async () => {
+    let fail = true;
+    const { store, p, add } = setup({ a: async () => { if (fail) throw new Error('Feishu is down'); } });
+    add('x', 'a');
+    await p.kick();
+    expect(store.inbound.counts()).toMatchObject({ pending: 1 });
+    await p.kick();
+    await p.kick();
+    expect(store.inbound.counts()).toEqual({ pending: 0, done: 0, failed: 1 });
+    fail = false;
+    add('y', 'a');
+    await p.kick();
+    expect(store.inbound.counts()).toEqual({ pending: 0, done: 1, failed: 1 });
+  });
+
+  it('a kick while a pass runs is not lost', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { p, add } = setup({ a: async (evs) => { seen.push(...evs.map((e) => (e as { id: string }).id)); await gate; } });
+    add('1', 'a');
+    const first = p.kick();
+    add('2', 'a');
+    void p.kick();
+    release();
+    await first;
+    await p.kick();
+    expect(seen).toEqual(['1', '2']);
+  });
+});
