@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   reconcileTimer.unref();
   const verify = createFeishuVerifier(
     sandbox
-      ? { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock }
+      ? // The sandbox signs with its own clock (which tests and the control API may move): check the window on it.
+        { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock: { now: () => new Date(sandbox!.emulator.kernel.clock.now()) } }
       : { encryptKey: config.feishu!.encryptKey, verificationToken: config.feishu!.verificationToken, clock },
   );
 

@@ -20,8 +20,23 @@ export interface FeishuClientOptions {
  */
 export function createFeishuClient(o: FeishuClientOptions): lark.Client {
   const http = axios.create({ timeout: o.timeoutMs ?? 30_000 });
-  http.interceptors.response.use((resp) => ((resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data));
   const cache = new Map<string | symbol, { value: unknown; expiredTime?: number }>();
+  // The SDK keeps using a cached token that Feishu has refused (feishu-api.md §1); forget it, so the
+  // retry that follows fetches a fresh one.
+  const forgetRefusedToken = (body: unknown) => {
+    const code = (body as { code?: unknown } | undefined)?.code;
+    if (code === 99991661 || code === 99991663 || code === 99991664) cache.clear();
+  };
+  http.interceptors.response.use(
+    (resp) => {
+      forgetRefusedToken(resp.data);
+      return (resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data;
+    },
+    (err: { response?: { data?: unknown } }) => {
+      forgetRefusedToken(err.response?.data);
+      return Promise.reject(err);
+    },
+  );
   const log = o.log?.child({ component: 'feishu-sdk' });
   // The SDK logs every failed call at error level with the request; our callers classify and log
   // failures themselves (without bodies), so its own lines go to debug.

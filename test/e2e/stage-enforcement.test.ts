@@ -221,4 +221,14 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
     expect(transitions()).toBe(3);
     expect(sql<{ n: number }>('SELECT COUNT(*) AS n FROM inbox WHERE event_id = ?', deliveries.event_id)[0]!.n).toBe(1);
   });
+  it('the replay window follows the sandbox clock: moved 3 h ahead, edits are still enforced', async () => {
+    await control('POST', '/clock/advance', { ms: 3 * 3_600_000 }); // the sandbox now signs 3 h "ahead" of this machine
+    const r = await byCompany('南方医疗器械集团'); // MQL since the first test
+    await edit(r.record_id, '张伟', { 阶段: '成单' });
+    const after = await until('revert after the clock moved', async () => {
+      const x = await byCompany('南方医疗器械集团');
+      return x.fields['阶段'] === 'MQL' && text(x.fields['旅程备注']).includes('成单') && x;
+    });
+    expect(after.fields['阶段']).toBe('MQL');
+  });
 });
