@@ -132,7 +132,8 @@ async function main(): Promise<void> {
       .finally(() => (reconciling = undefined));
     return reconciling;
   };
-  await runReconcile(true);
+  // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
+  void runReconcile(true);
   const reconcileTimer = setInterval(() => void runReconcile(), config.reconcileIntervalMs);
   reconcileTimer.unref();
   const verify = createFeishuVerifier(
