@@ -19,6 +19,7 @@ import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { loadBaseTemplate } from '../src/rules/base-template.js';
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
+const step = (i: number, n: number, t: { zh: string; en: string }) => out(`  [${i + 1}/${n}] ${t.zh} / ${t.en}`);
 const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
 const dryRun = values['dry-run'] === true;
 
@@ -39,7 +40,7 @@ try {
   const r = await provision(api, template, {
     appToken: creds.bitableAppToken,
     dryRun,
-    onStep: (_s, i, n, text) => out(`  [${i + 1}/${n}] ${text.zh} / ${text.en}`),
+    onStep: (_s, i, n, text) => step(i, n, text),
     onRetry: (what, ms) => out(`      …「${what}」暂时失败，${Math.round(ms)} ms 后重试 / "${what}" failed for now; retrying in ${Math.round(ms)} ms`),
   });
   if (r.createdBase) {
@@ -51,8 +52,7 @@ try {
   if (dryRun) {
     if (!creds.bitableAppToken) out('  [+] 新建多维表格 / create the Base');
     for (const [i, s] of r.plan.steps.entries()) {
-      const t = describeStep(s);
-      out(`  [${i + 1}/${r.plan.steps.length}] ${t.zh} / ${t.en}`);
+      step(i, r.plan.steps.length, describeStep(s));
     }
   }
   const n = r.plan.steps.length;

@@ -95,6 +95,14 @@ export class ConfigError extends Error {
 
 export const SANDBOX_DATABASE_PATH = './data/sandbox.db';
 
+/** zod issues → named problems with their fix; never echoes the received value (it may be a secret). */
+function problemsOf(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  return issues.map((issue) => {
+    const key = String(issue.path[0]) as ConfigKey;
+    return { key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? { zh: '', en: '' } };
+  });
+}
+
 const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN'];
 
 /**
@@ -104,14 +112,7 @@ const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEI
 export function loadConfig(env: Record<string, string | undefined> = {}): Config {
   const problems: ConfigProblem[] = [];
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0]) as ConfigKey;
-      // never echo the received value: it may be a secret
-      problems.push({ key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? { zh: '', en: '' } });
-    }
-    throw new ConfigError(problems);
-  }
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error.issues));
   const e = parsed.data as { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]['schema']> };
 
   const anyFeishu = FEISHU_REQUIRED.some((k) => e[k] !== undefined);
@@ -174,11 +175,7 @@ const CREDENTIAL_KEYS = ['FEISHU_DOMAIN', 'FEISHU_APP_ID', 'FEISHU_APP_SECRET', 
 export function loadFeishuCredentials(env: Record<string, string | undefined> = {}): FeishuCredentials {
   const schema = z.object(Object.fromEntries(CREDENTIAL_KEYS.map((k) => [k, CONFIG_KEYS[k].schema])) as { [K in (typeof CREDENTIAL_KEYS)[number]]: (typeof CONFIG_KEYS)[K]['schema'] });
   const parsed = schema.safeParse(env);
-  const problems: ConfigProblem[] = [];
-  for (const issue of parsed.success ? [] : parsed.error.issues) {
-    const key = String(issue.path[0]) as ConfigKey;
-    problems.push({ key, message: issue.message.replace(/, received .*/s, ''), hint: CONFIG_KEYS[key]?.hint ?? { zh: '', en: '' } });
-  }
+  const problems = parsed.success ? [] : problemsOf(parsed.error.issues);
   for (const k of ['FEISHU_APP_ID', 'FEISHU_APP_SECRET'] as const) {
     if (!env[k]?.trim()) problems.push({ key: k, message: 'required / 必填', hint: CONFIG_KEYS[k].hint });
   }

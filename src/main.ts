@@ -132,8 +132,9 @@ async function main(): Promise<void> {
       .finally(() => (reconciling = undefined));
     return reconciling;
   };
-  // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
-  void runReconcile(true);
+  // In the background: a large Base takes seconds to read, and events must be answered meanwhile. (The
+  // sandbox's rows were all just read by adoption; its first pass comes at the interval.)
+  if (!sandbox) void runReconcile(true);
   const reconcileTimer = setInterval(() => void runReconcile(), config.reconcileIntervalMs);
   reconcileTimer.unref();
   const verify = createFeishuVerifier(

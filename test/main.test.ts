@@ -1,16 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from './support/run-main.js';
 import { tempDbPath } from './support/temp-db.js';
-
-async function waitUntil<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitUntil } from './support/webhook-server.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

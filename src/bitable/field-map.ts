@@ -1,4 +1,5 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
+import { stableJson } from '../lib/stable-json.js';
 import type { TableTemplate } from '../rules/base-template.js';
 
 /**
@@ -22,6 +23,15 @@ export function readCell(value: unknown): string | number | boolean | string[] |
     if ('value' in o) return readCell(o.value);
   }
   return null;
+}
+
+/**
+ * A cell as people see it, for comparing a read value with a written one (read and write shapes differ:
+ * text segments vs a string, {id,name} vs {id}); an empty cell, '' and [] are the same.
+ */
+export function shownValue(value: unknown): string {
+  const c = readCell(value);
+  return stableJson(c === '' || (Array.isArray(c) && c.length === 0) ? null : c);
 }
 
 /** The facts a record holds, by the template's `fact` names. A single person becomes one open_id. */

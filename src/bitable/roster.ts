@@ -1,7 +1,7 @@
-import { withRetry } from '../feishu/retry.js';
 import type { BaseTemplate } from '../rules/base-template.js';
 import type { BitableApi } from './api.js';
 import { readCell } from './field-map.js';
+import { searchPages } from './search-pages.js';
 
 /**
  * The 销售团队 table as the server needs it: who is who (open_id), which roles they hold (the 角色
@@ -26,10 +26,8 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
     const tableId = deps.tableId();
     const members = new Map<string, Member>();
     if (!appToken || !tableId) return members;
-    let pageToken: string | undefined;
-    do {
-      const page = await withRetry(() => deps.api.search(appToken, tableId, {}, { pageSize: 500, ...(pageToken ? { pageToken } : {}) }));
-      for (const r of page.items) {
+    for await (const page of searchPages(deps.api, appToken, tableId, {})) {
+      for (const r of page) {
         const person = readCell(r.fields['成员']);
         const openId = Array.isArray(person) ? person[0] : undefined;
         if (!openId) continue;
@@ -43,8 +41,7 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
           onDuty: readCell(r.fields['在岗']) === true,
         });
       }
-      pageToken = page.hasMore ? page.pageToken : undefined;
-    } while (pageToken);
+    }
     return members;
   }
 

@@ -7,7 +7,7 @@ import { stableJson } from '../lib/stable-json.js';
 import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
 import type { BitableApi } from './api.js';
-import { readCell } from './field-map.js';
+import { shownValue } from './field-map.js';
 import type { RateGate } from './rate-gate.js';
 
 /**
@@ -144,7 +144,7 @@ export function createBitableWriter(deps: WriterDeps) {
     deps.store.tx(() => {
       for (const [i, r] of b.records.entries()) {
         const fields = r.expect ? byId.get(r.record_id!) : undefined;
-        const current = !r.expect || (fields !== undefined && Object.entries(r.expect).every(([k, v]) => stableJson(readCell(fields[k])) === stableJson(readCell(v))));
+        const current = !r.expect || (fields !== undefined && Object.entries(r.expect).every(([k, v]) => shownValue(fields[k]) === shownValue(v)));
         if (current) keep.push(i);
         else {
           for (const id of b.items[i]!) repo.rowDone(id, now);
@@ -255,8 +255,6 @@ export function createBitableWriter(deps: WriterDeps) {
       const now = deps.clock.now().getTime();
       if (!b) {
         const due = repo.nextDueAt(target);
-        // A kick that came while this worker was looking (it still counts as running) is not lost.
-        if (due === undefined && kicks !== seen) continue;
         if (due === undefined) return;
         if (!untilIdle && due > now + o.pollMs) return; // the poll comes back for it
         if (kicks !== seen) continue; // rows queued while this worker was looking: take them now
@@ -279,9 +277,8 @@ export function createBitableWriter(deps: WriterDeps) {
         .catch((e: unknown) => log.error({ target, err: e instanceof Error ? e.stack : String(e) }, 'bitable writer loop failed'))
         .finally(() => {
           running.delete(target);
-          // Rows queued in the moment between this worker's last look and its exit: start again now.
-          const due = repo.nextDueAt(target);
-          if (!stopped && due !== undefined && due <= deps.clock.now().getTime() && kicks !== seenAtStart) void poll();
+          // A kick while this worker ran (it counted as running, so the kick started nobody): look again.
+          if (!stopped && kicks !== seenAtStart) void poll();
         });
       running.set(target, p);
     }

@@ -55,6 +55,11 @@ export function findStage(j: Journey, id: string): StageDef | undefined {
   return j.stages.find((s) => s.id === id);
 }
 
+/** The stage a Bitable 阶段 cell names: its zh or en label (or its id). */
+export function findStageByLabel(j: Journey, label: string): StageDef | undefined {
+  return j.stages.find((s) => s.label.zh === label || s.label.en === label || s.id === label);
+}
+
 export function findTransition(j: Journey, from: string, to: string): TransitionDef | undefined {
   return j.transitions.find((t) => t.from === from && t.to === to);
 }

@@ -20,6 +20,7 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
   app.get('/healthz', (c) => {
     const db = pingDb(deps.db);
     const outbox = db.ok && deps.outbox ? deps.outbox() : undefined;
+    const inbound = db.ok && deps.inbound ? deps.inbound() : undefined;
     const body = {
       status: db.ok ? 'ok' : 'error',
       version: deps.version,
@@ -27,7 +28,7 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
       startedAt: deps.startedAt.toISOString(),
       db,
       ...(outbox ? { outbox: { pending: outbox.pending, inFlight: outbox.in_flight, dead: outbox.dead } } : {}),
-      ...(db.ok && deps.inbound ? { inbound: (({ pending, failed }) => ({ pending, failed }))(deps.inbound()) } : {}),
+      ...(inbound ? { inbound: { pending: inbound.pending, failed: inbound.failed } } : {}),
       ...(outbox?.dead ? { warnings: [`发件箱有 ${outbox.dead} 条死信，运行 npm run outbox -- list 查看 / ${outbox.dead} dead letter(s) in the outbox: npm run outbox -- list`] } : {}),
     };
     return c.json(body, db.ok ? 200 : 503);

@@ -1,7 +1,7 @@
 import type { BitableApi, LiveRecord } from '../bitable/api.js';
 import { cellText, recordToFacts } from '../bitable/field-map.js';
-import type { Journey } from '../domain/journey.js';
-import { withRetry } from '../feishu/retry.js';
+import { searchPages } from '../bitable/search-pages.js';
+import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TableTemplate } from '../rules/base-template.js';
@@ -36,7 +36,6 @@ export interface AdoptResult {
  */
 export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log'>) {
   const startLead = createStartLead(deps);
-  const stageByLabel = new Map(deps.journey.stages.flatMap((s) => [[s.label.zh, s], [s.label.en, s], [s.id, s]] as const));
 
   return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord): { adopted: string } | { skipped: string } | undefined {
     const { store } = deps;
@@ -51,7 +50,7 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log'>) {
       return { adopted: owner.leadKey };
     }
     const shown = cellText(rec.fields, '阶段');
-    const stage = (shown && stageByLabel.get(shown)) || stageByLabel.get(deps.journey.initial)!;
+    const stage = (shown && findStageByLabel(deps.journey, shown)) || findStage(deps.journey, deps.journey.initial)!;
     const leadKey = typedKey ?? store.leads.nextLeadKey();
     const started = startLead({ leadKey, facts: recordToFacts(deps.leadsTable, rec.fields), actor: { id: rec.last_modified_by?.id ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
     if (!started.ok) return { skipped: started.error.message.en };
@@ -69,19 +68,16 @@ export function createAdoptRows(deps: AdoptRowsDeps) {
   const adoptRecord = createAdoptRecord(deps);
   return async function adoptRows(appToken: string, tableId: string): Promise<AdoptResult> {
     const out: AdoptResult = { seen: 0, adopted: [], skipped: [] };
-    let pageToken: string | undefined;
-    do {
-      const page = await withRetry(() => deps.api.search(appToken, tableId, { automatic_fields: true }, { pageSize: 500, ...(pageToken ? { pageToken } : {}) }));
-      out.seen += page.items.length;
+    for await (const page of searchPages(deps.api, appToken, tableId, { automatic_fields: true })) {
+      out.seen += page.length;
       deps.store.tx(() => {
-        for (const rec of page.items) {
+        for (const rec of page) {
           const r = adoptRecord(appToken, tableId, rec);
           if (r && 'adopted' in r) out.adopted.push(r.adopted);
           else if (r) out.skipped.push({ recordId: rec.record_id, why: r.skipped });
         }
       });
-      pageToken = page.hasMore ? page.pageToken : undefined;
-    } while (pageToken);
+    }
     if (out.adopted.length || out.skipped.length) deps.log.info({ seen: out.seen, adopted: out.adopted.length, skipped: out.skipped }, 'adopted leads rows');
     return out;
   };

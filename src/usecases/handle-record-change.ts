@@ -1,7 +1,7 @@
 import type { BitableApi, LiveRecord } from '../bitable/api.js';
-import { cellText, readCell, recordToFacts } from '../bitable/field-map.js';
+import { cellText, recordToFacts, shownValue } from '../bitable/field-map.js';
 import type { Roster } from '../bitable/roster.js';
-import { findStage, type Journey } from '../domain/journey.js';
+import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
 import { withRetry } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -60,18 +60,12 @@ export interface ChangeSummary {
 const STAGE = '阶段';
 const REASON = '变更原因';
 
-/** Read shape and write shape compared as people see them: text, option names, person ids. */
-const norm = (v: unknown): string => {
-  const c = readCell(v);
-  return stableJson(c === '' || (Array.isArray(c) && c.length === 0) ? null : c);
-};
 
 export function createHandleRecordChange(deps: RecordChangeDeps) {
   const adoptRecord = createAdoptRecord(deps);
   const changeStage = createChangeStage(deps);
   const serverFields = deps.leadsTable.fields.filter((f) => f.owner === 'server').map((f) => f.field_name);
   const label = (stageId: string | null) => (stageId ? (findStage(deps.journey, stageId)?.label.zh ?? stageId) : '');
-  const stageByLabel = new Map(deps.journey.stages.flatMap((s) => [[s.label.zh, s.id], [s.label.en, s.id]] as const));
 
   async function handleRecord(w: NonNullable<ReturnType<RecordChangeDeps['where']>>, rec: LiveRecord, operator: string | undefined, sum: ChangeSummary): Promise<void> {
     const { store } = deps;
@@ -89,9 +83,9 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     const inFlight = store.bitable.inFlight(target, rec.record_id, lead.leadKey);
     /** the server wrote this value, or is writing it: its own echo, whoever the event names */
     const ours = (field: string, value: unknown) => {
-      const n = norm(value);
+      const n = shownValue(value);
       const last = written.get(field);
-      return (last !== undefined && norm(JSON.parse(last)) === n) || [...(inFlight.get(field) ?? [])].some((v) => norm(JSON.parse(v)) === n);
+      return (last !== undefined && shownValue(JSON.parse(last)) === n) || [...(inFlight.get(field) ?? [])].some((v) => shownValue(JSON.parse(v)) === n);
     };
     const shownStage = cellText(rec.fields, STAGE);
     const stageEdited = (shownStage ?? '') !== label(lead.stage) && !ours(STAGE, rec.fields[STAGE]);
@@ -118,7 +112,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     for (const f of serverFields) {
       const shown = rec.fields[f];
       const last = written.get(f);
-      if (ours(f, shown) || (last === undefined && norm(shown) === 'null')) continue;
+      if (ours(f, shown) || (last === undefined && shownValue(shown) === 'null')) continue;
       putBack[f] = last === undefined ? null : JSON.parse(last);
       expect[f] = shown ?? null;
       notes.push(`「${f}」由系统维护，已恢复 / "${f}" is kept by the server; restored`);
@@ -137,7 +131,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     const leadLabel = label(current.stage);
     let moved: { from: string; to: string; label: string; entryIndex: number; reason: string | null } | undefined;
     if (c.stageEdited) {
-      const to = shownStage ? stageByLabel.get(shownStage) : undefined;
+      const to = shownStage ? findStageByLabel(deps.journey, shownStage)?.id : undefined;
       const revert = () => {
         putBack[STAGE] = leadLabel;
         expect[STAGE] = rec.fields[STAGE] ?? null;
@@ -180,7 +174,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       // value the server once wrote (a recycle) is not taken for the server's echo.
       store.bitable.recordWritten(target, rec.record_id, { [STAGE]: moved.to }, now);
       fields['进入阶段次数'] = moved.label;
-      if (current.pendingApproval || norm(rec.fields['待审批']) !== 'null') fields['待审批'] = null;
+      if (current.pendingApproval || shownValue(rec.fields['待审批']) !== 'null') fields['待审批'] = null;
     }
     if (notes.length) fields['旅程备注'] = journeyNote(now, notes);
     if (!Object.keys(fields).length) {

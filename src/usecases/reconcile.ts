@@ -1,5 +1,5 @@
 import type { BitableApi, LiveRecord } from '../bitable/api.js';
-import { withRetry } from '../feishu/retry.js';
+import { searchPages } from '../bitable/search-pages.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
@@ -37,12 +37,10 @@ export function createReconcile(deps: { store: Store; api: BitableApi; clock: Cl
     let high = cursor ?? 0;
     let rows = 0;
     let searchCalls = 0;
-    let pageToken: string | undefined;
-    do {
-      const page = await withRetry(() => deps.api.search(w.appToken, w.leadsTableId, { automatic_fields: true, ...(filter ? { filter } : {}) }, { pageSize: 500, ...(pageToken ? { pageToken } : {}) }));
+    for await (const page of searchPages(deps.api, w.appToken, w.leadsTableId, { automatic_fields: true, ...(filter ? { filter } : {}) })) {
       searchCalls++;
       const fresh: LiveRecord[] = [];
-      for (const r of page.items) {
+      for (const r of page) {
         seen.add(r.record_id);
         const at = r.last_modified_time ?? 0;
         high = Math.max(high, at);
@@ -50,8 +48,7 @@ export function createReconcile(deps: { store: Store; api: BitableApi; clock: Cl
       }
       rows += fresh.length;
       await deps.handle.handleRows(fresh, sum);
-      pageToken = page.hasMore ? page.pageToken : undefined;
-    } while (pageToken);
+    }
     if (since === undefined) deps.handle.markGone(deps.store.leads.activeRecordIds(w.leadsTableId).filter((id) => !seen.has(id)), sum);
     // Never move the cursor past the start of this pass: rows changed during it are read next time.
     deps.store.cursors.set(RECONCILE_CURSOR, Math.min(high, startedAt.getTime()), deps.clock.now());

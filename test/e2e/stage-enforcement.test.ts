@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from '../support/run-main.js';
 import { tempDbPath } from '../support/temp-db.js';
+import { waitUntil } from '../support/webhook-server.js';
 
 /**
  * The promise at the centre of the product, end to end: `npm start` (sandbox), people edit the grid
@@ -32,15 +33,7 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
   const rows = async (table = leads) => (await control<{ records: Rec[] }>('GET', `/bases/${app}/tables/${table}/records`)).records;
   const byCompany = async (name: string) => (await rows()).find((r) => text(r.fields['公司名称']) === name)!;
   const edit = (rec: string, as: string, fields: Fields) => control('POST', `/bases/${app}/tables/${leads}/records/${rec}/edit`, { operator_open_id: users[as], fields });
-  const until = async <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => waitUntil(fn, ms, what);
   const sql = <T>(q: string, ...args: unknown[]) => {
     const d = new Database(db.path, { readonly: true });
     try {

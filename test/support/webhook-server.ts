@@ -76,11 +76,11 @@ export async function startWebhook(responder: Responder = () => ({})): Promise<T
   };
 }
 
-/** Poll `fn` until it returns a truthy value (real time). */
-export async function waitUntil<T>(fn: () => T | undefined | false | null, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+/** Poll `fn` (sync or async) until it returns a truthy value (real time). */
+export async function waitUntil<T>(fn: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
