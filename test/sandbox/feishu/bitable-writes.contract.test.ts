@@ -129,7 +129,7 @@ describe('bitable writes (SDK contract)', () => {
       for (let i = 0; i < 3; i++) expect((await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: `S${i}` } } })).code).toBe(0);
     });
 
-    it('field changes and user edits take the same lock as record writes', async () => {
+    it('field changes take the same lock as record writes; a person\'s edit waits for it instead of failing', async () => {
       const rec = await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: 'Locked' } } });
       await emu.control('POST', '/bitable/config', { writeLatencyMs: 150 });
       const [write, field, edit] = await Promise.all([
@@ -145,7 +145,10 @@ describe('bitable writes (SDK contract)', () => {
       ]);
       expect(write.code).toBe(0);
       expect(field.code).toBe(1254291);
-      expect(edit).toMatchObject({ status: 409, body: { code: 1254291 } });
+      // A person editing in the Feishu UI is not an API caller: the edit lands after the API write, never 1254291.
+      expect(edit).toMatchObject({ status: 200 });
+      const after = await emu.client.bitable.v1.appTableRecord.get({ path: { ...path(), record_id: rec.data!.record!.record_id! } });
+      expect(after.data!.record!.fields).toMatchObject({ Score: 1, Notes: 'hi' });
     });
   });
 

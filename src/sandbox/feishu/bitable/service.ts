@@ -213,7 +213,7 @@ export class BitableService {
       }
       table.lastWriteAt = env.now;
       return r;
-    });
+    }, { wait: o.operator.kind === 'user' });
     if (actions.length) this.emit(base, table, o.operator, actions);
     return result;
   }

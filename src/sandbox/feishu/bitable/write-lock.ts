@@ -8,19 +8,31 @@ import { FeishuApiError } from '../kernel/errors.js';
  */
 export class TableWriteLocks {
   private readonly busy = new Set<string>();
+  private readonly waiters = new Map<string, Array<() => void>>();
 
   isBusy(key: string): boolean {
     return this.busy.has(key);
   }
 
-  async run<T>(key: string, latencyMs: number, fn: () => T): Promise<T> {
-    if (this.busy.has(key)) throw new FeishuApiError(1254291, 'Write conflict', undefined, 'LockNotObtainedError: another write to this table is in progress');
+  /**
+   * `wait`: a person's edit in the Feishu UI is not an API call and never gets 1254291; the sandbox's
+   * act-as writes queue behind the API write in flight instead (in arrival order).
+   */
+  async run<T>(key: string, latencyMs: number, fn: () => T, o: { wait?: boolean } = {}): Promise<T> {
+    while (this.busy.has(key)) {
+      if (!o.wait) throw new FeishuApiError(1254291, 'Write conflict', undefined, 'LockNotObtainedError: another write to this table is in progress');
+      await new Promise<void>((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
+    }
     this.busy.add(key);
     try {
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       return fn();
     } finally {
       this.busy.delete(key);
+      const next = this.waiters.get(key);
+      const first = next?.shift();
+      if (next && !next.length) this.waiters.delete(key);
+      first?.();
     }
   }
 }
