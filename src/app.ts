@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { createFeishuCardRoutes, type FeishuCardDeps } from './http/feishu-card.js';
 import { createFeishuEventRoutes, type FeishuEventsDeps } from './http/feishu-events.js';
 import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
 import { requestLog, type AppEnv } from './http/request-log.js';
@@ -10,6 +11,8 @@ export interface AppDeps extends HealthDeps {
   newRequestId?: () => string;
   /** the Feishu event route; absent in tests that only need health */
   feishuEvents?: FeishuEventsDeps;
+  /** the card callback route; absent in tests that only need events */
+  feishuCard?: FeishuCardDeps;
 }
 
 /**
@@ -20,6 +23,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', requestLog(deps.log, deps.newRequestId));
   app.route('/', createHealthRoutes(deps));
   if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
+  if (deps.feishuCard) app.route('/', createFeishuCardRoutes(deps.feishuCard));
   app.notFound((c) => c.json({ error: 'not_found', message: `没有这个地址 / No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();

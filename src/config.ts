@@ -31,6 +31,7 @@ export const CONFIG_KEYS = {
   FEISHU_ENCRYPT_KEY: { schema: opt(z.string().min(8)), hint: { zh: '在「事件与回调 → 加密策略」设置 Encrypt Key；未设置时拒绝所有事件', en: 'set an Encrypt Key under Events & Callbacks → Encryption; events are refused without it' } },
   FEISHU_VERIFICATION_TOKEN: { schema: opt(z.string().min(8)), hint: { zh: '从「事件与回调 → 加密策略」复制 Verification Token', en: 'copy the Verification Token from Events & Callbacks → Encryption' } },
   FEISHU_BITABLE_APP_TOKEN: { schema: opt(z.string().regex(/^[A-Za-z0-9]{20,40}$/, 'must be the Base app_token from its URL')), hint: { zh: '多维表格链接中 /base/ 后面的部分', en: 'the part after /base/ in the Bitable URL' } },
+  FEISHU_CHAT_ID: { schema: opt(z.string().regex(/^oc_[A-Za-z0-9]{4,64}$/, 'must be a group chat_id such as oc_…')), hint: { zh: '审批卡片与分配卡片发到的群（chat_id，形如 oc_…；把应用机器人拉进群后，在群设置或 API 中获取）', en: 'the group chat for approval and assignment cards (chat_id, oc_…; add the app bot to the group first)' } },
   BITABLE_BATCH_SIZE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 500), hint: { zh: '每次批量写入的记录数，1–1000，建议 500', en: 'records per batch write, 1–1000; 500 is the safe size' } },
   BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
   BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
@@ -50,6 +51,8 @@ export interface FeishuConfig {
   encryptKey: Secret;
   verificationToken: Secret;
   bitableAppToken: string;
+  /** where cards go; undefined: none are sent (doctor says so) */
+  chatId: string | undefined;
 }
 
 export interface Config {
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
           encryptKey: new Secret(e.FEISHU_ENCRYPT_KEY as string),
           verificationToken: new Secret(e.FEISHU_VERIFICATION_TOKEN as string),
           bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN as string,
+          chatId: e.FEISHU_CHAT_ID as string | undefined,
         })
       : undefined;
 

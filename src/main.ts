@@ -15,6 +15,12 @@ import { createFeishuVerifier } from './feishu/verify.js';
 import { createAdoptRows } from './usecases/adopt-rows.js';
 import { createHandleRecordChange } from './usecases/handle-record-change.js';
 import { createInboundProcessor } from './usecases/process-inbound.js';
+import { createImApi } from './im/api.js';
+import { createImSender } from './im/sender.js';
+import { loadAssignmentRules } from './rules/assignment-rules.js';
+import { roundRobinRouter } from './routing/router.js';
+import { createCardActions } from './usecases/card-actions.js';
+import { createLeadCards } from './usecases/lead-cards.js';
 import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   const journey = loadJourney(config.journey);
   const template = loadBaseTemplate();
+  const assignmentRules = loadAssignmentRules(journey, template);
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
@@ -77,6 +84,11 @@ async function main(): Promise<void> {
     options: { batchSize: config.bitableWriter.batchSize },
   });
   writer.start();
+  // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits.
+  const sender = createImSender({ store, api: createImApi(feishuClient), clock, log });
+  sender.start();
+  const chatId = sandbox ? sandbox.demo.chat.chat_id : config.feishu?.chatId;
+  if (!chatId) log.warn({}, 'FEISHU_CHAT_ID is not set: approval and assignment cards are not sent (see .env.example)');
 
   // Where the server works: the Base and its tables by template name (provisioned or checked at start).
   let layout: { appToken: string; leadsTableId: string; historyTableId: string | undefined; repsTableId: string | undefined } | undefined;
@@ -87,7 +99,21 @@ async function main(): Promise<void> {
     layout = leadsTableId ? { appToken: token, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')) } : undefined;
   };
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, where: () => layout });
+  const cards = createLeadCards({
+    store,
+    journey,
+    rules: assignmentRules,
+    router: roundRobinRouter({ candidateRoles: assignmentRules.candidateRoles, lastPicked: () => store.assignments.lastRouted() }),
+    locale: config.locale,
+    chatId: () => chatId,
+    log,
+  });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, where: () => layout });
+  const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId: () => layout?.historyTableId });
+  const afterDecisions = () => {
+    writer.kick();
+    void sender.kick();
+  };
   const inbound = createInboundProcessor({
     store,
     clock,
@@ -96,7 +122,7 @@ async function main(): Promise<void> {
       [RECORD_CHANGED]: async (envelopes) => {
         const sum = await handleRecordChange.handleRecordChanges(envelopes.map(parseRecordChanged));
         if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted) log.info(sum, 'record change handled');
-        writer.kick();
+        afterDecisions();
       },
     },
   });
@@ -111,6 +137,7 @@ async function main(): Promise<void> {
     const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable, log });
     const adopted = await adoptRows(appToken, prov.tables.get(leadsTable.name)!);
     writer.kick();
+    void roster.members().catch(() => undefined); // warm: the first card click should not wait for it
     log.info({ appToken, changes: prov.applied, adopted: adopted.adopted.length }, 'sandbox Base provisioned and demo leads adopted');
   } else if (appToken) {
     try {
@@ -151,13 +178,15 @@ async function main(): Promise<void> {
     version: pkg.version,
     startedAt: clock.now(),
     outbox: () => store.bitable.counts(),
+    messages: () => store.outbox.counts(),
     inbound: () => store.inbound.counts(),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
+    feishuCard: { verify, act: cardActions, onAnswered: afterDecisions },
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     // The sandbox's app sends its events here, signed and encrypted, like a Feishu app configured in the console.
-    if (sandbox) sandbox.emulator.kernel.apps.update(sandbox.demo.app.app_id, { event_url: `${url}/feishu/events` });
+    if (sandbox) sandbox.emulator.kernel.apps.update(sandbox.demo.app.app_id, { event_url: `${url}/feishu/events`, card_url: `${url}/feishu/card` });
     log.info({ url, mode: config.feishu ? 'feishu' : 'sandbox', sandboxUrl: sandbox?.running.url }, 'Lead Journey listening');
     process.stderr.write(
       `\n  线索旅程 Lead Journey ${pkg.version}\n  服务 Server:   ${url}  (健康检查 ${url}/healthz)\n` +
@@ -176,6 +205,7 @@ async function main(): Promise<void> {
       await reconciling;
       await inbound.stop();
       await writer.stop();
+      await sender.stop();
       await sandbox?.close();
       db.close();
       process.exit(0);

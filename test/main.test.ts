@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from './support/run-main.js';
 import { tempDbPath } from './support/temp-db.js';
 import { waitUntil } from './support/webhook-server.js';
+import { MIGRATIONS } from '../src/store/migrations/index.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -16,7 +17,7 @@ describe('npm start (src/main.ts)', () => {
     cleanups.push(() => m.child.exitCode === null && m.stop('SIGKILL'));
     const res = await fetch(`${m.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'sandbox', db: { ok: true, schemaVersion: 5 } });
+    expect(await res.json()).toMatchObject({ status: 'ok', mode: 'sandbox', db: { ok: true, schemaVersion: MIGRATIONS.length } });
     // the embedded sandbox answers like Feishu's token endpoint
     const tok = await fetch(`${m.sandboxUrl}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: 'cli_0000000000000000', app_secret: 'x' }) });
     expect(await tok.json()).toMatchObject({ code: 10003 });

@@ -45,10 +45,39 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
     return members;
   }
 
+  let loading: Promise<Map<string, Member>> | undefined;
+  const refresh = () =>
+    (loading ??= load()
+      .then((members) => {
+        cache = { at: now(), members };
+        return members;
+      })
+      .finally(() => (loading = undefined)));
+  const fresh = () => cache !== undefined && now() - cache.at <= (deps.maxAgeMs ?? 60_000);
+
   return {
     async members(): Promise<Map<string, Member>> {
-      if (!cache || now() - cache.at > (deps.maxAgeMs ?? 60_000)) cache = { at: now(), members: await load() };
-      return cache.members;
+      return fresh() ? cache!.members : refresh();
+    },
+    /**
+     * For answers with a deadline (a card callback has 3 s): a stale roster is used at once while a fresh
+     * one loads; with none at all, wait at most `ms` and give undefined if it has not come.
+     */
+    async membersWithin(ms: number): Promise<Map<string, Member> | undefined> {
+      if (fresh()) return cache!.members;
+      const p = refresh();
+      if (cache) {
+        p.catch(() => undefined);
+        return cache.members;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+      p.catch(() => undefined);
+      try {
+        return await Promise.race([p.catch(() => undefined), late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     /** The journey role ids a person holds (none when they are not in 销售团队). */
     async rolesOf(openId: string): Promise<string[]> {

@@ -16,3 +16,8 @@ export function isGuardMet(g: Guard, facts: LeadFacts, score: number | undefined
       return score !== undefined && score >= g.min;
   }
 }
+
+/** Every guard of a transition with whether the lead meets it: the checklist an approver sees. */
+export function guardChecklist(guards: readonly Guard[] | undefined, facts: LeadFacts, score: number | undefined): Array<{ guard: Guard; met: boolean }> {
+  return (guards ?? []).map((guard) => ({ guard, met: isGuardMet(guard, facts, score) }));
+}

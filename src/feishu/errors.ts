@@ -40,7 +40,8 @@ const AUTH_CODES = new Set([99991661, 99991663, 99991664, 99991671]);
 const NETWORK_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ERR_NETWORK', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
 export function classifyCode(code: number, httpStatus?: number): FeishuErrorAction {
-  if (code === 99991400 || httpStatus === 429) return 'rate_limited';
+  // 230020: IM send rate limit (per chat 5/s, per app 50/s: feishu-api.md §4.1)
+  if (code === 99991400 || code === 230020 || httpStatus === 429) return 'rate_limited';
   if (AUTH_CODES.has(code)) return 'auth';
   if (RETRY_CODES.has(code) || (httpStatus !== undefined && httpStatus >= 500)) return 'retry';
   return 'permanent';
@@ -61,7 +62,7 @@ export function fromThrown(e: unknown): FeishuCallError {
     const body = (typeof res.data === 'object' && res.data !== null ? res.data : {}) as { code?: number; msg?: string; error?: { log_id?: string } };
     const reset = Number(res.headers?.['x-ogw-ratelimit-reset']);
     const code = body.code;
-    const action = res.status === 429 || code === 99991400 ? 'rate_limited' : code !== undefined ? classifyCode(code, res.status) : res.status >= 500 || res.status === 408 ? 'retry' : 'permanent';
+    const action = res.status === 429 || code === 99991400 || code === 230020 ? 'rate_limited' : code !== undefined ? classifyCode(code, res.status) : res.status >= 500 || res.status === 408 ? 'retry' : 'permanent';
     return new FeishuCallError({
       message: body.msg ?? `HTTP ${res.status}`,
       httpStatus: res.status,

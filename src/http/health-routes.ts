@@ -10,6 +10,8 @@ export interface HealthDeps {
   startedAt: Date;
   /** the Bitable outbox's row counts; dead letters are shown (and doctor fails on them) */
   outbox?: () => { pending: number; in_flight: number; dead: number };
+  /** cards and messages waiting to be sent, and dead letters */
+  messages?: () => { pending: number; in_flight: number; dead: number };
   /** verified events waiting to be processed, and those given up on */
   inbound?: () => { pending: number; failed: number };
 }
@@ -21,6 +23,7 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
     const db = pingDb(deps.db);
     const outbox = db.ok && deps.outbox ? deps.outbox() : undefined;
     const inbound = db.ok && deps.inbound ? deps.inbound() : undefined;
+    const messages = db.ok && deps.messages ? deps.messages() : undefined;
     const body = {
       status: db.ok ? 'ok' : 'error',
       version: deps.version,
@@ -28,8 +31,16 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
       startedAt: deps.startedAt.toISOString(),
       db,
       ...(outbox ? { outbox: { pending: outbox.pending, inFlight: outbox.in_flight, dead: outbox.dead } } : {}),
+      ...(messages ? { messages: { pending: messages.pending, inFlight: messages.in_flight, dead: messages.dead } } : {}),
       ...(inbound ? { inbound: { pending: inbound.pending, failed: inbound.failed } } : {}),
-      ...(outbox?.dead ? { warnings: [`发件箱有 ${outbox.dead} 条死信，运行 npm run outbox -- list 查看 / ${outbox.dead} dead letter(s) in the outbox: npm run outbox -- list`] } : {}),
+      ...(outbox?.dead || messages?.dead
+        ? {
+            warnings: [
+              ...(outbox?.dead ? [`发件箱有 ${outbox.dead} 条死信，运行 npm run outbox -- list 查看 / ${outbox.dead} dead letter(s) in the outbox: npm run outbox -- list`] : []),
+              ...(messages?.dead ? [`有 ${messages.dead} 条卡片/消息未能发出，运行 npm run outbox -- list 查看 / ${messages.dead} card(s) or message(s) could not be sent: npm run outbox -- list`] : []),
+            ],
+          }
+        : {}),
     };
     return c.json(body, db.ok ? 200 : 503);
   });

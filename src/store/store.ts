@@ -1,4 +1,6 @@
+import { createAssignmentsRepo } from './assignments-repo.js';
 import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
+import { createCardsRepo } from './cards-repo.js';
 import { createCursorsRepo } from './cursors-repo.js';
 import type { Db } from './db.js';
 import { createInboundEventsRepo } from './inbound-events-repo.js';
@@ -24,6 +26,8 @@ export function createStore(db: Db) {
     inbound: createInboundEventsRepo(db),
     timers: createTimersRepo(db),
     cursors: createCursorsRepo(db),
+    cards: createCardsRepo(db),
+    assignments: createAssignmentsRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -1,7 +1,7 @@
 import type { BitableApi, LiveRecord } from '../bitable/api.js';
 import { cellText, recordToFacts, shownValue } from '../bitable/field-map.js';
 import type { Roster } from '../bitable/roster.js';
-import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
+import { findStage, findStageByLabel, findTransition, type Journey } from '../domain/journey.js';
 import { withRetry } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { createAdoptRecord } from './adopt-rows.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote, stageHistoryRow } from './journey-notes.js';
+import type { LeadCards, Members } from './lead-cards.js';
 
 /**
  * A change in the leads table, whoever made it: the event (or a reconciliation pass) is only a trigger.
@@ -35,6 +36,8 @@ export interface RecordChangeDeps {
   roster: Roster;
   leadsTable: TableTemplate;
   log: Logger;
+  /** approval and assignment cards, and @-mentions of refused edits (absent: no chat) */
+  cards?: LeadCards;
   /** the Base and tables the server works on (known after provisioning) */
   where: () => { appToken: string; leadsTableId: string; historyTableId: string | undefined; repsTableId: string | undefined } | undefined;
 }
@@ -89,15 +92,16 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     };
     const shownStage = cellText(rec.fields, STAGE);
     const stageEdited = (shownStage ?? '') !== label(lead.stage) && !ours(STAGE, rec.fields[STAGE]);
-    const roles = stageEdited ? await deps.roster.rolesOf(editor) : [];
-    store.tx(() => decide(w, rec, lead, { editor, roles, ours, written, stageEdited, shownStage }, sum));
+    const members: Members = stageEdited ? await deps.roster.members() : new Map();
+    const roles = members.get(editor)?.roles ?? [];
+    store.tx(() => decide(w, rec, lead, { editor, roles, members, ours, written, stageEdited, shownStage }, sum));
   }
 
   function decide(
     w: NonNullable<ReturnType<RecordChangeDeps['where']>>,
     rec: LiveRecord,
     lead: LeadRow,
-    c: { editor: string; roles: string[]; ours: (field: string, value: unknown) => boolean; written: Map<string, string>; stageEdited: boolean; shownStage: string | undefined },
+    c: { editor: string; roles: string[]; members: Members; ours: (field: string, value: unknown) => boolean; written: Map<string, string>; stageEdited: boolean; shownStage: string | undefined },
     sum: ChangeSummary,
   ): void {
     const { store } = deps;
@@ -129,7 +133,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     }
 
     const leadLabel = label(current.stage);
-    let moved: { from: string; to: string; label: string; entryIndex: number; reason: string | null } | undefined;
+    let moved: { from: string; to: string; label: string; entryIndex: number; reason: string | null; approvalId: string | null } | undefined;
     if (c.stageEdited) {
       const to = shownStage ? findStageByLabel(deps.journey, shownStage)?.id : undefined;
       const revert = () => {
@@ -143,21 +147,31 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       } else {
         const reason = cellText(rec.fields, REASON);
         const actor = { id: editor, roles: c.roles };
-        const r = changeStage({ leadId: current.id, to, actor, ...(reason ? { reason } : {}) });
+        // A holder of the gate's role moving the lead themselves: their edit is their approval.
+        const gate = findTransition(deps.journey, current.stage ?? '', to)?.approval;
+        const selfApproval = gate && c.roles.includes(gate.role) ? { id: `grid-${rec.record_id}-${rec.last_modified_time ?? now.getTime()}`, approverId: editor, approverRoles: c.roles } : undefined;
+        const r = changeStage({ leadId: current.id, to, actor, ...(reason ? { reason } : {}), ...(selfApproval ? { approval: selfApproval } : {}) });
+        const noticeKey = `${rec.record_id}:${rec.last_modified_time ?? now.getTime()}`;
         if (!r.ok) {
           if (r.error.code === 'conflict') throw new Error(`lead ${current.leadKey} changed while deciding; the event will be processed again`);
           revert();
           notes.push(`「${leadLabel}」→「${shownStage}」未生效：${r.error.message.zh} / not applied: ${r.error.message.en}`);
+          deps.cards?.notify(editor, { zh: `${current.leadKey}「${leadLabel}」→「${shownStage}」未生效：${r.error.message.zh}`, en: `${current.leadKey} ${leadLabel} → ${shownStage} not applied: ${r.error.message.en}` }, noticeKey, now);
           sum.reverted++;
         } else if (r.value.outcome.status === 'pending_approval') {
           const gate = r.value.outcome.gate;
           revert();
           putBack['待审批'] = `待${gate.label.zh}审批：${leadLabel} → ${shownStage}`;
           notes.push(`「${leadLabel}」→「${shownStage}」需要${gate.label.zh}审批，审批通过前保持「${leadLabel}」 / needs the ${gate.label.en}'s approval; stays ${leadLabel} until then`);
+          if (r.value.lead.pendingApproval) deps.cards?.requestApproval(r.value.lead, r.value.lead.pendingApproval, c.members, now);
+          deps.cards?.notify(editor, { zh: `${current.leadKey}「${leadLabel}」→「${shownStage}」已提交${gate.label.zh}审批，通过前保持「${leadLabel}」`, en: `${current.leadKey} ${leadLabel} → ${shownStage} is waiting for the ${gate.label.en}'s approval` }, noticeKey, now);
           sum.gated++;
         } else {
           const rec2 = r.value.outcome.record;
-          moved = { from: leadLabel, to: shownStage!, label: r.value.outcome.label, entryIndex: rec2.entryIndex, reason: rec2.reason };
+          moved = { from: leadLabel, to: shownStage!, label: r.value.outcome.label, entryIndex: rec2.entryIndex, reason: rec2.reason, approvalId: rec2.approvalId };
+          // Cards about the stage it left are void; a hand-off stage offers the lead to its owner.
+          deps.cards?.voidOpenCards(r.value.lead, 'approval', c.members, now);
+          deps.cards?.offerAssignment(r.value.lead, c.members, now);
           sum.moved++;
         }
       }

@@ -1,22 +1,13 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from '../support/run-main.js';
 import { tempDbPath } from '../support/temp-db.js';
-import { waitUntil } from '../support/webhook-server.js';
+import { cellText as text, sandboxHarness, type Fields } from '../support/sandbox-main.js';
 
 /**
  * The promise at the centre of the product, end to end: `npm start` (sandbox), people edit the grid
  * through the emulator's act-as path, the emulator sends real signed and encrypted record events to
  * the server, and the server answers each edit in the Bitable.
  */
-type Fields = Record<string, unknown>;
-interface Rec {
-  record_id: string;
-  fields: Fields;
-}
-
-const text = (v: unknown): string => (Array.isArray(v) ? v.map((s) => (typeof s === 'string' ? s : ((s as { text?: string }).text ?? ''))).join('') : v === undefined || v === null ? '' : String(v));
-
 describe('stage enforcement in the grid (sandbox, signed events)', () => {
   let m: RunningMain;
   const db = tempDbPath();
@@ -25,33 +16,22 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
   let history: string;
   let users: Record<string, string>;
 
-  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${m.sandboxUrl}/__control${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body: JSON.stringify(body) } : {}) });
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  };
-  const rows = async (table = leads) => (await control<{ records: Rec[] }>('GET', `/bases/${app}/tables/${table}/records`)).records;
-  const byCompany = async (name: string) => (await rows()).find((r) => text(r.fields['公司名称']) === name)!;
-  const edit = (rec: string, as: string, fields: Fields) => control('POST', `/bases/${app}/tables/${leads}/records/${rec}/edit`, { operator_open_id: users[as], fields });
-  const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => waitUntil(fn, ms, what);
-  const sql = <T>(q: string, ...args: unknown[]) => {
-    const d = new Database(db.path, { readonly: true });
-    try {
-      return d.prepare(q).all(...args) as T[];
-    } finally {
-      d.close();
-    }
-  };
-  const lead = (key: string) => sql<{ stage: string; deleted_at: number | null; facts_json: string }>('SELECT stage, deleted_at, facts_json FROM leads WHERE lead_key = ?', key)[0]!;
+  let h: Awaited<ReturnType<typeof sandboxHarness>>;
+  const control = <T>(method: string, path: string, body?: unknown) => h.control<T>(method, path, body);
+  const rows = (table = leads) => h.rows(table);
+  const byCompany = (name: string) => h.byCompany(name);
+  const edit = (rec: string, as: string, fields: Fields) => h.edit(rec, as, fields);
+  const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => h.until(what, fn, ms);
+  const sql = <T>(q: string, ...args: unknown[]) => h.sql<T>(q, ...args);
+  const lead = (key: string) => h.lead(key);
 
   beforeAll(async () => {
     m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
-    const bases = await control<Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>>('GET', '/bases');
-    app = bases[0]!.app_token;
-    leads = bases[0]!.tables.find((t) => t.name === '线索')!.table_id;
-    history = bases[0]!.tables.find((t) => t.name === '阶段历史')!.table_id;
-    const state = await control<{ users: Array<{ open_id: string; name: string }> }>('GET', '/ui/state');
-    users = Object.fromEntries(state.users.map((u) => [u.name, u.open_id]));
+    h = await sandboxHarness(m, db.path);
+    app = h.app;
+    leads = h.leads;
+    history = h.tableId('阶段历史');
+    users = h.users;
     // the demo leads are adopted and their keys written back before the tests edit them
     await until('demo keys', async () => (await rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
   });

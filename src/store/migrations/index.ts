@@ -3,6 +3,7 @@ import { sql as bitableWriter } from './002-bitable-writer.js';
 import { sql as inboundEvents } from './003-inbound-events.js';
 import { sql as leadDeleted } from './004-lead-deleted.js';
 import { sql as syncCursors } from './005-sync-cursors.js';
+import { sql as cardsAssignments } from './006-cards-assignments.js';
 
 /**
  * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'inbound-events', sql: inboundEvents },
   { version: 4, name: 'lead-deleted', sql: leadDeleted },
   { version: 5, name: 'sync-cursors', sql: syncCursors },
+  { version: 6, name: 'cards-assignments', sql: cardsAssignments },
 ];

@@ -1,0 +1,77 @@
+import type { Text } from '../domain/text.js';
+import { button, card, form, hr, input, markdown, mentions, nameOrDash, select, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
+import { companyOf, leadLines, type LeadView } from './lead-view.js';
+
+/**
+ * The assignment card in the team's group: @ the owner, the lead's facts (phone masked), score and its
+ * top reasons when scoring exists, stage, SLA due; 认领 and 退回 (a reason from the configured list and an
+ * optional note). After the action: who did what and when, buttons gone.
+ */
+export interface AssignmentCardState {
+  lead: LeadView;
+  owner: string;
+  /** accept before this time (the accept SLA) */
+  acceptDueAt: Date | null;
+  returnReasons: ReadonlyArray<{ value: string; label: Text }>;
+  outcome?:
+    | { action: 'accept'; by: string; at: Date; followUpDueAt: Date | null }
+    | { action: 'return'; by: string; at: Date; reason: Text; note?: string | undefined; next: Text }
+    | { action: 'void'; at: Date };
+}
+
+export const ACCEPT = 'accept';
+export const RETURN_FORM = 'return_form';
+export const RETURN = 'return';
+export const RETURN_REASON = 'reason';
+export const RETURN_NOTE = 'note';
+
+export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
+  const o = s.outcome;
+  const owner = nameOrDash(ctx, s.owner);
+  const title =
+    !o ? t(ctx, { zh: '新线索待认领', en: 'New lead to accept' })
+    : o.action === 'accept' ? t(ctx, { zh: '已认领', en: 'Accepted' })
+    : o.action === 'return' ? t(ctx, { zh: '已退回', en: 'Returned' })
+    : t(ctx, { zh: '已撤回', en: 'Withdrawn' });
+  const color = !o ? 'blue' : o.action === 'accept' ? 'green' : 'grey';
+  const elements: CardJson[] = [];
+  if (!o) {
+    const due = s.acceptDueAt ? when(s.acceptDueAt) : undefined;
+    elements.push(
+      markdown(
+        `${mentions([s.owner])} ${t(ctx, due ? { zh: `分配给你，请在 ${due} 前认领或退回`, en: `this lead is yours: accept or return it before ${due}` } : { zh: '分配给你，请认领或退回', en: 'this lead is yours: accept or return it' })}`,
+      ),
+    );
+  }
+  elements.push(...leadLines(s.lead, ctx, [[{ zh: '跟进人', en: 'Owner' }, owner], ...(s.acceptDueAt && !o ? ([[{ zh: 'SLA截止', en: 'SLA due' }, when(s.acceptDueAt)]] as Array<[Text, string]>) : [])]));
+  if (!o) {
+    elements.push(
+      hr(),
+      button({ label: t(ctx, { zh: '认领', en: 'Accept' }), name: ACCEPT, kind: 'primary', value: { op: ACCEPT } }),
+      form(RETURN_FORM, [
+        select({ name: RETURN_REASON, placeholder: t(ctx, { zh: '退回原因（必选）', en: 'Reason for returning (required)' }), required: true, options: s.returnReasons.map((r) => ({ label: t(ctx, r.label), value: r.value })) }),
+        input({ name: RETURN_NOTE, placeholder: t(ctx, { zh: '补充说明（选填）', en: 'Note (optional)' }), maxLength: 200 }),
+        button({ label: t(ctx, { zh: '退回', en: 'Return' }), name: RETURN, kind: 'danger', submit: true }),
+      ]),
+    );
+  } else if (o.action === 'accept') {
+    const by = nameOrDash(ctx, o.by);
+    const onBehalf = o.by !== s.owner;
+    elements.push(
+      hr(),
+      text(t(ctx, onBehalf ? { zh: `${by} 于 ${when(o.at)} 代 ${owner} 认领`, en: `Accepted for ${owner} by ${by} at ${when(o.at)}` } : { zh: `${by} 于 ${when(o.at)} 认领`, en: `Accepted by ${by} at ${when(o.at)}` })),
+      ...(o.followUpDueAt ? [text(t(ctx, { zh: `首次跟进反馈截止：${when(o.followUpDueAt)}`, en: `First feedback due: ${when(o.followUpDueAt)}` }))] : []),
+    );
+  } else if (o.action === 'return') {
+    const by = nameOrDash(ctx, o.by);
+    elements.push(
+      hr(),
+      text(t(ctx, { zh: `${by} 于 ${when(o.at)} 退回：${o.reason.zh}`, en: `Returned by ${by} at ${when(o.at)}: ${o.reason.en}` })),
+      ...(o.note ? [text(`${t(ctx, { zh: '说明', en: 'Note' })}：${o.note}`)] : []),
+      text(`${t(ctx, { zh: '后续', en: 'Next' })}：${t(ctx, o.next)}`),
+    );
+  } else {
+    elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} 线索已另行处理，此分配撤回`, en: `${when(o.at)}: the lead was handled otherwise; this assignment is withdrawn` })));
+  }
+  return card({ title: `${title} · ${companyOf(s.lead)}`, color, elements });
+}

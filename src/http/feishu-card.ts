@@ -1,0 +1,62 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { FeishuVerifier } from '../feishu/verify.js';
+import type { CardActions, CardClick } from '../usecases/card-actions.js';
+import type { AppEnv } from './request-log.js';
+
+/**
+ * POST /feishu/card: `card.action.trigger` callbacks (feishu-api.md §4.4) through the same verifier as
+ * events (raw body, signature, window, token, decryption; fail closed). Feishu does not retry a
+ * callback and shows an error after 3 s, so the answer is computed at once (one SQLite transaction)
+ * and the Bitable and chat writes it queued go out after it (`onAnswered`).
+ */
+export interface FeishuCardDeps {
+  verify: FeishuVerifier;
+  act: CardActions;
+  onAnswered: () => void;
+  maxBodyBytes?: number;
+}
+
+export const MAX_CARD_BODY_BYTES = 64 * 1024;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function parseCardClick(event: Record<string, unknown> | undefined): CardClick | undefined {
+  if (!event) return undefined;
+  const operator = isObj(event.operator) ? event.operator : {};
+  const action = isObj(event.action) ? event.action : {};
+  const context = isObj(event.context) ? event.context : {};
+  const openId = operator.open_id;
+  if (typeof openId !== 'string' || !openId) return undefined;
+  return {
+    operatorOpenId: openId,
+    messageId: typeof context.open_message_id === 'string' ? context.open_message_id : undefined,
+    value: isObj(action.value) ? action.value : undefined,
+    name: typeof action.name === 'string' ? action.name : undefined,
+    formValue: isObj(action.form_value) ? action.form_value : undefined,
+  };
+}
+
+export function createFeishuCardRoutes(deps: FeishuCardDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post(
+    '/feishu/card',
+    bodyLimit({ maxSize: deps.maxBodyBytes ?? MAX_CARD_BODY_BYTES, onError: (c) => c.json({ error: 'too_large' }, 413) }),
+    async (c) => {
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const v = deps.verify(raw, (name) => c.req.header(name));
+      if (!v.ok) {
+        c.get('log').warn({ reason: v.reason, status: v.status }, 'card callback refused');
+        return c.json({ error: v.reason }, v.status);
+      }
+      if (v.kind === 'challenge') return c.json({ challenge: v.challenge });
+      if (v.eventType !== 'card.action.trigger') return c.json({ error: 'unexpected_event_type' }, 400);
+      const click = parseCardClick(v.envelope.event);
+      if (!click) return c.json({ error: 'malformed_body' }, 400);
+      const answer = await deps.act(click);
+      c.get('log').info({ eventId: v.eventId, toast: answer.toast.type, card: answer.card !== undefined }, 'card callback answered');
+      deps.onAnswered();
+      return c.json(answer);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,151 @@
+import type { RateGate } from '../bitable/rate-gate.js';
+import { createRateGate } from '../bitable/rate-gate.js';
+import { fromThrown } from '../feishu/errors.js';
+import { backoffDelay } from '../feishu/retry.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { OutboxItem } from '../store/outbox-repo.js';
+import type { Store } from '../store/store.js';
+import type { ImApi } from './api.js';
+
+/**
+ * Sends what the decisions queued for the chats (outbox kinds `im.send` and `im.patch`), so a card is
+ * never lost when Feishu is briefly down: each row keeps its message `uuid` across retries (Feishu sends
+ * one message per uuid), waits for the chat's 5/s and the app's 50/s (feishu-api.md §4.1), honours a
+ * rate-limit reset, backs off with jitter on everything retryable, and ends as a dead letter (kept,
+ * visible in /healthz) only when Feishu refuses it for good or after `maxAttempts`.
+ */
+export const IM_SEND = 'im.send';
+export const IM_PATCH = 'im.patch';
+
+export interface ImSendPayload {
+  chatId: string;
+  msgType: 'interactive' | 'text';
+  content: unknown;
+  uuid: string;
+  /** the cards row this message is (its message id is stored when Feishu accepts the send) */
+  cardUuid?: string;
+}
+export interface ImPatchPayload {
+  cardUuid: string;
+  content: unknown;
+}
+
+export function createImSender(deps: {
+  store: Store;
+  api: ImApi;
+  clock: Clock;
+  log: Logger;
+  appGate?: RateGate;
+  perChatPerSecond?: number;
+  maxAttempts?: number;
+  pollMs?: number;
+  random?: () => number;
+}) {
+  const log = deps.log.child({ component: 'im-sender' });
+  const appGate = deps.appGate ?? createRateGate({ perSecond: 50, perMinute: 1000 });
+  const chatGates = new Map<string, RateGate>();
+  const chatGate = (chatId: string) => {
+    let g = chatGates.get(chatId);
+    if (!g) chatGates.set(chatId, (g = createRateGate({ perSecond: deps.perChatPerSecond ?? 5, perMinute: (deps.perChatPerSecond ?? 5) * 60 })));
+    return g;
+  };
+  const max = deps.maxAttempts ?? 20;
+  const stats = { sent: 0, patched: 0, retried: 0, dead: 0 };
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function deliver(item: OutboxItem): Promise<void> {
+    if (item.kind === IM_SEND) {
+      const p = item.payload as ImSendPayload;
+      await chatGate(p.chatId).acquire();
+      await appGate.acquire();
+      const { messageId } = await deps.api.send({ chatId: p.chatId, msgType: p.msgType, content: JSON.stringify(p.content), uuid: p.uuid });
+      deps.store.tx(() => {
+        if (p.cardUuid) deps.store.cards.setMessageId(p.cardUuid, messageId, deps.clock.now());
+        deps.store.outbox.markDone(item.id, deps.clock.now());
+      });
+      stats.sent++;
+      return;
+    }
+    if (item.kind === IM_PATCH) {
+      const p = item.payload as ImPatchPayload;
+      const card = deps.store.cards.getByUuid(p.cardUuid);
+      if (!card) throw Object.assign(new Error(`no card ${p.cardUuid}`), { permanent: true });
+      if (!card.messageId) throw new Error(`card ${p.cardUuid} is not sent yet`);
+      await chatGate(card.chatId).acquire();
+      await appGate.acquire();
+      await deps.api.patchCard(card.messageId, JSON.stringify(p.content));
+      deps.store.outbox.markDone(item.id, deps.clock.now());
+      stats.patched++;
+      return;
+    }
+    throw Object.assign(new Error(`unknown outbox kind ${item.kind}`), { permanent: true });
+  }
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const items = deps.store.outbox.claim(deps.clock.now(), 50, 60_000);
+      if (!items.length) return;
+      for (const item of items) {
+        try {
+          await deliver(item);
+        } catch (e) {
+          const err = fromThrown(e);
+          const permanent = (e as { permanent?: boolean }).permanent === true || err.action === 'permanent';
+          const now = deps.clock.now();
+          if (permanent || item.attempts >= max) {
+            deps.store.outbox.markFailed(item.id, err.summary, now, { dead: true });
+            stats.dead++;
+            log.error({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempts: item.attempts }, 'message not sent; kept as a dead letter');
+            continue;
+          }
+          const delay = backoffDelay(item.attempts, { baseMs: 500, capMs: 60_000, ...(deps.random ? { random: deps.random } : {}) }, err);
+          if (err.action === 'rate_limited') {
+            const until = Date.now() + (err.retryAfterMs ?? 1000);
+            appGate.pauseUntil(until);
+          }
+          deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
+          stats.retried++;
+          log.warn({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempt: item.attempts, retryInMs: delay }, 'message not sent yet; will retry');
+        }
+      }
+    }
+  }
+
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await pass();
+      } while (again);
+    })()
+      .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'im sender loop failed'))
+      .finally(() => {
+        running = undefined;
+        if (again) void kick();
+      });
+    return running;
+  }
+
+  return {
+    stats,
+    kick,
+    start(): void {
+      timer = setInterval(() => void kick(), deps.pollMs ?? 1000);
+      timer.unref();
+      void kick();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export type ImSender = ReturnType<typeof createImSender>;

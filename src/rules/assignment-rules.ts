@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Journey } from '../domain/journey.js';
+import type { Text } from '../domain/text.js';
+import type { BaseTemplate } from './base-template.js';
+import { TEMPLATES_DIR } from './load-journey.js';
+
+/**
+ * Assignment rules (bitable-templates/assignment.json): which stages hand a lead to a person, who can
+ * be picked, the accept and first-feedback SLAs, and the return reasons with their next action. Until
+ * the lead engine lands, every return sends the lead back to the pool (owner cleared); the engine adds
+ * nurture, disqualify, data cleansing and merge.
+ */
+const text = z.object({ zh: z.string().min(1), en: z.string().min(1) });
+export const RETURN_NEXT: Record<'pool', Text> = {
+  pool: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' },
+};
+
+export const assignmentRulesSchema = z
+  .object({
+    description: z.string().optional(),
+    assignOn: z.array(z.string().min(1)),
+    candidateRoles: z.array(z.string().min(1)).min(1),
+    acceptWithinHours: z.number().positive().max(24 * 30),
+    followUpWithinHours: z.number().positive().max(24 * 90),
+    returnReasons: z.array(z.object({ option: z.string().min(1), label: text, next: z.enum(['pool']) })).min(1),
+  })
+  .strict();
+
+export type AssignmentRules = z.infer<typeof assignmentRulesSchema>;
+export type ReturnReason = AssignmentRules['returnReasons'][number];
+
+/** Problems between the rules, the journey and the Base template (stage ids, roles, 退回原因 options). */
+export function checkAssignmentRules(r: AssignmentRules, journey: Journey, template: BaseTemplate): string[] {
+  const problems: string[] = [];
+  const stages = new Set(journey.stages.map((s) => s.id));
+  for (const s of r.assignOn) if (!stages.has(s)) problems.push(`assignOn: "${s}" is not a stage of journey ${journey.id}`);
+  const roles = new Set(Object.values(template.roles ?? {}));
+  for (const role of r.candidateRoles) if (!roles.has(role)) problems.push(`candidateRoles: "${role}" is not a role of the 销售团队 table (${[...roles].join(', ')})`);
+  const leads = template.tables.find((t) => t.key === 'leads');
+  const options = new Set((leads?.fields.find((f) => f.field_name === '退回原因')?.property?.options as Array<{ name: string }> | undefined)?.map((o) => o.name) ?? []);
+  for (const reason of r.returnReasons) if (!options.has(reason.option)) problems.push(`returnReasons: "${reason.option}" is not an option of 退回原因`);
+  return problems;
+}
+
+export function loadAssignmentRules(journey: Journey, template: BaseTemplate, file = join(TEMPLATES_DIR, 'assignment.json')): AssignmentRules {
+  const parsed = assignmentRulesSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`Assignment rules ${file} are not usable:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n  - ')}`);
+  // Stages the journey does not have are left out (the presets differ), not an error: a journey without
+  // SQL simply assigns nowhere by default.
+  const rules = { ...parsed.data, assignOn: parsed.data.assignOn.filter((s) => journey.stages.some((x) => x.id === s)) };
+  const problems = checkAssignmentRules(rules, journey, template);
+  if (problems.length) throw new Error(`Assignment rules ${file} do not fit the journey or the Base:\n  - ${problems.join('\n  - ')}`);
+  return rules;
+}

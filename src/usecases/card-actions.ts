@@ -1,0 +1,214 @@
+import type { Member } from '../bitable/roster.js';
+import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
+import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
+import { when, type CardJson } from '../cards/card-kit.js';
+import type { Journey } from '../domain/journey.js';
+import type { Locale, Text } from '../domain/text.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { RETURN_NEXT, type AssignmentRules } from '../rules/assignment-rules.js';
+import type { CardRow } from '../store/cards-repo.js';
+import type { LeadRow } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
+import type { ChangeStageDeps } from './change-stage.js';
+import { createChangeStage } from './change-stage.js';
+import { journeyNote } from './journey-notes.js';
+import type { LeadCards } from './lead-cards.js';
+import { writeLeadRow, writeStageMove } from './lead-row.js';
+
+/**
+ * What a click on one of our cards does (card.action.trigger, feishu-api.md §4.4). Everything that
+ * decides runs in one SQLite transaction right away; the Bitable and chat writes it causes are outbox
+ * rows sent after the answer. The answer (≤3 s) is a toast and, where the card changed, the new card.
+ * - authorization: approve / reject only by holders of the gate's role; accept / return only by the
+ *   assigned rep or their manager (直属上级 in 销售团队); anyone else gets a toast and nothing changes;
+ * - exactly once: the card row closes with a compare-and-set; whoever comes second (another person, or
+ *   the same click delivered again) is told who acted first.
+ */
+export interface CardClick {
+  operatorOpenId: string;
+  messageId: string | undefined;
+  value: Record<string, unknown> | undefined;
+  name: string | undefined;
+  formValue: Record<string, unknown> | undefined;
+}
+
+export interface CardAnswer {
+  toast: { type: 'success' | 'info' | 'warning' | 'error'; content: string; i18n: { zh_cn: string; en_us: string } };
+  card?: { type: 'raw'; data: CardJson };
+}
+
+export interface CardActionsDeps extends ChangeStageDeps {
+  journey: Journey;
+  clock: Clock;
+  rules: AssignmentRules;
+  cards: LeadCards;
+  locale: Locale;
+  log: Logger;
+  /** the 销售团队 roster, waited for at most `ms` (undefined: not loaded in time) */
+  members: (ms: number) => Promise<ReadonlyMap<string, Member> | undefined>;
+  historyTableId: () => string | undefined;
+}
+
+const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN] } as const;
+const HOUR = 3_600_000;
+const MAX_TEXT = 200;
+
+/** Thrown inside the transaction to undo the card's close and answer with a toast instead. */
+class Refused extends Error {
+  readonly answer: CardAnswer;
+  constructor(answer: CardAnswer) {
+    super('refused');
+    this.answer = answer;
+  }
+}
+
+export function createCardActions(deps: CardActionsDeps) {
+  const { store } = deps;
+  const changeStage = createChangeStage(deps);
+  const toast = (type: CardAnswer['toast']['type'], t: Text): CardAnswer['toast'] => ({ type, content: deps.locale === 'en' ? t.en : t.zh, i18n: { zh_cn: t.zh, en_us: t.en } });
+  const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+  const ACTED: Record<string, Text> = {
+    approve: { zh: '通过', en: 'approved' },
+    reject: { zh: '驳回', en: 'rejected' },
+    accept: { zh: '认领', en: 'accepted' },
+    return: { zh: '退回', en: 'returned' },
+  };
+
+  function already(c: CardRow, lead: LeadRow, members: ReadonlyMap<string, Member>): CardAnswer {
+    const card = { type: 'raw' as const, data: deps.cards.render(c, lead, members) };
+    if (c.status === 'void') return { toast: toast('info', { zh: '这张卡片已失效：线索已另行处理', en: 'This card is no longer current: the lead was handled otherwise' }), card };
+    const who = members.get(c.actedBy ?? '')?.name ?? '—';
+    const at = c.actedAt ? when(c.actedAt) : '';
+    const what = ACTED[c.action ?? ''] ?? { zh: '处理', en: 'handled' };
+    return { toast: toast('info', { zh: `${who} 已于 ${at} ${what.zh}，无需重复操作`, en: `${who} already ${what.en} this at ${at}` }), card };
+  }
+
+  async function handle(click: CardClick): Promise<CardAnswer> {
+    const now = deps.clock.now();
+    const c = click.messageId ? store.cards.getByMessageId(click.messageId) : undefined;
+    if (!c) return { toast: toast('error', { zh: '这张卡片已失效，或不是线索旅程发出的', en: 'This card is not current, or was not sent by Lead Journey' }) };
+    const op = str(click.value?.op) || str(click.name);
+    if (!(OPS[c.kind] as readonly string[]).includes(op)) return { toast: toast('error', { zh: '无法识别的操作', en: 'Unknown action' }) };
+    const lead = store.leads.get(c.leadId);
+    if (!lead || lead.deletedAt) return { toast: toast('error', { zh: '线索已从表格中删除', en: 'The lead was deleted from the table' }) };
+    const members = await deps.members(1500);
+    if (!members) return { toast: toast('warning', { zh: '团队信息正在加载，请稍后再点一次', en: 'Loading the team; please click again in a moment' }) };
+    if (c.status !== 'open') return already(c, lead, members);
+
+    const actor = click.operatorOpenId;
+    const roles = members.get(actor)?.roles ?? [];
+    const subject = c.subject;
+    if (c.kind === 'approval') {
+      const gate = subject.gate as Text;
+      if (!roles.includes(String(subject.role))) return { toast: toast('warning', { zh: `只有${gate.zh}可以审批这条线索`, en: `Only the ${gate.en} can approve this` }) };
+    } else {
+      const owner = String(subject.owner);
+      if (actor !== owner && members.get(owner)?.managerOpenId !== actor) {
+        const name = members.get(owner)?.name ?? '—';
+        return { toast: toast('warning', { zh: `只有${name}或其直属上级可以认领或退回这条线索`, en: `Only ${name} or their manager can accept or return this lead` }) };
+      }
+    }
+    const comment = str(click.formValue?.[COMMENT]);
+    const note = str(click.formValue?.[RETURN_NOTE]);
+    if (comment.length > MAX_TEXT || note.length > MAX_TEXT) return { toast: toast('error', { zh: `说明最多 ${MAX_TEXT} 字`, en: `At most ${MAX_TEXT} characters` }) };
+    if (op === REJECT && !comment) return { toast: toast('error', { zh: '驳回请填写审批意见', en: 'Write a comment to reject' }) };
+    const reason = op === RETURN ? deps.rules.returnReasons.find((r) => r.option === str(click.formValue?.[RETURN_REASON])) : undefined;
+    if (op === RETURN && !reason) return { toast: toast('error', { zh: '请选择退回原因', en: 'Choose a reason for returning' }) };
+
+    const actorName = members.get(actor)?.name ?? actor;
+    try {
+      const done = store.tx((): CardAnswer | undefined => {
+        const detail: Record<string, unknown> = { ...(comment ? { comment } : {}), ...(reason ? { reason: reason.option } : {}), ...(note ? { note } : {}) };
+        if (op === ACCEPT) detail.followUpDueAt = now.getTime() + deps.rules.followUpWithinHours * HOUR;
+        if (!store.cards.close(c.id, { status: 'done', action: op, by: actor, detail, now })) return undefined;
+        const fresh = store.leads.get(lead.id)!;
+        if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);
+        else if (op === REJECT) reject(c, fresh, comment, actorName, now);
+        else if (op === ACCEPT) accept(c, fresh, actor, actorName, detail.followUpDueAt as number, now);
+        else returnLead(c, fresh, actorName, reason!, note, now);
+        return {
+          toast: toast('success', { zh: `已${ACTED[op]!.zh}`, en: `Done: ${ACTED[op]!.en}` }),
+          card: { type: 'raw', data: deps.cards.render(store.cards.get(c.id)!, store.leads.get(lead.id)!, members) },
+        };
+      });
+      if (done) {
+        deps.log.info({ card: c.id, lead: lead.leadKey, op, by: actor }, 'card action applied');
+        return done;
+      }
+      return already(store.cards.get(c.id)!, store.leads.get(lead.id)!, members);
+    } catch (e) {
+      if (e instanceof Refused) return e.answer;
+      throw e;
+    }
+  }
+
+  function approve(c: CardRow, lead: LeadRow, actor: string, roles: string[], comment: string, actorName: string, members: ReadonlyMap<string, Member>, now: Date): void {
+    const s = c.subject as { from: string; to: string };
+    const pending = lead.pendingApproval;
+    if (lead.stage !== s.from || !pending || pending.to !== s.to) {
+      throw new Refused({ toast: toast('info', { zh: '线索阶段已变化，此审批不再需要', en: "The lead's stage changed; this approval is no longer needed" }) });
+    }
+    const r = changeStage({ leadId: lead.id, to: s.to, actor: { id: actor, roles }, approval: { id: `card-${c.id}`, approverId: actor, approverRoles: roles } });
+    if (!r.ok) throw new Refused({ toast: toast('error', { zh: `未能通过：${r.error.message.zh}`, en: `Not approved: ${r.error.message.en}` }) });
+    if (r.value.outcome.status !== 'applied') throw new Error('an approved transition must apply');
+    const rec = r.value.outcome.record;
+    const move = `${deps.cards.stageText(s.from).zh} → ${deps.cards.stageText(s.to).zh}`;
+    writeStageMove(store, {
+      lead: r.value.lead,
+      move: { from: deps.cards.stageText(s.from).zh, to: deps.cards.stageText(s.to).zh, label: r.value.outcome.label, reason: comment || rec.reason, approvalId: `card-${c.id}` },
+      actorOpenId: actor,
+      historyTableId: deps.historyTableId(),
+      writeStage: true,
+      extra: { 旅程备注: journeyNote(now, [`${actorName} 审批通过：${move}${comment ? `（${comment}）` : ''}`]) },
+      now,
+      key: `approve:${c.id}`,
+    });
+    deps.cards.offerAssignment(r.value.lead, members, now);
+  }
+
+  function reject(c: CardRow, lead: LeadRow, comment: string, actorName: string, now: Date): void {
+    const s = c.subject as { from: string; to: string };
+    if (lead.pendingApproval && lead.pendingApproval.to === s.to) store.leads.setPendingApproval(lead.id, lead.version, null, now);
+    const move = `${deps.cards.stageText(s.from).zh} → ${deps.cards.stageText(s.to).zh}`;
+    writeLeadRow(store, lead, { 待审批: null, 旅程备注: journeyNote(now, [`${actorName} 驳回 ${move}：${comment}`]) }, `reject:${c.id}`, now);
+  }
+
+  function accept(c: CardRow, lead: LeadRow, actor: string, actorName: string, followUpDueAt: number, now: Date): void {
+    const a = store.assignments.get(Number(c.subject.assignmentId));
+    if (!a || !store.assignments.accept(a.id, actor, new Date(followUpDueAt), now)) {
+      throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });
+    }
+    store.leads.setOwner(lead.id, a.ownerId, now);
+    store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
+    store.timers.cancelForLead(lead.id, 'sla.accept');
+    store.timers.schedule({ kind: 'sla.follow_up', leadId: lead.id, dueAt: new Date(followUpDueAt), payload: { assignmentId: a.id }, dedupeKey: `sla.follow_up:${a.id}`, now });
+    const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
+    writeLeadRow(store, lead, { 跟进人: [{ id: a.ownerId }], SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
+  }
+
+  function returnLead(c: CardRow, lead: LeadRow, actorName: string, reason: AssignmentRules['returnReasons'][number], note: string, now: Date): void {
+    const a = store.assignments.get(Number(c.subject.assignmentId));
+    if (!a || !store.assignments.markReturned(a.id, reason.option, note || null, now)) {
+      throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });
+    }
+    // Until the lead engine: every reason sends the lead back to the pool, owner cleared.
+    store.leads.setOwner(lead.id, null, now);
+    const { owner: _owner, ...facts } = lead.facts;
+    store.leads.setFacts(lead.id, facts, now);
+    store.timers.cancelForLead(lead.id, 'sla.accept');
+    store.timers.cancelForLead(lead.id, 'sla.follow_up');
+    writeLeadRow(
+      store,
+      lead,
+      { 跟进人: null, SLA截止: null, 退回原因: reason.option, 旅程备注: journeyNote(now, [`${actorName} 退回：${reason.label.zh}${note ? `（${note}）` : ''}；${RETURN_NEXT[reason.next].zh}`]) },
+      `return:${c.id}`,
+      now,
+    );
+  }
+
+  return handle;
+}
+
+export type CardActions = ReturnType<typeof createCardActions>;

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { Member } from '../bitable/roster.js';
+import { approvalCard } from '../cards/approval-card.js';
+import { assignmentCard } from '../cards/assignment-card.js';
+import type { CardCtx, CardJson } from '../cards/card-kit.js';
+import type { LeadView } from '../cards/lead-view.js';
+import { guardChecklist } from '../domain/guards.js';
+import { findStage, findTransition, type Journey } from '../domain/journey.js';
+import type { Locale, Text } from '../domain/text.js';
+import { IM_PATCH, IM_SEND, type ImPatchPayload, type ImSendPayload } from '../im/sender.js';
+import type { Logger } from '../lib/logger.js';
+import { RETURN_NEXT, type AssignmentRules } from '../rules/assignment-rules.js';
+import type { Router } from '../routing/router.js';
+import type { AssignmentRow } from '../store/assignments-repo.js';
+import type { CardRow } from '../store/cards-repo.js';
+import type { LeadRow, PendingApproval } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
+import { journeyNote } from './journey-notes.js';
+import { writeLeadRow } from './lead-row.js';
+
+/**
+ * The cards a lead's state calls for, queued in the outbox inside the caller's transaction: an approval
+ * card when a move waits for a role, an assignment card when the lead enters a hand-off stage, a short
+ * @-mention when a person's edit was refused or held. Every card is rendered from the lead and the card
+ * row, so the callback answer, a later in-place update and the golden files all come from one function.
+ */
+export interface LeadCardsDeps {
+  store: Store;
+  journey: Journey;
+  rules: AssignmentRules;
+  router: Router;
+  locale: Locale;
+  /** the group chat cards go to; undefined: no chat configured, nothing is sent */
+  chatId: () => string | undefined;
+  log: Logger;
+}
+
+export type Members = ReadonlyMap<string, Member>;
+
+/** A message uuid (≤50 chars, feishu-api.md §4.1) derived from a stable key. */
+export const messageUuid = (key: string) => `lj-${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
+const HOUR = 3_600_000;
+
+export function createLeadCards(deps: LeadCardsDeps) {
+  const { store, journey, rules } = deps;
+  const stageText = (id: string | null): Text => (id ? (findStage(journey, id)?.label ?? { zh: id, en: id }) : { zh: '（无）', en: '(none)' });
+
+  const ctx = (members: Members): CardCtx => ({ locale: deps.locale, nameOf: (id) => members.get(id)?.name || undefined });
+
+  function view(lead: LeadRow): LeadView {
+    const ledger = store.scores.listForLead(lead.id);
+    const reasons = [...ledger].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 3).map((e) => {
+      const what = e.detail ?? e.reasonCode;
+      return { zh: `${what} ${e.delta > 0 ? '+' : ''}${e.delta}`, en: `${what} ${e.delta > 0 ? '+' : ''}${e.delta}` };
+    });
+    return { key: lead.leadKey, facts: lead.facts, stage: stageText(lead.stage), ...(ledger.length ? { score: { value: lead.score, reasons } } : {}) };
+  }
+
+  const returnReasons = rules.returnReasons.map((r) => ({ value: r.option, label: r.label }));
+
+  function render(c: CardRow, lead: LeadRow, members: Members): CardJson {
+    const detail = c.detail ?? {};
+    if (c.kind === 'approval') {
+      const s = c.subject as { from: string; to: string; gate: Text; requestedBy: string; requestedAt: number };
+      const t = findTransition(journey, s.from, s.to);
+      return approvalCard(
+        {
+          lead: view(lead),
+          subject: { from: stageText(s.from), to: stageText(s.to), gate: s.gate, requestedBy: s.requestedBy, requestedAt: s.requestedAt },
+          approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.openId),
+          checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
+          ...(c.status !== 'open'
+            ? { outcome: { action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'), by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), comment: typeof detail.comment === 'string' ? detail.comment : undefined } }
+            : {}),
+        },
+        ctx(members),
+      );
+    }
+    const s = c.subject as { owner: string; acceptDueAt: number | null };
+    const reason = rules.returnReasons.find((r) => r.option === detail.reason);
+    const outcome =
+      c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0) }
+      : c.action === 'accept' ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
+      : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next: RETURN_NEXT[reason?.next ?? 'pool'] }
+      : undefined;
+    return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, ...(outcome ? { outcome } : {}) }, ctx(members));
+  }
+
+  function send(c: CardRow, content: CardJson, now: Date): void {
+    const payload: ImSendPayload = { chatId: c.chatId, msgType: 'interactive', content, uuid: c.uuid, cardUuid: c.uuid };
+    store.outbox.enqueue({ kind: IM_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
+  }
+
+  /** An open card whose state changed without a click (the lead moved in the grid …): update it in place. */
+  function patch(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
+    const fresh = store.cards.get(c.id)!;
+    const payload: ImPatchPayload = { cardUuid: c.uuid, content: render(fresh, lead, members) };
+    store.outbox.enqueue({ kind: IM_PATCH, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${fresh.status}:${fresh.action ?? ''}:${now.getTime()}`, now });
+  }
+
+  return {
+    ctx,
+    view,
+    render,
+    stageText,
+    /** (inside a transaction) The move waits for a role: one approval card per pending request. */
+    requestApproval(lead: LeadRow, pending: PendingApproval, members: Members, now: Date): CardRow | undefined {
+      const chatId = deps.chatId();
+      if (!chatId || !lead.stage) return undefined;
+      const open = store.cards.openFor(lead.id, 'approval');
+      const same = open.find((c) => c.subject.to === pending.to && c.subject.from === lead.stage);
+      if (same) return same;
+      for (const c of open) if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
+      const gate = findTransition(journey, lead.stage, pending.to)?.approval;
+      const c = store.cards.create({
+        kind: 'approval',
+        leadId: lead.id,
+        chatId,
+        uuid: messageUuid(`approval:${lead.id}:${lead.stage}:${pending.to}:${pending.requestedAt}`),
+        subject: { from: lead.stage, to: pending.to, role: pending.role, gate: gate?.label ?? { zh: pending.role, en: pending.role }, requestedBy: pending.requestedBy, requestedAt: pending.requestedAt },
+        now,
+      });
+      send(c, render(c, lead, members), now);
+      return c;
+    },
+    /**
+     * (inside a transaction) The lead enters a hand-off stage: offer it to the owner a person set in the
+     * Bitable, otherwise to the one routing picks; the card @-mentions them, SLA截止 shows the accept SLA.
+     */
+    offerAssignment(lead: LeadRow, members: Members, now: Date): AssignmentRow | undefined {
+      if (!lead.stage || !rules.assignOn.includes(lead.stage)) return undefined;
+      const live = store.assignments.current(lead.id);
+      if (live) return live;
+      const typed = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
+      const routed = typed ? undefined : deps.router.pick(lead, members);
+      const ownerId = typed ?? routed?.ownerId;
+      if (!ownerId) {
+        writeLeadRow(store, lead, { 旅程备注: journeyNote(now, ['没有可分配的销售：销售团队表中没有在岗的销售，请补充后重新分配 / nobody to assign: no on-duty sales member in 销售团队']) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
+        deps.log.warn({ lead: lead.leadKey }, 'no one to assign the lead to');
+        return undefined;
+      }
+      const acceptDueAt = new Date(now.getTime() + rules.acceptWithinHours * HOUR);
+      const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, now });
+      store.timers.schedule({ kind: 'sla.accept', leadId: lead.id, dueAt: acceptDueAt, payload: { assignmentId: a.id }, dedupeKey: `sla.accept:${a.id}`, now });
+      writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
+      const chatId = deps.chatId();
+      if (chatId) {
+        const c = store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid: messageUuid(`assignment:${a.id}`), subject: { assignmentId: a.id, owner: ownerId, acceptDueAt: acceptDueAt.getTime() }, now });
+        store.assignments.setCard(a.id, c.id);
+        send(c, render(c, lead, members), now);
+      }
+      return store.assignments.get(a.id);
+    },
+    /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
+    voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): number {
+      let n = 0;
+      for (const c of store.cards.openFor(lead.id, kind)) {
+        if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) {
+          patch(c, lead, members, now);
+          n++;
+        }
+      }
+      return n;
+    },
+    /** (inside a transaction) Tell a person once, by @-mention in the group, what became of their edit. */
+    notify(openId: string, message: Text, key: string, now: Date): void {
+      const chatId = deps.chatId();
+      if (!chatId || !/^ou_[A-Za-z0-9_-]+$/.test(openId)) return;
+      const uuid = messageUuid(`notice:${key}`);
+      const payload: ImSendPayload = { chatId, msgType: 'text', content: { text: `<at user_id="${openId}"></at> ${deps.locale === 'en' ? message.en : message.zh}` }, uuid };
+      store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+    },
+  };
+}
+
+export type LeadCards = ReturnType<typeof createLeadCards>;

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain, type RunningMain } from '../support/run-main.js';
+import { cellText as text, sandboxHarness } from '../support/sandbox-main.js';
+import { tempDbPath } from '../support/temp-db.js';
+
+/**
+ * The IM issue's journey, end to end on `npm start` (sandbox): MQL→SQL in the grid → approval card
+ * @市场总监 → she approves in the chat → SQL with a 阶段历史 row naming the approval → assignment card @
+ * the rep → the rep accepts → 跟进人 and SLA截止 set; then a second lead the rep returns with a reason.
+ */
+interface CardInfo {
+  message_id: string;
+  version: number;
+  card: { header: { title: { content: string } }; body: unknown };
+  mentions?: Array<{ id?: string; open_id?: string }>;
+  interactive: Array<{ name?: string; text?: string; value?: Record<string, unknown> }>;
+}
+interface Click {
+  ok: boolean;
+  delivered: boolean;
+  toast?: { type?: string; content?: string };
+  card_version?: number;
+  elapsed_ms?: number;
+  error?: string;
+}
+
+describe('approval and assignment cards in the sandbox group', () => {
+  let m: RunningMain;
+  const db = tempDbPath();
+  let h: Awaited<ReturnType<typeof sandboxHarness>>;
+  let chat: string;
+
+  const cards = async () => h.control<CardInfo[]>('GET', `/im/cards?chat_id=${chat}`);
+  const cardFor = (company: string, title: string) => h.until(`card 「${title}」 for ${company}`, async () => (await cards()).find((c) => c.card.header.title.content.includes(title) && c.card.header.title.content.includes(company)));
+  const click = (messageId: string, as: string, sel: Record<string, unknown>) => h.control<Click>('POST', '/cards/click', { message_id: messageId, operator_open_id: h.users[as], ...sel });
+  const mentioned = (c: CardInfo) => JSON.stringify(c.card.body).match(/<at id=(ou_[\w-]+)><\/at>/g)?.map((x) => x.slice(7, -6)) ?? [];
+  const historyRows = async () => h.rows(h.tableId('阶段历史'));
+
+  beforeAll(async () => {
+    m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
+    h = await sandboxHarness(m, db.path);
+    const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
+    chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
+    await h.until('demo keys', async () => (await h.rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
+  });
+  afterAll(async () => {
+    const failures = m?.logs.filter((l) => /failed|dead letter/.test(String(l.msg))) ?? [];
+    await m?.stop();
+    db.remove();
+    expect(failures).toEqual([]);
+  });
+
+  /** 线索 → MQL → SQL asked in the grid → held, 待审批 shown, approval card @王敏, the editor told once. */
+  async function approveToSql(company: string) {
+    const r = await h.byCompany(company);
+    await h.edit(r.record_id, '张伟', { 需求描述: '设备联网改造', 阶段: 'MQL' });
+    const key = await h.until('MQL', async () => {
+      const x = await h.byCompany(company);
+      return text(x.fields['进入阶段次数']) === 'MQL-01' && text(x.fields['线索编号']);
+    });
+    await h.edit(r.record_id, '张伟', { 阶段: 'SQL' });
+    const approval = await cardFor(company, '待审批');
+    const row = await h.until('待审批 shown', async () => {
+      const x = await h.byCompany(company);
+      return text(x.fields['待审批']).includes('市场总监') && x;
+    });
+    expect(row.fields['阶段']).toBe('MQL');
+    expect(mentioned(approval)).toEqual([h.users['王敏']]);
+    const body = JSON.stringify(approval.card.body);
+    expect(body).toContain('申请人：张伟');
+    expect(body).toContain('MQL → SQL');
+    expect(body).toContain('✅');
+    // the editor is told once, by @-mention, that the move waits for approval
+    const notices = await h.until('notice to the editor', async () => {
+      const msgs = await h.control<Array<{ msg_type: string; content?: string; body?: { content?: string } }>>('GET', `/im/messages?chat_id=${chat}`);
+      const mine = msgs.filter((x) => x.msg_type === 'text' && JSON.stringify(x).includes(h.users['张伟']!) && JSON.stringify(x).includes(key));
+      return mine.length > 0 && mine;
+    });
+    expect(notices).toHaveLength(1);
+    return { key, approval, recordId: r.record_id };
+  }
+
+  it('MQL→SQL: approval card @市场总监, approved in the chat, SQL with a history row; the rep accepts and owner + SLA are set', async () => {
+    const { key, approval } = await approveToSql('南方医疗器械集团');
+
+    // someone without the role cannot approve; nothing changes
+    const refused = await click(approval.message_id, '李雷', { name: 'approve', form_value: { comment: '' } });
+    expect(refused).toMatchObject({ ok: true, delivered: true, toast: { type: 'warning' } });
+    expect(refused.toast!.content).toContain('市场总监');
+    expect(refused.card_version).toBeUndefined();
+    expect(h.lead(key).stage).toBe('mql');
+
+    const ok = await click(approval.message_id, '王敏', { name: 'approve', form_value: { comment: '预算已确认' } });
+    expect(ok).toMatchObject({ ok: true, delivered: true, toast: { type: 'success' } });
+    expect(ok.elapsed_ms).toBeLessThan(3000);
+    const updated = (await cards()).find((c) => c.message_id === approval.message_id)!;
+    expect(updated.card.header.title.content).toContain('已通过');
+    expect(updated.interactive).toEqual([]);
+    expect(JSON.stringify(updated.card.body)).toContain('王敏');
+
+    expect(h.lead(key).stage).toBe('sql');
+    const hist = await h.until('history row naming the approval', async () => (await historyRows()).find((x) => text(x.fields['线索编号']) === key && text(x.fields['新阶段']) === 'SQL'));
+    expect(text(hist.fields['审批单'])).toMatch(/^card-\d+$/);
+    expect((hist.fields['操作人'] as Array<{ id: string }>)[0]!.id).toBe(h.users['王敏']);
+    const row = await h.until('row shows SQL', async () => {
+      const x = await h.byCompany('南方医疗器械集团');
+      return x.fields['阶段'] === 'SQL' && text(x.fields['待审批']) === '' && x;
+    });
+    expect(text(row.fields['进入阶段次数'])).toBe('SQL-01');
+
+    // a second approve click (same person, again) has no second effect
+    const again = await click(approval.message_id, '王敏', { text: '通过', form_value: {} }).catch((e: Error) => e);
+    expect(again).toBeInstanceOf(Error); // the buttons are gone from the card
+    expect(h.sql<{ n: number }>('SELECT COUNT(*) AS n FROM stage_transitions WHERE lead_id = ? AND to_stage = ?', h.lead(key).id, 'sql')[0]!.n).toBe(1);
+
+    // the assignment card @-mentions the rep routing picked
+    const assignment = await cardFor('南方医疗器械集团', '新线索待认领');
+    const [rep] = mentioned(assignment);
+    const repName = Object.entries(h.users).find(([, id]) => id === rep)![0];
+    expect(['李雷', '韩梅梅']).toContain(repName);
+    expect(JSON.stringify(assignment.card.body)).toContain('139****1111');
+    expect(JSON.stringify(assignment.card.body)).not.toContain('13900001111');
+
+    // another rep cannot accept it
+    const other = repName === '李雷' ? '韩梅梅' : '李雷';
+    expect((await click(assignment.message_id, other, { value: { op: 'accept' } })).toast).toMatchObject({ type: 'warning' });
+    const accepted = await click(assignment.message_id, repName, { value: { op: 'accept' } });
+    expect(accepted.toast).toMatchObject({ type: 'success' });
+    const owned = await h.until('跟进人 and SLA截止 set', async () => {
+      const x = await h.byCompany('南方医疗器械集团');
+      const owner = x.fields['跟进人'] as Array<{ id: string }> | undefined;
+      return owner?.[0]?.id === rep && typeof x.fields['SLA截止'] === 'number' && x;
+    });
+    const due = owned.fields['SLA截止'] as number;
+    expect(due - Date.now()).toBeGreaterThan(119 * 3_600_000); // first feedback within 5 days (120 h)
+    expect(h.lead(key).owner_id).toBe(rep);
+    const after = (await cards()).find((c) => c.message_id === assignment.message_id)!;
+    expect(after.card.header.title.content).toContain('已认领');
+    expect(after.interactive).toEqual([]);
+  });
+
+  it('a rep returns a lead with a reason: its next action is applied (back to the pool, owner cleared)', async () => {
+    const { key, approval } = await approveToSql('华东精密仪器有限公司');
+    expect((await click(approval.message_id, '王敏', { name: 'approve', form_value: {} })).toast).toMatchObject({ type: 'success' });
+    // 跟进人 was typed in the Bitable (李雷): the assignment goes to him, not to routing
+    const assignment = await cardFor('华东精密仪器有限公司', '新线索待认领');
+    expect(mentioned(assignment)).toEqual([h.users['李雷']]);
+    const sla = await h.until('accept SLA shown', async () => {
+      const x = await h.byCompany('华东精密仪器有限公司');
+      return typeof x.fields['SLA截止'] === 'number' && (x.fields['SLA截止'] as number);
+    });
+    expect(sla - Date.now()).toBeLessThan(4 * 3_600_000 + 60_000); // accept within 4 h
+
+    // without a reason the form is not sent (required); a reason outside the list is refused by the sandbox client
+    const noReason = await click(assignment.message_id, '李雷', { name: 'return', form_value: { note: '' } });
+    expect(noReason.delivered).toBe(false);
+    const returned = await click(assignment.message_id, '李雷', { name: 'return', form_value: { reason: '一年后采购', note: '明年Q2预算' } });
+    expect(returned.toast).toMatchObject({ type: 'success' });
+    const after = (await cards()).find((c) => c.message_id === assignment.message_id)!;
+    expect(after.card.header.title.content).toContain('已退回');
+    expect(JSON.stringify(after.card.body)).toContain('一年后采购');
+    expect(JSON.stringify(after.card.body)).toContain('回到线索池');
+    const row = await h.until('row shows the return', async () => {
+      const x = await h.byCompany('华东精密仪器有限公司');
+      return x.fields['退回原因'] === '一年后采购' && !x.fields['跟进人'] && x.fields['SLA截止'] == null && x;
+    });
+    expect(text(row.fields['旅程备注'])).toContain('明年Q2预算');
+    expect(h.lead(key).owner_id).toBeNull();
+    expect(JSON.parse(h.lead(key).facts_json).owner).toBeUndefined();
+    const a = h.sql<{ status: string; return_reason: string; return_note: string }>('SELECT status, return_reason, return_note FROM assignments WHERE lead_id = ?', h.lead(key).id);
+    expect(a).toEqual([{ status: 'returned', return_reason: '一年后采购', return_note: '明年Q2预算' }]);
+    expect(h.sql<{ n: number }>("SELECT COUNT(*) AS n FROM timers WHERE lead_id = ? AND status = 'pending'", h.lead(key).id)[0]!.n).toBe(0);
+    // a click that arrives after the return: told who acted first, nothing changes
+    const late = await click(assignment.message_id, '陈静', { value: { op: 'accept' } }).catch((e: Error) => e);
+    expect(late).toBeInstanceOf(Error); // no buttons left to click
+  });
+});

@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+import type { RunningMain } from './run-main.js';
+import { waitUntil } from './webhook-server.js';
+
+/**
+ * Driving `npm start` (sandbox) from a test the way people would: the emulator's control API edits the
+ * grid as a person and clicks cards as a person; the server's SQLite file is read (read-only) to check
+ * what it decided.
+ */
+export type Fields = Record<string, unknown>;
+export interface Rec {
+  record_id: string;
+  fields: Fields;
+}
+
+export const cellText = (v: unknown): string => (Array.isArray(v) ? v.map((s) => (typeof s === 'string' ? s : ((s as { text?: string }).text ?? ''))).join('') : v === undefined || v === null ? '' : String(v));
+
+export async function sandboxHarness(m: RunningMain, dbPath: string) {
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await fetch(`${m.sandboxUrl}/__control${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, ...(body ? { body: JSON.stringify(body) } : {}) });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+  const bases = await control<Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>>('GET', '/bases');
+  const app = bases[0]!.app_token;
+  const tableId = (name: string) => bases[0]!.tables.find((t) => t.name === name)!.table_id;
+  const leads = tableId('线索');
+  const state = await control<{ users: Array<{ open_id: string; name: string }>; chats?: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
+  const users: Record<string, string> = Object.fromEntries(state.users.map((u) => [u.name, u.open_id]));
+  const rows = async (table = leads) => (await control<{ records: Rec[] }>('GET', `/bases/${app}/tables/${table}/records`)).records;
+  const sql = <T>(q: string, ...args: unknown[]) => {
+    const d = new Database(dbPath, { readonly: true });
+    try {
+      return d.prepare(q).all(...args) as T[];
+    } finally {
+      d.close();
+    }
+  };
+  return {
+    control,
+    app,
+    leads,
+    tableId,
+    users,
+    rows,
+    sql,
+    byCompany: async (name: string) => (await rows()).find((r) => cellText(r.fields['公司名称']) === name)!,
+    edit: (rec: string, as: string, fields: Fields) => control('POST', `/bases/${app}/tables/${leads}/records/${rec}/edit`, { operator_open_id: users[as], fields }),
+    until: <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => waitUntil(fn, ms, what),
+    lead: (key: string) => sql<{ id: number; stage: string; deleted_at: number | null; facts_json: string; owner_id: string | null; pending_approval_json: string | null }>('SELECT * FROM leads WHERE lead_key = ?', key)[0]!,
+  };
+}
