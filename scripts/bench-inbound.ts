@@ -11,12 +11,13 @@
  * Prints figures; asserts nothing.
  */
 import autocannon from 'autocannon';
-import { createHash, createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { signedRequest } from '../test/support/feishu-signed.js';
 import { runMain } from '../test/support/run-main.js';
 
 const { values } = parseArgs({ options: { edits: { type: 'string', default: '200' }, rate: { type: 'string', default: '4' }, seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '20' } } });
@@ -108,16 +109,10 @@ try {
   // Acks per second: signed, encrypted record events with unique ids, over loopback.
   const apps = await control<Array<{ app_id: string; encrypt_key: string; verification_token: string }>>('GET', '/apps');
   const demo = apps.find((a) => a.encrypt_key)!;
-  const key = createHash('sha256').update(demo.encrypt_key).digest();
   let seq = 0;
   const signedBody = () => {
     const env = { schema: '2.0', header: { event_id: `bench-${process.pid}-${++seq}`, event_type: 'drive.file.bitable_record_changed_v1', token: demo.verification_token, create_time: String(Date.now()), app_id: demo.app_id }, event: { file_token: 'NotOurBase', table_id: 'tblX', action_list: [] } };
-    const iv = randomBytes(16);
-    const c = createCipheriv('aes-256-cbc', key, iv);
-    const body = JSON.stringify({ encrypt: Buffer.concat([iv, c.update(JSON.stringify(env)), c.final()]).toString('base64') });
-    const ts = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(8).toString('hex');
-    return { body, headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': nonce, 'x-lark-signature': createHash('sha256').update(ts + nonce + demo.encrypt_key + body).digest('hex') } };
+    return signedRequest(env, { key: demo.encrypt_key, ts: Date.now(), nonce: randomBytes(8).toString('hex') });
   };
   const load = (forged: boolean) =>
     autocannon({

@@ -1,13 +1,14 @@
 /**
  * npm run doctor — checks credentials, the Base against bitable-templates/leads.base.json, the
- * record-change subscription and the outbox's dead letters; prints a fix for each problem (zh-CN and
+ * record-change subscription, the group cards go to (FEISHU_CHAT_ID, bot in it) and the outbox's dead letters; prints a fix for each problem (zh-CN and
  * en). Exit 0 when everything is fine, 1 when something is wrong, 2 on bad configuration.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBitableApi } from '../src/bitable/api.js';
 import { runDoctor } from '../src/bitable/doctor.js';
-import { ConfigError, databasePathFrom, loadFeishuCredentials } from '../src/config.js';
+import { CONFIG_KEYS, ConfigError, databasePathFrom, loadFeishuCredentials } from '../src/config.js';
+import { createImApi } from '../src/im/api.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
 import { loadBaseTemplate } from '../src/rules/base-template.js';
@@ -17,9 +18,13 @@ import { createStore } from '../src/store/store.js';
 const env = mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env);
 let creds;
 let dbPath: string;
+let chatId: string | undefined;
 try {
   creds = loadFeishuCredentials(env);
   dbPath = databasePathFrom(env);
+  const chat = CONFIG_KEYS.FEISHU_CHAT_ID.schema.safeParse(env.FEISHU_CHAT_ID);
+  if (!chat.success) throw new ConfigError([{ key: 'FEISHU_CHAT_ID', message: chat.error.issues[0]?.message ?? 'invalid', hint: CONFIG_KEYS.FEISHU_CHAT_ID.hint }]);
+  chatId = chat.data as string | undefined;
 } catch (e) {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(e instanceof ConfigError ? 2 : 1);
@@ -29,13 +34,16 @@ let deadLetters: number | undefined;
 if (dbPath === ':memory:' || !existsSync(dbPath)) deadLetters = undefined;
 else {
   const db = openDb(dbPath);
-  deadLetters = createStore(db).outbox.counts().dead;
+  const store = createStore(db);
+  deadLetters = store.bitable.counts().dead + store.outbox.counts().dead;
   db.close();
 }
 
-const api = createBitableApi(createFeishuClient({ domain: creds.domain, appId: creds.appId, appSecret: creds.appSecret }));
+const client = createFeishuClient({ domain: creds.domain, appId: creds.appId, appSecret: creds.appSecret });
+const api = createBitableApi(client);
+const im = createImApi(client);
 process.stdout.write(`线索旅程 · 体检 Doctor — ${creds.domain} · ${creds.appId} · ${creds.bitableAppToken ?? '-'}\n`);
-const checks = await runDoctor({ api, template: loadBaseTemplate(), appToken: creds.bitableAppToken, deadLetters });
+const checks = await runDoctor({ api, template: loadBaseTemplate(), appToken: creds.bitableAppToken, deadLetters, chat: { chatId, get: (id) => im.getChat(id) } });
 for (const c of checks) {
   process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.what.zh} / ${c.what.en}\n`);
   if (c.fix) process.stdout.write(`    修复 Fix: ${c.fix.zh} / ${c.fix.en}\n`);

@@ -1,5 +1,5 @@
 /**
- * npm run outbox -- list            the dead letters: Bitable writes that failed for good, with why
+ * npm run outbox -- list            the dead letters: Bitable writes and cards/messages that failed for good, with why
  * npm run outbox -- retry ID…       send those rows again (after fixing the cause)
  * npm run outbox -- retry --all     send every dead letter again
  * Uses the same database as the server (DATABASE_PATH; in sandbox mode ./data/sandbox.db). A running
@@ -33,6 +33,7 @@ if (path !== ':memory:' && !existsSync(path)) {
 }
 const store = createStore(openDb(path));
 const dead = store.bitable.deadLetters();
+const deadMessages = store.outbox.listByStatus('dead');
 if (cmd === 'list') {
   const c = store.bitable.counts();
   out(`发件箱 Outbox (${path}): 待发 pending ${c.pending} · 发送中 in flight ${c.in_flight} · 已完成 done ${c.done} · 死信 dead ${c.dead}`);
@@ -42,10 +43,17 @@ if (cmd === 'list') {
     out(`      原因 Error: ${d.error ?? '-'}`);
     out(`      字段 Fields: ${Object.keys(d.payload.fields).join(', ')}`);
   }
-  if (!dead.length) out('没有死信。/ No dead letters.');
-  else out(`\n修复原因后运行 npm run outbox -- retry ${dead[0]!.id}（或 --all）重新发送。/ Fix the cause, then npm run outbox -- retry ${dead[0]!.id} (or --all).`);
+  const m = store.outbox.counts();
+  out(`卡片与消息 Cards and messages: 待发 pending ${m.pending} · 发送中 in flight ${m.in_flight} · 已完成 done ${m.done} · 死信 dead ${m.dead}`);
+  for (const d of deadMessages) {
+    out(`  #${d.id}  ${d.kind}  ${d.target}  ${d.createdAt.toISOString()}  尝试 attempts ${d.attempts}`);
+    out(`      原因 Error: ${d.lastError ?? '-'}`);
+  }
+  const all = [...dead.map((d) => d.id), ...deadMessages.map((d) => d.id)];
+  if (!all.length) out('没有死信。/ No dead letters.');
+  else out(`\n修复原因后运行 npm run outbox -- retry ${all[0]}（或 --all）重新发送。/ Fix the cause, then npm run outbox -- retry ${all[0]} (or --all).`);
 } else {
-  const targets = values.all ? dead.map((d) => d.id) : ids.map(Number);
+  const targets = values.all ? [...dead.map((d) => d.id), ...deadMessages.map((d) => d.id)] : ids.map(Number);
   if (!targets.length || targets.some((n) => !Number.isInteger(n))) {
     process.stderr.write('请给出死信编号，或用 --all。/ Name dead-letter ids, or use --all.\n');
     process.exit(2);
@@ -53,7 +61,7 @@ if (cmd === 'list') {
   const now = new Date();
   let n = 0;
   for (const id of targets) {
-    if (store.bitable.retryDead(id, now)) n++;
+    if (store.bitable.retryDead(id, now) || store.outbox.requeueDead(id, now)) n++;
     else out(`  #${id} 不是死信，已跳过 / is not a dead letter; skipped`);
   }
   out(`已重新排队 ${n} 条。/ Re-queued ${n}.`);

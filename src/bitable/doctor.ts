@@ -22,21 +22,23 @@ export interface DoctorInput {
   appToken: string | undefined;
   /** dead-lettered outbox rows, or undefined when there is no database yet */
   deadLetters: number | undefined;
+  /** the group cards go to (FEISHU_CHAT_ID) and a way to look it up as the app's bot */
+  chat?: { chatId: string | undefined; get: (chatId: string) => Promise<{ name: string }> };
 }
 
 export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
-  const dead = deadLetterCheck(i.deadLetters);
+  const dead = i.chat ? [await chatCheck(i.chat), deadLetterCheck(i.deadLetters)] : [deadLetterCheck(i.deadLetters)];
   if (!i.appToken) {
     checks.push({ ok: false, what: { zh: '未配置 FEISHU_BITABLE_APP_TOKEN', en: 'FEISHU_BITABLE_APP_TOKEN is not set' }, fix: { zh: '运行 npm run provision 新建多维表格，并把打印出的 token 写进 .env', en: 'run npm run provision to create the Base and put the printed token in .env' } });
-    return [...checks, dead];
+    return [...checks, ...dead];
   }
   try {
     const app = await i.api.getApp(i.appToken);
     checks.push({ ok: true, what: { zh: `应用凭证有效，能访问多维表格「${app.name}」`, en: `credentials work; the Base "${app.name}" is reachable` } });
   } catch (e) {
     checks.push(reachProblem(fromThrown(e)));
-    return [...checks, dead];
+    return [...checks, ...dead];
   }
   const live = await readLiveBase(i.api, i.appToken);
   const subscribed = await i.api.isSubscribed(i.appToken);
@@ -45,7 +47,7 @@ export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
   if (!schema.length) checks.push({ ok: true, what: { zh: '表结构与模板一致（表、字段、类型、选项、视图）', en: 'the schema matches the template (tables, fields, types, options, views)' } });
   for (const p of schema) checks.push({ ok: false, ...describeProblem(p) });
   checks.push(subscribed ? { ok: true, what: { zh: '已订阅记录变更事件', en: 'subscribed to record changes' } } : { ok: false, ...describeProblem({ kind: 'not_subscribed' }) });
-  return [...checks, dead];
+  return [...checks, ...dead];
 }
 
 function reachProblem(e: FeishuCallError): DoctorCheck {
@@ -56,8 +58,24 @@ function reachProblem(e: FeishuCallError): DoctorCheck {
   return { ok: false, what: { zh: `无法访问飞书（${e.summary}）`, en: `Feishu could not be reached (${e.summary})` }, fix: { zh: '检查 FEISHU_DOMAIN 和网络，稍后再试', en: 'check FEISHU_DOMAIN and the network, then try again' } };
 }
 
+/** Cards need a group with the app's bot in it (feishu-api.md §4.1: 230002 otherwise). */
+export async function chatCheck(c: NonNullable<DoctorInput['chat']>): Promise<DoctorCheck> {
+  if (!c.chatId) {
+    return { ok: false, what: { zh: '未配置 FEISHU_CHAT_ID：审批卡片和分配卡片不会发出', en: 'FEISHU_CHAT_ID is not set: no approval or assignment cards are sent' }, fix: { zh: '把应用机器人拉进销售群；在开发者后台的 API 调试台调用「获取用户或机器人所在的群列表」（GET /open-apis/im/v1/chats，以应用身份）找到该群的 chat_id（oc_…），写进 .env 的 FEISHU_CHAT_ID', en: "add the app's bot to the sales group; in the developer console's API Explorer call GET /open-apis/im/v1/chats (as the app) to find the group's chat_id (oc_…), and put it in FEISHU_CHAT_ID in .env" } };
+  }
+  try {
+    const chat = await c.get(c.chatId);
+    return { ok: true, what: { zh: `卡片发往群「${chat.name}」，机器人在群内`, en: `cards go to the group "${chat.name}"; the bot is in it` } };
+  } catch (e) {
+    const err = fromThrown(e);
+    if (err.code === 232011 || err.code === 230002) return { ok: false, what: { zh: `机器人不在 FEISHU_CHAT_ID 指定的群里（${err.summary}）`, en: `the bot is not in the FEISHU_CHAT_ID group (${err.summary})` }, fix: { zh: '在群设置 → 群机器人 中添加本应用的机器人', en: "add the app's bot in the group's settings → Bots" } };
+    if (err.code === 232001) return { ok: false, what: { zh: `找不到 FEISHU_CHAT_ID 指定的群（${err.summary}）`, en: `the FEISHU_CHAT_ID group was not found (${err.summary})` }, fix: { zh: '检查 FEISHU_CHAT_ID 是否为群 ID（oc_…）', en: 'check FEISHU_CHAT_ID is the group chat_id (oc_…)' } };
+    return { ok: false, what: { zh: `无法查看卡片群（${err.summary}）`, en: `the card group could not be checked (${err.summary})` }, fix: { zh: '在「权限管理」开通 im:chat:readonly 并发布新版本', en: 'grant im:chat:readonly under Permissions and publish a new version' } };
+  }
+}
+
 function deadLetterCheck(n: number | undefined): DoctorCheck {
   if (n === undefined) return { ok: true, what: { zh: '还没有数据库（服务尚未运行过），没有死信', en: 'no database yet (the server has not run), so no dead letters' } };
   if (n === 0) return { ok: true, what: { zh: '发件箱没有死信', en: 'no dead letters in the outbox' } };
-  return { ok: false, what: { zh: `发件箱有 ${n} 条死信（写入多维表格失败且不再重试）`, en: `${n} dead letter(s) in the outbox (writes that failed and are no longer retried)` }, fix: { zh: '运行 npm run outbox -- list 查看原因，修复后 npm run outbox -- retry 重新发送', en: 'run npm run outbox -- list to see why, fix the cause, then npm run outbox -- retry' } };
+  return { ok: false, what: { zh: `发件箱有 ${n} 条死信（写入多维表格或发送卡片失败且不再重试）`, en: `${n} dead letter(s) in the outbox (Bitable writes or cards that failed and are no longer retried)` }, fix: { zh: '运行 npm run outbox -- list 查看原因，修复后 npm run outbox -- retry 重新发送', en: 'run npm run outbox -- list to see why, fix the cause, then npm run outbox -- retry' } };
 }

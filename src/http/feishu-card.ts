@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { FeishuVerifier } from '../feishu/verify.js';
 import type { CardActions, CardClick } from '../usecases/card-actions.js';
+import { verifiedFeishuPost } from './feishu-verified.js';
 import type { AppEnv } from './request-log.js';
 
 /**
@@ -38,25 +38,14 @@ export function parseCardClick(event: Record<string, unknown> | undefined): Card
 
 export function createFeishuCardRoutes(deps: FeishuCardDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post(
-    '/feishu/card',
-    bodyLimit({ maxSize: deps.maxBodyBytes ?? MAX_CARD_BODY_BYTES, onError: (c) => c.json({ error: 'too_large' }, 413) }),
-    async (c) => {
-      const raw = new Uint8Array(await c.req.arrayBuffer());
-      const v = deps.verify(raw, (name) => c.req.header(name));
-      if (!v.ok) {
-        c.get('log').warn({ reason: v.reason, status: v.status }, 'card callback refused');
-        return c.json({ error: v.reason }, v.status);
-      }
-      if (v.kind === 'challenge') return c.json({ challenge: v.challenge });
-      if (v.eventType !== 'card.action.trigger') return c.json({ error: 'unexpected_event_type' }, 400);
-      const click = parseCardClick(v.envelope.event);
-      if (!click) return c.json({ error: 'malformed_body' }, 400);
-      const answer = await deps.act(click);
-      c.get('log').info({ eventId: v.eventId, toast: answer.toast.type, card: answer.card !== undefined }, 'card callback answered');
-      deps.onAnswered();
-      return c.json(answer);
-    },
-  );
+  verifiedFeishuPost(app, '/feishu/card', { verify: deps.verify, maxBodyBytes: deps.maxBodyBytes ?? MAX_CARD_BODY_BYTES, what: 'card callback' }, async (c, v) => {
+    if (v.eventType !== 'card.action.trigger') return c.json({ error: 'unexpected_event_type' }, 400);
+    const click = parseCardClick(v.envelope.event);
+    if (!click) return c.json({ error: 'malformed_body' }, 400);
+    const answer = await deps.act(click);
+    c.get('log').info({ eventId: v.eventId, toast: answer.toast.type, card: answer.card !== undefined }, 'card callback answered');
+    deps.onAnswered();
+    return c.json(answer);
+  });
   return app;
 }

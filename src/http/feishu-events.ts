@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { FeishuVerifier } from '../feishu/verify.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
+import { verifiedFeishuPost } from './feishu-verified.js';
 import type { AppEnv } from './request-log.js';
 
 /**
@@ -24,23 +24,12 @@ export const MAX_EVENT_BODY_BYTES = 1024 * 1024;
 
 export function createFeishuEventRoutes(deps: FeishuEventsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.post(
-    '/feishu/events',
-    bodyLimit({ maxSize: deps.maxBodyBytes ?? MAX_EVENT_BODY_BYTES, onError: (c) => c.json({ error: 'too_large' }, 413) }),
-    async (c) => {
-      const raw = new Uint8Array(await c.req.arrayBuffer());
-      const v = deps.verify(raw, (name) => c.req.header(name));
-      if (!v.ok) {
-        c.get('log').warn({ reason: v.reason, status: v.status }, 'feishu event refused');
-        return c.json({ error: v.reason }, v.status);
-      }
-      if (v.kind === 'challenge') return c.json({ challenge: v.challenge });
-      const now = deps.clock.now();
-      const fresh = deps.store.tx(() => deps.store.inbox.recordOnce(v.eventId, 'feishu.event', now) && deps.store.inbound.add({ eventId: v.eventId, source: 'feishu.event', eventType: v.eventType, payload: v.envelope, now }));
-      c.get('log').info({ eventId: v.eventId, eventType: v.eventType, duplicate: !fresh }, 'feishu event accepted');
-      if (fresh) deps.onStored();
-      return c.json({ ok: true });
-    },
-  );
+  verifiedFeishuPost(app, '/feishu/events', { verify: deps.verify, maxBodyBytes: deps.maxBodyBytes ?? MAX_EVENT_BODY_BYTES, what: 'feishu event' }, (c, v) => {
+    const now = deps.clock.now();
+    const fresh = deps.store.tx(() => deps.store.inbox.recordOnce(v.eventId, 'feishu.event', now) && deps.store.inbound.add({ eventId: v.eventId, source: 'feishu.event', eventType: v.eventType, payload: v.envelope, now }));
+    c.get('log').info({ eventId: v.eventId, eventType: v.eventType, duplicate: !fresh }, 'feishu event accepted');
+    if (fresh) deps.onStored();
+    return c.json({ ok: true });
+  });
   return app;
 }

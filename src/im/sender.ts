@@ -3,6 +3,7 @@ import { createRateGate } from '../bitable/rate-gate.js';
 import { fromThrown } from '../feishu/errors.js';
 import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
+import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
@@ -52,9 +53,6 @@ export function createImSender(deps: {
   };
   const max = deps.maxAttempts ?? 20;
   const stats = { sent: 0, patched: 0, retried: 0, dead: 0 };
-  let running: Promise<void> | undefined;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
 
   async function deliver(item: OutboxItem): Promise<void> {
     if (item.kind === IM_SEND) {
@@ -114,37 +112,28 @@ export function createImSender(deps: {
     }
   }
 
-  function kick(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await pass();
-      } while (again);
-    })()
-      .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'im sender loop failed'))
-      .finally(() => {
-        running = undefined;
-        if (again) void kick();
-      });
-    return running;
-  }
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 1000, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'im sender loop failed') });
+  const kick = loop.kick;
 
   return {
     stats,
     kick,
-    start(): void {
-      timer = setInterval(() => void kick(), deps.pollMs ?? 1000);
-      timer.unref();
-      void kick();
+    /**
+     * Send everything queued, waiting out retries, until nothing is pending or in flight (tests and
+     * benchmarks; the server runs start()). Gives up after `timeoutMs` and says what is left.
+     */
+    async drain(timeoutMs = 60_000): Promise<typeof stats> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        await kick();
+        const c = deps.store.outbox.counts();
+        if (c.pending + c.in_flight === 0) return stats;
+        if (Date.now() > until) throw new Error(`im sender: ${c.pending} pending and ${c.in_flight} in flight after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      await running;
-    },
+    start: loop.start,
+    stop: loop.stop,
   };
 }
 

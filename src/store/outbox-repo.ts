@@ -70,9 +70,10 @@ export function createOutboxRepo(db: Db) {
   const retry = db.prepare(
     `UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`,
   );
-  const byStatus = db.prepare<[string], Raw>('SELECT * FROM outbox WHERE status = ? ORDER BY id');
-  const requeue = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead'`);
-  const counts = db.prepare<[], { status: OutboxStatus; n: number }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
+  const byStatus = db.prepare<[string], Raw>("SELECT * FROM outbox WHERE status = ? AND kind NOT LIKE 'bitable.%' ORDER BY id");
+  const requeue = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead' AND kind NOT LIKE 'bitable.%'`);
+  // Bitable rows have their own counts (bitable-outbox-repo.ts); these are the other side effects.
+  const counts = db.prepare<[], { status: OutboxStatus; n: number }>("SELECT status, COUNT(*) AS n FROM outbox WHERE kind NOT LIKE 'bitable.%' GROUP BY status");
 
   const claim = db.transaction((now: Date, limit: number, leaseMs: number): OutboxItem[] => {
     const rows = due.all(now.getTime(), now.getTime(), limit);

@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.js';
+import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
 
@@ -14,9 +15,6 @@ const GROUP = 100;
 export function createInboundProcessor(deps: { store: Store; clock: Clock; log: Logger; handlers: Record<string, InboundHandler>; maxAttempts?: number; pollMs?: number }) {
   const log = deps.log.child({ component: 'inbound' });
   const max = deps.maxAttempts ?? 5;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
   const processed = { done: 0, failed: 0, retried: 0, ignored: 0 };
 
   async function pass(): Promise<void> {
@@ -56,37 +54,14 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
     }
   }
 
-  function kick(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await pass();
-      } while (again);
-    })().finally(() => {
-      running = undefined;
-      // A kick that came after the last pass but before this point would otherwise wait for the poll.
-      if (again) void kick();
-    });
-    return running;
-  }
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5000 });
 
   return {
     processed,
     /** Process what is pending now (coalesces concurrent calls); resolves when the queue is empty. */
-    kick,
+    kick: loop.kick,
     /** Look again every pollMs (events that failed once are retried on the next look). */
-    start(): void {
-      timer = setInterval(() => void kick(), deps.pollMs ?? 5000);
-      timer.unref();
-      void kick();
-    },
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      await running;
-    },
+    start: loop.start,
+    stop: loop.stop,
   };
 }

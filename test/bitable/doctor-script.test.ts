@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/module.js';
 import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
+import { imModule } from '../../src/sandbox/feishu/im/module.js';
 import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
@@ -14,8 +15,9 @@ describe('npm run doctor', () => {
   const db = tempDbPath();
 
   beforeAll(async () => {
-    emu = await startEmulator({ modules: [bitableModule, eventsModule] });
-    env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path };
+    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule] });
+    const chat = emu.emu.kernel.directory.addChat({ name: '线索作战群', members: [], bots: [emu.app.app_id] });
+    env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path, FEISHU_CHAT_ID: chat.chat_id };
     const p = await runScript('provision', env);
     expect(p.code, p.stderr).toBe(0);
     env.FEISHU_BITABLE_APP_TOKEN = /FEISHU_BITABLE_APP_TOKEN=([A-Za-z0-9]+)/.exec(p.stdout)![1]!;
@@ -31,6 +33,7 @@ describe('npm run doctor', () => {
     expect(r.stdout).toContain('✓ 应用凭证有效');
     expect(r.stdout).toContain('✓ 表结构与模板一致');
     expect(r.stdout).toContain('✓ 已订阅记录变更事件');
+    expect(r.stdout).toContain('✓ 卡片发往群「线索作战群」，机器人在群内');
     expect(r.stdout).not.toContain('✗');
   });
 
@@ -69,5 +72,21 @@ describe('npm run doctor', () => {
     expect(unknown.stdout).toContain('找不到多维表格');
     const none = await runScript('doctor', { ...env, FEISHU_BITABLE_APP_TOKEN: '' });
     expect(none.stdout).toContain('未配置 FEISHU_BITABLE_APP_TOKEN');
+  });
+
+  it('the card group: not set, the bot not in it, or no such group — each named with its fix; a malformed id is a configuration error', async () => {
+    const unset = await runScript('doctor', { ...env, FEISHU_CHAT_ID: '' });
+    expect(unset.code).toBe(1);
+    expect(unset.stdout).toContain('✗ 未配置 FEISHU_CHAT_ID');
+    const lonely = emu.emu.kernel.directory.addChat({ name: '没有机器人的群', members: [], bots: [] });
+    const out = await runScript('doctor', { ...env, FEISHU_CHAT_ID: lonely.chat_id });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('✗ 机器人不在 FEISHU_CHAT_ID 指定的群里');
+    expect(out.stdout).toContain('群机器人');
+    const gone = await runScript('doctor', { ...env, FEISHU_CHAT_ID: 'oc_doesnotexist' });
+    expect(gone.stdout).toContain('✗ 找不到 FEISHU_CHAT_ID 指定的群');
+    const bad = await runScript('doctor', { ...env, FEISHU_CHAT_ID: 'not-a-chat' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('FEISHU_CHAT_ID');
   });
 });

@@ -17,6 +17,10 @@ describe('npm run outbox', () => {
     const ids = (store.db.prepare("SELECT id FROM outbox WHERE idempotency_key IN ('c7', 'u8') ORDER BY id").all() as Array<{ id: number }>).map((r) => r.id);
     store.bitable.rowDead(ids[0]!, 'HTTP 200 · code 1254072 · PhoneFieldConvFail', now);
     store.bitable.rowDead(ids[1]!, 'HTTP 200 · code 1254043 · RecordIdNotFound', now);
+    // a card Feishu refused for good (the bot was removed from the group)
+    const card = store.outbox.enqueue({ kind: 'im.send', target: 'oc_team', payload: { chatId: 'oc_team', msgType: 'interactive', content: {}, uuid: 'lj-1' }, idempotencyKey: 'lj-1', now });
+    store.outbox.claim(now, 10, 60_000);
+    store.outbox.markFailed(card.id, 'HTTP 400 · code 230002 · Bot is not in the chat', now, { dead: true });
     store.db.close();
     const env = { DATABASE_PATH: db.path };
 
@@ -26,14 +30,21 @@ describe('npm run outbox', () => {
     expect(list.stdout).toContain(`#${ids[0]}  bitable.create  tblLeads  XS-000007`);
     expect(list.stdout).toContain('1254072 · PhoneFieldConvFail');
     expect(list.stdout).toContain('Fields: 公司名称, 电话');
+    expect(list.stdout).toContain(`#${card.id}  im.send  oc_team`);
+    expect(list.stdout).toContain('230002 · Bot is not in the chat');
 
     const retry = await runScript('outbox', env, ['retry', String(ids[0])]);
     expect(retry.stdout).toContain('Re-queued 1');
     const again = createStore(openDb(db.path));
     expect(again.bitable.counts()).toMatchObject({ pending: 1, dead: 1 });
+    expect(again.outbox.counts()).toMatchObject({ pending: 0, dead: 1 });
     again.db.close();
     expect((await runScript('outbox', env, ['retry', String(ids[0])])).stdout).toContain('is not a dead letter');
-    expect((await runScript('outbox', env, ['retry', '--all'])).stdout).toContain('Re-queued 1');
+    expect((await runScript('outbox', env, ['retry', '--all'])).stdout).toContain('Re-queued 2');
+    const last = createStore(openDb(db.path));
+    expect(last.outbox.counts()).toMatchObject({ pending: 1, dead: 0 });
+    expect(last.bitable.counts()).toMatchObject({ pending: 2, dead: 0 });
+    last.db.close();
     expect((await runScript('outbox', env, ['retry'])).code).toBe(2);
     expect((await runScript('outbox', env, ['purge'])).code).toBe(2);
   });

@@ -1,0 +1,43 @@
+/**
+ * A worker woken by kicks: `pass` runs until the work it sees is done; kicks that come while it runs
+ * coalesce into one more pass (so none is lost, and none starts a second worker), and a timer kicks it
+ * every `pollMs` for work that became due by time (retries). One mechanism for the inbound queue and
+ * the IM sender.
+ */
+export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void }) {
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    const loop = (async () => {
+      do {
+        again = false;
+        await pass();
+      } while (again);
+    })();
+    running = (o.onError ? loop.catch(o.onError) : loop).finally(() => {
+      running = undefined;
+      // A kick that came after the last pass but before this point would otherwise wait for the poll.
+      if (again) void kick();
+    });
+    return running;
+  }
+
+  return {
+    kick,
+    start(): void {
+      timer = setInterval(() => void kick(), o.pollMs);
+      timer.unref();
+      void kick();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}

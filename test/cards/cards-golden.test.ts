@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { approvalCard, type ApprovalCardState } from '../../src/cards/approval-card.js';
+import { assignmentCard, type AssignmentCardState } from '../../src/cards/assignment-card.js';
+import type { CardCtx, CardJson } from '../../src/cards/card-kit.js';
+import type { LeadView } from '../../src/cards/lead-view.js';
+import type { Locale } from '../../src/domain/text.js';
+import { validateCard } from '../../src/sandbox/feishu/im/card-parse.js';
+import { ROOT } from '../support/run-main.js';
+
+/**
+ * Every card is a pure function of the lead's state: each state below renders to the JSON committed in
+ * test/fixtures/cards/ (zh-CN and en). A change to a card shows up as a diff of those files; after
+ * checking it, `UPDATE_GOLDEN=1 npx vitest run test/cards` rewrites them. A missing file fails the test
+ * (CI never writes goldens). Each card also passes the emulator's JSON 2.0 checks.
+ */
+const DIR = join(ROOT, 'test', 'fixtures', 'cards');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+
+const PEOPLE: Record<string, string> = { ou_wangmin: '王敏', ou_zhangwei: '张伟', ou_lilei: '李雷', ou_chenjing: '陈静' };
+const ctx = (locale: Locale): CardCtx => ({ locale, nameOf: (id) => PEOPLE[id] });
+const AT = new Date(Date.UTC(2026, 10, 24, 6, 30)); // 14:30 Beijing time
+const LATER = new Date(AT.getTime() + 20 * 60_000);
+
+const lead: LeadView = {
+  key: 'XS-000042',
+  facts: { company: '南方医疗器械集团', contact_name: '周娜', title: '采购经理', phone: '13900001111', email: 'zhou@example.cn', source: '官网表单', industry: '医疗器械', size: '500-999人', region: '华南', need: '设备联网改造' },
+  stage: { zh: 'MQL', en: 'MQL' },
+};
+const scored: LeadView = { ...lead, stage: { zh: 'SQL', en: 'SQL' }, score: { value: 72, reasons: [{ zh: '官网表单 +30', en: 'web form +30' }, { zh: '行业匹配 +20', en: 'industry fit +20' }, { zh: '下载白皮书 +10', en: 'white paper +10' }] } };
+
+const approval = (o: Partial<ApprovalCardState> = {}): ApprovalCardState => ({
+  lead,
+  subject: { from: { zh: 'MQL', en: 'MQL' }, to: { zh: 'SQL', en: 'SQL' }, gate: { zh: '市场总监', en: 'marketing director' }, requestedBy: 'ou_zhangwei', requestedAt: AT.getTime() },
+  approvers: ['ou_wangmin'],
+  checklist: [
+    { label: { zh: '公司名称', en: 'company' }, met: true },
+    { label: { zh: '手机或邮箱', en: 'phone or email' }, met: true },
+    { label: { zh: '需求描述', en: 'need' }, met: false },
+  ],
+  ...o,
+});
+const returnReasons = [
+  { value: '一年后采购', label: { zh: '一年后采购', en: 'Buys in a year or later' } },
+  { value: '需求不明确', label: { zh: '需求不明确', en: 'Need unclear' } },
+];
+const assignment = (o: Partial<AssignmentCardState> = {}): AssignmentCardState => ({ lead: scored, owner: 'ou_lilei', acceptDueAt: new Date(AT.getTime() + 4 * 3_600_000), returnReasons, ...o });
+
+const CASES: Record<string, (c: CardCtx) => CardJson> = {
+  'approval-open': (c) => approvalCard(approval(), c),
+  'approval-no-approver': (c) => approvalCard(approval({ approvers: [] }), c),
+  'approval-approved': (c) => approvalCard(approval({ outcome: { action: 'approve', by: 'ou_wangmin', at: LATER, comment: '预算已确认' } }), c),
+  'approval-rejected': (c) => approvalCard(approval({ outcome: { action: 'reject', by: 'ou_wangmin', at: LATER, comment: '先补充需求' } }), c),
+  'approval-void': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER } }), c),
+  'assignment-open': (c) => assignmentCard(assignment(), c),
+  'assignment-accepted': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_lilei', at: LATER, followUpDueAt: new Date(LATER.getTime() + 120 * 3_600_000) } }), c),
+  'assignment-accepted-by-manager': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_chenjing', at: LATER, followUpDueAt: null } }), c),
+  'assignment-returned': (c) => assignmentCard(assignment({ outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } } }), c),
+  'assignment-void': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER } }), c),
+};
+
+describe('cards are pure functions of state (golden files)', () => {
+  for (const [name, render] of Object.entries(CASES)) {
+    for (const locale of ['zh-CN', 'en'] as const) {
+      it(`${name} (${locale})`, () => {
+        const cardJson = render(ctx(locale));
+        expect(() => validateCard(cardJson)).not.toThrow();
+        const file = join(DIR, `${name}.${locale}.json`);
+        const text = `${JSON.stringify(cardJson, null, 2)}\n`;
+        if (UPDATE) {
+          mkdirSync(DIR, { recursive: true });
+          writeFileSync(file, text);
+        }
+        expect(existsSync(file), `${file} is missing; render it with UPDATE_GOLDEN=1`).toBe(true);
+        expect(text).toBe(readFileSync(file, 'utf8'));
+        // the same state renders the same card every time
+        expect(render(ctx(locale))).toEqual(cardJson);
+      });
+    }
+  }
+
+  it('the full phone number never appears; the masked one does', () => {
+    const all = JSON.stringify(Object.values(CASES).map((r) => r(ctx('zh-CN'))));
+    expect(all).not.toContain('13900001111');
+    expect(all).toContain('139****1111');
+  });
+
+  it('people-typed text is plain text: a company named like a mention or markdown pings nobody', () => {
+    const evil: LeadView = { ...lead, facts: { ...lead.facts, company: '<at id=all></at> **恶意** [x](http://evil)', need: '<at id=ou_lilei></at>' } };
+    for (const c of [approvalCard(approval({ lead: evil }), ctx('zh-CN')), assignmentCard(assignment({ lead: evil }), ctx('zh-CN'))]) {
+      const markdowns = JSON.stringify(c).match(/"tag":"markdown","content":"[^"]*"/g) ?? [];
+      expect(markdowns.join('')).not.toContain('id=all');
+      expect(markdowns.join('')).not.toContain('evil');
+      expect(JSON.stringify(c)).toContain('**恶意**'); // shown as typed, in plain_text
+    }
+  });
+
+  it('open cards carry the buttons; acted-on cards carry none', () => {
+    const interactive = (c: CardJson) => (JSON.stringify(c).match(/"tag":"(button|select_static|input)"/g) ?? []).length;
+    expect(interactive(CASES['approval-open']!(ctx('zh-CN')))).toBe(3); // comment + 通过 + 驳回
+    expect(interactive(CASES['assignment-open']!(ctx('zh-CN')))).toBe(4); // 认领 + reason + note + 退回
+    for (const name of ['approval-approved', 'approval-rejected', 'approval-void', 'assignment-accepted', 'assignment-returned', 'assignment-void']) expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
+  });
+});

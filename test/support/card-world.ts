@@ -1,0 +1,107 @@
+import type { Member } from '../../src/bitable/roster.js';
+import { createManualClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { loadAssignmentRules } from '../../src/rules/assignment-rules.js';
+import { loadBaseTemplate } from '../../src/rules/base-template.js';
+import { loadJourney } from '../../src/rules/load-journey.js';
+import { roundRobinRouter } from '../../src/routing/router.js';
+import { openDb } from '../../src/store/db.js';
+import { createStore } from '../../src/store/store.js';
+import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
+import { createChangeStage } from '../../src/usecases/change-stage.js';
+import { createLeadCards } from '../../src/usecases/lead-cards.js';
+import { createStartLead } from '../../src/usecases/start-lead.js';
+
+/**
+ * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
+ * to MQL, its MQL→SQL move held for the marketing director with an approval card "sent" (message id
+ * known), and helpers to reach the assignment card. No Feishu here: what would be sent is in the outbox.
+ */
+export const PEOPLE = {
+  王敏: { openId: 'ou_wangmin', roles: ['marketing_director'] },
+  张伟: { openId: 'ou_zhangwei', roles: ['sdr'] },
+  李雷: { openId: 'ou_lilei', roles: ['sales'], manager: 'ou_chenjing' },
+  韩梅梅: { openId: 'ou_hanmeimei', roles: ['sales'], manager: 'ou_chenjing' },
+  陈静: { openId: 'ou_chenjing', roles: ['sales_director'] },
+  刘洋: { openId: 'ou_liuyang', roles: ['finance'] },
+} as const satisfies Record<string, { openId: string; roles: readonly string[]; manager?: string }>;
+export type Person = keyof typeof PEOPLE | '外人';
+export const openIdOf = (p: Person) => (p === '外人' ? 'ou_stranger' : PEOPLE[p].openId);
+
+export function rosterOf(extra: Member[] = []): Map<string, Member> {
+  const m = new Map<string, Member>();
+  for (const [name, p] of Object.entries(PEOPLE)) m.set(p.openId, { openId: p.openId, name, roles: [...p.roles], managerOpenId: 'manager' in p ? p.manager : undefined, onDuty: true });
+  for (const x of extra) m.set(x.openId, x);
+  return m;
+}
+
+export const T0 = Date.UTC(2026, 10, 24, 2, 0);
+
+export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } = {}) {
+  const journey = loadJourney('default');
+  const template = loadBaseTemplate();
+  const rules = loadAssignmentRules(journey, template);
+  const store = createStore(openDb(':memory:'));
+  const clock = createManualClock(T0);
+  const log = createLogger({ level: 'silent' });
+  const members = o.members ?? rosterOf();
+  const cards = createLeadCards({
+    store,
+    journey,
+    rules,
+    router: roundRobinRouter({ candidateRoles: rules.candidateRoles, lastPicked: () => store.assignments.lastRouted() }),
+    locale: 'zh-CN',
+    chatId: () => o.chatId ?? 'oc_team',
+    log,
+  });
+  const act = createCardActions({ store, journey, clock, rules, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory' });
+  const startLead = createStartLead({ store, journey, clock });
+  const changeStage = createChangeStage({ store, journey, clock });
+  let seq = 0;
+
+  /** A lead at MQL whose move to SQL (asked by 张伟) waits for approval; its approval card has message `om_…`. */
+  function pendingLead(facts: Record<string, string> = {}) {
+    const n = ++seq;
+    const started = startLead({ leadKey: `XS-${String(n).padStart(6, '0')}`, facts: { company: `测试公司${n}`, phone: '13800138000', need: '设备联网', owner: 'ou_lilei', ...facts }, actor: { id: 'ou_zhangwei', roles: ['sdr'] }, record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` } });
+    if (!started.ok) throw new Error(started.error.code);
+    const id = started.value.lead.id;
+    const sdr = { id: 'ou_zhangwei', roles: ['sdr'] };
+    const mql = changeStage({ leadId: id, to: 'mql', actor: sdr });
+    if (!mql.ok) throw new Error(mql.error.code);
+    const held = changeStage({ leadId: id, to: 'sql', actor: sdr });
+    if (!held.ok || held.value.outcome.status !== 'pending_approval' || !held.value.lead.pendingApproval) throw new Error('MQL→SQL should wait for approval');
+    const card = store.tx(() => cards.requestApproval(held.value.lead, held.value.lead.pendingApproval!, members, clock.now()))!;
+    store.cards.setMessageId(card.uuid, `om_approval_${n}`, clock.now());
+    return { leadId: id, approvalMessage: `om_approval_${n}` };
+  }
+
+  const click = (messageId: string, who: Person | string, a: { op: string; form?: Record<string, unknown> }): Promise<Awaited<ReturnType<typeof act>>> => {
+    const c: CardClick = { operatorOpenId: who in PEOPLE || who === '外人' ? openIdOf(who as Person) : who, messageId, value: a.form ? undefined : { op: a.op }, name: a.form ? a.op : undefined, formValue: a.form };
+    return act(c);
+  };
+
+  /** Approve as 王敏, then "send" the assignment card: its message id. */
+  async function assignedLead(facts: Record<string, string> = {}) {
+    const p = pendingLead(facts);
+    const r = await click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
+    if (r.toast.type !== 'success') throw new Error(`approval failed: ${r.toast.content}`);
+    const card = store.cards.openFor(p.leadId, 'assignment')[0]!;
+    const messageId = `om_assign_${p.leadId}`;
+    store.cards.setMessageId(card.uuid, messageId, clock.now());
+    return { ...p, assignmentMessage: messageId };
+  }
+
+  /** Everything a card action can change, to compare before and after a refused click. */
+  const snapshot = () => ({
+    leads: store.db.prepare('SELECT * FROM leads ORDER BY id').all(),
+    cards: store.db.prepare('SELECT * FROM cards ORDER BY id').all(),
+    assignments: store.db.prepare('SELECT * FROM assignments ORDER BY id').all(),
+    transitions: store.db.prepare('SELECT * FROM stage_transitions ORDER BY id').all(),
+    outbox: store.db.prepare('SELECT * FROM outbox ORDER BY id').all(),
+    timers: store.db.prepare('SELECT * FROM timers ORDER BY id').all(),
+  });
+
+  return { journey, rules, store, clock, members, cards, act, pendingLead, assignedLead, click, snapshot };
+}
+
+export type CardWorld = ReturnType<typeof cardWorld>;

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { Member } from '../../src/bitable/roster.js';
+import { cardWorld, openIdOf, PEOPLE, rosterOf, type Person } from '../support/card-world.js';
+
+/**
+ * Card actions: who may do what (every action × every role), and exactly once (simultaneous clicks by
+ * different people, and one click delivered twice). A refused click changes nothing at all: the whole
+ * store is compared before and after.
+ */
+const ACTIONS = {
+  approve: { card: 'approval', op: 'approve', form: { comment: '同意' } },
+  reject: { card: 'approval', op: 'reject', form: { comment: '需求不清楚' } },
+  accept: { card: 'assignment', op: 'accept' },
+  return: { card: 'assignment', op: 'return', form: { reason: '需求不明确', note: '' } },
+} as const;
+type Action = keyof typeof ACTIONS;
+
+// 李雷 is the assigned rep (typed in 跟进人); 陈静 is his manager (直属上级); 王敏 holds the gate's role.
+const ALLOWED: Record<Action, Person[]> = { approve: ['王敏'], reject: ['王敏'], accept: ['李雷', '陈静'], return: ['李雷', '陈静'] };
+const EVERYONE: Person[] = [...(Object.keys(PEOPLE) as Person[]), '外人'];
+
+describe('authorization matrix: every action × every role', () => {
+  for (const action of Object.keys(ACTIONS) as Action[]) {
+    for (const who of EVERYONE) {
+      const allowed = ALLOWED[action].includes(who);
+      it(`${action} by ${who}: ${allowed ? 'applied' : 'refused, nothing changes'}`, async () => {
+        const w = cardWorld();
+        const spec = ACTIONS[action];
+        const lead = spec.card === 'approval' ? w.pendingLead() : await w.assignedLead();
+        const message: string = 'assignmentMessage' in lead ? (lead as { assignmentMessage: string }).assignmentMessage : lead.approvalMessage;
+        const before = w.snapshot();
+        const r = await w.click(message, who, { op: spec.op, ...('form' in spec ? { form: spec.form } : {}) });
+        const row = w.store.leads.get(lead.leadId)!;
+        if (!allowed) {
+          expect(r.toast.type).toBe('warning');
+          expect(r.toast.i18n.zh_cn).toMatch(/^只有/);
+          expect(r.toast.i18n.en_us).toMatch(/^Only /);
+          expect(r.card).toBeUndefined();
+          expect(w.snapshot()).toEqual(before);
+          return;
+        }
+        expect(r.toast.type).toBe('success');
+        expect(r.card?.type).toBe('raw');
+        expect(JSON.stringify(r.card!.data)).not.toMatch(/"tag":"button"/);
+        const card = w.store.cards.getByMessageId(message)!;
+        expect(card).toMatchObject({ status: 'done', action: spec.op, actedBy: openIdOf(who) });
+        if (action === 'approve') {
+          expect(row.stage).toBe('sql');
+          expect(w.store.transitions.listForLead(row.id).at(-1)).toMatchObject({ to: 'sql', approvalId: `card-${card.id}` });
+          expect(w.store.assignments.current(row.id)).toMatchObject({ ownerId: 'ou_lilei', status: 'offered' });
+        } else if (action === 'reject') {
+          expect(row.stage).toBe('mql');
+          expect(row.pendingApproval).toBeNull();
+          expect(w.store.cards.openFor(row.id, 'assignment')).toEqual([]);
+        } else if (action === 'accept') {
+          expect(row.ownerId).toBe('ou_lilei'); // the manager accepts on the rep's behalf; the owner stays the rep
+          expect(w.store.assignments.current(row.id)).toMatchObject({ status: 'accepted', acceptedBy: openIdOf(who) });
+          // the accept SLA is over, the first-feedback SLA runs (120 h), and SLA截止 shows it
+          expect(w.store.timers.pendingForLead(row.id).map((t) => [t.kind, t.dueAt.getTime() - w.clock.now().getTime()])).toEqual([['sla.follow_up', 120 * 3_600_000]]);
+        } else {
+          expect(row.ownerId).toBeNull();
+          expect(row.facts.owner).toBeUndefined();
+          expect(w.store.assignments.listForLead(row.id).at(-1)).toMatchObject({ status: 'returned', returnReason: '需求不明确' });
+          expect(w.store.timers.pendingForLead(row.id)).toEqual([]);
+        }
+      });
+    }
+  }
+
+  it('an approval needs a lead still waiting for it: after the lead moved on, the card says so and nothing changes', async () => {
+    const w = cardWorld();
+    const p = w.pendingLead();
+    // the lead was sent back to 线索 in the meantime (the pending request is cleared by the move)
+    w.store.leads.setPendingApproval(p.leadId, w.store.leads.get(p.leadId)!.version, null, w.clock.now());
+    const before = w.snapshot();
+    const r = await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
+    expect(r.toast.type).toBe('info');
+    expect(r.toast.i18n.zh_cn).toContain('不再需要');
+    expect(w.snapshot()).toEqual(before);
+  });
+
+  it('bad input gets a readable toast and changes nothing: reject without a comment, return without a reason, a reason not in the list, text over 200 characters, an unknown op, an unknown card', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    const p = w.pendingLead();
+    const before = w.snapshot();
+    const cases: Array<[string, Person, { op: string; form?: Record<string, unknown> }, string]> = [
+      [p.approvalMessage, '王敏', { op: 'reject', form: { comment: '  ' } }, '驳回请填写审批意见'],
+      [a.assignmentMessage, '李雷', { op: 'return', form: { note: '没有原因' } }, '请选择退回原因'],
+      [a.assignmentMessage, '李雷', { op: 'return', form: { reason: '<script>' } }, '请选择退回原因'],
+      [a.assignmentMessage, '李雷', { op: 'return', form: { reason: '需求不明确', note: '长'.repeat(201) } }, '最多 200 字'],
+      [p.approvalMessage, '王敏', { op: 'accept' }, '无法识别的操作'],
+      ['om_not_ours', '王敏', { op: 'approve', form: {} }, '不是线索旅程发出的'],
+    ];
+    for (const [message, who, a2, zh] of cases) {
+      const r = await w.click(message, who, a2);
+      expect(r.toast.type, zh).toBe('error');
+      expect(r.toast.i18n.zh_cn).toContain(zh);
+    }
+    expect(w.snapshot()).toEqual(before);
+  });
+});
+
+describe('exactly once', () => {
+  it('20 people holding the gate role approve at the same moment: one transition, 19 told who approved first', async () => {
+    const directors: Member[] = Array.from({ length: 20 }, (_, i) => ({ openId: `ou_director${i}`, name: `总监${i}`, roles: ['marketing_director'], managerOpenId: undefined, onDuty: true }));
+    const w = cardWorld({ members: rosterOf(directors) });
+    const p = w.pendingLead();
+    const answers = await Promise.all(directors.map((d) => w.click(p.approvalMessage, d.openId, { op: 'approve', form: {} })));
+    const ok = answers.filter((a) => a.toast.type === 'success');
+    expect(ok).toHaveLength(1);
+    const winner = w.store.cards.getByMessageId(p.approvalMessage)!.actedBy!;
+    const winnerName = directors.find((d) => d.openId === winner)!.name;
+    for (const a of answers.filter((x) => x.toast.type !== 'success')) {
+      expect(a.toast.type).toBe('info');
+      expect(a.toast.i18n.zh_cn).toContain(`${winnerName} 已于`);
+      expect(a.card?.data).toEqual(ok[0]!.card!.data); // everyone sees the same, final card
+    }
+    expect(w.store.transitions.listForLead(p.leadId).filter((t) => t.to === 'sql')).toHaveLength(1);
+    expect(w.store.assignments.listForLead(p.leadId)).toHaveLength(1);
+    expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'bitable.create'").get()).toEqual({ n: 1 }); // one 阶段历史 row
+  });
+
+  it('20 simultaneous accept clicks by different people: exactly one owner, one accept; the rest told why or who was first', async () => {
+    const reps: Member[] = Array.from({ length: 18 }, (_, i) => ({ openId: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerOpenId: 'ou_chenjing', onDuty: true }));
+    const w = cardWorld({ members: rosterOf(reps) });
+    const a = await w.assignedLead();
+    const clickers = [...reps.map((r) => r.openId), 'ou_lilei', 'ou_chenjing'];
+    const answers = await Promise.all(clickers.map((id) => w.click(a.assignmentMessage, id, { op: 'accept' })));
+    expect(answers.filter((x) => x.toast.type === 'success')).toHaveLength(1);
+    expect(answers.filter((x) => x.toast.type === 'warning')).toHaveLength(18); // not theirs
+    const second = answers.filter((x) => x.toast.type === 'info');
+    expect(second).toHaveLength(1);
+    expect(second[0]!.toast.i18n.zh_cn).toMatch(/^(李雷|陈静) 已于 .* 认领，无需重复操作$/);
+    const lead = w.store.leads.get(a.leadId)!;
+    expect(lead.ownerId).toBe('ou_lilei');
+    expect(w.store.assignments.listForLead(a.leadId).map((x) => x.status)).toEqual(['accepted']);
+    expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM timers WHERE kind = 'sla.follow_up'").get()).toEqual({ n: 1 });
+  });
+
+  it('one click delivered twice: one effect; the second is told it was already done', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    const first = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
+    const snapshot = w.snapshot();
+    const again = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
+    expect(first.toast.type).toBe('success');
+    expect(again.toast).toMatchObject({ type: 'info' });
+    expect(again.toast.i18n.zh_cn).toContain('李雷 已于');
+    expect(w.snapshot()).toEqual(snapshot);
+  });
+
+  it('after an action every later click — any action, anyone — changes nothing', async () => {
+    const w = cardWorld();
+    const p = w.pendingLead();
+    await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
+    const snapshot = w.snapshot();
+    for (const who of EVERYONE) for (const op of ['approve', 'reject']) await w.click(p.approvalMessage, who, { op, form: { comment: 'x' } });
+    expect(w.snapshot()).toEqual(snapshot);
+  });
+});
