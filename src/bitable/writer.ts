@@ -80,16 +80,40 @@ export function createBitableWriter(deps: WriterDeps) {
       wakers.add(done);
     });
 
+  /** A create batch from the table's pending creates (body and token stored), or undefined. Inside a transaction. */
+  function createBatchFromPending(target: string, now: Date): Batch | undefined {
+    const creates = repo.pending(target, 'bitable.create', now, o.batchSize);
+    if (!creates.length) return undefined;
+    return repo.createBatch({ target, op: 'create', clientToken: randomUUID(), records: creates.map((r) => ({ fields: r.payload.fields })), items: creates.map((r) => [r.id]), now });
+  }
+
+  /**
+   * While a create is on the wire, store the next create batch, so it goes out the moment the table is
+   * free (the SQLite work overlaps the call instead of following it). Still one call in flight: the new
+   * batch waits behind the open one (oldest first). Creates only: new rows do not depend on each other,
+   * so a split of the batch in flight may be sent after it without changing any outcome.
+   */
+  function prebuildCreate(target: string, inFlight: number): void {
+    if (stopped) return;
+    try {
+      deps.store.tx(() => {
+        if (repo.openBatch(target)?.id !== inFlight || repo.openBatchCount(target) > 1) return;
+        createBatchFromPending(target, deps.clock.now());
+      });
+    } catch (e) {
+      // only an optimisation: the loop builds the batch itself when the table is free
+      log.warn({ target, err: e instanceof Error ? e.message : String(e) }, 'could not prepare the next batch early');
+    }
+  }
+
   /** The open batch of `target`, or a new one built from its pending rows; 'progress' when rows were settled without a call. */
   function nextBatch(target: string): Batch | 'progress' | undefined {
     return deps.store.tx(() => {
       const open = repo.openBatch(target);
       if (open) return open;
       const now = deps.clock.now();
-      const creates = repo.pending(target, 'bitable.create', now, o.batchSize);
-      if (creates.length) {
-        return repo.createBatch({ target, op: 'create', clientToken: randomUUID(), records: creates.map((r) => ({ fields: r.payload.fields })), items: creates.map((r) => [r.id]), now });
-      }
+      const created = createBatchFromPending(target, now);
+      if (created) return created;
       const byRecord = new Map<string, { fields: Record<string, unknown>; rows: number[]; force: boolean; expect?: Record<string, unknown> }>();
       let settled = 0;
       for (const r of repo.pending(target, 'bitable.update', now, o.batchSize * 4)) {
@@ -168,10 +192,10 @@ export function createBitableWriter(deps: WriterDeps) {
     await deps.gate.acquire();
     stats.calls[b.op === 'create' ? 'batch_create' : 'batch_update']++;
     try {
-      const res =
-        b.op === 'create'
-          ? await deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!)
-          : await deps.api.batchUpdate(appToken, tableId, b.records.map((r) => ({ record_id: r.record_id!, fields: r.fields })));
+      const call = b.op === 'create' ? deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!) : deps.api.batchUpdate(appToken, tableId, b.records.map((r) => ({ record_id: r.record_id!, fields: r.fields })));
+      // after the request is on the wire (the SDK writes it over the next ticks), not before it
+      if (b.op === 'create') setTimeout(() => prebuildCreate(b.target, b.id), 2);
+      const res = await call;
       if (res.length !== b.records.length) throw new Error(`${b.op} answered ${res.length} records for ${b.records.length} sent`);
       deps.store.tx(() => succeeded(b, res.map((r) => r.record_id)));
     } catch (e) {

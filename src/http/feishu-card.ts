@@ -43,8 +43,9 @@ export function createFeishuCardRoutes(deps: FeishuCardDeps): Hono<AppEnv> {
     const click = parseCardClick(v.envelope.event);
     if (!click) return c.json({ error: 'malformed_body' }, 400);
     const answer = await deps.act(click);
-    c.get('log').info({ eventId: v.eventId, toast: answer.toast.type, card: answer.card !== undefined }, 'card callback answered');
-    deps.onAnswered();
+    c.set('logFields', { eventId: v.eventId, toast: answer.toast.type, card: answer.card !== undefined });
+    // only an applied action queued writes and messages (refusals and repeats change nothing)
+    if (answer.toast.type === 'success') deps.onAnswered();
     return c.json(answer);
   });
   return app;

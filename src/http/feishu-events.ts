@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { FeishuVerifier } from '../feishu/verify.js';
 import type { Clock } from '../lib/clock.js';
+import { createGroupCommit } from '../store/group-commit.js';
 import type { Store } from '../store/store.js';
 import { verifiedFeishuPost } from './feishu-verified.js';
 import type { AppEnv } from './request-log.js';
@@ -24,10 +25,12 @@ export const MAX_EVENT_BODY_BYTES = 1024 * 1024;
 
 export function createFeishuEventRoutes(deps: FeishuEventsDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  verifiedFeishuPost(app, '/feishu/events', { verify: deps.verify, maxBodyBytes: deps.maxBodyBytes ?? MAX_EVENT_BODY_BYTES, what: 'feishu event' }, (c, v) => {
+  // Events arriving in a burst are stored in one transaction (one fsync), each answered after it commits.
+  const commit = createGroupCommit(deps.store);
+  verifiedFeishuPost(app, '/feishu/events', { verify: deps.verify, maxBodyBytes: deps.maxBodyBytes ?? MAX_EVENT_BODY_BYTES, what: 'feishu event' }, async (c, v) => {
     const now = deps.clock.now();
-    const fresh = deps.store.tx(() => deps.store.inbox.recordOnce(v.eventId, 'feishu.event', now) && deps.store.inbound.add({ eventId: v.eventId, source: 'feishu.event', eventType: v.eventType, payload: v.envelope, now }));
-    c.get('log').info({ eventId: v.eventId, eventType: v.eventType, duplicate: !fresh }, 'feishu event accepted');
+    const fresh = await commit(() => deps.store.inbox.recordOnce(v.eventId, 'feishu.event', now) && deps.store.inbound.add({ eventId: v.eventId, source: 'feishu.event', eventType: v.eventType, payload: v.envelope, now }));
+    c.set('logFields', { eventId: v.eventId, eventType: v.eventType, duplicate: !fresh });
     if (fresh) deps.onStored();
     return c.json({ ok: true });
   });

@@ -1,12 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../lib/logger.js';
 
-export type AppEnv = { Variables: { requestId: string; log: Logger } };
+export type AppEnv = { Variables: { requestId: string; log: Logger; logFields: Record<string, unknown> } };
 
 /**
  * One JSON log line per request with its id. The id comes from `X-Request-Id` when a proxy set a sane
  * one, else a new UUID, and is echoed back so a person can quote it. Only the path is logged: query
- * strings can carry tokens.
+ * strings can carry tokens. A route adds what the line should say about its work with
+ * `c.set('logFields', {...})` (an event id, a toast), so a request costs one line, not two.
  */
 export function requestLog(log: Logger, newId: () => string = () => crypto.randomUUID()): MiddlewareHandler<AppEnv> {
   return async function requestLogMiddleware(c, next) {
@@ -20,7 +21,7 @@ export function requestLog(log: Logger, newId: () => string = () => crypto.rando
     try {
       await next();
     } finally {
-      child.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
+      child.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get('logFields') }, 'request');
     }
   };
 }

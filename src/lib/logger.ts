@@ -35,6 +35,8 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? pino.destination({ dest: 1, sync: true }),
+    // Asynchronous: a burst of requests is written in a few large writes instead of one blocking write
+    // per line (the durable record is SQLite, not the log); pino flushes what is buffered on exit.
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

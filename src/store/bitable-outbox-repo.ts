@@ -90,6 +90,7 @@ export function createBitableOutboxRepo(db: Db) {
   );
   const openBatch = db.prepare<[string], RawBatch>(`SELECT * FROM bitable_batches WHERE status = 'open' AND target = ? ORDER BY id LIMIT 1`);
   const batchById = db.prepare<[number], RawBatch>('SELECT * FROM bitable_batches WHERE id = ?');
+  const openCount = db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM bitable_batches WHERE status = 'open' AND target = ?`);
   const insertBatch = db.prepare(
     `INSERT INTO bitable_batches (target, op, client_token, body_json, items_json, status, next_attempt_at, created_at, updated_at)
      VALUES (@target, @op, @token, @body, @items, 'open', @now, @now, @now)`,
@@ -142,6 +143,7 @@ export function createBitableOutboxRepo(db: Db) {
       const r = openBatch.get(target);
       return r && toBatch(r);
     },
+    openBatchCount: (target: string): number => openCount.get(target)!.n,
     getBatch(id: number): Batch | undefined {
       const r = batchById.get(id);
       return r && toBatch(r);

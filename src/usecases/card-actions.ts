@@ -173,6 +173,12 @@ export function createCardActions(deps: CardActionsDeps) {
     if (lead.pendingApproval && lead.pendingApproval.to === s.to) store.leads.setPendingApproval(lead.id, lead.version, null, now);
     const move = `${deps.cards.stageText(s.from).zh} → ${deps.cards.stageText(s.to).zh}`;
     writeLeadRow(store, lead, { 待审批: null, 旅程备注: journeyNote(now, [`${actorName} 驳回 ${move}：${comment}`]) }, `reject:${c.id}`, now);
+    // the person who asked hears it where they work
+    const asker = String(c.subject.requestedBy ?? '');
+    if (asker) {
+      const en = `${deps.cards.stageText(s.from).en} → ${deps.cards.stageText(s.to).en}`;
+      deps.cards.notify(asker, { zh: `${lead.leadKey} ${move} 被 ${actorName} 驳回：${comment}`, en: `${lead.leadKey} ${en} was rejected by ${actorName}: ${comment}` }, `reject:${c.id}`, now);
+    }
   }
 
   function accept(c: CardRow, lead: LeadRow, actor: string, actorName: string, followUpDueAt: number, now: Date): void {

@@ -171,6 +171,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
           moved = { from: leadLabel, to: shownStage!, label: r.value.outcome.label, entryIndex: rec2.entryIndex, reason: rec2.reason, approvalId: rec2.approvalId };
           // Cards about the stage it left are void; a hand-off stage offers the lead to its owner.
           deps.cards?.voidOpenCards(r.value.lead, 'approval', c.members, now);
+          deps.cards?.withdrawOffer(r.value.lead, current.stage ?? '', c.members, now);
           deps.cards?.offerAssignment(r.value.lead, c.members, now);
           sum.moved++;
         }

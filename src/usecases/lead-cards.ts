@@ -151,6 +151,24 @@ export function createLeadCards(deps: LeadCardsDeps) {
       }
       return store.assignments.get(a.id);
     },
+    /**
+     * (inside a transaction) The lead was sent back or out (recycled to MQL, to 培育池, 无效 …) while an
+     * offer was still waiting to be accepted: the offer is withdrawn (its accept SLA cancelled) and its
+     * card says so, in place. A move forward (SQL → 商机) leaves the offer open, and an accepted
+     * assignment always stays: the owner keeps the lead.
+     */
+    withdrawOffer(lead: LeadRow, from: string, members: Members, now: Date): boolean {
+      if (!lead.stage || rules.assignOn.includes(lead.stage)) return false;
+      if (findTransition(journey, from, lead.stage)?.kind === 'forward') return false;
+      const a = store.assignments.current(lead.id);
+      if (!a || a.status !== 'offered' || !store.assignments.withdraw(a.id, now)) return false;
+      store.timers.cancelForLead(lead.id, 'sla.accept');
+      writeLeadRow(store, lead, { SLA截止: null }, `withdraw:${a.id}`, now);
+      for (const c of store.cards.openFor(lead.id, 'assignment')) {
+        if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
+      }
+      return true;
+    },
     /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
     voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): number {
       let n = 0;

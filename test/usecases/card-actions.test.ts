@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../src/bitable/roster.js';
-import { cardWorld, openIdOf, PEOPLE, rosterOf, type Person } from '../support/card-world.js';
+import { createChangeStage } from '../../src/usecases/change-stage.js';
+import { cardWorld, openIdOf, PEOPLE, rosterOf, type CardWorld, type Person } from '../support/card-world.js';
+
+const createChangeStageFor = (w: CardWorld) => createChangeStage({ store: w.store, journey: w.journey, clock: w.clock });
 
 /**
  * Card actions: who may do what (every action × every role), and exactly once (simultaneous clicks by
@@ -157,5 +160,48 @@ describe('exactly once', () => {
     const snapshot = w.snapshot();
     for (const who of EVERYONE) for (const op of ['approve', 'reject']) await w.click(p.approvalMessage, who, { op, form: { comment: 'x' } });
     expect(w.snapshot()).toEqual(snapshot);
+  });
+});
+
+describe('what follows an action', () => {
+  it('a move forward (SQL → 商机) leaves the offer open; only a move back or out withdraws it', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    const r = createChangeStageFor(w)({ leadId: a.leadId, to: 'opportunity', actor: { id: 'ou_lilei', roles: ['sales'] } });
+    if (!r.ok) throw new Error(r.error.code);
+    expect(r.value.outcome.status).toBe('applied');
+    expect(w.store.tx(() => w.cards.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now()))).toBe(false);
+    expect(w.store.assignments.current(a.leadId)!.status).toBe('offered');
+  });
+
+  it('a rejected request tells the person who asked, once, by @-mention in the group', async () => {
+    const w = cardWorld();
+    const p = w.pendingLead();
+    await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
+    await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
+    const texts = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>).map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } }).filter((x) => x.msgType === 'text');
+    expect(texts).toHaveLength(1);
+    expect(texts[0]!.content.text).toBe('<at user_id="ou_zhangwei"></at> XS-000001 MQL → SQL 被 王敏 驳回：先补充预算');
+  });
+
+  it('the lead leaves SQL before anyone accepted: the offer is withdrawn, its card says so in place, the accept SLA is cancelled', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    const moved = w.store.tx(() => {
+      const r = createChangeStageFor(w)({ leadId: a.leadId, to: 'nurture', actor: { id: 'ou_lilei', roles: ['sales'] }, reason: '客户明年再议' });
+      if (!r.ok || r.value.outcome.status !== 'applied') throw new Error('SQL → 培育池 should apply');
+      return w.cards.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now());
+    });
+    expect(moved).toBe(true);
+    expect(w.store.assignments.listForLead(a.leadId).map((x) => x.status)).toEqual(['withdrawn']);
+    expect(w.store.timers.pendingForLead(a.leadId)).toEqual([]);
+    const card = w.store.cards.getByMessageId(a.assignmentMessage)!;
+    expect(card.status).toBe('void');
+    const patch = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch'").all() as Array<{ payload_json: string }>;
+    expect(patch.map((p) => JSON.parse(p.payload_json).content.header.title.content)).toContain('已撤回 · 测试公司1');
+    // a late click on the withdrawn card changes nothing
+    const before = w.snapshot();
+    expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.i18n.zh_cn).toContain('已失效');
+    expect(w.snapshot()).toEqual(before);
   });
 });

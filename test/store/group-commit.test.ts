@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDb } from '../../src/store/db.js';
+import { createGroupCommit } from '../../src/store/group-commit.js';
+import { createStore, type Store } from '../../src/store/store.js';
+
+/** Writes that arrive together share one transaction; each caller settles after it commits. */
+describe('group commit', () => {
+  let store: Store;
+  let txs = 0;
+  const counting = () => ({ tx: <T>(fn: () => T): T => (txs++, store.tx(fn)) });
+  const ids = () => (store.db.prepare("SELECT event_id FROM inbox ORDER BY event_id").all() as Array<{ event_id: string }>).map((r) => r.event_id);
+  beforeEach(() => {
+    store = createStore(openDb(':memory:'));
+    txs = 0;
+  });
+  afterEach(() => store.db.close());
+
+  it('a burst of 50 is one transaction; every caller gets its own result after the commit', async () => {
+    const commit = createGroupCommit(counting());
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => commit(() => store.inbox.recordOnce(`ev-${String(i).padStart(2, '0')}`, 'test', new Date()))));
+    expect(txs).toBe(1);
+    expect(results.every((r) => r === true)).toBe(true);
+    expect(ids()).toHaveLength(50);
+  });
+
+  it('the same id twice in one burst: the first is new, the second a duplicate', async () => {
+    const commit = createGroupCommit(counting());
+    const [a, b] = await Promise.all([commit(() => store.inbox.recordOnce('dup', 'test', new Date())), commit(() => store.inbox.recordOnce('dup', 'test', new Date()))]);
+    expect([a, b]).toEqual([true, false]);
+  });
+
+  it('one failing item rolls back only itself: the rest commit, it rejects', async () => {
+    const commit = createGroupCommit(counting());
+    const settled = await Promise.allSettled([
+      commit(() => store.inbox.recordOnce('a', 'test', new Date())),
+      commit(() => {
+        store.inbox.recordOnce('bad', 'test', new Date());
+        throw new Error('boom');
+      }),
+      commit(() => store.inbox.recordOnce('c', 'test', new Date())),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(ids()).toEqual(['a', 'c']);
+  });
+
+  it('one at a time, each is its own transaction; bursts above maxBatch are split', async () => {
+    const commit = createGroupCommit(counting(), { maxBatch: 10 });
+    await commit(() => 1);
+    await commit(() => 2);
+    expect(txs).toBe(2);
+    await Promise.all(Array.from({ length: 25 }, (_, i) => commit(() => i)));
+    expect(txs).toBe(2 + 3);
+  });
+});
