@@ -68,7 +68,15 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
       return x.fields['阶段'] === 'MQL' && text(x.fields['旅程备注']).includes('成单') && x;
     });
     expect(text(after.fields['旅程备注'])).toMatch(/「MQL」→「成单」未生效/);
-    expect(lead(text(after.fields['线索编号'])).stage).toBe('mql');
+    const key = text(after.fields['线索编号']);
+    expect(lead(key).stage).toBe('mql');
+    // the editor is told once, by @-mention in the group, why the move did not happen
+    const notice = await until('notice to the editor', async () => {
+      const msgs = await control<Array<{ msg_type: string }>>('GET', '/im/messages');
+      const mine = msgs.filter((x) => x.msg_type === 'text' && JSON.stringify(x).includes(users['李雷']!) && JSON.stringify(x).includes(`${key}「MQL」→「成单」未生效`));
+      return mine.length > 0 && mine;
+    });
+    expect(notice).toHaveLength(1);
   });
 
   it('guard failing: 培育池 → MQL without a stated need is put back, naming what is missing', async () => {
