@@ -18,6 +18,7 @@ import { createInboundProcessor } from './usecases/process-inbound.js';
 import { createImApi } from './im/api.js';
 import { createImSender } from './im/sender.js';
 import { loadAssignmentRules } from './rules/assignment-rules.js';
+import { loadWorkCalendar, uncoveredYears } from './rules/work-calendar.js';
 import { roundRobinRouter } from './routing/router.js';
 import { createCardActions } from './usecases/card-actions.js';
 import { createLeadCards } from './usecases/lead-cards.js';
@@ -52,12 +53,16 @@ async function main(): Promise<void> {
   const journey = loadJourney(config.journey);
   const template = loadBaseTemplate();
   const assignmentRules = loadAssignmentRules(journey, template);
+  const workCalendar = loadWorkCalendar();
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
   const store = createStore(db);
   const clock = systemClock;
   log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  // SLAs count working time; a year without the official holiday schedule counts only weekends.
+  const uncovered = uncoveredYears(workCalendar.coveredYears, clock.now());
+  if (uncovered.length) log.warn({ years: uncovered }, `工作日历缺少 ${uncovered.join('、')} 年的法定节假日安排（升级 chinese-days，或在 bitable-templates/work-calendar.json 中补充）/ no official holiday schedule for ${uncovered.join(', ')} yet: update chinese-days or add the days to work-calendar.json`);
 
   // Feishu: the real Open API, or the embedded sandbox reached the same way (through the SDK over HTTP).
   let sandbox: Sandbox | undefined;
@@ -104,12 +109,13 @@ async function main(): Promise<void> {
     journey,
     rules: assignmentRules,
     router: roundRobinRouter({ candidateRoles: assignmentRules.candidateRoles, lastPicked: () => store.assignments.lastRouted() }),
+    calendar: workCalendar.calendar,
     locale: config.locale,
     chatId: () => chatId,
     log,
   });
   const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, where: () => layout });
-  const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId: () => layout?.historyTableId });
+  const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, calendar: workCalendar.calendar, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId: () => layout?.historyTableId });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();

@@ -22,8 +22,10 @@ export const assignmentRulesSchema = z
     description: z.string().optional(),
     assignOn: z.array(z.string().min(1)),
     candidateRoles: z.array(z.string().min(1)).min(1),
-    acceptWithinHours: z.number().positive().max(24 * 30),
-    followUpWithinHours: z.number().positive().max(24 * 90),
+    /** working hours on the working calendar (domain.md: accept within 4 working hours) */
+    acceptWithinWorkingHours: z.number().positive().max(24 * 30),
+    /** working days on the working calendar (domain.md: first feedback within 5 working days) */
+    followUpWithinWorkingDays: z.number().positive().max(90),
     returnReasons: z.array(z.object({ option: z.string().min(1), label: text, next: z.enum(['pool']) })).min(1),
   })
   .strict();

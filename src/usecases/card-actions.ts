@@ -3,6 +3,7 @@ import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
 import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
 import { when, type CardJson } from '../cards/card-kit.js';
 import type { Journey } from '../domain/journey.js';
+import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -42,6 +43,8 @@ export interface CardActionsDeps extends ChangeStageDeps {
   journey: Journey;
   clock: Clock;
   rules: AssignmentRules;
+  /** the first-feedback SLA counts working days */
+  calendar: WorkCalendar;
   cards: LeadCards;
   locale: Locale;
   log: Logger;
@@ -51,7 +54,6 @@ export interface CardActionsDeps extends ChangeStageDeps {
 }
 
 const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN] } as const;
-const HOUR = 3_600_000;
 const MAX_TEXT = 200;
 
 /** Thrown inside the transaction to undo the card's close and answer with a toast instead. */
@@ -121,7 +123,7 @@ export function createCardActions(deps: CardActionsDeps) {
     try {
       const done = store.tx((): CardAnswer | undefined => {
         const detail: Record<string, unknown> = { ...(comment ? { comment } : {}), ...(reason ? { reason: reason.option } : {}), ...(note ? { note } : {}) };
-        if (op === ACCEPT) detail.followUpDueAt = now.getTime() + deps.rules.followUpWithinHours * HOUR;
+        if (op === ACCEPT) detail.followUpDueAt = addWorkingDays(deps.calendar, now, deps.rules.followUpWithinWorkingDays).getTime();
         if (!store.cards.close(c.id, { status: 'done', action: op, by: actor, detail, now })) return undefined;
         const fresh = store.leads.get(lead.id)!;
         if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);

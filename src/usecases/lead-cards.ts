@@ -6,6 +6,7 @@ import type { CardCtx, CardJson } from '../cards/card-kit.js';
 import type { LeadView } from '../cards/lead-view.js';
 import { guardChecklist } from '../domain/guards.js';
 import { findStage, findTransition, type Journey } from '../domain/journey.js';
+import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import { IM_PATCH, IM_SEND, type ImPatchPayload, type ImSendPayload } from '../im/sender.js';
 import type { Logger } from '../lib/logger.js';
@@ -29,6 +30,8 @@ export interface LeadCardsDeps {
   journey: Journey;
   rules: AssignmentRules;
   router: Router;
+  /** SLAs count working time (holidays, 调休, working hours) */
+  calendar: WorkCalendar;
   locale: Locale;
   /** the group chat cards go to; undefined: no chat configured, nothing is sent */
   chatId: () => string | undefined;
@@ -39,7 +42,6 @@ export type Members = ReadonlyMap<string, Member>;
 
 /** A message uuid (≤50 chars, feishu-api.md §4.1) derived from a stable key. */
 export const messageUuid = (key: string) => `lj-${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
-const HOUR = 3_600_000;
 
 export function createLeadCards(deps: LeadCardsDeps) {
   const { store, journey, rules } = deps;
@@ -139,7 +141,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
         deps.log.warn({ lead: lead.leadKey }, 'no one to assign the lead to');
         return undefined;
       }
-      const acceptDueAt = new Date(now.getTime() + rules.acceptWithinHours * HOUR);
+      const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
       const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, now });
       store.timers.schedule({ kind: 'sla.accept', leadId: lead.id, dueAt: acceptDueAt, payload: { assignmentId: a.id }, dedupeKey: `sla.accept:${a.id}`, now });
       writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);

@@ -2,6 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from '../support/run-main.js';
 import { cellText as text, sandboxHarness } from '../support/sandbox-main.js';
 import { tempDbPath } from '../support/temp-db.js';
+import { addWorkingDays, addWorkingHours } from '../../src/domain/work-calendar.js';
+import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
+
+const calendar = loadWorkCalendar().calendar;
 
 /**
  * The IM issue's journey, end to end on `npm start` (sandbox): MQL→SQL in the grid → approval card
@@ -132,7 +136,10 @@ describe('approval and assignment cards in the sandbox group', () => {
       return owner?.[0]?.id === rep && typeof x.fields['SLA截止'] === 'number' && x;
     });
     const due = owned.fields['SLA截止'] as number;
-    expect(due - Date.now()).toBeGreaterThan(119 * 3_600_000); // first feedback within 5 days (120 h)
+    // first feedback within 5 working days of the accept, on the working calendar
+    const [acc] = h.sql<{ accepted_at: number; follow_up_due_at: number }>('SELECT accepted_at, follow_up_due_at FROM assignments WHERE lead_id = ?', h.lead(key).id);
+    expect(due).toBe(addWorkingDays(calendar, new Date(acc!.accepted_at), 5).getTime());
+    expect(acc!.follow_up_due_at).toBe(due);
     expect(h.lead(key).owner_id).toBe(rep);
     const after = (await cards()).find((c) => c.message_id === assignment.message_id)!;
     expect(after.card.header.title.content).toContain('已认领');
@@ -149,7 +156,9 @@ describe('approval and assignment cards in the sandbox group', () => {
       const x = await h.byCompany('华东精密仪器有限公司');
       return typeof x.fields['SLA截止'] === 'number' && (x.fields['SLA截止'] as number);
     });
-    expect(sla - Date.now()).toBeLessThan(4 * 3_600_000 + 60_000); // accept within 4 h
+    // accept within 4 working hours of the offer, on the working calendar
+    const [offer] = h.sql<{ offered_at: number }>('SELECT offered_at FROM assignments WHERE lead_id = ?', h.lead(key).id);
+    expect(sla).toBe(addWorkingHours(calendar, new Date(offer!.offered_at), 4).getTime());
 
     // without a reason the form is not sent (required); a reason outside the list is refused by the sandbox client
     const noReason = await click(assignment.message_id, '李雷', { name: 'return', form_value: { note: '' } });

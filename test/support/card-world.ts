@@ -3,6 +3,7 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { loadAssignmentRules } from '../../src/rules/assignment-rules.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
+import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
 import { roundRobinRouter } from '../../src/routing/router.js';
 import { openDb } from '../../src/store/db.js';
@@ -41,6 +42,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   const journey = loadJourney('default');
   const template = loadBaseTemplate();
   const rules = loadAssignmentRules(journey, template);
+  const calendar = loadWorkCalendar().calendar;
   const store = createStore(openDb(':memory:'));
   const clock = createManualClock(T0);
   const log = createLogger({ level: 'silent' });
@@ -50,11 +52,12 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     journey,
     rules,
     router: roundRobinRouter({ candidateRoles: rules.candidateRoles, lastPicked: () => store.assignments.lastRouted() }),
+    calendar,
     locale: 'zh-CN',
     chatId: () => o.chatId ?? 'oc_team',
     log,
   });
-  const act = createCardActions({ store, journey, clock, rules, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory' });
+  const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory' });
   const startLead = createStartLead({ store, journey, clock });
   const changeStage = createChangeStage({ store, journey, clock });
   let seq = 0;
@@ -101,7 +104,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     timers: store.db.prepare('SELECT * FROM timers ORDER BY id').all(),
   });
 
-  return { journey, rules, store, clock, members, cards, act, pendingLead, assignedLead, click, snapshot };
+  return { journey, rules, calendar, store, clock, members, cards, act, pendingLead, assignedLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

@@ -58,8 +58,9 @@ describe('authorization matrix: every action × every role', () => {
         } else if (action === 'accept') {
           expect(row.ownerId).toBe('ou_lilei'); // the manager accepts on the rep's behalf; the owner stays the rep
           expect(w.store.assignments.current(row.id)).toMatchObject({ status: 'accepted', acceptedBy: openIdOf(who) });
-          // the accept SLA is over, the first-feedback SLA runs (120 h), and SLA截止 shows it
-          expect(w.store.timers.pendingForLead(row.id).map((t) => [t.kind, t.dueAt.getTime() - w.clock.now().getTime()])).toEqual([['sla.follow_up', 120 * 3_600_000]]);
+          // the accept SLA is over; the first-feedback SLA runs 5 working days on the working calendar
+          // (T0 is Tuesday 2026-11-24 10:00 Beijing time → Tuesday 2026-12-01 10:00)
+          expect(w.store.timers.pendingForLead(row.id).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['sla.follow_up', '2026-12-01T02:00:00.000Z']]);
         } else {
           expect(row.ownerId).toBeNull();
           expect(row.facts.owner).toBeUndefined();
