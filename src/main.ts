@@ -21,6 +21,9 @@ import { loadAssignmentRules } from './rules/assignment-rules.js';
 import { loadWorkCalendar, uncoveredYears } from './rules/work-calendar.js';
 import { roundRobinRouter } from './routing/router.js';
 import { createCardActions } from './usecases/card-actions.js';
+import { createEscalateSla, SLA_ACCEPT, SLA_FOLLOW_UP } from './usecases/escalate-sla.js';
+import { createTimerSweep } from './jobs/timer-sweep.js';
+import type { Timer } from './store/timers-repo.js';
 import { createLeadCards } from './usecases/lead-cards.js';
 import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
@@ -120,6 +123,14 @@ async function main(): Promise<void> {
     writer.kick();
     void sender.kick();
   };
+  // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers.
+  const escalate = createEscalateSla({ store, rules: assignmentRules, calendar: workCalendar.calendar, cards, log, members: () => roster.members() });
+  const onSla = async (t: Timer, now: Date) => {
+    await escalate(t, now);
+    afterDecisions();
+  };
+  const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla } });
+  timerSweep.start();
   const inbound = createInboundProcessor({
     store,
     clock,
@@ -211,6 +222,7 @@ async function main(): Promise<void> {
       await reconciling;
       await inbound.stop();
       await writer.stop();
+      await timerSweep.stop();
       await sender.stop();
       await sandbox?.close();
       db.close();

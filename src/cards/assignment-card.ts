@@ -13,6 +13,8 @@ export interface AssignmentCardState {
   /** accept before this time (the accept SLA) */
   acceptDueAt: Date | null;
   returnReasons: ReadonlyArray<{ value: string; label: Text }>;
+  /** SLA steps taken while nobody acted (remind → manager → reassign), oldest first */
+  escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Date; to: string | null }>;
   outcome?:
     | { action: 'accept'; by: string; at: Date; followUpDueAt: Date | null }
     | { action: 'return'; by: string; at: Date; reason: Text; note?: string | undefined; next: Text }
@@ -44,6 +46,14 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
     );
   }
   elements.push(...leadLines(s.lead, ctx, [[{ zh: '跟进人', en: 'Owner' }, owner], ...(s.acceptDueAt && !o ? ([[{ zh: 'SLA截止', en: 'SLA due' }, when(s.acceptDueAt)]] as Array<[Text, string]>) : [])]));
+  for (const e of s.escalations ?? []) {
+    const to = nameOrDash(ctx, e.to);
+    const line: Text =
+      e.step === 'remind' ? { zh: `⏰ ${when(e.at)} 认领超时，已提醒 ${to}`, en: `⏰ ${when(e.at)} not accepted in time; ${to} reminded` }
+      : e.step === 'manager' ? { zh: `⏰ ${when(e.at)} 仍未认领，已通知直属上级 ${to}`, en: `⏰ ${when(e.at)} still not accepted; manager ${to} told` }
+      : { zh: `⏰ ${when(e.at)} 超时未认领，已改派给 ${to}`, en: `⏰ ${when(e.at)} not accepted; reassigned to ${to}` };
+    elements.push(text(t(ctx, line)));
+  }
   if (!o) {
     elements.push(
       hr(),

@@ -17,6 +17,11 @@ export const RETURN_NEXT: Record<'pool', Text> = {
   pool: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' },
 };
 
+const ladder = z
+  .array(z.object({ step: z.enum(['remind', 'manager', 'reassign']), afterWorkingHours: z.number().min(0).max(24 * 30) }).strict())
+  .refine((steps) => steps.every((s, i) => i === 0 || steps[i - 1]!.afterWorkingHours <= s.afterWorkingHours), 'steps must be in time order')
+  .refine((steps) => new Set(steps.map((s) => s.step)).size === steps.length, 'each step at most once');
+
 export const assignmentRulesSchema = z
   .object({
     description: z.string().optional(),
@@ -26,6 +31,11 @@ export const assignmentRulesSchema = z
     acceptWithinWorkingHours: z.number().positive().max(24 * 30),
     /** working days on the working calendar (domain.md: first feedback within 5 working days) */
     followUpWithinWorkingDays: z.number().positive().max(90),
+    /**
+     * What happens when an SLA passes with nobody acting: steps in order, each at a number of working
+     * hours after the SLA's due time, each taken once (remind the owner → @ their manager → reassign).
+     */
+    escalation: z.object({ accept: ladder, followUp: ladder }).strict(),
     returnReasons: z.array(z.object({ option: z.string().min(1), label: text, next: z.enum(['pool']) })).min(1),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { createAssignmentsRepo } from './assignments-repo.js';
 import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
 import { createCardsRepo } from './cards-repo.js';
+import { createEscalationsRepo } from './escalations-repo.js';
 import { createCursorsRepo } from './cursors-repo.js';
 import type { Db } from './db.js';
 import { createInboundEventsRepo } from './inbound-events-repo.js';
@@ -28,6 +29,7 @@ export function createStore(db: Db) {
     cursors: createCursorsRepo(db),
     cards: createCardsRepo(db),
     assignments: createAssignmentsRepo(db),
+    escalations: createEscalationsRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

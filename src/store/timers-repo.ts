@@ -44,6 +44,9 @@ export function createTimersRepo(db: Db) {
   const byId = db.prepare<[number], Raw>('SELECT * FROM timers WHERE id = ?');
   const byKey = db.prepare<[string], Raw>('SELECT * FROM timers WHERE dedupe_key = ?');
   const due = db.prepare<[number, number], Raw>(`SELECT * FROM timers WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`);
+  const dueOfKinds = db.prepare<[number, string, number], Raw>(
+    `SELECT * FROM timers WHERE status = 'pending' AND due_at <= ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY due_at, id LIMIT ?`,
+  );
   const fire = db.prepare(`UPDATE timers SET status = 'fired', fired_at = ? WHERE id = ? AND status = 'pending'`);
   const cancel = db.prepare(`UPDATE timers SET status = 'cancelled' WHERE id = ? AND status = 'pending'`);
   const cancelFor = db.prepare(`UPDATE timers SET status = 'cancelled' WHERE lead_id = ? AND kind = ? AND status = 'pending'`);
@@ -58,6 +61,8 @@ export function createTimersRepo(db: Db) {
       return toTimer(row!);
     },
     due: (now: Date, limit = 100): Timer[] => due.all(now.getTime(), limit).map(toTimer),
+    /** Due timers of the given kinds only (a sweep handles the kinds it knows). */
+    dueOfKinds: (now: Date, kinds: readonly string[], limit = 100): Timer[] => dueOfKinds.all(now.getTime(), JSON.stringify(kinds), limit).map(toTimer),
     /** Compare-and-set pending → fired: true for exactly one caller. */
     markFired: (id: number, now: Date): boolean => fire.run(now.getTime(), id).changes === 1,
     cancel: (id: number): boolean => cancel.run(id).changes === 1,

@@ -3,7 +3,7 @@ import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
 import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
 import { when, type CardJson } from '../cards/card-kit.js';
 import type { Journey } from '../domain/journey.js';
-import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
+import { addWorkingDays, addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -191,7 +191,9 @@ export function createCardActions(deps: CardActionsDeps) {
     store.leads.setOwner(lead.id, a.ownerId, now);
     store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
     store.timers.cancelForLead(lead.id, 'sla.accept');
-    store.timers.schedule({ kind: 'sla.follow_up', leadId: lead.id, dueAt: new Date(followUpDueAt), payload: { assignmentId: a.id }, dedupeKey: `sla.follow_up:${a.id}`, now });
+    // the escalation ladder's first step, on the working calendar after the SLA's due time
+    const first = deps.rules.escalation.followUp[0];
+    if (first) store.timers.schedule({ kind: 'sla.follow_up', leadId: lead.id, dueAt: addWorkingHours(deps.calendar, new Date(followUpDueAt), first.afterWorkingHours), payload: { assignmentId: a.id, step: 0, slaDueAt: followUpDueAt }, dedupeKey: `sla.follow_up:${a.id}`, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
     writeLeadRow(store, lead, { 跟进人: [{ id: a.ownerId }], SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
   }

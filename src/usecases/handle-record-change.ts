@@ -173,6 +173,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
           deps.cards?.voidOpenCards(r.value.lead, 'approval', c.members, now);
           deps.cards?.withdrawOffer(r.value.lead, current.stage ?? '', c.members, now);
           deps.cards?.offerAssignment(r.value.lead, c.members, now);
+          // the owner moved the lead on: that is feedback, so the first-feedback SLA is met
+          store.timers.cancelForLead(current.id, 'sla.follow_up');
           sum.moved++;
         }
       }

@@ -78,14 +78,15 @@ export function createLeadCards(deps: LeadCardsDeps) {
         ctx(members),
       );
     }
-    const s = c.subject as { owner: string; acceptDueAt: number | null };
+    const s = c.subject as { owner: string; acceptDueAt: number | null; assignmentId?: number };
+    const escalations = s.assignmentId === undefined ? [] : store.escalations.forAssignment(Number(s.assignmentId)).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId }));
     const reason = rules.returnReasons.find((r) => r.option === detail.reason);
     const outcome =
       c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0) }
       : c.action === 'accept' ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
       : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next: RETURN_NEXT[reason?.next ?? 'pool'] }
       : undefined;
-    return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, ...(outcome ? { outcome } : {}) }, ctx(members));
+    return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) }, ctx(members));
   }
 
   function send(c: CardRow, content: CardJson, now: Date): void {
@@ -97,7 +98,8 @@ export function createLeadCards(deps: LeadCardsDeps) {
   function patch(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
     const fresh = store.cards.get(c.id)!;
     const payload: ImPatchPayload = { cardUuid: c.uuid, content: render(fresh, lead, members) };
-    store.outbox.enqueue({ kind: IM_PATCH, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${fresh.status}:${fresh.action ?? ''}:${now.getTime()}`, now });
+    // keyed by the content: the same card twice is one update; any change is a new one
+    store.outbox.enqueue({ kind: IM_PATCH, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.content))}`, now });
   }
 
   return {
@@ -129,12 +131,15 @@ export function createLeadCards(deps: LeadCardsDeps) {
      * (inside a transaction) The lead enters a hand-off stage: offer it to the owner a person set in the
      * Bitable, otherwise to the one routing picks; the card @-mentions them, SLA截止 shows the accept SLA.
      */
-    offerAssignment(lead: LeadRow, members: Members, now: Date): AssignmentRow | undefined {
+    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[] } = {}): AssignmentRow | undefined {
       if (!lead.stage || !rules.assignOn.includes(lead.stage)) return undefined;
       const live = store.assignments.current(lead.id);
       if (live) return live;
-      const typed = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
-      const routed = typed ? undefined : deps.router.pick(lead, members);
+      const excluded = new Set(o.exclude ?? []);
+      const typedOwner = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
+      const typed = typedOwner && !excluded.has(typedOwner) ? typedOwner : undefined;
+      const pool = excluded.size ? new Map([...members].filter(([id]) => !excluded.has(id))) : members;
+      const routed = typed ? undefined : deps.router.pick(lead, pool);
       const ownerId = typed ?? routed?.ownerId;
       if (!ownerId) {
         writeLeadRow(store, lead, { 旅程备注: journeyNote(now, ['没有可分配的销售：销售团队表中没有在岗的销售，请补充后重新分配 / nobody to assign: no on-duty sales member in 销售团队']) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
@@ -143,7 +148,8 @@ export function createLeadCards(deps: LeadCardsDeps) {
       }
       const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
       const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, now });
-      store.timers.schedule({ kind: 'sla.accept', leadId: lead.id, dueAt: acceptDueAt, payload: { assignmentId: a.id }, dedupeKey: `sla.accept:${a.id}`, now });
+      const first = rules.escalation.accept[0];
+      if (first) store.timers.schedule({ kind: 'sla.accept', leadId: lead.id, dueAt: addWorkingHours(deps.calendar, acceptDueAt, first.afterWorkingHours), payload: { assignmentId: a.id, step: 0, slaDueAt: acceptDueAt.getTime() }, dedupeKey: `sla.accept:${a.id}`, now });
       writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
       const chatId = deps.chatId();
       if (chatId) {
@@ -170,6 +176,10 @@ export function createLeadCards(deps: LeadCardsDeps) {
         if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
       }
       return true;
+    },
+    /** (inside a transaction) An open card's state changed without a click (an escalation step): show it, in place. */
+    refresh(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
+      if (c.status === 'open' || c.messageId) patch(c, lead, members, now);
     },
     /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
     voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): number {

@@ -54,6 +54,8 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'approval-rejected': (c) => approvalCard(approval({ outcome: { action: 'reject', by: 'ou_wangmin', at: LATER, comment: '先补充需求' } }), c),
   'approval-void': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER } }), c),
   'assignment-open': (c) => assignmentCard(assignment(), c),
+  'assignment-escalated': (c) =>
+    assignmentCard(assignment({ escalations: [{ step: 'remind', at: new Date(AT.getTime() + 4 * 3_600_000), to: 'ou_lilei' }, { step: 'manager', at: new Date(AT.getTime() + 6 * 3_600_000), to: 'ou_chenjing' }] }), c),
   'assignment-accepted': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_lilei', at: LATER, followUpDueAt: new Date(LATER.getTime() + 120 * 3_600_000) } }), c),
   'assignment-accepted-by-manager': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_chenjing', at: LATER, followUpDueAt: null } }), c),
   'assignment-returned': (c) => assignmentCard(assignment({ outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } } }), c),

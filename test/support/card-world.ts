@@ -11,6 +11,8 @@ import { createStore } from '../../src/store/store.js';
 import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { createLeadCards } from '../../src/usecases/lead-cards.js';
+import { createEscalateSla, SLA_ACCEPT, SLA_FOLLOW_UP } from '../../src/usecases/escalate-sla.js';
+import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createStartLead } from '../../src/usecases/start-lead.js';
 
 /**
@@ -58,6 +60,8 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     log,
   });
   const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory' });
+  const escalate = createEscalateSla({ store, rules, calendar, cards, log, members: async () => members });
+  const sweep = () => createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate } });
   const startLead = createStartLead({ store, journey, clock });
   const changeStage = createChangeStage({ store, journey, clock });
   let seq = 0;
@@ -104,7 +108,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     timers: store.db.prepare('SELECT * FROM timers ORDER BY id').all(),
   });
 
-  return { journey, rules, calendar, store, clock, members, cards, act, pendingLead, assignedLead, click, snapshot };
+  return { journey, rules, calendar, escalate, sweep, store, clock, members, cards, act, pendingLead, assignedLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

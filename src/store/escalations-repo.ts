@@ -1,0 +1,43 @@
+import type { Db } from './db.js';
+
+/** SLA escalation steps taken (migration 007); each step at most once per assignment and SLA. */
+export type EscalationStep = 'remind' | 'manager' | 'reassign';
+export interface EscalationRow {
+  id: number;
+  leadId: number;
+  assignmentId: number | null;
+  sla: string;
+  step: EscalationStep;
+  toOpenId: string | null;
+  at: Date;
+}
+
+interface Raw {
+  id: number;
+  lead_id: number;
+  assignment_id: number | null;
+  sla: string;
+  step: EscalationStep;
+  to_open_id: string | null;
+  at: number;
+}
+
+const toRow = (r: Raw): EscalationRow => ({ id: r.id, leadId: r.lead_id, assignmentId: r.assignment_id, sla: r.sla, step: r.step, toOpenId: r.to_open_id, at: new Date(r.at) });
+
+export type EscalationsRepo = ReturnType<typeof createEscalationsRepo>;
+
+export function createEscalationsRepo(db: Db) {
+  const insert = db.prepare(
+    `INSERT INTO escalations (lead_id, assignment_id, sla, step, to_open_id, at) VALUES (@leadId, @assignmentId, @sla, @step, @to, @at)
+     ON CONFLICT(assignment_id, sla, step) DO NOTHING`,
+  );
+  const forAssignment = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE assignment_id = ? ORDER BY id');
+  const forLead = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE lead_id = ? ORDER BY id');
+  return {
+    /** Record a step; false when this step was already taken for this assignment and SLA. */
+    record: (e: { leadId: number; assignmentId: number; sla: string; step: EscalationStep; toOpenId: string | null; at: Date }): boolean =>
+      insert.run({ leadId: e.leadId, assignmentId: e.assignmentId, sla: e.sla, step: e.step, to: e.toOpenId, at: e.at.getTime() }).changes === 1,
+    forAssignment: (id: number): EscalationRow[] => forAssignment.all(id).map(toRow),
+    forLead: (id: number): EscalationRow[] => forLead.all(id).map(toRow),
+  };
+}

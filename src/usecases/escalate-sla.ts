@@ -1,0 +1,106 @@
+import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
+import type { Logger } from '../lib/logger.js';
+import type { AssignmentRules } from '../rules/assignment-rules.js';
+import type { Timer } from '../store/timers-repo.js';
+import type { Store } from '../store/store.js';
+import { journeyNote } from './journey-notes.js';
+import type { LeadCards, Members } from './lead-cards.js';
+import { writeLeadRow } from './lead-row.js';
+
+/**
+ * An SLA passed and nobody acted (timers `sla.accept` and `sla.follow_up`, fired once each by the timer
+ * sweep): take the ladder's next step — remind the owner, @ their manager, reassign to the next rep —
+ * each step once, in the same transaction as the timer's compare-and-set, so a restart or a second
+ * sweeper repeats none. Every step is recorded (escalations), shown on the assignment card and noted
+ * in 旅程备注; the next step is scheduled on the working calendar. A lead that was acted on meanwhile
+ * (accepted, returned, moved on) ends its ladder quietly.
+ */
+export const SLA_ACCEPT = 'sla.accept';
+export const SLA_FOLLOW_UP = 'sla.follow_up';
+
+export interface EscalateDeps {
+  store: Store;
+  rules: AssignmentRules;
+  calendar: WorkCalendar;
+  cards: LeadCards;
+  log: Logger;
+  members: () => Promise<Members>;
+}
+
+interface Payload {
+  assignmentId: number;
+  /** index in the ladder; absent: 0 (the timer scheduled with the offer or the accept) */
+  step?: number;
+  /** the SLA's own due time (steps are offsets from it) */
+  slaDueAt?: number;
+}
+
+export function createEscalateSla(deps: EscalateDeps) {
+  const { store } = deps;
+  const log = deps.log.child({ component: 'sla' });
+
+  return async function escalate(timer: Timer, now: Date): Promise<'done' | 'skipped'> {
+    const members = await deps.members();
+    return store.tx(() => {
+      if (!store.timers.markFired(timer.id, now)) return 'skipped'; // another sweep fired it
+      const sla = timer.kind === SLA_ACCEPT ? 'accept' : 'follow_up';
+      const p = timer.payload as Payload;
+      const a = store.assignments.get(Number(p.assignmentId));
+      const lead = a ? store.leads.get(a.leadId) : undefined;
+      const waiting = sla === 'accept' ? a?.status === 'offered' : a?.status === 'accepted';
+      if (!a || !lead || lead.deletedAt || !waiting) return 'skipped';
+      const ladder = sla === 'accept' ? deps.rules.escalation.accept : deps.rules.escalation.followUp;
+      const index = p.step ?? 0;
+      const step = ladder[index];
+      if (!step) return 'skipped';
+      const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
+      const owner = members.get(a.ownerId);
+      const ownerName = owner?.name || '—';
+      const what = sla === 'accept' ? { zh: '认领', en: 'accept' } : { zh: '首次跟进反馈', en: 'first feedback' };
+      const card = a.cardId !== null ? store.cards.get(a.cardId) : undefined;
+      const company = typeof lead.facts.company === 'string' ? lead.facts.company : lead.leadKey;
+
+      let to: string | null = null;
+      let note: string;
+      if (step.step === 'remind') {
+        to = a.ownerId;
+        deps.cards.notify(a.ownerId, { zh: `${lead.leadKey}「${company}」${what.zh}已超时，请尽快处理`, en: `${lead.leadKey} ${company}: the ${what.en} SLA has passed; please act now` }, `esc:${a.id}:${sla}:remind`, now);
+        note = `${what.zh}超时，已提醒 ${ownerName}`;
+      } else if (step.step === 'manager') {
+        to = owner?.managerOpenId ?? null;
+        const managerName = to ? members.get(to)?.name || '—' : '—';
+        if (to) deps.cards.notify(to, { zh: `${lead.leadKey}「${company}」分配给 ${ownerName}，${what.zh}已超时仍未处理，请跟进`, en: `${lead.leadKey} ${company} (owner ${ownerName}): the ${what.en} SLA passed and nothing happened; please follow up` }, `esc:${a.id}:${sla}:manager`, now);
+        note = to ? `${what.zh}超时仍未处理，已通知直属上级 ${managerName}` : `${what.zh}超时仍未处理；${ownerName} 在销售团队表中没有直属上级，无人可通知`;
+      } else {
+        // reassign: the offer is withdrawn and the lead offered to the next rep (not the same one)
+        store.assignments.withdraw(a.id, now);
+        store.timers.cancelForLead(lead.id, SLA_ACCEPT);
+        store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
+        const { owner: _typed, ...facts } = lead.facts;
+        store.leads.setFacts(lead.id, facts, now);
+        if (card && store.cards.close(card.id, { status: 'void', action: 'reassigned', by: 'system', now })) deps.cards.refresh(store.cards.get(card.id)!, lead, members, now);
+        const next = deps.cards.offerAssignment(store.leads.get(lead.id)!, members, now, { exclude: [a.ownerId] });
+        to = next?.ownerId ?? null;
+        note = next ? `${what.zh}超时，已从 ${ownerName} 改派给 ${members.get(next.ownerId)?.name || '—'}` : `${what.zh}超时，但没有其他在岗的销售可以改派`;
+      }
+      store.escalations.record({ leadId: lead.id, assignmentId: a.id, sla, step: step.step, toOpenId: to, at: now });
+      if (card && card.status === 'open' && step.step !== 'reassign') deps.cards.refresh(card, lead, members, now);
+      writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:${a.id}:${sla}:${step.step}`, now);
+      const following = ladder[index + 1];
+      if (following && step.step !== 'reassign') {
+        store.timers.schedule({
+          kind: timer.kind,
+          leadId: lead.id,
+          dueAt: addWorkingHours(deps.calendar, slaDueAt, following.afterWorkingHours),
+          payload: { assignmentId: a.id, step: index + 1, slaDueAt: slaDueAt.getTime() } satisfies Payload,
+          dedupeKey: `${timer.kind}:${a.id}:${index + 1}`,
+          now,
+        });
+      }
+      log.info({ lead: lead.leadKey, assignment: a.id, sla, step: step.step, to }, 'sla escalated');
+      return 'done';
+    });
+  };
+}
+
+export type EscalateSla = ReturnType<typeof createEscalateSla>;

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { cardWorld, type CardWorld } from '../support/card-world.js';
+
+/**
+ * Nobody acts on an assignment: remind the owner → @ their manager → reassign, each step once, on the
+ * working calendar (default ladder: at the SLA's due time, +2 and +4 working hours). The clock is fixed;
+ * T0 is Tuesday 2026-11-24 10:00 Beijing time, so the accept SLA (4 working hours) is due 15:30.
+ */
+const bj = (s: string) => new Date(`${s}+08:00`);
+const texts = (w: CardWorld) =>
+  (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
+    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+    .filter((m) => m.msgType === 'text')
+    .map((m) => m.content.text!);
+const steps = (w: CardWorld, leadId: number) => w.store.escalations.forLead(leadId).map((e) => `${e.sla}:${e.step}:${e.toOpenId}`);
+const lastPatchTitleAndBody = (w: CardWorld) => {
+  const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id").all() as Array<{ payload_json: string }>;
+  return rows.length ? JSON.stringify(JSON.parse(rows.at(-1)!.payload_json).content) : '';
+};
+
+describe('SLA escalation ladder (accept)', () => {
+  it('remind at the due time, @ the manager 2 working hours later, reassign at 4: each once, visible on the card and in 旅程备注', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    const sweep = w.sweep();
+    const offer = w.store.assignments.current(a.leadId)!;
+    expect(offer.acceptDueAt!.toISOString()).toBe(bj('2026-11-24T15:30').toISOString());
+
+    w.clock.set(bj('2026-11-24T15:29'));
+    await sweep.kick();
+    expect(steps(w, a.leadId)).toEqual([]);
+
+    w.clock.set(bj('2026-11-24T15:30'));
+    await sweep.kick();
+    await sweep.kick(); // a second sweep at the same moment takes no second step
+    expect(steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei']);
+    expect(texts(w).filter((t) => t.includes('已超时'))).toEqual(['<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领已超时，请尽快处理']);
+    expect(lastPatchTitleAndBody(w)).toContain('认领超时，已提醒 李雷');
+
+    w.clock.set(bj('2026-11-24T17:29'));
+    await sweep.kick();
+    expect(steps(w, a.leadId)).toHaveLength(1);
+    w.clock.set(bj('2026-11-24T17:30'));
+    await sweep.kick();
+    expect(steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei', 'accept:manager:ou_chenjing']);
+    expect(texts(w).at(-1)).toContain('<at user_id="ou_chenjing"></at> XS-000001「测试公司1」分配给 李雷，认领已超时仍未处理');
+    expect(lastPatchTitleAndBody(w)).toContain('已通知直属上级 陈静');
+
+    // +4 working hours after 15:30 is Wednesday 10:30 (the evening and the night do not count)
+    w.clock.set(bj('2026-11-25T10:29'));
+    await sweep.kick();
+    expect(steps(w, a.leadId)).toHaveLength(2);
+    w.clock.set(bj('2026-11-25T10:30'));
+    await Promise.all([sweep.kick(), w.sweep().kick()]); // two sweepers (a restart overlapping): one reassign
+    expect(steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei', 'accept:manager:ou_chenjing', 'accept:reassign:ou_hanmeimei']);
+    const all = w.store.assignments.listForLead(a.leadId);
+    expect(all.map((x) => [x.ownerId, x.status])).toEqual([
+      ['ou_lilei', 'withdrawn'],
+      ['ou_hanmeimei', 'offered'],
+    ]);
+    expect(w.store.cards.getByMessageId(a.assignmentMessage)!.status).toBe('void');
+    const fresh = w.store.cards.openFor(a.leadId, 'assignment');
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.subject.owner).toBe('ou_hanmeimei');
+    // the new owner has a fresh accept SLA: 4 working hours from Wednesday 10:30 → 15:30... minus lunch: 16:00
+    expect(w.store.assignments.current(a.leadId)!.acceptDueAt!.toISOString()).toBe(bj('2026-11-25T16:00').toISOString());
+    const notes = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update'").all() as Array<{ payload_json: string }>).map((r) => JSON.stringify(JSON.parse(r.payload_json).fields['旅程备注'] ?? ''));
+    expect(notes.join()).toContain('认领超时，已从 李雷 改派给 韩梅梅');
+    // the old rep can no longer accept from the old card
+    expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.i18n.zh_cn).toContain('已失效');
+  });
+
+  it('accepted in time: the timer fires and does nothing', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    w.clock.set(bj('2026-11-24T11:00'));
+    expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.type).toBe('success');
+    w.clock.set(bj('2026-11-24T20:00'));
+    await w.sweep().kick();
+    expect(w.store.escalations.forLead(a.leadId)).toEqual([]);
+    expect(texts(w).filter((t) => t.includes('超时'))).toEqual([]);
+  });
+
+  it('across a weekend: offered Friday 16:00, due Monday 11:00; nothing fires on Saturday or Sunday', async () => {
+    const w = cardWorld();
+    w.clock.set(bj('2026-11-27T16:00')); // a Friday
+    const a = await w.assignedLead();
+    expect(w.store.assignments.current(a.leadId)!.acceptDueAt!.toISOString()).toBe(bj('2026-11-30T11:00').toISOString());
+    const sweep = w.sweep();
+    for (const t of ['2026-11-28T12:00', '2026-11-29T23:00', '2026-11-30T10:59']) {
+      w.clock.set(bj(t));
+      await sweep.kick();
+    }
+    expect(steps(w, a.leadId)).toEqual([]);
+    w.clock.set(bj('2026-11-30T11:00'));
+    await sweep.kick();
+    expect(steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei']);
+  });
+});
+
+describe('SLA escalation ladder (first feedback)', () => {
+  it('accepted but no feedback within 5 working days: remind, then the manager; never reassigned', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
+    const due = w.store.assignments.current(a.leadId)!.followUpDueAt!;
+    expect(due.toISOString()).toBe(bj('2026-12-01T10:00').toISOString());
+    const sweep = w.sweep();
+    w.clock.set(due);
+    await sweep.kick();
+    // +7.5 working hours: Wednesday 10:00
+    w.clock.set(bj('2026-12-02T10:00'));
+    await sweep.kick();
+    w.clock.set(bj('2026-12-20T10:00'));
+    await sweep.kick();
+    expect(steps(w, a.leadId)).toEqual(['follow_up:remind:ou_lilei', 'follow_up:manager:ou_chenjing']);
+    expect(w.store.assignments.current(a.leadId)!.status).toBe('accepted');
+  });
+});
