@@ -21,7 +21,7 @@ import { loadAssignmentRules } from './rules/assignment-rules.js';
 import { loadWorkCalendar, uncoveredYears } from './rules/work-calendar.js';
 import { roundRobinRouter } from './routing/router.js';
 import { createCardActions } from './usecases/card-actions.js';
-import { createEscalateSla, SLA_ACCEPT, SLA_FOLLOW_UP } from './usecases/escalate-sla.js';
+import { createEscalateSla, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/escalate-sla.js';
 import { createTimerSweep } from './jobs/timer-sweep.js';
 import type { Timer } from './store/timers-repo.js';
 import { createLeadCards } from './usecases/lead-cards.js';
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     await escalate(t, now);
     afterDecisions();
   };
-  const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla } });
+  const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla } });
   timerSweep.start();
   const inbound = createInboundProcessor({
     store,

@@ -20,6 +20,8 @@ export interface ApprovalCardState {
   subject: ApprovalSubject;
   approvers: readonly string[];
   checklist: ReadonlyArray<{ label: Text; met: boolean }>;
+  /** steps taken while the approval waited (remind the approvers → @ a manager), oldest first */
+  escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Date; to: string | null }>;
   outcome?: { action: 'approve' | 'reject' | 'void'; by: string; at: Date; comment?: string | undefined };
 }
 
@@ -52,6 +54,10 @@ export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
     elements.push(text(`${t(ctx, { zh: '条件检查', en: 'Checklist' })}：${s.checklist.map((c) => `${c.met ? '✅' : '❌'} ${t(ctx, c.label)}`).join('  ')}`));
   }
   elements.push(hr(), ...leadLines(s.lead, ctx));
+  for (const e of s.escalations ?? []) {
+    const to = nameOrDash(ctx, e.to);
+    elements.push(text(t(ctx, e.step === 'remind' ? { zh: `⏰ ${when(e.at)} 审批超时，已再次提醒 ${to}`, en: `⏰ ${when(e.at)} approval overdue; ${to} reminded again` } : { zh: `⏰ ${when(e.at)} 仍未审批，已通知 ${to}`, en: `⏰ ${when(e.at)} still waiting; ${to} told` })));
+  }
   if (!o) {
     elements.push(
       form(APPROVAL_FORM, [

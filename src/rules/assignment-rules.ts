@@ -35,7 +35,9 @@ export const assignmentRulesSchema = z
      * What happens when an SLA passes with nobody acting: steps in order, each at a number of working
      * hours after the SLA's due time, each taken once (remind the owner → @ their manager → reassign).
      */
-    escalation: z.object({ accept: ladder, followUp: ladder }).strict(),
+    escalation: z.object({ accept: ladder, followUp: ladder, approval: ladder.refine((s) => s.every((x) => x.step !== 'reassign'), 'an approval is not reassigned: use remind and manager') }).strict(),
+    /** an approval card waiting longer than this (working hours) starts the approval ladder */
+    approvalWithinWorkingHours: z.number().positive().max(24 * 30),
     returnReasons: z.array(z.object({ option: z.string().min(1), label: text, next: z.enum(['pool']) })).min(1),
   })
   .strict();

@@ -125,6 +125,7 @@ export function createCardActions(deps: CardActionsDeps) {
         const detail: Record<string, unknown> = { ...(comment ? { comment } : {}), ...(reason ? { reason: reason.option } : {}), ...(note ? { note } : {}) };
         if (op === ACCEPT) detail.followUpDueAt = addWorkingDays(deps.calendar, now, deps.rules.followUpWithinWorkingDays).getTime();
         if (!store.cards.close(c.id, { status: 'done', action: op, by: actor, detail, now })) return undefined;
+        if (c.kind === 'approval') store.timers.cancelForLead(c.leadId, 'sla.approval'); // decided: its ladder ends
         const fresh = store.leads.get(lead.id)!;
         if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);
         else if (op === REJECT) reject(c, fresh, comment, actorName, now);

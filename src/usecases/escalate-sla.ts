@@ -17,6 +17,7 @@ import { writeLeadRow } from './lead-row.js';
  */
 export const SLA_ACCEPT = 'sla.accept';
 export const SLA_FOLLOW_UP = 'sla.follow_up';
+export const SLA_APPROVAL = 'sla.approval';
 
 export interface EscalateDeps {
   store: Store;
@@ -28,7 +29,9 @@ export interface EscalateDeps {
 }
 
 interface Payload {
-  assignmentId: number;
+  assignmentId?: number;
+  /** for sla.approval: the approval card */
+  cardId?: number;
   /** index in the ladder; absent: 0 (the timer scheduled with the offer or the accept) */
   step?: number;
   /** the SLA's own due time (steps are offsets from it) */
@@ -43,6 +46,7 @@ export function createEscalateSla(deps: EscalateDeps) {
     const members = await deps.members();
     return store.tx(() => {
       if (!store.timers.markFired(timer.id, now)) return 'skipped'; // another sweep fired it
+      if (timer.kind === SLA_APPROVAL) return approval(timer, members, now);
       const sla = timer.kind === SLA_ACCEPT ? 'accept' : 'follow_up';
       const p = timer.payload as Payload;
       const a = store.assignments.get(Number(p.assignmentId));
@@ -101,6 +105,45 @@ export function createEscalateSla(deps: EscalateDeps) {
       return 'done';
     });
   };
+
+  /** (inside the transaction) An approval card still open after its SLA: remind the approvers, then their manager. */
+  function approval(timer: Timer, members: Members, now: Date): 'done' | 'skipped' {
+    const p = timer.payload as Payload;
+    const card = p.cardId !== undefined ? store.cards.get(p.cardId) : undefined;
+    const lead = card ? store.leads.get(card.leadId) : undefined;
+    if (!card || card.status !== 'open' || !lead || lead.deletedAt || !lead.pendingApproval) return 'skipped';
+    const ladder = deps.rules.escalation.approval;
+    const index = p.step ?? 0;
+    const step = ladder[index];
+    if (!step) return 'skipped';
+    const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
+    const approvers = deps.cards.approversOf(card, members);
+    const move = `${deps.cards.stageText(String(card.subject.from)).zh} → ${deps.cards.stageText(String(card.subject.to)).zh}`;
+    const moveEn = `${deps.cards.stageText(String(card.subject.from)).en} → ${deps.cards.stageText(String(card.subject.to)).en}`;
+    const company = typeof lead.facts.company === 'string' ? lead.facts.company : lead.leadKey;
+    const names = approvers.map((id) => members.get(id)?.name || '—').join('、') || '—';
+    let to: string | null;
+    let note: string;
+    if (step.step === 'remind') {
+      to = approvers[0] ?? null;
+      for (const id of approvers) deps.cards.notify(id, { zh: `${lead.leadKey}「${company}」${move} 等待你审批已超时，请在群里的审批卡片上处理`, en: `${lead.leadKey} ${company}: ${moveEn} has waited too long for your approval; see the card in the group` }, `esc:card${card.id}:approval:remind:${id}`, now);
+      note = `${move} 审批超时，已再次提醒 ${names}`;
+    } else {
+      const managers = [...new Set(approvers.map((id) => members.get(id)?.managerOpenId).filter((m): m is string => !!m))];
+      to = managers[0] ?? null;
+      for (const id of managers) deps.cards.notify(id, { zh: `${lead.leadKey}「${company}」${move} 等待 ${names} 审批已超时，请跟进`, en: `${lead.leadKey} ${company}: ${moveEn} is still waiting for ${names}; please follow up` }, `esc:card${card.id}:approval:manager:${id}`, now);
+      note = managers.length ? `${move} 仍未审批，已通知 ${managers.map((id) => members.get(id)?.name || '—').join('、')}` : `${move} 仍未审批；审批人在销售团队表中没有直属上级，无人可通知`;
+    }
+    store.escalations.record({ leadId: lead.id, cardId: card.id, sla: 'approval', step: step.step, toOpenId: to, at: now });
+    deps.cards.refresh(card, lead, members, now);
+    writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:card${card.id}:approval:${step.step}`, now);
+    const following = ladder[index + 1];
+    if (following) {
+      store.timers.schedule({ kind: SLA_APPROVAL, leadId: lead.id, dueAt: addWorkingHours(deps.calendar, slaDueAt, following.afterWorkingHours), payload: { cardId: card.id, step: index + 1, slaDueAt: slaDueAt.getTime() } satisfies Payload, dedupeKey: `${SLA_APPROVAL}:${card.id}:${index + 1}`, now });
+    }
+    log.info({ lead: lead.leadKey, card: card.id, sla: 'approval', step: step.step, to }, 'sla escalated');
+    return 'done';
+  }
 }
 
 export type EscalateSla = ReturnType<typeof createEscalateSla>;

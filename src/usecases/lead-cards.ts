@@ -71,6 +71,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
           subject: { from: stageText(s.from), to: stageText(s.to), gate: s.gate, requestedBy: s.requestedBy, requestedAt: s.requestedAt },
           approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.openId),
           checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
+          escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId })),
           ...(c.status !== 'open'
             ? { outcome: { action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'), by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), comment: typeof detail.comment === 'string' ? detail.comment : undefined } }
             : {}),
@@ -115,6 +116,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const same = open.find((c) => c.subject.to === pending.to && c.subject.from === lead.stage);
       if (same) return same;
       for (const c of open) if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
+      store.timers.cancelForLead(lead.id, 'sla.approval');
       const gate = findTransition(journey, lead.stage, pending.to)?.approval;
       const c = store.cards.create({
         kind: 'approval',
@@ -125,7 +127,15 @@ export function createLeadCards(deps: LeadCardsDeps) {
         now,
       });
       send(c, render(c, lead, members), now);
+      // waiting too long starts the approval ladder (remind the approvers → @ their manager)
+      const first = rules.escalation.approval[0];
+      const slaDueAt = addWorkingHours(deps.calendar, now, rules.approvalWithinWorkingHours);
+      if (first) store.timers.schedule({ kind: 'sla.approval', leadId: lead.id, dueAt: addWorkingHours(deps.calendar, slaDueAt, first.afterWorkingHours), payload: { cardId: c.id, step: 0, slaDueAt: slaDueAt.getTime() }, dedupeKey: `sla.approval:${c.id}`, now });
       return c;
+    },
+    /** The people holding the role an approval card waits for. */
+    approversOf(c: CardRow, members: Members): string[] {
+      return [...members.values()].filter((m) => m.roles.includes(String(c.subject.role))).map((m) => m.openId);
     },
     /**
      * (inside a transaction) The lead enters a hand-off stage: offer it to the owner a person set in the
@@ -184,6 +194,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
     voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): number {
       let n = 0;
+      if (kind === 'approval') store.timers.cancelForLead(lead.id, 'sla.approval');
       for (const c of store.cards.openFor(lead.id, kind)) {
         if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) {
           patch(c, lead, members, now);

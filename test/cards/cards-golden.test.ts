@@ -50,6 +50,7 @@ const assignment = (o: Partial<AssignmentCardState> = {}): AssignmentCardState =
 const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'approval-open': (c) => approvalCard(approval(), c),
   'approval-no-approver': (c) => approvalCard(approval({ approvers: [] }), c),
+  'approval-escalated': (c) => approvalCard(approval({ escalations: [{ step: 'remind', at: new Date(AT.getTime() + 5 * 3_600_000), to: 'ou_wangmin' }, { step: 'manager', at: new Date(AT.getTime() + 24 * 3_600_000), to: 'ou_chenjing' }] }), c),
   'approval-approved': (c) => approvalCard(approval({ outcome: { action: 'approve', by: 'ou_wangmin', at: LATER, comment: '预算已确认' } }), c),
   'approval-rejected': (c) => approvalCard(approval({ outcome: { action: 'reject', by: 'ou_wangmin', at: LATER, comment: '先补充需求' } }), c),
   'approval-void': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER } }), c),

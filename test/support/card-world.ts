@@ -11,7 +11,7 @@ import { createStore } from '../../src/store/store.js';
 import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { createLeadCards } from '../../src/usecases/lead-cards.js';
-import { createEscalateSla, SLA_ACCEPT, SLA_FOLLOW_UP } from '../../src/usecases/escalate-sla.js';
+import { createEscalateSla, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/escalate-sla.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createStartLead } from '../../src/usecases/start-lead.js';
 
@@ -61,7 +61,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   });
   const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory' });
   const escalate = createEscalateSla({ store, rules, calendar, cards, log, members: async () => members });
-  const sweep = () => createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate } });
+  const sweep = () => createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate } });
   const startLead = createStartLead({ store, journey, clock });
   const changeStage = createChangeStage({ store, journey, clock });
   let seq = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardWorld, type CardWorld } from '../support/card-world.js';
+import { cardWorld, rosterOf, type CardWorld } from '../support/card-world.js';
 
 /**
  * Nobody acts on an assignment: remind the owner → @ their manager → reassign, each step once, on the
@@ -115,5 +115,45 @@ describe('SLA escalation ladder (first feedback)', () => {
     await sweep.kick();
     expect(steps(w, a.leadId)).toEqual(['follow_up:remind:ou_lilei', 'follow_up:manager:ou_chenjing']);
     expect(w.store.assignments.current(a.leadId)!.status).toBe('accepted');
+  });
+});
+
+describe('SLA escalation ladder (an approval left waiting)', () => {
+  const roster = () =>
+    rosterOf([
+      { openId: 'ou_wangmin', name: '王敏', roles: ['marketing_director'], managerOpenId: 'ou_boss', onDuty: true },
+      { openId: 'ou_boss', name: '赵总', roles: [], managerOpenId: undefined, onDuty: true },
+    ]);
+
+  it('4 working hours without a decision: the approvers are reminded; 4 more: their manager is told; then nothing more', async () => {
+    const w = cardWorld({ members: roster() });
+    const p = w.pendingLead();
+    const sweep = w.sweep();
+    w.clock.set(bj('2026-11-24T15:29'));
+    await sweep.kick();
+    expect(w.store.escalations.forLead(p.leadId)).toEqual([]);
+    w.clock.set(bj('2026-11-24T15:30'));
+    await sweep.kick();
+    w.clock.set(bj('2026-11-25T10:30'));
+    await sweep.kick();
+    w.clock.set(bj('2026-11-30T10:30'));
+    await sweep.kick();
+    expect(steps(w, p.leadId)).toEqual(['approval:remind:ou_wangmin', 'approval:manager:ou_boss']);
+    expect(texts(w).filter((t) => t.includes('审批'))).toEqual([
+      '<at user_id="ou_wangmin"></at> XS-000001「测试公司1」MQL → SQL 等待你审批已超时，请在群里的审批卡片上处理',
+      '<at user_id="ou_boss"></at> XS-000001「测试公司1」MQL → SQL 等待 王敏 审批已超时，请跟进',
+    ]);
+    expect(lastPatchTitleAndBody(w)).toContain('仍未审批，已通知 赵总');
+    // still approvable, and approving ends the ladder
+    expect((await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} })).toast.type).toBe('success');
+  });
+
+  it('approved in time: the approval timer fires and does nothing', async () => {
+    const w = cardWorld({ members: roster() });
+    const p = w.pendingLead();
+    await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
+    w.clock.set(bj('2026-11-26T10:00'));
+    await w.sweep().kick();
+    expect(w.store.escalations.forLead(p.leadId).filter((e) => e.sla === 'approval')).toEqual([]);
   });
 });

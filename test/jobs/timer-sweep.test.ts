@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
+import { createManualClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { openDb } from '../../src/store/db.js';
+import { createStore } from '../../src/store/store.js';
+
+/** Durable timers fire when due, once each; a failing handler leaves its timer for the next sweep. */
+describe('timer sweep', () => {
+  const setup = () => {
+    const store = createStore(openDb(':memory:'));
+    const clock = createManualClock('2026-11-24T02:00:00Z');
+    return { store, clock, log: createLogger({ level: 'silent' }) };
+  };
+
+  it('fires due timers of the kinds it handles, in due order, each once; other kinds stay pending', async () => {
+    const { store, clock, log } = setup();
+    const fired: string[] = [];
+    const handler = async (t: { id: number; payload: unknown }, now: Date) => {
+      if (store.timers.markFired(t.id, now)) fired.push((t.payload as { n: string }).n);
+    };
+    const now = clock.now();
+    store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 2000), payload: { n: 'a2' }, now });
+    store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 1000), payload: { n: 'a1' }, now });
+    store.timers.schedule({ kind: 'other', dueAt: new Date(now.getTime() + 500), payload: { n: 'o' }, now });
+    store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 60_000), payload: { n: 'later' }, now });
+    const sweep = createTimerSweep({ store, clock, log, handlers: { a: handler } });
+    await sweep.kick();
+    expect(fired).toEqual([]);
+    clock.advance(5000);
+    await sweep.kick();
+    await sweep.kick();
+    expect(fired).toEqual(['a1', 'a2']);
+    expect(store.db.prepare("SELECT kind, status FROM timers WHERE kind = 'other'").get()).toEqual({ kind: 'other', status: 'pending' });
+  });
+
+  it('a handler that throws leaves its timer pending (no busy loop), and the next sweep fires it', async () => {
+    const { store, clock, log } = setup();
+    let fail = true;
+    let calls = 0;
+    const sweep = createTimerSweep({
+      store,
+      clock,
+      log,
+      handlers: {
+        a: async (t, now) => {
+          calls++;
+          if (fail) throw new Error('Feishu is down');
+          store.timers.markFired(t.id, now);
+        },
+      },
+    });
+    store.timers.schedule({ kind: 'a', dueAt: clock.now(), now: clock.now() });
+    await sweep.kick();
+    expect(calls).toBe(1);
+    expect(sweep.stats).toMatchObject({ fired: 0, failed: 1 });
+    fail = false;
+    await sweep.kick();
+    expect(store.db.prepare("SELECT status FROM timers").get()).toEqual({ status: 'fired' });
+  });
+});
