@@ -28,7 +28,7 @@ import { createLeadCards } from './usecases/lead-cards.js';
 import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { systemClock } from './lib/clock.js';
+import { systemClock, type Clock } from './lib/clock.js';
 import { mergeEnv, readEnvFile } from './lib/env-file.js';
 import { createLogger } from './lib/logger.js';
 import { loadJourney } from './rules/load-journey.js';
@@ -61,10 +61,9 @@ async function main(): Promise<void> {
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
   const store = createStore(db);
-  const clock = systemClock;
-  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: systemClock.now().toISOString() }, 'database ready');
   // SLAs count working time; a year without the official holiday schedule counts only weekends.
-  const uncovered = uncoveredYears(workCalendar.coveredYears, clock.now());
+  const uncovered = uncoveredYears(workCalendar.coveredYears, systemClock.now());
   if (uncovered.length) log.warn({ years: uncovered }, `工作日历缺少 ${uncovered.join('、')} 年的法定节假日安排（升级 chinese-days，或在 bitable-templates/work-calendar.json 中补充）/ no official holiday schedule for ${uncovered.join(', ')} yet: update chinese-days or add the days to work-calendar.json`);
 
   // Feishu: the real Open API, or the embedded sandbox reached the same way (through the SDK over HTTP).
@@ -82,6 +81,10 @@ async function main(): Promise<void> {
     appToken = f.bitableAppToken;
     log.info({ domain: f.domain, appId: f.appId, appToken }, 'Feishu app configured');
   }
+  // The server's clock. In sandbox mode it is the sandbox's clock (real time unless moved), so moving it
+  // forward (the UI's 快进时间, POST /__control/clock/advance) brings SLAs due and shows escalations, and
+  // the outbox and the timers keep one notion of now. Rate limits count real time either way.
+  const clock: Clock = sandbox ? { now: () => new Date(sandbox!.emulator.kernel.clock.now()) } : systemClock;
   const bitableApi = createBitableApi(feishuClient, { readGate: createRateGate({ perSecond: config.bitableReadsPerSecond, perMinute: config.bitableReadsPerSecond * 60 }) });
   const writer = createBitableWriter({
     store,
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
     await escalate(t, now);
     afterDecisions();
   };
-  const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla } });
+  const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla }, pollMs: sandbox ? 2_000 : 15_000 });
   timerSweep.start();
   const inbound = createInboundProcessor({
     store,
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   const verify = createFeishuVerifier(
     sandbox
       ? // The sandbox signs with its own clock (which tests and the control API may move): check the window on it.
-        { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock: { now: () => new Date(sandbox!.emulator.kernel.clock.now()) } }
+        { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock }
       : { encryptKey: config.feishu!.encryptKey, verificationToken: config.feishu!.verificationToken, clock },
   );
 

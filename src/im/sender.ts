@@ -12,7 +12,7 @@ import type { ImApi } from './api.js';
 /**
  * Sends what the decisions queued for the chats (outbox kinds `im.send` and `im.patch`), so a card is
  * never lost when Feishu is briefly down: each row keeps its message `uuid` across retries (Feishu sends
- * one message per uuid), waits for the chat's 5/s and the app's 50/s (feishu-api.md §4.1), honours a
+ * one message per uuid), stays under the chat's 5/s and the app's 50/s (feishu-api.md §4.1), honours a
  * rate-limit reset, backs off with jitter on everything retryable, and ends as a dead letter (kept,
  * visible in /healthz) only when Feishu refuses it for good or after `maxAttempts`.
  */
@@ -44,11 +44,13 @@ export function createImSender(deps: {
   random?: () => number;
 }) {
   const log = deps.log.child({ component: 'im-sender' });
-  const appGate = deps.appGate ?? createRateGate({ perSecond: 50, perMinute: 1000 });
+  // Under Feishu's limits with a margin: the gate counts when a call starts, Feishu when it arrives, and
+  // jitter between the two would otherwise put a sixth message into Feishu's one-second window.
+  const appGate = deps.appGate ?? createRateGate({ perSecond: 45, perMinute: 950 });
   const chatGates = new Map<string, RateGate>();
   const chatGate = (chatId: string) => {
     let g = chatGates.get(chatId);
-    if (!g) chatGates.set(chatId, (g = createRateGate({ perSecond: deps.perChatPerSecond ?? 5, perMinute: (deps.perChatPerSecond ?? 5) * 60 })));
+    if (!g) chatGates.set(chatId, (g = createRateGate({ perSecond: deps.perChatPerSecond ?? 4, perMinute: (deps.perChatPerSecond ?? 4) * 60 })));
     return g;
   };
   const max = deps.maxAttempts ?? 20;

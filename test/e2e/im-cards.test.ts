@@ -183,4 +183,37 @@ describe('approval and assignment cards in the sandbox group', () => {
     const late = await click(assignment.message_id, '陈静', { value: { op: 'accept' } }).catch((e: Error) => e);
     expect(late).toBeInstanceOf(Error); // no buttons left to click
   });
+
+  it('nobody accepts: moving the sandbox clock past the SLA brings the reminder, then the reassignment to the other rep', async () => {
+    // a new row a person types (no 跟进人: routing picks the owner)
+    await h.control('POST', `/bases/${h.app}/tables/${h.leads}/records`, { operator_open_id: h.users['张伟'], fields: { 公司名称: '星河软件', 联系人: '吴经理', 电话: '13600003333', 来源渠道: '官网咨询', 阶段: '线索' } });
+    await h.until('the new row adopted', async () => text((await h.byCompany('星河软件'))?.fields['线索编号']).startsWith('XS-'));
+    const { key, approval } = await approveToSql('星河软件');
+    expect((await click(approval.message_id, '王敏', { name: 'approve', form_value: {} })).toast).toMatchObject({ type: 'success' });
+    const assignment = await cardFor('星河软件', '新线索待认领');
+    const [first] = mentioned(assignment);
+    const sandboxNow = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
+    const [offer] = h.sql<{ accept_due_at: number }>("SELECT accept_due_at FROM assignments WHERE lead_id = ? AND status = 'offered'", h.lead(key).id);
+    // just past the accept SLA (the sandbox clock is the server's business clock)
+    await h.control('POST', '/clock/advance', { ms: offer!.accept_due_at - (await sandboxNow()) + 1_000 });
+    const reminder = await h.until('reminder to the owner', async () => {
+      const msgs = await h.control<Array<{ msg_type: string }>>('GET', `/im/messages?chat_id=${chat}`);
+      return msgs.find((x) => x.msg_type === 'text' && JSON.stringify(x).includes(first!) && JSON.stringify(x).includes(`${key}「星河软件」认领已超时`));
+    });
+    expect(reminder).toBeDefined();
+    await h.until('the card shows the reminder', async () => JSON.stringify((await cards()).find((c) => c.message_id === assignment.message_id)?.card.body ?? '').includes('认领超时，已提醒'));
+    // past the last step (+4 working hours after the due time): offered to the other rep, never the same one
+    const reassignAt = addWorkingHours(calendar, new Date(offer!.accept_due_at), 4).getTime();
+    await h.control('POST', '/clock/advance', { ms: reassignAt - (await sandboxNow()) + 1_000 });
+    const second = await h.until('a new assignment card', async () => (await cards()).find((c) => c.message_id !== assignment.message_id && c.card.header.title.content.includes('新线索待认领') && c.card.header.title.content.includes('星河软件')));
+    expect(mentioned(second)).not.toContain(first);
+    expect(mentioned(second)).toHaveLength(1);
+    const old = await h.until('old card withdrawn', async () => {
+      const c = (await cards()).find((x) => x.message_id === assignment.message_id)!;
+      return c.card.header.title.content.includes('已撤回') && c;
+    });
+    expect(old.interactive).toEqual([]);
+    const ladder = h.sql<{ step: string }>('SELECT step FROM escalations WHERE lead_id = ? ORDER BY id', h.lead(key).id).map((r) => r.step);
+    expect(ladder).toEqual(['remind', 'manager', 'reassign']);
+  });
 });

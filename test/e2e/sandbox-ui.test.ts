@@ -217,6 +217,14 @@ describe.skipIf(!hasChromium)(hasChromium ? 'sandbox UI in Chromium' : NO_CHROMI
     expect(accept!.context).toEqual({ open_message_id: messageId, open_chat_id: demo.chat.chat_id });
     expect(getIm(emu.emu.kernel).message(messageId)!.versions.map((v) => v.source)).toEqual(['send', 'callback']);
 
+    // Fast-forward: the sandbox clock moves by the chosen amount (the server's SLAs run on it).
+    const clockBefore = emu.emu.kernel.clock.now();
+    await page.selectOption('#fast-forward', '3600000');
+    await page.locator('#toasts .toast-success', { hasText: '沙箱时间已前进' }).waitFor();
+    expect(emu.emu.kernel.clock.now() - clockBefore).toBeGreaterThanOrEqual(3_600_000);
+    await page.locator('#sandbox-time', { hasText: '沙箱时间' }).waitFor();
+    expect(await page.locator('#fast-forward').inputValue()).toBe('');
+
     // Untrusted text never ran as script.
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(pageErrors).toEqual([]);

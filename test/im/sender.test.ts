@@ -88,12 +88,12 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     expect(inChat()).toHaveLength(1);
   });
 
-  it('keeps to the chat limit (5/s): 20 cards to one group, none refused, spread over ≥ 3 s', async () => {
+  it('keeps under the chat limit (Feishu: 5/s; the sender: 4/s): 20 cards to one group, none refused, spread over ≥ 4 s', async () => {
     for (let i = 0; i < 20; i++) queueCard(i);
     const t0 = Date.now();
     const stats = await sender().drain(30_000);
     expect(stats).toMatchObject({ sent: 20, retried: 0, dead: 0 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3_900); // calls 17–20 may start 4 s after the first
     expect(inChat()).toHaveLength(20);
   });
 

@@ -6,6 +6,7 @@ import { append, clear, debounce, h } from './dom.js';
 import { eventsView } from './events-panel.js';
 import { gridView } from './grid.js';
 import { applyI18n, lang, onLangChange, setLang, t } from './i18n.js';
+import { toast } from './toast.js';
 
 const ACT_AS_KEY = 'sandbox.actAs';
 let actAs = localStorage.getItem(ACT_AS_KEY) ?? '';
@@ -150,6 +151,30 @@ async function boot() {
     renderNav();
     void view?.refresh();
   });
+  // The sandbox's clock: the server's SLAs run on it, so moving it forward shows reminders and escalations.
+  const showTime = async () => {
+    try {
+      const c = await api.get('/clock');
+      const when = new Date(c.now).toLocaleString(lang() === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+      document.getElementById('sandbox-time').textContent = `${t('clock.now')} ${when}`;
+    } catch {
+      /* shown again at the next tick */
+    }
+  };
+  document.getElementById('fast-forward').addEventListener('change', async (e) => {
+    const ms = Number(e.target.value);
+    e.target.value = '';
+    if (!ms) return;
+    try {
+      await api.post('/clock/advance', { ms });
+      toast('success', t('clock.moved'));
+    } catch (err) {
+      toast('error', err.message);
+    }
+    await showTime();
+  });
+  void showTime();
+  setInterval(() => void showTime(), 10_000);
   document.getElementById('act-as').addEventListener('change', (e) => {
     actAs = e.target.value;
     localStorage.setItem(ACT_AS_KEY, actAs);
