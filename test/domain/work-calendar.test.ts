@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addWorkingDays, addWorkingHours, isWorkingDay, workingMsBetween } from '../../src/domain/work-calendar.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
@@ -75,23 +78,19 @@ describe('adding working time', () => {
 });
 
 describe('the team file', () => {
-  it('bad rows are refused with the path and the problem', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'lj-cal-'));
-    const file = join(dir, 'cal.json');
-    writeFileSync(file, JSON.stringify({ utcOffsetMinutes: 480, periods: [['13:30', '12:00']], extraHolidays: ['2026/12/31'], extraWorkdays: [] }));
+  const teamFile = (content: unknown) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lj-cal-')), 'cal.json');
+    writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+
+  it('bad rows are refused with the path and the problem', () => {
+    const file = teamFile({ utcOffsetMinutes: 480, periods: [['13:30', '12:00']], extraHolidays: ['2026/12/31'], extraWorkdays: [] });
     expect(() => loadWorkCalendar(file)).toThrow(/periods[\s\S]*extraHolidays\.0: YYYY-MM-DD/);
   });
 
-  it('extra days: a company day off and an extra working day override the official schedule', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'lj-cal-'));
-    const file = join(dir, 'cal.json');
-    writeFileSync(file, JSON.stringify({ utcOffsetMinutes: 480, periods: [['09:00', '18:00']], extraHolidays: ['2026-12-31'], extraWorkdays: ['2026-10-03'] }));
+  it('extra days: a company day off and an extra working day override the official schedule', () => {
+    const file = teamFile({ utcOffsetMinutes: 480, periods: [['09:00', '18:00']], extraHolidays: ['2026-12-31'], extraWorkdays: ['2026-10-03'] });
     const c = loadWorkCalendar(file).calendar;
     expect(isWorkingDay(c, '2026-12-31')).toBe(false);
     expect(isWorkingDay(c, '2026-10-03')).toBe(true);
