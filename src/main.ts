@@ -21,7 +21,8 @@ import { loadAssignmentRules } from './rules/assignment-rules.js';
 import { loadWorkCalendar, uncoveredYears } from './rules/work-calendar.js';
 import { roundRobinRouter } from './routing/router.js';
 import { createCardActions } from './usecases/card-actions.js';
-import { createEscalateSla, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/escalate-sla.js';
+import { createEscalateSla } from './usecases/escalate-sla.js';
+import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/sla-ladder.js';
 import { createTimerSweep } from './jobs/timer-sweep.js';
 import type { Timer } from './store/timers-repo.js';
 import { createLeadCards } from './usecases/lead-cards.js';
@@ -184,12 +185,13 @@ async function main(): Promise<void> {
   if (!sandbox) void runReconcile(true);
   const reconcileTimer = setInterval(() => void runReconcile(), config.reconcileIntervalMs);
   reconcileTimer.unref();
-  const verify = createFeishuVerifier(
-    sandbox
-      ? // The sandbox signs with its own clock (which tests and the control API may move): check the window on it.
-        { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token), clock }
-      : { encryptKey: config.feishu!.encryptKey, verificationToken: config.feishu!.verificationToken, clock },
-  );
+  // The window is checked on the server's clock (in sandbox mode the sandbox's, which signs the requests).
+  const verify = createFeishuVerifier({
+    ...(sandbox
+      ? { encryptKey: new Secret(sandbox.demo.app.encrypt_key ?? ''), verificationToken: new Secret(sandbox.demo.app.verification_token) }
+      : { encryptKey: config.feishu!.encryptKey, verificationToken: config.feishu!.verificationToken }),
+    clock,
+  });
 
   const app = createApp({
     db,

@@ -65,23 +65,15 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
      */
     async membersWithin(ms: number): Promise<Map<string, Member> | undefined> {
       if (fresh()) return cache!.members;
-      const p = refresh();
-      if (cache) {
-        p.catch(() => undefined);
-        return cache.members;
-      }
+      const loaded = refresh().catch(() => undefined); // a failed load is the next caller's to retry
+      if (cache) return cache.members;
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
-      p.catch(() => undefined);
       try {
-        return await Promise.race([p.catch(() => undefined), late]);
+        return await Promise.race([loaded, late]);
       } finally {
         clearTimeout(timer);
       }
-    },
-    /** The journey role ids a person holds (none when they are not in 销售团队). */
-    async rolesOf(openId: string): Promise<string[]> {
-      return (await this.members()).get(openId)?.roles ?? [];
     },
     invalidate(): void {
       cache = undefined;

@@ -62,7 +62,7 @@ export function fromThrown(e: unknown): FeishuCallError {
     const body = (typeof res.data === 'object' && res.data !== null ? res.data : {}) as { code?: number; msg?: string; error?: { log_id?: string } };
     const reset = Number(res.headers?.['x-ogw-ratelimit-reset']);
     const code = body.code;
-    const action = res.status === 429 || code === 99991400 || code === 230020 ? 'rate_limited' : code !== undefined ? classifyCode(code, res.status) : res.status >= 500 || res.status === 408 ? 'retry' : 'permanent';
+    const action = code !== undefined ? classifyCode(code, res.status) : res.status === 429 ? 'rate_limited' : res.status >= 500 || res.status === 408 ? 'retry' : 'permanent';
     return new FeishuCallError({
       message: body.msg ?? `HTTP ${res.status}`,
       httpStatus: res.status,

@@ -3,7 +3,7 @@ import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
 import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
 import { when, type CardJson } from '../cards/card-kit.js';
 import type { Journey } from '../domain/journey.js';
-import { addWorkingDays, addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
+import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -16,6 +16,7 @@ import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards } from './lead-cards.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
+import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
  * What a click on one of our cards does (card.action.trigger, feishu-api.md §4.4). Everything that
@@ -125,7 +126,7 @@ export function createCardActions(deps: CardActionsDeps) {
         const detail: Record<string, unknown> = { ...(comment ? { comment } : {}), ...(reason ? { reason: reason.option } : {}), ...(note ? { note } : {}) };
         if (op === ACCEPT) detail.followUpDueAt = addWorkingDays(deps.calendar, now, deps.rules.followUpWithinWorkingDays).getTime();
         if (!store.cards.close(c.id, { status: 'done', action: op, by: actor, detail, now })) return undefined;
-        if (c.kind === 'approval') store.timers.cancelForLead(c.leadId, 'sla.approval'); // decided: its ladder ends
+        if (c.kind === 'approval') store.timers.cancelForLead(c.leadId, SLA_APPROVAL); // decided: its ladder ends
         const fresh = store.leads.get(lead.id)!;
         if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);
         else if (op === REJECT) reject(c, fresh, comment, actorName, now);
@@ -157,7 +158,7 @@ export function createCardActions(deps: CardActionsDeps) {
     if (!r.ok) throw new Refused({ toast: toast('error', { zh: `未能通过：${r.error.message.zh}`, en: `Not approved: ${r.error.message.en}` }) });
     if (r.value.outcome.status !== 'applied') throw new Error('an approved transition must apply');
     const rec = r.value.outcome.record;
-    const move = `${deps.cards.stageText(s.from).zh} → ${deps.cards.stageText(s.to).zh}`;
+    const move = deps.cards.moveText(s.from, s.to).zh;
     writeStageMove(store, {
       lead: r.value.lead,
       move: { from: deps.cards.stageText(s.from).zh, to: deps.cards.stageText(s.to).zh, label: r.value.outcome.label, reason: comment || rec.reason, approvalId: `card-${c.id}` },
@@ -174,14 +175,11 @@ export function createCardActions(deps: CardActionsDeps) {
   function reject(c: CardRow, lead: LeadRow, comment: string, actorName: string, now: Date): void {
     const s = c.subject as { from: string; to: string };
     if (lead.pendingApproval && lead.pendingApproval.to === s.to) store.leads.setPendingApproval(lead.id, lead.version, null, now);
-    const move = `${deps.cards.stageText(s.from).zh} → ${deps.cards.stageText(s.to).zh}`;
-    writeLeadRow(store, lead, { 待审批: null, 旅程备注: journeyNote(now, [`${actorName} 驳回 ${move}：${comment}`]) }, `reject:${c.id}`, now);
+    const move = deps.cards.moveText(s.from, s.to);
+    writeLeadRow(store, lead, { 待审批: null, 旅程备注: journeyNote(now, [`${actorName} 驳回 ${move.zh}：${comment}`]) }, `reject:${c.id}`, now);
     // the person who asked hears it where they work
     const asker = String(c.subject.requestedBy ?? '');
-    if (asker) {
-      const en = `${deps.cards.stageText(s.from).en} → ${deps.cards.stageText(s.to).en}`;
-      deps.cards.notify(asker, { zh: `${lead.leadKey} ${move} 被 ${actorName} 驳回：${comment}`, en: `${lead.leadKey} ${en} was rejected by ${actorName}: ${comment}` }, `reject:${c.id}`, now);
-    }
+    if (asker) deps.cards.notify(asker, { zh: `${lead.leadKey} ${move.zh} 被 ${actorName} 驳回：${comment}`, en: `${lead.leadKey} ${move.en} was rejected by ${actorName}: ${comment}` }, `reject:${c.id}`, now);
   }
 
   function accept(c: CardRow, lead: LeadRow, actor: string, actorName: string, followUpDueAt: number, now: Date): void {
@@ -191,10 +189,8 @@ export function createCardActions(deps: CardActionsDeps) {
     }
     store.leads.setOwner(lead.id, a.ownerId, now);
     store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
-    store.timers.cancelForLead(lead.id, 'sla.accept');
-    // the escalation ladder's first step, on the working calendar after the SLA's due time
-    const first = deps.rules.escalation.followUp[0];
-    if (first) store.timers.schedule({ kind: 'sla.follow_up', leadId: lead.id, dueAt: addWorkingHours(deps.calendar, new Date(followUpDueAt), first.afterWorkingHours), payload: { assignmentId: a.id, step: 0, slaDueAt: followUpDueAt }, dedupeKey: `sla.follow_up:${a.id}`, now });
+    store.timers.cancelForLead(lead.id, SLA_ACCEPT);
+    scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
     writeLeadRow(store, lead, { 跟进人: [{ id: a.ownerId }], SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
   }
@@ -208,8 +204,8 @@ export function createCardActions(deps: CardActionsDeps) {
     store.leads.setOwner(lead.id, null, now);
     const { owner: _owner, ...facts } = lead.facts;
     store.leads.setFacts(lead.id, facts, now);
-    store.timers.cancelForLead(lead.id, 'sla.accept');
-    store.timers.cancelForLead(lead.id, 'sla.follow_up');
+    store.timers.cancelForLead(lead.id, SLA_ACCEPT);
+    store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
     writeLeadRow(
       store,
       lead,

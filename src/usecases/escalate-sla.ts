@@ -1,4 +1,4 @@
-import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
+import type { WorkCalendar } from '../domain/work-calendar.js';
 import type { Logger } from '../lib/logger.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { Timer } from '../store/timers-repo.js';
@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow } from './lead-row.js';
+import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP, type LadderPayload } from './sla-ladder.js';
 
 /**
  * An SLA passed and nobody acted (timers `sla.accept` and `sla.follow_up`, fired once each by the timer
@@ -15,10 +16,6 @@ import { writeLeadRow } from './lead-row.js';
  * in 旅程备注; the next step is scheduled on the working calendar. A lead that was acted on meanwhile
  * (accepted, returned, moved on) ends its ladder quietly.
  */
-export const SLA_ACCEPT = 'sla.accept';
-export const SLA_FOLLOW_UP = 'sla.follow_up';
-export const SLA_APPROVAL = 'sla.approval';
-
 export interface EscalateDeps {
   store: Store;
   rules: AssignmentRules;
@@ -26,16 +23,6 @@ export interface EscalateDeps {
   cards: LeadCards;
   log: Logger;
   members: () => Promise<Members>;
-}
-
-interface Payload {
-  assignmentId?: number;
-  /** for sla.approval: the approval card */
-  cardId?: number;
-  /** index in the ladder; absent: 0 (the timer scheduled with the offer or the accept) */
-  step?: number;
-  /** the SLA's own due time (steps are offsets from it) */
-  slaDueAt?: number;
 }
 
 export function createEscalateSla(deps: EscalateDeps) {
@@ -48,7 +35,7 @@ export function createEscalateSla(deps: EscalateDeps) {
       if (!store.timers.markFired(timer.id, now)) return 'skipped'; // another sweep fired it
       if (timer.kind === SLA_APPROVAL) return approval(timer, members, now);
       const sla = timer.kind === SLA_ACCEPT ? 'accept' : 'follow_up';
-      const p = timer.payload as Payload;
+      const p = timer.payload as LadderPayload;
       const a = store.assignments.get(Number(p.assignmentId));
       const lead = a ? store.leads.get(a.leadId) : undefined;
       const waiting = sla === 'accept' ? a?.status === 'offered' : a?.status === 'accepted';
@@ -90,17 +77,7 @@ export function createEscalateSla(deps: EscalateDeps) {
       store.escalations.record({ leadId: lead.id, assignmentId: a.id, sla, step: step.step, toOpenId: to, at: now });
       if (card && card.status === 'open' && step.step !== 'reassign') deps.cards.refresh(card, lead, members, now);
       writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:${a.id}:${sla}:${step.step}`, now);
-      const following = ladder[index + 1];
-      if (following && step.step !== 'reassign') {
-        store.timers.schedule({
-          kind: timer.kind,
-          leadId: lead.id,
-          dueAt: addWorkingHours(deps.calendar, slaDueAt, following.afterWorkingHours),
-          payload: { assignmentId: a.id, step: index + 1, slaDueAt: slaDueAt.getTime() } satisfies Payload,
-          dedupeKey: `${timer.kind}:${a.id}:${index + 1}`,
-          now,
-        });
-      }
+      if (step.step !== 'reassign') scheduleLadderStep(store, deps.calendar, { kind: timer.kind === SLA_ACCEPT ? SLA_ACCEPT : SLA_FOLLOW_UP, leadId: lead.id, ladder, index: index + 1, slaDueAt, subject: { assignmentId: a.id }, now });
       log.info({ lead: lead.leadKey, assignment: a.id, sla, step: step.step, to }, 'sla escalated');
       return 'done';
     });
@@ -108,7 +85,7 @@ export function createEscalateSla(deps: EscalateDeps) {
 
   /** (inside the transaction) An approval card still open after its SLA: remind the approvers, then their manager. */
   function approval(timer: Timer, members: Members, now: Date): 'done' | 'skipped' {
-    const p = timer.payload as Payload;
+    const p = timer.payload as LadderPayload;
     const card = p.cardId !== undefined ? store.cards.get(p.cardId) : undefined;
     const lead = card ? store.leads.get(card.leadId) : undefined;
     if (!card || card.status !== 'open' || !lead || lead.deletedAt || !lead.pendingApproval) return 'skipped';
@@ -118,8 +95,7 @@ export function createEscalateSla(deps: EscalateDeps) {
     if (!step) return 'skipped';
     const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
     const approvers = deps.cards.approversOf(card, members);
-    const move = `${deps.cards.stageText(String(card.subject.from)).zh} → ${deps.cards.stageText(String(card.subject.to)).zh}`;
-    const moveEn = `${deps.cards.stageText(String(card.subject.from)).en} → ${deps.cards.stageText(String(card.subject.to)).en}`;
+    const { zh: move, en: moveEn } = deps.cards.moveText(String(card.subject.from), String(card.subject.to));
     const company = typeof lead.facts.company === 'string' ? lead.facts.company : lead.leadKey;
     const names = approvers.map((id) => members.get(id)?.name || '—').join('、') || '—';
     let to: string | null;
@@ -137,10 +113,7 @@ export function createEscalateSla(deps: EscalateDeps) {
     store.escalations.record({ leadId: lead.id, cardId: card.id, sla: 'approval', step: step.step, toOpenId: to, at: now });
     deps.cards.refresh(card, lead, members, now);
     writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:card${card.id}:approval:${step.step}`, now);
-    const following = ladder[index + 1];
-    if (following) {
-      store.timers.schedule({ kind: SLA_APPROVAL, leadId: lead.id, dueAt: addWorkingHours(deps.calendar, slaDueAt, following.afterWorkingHours), payload: { cardId: card.id, step: index + 1, slaDueAt: slaDueAt.getTime() } satisfies Payload, dedupeKey: `${SLA_APPROVAL}:${card.id}:${index + 1}`, now });
-    }
+    scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder, index: index + 1, slaDueAt, subject: { cardId: card.id }, now });
     log.info({ lead: lead.leadKey, card: card.id, sla: 'approval', step: step.step, to }, 'sla escalated');
     return 'done';
   }

@@ -14,6 +14,7 @@ import { createAdoptRecord } from './adopt-rows.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote, stageHistoryRow } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
+import { SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
  * A change in the leads table, whoever made it: the event (or a reconciliation pass) is only a trigger.
@@ -174,7 +175,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
           deps.cards?.withdrawOffer(r.value.lead, current.stage ?? '', c.members, now);
           deps.cards?.offerAssignment(r.value.lead, c.members, now);
           // the owner moved the lead on: that is feedback, so the first-feedback SLA is met
-          store.timers.cancelForLead(current.id, 'sla.follow_up');
+          store.timers.cancelForLead(current.id, SLA_FOLLOW_UP);
           sum.moved++;
         }
       }

@@ -18,6 +18,7 @@ import type { LeadRow, PendingApproval } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import { journeyNote } from './journey-notes.js';
 import { writeLeadRow } from './lead-row.js';
+import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL } from './sla-ladder.js';
 
 /**
  * The cards a lead's state calls for, queued in the outbox inside the caller's transaction: an approval
@@ -108,6 +109,8 @@ export function createLeadCards(deps: LeadCardsDeps) {
     view,
     render,
     stageText,
+    /** "MQL → SQL" in both languages, from stage ids */
+    moveText: (from: string, to: string): Text => ({ zh: `${stageText(from).zh} → ${stageText(to).zh}`, en: `${stageText(from).en} → ${stageText(to).en}` }),
     /** (inside a transaction) The move waits for a role: one approval card per pending request. */
     requestApproval(lead: LeadRow, pending: PendingApproval, members: Members, now: Date): CardRow | undefined {
       const chatId = deps.chatId();
@@ -116,7 +119,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const same = open.find((c) => c.subject.to === pending.to && c.subject.from === lead.stage);
       if (same) return same;
       for (const c of open) if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
-      store.timers.cancelForLead(lead.id, 'sla.approval');
+      store.timers.cancelForLead(lead.id, SLA_APPROVAL);
       const gate = findTransition(journey, lead.stage, pending.to)?.approval;
       const c = store.cards.create({
         kind: 'approval',
@@ -128,9 +131,8 @@ export function createLeadCards(deps: LeadCardsDeps) {
       });
       send(c, render(c, lead, members), now);
       // waiting too long starts the approval ladder (remind the approvers → @ their manager)
-      const first = rules.escalation.approval[0];
       const slaDueAt = addWorkingHours(deps.calendar, now, rules.approvalWithinWorkingHours);
-      if (first) store.timers.schedule({ kind: 'sla.approval', leadId: lead.id, dueAt: addWorkingHours(deps.calendar, slaDueAt, first.afterWorkingHours), payload: { cardId: c.id, step: 0, slaDueAt: slaDueAt.getTime() }, dedupeKey: `sla.approval:${c.id}`, now });
+      scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder: rules.escalation.approval, index: 0, slaDueAt, subject: { cardId: c.id }, now });
       return c;
     },
     /** The people holding the role an approval card waits for. */
@@ -158,8 +160,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       }
       const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
       const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, now });
-      const first = rules.escalation.accept[0];
-      if (first) store.timers.schedule({ kind: 'sla.accept', leadId: lead.id, dueAt: addWorkingHours(deps.calendar, acceptDueAt, first.afterWorkingHours), payload: { assignmentId: a.id, step: 0, slaDueAt: acceptDueAt.getTime() }, dedupeKey: `sla.accept:${a.id}`, now });
+      scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
       writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
       const chatId = deps.chatId();
       if (chatId) {
@@ -180,7 +181,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (findTransition(journey, from, lead.stage)?.kind === 'forward') return false;
       const a = store.assignments.current(lead.id);
       if (!a || a.status !== 'offered' || !store.assignments.withdraw(a.id, now)) return false;
-      store.timers.cancelForLead(lead.id, 'sla.accept');
+      store.timers.cancelForLead(lead.id, SLA_ACCEPT);
       writeLeadRow(store, lead, { SLA截止: null }, `withdraw:${a.id}`, now);
       for (const c of store.cards.openFor(lead.id, 'assignment')) {
         if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
@@ -194,7 +195,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
     voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): number {
       let n = 0;
-      if (kind === 'approval') store.timers.cancelForLead(lead.id, 'sla.approval');
+      if (kind === 'approval') store.timers.cancelForLead(lead.id, SLA_APPROVAL);
       for (const c of store.cards.openFor(lead.id, kind)) {
         if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) {
           patch(c, lead, members, now);

@@ -11,7 +11,8 @@ import { createStore } from '../../src/store/store.js';
 import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { createLeadCards } from '../../src/usecases/lead-cards.js';
-import { createEscalateSla, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/escalate-sla.js';
+import { createEscalateSla } from '../../src/usecases/escalate-sla.js';
+import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/sla-ladder.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createStartLead } from '../../src/usecases/start-lead.js';
 
