@@ -13,12 +13,17 @@ import { createRoster } from './bitable/roster.js';
 import { parseRecordChanged, RECORD_CHANGED } from './feishu/record-changed.js';
 import { createFeishuVerifier } from './feishu/verify.js';
 import { createAdoptRows } from './usecases/adopt-rows.js';
-import { createHandleRecordChange } from './usecases/handle-record-change.js';
+import { createHandleRecordChange, type Layout } from './usecases/handle-record-change.js';
 import { createInboundProcessor } from './usecases/process-inbound.js';
 import { createImApi } from './im/api.js';
 import { createImSender } from './im/sender.js';
 import { loadAssignmentRules } from './rules/assignment-rules.js';
 import { loadWorkCalendar, uncoveredYears } from './rules/work-calendar.js';
+import { loadScoringRules } from './rules/scoring-rules.js';
+import { createScoring } from './usecases/score-lead.js';
+import { createAdvanceOnScore } from './usecases/advance-on-score.js';
+import { createLeadEngine } from './usecases/lead-engine.js';
+import { createDecayJob } from './jobs/decay-job.js';
 import { roundRobinRouter } from './routing/router.js';
 import { createCardActions } from './usecases/card-actions.js';
 import { createEscalateSla } from './usecases/escalate-sla.js';
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
   const template = loadBaseTemplate();
   const assignmentRules = loadAssignmentRules(journey, template);
   const workCalendar = loadWorkCalendar();
+  const scoringRules = loadScoringRules(journey, template);
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
@@ -103,12 +109,14 @@ async function main(): Promise<void> {
   if (!chatId) log.warn({}, 'FEISHU_CHAT_ID is not set: approval and assignment cards are not sent (see .env.example)');
 
   // Where the server works: the Base and its tables by template name (provisioned or checked at start).
-  let layout: { appToken: string; leadsTableId: string; historyTableId: string | undefined; repsTableId: string | undefined } | undefined;
+  let layout: Layout | undefined;
   const leadsTable = templateTable(template, 'leads');
   const tableName = (key: string) => templateTable(template, key).name;
   const setLayout = (token: string, tables: Map<string, string>) => {
     const leadsTableId = tables.get(leadsTable.name);
-    layout = leadsTableId ? { appToken: token, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')) } : undefined;
+    layout = leadsTableId
+      ? { appToken: token, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) }
+      : undefined;
   };
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
   const cards = createLeadCards({
@@ -121,7 +129,10 @@ async function main(): Promise<void> {
     chatId: () => chatId,
     log,
   });
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, where: () => layout });
+  // The lead engine: scores from 评分规则, and a score past a threshold moves the lead on (or asks).
+  const scoring = createScoring({ store, journey, rules: () => scoringRules });
+  const engine = createLeadEngine({ scoring, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => layout?.historyTableId, log }) });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, engine, where: () => layout });
   const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, calendar: workCalendar.calendar, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId: () => layout?.historyTableId });
   const afterDecisions = () => {
     writer.kick();
@@ -135,6 +146,10 @@ async function main(): Promise<void> {
   };
   const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla }, pollMs: sandbox ? 2_000 : 15_000 });
   timerSweep.start();
+  // Silence costs points: each lead's next tier is due on its own clock (the pass takes only those due).
+  scoring.rescheduleAll();
+  const decayJob = createDecayJob({ scoring, clock, log, onDecayed: afterDecisions, pollMs: sandbox ? 2_000 : 60_000 });
+  decayJob.start();
   const inbound = createInboundProcessor({
     store,
     clock,
@@ -142,7 +157,7 @@ async function main(): Promise<void> {
     handlers: {
       [RECORD_CHANGED]: async (envelopes) => {
         const sum = await handleRecordChange.handleRecordChanges(envelopes.map(parseRecordChanged));
-        if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted) log.info(sum, 'record change handled');
+        if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted + sum.activities) log.info(sum, 'record change handled');
         afterDecisions();
       },
     },
@@ -155,7 +170,7 @@ async function main(): Promise<void> {
     appToken = prov.appToken!;
     await sandbox.seedDemoRows(appToken);
     setLayout(appToken, prov.tables);
-    const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable, log });
+    const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable, log, engine, members: () => roster.members() });
     const adopted = await adoptRows(appToken, prov.tables.get(leadsTable.name)!);
     writer.kick();
     void roster.members().catch(() => undefined); // warm: the first card click should not wait for it
@@ -228,6 +243,7 @@ async function main(): Promise<void> {
       await inbound.stop();
       await writer.stop();
       await timerSweep.stop();
+      await decayJob.stop();
       await sender.stop();
       await sandbox?.close();
       db.close();

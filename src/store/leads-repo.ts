@@ -21,6 +21,14 @@ export interface LeadRow {
   version: number;
   /** the Bitable row was deleted; the lead and its history stay */
   deletedAt: Date | null;
+  /** the last interaction (activity) seen; silence is counted from it, or from creation */
+  lastActivityAt: Date | null;
+  /** days of the current silence the score has been decayed for */
+  decayedDays: number;
+  /** when the next silence tier is due (null: none left, or not scheduled) */
+  decayNextAt: Date | null;
+  /** the profile fit grade A–D */
+  grade: string | null;
 }
 
 export interface PendingApproval {
@@ -60,6 +68,10 @@ interface Raw {
   updated_at: number;
   version: number;
   deleted_at: number | null;
+  last_activity_at: number | null;
+  decayed_days: number;
+  decay_next_at: number | null;
+  grade: string | null;
 }
 
 const toRow = (r: Raw): LeadRow => ({
@@ -80,6 +92,10 @@ const toRow = (r: Raw): LeadRow => ({
   updatedAt: new Date(r.updated_at),
   version: r.version,
   deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at),
+  lastActivityAt: r.last_activity_at === null ? null : new Date(r.last_activity_at),
+  decayedDays: r.decayed_days,
+  decayNextAt: r.decay_next_at === null ? null : new Date(r.decay_next_at),
+  grade: r.grade,
 });
 
 export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
@@ -110,6 +126,13 @@ export function createLeadsRepo(db: Db) {
   const seqSet = db.prepare('INSERT INTO sync_cursors (name, value, updated_at) VALUES (@name, @value, @now) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
   const activeRecords = db.prepare<[string], { record_id: string }>('SELECT record_id FROM leads WHERE table_id = ? AND record_id IS NOT NULL AND deleted_at IS NULL');
   const markDeleted = db.prepare('UPDATE leads SET deleted_at = @now, updated_at = @now, version = version + 1 WHERE id = @id AND deleted_at IS NULL');
+  const setActivity = db.prepare(
+    `UPDATE leads SET last_activity_at = MAX(COALESCE(last_activity_at, 0), @at), decayed_days = CASE WHEN @at >= COALESCE(last_activity_at, 0) THEN 0 ELSE decayed_days END, updated_at = @now, version = version + 1 WHERE id = @id`,
+  );
+  const setDecay = db.prepare('UPDATE leads SET decayed_days = @days, decay_next_at = @next WHERE id = @id');
+  const setGrade = db.prepare('UPDATE leads SET grade = @grade WHERE id = @id');
+  const decayDue = db.prepare<[number, number], Raw>('SELECT * FROM leads WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?');
+  const idsAfter = db.prepare<[number, number], { id: number }>('SELECT id FROM leads WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
   const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
 
   return {
@@ -176,6 +199,21 @@ export function createLeadsRepo(db: Db) {
     activeRecordIds: (tableId: string): string[] => activeRecords.all(tableId).map((r) => r.record_id),
     /** The row is gone from the Bitable: mark the lead (history stays). False when already marked. */
     markDeleted: (id: number, now: Date): boolean => markDeleted.run({ id, now: now.getTime() }).changes === 1,
+    /** An interaction at `at`: silence starts again from it (a late, older activity changes nothing). */
+    recordActivity(id: number, at: Date, now: Date): void {
+      setActivity.run({ id, at: at.getTime(), now: now.getTime() });
+    },
+    /** How far the current silence has been decayed, and when its next tier is due. */
+    setDecay(id: number, days: number, next: Date | null): void {
+      setDecay.run({ id, days, next: next?.getTime() ?? null });
+    },
+    setGrade(id: number, grade: string | null): void {
+      setGrade.run({ id, grade });
+    },
+    /** Leads whose next silence tier is due at `now`, oldest first. */
+    decayDue: (now: Date, limit: number): LeadRow[] => decayDue.all(now.getTime(), limit).map(toRow),
+    /** Ids of live leads after `afterId`, for passes over every lead in pages. */
+    idsAfter: (afterId: number, limit: number): number[] => idsAfter.all(afterId, limit).map((r) => r.id),
     setOwner(id: number, ownerId: string | null, now: Date): void {
       setOwner.run({ id, ownerId, now: now.getTime() });
     },

@@ -1,3 +1,4 @@
+import { createActivitiesRepo } from './activities-repo.js';
 import { createAssignmentsRepo } from './assignments-repo.js';
 import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
 import { createCardsRepo } from './cards-repo.js';
@@ -30,6 +31,7 @@ export function createStore(db: Db) {
     cards: createCardsRepo(db),
     assignments: createAssignmentsRepo(db),
     escalations: createEscalationsRepo(db),
+    activities: createActivitiesRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -7,6 +7,8 @@ import type { Logger } from '../lib/logger.js';
 import type { TableTemplate } from '../rules/base-template.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
+import type { Members } from './lead-cards.js';
+import type { LeadEngine } from './lead-engine.js';
 import { createStartLead } from './start-lead.js';
 
 /**
@@ -21,6 +23,10 @@ export interface AdoptRowsDeps {
   api: BitableApi;
   leadsTable: TableTemplate;
   log: Logger;
+  /** scores a new lead and moves it on when its score says so (absent: adopted as typed) */
+  engine?: LeadEngine;
+  /** the 销售团队 roster, for the cards a new lead may call for */
+  members?: () => Promise<Members>;
 }
 
 export interface AdoptResult {
@@ -34,10 +40,10 @@ export interface AdoptResult {
  * One row the server has not seen → a lead (call inside a transaction). A row carrying the 线索编号 of
  * a lead that has no row yet is that lead's row (e.g. the echo of the server's own create): linked.
  */
-export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log'>) {
+export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log' | 'members'>) {
   const startLead = createStartLead(deps);
 
-  return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord): { adopted: string } | { skipped: string } | undefined {
+  return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord, members: Members = new Map()): { adopted: string } | { skipped: string } | undefined {
     const { store } = deps;
     if (store.leads.getByRecordId(rec.record_id)) return undefined;
     const typedKey = cellText(rec.fields, '线索编号');
@@ -60,6 +66,7 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log'>) {
       `adopt:${rec.record_id}`,
       now,
     );
+    if (started.value.created) deps.engine?.onNewLead(started.value.lead, members, now);
     return { adopted: leadKey };
   };
 }
@@ -68,11 +75,12 @@ export function createAdoptRows(deps: AdoptRowsDeps) {
   const adoptRecord = createAdoptRecord(deps);
   return async function adoptRows(appToken: string, tableId: string): Promise<AdoptResult> {
     const out: AdoptResult = { seen: 0, adopted: [], skipped: [] };
+    const members = (await deps.members?.()) ?? new Map();
     for await (const page of searchPages(deps.api, appToken, tableId, { automatic_fields: true })) {
       out.seen += page.length;
       deps.store.tx(() => {
         for (const rec of page) {
-          const r = adoptRecord(appToken, tableId, rec);
+          const r = adoptRecord(appToken, tableId, rec, members);
           if (r && 'adopted' in r) out.adopted.push(r.adopted);
           else if (r) out.skipped.push({ recordId: rec.record_id, why: r.skipped });
         }

@@ -14,6 +14,7 @@ import { createAdoptRecord } from './adopt-rows.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote, stageHistoryRow } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
+import type { LeadEngine } from './lead-engine.js';
 import { SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
@@ -39,8 +40,18 @@ export interface RecordChangeDeps {
   log: Logger;
   /** approval and assignment cards, and @-mentions of refused edits (absent: no chat) */
   cards?: LeadCards;
+  /** scoring and what it moves (absent: facts are mirrored, nothing is scored) */
+  engine?: LeadEngine;
   /** the Base and tables the server works on (known after provisioning) */
-  where: () => { appToken: string; leadsTableId: string; historyTableId: string | undefined; repsTableId: string | undefined } | undefined;
+  where: () => Layout | undefined;
+}
+
+export interface Layout {
+  appToken: string;
+  leadsTableId: string;
+  historyTableId: string | undefined;
+  repsTableId: string | undefined;
+  activitiesTableId?: string | undefined;
 }
 
 export interface RecordChange {
@@ -59,9 +70,19 @@ export interface ChangeSummary {
   facts: number;
   deleted: number;
   echoes: number;
+  activities: number;
 }
 
 const STAGE = '阶段';
+
+/** An 活动记录 row: which lead (线索编号), what (活动类型), when (发生时间), and the note (说明). */
+function activityOfRow(rec: LiveRecord): { leadKey: string; type: string; at: Date | undefined; detail: string | undefined } | undefined {
+  const leadKey = cellText(rec.fields, '线索编号');
+  const type = cellText(rec.fields, '活动类型');
+  if (!leadKey || !type) return undefined;
+  const when = rec.fields['发生时间'];
+  return { leadKey, type, at: typeof when === 'number' ? new Date(when) : undefined, detail: cellText(rec.fields, '说明') };
+}
 const REASON = '变更原因';
 
 
@@ -71,12 +92,13 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
   const serverFields = deps.leadsTable.fields.filter((f) => f.owner === 'server').map((f) => f.field_name);
   const label = (stageId: string | null) => (stageId ? (findStage(deps.journey, stageId)?.label.zh ?? stageId) : '');
 
-  async function handleRecord(w: NonNullable<ReturnType<RecordChangeDeps['where']>>, rec: LiveRecord, operator: string | undefined, sum: ChangeSummary): Promise<void> {
+  async function handleRecord(w: Layout, rec: LiveRecord, operator: string | undefined, sum: ChangeSummary): Promise<void> {
     const { store } = deps;
     const target = bitableTarget(w.appToken, w.leadsTableId);
     const lead = store.leads.getByRecordId(rec.record_id);
     if (!lead) {
-      const r = store.tx(() => adoptRecord(w.appToken, w.leadsTableId, rec));
+      const members = deps.engine ? await deps.roster.members() : new Map();
+      const r = store.tx(() => adoptRecord(w.appToken, w.leadsTableId, rec, members));
       if (r && 'adopted' in r) sum.adopted++;
       else if (r) deps.log.warn({ recordId: rec.record_id, why: r.skipped }, 'row not adopted');
       return;
@@ -93,18 +115,22 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     };
     const shownStage = cellText(rec.fields, STAGE);
     const stageEdited = (shownStage ?? '') !== label(lead.stage) && !ours(STAGE, rec.fields[STAGE]);
-    const members: Members = stageEdited ? await deps.roster.members() : new Map();
+    const members: Members = stageEdited || deps.engine ? await deps.roster.members() : new Map();
     const roles = members.get(editor)?.roles ?? [];
-    store.tx(() => decide(w, rec, lead, { editor, roles, members, ours, written, stageEdited, shownStage }, sum));
+    store.tx(() => {
+      const factsChanged = decide(w, rec, lead, { editor, roles, members, ours, written, stageEdited, shownStage }, sum);
+      if (factsChanged) deps.engine?.onFactsChanged(store.leads.get(lead.id)!, members, deps.clock.now());
+    });
   }
 
+  /** (inside a transaction) Returns whether the lead's facts changed. */
   function decide(
-    w: NonNullable<ReturnType<RecordChangeDeps['where']>>,
+    w: Layout,
     rec: LiveRecord,
     lead: LeadRow,
     c: { editor: string; roles: string[]; members: Members; ours: (field: string, value: unknown) => boolean; written: Map<string, string>; stageEdited: boolean; shownStage: string | undefined },
     sum: ChangeSummary,
-  ): void {
+  ): boolean {
     const { store } = deps;
     const { editor, ours, written, shownStage } = c;
     const target = bitableTarget(w.appToken, w.leadsTableId);
@@ -127,7 +153,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     // Human fields feed the facts the guards read; update them before deciding a stage move.
     const facts = recordToFacts(deps.leadsTable, rec.fields);
     let current: LeadRow = lead;
-    if (stableJson(facts) !== stableJson(lead.facts)) {
+    const factsChanged = stableJson(facts) !== stableJson(lead.facts);
+    if (factsChanged) {
       store.leads.setFacts(lead.id, facts, now, rec.last_modified_time);
       current = store.leads.get(lead.id)!;
       sum.facts++;
@@ -197,7 +224,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (notes.length) fields['旅程备注'] = journeyNote(now, notes);
     if (!Object.keys(fields).length) {
       sum.echoes++;
-      return;
+      return factsChanged;
     }
     // The decision above and these writes commit together (this runs inside one transaction).
     const key = `rc:${rec.record_id}:${rec.last_modified_time ?? now.getTime()}:${stableJson(fields)}`;
@@ -206,9 +233,29 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       const row = stageHistoryRow({ leadKey: current.leadKey, ...moved, at: now, actorOpenId: editor.startsWith('ou_') ? editor : undefined });
       store.bitable.enqueueCreate(bitableTarget(w.appToken, w.historyTableId), { fields: row }, `hist:${current.id}:${moved.label}`, now);
     }
+    return factsChanged;
   }
 
-  const emptySummary = (): ChangeSummary => ({ adopted: 0, moved: 0, reverted: 0, gated: 0, facts: 0, deleted: 0, echoes: 0 });
+  const emptySummary = (): ChangeSummary => ({ adopted: 0, moved: 0, reverted: 0, gated: 0, facts: 0, deleted: 0, echoes: 0, activities: 0 });
+
+  /**
+   * Rows of 活动记录 added or edited: each names its lead by 线索编号 and becomes one activity (keyed by
+   * the row, so an edit of the row does not score it again). A row without a known 线索编号 waits for
+   * the edit that fills it in.
+   */
+  async function handleActivities(w: Layout, ids: string[], sum: ChangeSummary): Promise<void> {
+    if (!deps.engine || !w.activitiesTableId || !ids.length) return;
+    const { records } = await withRetry(() => deps.api.batchGet(w.appToken, w.activitiesTableId!, ids), { onRetry: (e, ms) => deps.log.warn({ error: e.summary, waitMs: ms }, 're-reading activity rows failed; retrying') });
+    const members = await deps.roster.members();
+    for (const rec of records) {
+      const a = activityOfRow(rec);
+      const lead = a && deps.store.leads.getByKey(a.leadKey);
+      if (!a || !lead || lead.deletedAt) continue;
+      const now = deps.clock.now();
+      const added = deps.store.tx(() => deps.engine!.onActivity(lead, { type: a.type, at: a.at ?? now, key: `bitable:${rec.record_id}`, ...(a.detail ? { detail: a.detail } : {}) }, members, now));
+      if (added) sum.activities++;
+    }
+  }
 
   /** Rows already read (a reconciliation page): the same path as an event's re-read rows. */
   async function handleRows(records: LiveRecord[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
@@ -240,6 +287,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (!w) return sum;
     const mine = evs.filter((ev) => ev.appToken === w.appToken);
     if (mine.some((ev) => ev.tableId === w.repsTableId)) deps.roster.invalidate();
+    const activityIds = new Set(mine.filter((e) => w.activitiesTableId && e.tableId === w.activitiesTableId).flatMap((e) => e.actions.filter((a) => a.action !== 'record_deleted').map((a) => a.recordId)));
+    await handleActivities(w, [...activityIds], sum);
     const gone = new Set<string>();
     const operatorOf = new Map<string, string | undefined>();
     for (const ev of mine.filter((e) => e.tableId === w.leadsTableId)) {

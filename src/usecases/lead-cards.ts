@@ -5,6 +5,7 @@ import { assignmentCard } from '../cards/assignment-card.js';
 import type { CardCtx, CardJson } from '../cards/card-kit.js';
 import type { LeadView } from '../cards/lead-view.js';
 import { guardChecklist } from '../domain/guards.js';
+import { formatPoints, topReasons } from '../domain/scoring.js';
 import { findStage, findTransition, type Journey } from '../domain/journey.js';
 import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
@@ -41,6 +42,9 @@ export interface LeadCardsDeps {
 
 export type Members = ReadonlyMap<string, Member>;
 
+/** How a decision the server made by itself (a score past a threshold) is signed on a card. */
+const SYSTEM_NAME: Text = { zh: '系统（线索评分）', en: 'System (lead score)' };
+
 /** A message uuid (≤50 chars, feishu-api.md §4.1) derived from a stable key. */
 export const messageUuid = (key: string) => `lj-${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
 
@@ -48,14 +52,11 @@ export function createLeadCards(deps: LeadCardsDeps) {
   const { store, journey, rules } = deps;
   const stageText = (id: string | null): Text => (id ? (findStage(journey, id)?.label ?? { zh: id, en: id }) : { zh: '（无）', en: '(none)' });
 
-  const ctx = (members: Members): CardCtx => ({ locale: deps.locale, nameOf: (id) => members.get(id)?.name || undefined });
+  const ctx = (members: Members): CardCtx => ({ locale: deps.locale, nameOf: (id) => members.get(id)?.name || (id.startsWith('system:') ? (deps.locale === 'en' ? SYSTEM_NAME.en : SYSTEM_NAME.zh) : undefined) });
 
   function view(lead: LeadRow): LeadView {
     const ledger = store.scores.listForLead(lead.id);
-    const reasons = [...ledger].sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta)).slice(0, 3).map((e) => {
-      const what = e.detail ?? e.reasonCode;
-      return { zh: `${what} ${e.delta > 0 ? '+' : ''}${e.delta}`, en: `${what} ${e.delta > 0 ? '+' : ''}${e.delta}` };
-    });
+    const reasons = topReasons(ledger).map((r) => ({ zh: `${r.detail} ${formatPoints(r.points)}`, en: `${r.detail} ${formatPoints(r.points)}` }));
     return { key: lead.leadKey, facts: lead.facts, stage: stageText(lead.stage), ...(ledger.length ? { score: { value: lead.score, reasons } } : {}) };
   }
 

@@ -15,6 +15,10 @@ import { createEscalateSla } from '../../src/usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/sla-ladder.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createStartLead } from '../../src/usecases/start-lead.js';
+import { loadScoringRules } from '../../src/rules/scoring-rules.js';
+import { createScoring } from '../../src/usecases/score-lead.js';
+import { createAdvanceOnScore } from '../../src/usecases/advance-on-score.js';
+import { createLeadEngine } from '../../src/usecases/lead-engine.js';
 
 /**
  * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
@@ -64,6 +68,9 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   const escalate = createEscalateSla({ store, rules, calendar, cards, log, members: async () => members });
   const sweep = () => createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate } });
   const startLead = createStartLead({ store, journey, clock });
+  const scoringRules = loadScoringRules(journey, template);
+  const scoring = createScoring({ store, journey, rules: () => scoringRules });
+  const engine = createLeadEngine({ scoring, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
   const changeStage = createChangeStage({ store, journey, clock });
   let seq = 0;
 
@@ -109,7 +116,16 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     timers: store.db.prepare('SELECT * FROM timers ORDER BY id').all(),
   });
 
-  return { journey, rules, calendar, escalate, sweep, store, clock, members, cards, act, pendingLead, assignedLead, click, snapshot };
+  /** A lead that just came in (at `stage`, the first by default), scored by the engine like an adopted row. */
+  function newLead(facts: Record<string, string>, o: { stage?: string } = {}) {
+    const n = ++seq;
+    const started = startLead({ leadKey: `XS-${String(n).padStart(6, '0')}`, facts, actor: { id: 'ou_zhangwei', roles: ['sdr'] }, ...(o.stage ? { stage: o.stage } : {}), record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` } });
+    if (!started.ok) throw new Error(started.error.code);
+    store.tx(() => engine.onNewLead(started.value.lead, members, clock.now()));
+    return store.leads.get(started.value.lead.id)!;
+  }
+
+  return { journey, rules, scoringRules, calendar, escalate, sweep, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

@@ -47,6 +47,6 @@ export async function sandboxHarness(m: RunningMain, dbPath: string) {
     byCompany: async (name: string) => (await rows()).find((r) => cellText(r.fields['公司名称']) === name)!,
     edit: (rec: string, as: string, fields: Fields) => control('POST', `/bases/${app}/tables/${leads}/records/${rec}/edit`, { operator_open_id: users[as], fields }),
     until: <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => waitUntil(fn, ms, what),
-    lead: (key: string) => sql<{ id: number; stage: string; deleted_at: number | null; facts_json: string; owner_id: string | null; pending_approval_json: string | null }>('SELECT * FROM leads WHERE lead_key = ?', key)[0]!,
+    lead: (key: string) => sql<{ id: number; stage: string; score: number; deleted_at: number | null; facts_json: string; owner_id: string | null; pending_approval_json: string | null }>('SELECT * FROM leads WHERE lead_key = ?', key)[0]!,
   };
 }

@@ -1,0 +1,173 @@
+import type { Journey } from '../domain/journey.js';
+import { findStage } from '../domain/journey.js';
+import {
+  activityPoints,
+  clampDelta,
+  decayDue,
+  gradeOf,
+  nextDecayAt,
+  profileDeltas,
+  reasonsText,
+  topReasons,
+  type LedgerLine,
+  type ScoringRules,
+} from '../domain/scoring.js';
+import type { LeadRow } from '../store/leads-repo.js';
+import type { LedgerEntry } from '../store/score-ledger-repo.js';
+import type { Store } from '../store/store.js';
+import { writeLeadRow } from './lead-row.js';
+
+/**
+ * The score of a lead kept in the ledger (every change with its rule, points, time and cause) and shown
+ * in the Bitable (线索评分, 评分等级, 评分依据 — the top reasons). Each function runs inside the caller's
+ * transaction, except `decayPass`, which takes its own in batches. Rules come from a getter: the team
+ * edits them in 评分规则 and the last good set is in force.
+ */
+export interface ScoringDeps {
+  store: Store;
+  journey: Journey;
+  rules: () => ScoringRules;
+}
+
+export const SCORE_FIELDS = { score: '线索评分', grade: '评分等级', reasons: '评分依据' } as const;
+
+/** Stages whose leads still decay: open and nurture (a won, lost or disqualified lead keeps its score). */
+const decays = (journey: Journey, stage: string | null) => {
+  const kind = stage ? findStage(journey, stage)?.kind : undefined;
+  return kind === 'open' || kind === 'nurture';
+};
+
+const lines = (ledger: readonly LedgerEntry[]): LedgerLine[] => ledger.map((e) => ({ reasonCode: e.reasonCode, delta: e.delta, at: e.at, detail: e.detail }));
+
+export function createScoring(deps: ScoringDeps) {
+  const { store } = deps;
+
+  /** Silence counts from the last activity, or from when the lead came in. */
+  const silentSince = (lead: LeadRow) => lead.lastActivityAt ?? lead.createdAt;
+
+  function schedule(lead: LeadRow, decayedDays: number): void {
+    const next = decays(deps.journey, lead.stage) ? nextDecayAt(deps.rules(), silentSince(lead), decayedDays) : undefined;
+    store.leads.setDecay(lead.id, decayedDays, next ?? null);
+  }
+
+  /** Write what people see: score, grade and the top reasons (keyed by the last ledger entry). */
+  function show(lead: LeadRow, now: Date): void {
+    const ledger = store.scores.listForLead(lead.id);
+    const fresh = store.leads.get(lead.id)!;
+    const last = ledger.at(-1)?.id ?? 0;
+    writeLeadRow(
+      store,
+      fresh,
+      { [SCORE_FIELDS.score]: fresh.score, [SCORE_FIELDS.grade]: fresh.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null },
+      `score:${lead.id}:${last}:${fresh.grade ?? ''}`,
+      now,
+    );
+  }
+
+  /**
+   * Bring the profile points (source, industry, size, title, region) to what the lead's facts call for
+   * now, and its grade. Returns whether anything changed. A new lead also starts its silence clock.
+   */
+  function rescore(lead: LeadRow, now: Date): boolean {
+    const rules = deps.rules();
+    const deltas = profileDeltas(rules, lead.facts, lines(store.scores.listForLead(lead.id)));
+    for (const d of deltas) store.scores.append({ leadId: lead.id, at: now, delta: d.delta, reasonCode: d.reasonCode, detail: d.detail });
+    const grade = gradeOf(rules, lead.facts);
+    const gradeChanged = grade !== lead.grade;
+    if (gradeChanged) store.leads.setGrade(lead.id, grade);
+    if (lead.decayNextAt === null && lead.decayedDays === 0) schedule(lead, 0);
+    const changed = deltas.length > 0 || gradeChanged;
+    if (changed) show(lead, now);
+    return changed;
+  }
+
+  /**
+   * An activity of the lead (idempotent by `key`): recorded, scored by its type within the cap, and the
+   * silence clock starts again. Returns the points it scored (0 when capped or unscored), or undefined
+   * when the key was seen before.
+   */
+  function addActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): number | undefined {
+    const row = store.activities.add({ leadId: lead.id, type: a.type, at: a.at, key: a.key, ...(a.detail ? { detail: a.detail } : {}), now });
+    if (!row) return undefined;
+    return scoreActivity(lead, a, now);
+  }
+
+  /** Score an activity already recorded (one attached to its lead later). */
+  function scoreActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): number {
+    const p = activityPoints(deps.rules(), a.type, a.at, lines(store.scores.listForLead(lead.id)));
+    if (p && p.delta > 0) store.scores.append({ leadId: lead.id, at: a.at, delta: p.delta, reasonCode: `behaviour:${a.type}`, detail: p.detail, sourceKey: `activity:${a.key}` });
+    store.leads.recordActivity(lead.id, a.at, now);
+    schedule(store.leads.get(lead.id)!, store.leads.get(lead.id)!.decayedDays);
+    show(lead, now);
+    return p?.delta ?? 0;
+  }
+
+  /** Points off with a reason (a return): never below zero. */
+  function penalize(lead: LeadRow, points: number, reasonCode: string, detail: string, key: string, now: Date): number {
+    const fresh = store.leads.get(lead.id)!;
+    const delta = clampDelta(fresh.score, -Math.abs(points));
+    if (delta !== 0) store.scores.append({ leadId: lead.id, at: now, delta, reasonCode, detail, sourceKey: key });
+    show(lead, now);
+    return delta;
+  }
+
+  /** One lead's due silence tiers: ledger entries (idempotent per silence and tier), next tier scheduled. */
+  function decayLead(lead: LeadRow, now: Date): number {
+    if (!decays(deps.journey, lead.stage)) {
+      store.leads.setDecay(lead.id, lead.decayedDays, null);
+      return 0;
+    }
+    const since = silentSince(lead);
+    const due = decayDue(deps.rules(), since, lead.decayedDays, now);
+    let score = lead.score;
+    for (const t of due) {
+      const delta = clampDelta(score, t.points);
+      if (delta !== 0 && store.scores.append({ leadId: lead.id, at: now, delta, reasonCode: 'decay', detail: `沉默${t.days}天`, sourceKey: `decay:${lead.id}:${since.getTime()}:${t.days}` })) score += delta;
+    }
+    const days = due.length ? due.at(-1)!.days : lead.decayedDays;
+    schedule(lead, days);
+    if (due.length) show(lead, now);
+    return due.length;
+  }
+
+  /**
+   * Every lead whose next silence tier is due, in batches of `batch` per transaction (a restart in the
+   * middle repeats nothing: entries are keyed per silence and tier). Returns how many leads decayed.
+   */
+  function decayPass(now: Date, o: { batch?: number } = {}): { leads: number; tiers: number } {
+    const out = { leads: 0, tiers: 0 };
+    for (;;) {
+      const due = store.leads.decayDue(now, o.batch ?? 500);
+      if (!due.length) return out;
+      store.tx(() => {
+        for (const lead of due) {
+          const n = decayLead(lead, now);
+          out.tiers += n;
+          if (n) out.leads++;
+        }
+      });
+    }
+  }
+
+  /** The rules changed (decay tiers edited) or the schedule predates them: when is each lead's next tier. */
+  function rescheduleAll(o: { batch?: number } = {}): number {
+    let after = 0;
+    let n = 0;
+    for (;;) {
+      const ids = store.leads.idsAfter(after, o.batch ?? 1000);
+      if (!ids.length) return n;
+      store.tx(() => {
+        for (const id of ids) {
+          const lead = store.leads.get(id)!;
+          schedule(lead, lead.decayedDays);
+          n++;
+        }
+      });
+      after = ids.at(-1)!;
+    }
+  }
+
+  return { rescore, addActivity, scoreActivity, penalize, decayLead, decayPass, rescheduleAll, show, silentSince };
+}
+
+export type Scoring = ReturnType<typeof createScoring>;

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { createScoring } from '../../src/usecases/score-lead.js';
+import { cardWorld } from '../support/card-world.js';
+
+const DAY = 86_400_000;
+
+/** The last value each field of a lead's row was given through the outbox (what the Bitable will show). */
+function rowWrites(w: ReturnType<typeof cardWorld>, recordId: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
+    const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
+    if (p.recordId === recordId) Object.assign(out, p.fields);
+  }
+  return out;
+}
+
+const ledgerOf = (w: ReturnType<typeof cardWorld>, leadId: number) => w.store.scores.listForLead(leadId).map((e) => [e.reasonCode, e.delta]);
+
+describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', () => {
+  it('a new lead gets its profile points, one ledger entry per rule, its grade, and the top reasons in the row', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '华东精密仪器有限公司', source: '内容下载', industry: '制造业', size: '1000人以上', title: '设备工程师', region: '华东' }, { stage: 'nurture' });
+    expect(ledgerOf(w, lead.id)).toEqual([['source', 5], ['fit:industry', 10], ['fit:size', 15], ['fit:region', 5]]);
+    expect(lead.score).toBe(35);
+    expect(lead.grade).toBe('A');
+    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 35, 评分等级: 'A', 评分依据: '大型企业 +15；重点行业 +10；来源：内容下载 +5' });
+    expect(lead.stage).toBe('nurture'); // 35 < 40: stays in the pool
+  });
+
+  it('activities score within their caps, once per key; the ledger says why', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
+    const at = w.clock.now();
+    const add = (type: string, key: string, dayOffset = 0) => w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type, at: new Date(at.getTime() + dayOffset * DAY), key }, w.members, w.clock.now()));
+    expect(add('访问价格页', 'a1')).toBe(true);
+    expect(add('访问价格页', 'a1')).toBe(false); // the same activity delivered again
+    expect(add('访问价格页', 'a2')).toBe(true);
+    expect(add('访问价格页', 'a3')).toBe(true); // past the cap of 16 in 7 days: 0 points
+    expect(add('访问价格页', 'a4', 8)).toBe(true); // a week later: scores again
+    expect(w.store.activities.forLead(lead.id)).toHaveLength(4);
+    expect(ledgerOf(w, lead.id)).toEqual([['source', 5], ['behaviour:访问价格页', 8], ['behaviour:访问价格页', 8], ['behaviour:访问价格页', 8]]);
+    expect(w.store.leads.get(lead.id)!.score).toBe(29);
+  });
+
+  it('a pool lead whose activities cross the MQL threshold moves on by itself; past the SQL threshold it asks the marketing director', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '蓝鲸教育', contact_name: '李老师', wechat: 'lanjing_edu', need: '排课系统', source: '直播/网络研讨会', industry: '教育' }, { stage: 'nurture' });
+    expect(lead.score).toBe(10);
+    const add = (type: string, key: string) => w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type, at: w.clock.now(), key }, w.members, w.clock.now()));
+    add('参加直播', 'k1'); // 20
+    expect(w.store.leads.get(lead.id)!.stage).toBe('nurture');
+    add('申请演示', 'k2'); // 45: crosses 40
+    const mql = w.store.leads.get(lead.id)!;
+    expect(mql.stage).toBe('mql');
+    const t = w.store.transitions.listForLead(lead.id).at(-1)!;
+    expect(t).toMatchObject({ from: 'nurture', to: 'mql', actorId: 'system:score' });
+    expect(t.reason).toContain('线索评分 45 达到「MQL」阈值 40');
+    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: 'MQL', 进入阶段次数: 'MQL-01' });
+    add('电话沟通', 'k3'); // 55
+    add('访问价格页', 'k4'); // 63: crosses 60 → MQL→SQL is gated
+    const gated = w.store.leads.get(lead.id)!;
+    expect(gated.stage).toBe('mql');
+    expect(gated.pendingApproval).toMatchObject({ to: 'sql', role: 'marketing_director', requestedBy: 'system:score' });
+    const card = w.store.cards.openFor(lead.id, 'approval')[0]!;
+    expect(JSON.stringify(w.cards.render(card, gated, w.members))).toContain('系统（线索评分）');
+    expect(rowWrites(w, lead.recordId!).待审批).toBe('待市场总监审批：MQL → SQL');
+  });
+
+  it('a new lead past the threshold moves on; one missing a fact its guard needs stays, with a note saying what', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '星河云科技', email: 'qian@xinghe.example', need: '私有化部署', source: '官网咨询', industry: '信息技术', size: '200-999人' }, { stage: 'nurture' });
+    expect(lead.score).toBe(47);
+    expect(w.store.leads.get(lead.id)!.stage).toBe('mql'); // a new lead crossing 40 (from 0) moves on
+    const held = w.newLead({ company: '东方锅炉', email: 'a@b.cn', source: '官网咨询', industry: '制造业', size: '200-999人' }, { stage: 'nurture' });
+    expect(held.stage).toBe('nurture'); // no need stated: the guard holds it, with a note
+    expect(String(rowWrites(w, held.recordId!).旅程备注)).toContain('暂不能进入：进入「MQL」前还缺少：明确需求');
+  });
+
+  it('silence decays the score in tiers, each once per silence, never below zero; a restart in between repeats nothing', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '华东精密仪器有限公司', source: '官网咨询', industry: '制造业' }, { stage: 'nurture' });
+    expect(lead.score).toBe(35);
+    expect(lead.decayNextAt).toEqual(new Date(lead.createdAt.getTime() + 14 * DAY));
+    w.clock.advance(13 * DAY);
+    expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
+    w.clock.advance(1 * DAY);
+    expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 1 });
+    expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
+    expect(w.store.leads.get(lead.id)!.score).toBe(25);
+    // a new process on the same database: the same pass at the same time does nothing again
+    const again = createScoring({ store: w.store, journey: w.journey, rules: () => w.scoringRules });
+    again.rescheduleAll();
+    expect(again.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
+    w.clock.advance(50 * DAY); // 64 days: −20 and −30, but only 25 left
+    expect(again.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 2 });
+    expect(w.store.leads.get(lead.id)!.score).toBe(0);
+    expect(ledgerOf(w, lead.id).filter(([c]) => c === 'decay')).toEqual([['decay', -10], ['decay', -20], ['decay', -5]]);
+    expect(w.store.leads.get(lead.id)!.decayNextAt).toBeNull();
+    // an activity starts the silence again
+    w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type: '回复邮件', at: w.clock.now(), key: 'r1' }, w.members, w.clock.now()));
+    const back = w.store.leads.get(lead.id)!;
+    expect(back).toMatchObject({ score: 5, decayedDays: 0 });
+    expect(back.decayNextAt).toEqual(new Date(w.clock.now().getTime() + 14 * DAY));
+  });
+
+  it('a won lead does not decay', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '恒信金融服务', source: '转介绍' }, { stage: 'won' });
+    expect(lead.decayNextAt).toBeNull();
+    w.clock.advance(100 * DAY);
+    expect(w.scoring.decayPass(w.clock.now()).leads).toBe(0);
+  });
+});
