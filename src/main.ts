@@ -24,7 +24,8 @@ import { createScoring } from './usecases/score-lead.js';
 import { createAdvanceOnScore } from './usecases/advance-on-score.js';
 import { createLeadEngine } from './usecases/lead-engine.js';
 import { createDecayJob } from './jobs/decay-job.js';
-import { roundRobinRouter } from './routing/router.js';
+import { ruleRouter } from './routing/router.js';
+import { loadRoutingRules } from './rules/routing-rules.js';
 import { createCardActions } from './usecases/card-actions.js';
 import { createEscalateSla } from './usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/sla-ladder.js';
@@ -38,6 +39,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { mergeEnv, readEnvFile } from './lib/env-file.js';
 import { createLogger } from './lib/logger.js';
 import { loadJourney } from './rules/load-journey.js';
+import { openStages } from './domain/journey.js';
 import { startSandbox, type Sandbox } from './sandbox/start-sandbox.js';
 import { openDb } from './store/db.js';
 import { createStore } from './store/store.js';
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
   const assignmentRules = loadAssignmentRules(journey, template);
   const workCalendar = loadWorkCalendar();
   const scoringRules = loadScoringRules(journey, template);
+  const routingRules = loadRoutingRules(template);
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
@@ -119,11 +122,12 @@ async function main(): Promise<void> {
       : undefined;
   };
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
+  const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: assignmentRules.candidateRoles, openStages: openStages(journey) });
   const cards = createLeadCards({
     store,
     journey,
     rules: assignmentRules,
-    router: roundRobinRouter({ candidateRoles: assignmentRules.candidateRoles, lastPicked: () => store.assignments.lastRouted() }),
+    router,
     calendar: workCalendar.calendar,
     locale: config.locale,
     chatId: () => chatId,
@@ -131,7 +135,8 @@ async function main(): Promise<void> {
   });
   // The lead engine: scores from 评分规则, and a score past a threshold moves the lead on (or asks).
   const scoring = createScoring({ store, journey, rules: () => scoringRules });
-  const engine = createLeadEngine({ scoring, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => layout?.historyTableId, log }) });
+  const historyTableId = () => layout?.historyTableId;
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId, log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId, log }) });
   const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, engine, where: () => layout });
   const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, calendar: workCalendar.calendar, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId: () => layout?.historyTableId });
   const afterDecisions = () => {

@@ -14,7 +14,26 @@ export interface Member {
   roles: string[];
   managerOpenId: string | undefined;
   onDuty: boolean;
+  /** 团队 */
+  team?: string | undefined;
+  /** 负责地区, 负责行业 (empty: any) */
+  regions?: string[] | undefined;
+  industries?: string[] | undefined;
+  /** 分配权重 (default 1) */
+  weight?: number | undefined;
+  /** 跟进上限: open leads at most */
+  capacity?: number | undefined;
+  /** 休假至 (ms) */
+  leaveUntil?: number | undefined;
+  /** 对接SDR: the SDR whose qualified leads this rep takes */
+  sdrOpenId?: string | undefined;
 }
+
+const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
+const numberOf = (v: unknown): number | undefined => {
+  const c = readCell(v);
+  return typeof c === 'number' && Number.isFinite(c) ? c : undefined;
+};
 
 export function createRoster(deps: { api: BitableApi; template: BaseTemplate; appToken: () => string | undefined; tableId: () => string | undefined; maxAgeMs?: number; now?: () => number }) {
   const now = deps.now ?? Date.now;
@@ -33,12 +52,21 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
         if (!openId) continue;
         const roles = readCell(r.fields['角色']);
         const manager = readCell(r.fields['直属上级']);
+        const sdr = readCell(r.fields['对接SDR']);
+        const team = readCell(r.fields['团队']);
         members.set(openId, {
           openId,
           name: String(readCell(r.fields['姓名']) ?? ''),
-          roles: (Array.isArray(roles) ? roles : typeof roles === 'string' ? [roles] : []).map((n) => roleIds[n] ?? n),
+          roles: listOf(roles).map((n) => roleIds[n] ?? n),
           managerOpenId: Array.isArray(manager) ? manager[0] : undefined,
           onDuty: readCell(r.fields['在岗']) === true,
+          team: typeof team === 'string' && team ? team : undefined,
+          regions: listOf(readCell(r.fields['负责地区'])),
+          industries: listOf(readCell(r.fields['负责行业'])),
+          weight: numberOf(r.fields['分配权重']),
+          capacity: numberOf(r.fields['跟进上限']),
+          leaveUntil: numberOf(r.fields['休假至']),
+          sdrOpenId: Array.isArray(sdr) ? sdr[0] : undefined,
         });
       }
     }

@@ -65,6 +65,11 @@ export function findTransition(j: Journey, from: string, to: string): Transition
 }
 
 /** Stages a lead in `from` may move to, in the order the journey lists them. */
+/** The stages a lead is worked in (kind open): an owner's open leads count against their capacity. */
+export function openStages(j: Journey): string[] {
+  return j.stages.filter((s) => s.kind === 'open').map((s) => s.id);
+}
+
 export function nextStages(j: Journey, from: string): TransitionDef[] {
   return j.transitions.filter((t) => t.from === from);
 }

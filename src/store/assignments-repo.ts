@@ -18,6 +18,8 @@ export interface AssignmentRow {
   returnReason: string | null;
   returnNote: string | null;
   cardId: number | null;
+  /** why this person (routing's reasoning, or 跟进人 typed in the Bitable) */
+  why: string | null;
 }
 
 interface Raw {
@@ -35,6 +37,7 @@ interface Raw {
   return_reason: string | null;
   return_note: string | null;
   card_id: number | null;
+  why: string | null;
 }
 
 const date = (n: number | null) => (n === null ? null : new Date(n));
@@ -53,14 +56,15 @@ const toRow = (r: Raw): AssignmentRow => ({
   returnReason: r.return_reason,
   returnNote: r.return_note,
   cardId: r.card_id,
+  why: r.why,
 });
 
 export type AssignmentsRepo = ReturnType<typeof createAssignmentsRepo>;
 
 export function createAssignmentsRepo(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO assignments (lead_id, owner_id, status, source, offered_at, accept_due_at, card_id)
-     VALUES (@leadId, @ownerId, 'offered', @source, @now, @due, @cardId)`,
+    `INSERT INTO assignments (lead_id, owner_id, status, source, offered_at, accept_due_at, card_id, why)
+     VALUES (@leadId, @ownerId, 'offered', @source, @now, @due, @cardId, @why)`,
   );
   const byId = db.prepare<[number], Raw>('SELECT * FROM assignments WHERE id = ?');
   const current = db.prepare<[number], Raw>("SELECT * FROM assignments WHERE lead_id = ? AND status IN ('offered', 'accepted') ORDER BY id DESC LIMIT 1");
@@ -72,11 +76,10 @@ export function createAssignmentsRepo(db: Db) {
     `UPDATE assignments SET status = 'returned', returned_at = @now, return_reason = @reason, return_note = @note WHERE id = @id AND status IN ('offered', 'accepted')`,
   );
   const withdraw = db.prepare(`UPDATE assignments SET status = 'withdrawn', returned_at = @now WHERE id = @id AND status IN ('offered', 'accepted')`);
-  const lastRouted = db.prepare<[], { owner_id: string }>("SELECT owner_id FROM assignments WHERE source LIKE 'routing:%' ORDER BY id DESC LIMIT 1");
   const setCard = db.prepare('UPDATE assignments SET card_id = @cardId WHERE id = @id');
   return {
-    offer(a: { leadId: number; ownerId: string; source: string; acceptDueAt: Date | null; now: Date }): AssignmentRow {
-      const info = insert.run({ leadId: a.leadId, ownerId: a.ownerId, source: a.source, now: a.now.getTime(), due: a.acceptDueAt?.getTime() ?? null, cardId: null });
+    offer(a: { leadId: number; ownerId: string; source: string; acceptDueAt: Date | null; why?: string; now: Date }): AssignmentRow {
+      const info = insert.run({ leadId: a.leadId, ownerId: a.ownerId, source: a.source, now: a.now.getTime(), due: a.acceptDueAt?.getTime() ?? null, cardId: null, why: a.why ?? null });
       return toRow(byId.get(Number(info.lastInsertRowid))!);
     },
     get: (id: number): AssignmentRow | undefined => {
@@ -89,8 +92,6 @@ export function createAssignmentsRepo(db: Db) {
       return r && toRow(r);
     },
     listForLead: (leadId: number): AssignmentRow[] => forLead.all(leadId).map(toRow),
-    /** The owner the router picked last (round robin continues after them). */
-    lastRouted: (): string | undefined => lastRouted.get()?.owner_id,
     setCard: (id: number, cardId: number): void => void setCard.run({ id, cardId }),
     accept: (id: number, by: string, followUpDueAt: Date | null, now: Date): boolean => accept.run({ id, by, due: followUpDueAt?.getTime() ?? null, now: now.getTime() }).changes === 1,
     markReturned: (id: number, reason: string, note: string | null, now: Date): boolean => ret.run({ id, reason, note, now: now.getTime() }).changes === 1,

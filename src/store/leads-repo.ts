@@ -1,4 +1,5 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
+import { companyKey } from '../domain/routing.js';
 import type { Db } from './db.js';
 
 /** A lead as the server keeps it: the Bitable row's facts plus what only the server knows. */
@@ -29,6 +30,8 @@ export interface LeadRow {
   decayNextAt: Date | null;
   /** the profile fit grade A–D */
   grade: string | null;
+  /** the company name without suffixes (same company → same owner) */
+  companyKey: string | null;
 }
 
 export interface PendingApproval {
@@ -72,6 +75,7 @@ interface Raw {
   decayed_days: number;
   decay_next_at: number | null;
   grade: string | null;
+  company_key: string | null;
 }
 
 const toRow = (r: Raw): LeadRow => ({
@@ -96,14 +100,15 @@ const toRow = (r: Raw): LeadRow => ({
   decayedDays: r.decayed_days,
   decayNextAt: r.decay_next_at === null ? null : new Date(r.decay_next_at),
   grade: r.grade,
+  companyKey: r.company_key,
 });
 
 export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
 
 export function createLeadsRepo(db: Db) {
   const insert = db.prepare(
-    `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, created_at, updated_at)
-     VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @now, @now)`,
+    `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, created_at, updated_at)
+     VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @now, @now)`,
   );
   const byId = db.prepare<[number], Raw>('SELECT * FROM leads WHERE id = ?');
   const byKey = db.prepare<[string], Raw>('SELECT * FROM leads WHERE lead_key = ?');
@@ -114,7 +119,7 @@ export function createLeadsRepo(db: Db) {
      WHERE id = @id AND version = @version`,
   );
   const setFacts = db.prepare(
-    `UPDATE leads SET facts_json = @facts, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
+    `UPDATE leads SET facts_json = @facts, company_key = @companyKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
   );
   const setRecord = db.prepare('UPDATE leads SET base_token = @baseToken, table_id = @tableId, record_id = @recordId, updated_at = @now WHERE id = @id');
   const setPending = db.prepare(
@@ -152,6 +157,7 @@ export function createLeadsRepo(db: Db) {
         facts: JSON.stringify(l.facts),
         modified: l.bitableModifiedAt ?? null,
         ownerId: l.ownerId ?? null,
+        companyKey: companyKey(l.facts.company) ?? null,
         now: l.now.getTime(),
       });
       return toRow(byId.get(Number(info.lastInsertRowid))!);
@@ -187,7 +193,7 @@ export function createLeadsRepo(db: Db) {
       return setStage.run({ id, version, stage, at: at.getTime() }).changes === 1;
     },
     setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): void {
-      setFacts.run({ id, facts: JSON.stringify(facts), modified: bitableModifiedAt ?? null, now: now.getTime() });
+      setFacts.run({ id, facts: JSON.stringify(facts), companyKey: companyKey(facts.company) ?? null, modified: bitableModifiedAt ?? null, now: now.getTime() });
     },
     linkRecord(id: number, ref: { baseToken: string; tableId: string; recordId: string }, now: Date): void {
       setRecord.run({ id, ...ref, now: now.getTime() });

@@ -9,6 +9,7 @@ import { createInboundEventsRepo } from './inbound-events-repo.js';
 import { createInboxRepo } from './inbox-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
+import { createRoutingRepo } from './routing-repo.js';
 import { createScoreLedgerRepo } from './score-ledger-repo.js';
 import { createTimersRepo } from './timers-repo.js';
 import { createTransitionsRepo } from './transitions-repo.js';
@@ -32,6 +33,7 @@ export function createStore(db: Db) {
     assignments: createAssignmentsRepo(db),
     escalations: createEscalationsRepo(db),
     activities: createActivitiesRepo(db),
+    routing: createRoutingRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -12,6 +12,7 @@ import type { Locale, Text } from '../domain/text.js';
 import { IM_PATCH, IM_SEND, type ImPatchPayload, type ImSendPayload } from '../im/sender.js';
 import type { Logger } from '../lib/logger.js';
 import { RETURN_NEXT, type AssignmentRules } from '../rules/assignment-rules.js';
+import type { RouteDecision, RouteWhen } from '../domain/routing.js';
 import type { Router } from '../routing/router.js';
 import type { AssignmentRow } from '../store/assignments-repo.js';
 import type { CardRow } from '../store/cards-repo.js';
@@ -142,25 +143,32 @@ export function createLeadCards(deps: LeadCardsDeps) {
     },
     /**
      * (inside a transaction) The lead enters a hand-off stage: offer it to the owner a person set in the
-     * Bitable, otherwise to the one routing picks; the card @-mentions them, SLA截止 shows the accept SLA.
+     * Bitable (when they can take leads: an SDR who owned it while qualifying hands it on), otherwise to
+     * the one routing picks, with why; the card @-mentions them, SLA截止 shows the accept SLA. `anyStage`
+     * offers a lead at once whatever its stage (routing of a new lead: website inquiries go to sales).
      */
-    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[] } = {}): AssignmentRow | undefined {
-      if (!lead.stage || !rules.assignOn.includes(lead.stage)) return undefined;
+    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[]; anyStage?: boolean; when?: RouteWhen; decision?: RouteDecision } = {}): AssignmentRow | undefined {
+      if (!lead.stage || (!o.anyStage && !rules.assignOn.includes(lead.stage))) return undefined;
       const live = store.assignments.current(lead.id);
       if (live) return live;
       const excluded = new Set(o.exclude ?? []);
       const typedOwner = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
-      const typed = typedOwner && !excluded.has(typedOwner) ? typedOwner : undefined;
+      const known = typedOwner ? members.get(typedOwner) : undefined;
+      const takesLeads = !known || known.roles.some((r) => rules.candidateRoles.includes(r));
+      const typed = typedOwner && takesLeads && !excluded.has(typedOwner) ? typedOwner : undefined;
       const pool = excluded.size ? new Map([...members].filter(([id]) => !excluded.has(id))) : members;
-      const routed = typed ? undefined : deps.router.pick(lead, pool);
-      const ownerId = typed ?? routed?.ownerId;
+      const routed = typed ? undefined : (o.decision ?? deps.router.pick(lead, pool, { when: o.when ?? 'handoff', now }));
+      const ownerId = typed ?? (routed?.kind === 'person' ? routed.ownerId : undefined);
       if (!ownerId) {
-        writeLeadRow(store, lead, { 旅程备注: journeyNote(now, ['没有可分配的销售：销售团队表中没有在岗的销售，请补充后重新分配 / nobody to assign: no on-duty sales member in 销售团队']) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
-        deps.log.warn({ lead: lead.leadKey }, 'no one to assign the lead to');
+        const why = routed?.why ?? '没有匹配的分配规则';
+        writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
+        deps.log.warn({ lead: lead.leadKey, why }, 'no one to assign the lead to');
         return undefined;
       }
       const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
-      const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, now });
+      const why = typed ? '表格中填写的跟进人' : routed!.why;
+      const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, why, now });
+      deps.log.info({ lead: lead.leadKey, owner: ownerId, why }, 'lead offered');
       scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
       writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
       const chatId = deps.chatId();

@@ -1,16 +1,32 @@
+import { findStage, type Journey } from '../domain/journey.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Router } from '../routing/router.js';
 import type { LeadRow } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
 import type { AdvanceOnScore } from './advance-on-score.js';
-import type { Members } from './lead-cards.js';
+import { createChangeStage } from './change-stage.js';
+import { journeyNote } from './journey-notes.js';
+import type { LeadCards, Members } from './lead-cards.js';
+import { writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
 
 /**
  * What the lead engine does when something happens to a lead, in one place for every way in (a row
- * typed into the Bitable, an edit, an activity; later the intake API and imports): score it, and move it
- * on when the score says so. Each call runs inside the caller's transaction.
+ * typed into the Bitable, an edit, an activity; later the intake API and imports): score it, route a
+ * new one (the pool, or a rep at once), and move it on when the score says so. Each call runs inside
+ * the caller's transaction.
  */
 export interface LeadEngineDeps {
+  store: Store;
+  journey: Journey;
+  clock: Clock;
   scoring: Scoring;
   advance: AdvanceOnScore;
+  router?: Router;
+  cards?: LeadCards;
+  historyTableId: () => string | undefined;
+  log: Logger;
 }
 
 export interface ActivityIn {
@@ -21,12 +37,50 @@ export interface ActivityIn {
   detail?: string;
 }
 
+export const ROUTING_ACTOR = 'system:routing';
+
 export function createLeadEngine(deps: LeadEngineDeps) {
-  const { scoring, advance } = deps;
+  const { store, journey, scoring, advance } = deps;
+  const changeStage = createChangeStage(deps);
+  const label = (id: string) => findStage(journey, id)?.label.zh ?? id;
+
+  /**
+   * A new lead at the first stage that nobody owns yet goes where the 新线索 routing rules say: to the
+   * nurture pool (a low-score download), or offered to a rep at once (a website inquiry, a rep's shared
+   * content). No rule: it waits for its hand-off.
+   */
+  function routeNew(lead: LeadRow, members: Members, now: Date): void {
+    if (!deps.router || lead.stage !== journey.initial || lead.facts.owner) return;
+    const d = deps.router.pick(lead, members, { when: 'new', now });
+    if (d.kind === 'person') {
+      deps.cards?.offerAssignment(lead, members, now, { anyStage: true, decision: d });
+      return;
+    }
+    if (d.kind !== 'pool') return;
+    const to = journey.transitions.find((t) => t.from === lead.stage && findStage(journey, t.to)?.kind === 'nurture')?.to;
+    if (!to) return;
+    const r = changeStage({ leadId: lead.id, to, actor: { id: ROUTING_ACTOR, roles: [] }, reason: d.why });
+    if (!r.ok || r.value.outcome.status !== 'applied') {
+      deps.log.warn({ lead: lead.leadKey, to, why: r.ok ? r.value.outcome.status : r.error.code }, 'routing to the pool was not applied');
+      return;
+    }
+    writeStageMove(store, {
+      lead: r.value.lead,
+      move: { from: label(lead.stage), to: label(to), label: r.value.outcome.label, reason: d.why },
+      actorOpenId: undefined,
+      historyTableId: deps.historyTableId(),
+      writeStage: true,
+      extra: { 旅程备注: journeyNote(now, [d.why]) },
+      now,
+      key: `route-pool:${lead.id}`,
+    });
+  }
+
   return {
-    /** A lead just came in: profile score and grade, silence clock, and on if the score says so. */
+    /** A lead just came in: profile score and grade, silence clock, routing, and on if the score says so. */
     onNewLead(lead: LeadRow, members: Members, now: Date): void {
       scoring.rescore(lead, now);
+      routeNew(store.leads.get(lead.id)!, members, now);
       advance(lead, 0, members, now);
     },
     /** People edited the lead's facts (source, industry, size …): the profile points follow. */
@@ -36,7 +90,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     },
     /** An activity of the lead; false when it was already recorded. */
     onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): boolean {
-      const before = lead.score;
+      const before = store.leads.get(lead.id)?.score ?? lead.score;
       const points = scoring.addActivity(lead, a, now);
       if (points === undefined) return false;
       if (points > 0) advance(lead, before, members, now);

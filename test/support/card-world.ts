@@ -5,7 +5,9 @@ import { loadAssignmentRules } from '../../src/rules/assignment-rules.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
-import { roundRobinRouter } from '../../src/routing/router.js';
+import { ruleRouter } from '../../src/routing/router.js';
+import { loadRoutingRules } from '../../src/rules/routing-rules.js';
+import { openStages } from '../../src/domain/journey.js';
 import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
@@ -50,15 +52,17 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   const template = loadBaseTemplate();
   const rules = loadAssignmentRules(journey, template);
   const calendar = loadWorkCalendar().calendar;
+  const routingRules = loadRoutingRules(template);
   const store = createStore(openDb(':memory:'));
   const clock = createManualClock(T0);
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
+  const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: rules.candidateRoles, openStages: openStages(journey) });
   const cards = createLeadCards({
     store,
     journey,
     rules,
-    router: roundRobinRouter({ candidateRoles: rules.candidateRoles, lastPicked: () => store.assignments.lastRouted() }),
+    router,
     calendar,
     locale: 'zh-CN',
     chatId: () => o.chatId ?? 'oc_team',
@@ -70,7 +74,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   const startLead = createStartLead({ store, journey, clock });
   const scoringRules = loadScoringRules(journey, template);
   const scoring = createScoring({ store, journey, rules: () => scoringRules });
-  const engine = createLeadEngine({ scoring, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
   const changeStage = createChangeStage({ store, journey, clock });
   let seq = 0;
 

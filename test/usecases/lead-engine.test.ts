@@ -111,3 +111,35 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(w.scoring.decayPass(w.clock.now()).leads).toBe(0);
   });
 });
+
+describe('routing a new lead (shipped 分配规则)', () => {
+  it('a low-score content download goes to the nurture pool, with why, in history and in the row', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '蓝鲸教育', wechat: 'lj', source: '内容下载', industry: '教育' });
+    expect(lead.stage).toBe('nurture');
+    const t = w.store.transitions.listForLead(lead.id).at(-1)!;
+    expect(t).toMatchObject({ from: 'lead', to: 'nurture', actorId: 'system:routing' });
+    expect(t.reason).toContain('低分内容线索进培育池');
+    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: '培育池' });
+    expect(w.store.assignments.current(lead.id)).toBeUndefined();
+  });
+
+  it('a website inquiry is offered to sales at once (card and accept SLA), the decision records why', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '东方锅炉', phone: '13800000000', source: '官网咨询', industry: '制造业', size: '50-199人' });
+    const a = w.store.assignments.current(lead.id)!;
+    expect(a).toMatchObject({ status: 'offered', source: 'routing:官网咨询和搜索线索立即分配' });
+    expect(['ou_lilei', 'ou_hanmeimei']).toContain(a.ownerId);
+    expect(a.why).toContain('按权重轮流分配给');
+    expect(w.store.cards.openFor(lead.id, 'assignment')).toHaveLength(1);
+    expect(w.store.leads.get(lead.id)!.stage).toBe('lead'); // 25+10+6 = 41 crosses 40, but no need is stated: it stays
+  });
+
+  it('a lead from a rep’s shared content goes to that rep; the same company later goes to the same rep', () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '恒信金融服务有限公司', phone: '13700002222', source: '销售分享', shared_by: 'ou_hanmeimei' });
+    expect(w.store.assignments.current(lead.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '规则「销售分享的线索给分享人」：来自 韩梅梅 分享的内容' });
+    const again = w.newLead({ company: '恒信金融服务', email: 'x@hx.cn', source: '搜索引擎（SEM）' });
+    expect(w.store.assignments.current(again.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '同一公司的线索由 韩梅梅 跟进' });
+  });
+});
