@@ -26,6 +26,8 @@ import { createLeadEngine } from './usecases/lead-engine.js';
 import { createDecayJob } from './jobs/decay-job.js';
 import { ruleRouter } from './routing/router.js';
 import { loadRoutingRules } from './rules/routing-rules.js';
+import { loadReturnReasons } from './rules/return-reasons.js';
+import { createApplyReturn } from './usecases/apply-return.js';
 import { createCardActions } from './usecases/card-actions.js';
 import { createEscalateSla } from './usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/sla-ladder.js';
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   const assignmentRules = loadAssignmentRules(journey, template);
   const workCalendar = loadWorkCalendar();
   const scoringRules = loadScoringRules(journey, template);
+  const returnReasons = loadReturnReasons(template);
   const routingRules = loadRoutingRules(template);
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
@@ -122,23 +125,24 @@ async function main(): Promise<void> {
       : undefined;
   };
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
+  const scoring = createScoring({ store, journey, rules: () => scoringRules });
   const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: assignmentRules.candidateRoles, openStages: openStages(journey) });
   const cards = createLeadCards({
     store,
     journey,
     rules: assignmentRules,
     router,
+    returnReasons: () => returnReasons,
     calendar: workCalendar.calendar,
     locale: config.locale,
     chatId: () => chatId,
     log,
   });
   // The lead engine: scores from 评分规则, and a score past a threshold moves the lead on (or asks).
-  const scoring = createScoring({ store, journey, rules: () => scoringRules });
   const historyTableId = () => layout?.historyTableId;
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId, log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId, log }) });
   const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, engine, where: () => layout });
-  const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, calendar: workCalendar.calendar, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId: () => layout?.historyTableId });
+  const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, calendar: workCalendar.calendar, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId, applyReturn: createApplyReturn({ store, journey, clock, calendar: workCalendar.calendar, scoring, cards, historyTableId }) });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();

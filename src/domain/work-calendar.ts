@@ -79,3 +79,12 @@ export function addWorkingDays(cal: WorkCalendar, from: Date, days: number): Dat
   const perDay = cal.periods.reduce((s, [a, b]) => s + (b - a), 0) * MIN;
   return addWorkingTime(cal, from, days * perDay);
 }
+
+/**
+ * The first working moment on or after the day `at` falls on (team time): a reminder due "in 300 days"
+ * comes at the start of that day's work, or of the next working day when that day is a weekend or a
+ * holiday.
+ */
+export function workingStartOn(cal: WorkCalendar, at: Date): Date {
+  return addWorkingTime(cal, new Date(localDay(cal, at.getTime()).midnight), 0);
+}

@@ -2,20 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Journey } from '../domain/journey.js';
-import type { Text } from '../domain/text.js';
 import type { BaseTemplate } from './base-template.js';
 import { TEMPLATES_DIR } from './load-journey.js';
 
 /**
  * Assignment rules (bitable-templates/assignment.json): which stages hand a lead to a person, who can
- * be picked, the accept and first-feedback SLAs, and the return reasons with their next action. Until
- * the lead engine lands, every return sends the lead back to the pool (owner cleared); the engine adds
- * nurture, disqualify, data cleansing and merge.
+ * be picked, the accept and first-feedback SLAs and their escalation ladders. Who exactly is picked is
+ * the 分配规则 (routing-rules.ts); what a return means is the 退回原因 taxonomy (return-reasons.ts).
  */
-const text = z.object({ zh: z.string().min(1), en: z.string().min(1) });
-export const RETURN_NEXT: Record<'pool', Text> = {
-  pool: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' },
-};
 
 const ladder = z
   .array(z.object({ step: z.enum(['remind', 'manager', 'reassign']), afterWorkingHours: z.number().min(0).max(24 * 30) }).strict())
@@ -38,23 +32,18 @@ export const assignmentRulesSchema = z
     escalation: z.object({ accept: ladder, followUp: ladder, approval: ladder.refine((s) => s.every((x) => x.step !== 'reassign'), 'an approval is not reassigned: use remind and manager') }).strict(),
     /** an approval card waiting longer than this (working hours) starts the approval ladder */
     approvalWithinWorkingHours: z.number().positive().max(24 * 30),
-    returnReasons: z.array(z.object({ option: z.string().min(1), label: text, next: z.enum(['pool']) })).min(1),
   })
   .strict();
 
 export type AssignmentRules = z.infer<typeof assignmentRulesSchema>;
-export type ReturnReason = AssignmentRules['returnReasons'][number];
 
-/** Problems between the rules, the journey and the Base template (stage ids, roles, 退回原因 options). */
+/** Problems between the rules, the journey and the Base template (stage ids, roles). */
 export function checkAssignmentRules(r: AssignmentRules, journey: Journey, template: BaseTemplate): string[] {
   const problems: string[] = [];
   const stages = new Set(journey.stages.map((s) => s.id));
   for (const s of r.assignOn) if (!stages.has(s)) problems.push(`assignOn: "${s}" is not a stage of journey ${journey.id}`);
   const roles = new Set(Object.values(template.roles ?? {}));
   for (const role of r.candidateRoles) if (!roles.has(role)) problems.push(`candidateRoles: "${role}" is not a role of the 销售团队 table (${[...roles].join(', ')})`);
-  const leads = template.tables.find((t) => t.key === 'leads');
-  const options = new Set((leads?.fields.find((f) => f.field_name === '退回原因')?.property?.options as Array<{ name: string }> | undefined)?.map((o) => o.name) ?? []);
-  for (const reason of r.returnReasons) if (!options.has(reason.option)) problems.push(`returnReasons: "${reason.option}" is not an option of 退回原因`);
   return problems;
 }
 

@@ -67,6 +67,7 @@ export function createCardsRepo(db: Db) {
   const close = db.prepare(
     `UPDATE cards SET status = @status, action = @action, acted_by = @by, acted_at = @now, detail_json = @detail, updated_at = @now WHERE id = @id AND status = 'open'`,
   );
+  const addDetail = db.prepare(`UPDATE cards SET detail_json = json_patch(COALESCE(detail_json, '{}'), @patch), updated_at = @now WHERE id = @id`);
   return {
     /** Record a card about to be sent; the same uuid twice returns the first row. */
     create(c: { kind: CardKind; leadId: number; chatId: string; uuid: string; subject: Record<string, unknown>; now: Date }): CardRow {
@@ -94,6 +95,10 @@ export function createCardsRepo(db: Db) {
      */
     close(id: number, c: { status: 'done' | 'void'; action: string; by: string; detail?: Record<string, unknown>; now: Date }): boolean {
       return close.run({ id, status: c.status, action: c.action, by: c.by, detail: c.detail ? JSON.stringify(c.detail) : null, now: c.now.getTime() }).changes === 1;
+    },
+    /** Add what the action led to (a return's next steps) to a closed card's detail. */
+    addDetail(id: number, patch: Record<string, unknown>, now: Date): void {
+      addDetail.run({ id, patch: JSON.stringify(patch), now: now.getTime() });
     },
   };
 }

@@ -7,7 +7,9 @@ import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { RETURN_NEXT, type AssignmentRules } from '../rules/assignment-rules.js';
+import type { AssignmentRules } from '../rules/assignment-rules.js';
+import type { ReturnReason } from '../rules/return-reasons.js';
+import type { ApplyReturn } from './apply-return.js';
 import type { CardRow } from '../store/cards-repo.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
@@ -52,6 +54,8 @@ export interface CardActionsDeps extends ChangeStageDeps {
   /** the 销售团队 roster, waited for at most `ms` (undefined: not loaded in time) */
   members: (ms: number) => Promise<ReadonlyMap<string, Member> | undefined>;
   historyTableId: () => string | undefined;
+  /** a return's next action, from the 退回原因 taxonomy */
+  applyReturn: ApplyReturn;
 }
 
 const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN] } as const;
@@ -117,7 +121,7 @@ export function createCardActions(deps: CardActionsDeps) {
     const note = str(click.formValue?.[RETURN_NOTE]);
     if (comment.length > MAX_TEXT || note.length > MAX_TEXT) return { toast: toast('error', { zh: `说明最多 ${MAX_TEXT} 字`, en: `At most ${MAX_TEXT} characters` }) };
     if (op === REJECT && !comment) return { toast: toast('error', { zh: '驳回请填写审批意见', en: 'Write a comment to reject' }) };
-    const reason = op === RETURN ? deps.rules.returnReasons.find((r) => r.option === str(click.formValue?.[RETURN_REASON])) : undefined;
+    const reason = op === RETURN ? deps.cards.returnReasons().find((r) => r.option === str(click.formValue?.[RETURN_REASON])) : undefined;
     if (op === RETURN && !reason) return { toast: toast('error', { zh: '请选择退回原因', en: 'Choose a reason for returning' }) };
 
     const actorName = members.get(actor)?.name ?? actor;
@@ -131,7 +135,7 @@ export function createCardActions(deps: CardActionsDeps) {
         if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);
         else if (op === REJECT) reject(c, fresh, comment, actorName, now);
         else if (op === ACCEPT) accept(c, fresh, actor, actorName, detail.followUpDueAt as number, now);
-        else returnLead(c, fresh, actorName, reason!, note, now);
+        else returnLead(c, fresh, { openId: actor, name: actorName, roles }, reason!, note, members, now);
         return {
           toast: toast('success', { zh: `已${ACTED[op]!.zh}`, en: `Done: ${ACTED[op]!.en}` }),
           card: { type: 'raw', data: deps.cards.render(store.cards.get(c.id)!, store.leads.get(lead.id)!, members) },
@@ -195,24 +199,13 @@ export function createCardActions(deps: CardActionsDeps) {
     writeLeadRow(store, lead, { 跟进人: [{ id: a.ownerId }], SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
   }
 
-  function returnLead(c: CardRow, lead: LeadRow, actorName: string, reason: AssignmentRules['returnReasons'][number], note: string, now: Date): void {
+  function returnLead(c: CardRow, lead: LeadRow, by: { openId: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): void {
     const a = store.assignments.get(Number(c.subject.assignmentId));
     if (!a || !store.assignments.markReturned(a.id, reason.option, note || null, now)) {
       throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });
     }
-    // Until the lead engine: every reason sends the lead back to the pool, owner cleared.
-    store.leads.setOwner(lead.id, null, now);
-    const { owner: _owner, ...facts } = lead.facts;
-    store.leads.setFacts(lead.id, facts, now);
-    store.timers.cancelForLead(lead.id, SLA_ACCEPT);
-    store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
-    writeLeadRow(
-      store,
-      lead,
-      { 跟进人: null, SLA截止: null, 退回原因: reason.option, 旅程备注: journeyNote(now, [`${actorName} 退回：${reason.label.zh}${note ? `（${note}）` : ''}；${RETURN_NEXT[reason.next].zh}`]) },
-      `return:${c.id}`,
-      now,
-    );
+    const next = deps.applyReturn({ lead, reason, by, ownerId: a.ownerId, note, assignmentId: a.id, members, now });
+    store.cards.addDetail(c.id, { next }, now);
   }
 
   return handle;

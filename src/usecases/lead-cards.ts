@@ -11,7 +11,8 @@ import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import { IM_PATCH, IM_SEND, type ImPatchPayload, type ImSendPayload } from '../im/sender.js';
 import type { Logger } from '../lib/logger.js';
-import { RETURN_NEXT, type AssignmentRules } from '../rules/assignment-rules.js';
+import type { AssignmentRules } from '../rules/assignment-rules.js';
+import type { ReturnReason } from '../rules/return-reasons.js';
 import type { RouteDecision, RouteWhen } from '../domain/routing.js';
 import type { Router } from '../routing/router.js';
 import type { AssignmentRow } from '../store/assignments-repo.js';
@@ -33,6 +34,8 @@ export interface LeadCardsDeps {
   journey: Journey;
   rules: AssignmentRules;
   router: Router;
+  /** the 退回原因 taxonomy the card's return menu offers */
+  returnReasons: () => readonly ReturnReason[];
   /** SLAs count working time (holidays, 调休, working hours) */
   calendar: WorkCalendar;
   locale: Locale;
@@ -61,7 +64,6 @@ export function createLeadCards(deps: LeadCardsDeps) {
     return { key: lead.leadKey, facts: lead.facts, stage: stageText(lead.stage), ...(ledger.length ? { score: { value: lead.score, reasons } } : {}) };
   }
 
-  const returnReasons = rules.returnReasons.map((r) => ({ value: r.option, label: r.label }));
 
   function render(c: CardRow, lead: LeadRow, members: Members): CardJson {
     const detail = c.detail ?? {};
@@ -84,11 +86,13 @@ export function createLeadCards(deps: LeadCardsDeps) {
     }
     const s = c.subject as { owner: string; acceptDueAt: number | null; assignmentId?: number };
     const escalations = s.assignmentId === undefined ? [] : store.escalations.forAssignment(Number(s.assignmentId)).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId }));
-    const reason = rules.returnReasons.find((r) => r.option === detail.reason);
+    const reason = deps.returnReasons().find((r) => r.option === detail.reason);
+    const returnReasons = deps.returnReasons().map((r) => ({ value: r.option, label: r.label }));
+    const next = (detail.next as Text | undefined) ?? { zh: '跟进人已清空', en: 'owner cleared' };
     const outcome =
       c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0) }
       : c.action === 'accept' ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
-      : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next: RETURN_NEXT[reason?.next ?? 'pool'] }
+      : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next }
       : undefined;
     return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) }, ctx(members));
   }
@@ -109,6 +113,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
   return {
     ctx,
     view,
+    returnReasons: deps.returnReasons,
     render,
     stageText,
     /** "MQL → SQL" in both languages, from stage ids */

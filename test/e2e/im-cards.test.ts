@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from '../support/run-main.js';
 import { cellText as text, sandboxHarness } from '../support/sandbox-main.js';
 import { tempDbPath } from '../support/temp-db.js';
-import { addWorkingDays, addWorkingHours } from '../../src/domain/work-calendar.js';
+import { addWorkingDays, addWorkingHours, workingStartOn } from '../../src/domain/work-calendar.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 
 const calendar = loadWorkCalendar().calendar;
@@ -148,7 +148,7 @@ describe('approval and assignment cards in the sandbox group', () => {
     expect(after.interactive).toEqual([]);
   });
 
-  it('a rep returns a lead with a reason: its next action is applied (back to the pool, owner cleared)', async () => {
+  it('a rep returns a lead with 预计一年后采购: it lands in nurture with the penalty and the re-engage date; the owner is cleared and marketing told', async () => {
     const { key, approval } = await approveToSql('华东精密仪器有限公司');
     expect((await click(approval.message_id, '王敏', { name: 'approve', form_value: {} })).toast).toMatchObject({ type: 'success' });
     // 跟进人 was typed in the Bitable (李雷): the assignment goes to him, not to routing
@@ -165,22 +165,37 @@ describe('approval and assignment cards in the sandbox group', () => {
     // without a reason the form is not sent (required); a reason outside the list is refused by the sandbox client
     const noReason = await click(assignment.message_id, '李雷', { name: 'return', form_value: { note: '' } });
     expect(noReason.delivered).toBe(false);
-    const returned = await click(assignment.message_id, '李雷', { name: 'return', form_value: { reason: '一年后采购', note: '明年Q2预算' } });
+    const scoreBefore = h.lead(key).score;
+    const returned = await click(assignment.message_id, '李雷', { name: 'return', form_value: { reason: '预计一年后采购', note: '明年Q2预算' } });
     expect(returned.toast).toMatchObject({ type: 'success' });
+    const [ret] = h.sql<{ returned_at: number }>('SELECT returned_at FROM assignments WHERE lead_id = ?', h.lead(key).id);
+    // re-engaged about ten months later (300 days), at the start of that working day
+    const reengage = workingStartOn(calendar, new Date(ret!.returned_at + 300 * 86_400_000));
     const after = (await cards()).find((c) => c.message_id === assignment.message_id)!;
     expect(after.card.header.title.content).toContain('已退回');
-    expect(JSON.stringify(after.card.body)).toContain('一年后采购');
-    expect(JSON.stringify(after.card.body)).toContain('回到线索池');
+    const body = JSON.stringify(after.card.body);
+    expect(body).toContain('预计一年后采购');
+    expect(body).toContain('进入「培育池」，扣 10 分');
+    expect(body).toContain('重新激活');
     const row = await h.until('row shows the return', async () => {
       const x = await h.byCompany('华东精密仪器有限公司');
-      return x.fields['退回原因'] === '一年后采购' && !x.fields['跟进人'] && x.fields['SLA截止'] == null && x;
+      return x.fields['退回原因'] === '预计一年后采购' && x.fields['阶段'] === '培育池' && !x.fields['跟进人'] && x.fields['SLA截止'] == null && x;
     });
+    expect(row.fields['重新激活']).toBe(reengage.getTime());
     expect(text(row.fields['旅程备注'])).toContain('明年Q2预算');
+    expect(h.lead(key).stage).toBe('nurture');
+    expect(h.lead(key).score).toBe(scoreBefore - 10);
+    expect(h.sql<{ reason_code: string; delta: number }>('SELECT reason_code, delta FROM score_ledger WHERE lead_id = ? ORDER BY id DESC LIMIT 1', h.lead(key).id)).toEqual([{ reason_code: 'return:预计一年后采购', delta: -10 }]);
+    // the marketing director hears of it in the group
+    await h.until('王敏 told', async () => {
+      const msgs = await h.control<Array<{ msg_type: string }>>('GET', `/im/messages?chat_id=${chat}`);
+      return msgs.some((x) => x.msg_type === 'text' && JSON.stringify(x).includes(h.users['王敏']!) && JSON.stringify(x).includes('预计一年后采购'));
+    });
     expect(h.lead(key).owner_id).toBeNull();
     expect(JSON.parse(h.lead(key).facts_json).owner).toBeUndefined();
     const a = h.sql<{ status: string; return_reason: string; return_note: string }>('SELECT status, return_reason, return_note FROM assignments WHERE lead_id = ?', h.lead(key).id);
-    expect(a).toEqual([{ status: 'returned', return_reason: '一年后采购', return_note: '明年Q2预算' }]);
-    expect(h.sql<{ n: number }>("SELECT COUNT(*) AS n FROM timers WHERE lead_id = ? AND status = 'pending'", h.lead(key).id)[0]!.n).toBe(0);
+    expect(a).toEqual([{ status: 'returned', return_reason: '预计一年后采购', return_note: '明年Q2预算' }]);
+    expect(h.sql<{ kind: string; due_at: number }>("SELECT kind, due_at FROM timers WHERE lead_id = ? AND status = 'pending'", h.lead(key).id)).toEqual([{ kind: 'lead.reengage', due_at: reengage.getTime() }]);
     // a click that arrives after the return: told who acted first, nothing changes
     const late = await click(assignment.message_id, '陈静', { value: { op: 'accept' } }).catch((e: Error) => e);
     expect(late).toBeInstanceOf(Error); // no buttons left to click

@@ -18,6 +18,8 @@ import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/sla-
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createStartLead } from '../../src/usecases/start-lead.js';
 import { loadScoringRules } from '../../src/rules/scoring-rules.js';
+import { loadReturnReasons } from '../../src/rules/return-reasons.js';
+import { createApplyReturn } from '../../src/usecases/apply-return.js';
 import { createScoring } from '../../src/usecases/score-lead.js';
 import { createAdvanceOnScore } from '../../src/usecases/advance-on-score.js';
 import { createLeadEngine } from '../../src/usecases/lead-engine.js';
@@ -53,6 +55,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   const rules = loadAssignmentRules(journey, template);
   const calendar = loadWorkCalendar().calendar;
   const routingRules = loadRoutingRules(template);
+  const returnReasons = loadReturnReasons(template);
   const store = createStore(openDb(':memory:'));
   const clock = createManualClock(T0);
   const log = createLogger({ level: 'silent' });
@@ -63,17 +66,19 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     journey,
     rules,
     router,
+    returnReasons: () => returnReasons,
     calendar,
     locale: 'zh-CN',
     chatId: () => o.chatId ?? 'oc_team',
     log,
   });
-  const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory' });
+  const scoringRules = loadScoringRules(journey, template);
+  const scoring = createScoring({ store, journey, rules: () => scoringRules });
+  const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId: () => 'tblHistory' });
+  const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory', applyReturn });
   const escalate = createEscalateSla({ store, rules, calendar, cards, log, members: async () => members });
   const sweep = () => createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate } });
   const startLead = createStartLead({ store, journey, clock });
-  const scoringRules = loadScoringRules(journey, template);
-  const scoring = createScoring({ store, journey, rules: () => scoringRules });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
   const changeStage = createChangeStage({ store, journey, clock });
   let seq = 0;
@@ -129,7 +134,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     return store.leads.get(started.value.lead.id)!;
   }
 
-  return { journey, rules, scoringRules, calendar, escalate, sweep, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
+  return { journey, rules, scoringRules, returnReasons, calendar, escalate, sweep, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

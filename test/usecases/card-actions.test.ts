@@ -65,7 +65,10 @@ describe('authorization matrix: every action × every role', () => {
           expect(row.ownerId).toBeNull();
           expect(row.facts.owner).toBeUndefined();
           expect(w.store.assignments.listForLead(row.id).at(-1)).toMatchObject({ status: 'returned', returnReason: '需求不明确' });
-          expect(w.store.timers.pendingForLead(row.id)).toEqual([]);
+          // 需求不明确 → the pool, re-engaged 60 days later on a working morning (2027-01-25 is a Monday)
+          expect(row.stage).toBe('nurture');
+          expect(row.score).toBe(0); // this lead had no points: nothing is taken (never below zero)
+          expect(w.store.timers.pendingForLead(row.id).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['lead.reengage', '2027-01-25T01:00:00.000Z']]);
         }
       });
     }

@@ -143,3 +143,40 @@ describe('routing a new lead (shipped 分配规则)', () => {
     expect(w.store.assignments.current(again.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '同一公司的线索由 韩梅梅 跟进' });
   });
 });
+
+describe('a return follows its reason (shipped 退回原因)', () => {
+  const notices = (w: ReturnType<typeof cardWorld>, leadKey: string) =>
+    (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
+      .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+      .filter((p) => p.msgType === 'text' && p.content.text?.includes(leadKey) && p.content.text.includes('退回'))
+      .map((p) => /<at user_id="(ou_\w+)">/.exec(p.content.text!)![1]);
+
+  it.each([
+    ['预计一年后采购', 'nurture', -10, '2027-09-20', ['ou_wangmin']],
+    ['需求不明确', 'nurture', -15, '2027-01-25', ['ou_zhangwei']],
+    ['被竞争对手拿下', 'lost', -30, '2027-10-20', ['ou_wangmin', 'ou_chenjing']],
+    ['联系方式错误', 'nurture', -20, undefined, ['ou_zhangwei']],
+    ['重复线索', 'disqualified', 0, undefined, ['ou_zhangwei']],
+    ['暂无预算', 'nurture', -15, '2027-05-24', ['ou_wangmin']],
+    ['非目标客户', 'disqualified', -50, undefined, ['ou_wangmin']],
+  ])('%s → %s, %i points, re-engage %s, told %j', async (reason, stage, points, reengage, told) => {
+    const w = cardWorld();
+    const twin = w.newLead({ company: '测试公司1（北京）有限公司', email: 'x@y.cn' }); // the same company, typed again
+    const a = await w.assignedLead({ source: '官网咨询', size: '1000人以上', industry: '制造业', company: '测试公司1' });
+    w.store.tx(() => w.scoring.rescore(w.store.leads.get(a.leadId)!, w.clock.now()));
+    expect(w.store.leads.get(a.leadId)!.score).toBe(50);
+    const r = await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason, note: '' } });
+    expect(r.toast.type).toBe('success');
+    const lead = w.store.leads.get(a.leadId)!;
+    expect(lead.stage).toBe(stage);
+    expect(lead.score).toBe(50 + points);
+    expect(lead.ownerId).toBeNull();
+    const timers = w.store.timers.pendingForLead(lead.id).map((t) => [t.kind, t.dueAt.toISOString().slice(0, 10)]);
+    expect(timers).toEqual(reengage ? [['lead.reengage', reengage]] : []);
+    expect(notices(w, lead.leadKey)).toEqual(told);
+    const card = JSON.stringify(w.cards.render(w.store.cards.openFor(lead.id, 'assignment')[0] ?? w.store.cards.get(w.store.assignments.listForLead(lead.id)[0]!.cardId!)!, lead, w.members));
+    if (reason === '重复线索') expect(card).toContain(`请与 ${twin.leadKey} 合并`);
+    if (reason === '联系方式错误') expect(card).toContain('待数据清洗');
+    if (points) expect(card).toContain(`扣 ${-points} 分`);
+  });
+});
