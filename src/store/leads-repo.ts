@@ -138,6 +138,7 @@ export function createLeadsRepo(db: Db) {
   const setGrade = db.prepare('UPDATE leads SET grade = @grade WHERE id = @id');
   const decayDue = db.prepare<[number, number], Raw>('SELECT * FROM leads WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?');
   const idsAfter = db.prepare<[number, number], { id: number }>('SELECT id FROM leads WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
+  const sameCompany = db.prepare<[string, number, number], { lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
   const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
 
   return {
@@ -220,6 +221,8 @@ export function createLeadsRepo(db: Db) {
     decayDue: (now: Date, limit: number): LeadRow[] => decayDue.all(now.getTime(), limit).map(toRow),
     /** Ids of live leads after `afterId`, for passes over every lead in pages. */
     idsAfter: (afterId: number, limit: number): number[] => idsAfter.all(afterId, limit).map((r) => r.id),
+    /** 线索编号 of other live leads of the same company (duplicates to merge). */
+    sameCompanyKeys: (companyKey: string | null, exceptId: number, limit: number): string[] => (companyKey ? sameCompany.all(companyKey, exceptId, limit).map((r) => r.lead_key) : []),
     setOwner(id: number, ownerId: string | null, now: Date): void {
       setOwner.run({ id, ownerId, now: now.getTime() });
     },

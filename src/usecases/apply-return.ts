@@ -83,7 +83,7 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
     const extra: Record<string, unknown> = { 跟进人: null, SLA截止: null, 退回原因: reason.option };
     if (reason.destination === 'cleansing') parts.push({ zh: '待数据清洗：请核实联系方式', en: 'flagged for a data check: verify the contact details' });
     if (reason.destination === 'merge') {
-      const same = fresh.companyKey ? (store.db.prepare('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT 5').all(fresh.companyKey, fresh.id) as Array<{ lead_key: string }>).map((r) => r.lead_key) : [];
+      const same = store.leads.sameCompanyKeys(fresh.companyKey, fresh.id, 5);
       parts.push(same.length ? { zh: `请与 ${same.join('、')} 合并`, en: `merge with ${same.join(', ')}` } : { zh: '请在表格中找到重复的线索合并', en: 'find the duplicate in the table and merge' });
     }
     // 4. re-engage on a working morning that many days later

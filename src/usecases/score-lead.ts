@@ -97,7 +97,8 @@ export function createScoring(deps: ScoringDeps) {
     const p = activityPoints(deps.rules(), a.type, a.at, lines(store.scores.listForLead(lead.id)));
     if (p && p.delta > 0) store.scores.append({ leadId: lead.id, at: a.at, delta: p.delta, reasonCode: `behaviour:${a.type}`, detail: p.detail, sourceKey: `activity:${a.key}` });
     store.leads.recordActivity(lead.id, a.at, now);
-    schedule(store.leads.get(lead.id)!, store.leads.get(lead.id)!.decayedDays);
+    const fresh = store.leads.get(lead.id)!;
+    schedule(fresh, fresh.decayedDays);
     show(lead, now);
     return p?.delta ?? 0;
   }
