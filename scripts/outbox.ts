@@ -1,5 +1,5 @@
 /**
- * npm run outbox -- list            the dead letters: Bitable writes and cards/messages that failed for good, with why
+ * npm run outbox -- list            the dead letters: Bitable writes, cards/messages and outbound webhooks that failed for good, with why
  * npm run outbox -- retry ID…       send those rows again (after fixing the cause)
  * npm run outbox -- retry --all     send every dead letter again
  * Uses the same database as the server (DATABASE_PATH; in sandbox mode ./data/sandbox.db). A running

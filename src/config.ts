@@ -36,11 +36,15 @@ export const CONFIG_KEYS = {
   BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
   BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
   BITABLE_READS_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(20), 18), hint: { zh: '每秒最多读取（查询/批量获取）次数，不超过飞书的 20 次/秒', en: 'record reads (search, batch_get) per second at most; Feishu allows 20' } },
+  OUTBOUND_WEBHOOK_SECRET: {
+    schema: opt(z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 random bytes in base64')),
+    hint: { zh: '培育步骤 Webhook 的签名密钥：whsec_ 加至少 24 字节随机数的 base64（Standard Webhooks 格式，生成方法见 .env.example），与接收方共享', en: 'the signing secret for 培育步骤 webhooks: whsec_ + at least 24 random bytes in base64 (Standard Webhooks; .env.example shows how to make one), shared with the receiver' },
+  },
   RECONCILE_INTERVAL_SECONDS: { schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300), hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' } },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET'];
 
 const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
 
@@ -76,6 +80,8 @@ export interface Config {
   bitableReadsPerSecond: number;
   /** how often reconciliation re-reads rows changed since its cursor */
   reconcileIntervalMs: number;
+  /** signs outbound webhooks (Standard Webhooks); undefined: webhook steps wait as dead letters until it is set */
+  webhookSecret: Secret | undefined;
 }
 
 export interface ConfigProblem {
@@ -158,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
+    webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
     bitableWriter: Object.freeze({ batchSize: e.BITABLE_BATCH_SIZE as number, perSecond: e.BITABLE_WRITES_PER_SECOND as number, perMinute: e.BITABLE_WRITES_PER_MINUTE as number }),
   });
 }

@@ -24,6 +24,11 @@ import { createScoring } from './usecases/score-lead.js';
 import { createAdvanceOnScore } from './usecases/advance-on-score.js';
 import { createLeadEngine } from './usecases/lead-engine.js';
 import { createDecayJob } from './jobs/decay-job.js';
+import { createNurtureJob } from './jobs/nurture-job.js';
+import { loadNurtureSteps } from './rules/nurture-rules.js';
+import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from './usecases/nurture.js';
+import { REENGAGE } from './usecases/apply-return.js';
+import { createWebhookSender } from './webhooks/sender.js';
 import { ruleRouter } from './routing/router.js';
 import { loadRoutingRules } from './rules/routing-rules.js';
 import { loadReturnReasons } from './rules/return-reasons.js';
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
   const scoringRules = loadScoringRules(journey, template);
   const returnReasons = loadReturnReasons(template);
   const routingRules = loadRoutingRules(template);
+  const nurtureSteps = loadNurtureSteps(journey, template);
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
@@ -143,9 +149,17 @@ async function main(): Promise<void> {
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId, log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId, log }) });
   const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards, engine, where: () => layout });
   const cardActions = createCardActions({ store, journey, clock, rules: assignmentRules, calendar: workCalendar.calendar, cards, locale: config.locale, log, members: (ms) => roster.membersWithin(ms), historyTableId, applyReturn: createApplyReturn({ store, journey, clock, calendar: workCalendar.calendar, scoring, cards, historyTableId }) });
+  // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
+  // cards through the IM sender, webhooks through their own signed sender.
+  const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
+  webhooks.start();
+  const nurture = createNurture({ store, journey, calendar: workCalendar.calendar, steps: () => nurtureSteps, cards, log });
+  const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: sandbox ? 2_000 : 30_000 });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();
+    void webhooks.kick();
+    void nurtureJob.kick();
   };
   // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers.
   const escalate = createEscalateSla({ store, rules: assignmentRules, calendar: workCalendar.calendar, cards, log, members: () => roster.members() });
@@ -153,7 +167,17 @@ async function main(): Promise<void> {
     await escalate(t, now);
     afterDecisions();
   };
-  const timerSweep = createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla }, pollMs: sandbox ? 2_000 : 15_000 });
+  const onNurture = (take: typeof nurture.fire) => async (t: Timer, now: Date) => {
+    await take(t, now, await roster.members());
+    afterDecisions();
+  };
+  const timerSweep = createTimerSweep({
+    store,
+    clock,
+    log,
+    handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla, [NURTURE_STAGE]: onNurture(nurture.fire), [NURTURE_SILENCE]: onNurture(nurture.fire), [REENGAGE]: onNurture(nurture.reengage) },
+    pollMs: sandbox ? 2_000 : 15_000,
+  });
   timerSweep.start();
   // Silence costs points: each lead's next tier is due on its own clock (the pass takes only those due).
   scoring.rescheduleAll();
@@ -193,6 +217,7 @@ async function main(): Promise<void> {
     }
   }
   inbound.start();
+  nurtureJob.start();
   // Reconciliation: a full pass at start (it also finds rows deleted while the server was down), then
   // the rows changed since its cursor every RECONCILE_INTERVAL_SECONDS.
   const reconcile = createReconcile({ store, api: bitableApi, clock, log, handle: handleRecordChange, where: () => layout });
@@ -253,7 +278,9 @@ async function main(): Promise<void> {
       await writer.stop();
       await timerSweep.stop();
       await decayJob.stop();
+      await nurtureJob.stop();
       await sender.stop();
+      await webhooks.stop();
       await sandbox?.close();
       db.close();
       process.exit(0);

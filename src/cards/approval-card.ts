@@ -1,5 +1,5 @@
 import type { Text } from '../domain/text.js';
-import { button, buttonRow, card, form, hr, input, markdown, mentions, nameOrDash, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
+import { button, buttonRow, card, field, form, hr, input, markdown, mentions, nameOrDash, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
 import { companyOf, leadLines, type LeadView } from './lead-view.js';
 
 /**
@@ -51,7 +51,7 @@ export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
   elements.push(text(t(ctx, { zh: `申请人：${nameOrDash(ctx, s.subject.requestedBy)}（${when(new Date(s.subject.requestedAt))}）`, en: `Requested by ${nameOrDash(ctx, s.subject.requestedBy)} (${when(new Date(s.subject.requestedAt))})` })));
   elements.push(text(t(ctx, { zh: `阶段变更：${move}`, en: `Stage change: ${move}` })));
   if (s.checklist.length) {
-    elements.push(text(`${t(ctx, { zh: '条件检查', en: 'Checklist' })}：${s.checklist.map((c) => `${c.met ? '✅' : '❌'} ${t(ctx, c.label)}`).join('  ')}`));
+    elements.push(field(ctx, { zh: '条件检查', en: 'Checklist' }, s.checklist.map((c) => `${c.met ? '✅' : '❌'} ${t(ctx, c.label)}`).join('  ')));
   }
   elements.push(hr(), ...leadLines(s.lead, ctx));
   for (const e of s.escalations ?? []) {
@@ -76,7 +76,7 @@ export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
       : o.action === 'reject' ? { zh: `${by} 于 ${at} 驳回`, en: `Rejected by ${by} at ${at}` }
       : { zh: `${at} 线索阶段已变化，此审批不再需要`, en: `${at}: the lead's stage changed; this approval is no longer needed` };
     elements.push(hr(), text(t(ctx, done)));
-    if (o.comment) elements.push(text(`${t(ctx, { zh: '意见', en: 'Comment' })}：${o.comment}`));
+    if (o.comment) elements.push(field(ctx, { zh: '意见', en: 'Comment' }, o.comment));
   }
   return card({ title: `${title} · ${companyOf(s.lead)}`, color, elements });
 }

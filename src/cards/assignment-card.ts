@@ -1,5 +1,5 @@
 import type { Text } from '../domain/text.js';
-import { button, card, form, hr, input, markdown, mentions, nameOrDash, select, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
+import { button, card, field, form, hr, input, markdown, mentions, nameOrDash, select, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
 import { companyOf, leadLines, type LeadView } from './lead-view.js';
 
 /**
@@ -77,8 +77,8 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
     elements.push(
       hr(),
       text(t(ctx, { zh: `${by} 于 ${when(o.at)} 退回：${o.reason.zh}`, en: `Returned by ${by} at ${when(o.at)}: ${o.reason.en}` })),
-      ...(o.note ? [text(`${t(ctx, { zh: '说明', en: 'Note' })}：${o.note}`)] : []),
-      text(`${t(ctx, { zh: '后续', en: 'Next' })}：${t(ctx, o.next)}`),
+      ...(o.note ? [field(ctx, { zh: '说明', en: 'Note' }, o.note)] : []),
+      field(ctx, { zh: '后续', en: 'Next' }, t(ctx, o.next)),
     );
   } else {
     elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} 线索已另行处理，此分配撤回`, en: `${when(o.at)}: the lead was handled otherwise; this assignment is withdrawn` })));

@@ -19,6 +19,8 @@ export const t = (ctx: CardCtx, text: Text): string => pick(text, ctx.locale);
 export const plain = (content: string) => ({ tag: 'plain_text', content });
 export const text = (content: string): CardJson => ({ tag: 'div', text: plain(content) });
 export const hr = (): CardJson => ({ tag: 'hr' });
+/** `label：value` in Chinese, `label: value` in English */
+export const field = (ctx: CardCtx, label: Text, value: string): CardJson => text(`${t(ctx, label)}${ctx.locale === 'en' ? ': ' : '：'}${value}`);
 
 const OPEN_ID = /^ou_[A-Za-z0-9_-]{1,64}$/;
 /** `<at id=…></at>` for the ids that look like open_ids (anything else is dropped, never interpolated). */

@@ -1,7 +1,7 @@
 import { maskPhone } from '../domain/mask.js';
 import type { LeadFacts } from '../domain/lead-facts.js';
 import type { Text } from '../domain/text.js';
-import { t, text, type CardCtx, type CardJson } from './card-kit.js';
+import { field, t, type CardCtx, type CardJson } from './card-kit.js';
 
 /** What a card shows of a lead: its key facts, the phone partly masked. */
 export interface LeadView {
@@ -32,5 +32,5 @@ export function leadLines(v: LeadView, ctx: CardCtx, extra: Array<[Text, string]
     ...(v.score ? ([[{ zh: '线索评分', en: 'Score' }, `${v.score.value}${v.score.reasons.length ? `（${v.score.reasons.slice(0, 3).map((r) => t(ctx, r)).join('；')}）` : ''}`]] as Array<[Text, string]>) : []),
     ...extra,
   ];
-  return rows.filter(([, value]) => value !== '').map(([label, value]) => text(`${t(ctx, label)}：${value}`));
+  return rows.filter(([, value]) => value !== '').map(([label, value]) => field(ctx, label, value));
 }

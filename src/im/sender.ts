@@ -86,9 +86,15 @@ export function createImSender(deps: {
 
   async function pass(): Promise<void> {
     for (;;) {
-      const items = deps.store.outbox.claim(deps.clock.now(), 50, 60_000);
+      const items = deps.store.outbox.claim(deps.clock.now(), 50, 60_000, 'im.');
       if (!items.length) return;
+      // a group whose message failed gets nothing more this pass: the rest follow it, in order
+      const held = new Set<string>();
       for (const item of items) {
+        if (held.has(item.target)) {
+          deps.store.outbox.release(item.id, deps.clock.now());
+          continue;
+        }
         try {
           await deliver(item);
         } catch (e) {
@@ -107,6 +113,7 @@ export function createImSender(deps: {
             appGate.pauseUntil(until);
           }
           deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
+          held.add(item.target);
           stats.retried++;
           log.warn({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempt: item.attempts, retryInMs: delay }, 'message not sent yet; will retry');
         }

@@ -1,4 +1,5 @@
 import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
+import type { NurtureStep, NurtureTrigger } from '../domain/nurture.js';
 import type { BaseTemplate } from './base-template.js';
 import { checkRows, list, num, problemsText, readRuleFile, rowError, rowOk, str, type CheckedRows, type RowCheck, type RuleRow } from './rule-table.js';
 
@@ -10,21 +11,7 @@ import { checkRows, list, num, problemsText, readRuleFile, rowError, rowOk, str,
  * marketing-automation tool), 内容, 接收人 (跟进人 and/or roles, the first that has someone), 遇互动停止 /
  * 分配后停止 (an activity, or an assignment, after the lead entered the stage ends its sequence).
  */
-export type NurtureTrigger = 'stage' | 'silence';
-export interface NurtureStep {
-  name: string;
-  sequence: string;
-  trigger: NurtureTrigger;
-  stages: string[];
-  day: number;
-  action: 'card' | 'webhook';
-  content: string;
-  /** 'owner' and/or role ids, in order: the first that names someone receives the card */
-  recipients: string[];
-  url?: string;
-  stopOnActivity: boolean;
-  stopOnAssignment: boolean;
-}
+export type { NurtureStep, NurtureTrigger } from '../domain/nurture.js';
 
 export const OWNER = 'owner';
 const TRIGGERS: Record<string, NurtureTrigger> = { 进入阶段: 'stage', 沉默: 'silence' };

@@ -38,7 +38,10 @@ export function createActivitiesRepo(db: Db) {
   const forLead = db.prepare<[number], Raw>('SELECT * FROM activities WHERE lead_id = ? ORDER BY occurred_at, id');
   const unattached = db.prepare<[string], Raw>('SELECT * FROM activities WHERE lead_id IS NULL AND lead_ref = ? ORDER BY occurred_at, id');
   const attach = db.prepare('UPDATE activities SET lead_id = @leadId WHERE id = @id AND lead_id IS NULL');
+  const after = db.prepare<[number, number], { id: number; lead_id: number | null }>('SELECT id, lead_id FROM activities WHERE id > ? ORDER BY id LIMIT ?');
   return {
+    /** Activities recorded after `id` (a job's cursor), oldest first: their ids and leads (null: not attached yet). */
+    after: (id: number, limit: number): Array<{ id: number; leadId: number | null }> => after.all(id, limit).map((r) => ({ id: r.id, leadId: r.lead_id })),
     /** Record an activity; undefined when its key was already recorded. */
     add(a: { leadId: number | null; leadRef?: string; type: string; at: Date; key: string; detail?: string; now: Date }): ActivityRow | undefined {
       const info = insert.run({ leadId: a.leadId, leadRef: a.leadRef ?? null, type: a.type, at: a.at.getTime(), key: a.key, detail: a.detail ?? null, now: a.now.getTime() });

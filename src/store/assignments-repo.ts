@@ -77,6 +77,7 @@ export function createAssignmentsRepo(db: Db) {
   );
   const withdraw = db.prepare(`UPDATE assignments SET status = 'withdrawn', returned_at = @now WHERE id = @id AND status IN ('offered', 'accepted')`);
   const setCard = db.prepare('UPDATE assignments SET card_id = @cardId WHERE id = @id');
+  const lastOffered = db.prepare<[number], { at: number | null }>('SELECT MAX(offered_at) AS at FROM assignments WHERE lead_id = ?');
   return {
     offer(a: { leadId: number; ownerId: string; source: string; acceptDueAt: Date | null; why?: string; now: Date }): AssignmentRow {
       const info = insert.run({ leadId: a.leadId, ownerId: a.ownerId, source: a.source, now: a.now.getTime(), due: a.acceptDueAt?.getTime() ?? null, cardId: null, why: a.why ?? null });
@@ -92,6 +93,11 @@ export function createAssignmentsRepo(db: Db) {
       return r && toRow(r);
     },
     listForLead: (leadId: number): AssignmentRow[] => forLead.all(leadId).map(toRow),
+    /** When the lead was last offered to someone (null: never). */
+    lastOfferedAt: (leadId: number): Date | null => {
+      const at = lastOffered.get(leadId)?.at;
+      return at === null || at === undefined ? null : new Date(at);
+    },
     setCard: (id: number, cardId: number): void => void setCard.run({ id, cardId }),
     accept: (id: number, by: string, followUpDueAt: Date | null, now: Date): boolean => accept.run({ id, by, due: followUpDueAt?.getTime() ?? null, now: now.getTime() }).changes === 1,
     markReturned: (id: number, reason: string, note: string | null, now: Date): boolean => ret.run({ id, reason, note, now: now.getTime() }).changes === 1,

@@ -59,12 +59,22 @@ export function createOutboxRepo(db: Db) {
   );
   const byKey = db.prepare<[string], Raw>('SELECT * FROM outbox WHERE idempotency_key = ?');
   const byId = db.prepare<[number], Raw>('SELECT * FROM outbox WHERE id = ?');
-  // Expired leases count as due: a worker that died mid-call leaves its rows to be retried. Bitable
-  // rows are not claimed here: the Bitable writer batches them per table (bitable-outbox-repo.ts).
-  const due = db.prepare<[number, number, number], Raw>(
-    `SELECT * FROM outbox WHERE kind NOT LIKE 'bitable.%' AND ((status = 'pending' AND next_attempt_at <= ?) OR (status = 'in_flight' AND lease_until <= ?))
-     ORDER BY next_attempt_at, id LIMIT ?`,
+  // Expired leases count as due: a worker that died mid-call leaves its rows to be retried. Each worker
+  // claims its own kinds by prefix (`im.`, `webhook.`); Bitable rows are never claimed here: the Bitable
+  // writer batches them per table (bitable-outbox-repo.ts).
+  // In order per target (a group chat, a webhook URL): a row waits while an earlier one to the same
+  // target is waiting for its retry or is in flight, so messages arrive in the order of the decisions
+  // that caused them (a reminder never lands after the reassignment it preceded). A dead row does not
+  // hold the rest back.
+  const due = db.prepare<[{ prefix: string; now: number; limit: number }], Raw>(
+    `SELECT * FROM outbox o WHERE kind NOT LIKE 'bitable.%' AND substr(kind, 1, length(@prefix)) = @prefix
+       AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'in_flight' AND lease_until <= @now))
+       AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.target = o.target AND e.id < o.id AND e.kind NOT LIKE 'bitable.%'
+         AND substr(e.kind, 1, length(@prefix)) = @prefix
+         AND ((e.status = 'pending' AND e.next_attempt_at > @now) OR (e.status = 'in_flight' AND e.lease_until > @now)))
+     ORDER BY id LIMIT @limit`,
   );
+  const release = db.prepare(`UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts - 1, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
   const lease = db.prepare(`UPDATE outbox SET status = 'in_flight', lease_until = @until, attempts = attempts + 1, updated_at = @now WHERE id = @id`);
   const done = db.prepare(`UPDATE outbox SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
   const retry = db.prepare(
@@ -75,8 +85,8 @@ export function createOutboxRepo(db: Db) {
   // Bitable rows have their own counts (bitable-outbox-repo.ts); these are the other side effects.
   const counts = db.prepare<[], { status: OutboxStatus; n: number }>("SELECT status, COUNT(*) AS n FROM outbox WHERE kind NOT LIKE 'bitable.%' GROUP BY status");
 
-  const claim = db.transaction((now: Date, limit: number, leaseMs: number): OutboxItem[] => {
-    const rows = due.all(now.getTime(), now.getTime(), limit);
+  const claim = db.transaction((now: Date, limit: number, leaseMs: number, kindPrefix: string): OutboxItem[] => {
+    const rows = due.all({ prefix: kindPrefix, now: now.getTime(), limit });
     for (const r of rows) lease.run({ id: r.id, until: now.getTime() + leaseMs, now: now.getTime() });
     return rows.map((r) => toItem(byId.get(r.id)!));
   });
@@ -87,8 +97,10 @@ export function createOutboxRepo(db: Db) {
       insert.run({ kind: e.kind, target: e.target, payload: JSON.stringify(e.payload), key: e.idempotencyKey, now: e.now.getTime() });
       return toItem(byKey.get(e.idempotencyKey)!);
     },
-    /** Lease up to `limit` due rows for `leaseMs`. */
-    claim,
+    /** Lease up to `limit` due rows whose kind starts with `kindPrefix` ('' for all) for `leaseMs`. */
+    claim: (now: Date, limit: number, leaseMs: number, kindPrefix = ''): OutboxItem[] => claim(now, limit, leaseMs, kindPrefix),
+    /** Give a claimed row back untried (an earlier row to its target failed): no attempt is counted. */
+    release: (id: number, now: Date): boolean => release.run({ id, now: now.getTime() }).changes === 1,
     markDone: (id: number, now: Date): boolean => done.run({ id, now: now.getTime() }).changes === 1,
     /** Record a failed attempt: retry at `nextAttemptAt`, or give up (`dead`) and keep the row visible. */
     markFailed(id: number, error: string, now: Date, next: { retryAt: Date } | { dead: true }): boolean {

@@ -33,7 +33,10 @@ export function createTransitionsRepo(db: Db) {
   );
   const forLead = db.prepare<[number], Raw>('SELECT * FROM stage_transitions WHERE lead_id = ? ORDER BY at, id');
   const between = db.prepare<[number, number], Raw & { lead_id: number }>('SELECT * FROM stage_transitions WHERE at >= ? AND at < ? ORDER BY at, id');
+  const after = db.prepare<[number, number], { id: number; lead_id: number }>('SELECT id, lead_id FROM stage_transitions WHERE id > ? ORDER BY id LIMIT ?');
   return {
+    /** Stage entries after `id` (a job's cursor), oldest first: their ids and leads. */
+    after: (id: number, limit: number): Array<{ id: number; leadId: number }> => after.all(id, limit).map((r) => ({ id: r.id, leadId: r.lead_id })),
     append(leadId: number, r: TransitionRecord): void {
       insert.run({ leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind });
     },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Member } from '../bitable/roster.js';
 import { approvalCard } from '../cards/approval-card.js';
 import { assignmentCard } from '../cards/assignment-card.js';
+import { nurtureCard, type NurtureCardState } from '../cards/nurture-card.js';
 import type { CardCtx, CardJson } from '../cards/card-kit.js';
 import type { LeadView } from '../cards/lead-view.js';
 import { guardChecklist } from '../domain/guards.js';
@@ -217,6 +218,20 @@ export function createLeadCards(deps: LeadCardsDeps) {
         }
       }
       return n;
+    },
+    /**
+     * (inside a transaction) A nurture step or a re-engage date came: one reminder card in the group,
+     * @-mentioning `to`, keyed by `key` (the timer's), so the same step is one message however often it is
+     * queued. False when no chat is configured.
+     */
+    remind(lead: LeadRow, r: Omit<NurtureCardState, 'lead' | 'owner'>, members: Members, key: string, now: Date): boolean {
+      const chatId = deps.chatId();
+      if (!chatId) return false;
+      const uuid = messageUuid(`remind:${key}`);
+      const content = nurtureCard({ ...r, lead: view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) }, ctx(members));
+      const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid };
+      store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      return true;
     },
     /** (inside a transaction) Tell a person once, by @-mention in the group, what became of their edit. */
     notify(openId: string, message: Text, key: string, now: Date): void {

@@ -5,6 +5,7 @@ import { approvalCard, type ApprovalCardState } from '../../src/cards/approval-c
 import { assignmentCard, type AssignmentCardState } from '../../src/cards/assignment-card.js';
 import type { CardCtx, CardJson } from '../../src/cards/card-kit.js';
 import type { LeadView } from '../../src/cards/lead-view.js';
+import { nurtureCard } from '../../src/cards/nurture-card.js';
 import type { Locale } from '../../src/domain/text.js';
 import { validateCard } from '../../src/sandbox/feishu/im/card-parse.js';
 import { ROOT } from '../support/run-main.js';
@@ -61,6 +62,12 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'assignment-accepted-by-manager': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_chenjing', at: LATER, followUpDueAt: null } }), c),
   'assignment-returned': (c) => assignmentCard(assignment({ outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } } }), c),
   'assignment-void': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER } }), c),
+  'nurture-step': (c) =>
+    nurtureCard({ lead, to: ['ou_zhangwei'], owner: null, kind: 'step', name: '发送行业白皮书', sequence: '线索池培育', content: '发送《医疗器械数字化白皮书》并约一次线上交流', why: { zh: '进入线索池第 3 天', en: 'day 3 in the pool' } }, c),
+  'nurture-silence-nobody': (c) =>
+    nurtureCard({ lead: scored, to: [], owner: null, kind: 'step', name: '沉默 30 天唤醒', sequence: '沉默唤醒', content: '电话回访，了解近况', why: { zh: '沉默 30 天', en: '30 days silent' } }, c),
+  'nurture-reengage': (c) =>
+    nurtureCard({ lead: scored, to: ['ou_lilei'], owner: 'ou_lilei', kind: 'reengage', name: '预计一年后采购', sequence: '退回原因', content: '明年Q2预算', why: { zh: '退回时约定的重新激活日期', en: 'the re-engage date set at return' } }, c),
 };
 
 describe('cards are pure functions of state (golden files)', () => {

@@ -76,6 +76,16 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     expect(new Set(uuids.map((u) => store.cards.getByUuid(u)!.messageId)).size).toBe(5);
   });
 
+  it('messages to a group arrive in the order they were decided, even when the first is retried (a clock jump, a 502)', async () => {
+    await fault({ route: 'im.message.create', kind: 'http', status: 502, times: 2 });
+    [1, 2, 3, 4, 5].map(queueCard);
+    const stats = await sender().drain(30_000);
+    expect(stats.retried).toBeGreaterThanOrEqual(2);
+    expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2', '线索 3', '线索 4', '线索 5']);
+    // every row done, none counted as tried more than it was
+    expect(store.outbox.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0, done: 5 });
+  });
+
   it('Feishu refusing a card for good (the bot left the group) makes a visible dead letter, and the rest still go', async () => {
     const dir = emu.emu.kernel.directory;
     const other = dir.addChat({ name: '没有机器人的群', members: [], bots: [] }).chat_id;

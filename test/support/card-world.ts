@@ -23,6 +23,11 @@ import { createApplyReturn } from '../../src/usecases/apply-return.js';
 import { createScoring } from '../../src/usecases/score-lead.js';
 import { createAdvanceOnScore } from '../../src/usecases/advance-on-score.js';
 import { createLeadEngine } from '../../src/usecases/lead-engine.js';
+import { loadNurtureSteps } from '../../src/rules/nurture-rules.js';
+import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
+import { createNurtureJob } from '../../src/jobs/nurture-job.js';
+import { REENGAGE } from '../../src/usecases/apply-return.js';
+import type { Timer } from '../../src/store/timers-repo.js';
 
 /**
  * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
@@ -49,15 +54,19 @@ export function rosterOf(extra: Member[] = []): Map<string, Member> {
 
 export const T0 = Date.UTC(2026, 10, 24, 2, 0);
 
-export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } = {}) {
+/**
+ * `dbPath`: an on-disk SQLite file instead of memory, so a second world over the same file (and `at`
+ * the first one's time) is the server after a restart.
+ */
+export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; dbPath?: string; at?: number } = {}) {
   const journey = loadJourney('default');
   const template = loadBaseTemplate();
   const rules = loadAssignmentRules(journey, template);
   const calendar = loadWorkCalendar().calendar;
   const routingRules = loadRoutingRules(template);
   const returnReasons = loadReturnReasons(template);
-  const store = createStore(openDb(':memory:'));
-  const clock = createManualClock(T0);
+  const store = createStore(openDb(o.dbPath ?? ':memory:'));
+  const clock = createManualClock(o.at ?? T0);
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
   const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: rules.candidateRoles, openStages: openStages(journey) });
@@ -77,7 +86,17 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
   const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId: () => 'tblHistory' });
   const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory', applyReturn });
   const escalate = createEscalateSla({ store, rules, calendar, cards, log, members: async () => members });
-  const sweep = () => createTimerSweep({ store, clock, log, handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate } });
+  let nurtureSteps = loadNurtureSteps(journey, template);
+  const nurture = createNurture({ store, journey, calendar, steps: () => nurtureSteps, cards, log });
+  const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
+  const onNurture = (take: typeof nurture.fire) => (t: Timer, now: Date) => take(t, now, members);
+  const sweep = () =>
+    createTimerSweep({
+      store,
+      clock,
+      log,
+      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: onNurture(nurture.fire), [NURTURE_SILENCE]: onNurture(nurture.fire), [REENGAGE]: onNurture(nurture.reengage) },
+    });
   const startLead = createStartLead({ store, journey, clock });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
   const changeStage = createChangeStage({ store, journey, clock });
@@ -134,7 +153,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string } 
     return store.leads.get(started.value.lead.id)!;
   }
 
-  return { journey, rules, scoringRules, returnReasons, calendar, escalate, sweep, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
+  return { journey, rules, scoringRules, returnReasons, calendar, escalate, sweep, nurture, nurtureJob, setNurtureSteps: (x: typeof nurtureSteps) => (nurtureSteps = x), nurtureSteps: () => nurtureSteps, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

@@ -17,6 +17,7 @@ export interface WebhookReply {
   body?: unknown;
   /** real ms to wait before answering ("too slow") */
   delayMs?: number;
+  headers?: Record<string, string>;
 }
 
 export type Responder = (req: RecordedRequest, index: number) => WebhookReply | Promise<WebhookReply>;
@@ -49,7 +50,7 @@ export async function startWebhook(responder: Responder = () => ({})): Promise<T
           if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
           if (res.destroyed) return;
           const body = reply.body === undefined ? '{}' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
           res.end(body);
         });
     });

@@ -1,0 +1,68 @@
+import type { Clock } from '../lib/clock.js';
+import { createKickLoop } from '../lib/kick-loop.js';
+import type { Logger } from '../lib/logger.js';
+import type { Store } from '../store/store.js';
+import type { Nurture } from '../usecases/nurture.js';
+
+/**
+ * Keeps each lead's nurture timers in step with what happened to it: every stage entry and every
+ * activity recorded since the job's cursors (kept in SQLite, so a restart neither misses nor repeats
+ * one) re-plans that lead's 培育步骤. Whatever wrote the entry or the activity (a grid edit, a card
+ * click, a return, the score) needs to know nothing about nurture. `replanAll` re-plans every lead
+ * (the steps changed).
+ */
+const TRANSITIONS = 'nurture.transitions';
+const ACTIVITIES = 'nurture.activities';
+
+export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: Clock; log: Logger; pollMs: number; batch?: number }) {
+  const { store } = deps;
+  const log = deps.log.child({ component: 'nurture' });
+  const batch = deps.batch ?? 500;
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const ts = store.transitions.after(store.cursors.get(TRANSITIONS) ?? 0, batch);
+      const as = store.activities.after(store.cursors.get(ACTIVITIES) ?? 0, batch);
+      if (!ts.length && !as.length) return;
+      const now = deps.clock.now();
+      const leads = new Set<number>([...ts.map((t) => t.leadId), ...as.flatMap((a) => (a.leadId === null ? [] : [a.leadId]))]);
+      const sum = store.tx(() => {
+        let planned = 0;
+        let cancelled = 0;
+        for (const id of leads) {
+          const lead = store.leads.get(id);
+          if (!lead) continue;
+          const r = deps.nurture.plan(lead, now);
+          planned += r.planned;
+          cancelled += r.cancelled;
+        }
+        if (ts.length) store.cursors.set(TRANSITIONS, ts.at(-1)!.id, now);
+        if (as.length) store.cursors.set(ACTIVITIES, as.at(-1)!.id, now);
+        return { leads: leads.size, planned, cancelled };
+      });
+      log.debug(sum, 'nurture re-planned');
+    }
+  }
+
+  /** Re-plan every lead (after the 培育步骤 changed), in batches. */
+  function replanAll(): number {
+    let after = 0;
+    let n = 0;
+    for (;;) {
+      const ids = store.leads.idsAfter(after, batch);
+      if (!ids.length) return n;
+      const now = deps.clock.now();
+      store.tx(() => {
+        for (const id of ids) {
+          const lead = store.leads.get(id);
+          if (lead) deps.nurture.plan(lead, now);
+        }
+      });
+      n += ids.length;
+      after = ids.at(-1)!;
+    }
+  }
+
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'nurture planning failed; trying again at the next interval') });
+  return { kick: loop.kick, start: loop.start, stop: loop.stop, replanAll };
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import type { Member } from '../bitable/roster.js';
+import { findStage, type Journey } from '../domain/journey.js';
+import { maskPhone } from '../domain/mask.js';
+import { nurtureVerdict, planNurture, stepKeyOf, type NurtureStep, type PlannedStep } from '../domain/nurture.js';
+import type { Text } from '../domain/text.js';
+import type { WorkCalendar } from '../domain/work-calendar.js';
+import type { Logger } from '../lib/logger.js';
+import { OWNER } from '../rules/nurture-rules.js';
+import { MANAGER } from '../rules/return-reasons.js';
+import type { LeadRow } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
+import type { Timer } from '../store/timers-repo.js';
+import { WEBHOOK_SEND, type WebhookSendPayload } from '../webhooks/sender.js';
+import { REENGAGE } from './apply-return.js';
+import { journeyNote } from './journey-notes.js';
+import type { LeadCards, Members } from './lead-cards.js';
+import { writeLeadRow } from './lead-row.js';
+
+/**
+ * Runs the 培育步骤 on each lead's own clock, from durable timers: `plan` (after a stage entry or an
+ * activity) schedules the lead's steps — each once per anchor, and cancels those its new state no
+ * longer calls for; `fire` (the timer sweep) checks the step still applies and takes it in the timer's
+ * transaction: a reminder card to the owner (else the role the step names), or a signed webhook queued
+ * in the outbox, noted in 旅程备注. `reengage` is the date a return set (预计一年后采购 …): a card to the
+ * rep who returned it, else to the roles the reason names.
+ */
+export const NURTURE_STAGE = 'nurture.stage';
+export const NURTURE_SILENCE = 'nurture.silence';
+export const NURTURE_KINDS = [NURTURE_STAGE, NURTURE_SILENCE] as const;
+
+/** A step planned this long ago or more (the server was off, or the rules are new) is not sent late. */
+const STALE_MS = 86_400_000;
+
+export interface NurtureDeps {
+  store: Store;
+  journey: Journey;
+  calendar: WorkCalendar;
+  steps: () => readonly NurtureStep[];
+  cards: LeadCards;
+  log: Logger;
+}
+
+type Payload = Pick<PlannedStep, 'stepKey' | 'trigger' | 'anchor' | 'stage'>;
+
+export function createNurture(deps: NurtureDeps) {
+  const { store, journey } = deps;
+  const log = deps.log.child({ component: 'nurture' });
+  const stageLabel = (id: string): Text => findStage(journey, id)?.label ?? { zh: id, en: id };
+
+  /** (inside a transaction) Schedule the lead's steps for its present state; cancel what it no longer calls for. */
+  function plan(lead: LeadRow, now: Date): { planned: number; cancelled: number } {
+    const planned = planNurture(deps.steps(), lead, deps.calendar).filter((p) => p.dueAt.getTime() > now.getTime() - STALE_MS);
+    const keys = new Set(planned.map((p) => p.dedupeKey));
+    let cancelled = 0;
+    for (const t of store.timers.pendingForLead(lead.id)) {
+      if ((t.kind === NURTURE_STAGE || t.kind === NURTURE_SILENCE) && !keys.has(t.dedupeKey ?? '') && store.timers.cancel(t.id)) cancelled++;
+    }
+    // the same key again is the same timer (pending, or already fired: never twice)
+    for (const p of planned) {
+      const payload: Payload = { stepKey: p.stepKey, trigger: p.trigger, anchor: p.anchor, stage: p.stage };
+      store.timers.schedule({ kind: p.trigger === 'stage' ? NURTURE_STAGE : NURTURE_SILENCE, leadId: lead.id, dueAt: p.dueAt, payload, dedupeKey: p.dedupeKey, now });
+    }
+    return { planned: planned.length, cancelled };
+  }
+
+  /** Who a step's card goes to: the first of its recipients that names someone available. */
+  function recipientsOf(lead: LeadRow, recipients: readonly string[], members: Members, now: Date): string[] {
+    const available = (m: Member | undefined): m is Member => !!m && m.onDuty && !(m.leaveUntil && m.leaveUntil > now.getTime());
+    const owner = lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null);
+    for (const r of recipients) {
+      if (r === OWNER) {
+        if (owner && (available(members.get(owner)) || !members.size)) return [owner];
+        continue;
+      }
+      // the SDR who feeds the owner first, else everyone holding the role
+      const linked = owner ? members.get(owner)?.sdrOpenId : undefined;
+      const mine = linked && available(members.get(linked)) && members.get(linked)!.roles.includes(r) ? [linked] : [];
+      const all = [...members.values()].filter((m) => available(m) && m.roles.includes(r)).map((m) => m.openId);
+      if (mine.length || all.length) return mine.length ? mine : all;
+    }
+    return [];
+  }
+
+  const nameList = (ids: readonly string[], members: Members) => ids.map((id) => members.get(id)?.name || id).join('、');
+
+  function whyOf(step: NurtureStep, p: Payload): Text {
+    const st = stageLabel(p.stage);
+    return step.trigger === 'stage' ? { zh: `进入${st.zh}第 ${step.day} 天`, en: `day ${step.day} at ${st.en}` } : { zh: `已沉默 ${step.day} 天`, en: `${step.day} days without activity` };
+  }
+
+  function webhookBody(lead: LeadRow, step: NurtureStep, p: Payload, now: Date): WebhookSendPayload['body'] {
+    const f = lead.facts;
+    const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
+    return {
+      type: 'lead.nurture_step',
+      timestamp: now.toISOString(),
+      data: {
+        lead: { key: lead.leadKey, company: s('company'), contact: s('contact_name'), email: s('email'), phone: s('phone') ? maskPhone(s('phone')!) : undefined, stage: lead.stage, score: lead.score, grade: lead.grade, source: s('source'), owner: lead.ownerId },
+        step: { name: step.name, sequence: step.sequence, trigger: step.trigger === 'stage' ? 'stage_entry' : 'silence', day: step.day, content: step.content, stage: p.stage, anchor: new Date(p.anchor).toISOString() },
+      },
+    };
+  }
+
+  /** The timer sweep's handler for nurture.stage and nurture.silence. */
+  async function fire(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+    return store.tx(() => {
+      if (!store.timers.markFired(timer.id, now)) return 'skipped';
+      const p = timer.payload as Payload;
+      const lead = timer.leadId === null ? undefined : store.leads.get(timer.leadId);
+      const v = nurtureVerdict(deps.steps(), lead, p, lead ? store.assignments.lastOfferedAt(lead.id) : null);
+      if (!v.go || !lead) {
+        log.debug({ timer: timer.id, lead: lead?.leadKey, why: v.go ? 'gone' : v.why }, 'nurture step no longer applies');
+        return 'skipped';
+      }
+      const step = v.step;
+      let done: string;
+      if (step.action === 'webhook') {
+        const payload: WebhookSendPayload = { url: step.url!, body: webhookBody(lead, step, p, now) };
+        store.outbox.enqueue({ kind: WEBHOOK_SEND, target: step.url!, payload, idempotencyKey: `msg_${createHash('sha256').update(timer.dedupeKey ?? `timer:${timer.id}`).digest('base64url').slice(0, 32)}`, now });
+        done = '已推送到营销自动化（Webhook）';
+      } else {
+        const to = recipientsOf(lead, step.recipients, members, now);
+        deps.cards.remind(lead, { to, kind: 'step', name: step.name, sequence: step.sequence, content: step.content, why: whyOf(step, p) }, members, timer.dedupeKey ?? `timer:${timer.id}`, now);
+        done = to.length ? `已提醒 ${nameList(to, members)}` : '没有可提醒的人';
+      }
+      writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`培育「${step.name}」（${whyOf(step, p).zh}）：${done}`]) }, `nurture:${timer.id}`, now);
+      log.info({ lead: lead.leadKey, step: stepKeyOf(step), action: step.action }, 'nurture step taken');
+      return 'sent';
+    });
+  }
+
+  /** The timer sweep's handler for lead.reengage (set by a return with a re-engage date). */
+  async function reengage(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+    return store.tx(() => {
+      if (!store.timers.markFired(timer.id, now)) return 'skipped';
+      const p = timer.payload as { reason: string; notify?: string[]; by?: string };
+      const lead = timer.leadId === null ? undefined : store.leads.get(timer.leadId);
+      // someone already took it up again, or it is gone: nothing to remind
+      if (!lead || lead.deletedAt || store.assignments.current(lead.id)) return 'skipped';
+      const to = recipientsOf({ ...lead, ownerId: p.by ?? null }, [OWNER, ...(p.notify ?? []).filter((n) => n !== MANAGER)], members, now);
+      const content = `退回原因「${p.reason}」约定的时间到了：确认客户的需求、预算和采购时间有无变化，有意向就重新分配或推进`;
+      deps.cards.remind(lead, { to, kind: 'reengage', name: p.reason, sequence: '退回重新激活', content, why: { zh: `退回时约定的重新激活日期（${stageLabel(lead.stage ?? '').zh}）`, en: `the re-engage date set when it was returned (${stageLabel(lead.stage ?? '').en})` } }, members, timer.dedupeKey ?? `timer:${timer.id}`, now);
+      writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`重新激活（${p.reason}）：${to.length ? `已提醒 ${nameList(to, members)}` : '没有可提醒的人'}`]) }, `reengage:${timer.id}`, now);
+      log.info({ lead: lead.leadKey, reason: p.reason }, 'lead due for re-engagement');
+      return 'sent';
+    });
+  }
+
+  return { plan, fire, reengage, kinds: [...NURTURE_KINDS, REENGAGE] as const };
+}
+
+export type Nurture = ReturnType<typeof createNurture>;

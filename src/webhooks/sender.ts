@@ -1,0 +1,122 @@
+import { Webhook } from 'standardwebhooks';
+import type { Clock } from '../lib/clock.js';
+import { createKickLoop } from '../lib/kick-loop.js';
+import type { Logger } from '../lib/logger.js';
+import type { Secret } from '../lib/secret.js';
+import type { OutboxItem } from '../store/outbox-repo.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Outbound webhooks (outbox kind `webhook.send`): a nurture step for a marketing-automation tool, sent
+ * as a Standard Webhooks request (standardwebhooks.com): `webhook-id` fixed at enqueue time and kept
+ * across retries (the receiver's dedupe key), `webhook-timestamp` the attempt's real time (the receiver
+ * checks it against its clock, so it is never the sandbox's moved clock), `webhook-signature`
+ * `v1,<HMAC-SHA256 of id.timestamp.body>`. 2xx is done; 408, 425, 429 and 5xx or no answer are retried
+ * with backoff (a 429's Retry-After honoured); any other 4xx, a missing secret or too many attempts end
+ * as a dead letter, kept and visible (`npm run outbox` lists and replays them). URLs are logged without
+ * their query (it may hold a token).
+ */
+export const WEBHOOK_SEND = 'webhook.send';
+
+export interface WebhookSendPayload {
+  url: string;
+  /** the JSON body; its `type` names the event */
+  body: { type: string; timestamp: string; data: unknown };
+}
+
+export function createWebhookSender(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  secret: Secret | undefined;
+  /** real time for the signature (default Date.now) */
+  wallClock?: () => number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  pollMs?: number;
+  backoff?: { baseMs: number; capMs: number };
+  random?: () => number;
+}) {
+  const log = deps.log.child({ component: 'webhooks' });
+  const signer = deps.secret ? new Webhook(deps.secret.reveal()) : undefined;
+  const wall = deps.wallClock ?? Date.now;
+  const max = deps.maxAttempts ?? 15;
+  const backoff = deps.backoff ?? { baseMs: 5_000, capMs: 3_600_000 };
+  const stats = { sent: 0, retried: 0, dead: 0 };
+
+  const where = (url: string) => {
+    try {
+      const u = new URL(url);
+      return `${u.origin}${u.pathname}`;
+    } catch {
+      return '(bad url)';
+    }
+  };
+
+  /** undefined: delivered; otherwise why not, and whether to try again (with a wait the receiver asked for) */
+  async function attempt(item: OutboxItem): Promise<{ error: string; retry: boolean; afterMs?: number } | undefined> {
+    if (!signer) return { error: 'OUTBOUND_WEBHOOK_SECRET is not set: webhooks are never sent unsigned (set it, then npm run outbox -- retry --all)', retry: false };
+    const p = item.payload as WebhookSendPayload;
+    const body = JSON.stringify(p.body);
+    const at = new Date(wall());
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'lead-journey-webhooks',
+      'webhook-id': item.idempotencyKey,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signer.sign(item.idempotencyKey, at, body),
+    };
+    let res: Response;
+    try {
+      res = await fetch(p.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
+    } catch (e) {
+      return { error: `no answer: ${e instanceof Error ? e.message : String(e)}`, retry: true };
+    }
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status >= 200 && res.status < 300) return undefined;
+    const retry = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
+    const after = Number(res.headers.get('retry-after'));
+    return { error: `HTTP ${res.status}`, retry, ...(res.status === 429 && Number.isFinite(after) && after > 0 ? { afterMs: after * 1000 } : {}) };
+  }
+
+  async function pass(): Promise<void> {
+    for (;;) {
+      const items = deps.store.outbox.claim(deps.clock.now(), 20, 120_000, 'webhook.');
+      if (!items.length) return;
+      // a receiver whose delivery failed gets nothing more this pass: the rest follow it, in order
+      const held = new Set<string>();
+      for (const item of items) {
+        if (held.has(item.target)) {
+          deps.store.outbox.release(item.id, deps.clock.now());
+          continue;
+        }
+        const url = where((item.payload as WebhookSendPayload).url);
+        const failed = item.kind === WEBHOOK_SEND ? await attempt(item) : { error: `unknown outbox kind ${item.kind}`, retry: false };
+        const now = deps.clock.now();
+        if (!failed) {
+          deps.store.outbox.markDone(item.id, now);
+          stats.sent++;
+          continue;
+        }
+        if (!failed.retry || item.attempts >= max) {
+          deps.store.outbox.markFailed(item.id, failed.error, now, { dead: true });
+          stats.dead++;
+          log.error({ id: item.id, url, error: failed.error, attempts: item.attempts }, 'webhook not delivered; kept as a dead letter');
+          continue;
+        }
+        const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(item.attempts - 1, 30));
+        // the receiver's own Retry-After wins over our backoff (bounded to an hour)
+        const delay = Math.max(Math.min(failed.afterMs ?? 0, 3_600_000), Math.floor((deps.random ?? Math.random)() * ceiling));
+        deps.store.outbox.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
+        held.add(item.target);
+        stats.retried++;
+        log.warn({ id: item.id, url, error: failed.error, attempt: item.attempts, retryInMs: delay }, 'webhook not delivered yet; will retry');
+      }
+    }
+  }
+
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5_000, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'webhook sender loop failed') });
+  return { stats, kick: loop.kick, start: loop.start, stop: loop.stop };
+}
+
+export type WebhookSender = ReturnType<typeof createWebhookSender>;

@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { cardWorld, type CardWorld } from '../support/card-world.js';
+import { tempDbPath } from '../support/temp-db.js';
+import { createChangeStage } from '../../src/usecases/change-stage.js';
+import { NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
+import { WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
+
+/**
+ * 培育步骤 on each lead's clock (in-memory store, fixed clock, the shipped steps, 2026 working calendar):
+ * what the nurture job plans from stage entries and activities, and what the timer sweep sends. T0 is
+ * Tuesday 2026-11-24 10:00 Beijing time.
+ */
+const DAY = 86_400_000;
+const bjIso = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+
+interface Sent {
+  title: string;
+  to: string[];
+  body: string;
+}
+/** The reminder cards queued for the group, oldest first. */
+function reminders(w: CardWorld): Sent[] {
+  return (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
+    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { header?: { title: { content: string } } } })
+    .filter((p) => p.msgType === 'interactive' && /^(培育提醒|重新激活)/.test(p.content.header?.title.content ?? ''))
+    .map((p) => {
+      const body = JSON.stringify(p.content);
+      return { title: p.content.header!.title.content, to: [...body.matchAll(/<at id=(ou_\w+)>/g)].map((m) => m[1]!), body };
+    });
+}
+
+/** Move the clock to `ms` and let the job and the sweep catch up, as the server's loops would. */
+async function runUntil(w: CardWorld, ms: number) {
+  w.clock.set(ms);
+  await w.nurtureJob.kick();
+  await w.sweep().kick();
+}
+
+/** A content-download lead that lands in the pool; the job plans it at once, as the server's would within seconds. */
+async function poolLead(w: CardWorld, facts: Record<string, string> = {}) {
+  const lead = w.newLead({ company: '蓝鲸教育', source: '内容下载', phone: '13912345678', email: 'li@lanjing.cn', need: '排课系统', ...facts }, { stage: 'nurture' });
+  await w.nurtureJob.kick();
+  return lead;
+}
+
+describe('nurture sequences (the shipped 培育步骤)', () => {
+  it('a lead in the pool gets day 1, 3 and 7 reminders on working days, to the SDR when it has no owner, each once', async () => {
+    const w = cardWorld();
+    const T0 = w.clock.now().getTime();
+    await poolLead(w);
+    await w.nurtureJob.kick();
+    const due = w.store.db.prepare(`SELECT kind, due_at FROM timers WHERE kind LIKE 'nurture.%' ORDER BY due_at`).all() as Array<{ kind: string; due_at: number }>;
+    expect(due.map((t) => [t.kind, bjIso(t.due_at)])).toEqual([
+      [NURTURE_STAGE, '2026-11-25 10:00'],
+      [NURTURE_STAGE, '2026-11-27 10:00'],
+      [NURTURE_STAGE, '2026-12-01 10:00'],
+      [NURTURE_SILENCE, '2026-12-24 10:00'],
+      [NURTURE_SILENCE, '2027-01-08 10:00'],
+      [NURTURE_SILENCE, '2027-01-25 09:00'], // day 60 is Saturday 01-23 (not a 调休 day): Monday morning
+    ]);
+    await runUntil(w, T0 + DAY - 60_000);
+    expect(reminders(w)).toEqual([]);
+    await runUntil(w, T0 + DAY);
+    expect(reminders(w).map((r) => [r.title, r.to])).toEqual([['培育提醒：入池第1天：欢迎与白皮书 · 蓝鲸教育', ['ou_zhangwei']]]);
+    expect(reminders(w)[0]!.body).toContain('发送欢迎邮件和《行业数字化白皮书》');
+    expect(reminders(w)[0]!.body).toContain('进入培育池第 1 天');
+    expect(reminders(w)[0]!.body).not.toContain('13912345678'); // the phone is masked on cards
+    await runUntil(w, T0 + 7 * DAY);
+    await runUntil(w, T0 + 7 * DAY); // sweeping again sends nothing twice
+    expect(reminders(w).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：入池第1天：欢迎与白皮书', '培育提醒：入池第3天：直播邀请', '培育提醒：入池第7天：同行案例']);
+  });
+
+  it('the owner gets the card when the lead has one', async () => {
+    const w = cardWorld();
+    const lead = await poolLead(w, { owner: 'ou_hanmeimei' });
+    expect(lead.facts.owner).toBe('ou_hanmeimei');
+    await runUntil(w, w.clock.now().getTime() + DAY);
+    expect(reminders(w).map((r) => r.to)).toEqual([['ou_hanmeimei']]);
+  });
+
+  it('leaving the pool ends its sequence; coming back starts it again from day 1', async () => {
+    const w = cardWorld();
+    const T0 = w.clock.now().getTime();
+    const lead = await poolLead(w);
+    await runUntil(w, T0 + DAY);
+    const change = createChangeStage({ store: w.store, journey: w.journey, clock: w.clock });
+    expect(change({ leadId: lead.id, to: 'mql', actor: { id: 'ou_zhangwei', roles: ['sdr'] } }).ok).toBe(true);
+    await runUntil(w, T0 + 10 * DAY);
+    expect(reminders(w)).toHaveLength(1);
+    expect(w.store.timers.pendingForLead(lead.id).filter((t) => t.kind === NURTURE_STAGE)).toEqual([]);
+    expect(change({ leadId: lead.id, to: 'nurture', actor: { id: 'ou_zhangwei', roles: ['sdr'] }, reason: '暂无预算' }).ok).toBe(true);
+    await runUntil(w, T0 + 11 * DAY); // 12-05 is a Saturday: day 1 of the new entry waits for Monday
+    expect(reminders(w)).toHaveLength(1);
+    await runUntil(w, T0 + 13 * DAY - 3_600_000); // Monday 09:00 (its day 3 is Monday 10:00)
+    expect(reminders(w).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：入池第1天：欢迎与白皮书', '培育提醒：入池第1天：欢迎与白皮书']);
+  });
+
+  it('an activity after entering ends the steps marked 遇互动停止 (day 7) and starts a new silence', async () => {
+    const w = cardWorld();
+    const T0 = w.clock.now().getTime();
+    const lead = await poolLead(w);
+    await runUntil(w, T0 + 4 * DAY);
+    w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type: '下载白皮书', at: w.clock.now(), key: 'a1' }, w.members, w.clock.now()));
+    await runUntil(w, T0 + 8 * DAY);
+    expect(reminders(w).map((r) => r.title.split('：')[1]!.split(' · ')[0])).toEqual(['入池第1天', '入池第3天']);
+    // the silence counts from the download now: 30 days from T0+4d
+    const silence = w.store.timers.pendingForLead(lead.id).filter((t) => t.kind === NURTURE_SILENCE);
+    expect(silence.map((t) => bjIso(t.dueAt.getTime()))).toEqual(['2026-12-28 10:00', '2027-01-12 10:00', '2027-01-27 10:00']);
+  });
+
+  it('a silent lead gets its 30, 45 and 60-day steps once each, even when the job and the sweep start over', async () => {
+    const w = cardWorld();
+    const T0 = w.clock.now().getTime();
+    await poolLead(w, { owner: 'ou_hanmeimei' });
+    await runUntil(w, T0 + 8 * DAY);
+    const stageSteps = reminders(w).length;
+    for (const d of [30, 31, 45, 46, 60, 61, 90]) {
+      await runUntil(w, T0 + d * DAY + 3_600_000);
+      await runUntil(w, T0 + d * DAY + 3_600_000); // a second sweep, as after a restart
+    }
+    expect(reminders(w).slice(stageSteps).map((r) => [r.title.split(' · ')[0], r.to])).toEqual([
+      ['培育提醒：沉默30天：产品简报', ['ou_hanmeimei']],
+      ['培育提醒：沉默45天：电话回访', ['ou_hanmeimei']],
+      ['培育提醒：沉默60天：限时活动', ['ou_hanmeimei']],
+    ]);
+  });
+
+  it('a restart between the 30 and the 45-day step (same SQLite file) loses none and sends none twice', async () => {
+    const db = tempDbPath();
+    try {
+      const before = cardWorld({ dbPath: db.path });
+      const T0 = before.clock.now().getTime();
+      await poolLead(before, { owner: 'ou_hanmeimei' });
+      await runUntil(before, T0 + 31 * DAY);
+      const sent = reminders(before).length;
+      expect(reminders(before).at(-1)!.title).toMatch(/^培育提醒：沉默30天/);
+      before.store.db.close(); // the process stops
+
+      const after = cardWorld({ dbPath: db.path, at: T0 + 31 * DAY });
+      await runUntil(after, T0 + 31 * DAY + 60_000); // start-up: the job re-reads its cursors, the sweep finds nothing due
+      expect(reminders(after)).toHaveLength(sent);
+      for (const d of [45, 46, 60, 61, 90]) await runUntil(after, T0 + d * DAY + 3_600_000);
+      expect(reminders(after).slice(sent - 1).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：沉默30天：产品简报', '培育提醒：沉默45天：电话回访', '培育提醒：沉默60天：限时活动']);
+      after.store.db.close();
+    } finally {
+      db.remove();
+    }
+  });
+
+  it('a lead that was already past a step when planning began is not sent that step late', async () => {
+    const w = cardWorld();
+    const lead = w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
+    w.clock.advance(10 * DAY); // the job first runs ten days later (new rules, or the server was off)
+    await w.nurtureJob.kick();
+    const kinds = w.store.timers.pendingForLead(lead.id).map((t) => t.kind);
+    expect(kinds).toEqual([NURTURE_SILENCE, NURTURE_SILENCE, NURTURE_SILENCE]);
+  });
+
+  it('a webhook step queues one Standard Webhooks request for the marketing tool, with the phone masked', async () => {
+    const w = cardWorld();
+    w.setNurtureSteps([
+      { name: '推送到 MA', sequence: '自动化', trigger: 'stage', stages: ['nurture'], day: 2, action: 'webhook', url: 'https://ma.example.cn/hooks/lead', content: '加入“培育-教育行业”旅程', recipients: ['owner'], stopOnActivity: false, stopOnAssignment: false },
+    ]);
+    const T0 = w.clock.now().getTime();
+    const lead = await poolLead(w);
+    await runUntil(w, T0 + 2 * DAY);
+    await runUntil(w, T0 + 3 * DAY);
+    const rows = w.store.outbox.listByStatus('pending').filter((o) => o.kind === WEBHOOK_SEND);
+    expect(rows).toHaveLength(1);
+    const p = rows[0]!.payload as WebhookSendPayload;
+    expect(p.url).toBe('https://ma.example.cn/hooks/lead');
+    expect(p.body).toMatchObject({ type: 'lead.nurture_step', data: { lead: { key: lead.leadKey, company: '蓝鲸教育', email: 'li@lanjing.cn', phone: '139****5678', stage: 'nurture' }, step: { name: '推送到 MA', day: 2, trigger: 'stage_entry' } } });
+    expect(rows[0]!.idempotencyKey).toMatch(/^msg_[A-Za-z0-9_-]{32}$/);
+    expect(reminders(w)).toEqual([]);
+    void Webhook; // (the signature itself: test/webhooks/sender.test.ts)
+  });
+
+  it('a return with 预计一年后采购 comes back as a re-engage card to the rep who returned it, on its date', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead({ source: '官网咨询' });
+    const r = await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason: '预计一年后采购', note: '明年预算' } });
+    expect(r.toast.type).toBe('success');
+    const timer = w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')!;
+    expect(bjIso(timer.dueAt.getTime())).toBe('2027-09-20 09:00');
+    await runUntil(w, timer.dueAt.getTime() - 60_000);
+    expect(reminders(w).filter((x) => x.title.startsWith('重新激活'))).toEqual([]);
+    await runUntil(w, timer.dueAt.getTime());
+    const sent = reminders(w).filter((x) => x.title.startsWith('重新激活'));
+    expect(sent.map((x) => [x.title, x.to])).toEqual([['重新激活：预计一年后采购 · 测试公司1', ['ou_lilei']]]);
+    expect(sent[0]!.body).toContain('约定的重新激活时间到了');
+  });
+
+  it('a re-engage date for a lead someone has taken up again sends nothing', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead({ source: '官网咨询' });
+    await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason: '预计一年后采购', note: '' } });
+    const timer = w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')!;
+    w.store.tx(() => w.store.assignments.offer({ leadId: a.leadId, ownerId: 'ou_hanmeimei', source: 'bitable', acceptDueAt: null, now: w.clock.now() }));
+    await runUntil(w, timer.dueAt.getTime());
+    expect(reminders(w).filter((x) => x.title.startsWith('重新激活'))).toEqual([]);
+    expect(w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')).toBeUndefined();
+  });
+});

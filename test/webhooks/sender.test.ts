@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { Secret } from '../../src/lib/secret.js';
+import { openDb } from '../../src/store/db.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { createWebhookSender, WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
+import { startWebhook, waitUntil, type TestWebhook } from '../support/webhook-server.js';
+
+/**
+ * The outbound webhook sender against a receiver on 127.0.0.1: every request carries a Standard
+ * Webhooks signature the reference library verifies, one webhook-id across retries, a fresh timestamp;
+ * what the receiver refuses for good, or a missing secret, ends as a visible dead letter.
+ */
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+
+describe('webhook sender (outbox kind webhook.send)', () => {
+  let hook: TestWebhook;
+  let store: Store;
+  const log = createLogger({ level: 'silent' });
+  const sender = (secret: string | null = SECRET) =>
+    createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
+  const queue = (key: string) => {
+    const payload: WebhookSendPayload = { url: hook.url, body: { type: 'lead.nurture_step', timestamp: '2026-12-02T10:00:00.000Z', data: { lead: { key: 'XS-000001', company: '蓝鲸教育' } } } };
+    return store.outbox.enqueue({ kind: WEBHOOK_SEND, target: hook.url, payload, idempotencyKey: key, now: new Date() });
+  };
+  /** kick until the row is settled (done or dead) */
+  const settle = async (s: ReturnType<typeof sender>, id: number) =>
+    waitUntil(async () => {
+      await s.kick();
+      const row = store.outbox.get(id)!;
+      return row.status === 'done' || row.status === 'dead' ? row : undefined;
+    }, 10_000, `outbox row ${id} to settle`);
+
+  beforeEach(async () => {
+    hook = await startWebhook();
+    store = createStore(openDb(':memory:'));
+  });
+  afterEach(async () => {
+    store.db.close();
+    await hook.close();
+  });
+
+  it('signs each request so that the Standard Webhooks library verifies it', async () => {
+    const row = queue('msg_one');
+    const done = await settle(sender(), row.id);
+    expect(done.status).toBe('done');
+    expect(hook.requests).toHaveLength(1);
+    const req = hook.requests[0]!;
+    expect(req.headers['webhook-id']).toBe('msg_one');
+    expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
+    const verified = new Webhook(SECRET).verify(req.raw, req.headers as Record<string, string>);
+    expect(verified).toMatchObject({ type: 'lead.nurture_step', data: { lead: { key: 'XS-000001' } } });
+    // a wrong secret, or a body changed on the way, does not verify
+    expect(() => new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(req.raw, req.headers as Record<string, string>)).toThrow();
+    expect(() => new Webhook(SECRET).verify(req.raw.replace('蓝鲸', '白鲸'), req.headers as Record<string, string>)).toThrow();
+  });
+
+  it('retries a 500 and a 429 (waiting its Retry-After) with the same webhook-id, then is done', async () => {
+    hook.respond((_r, i) => (i === 0 ? { status: 500 } : i === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 204, body: '' }));
+    const row = queue('msg_retry');
+    const s = sender();
+    await s.kick();
+    await s.kick(); // the 500's retry is due at once (backoff of a few ms): now the 429
+    await waitUntil(() => hook.requests.length >= 2 || undefined, 5_000, 'the second attempt');
+    const waiting = store.outbox.get(row.id)!;
+    expect(waiting.status).toBe('pending');
+    expect(waiting.lastError).toBe('HTTP 429');
+    expect(waiting.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(500); // Retry-After: 1 s
+    const done = await settle(s, row.id);
+    expect(done.status).toBe('done');
+    expect(hook.requests.map((r) => r.headers['webhook-id'])).toEqual(['msg_retry', 'msg_retry', 'msg_retry']);
+    for (const r of hook.requests) expect(() => new Webhook(SECRET).verify(r.raw, r.headers as Record<string, string>)).not.toThrow();
+    expect(s.stats).toMatchObject({ sent: 1, retried: 2, dead: 0 });
+  });
+
+  it('a 400 is refused for good: one request, a dead letter saying why', async () => {
+    hook.respond(() => ({ status: 400, body: { error: 'bad' } }));
+    const row = queue('msg_bad');
+    const dead = await settle(sender(), row.id);
+    expect(dead.status).toBe('dead');
+    expect(dead.lastError).toBe('HTTP 400');
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('without OUTBOUND_WEBHOOK_SECRET nothing is sent unsigned: the row waits as a dead letter, and goes out once the secret is set', async () => {
+    const row = queue('msg_nosecret');
+    const dead = await settle(sender(null), row.id);
+    expect(dead.status).toBe('dead');
+    expect(dead.lastError).toContain('OUTBOUND_WEBHOOK_SECRET');
+    expect(hook.requests).toHaveLength(0);
+    expect(store.outbox.requeueDead(row.id, new Date())).toBe(true);
+    expect((await settle(sender(), row.id)).status).toBe('done');
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it('an unreachable receiver is retried, not lost', async () => {
+    const row = store.outbox.enqueue({ kind: WEBHOOK_SEND, target: 'x', payload: { url: 'http://127.0.0.1:9/hook', body: { type: 't', timestamp: '', data: {} } }, idempotencyKey: 'msg_down', now: new Date() });
+    await sender().kick();
+    const r = store.outbox.get(row.id)!;
+    expect(r.status).toBe('pending');
+    expect(r.lastError).toMatch(/^no answer/);
+  });
+
+  it('the IM sender and the webhook sender each claim only their own rows', () => {
+    queue('msg_mine');
+    expect(store.outbox.claim(new Date(), 10, 1000, 'im.')).toEqual([]);
+    expect(store.outbox.claim(new Date(), 10, 1000, 'webhook.').map((r) => r.idempotencyKey)).toEqual(['msg_mine']);
+  });
+});
