@@ -59,7 +59,7 @@ try {
 
   // Rows to move: half get an illegal move (线索 → 成单: put back), half a legal one (线索 → 培育池: history).
   const n = EDITS;
-  for (let i = 0; i < n; i++) await control('POST', `/bases/${app}/tables/${leads}/records`, { operator_open_id: sdr, fields: { 公司名称: `基准公司${i}`, 阶段: '线索' } });
+  for (let i = 0; i < n; i++) await control('POST', `/bases/${app}/tables/${leads}/records`, { operator_open_id: sdr, fields: { 公司名称: `基准公司${i}`, 电话: '13700000000', 阶段: '线索' } });
   for (;;) {
     const rs = (await rows()).filter((r) => text(r.fields['公司名称']).startsWith('基准公司'));
     if (rs.length === n && rs.every((r) => text(r.fields['线索编号']).startsWith('XS-'))) break;

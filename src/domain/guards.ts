@@ -21,3 +21,11 @@ export function isGuardMet(g: Guard, facts: LeadFacts, score: number | undefined
 export function guardChecklist(guards: readonly Guard[] | undefined, facts: LeadFacts, score: number | undefined): Array<{ guard: Guard; met: boolean }> {
   return (guards ?? []).map((guard) => ({ guard, met: isGuardMet(guard, facts, score) }));
 }
+
+/**
+ * The minimum facts a row still lacks before it is a lead (journey.leadMinimum; score guards do not
+ * apply: a draft has no score). Empty: it is a lead.
+ */
+export function missingForLead(minimum: readonly Guard[], facts: LeadFacts): Guard[] {
+  return unmetGuards(minimum.filter((g) => g.type !== 'minScore'), facts, undefined);
+}

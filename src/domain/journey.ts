@@ -47,9 +47,23 @@ export interface Journey {
   name: Text;
   /** the stage a new lead enters */
   initial: string;
+  /**
+   * What a row needs before it is a lead (scored, routed, given a 线索编号): until then it is a draft
+   * the server leaves alone, so a row a person is still typing is not routed on half its facts, and an
+   * empty row is never a lead. Absent: DEFAULT_LEAD_MINIMUM. A minScore guard here is ignored.
+   */
+  leadMinimum?: Guard[];
   stages: StageDef[];
   transitions: TransitionDef[];
 }
+
+/** A name to call the customer by (a company or a person), and a way to reach them. */
+export const DEFAULT_LEAD_MINIMUM: readonly Guard[] = [
+  { type: 'anyOf', facts: ['company', 'contact_name'], label: { zh: '公司名称或联系人', en: 'a company or a contact name' } },
+  { type: 'anyOf', facts: ['phone', 'email', 'wechat'], label: { zh: '联系方式（电话/邮箱/微信）', en: 'a way to reach them (phone, email or WeChat)' } },
+];
+
+export const leadMinimumOf = (j: Journey): readonly Guard[] => j.leadMinimum ?? DEFAULT_LEAD_MINIMUM;
 
 export function findStage(j: Journey, id: string): StageDef | undefined {
   return j.stages.find((s) => s.id === id);
@@ -89,6 +103,7 @@ export function validateJourney(j: Journey): string[] {
     codes.add(s.code);
   }
   if (!ids.has(j.initial)) problems.push(`initial stage "${j.initial}" is not a stage of this journey`);
+  if (j.leadMinimum && !j.leadMinimum.some((g) => g.type !== 'minScore')) problems.push('leadMinimum needs at least one fact (an empty row must never be a lead)');
   const pairs = new Set<string>();
   for (const t of j.transitions) {
     const name = `${t.from} → ${t.to}`;

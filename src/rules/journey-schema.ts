@@ -13,6 +13,7 @@ export const journeySchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   name: text,
   initial: z.string().min(1),
+  leadMinimum: z.array(guard).min(1).optional(),
   stages: z
     .array(
       z.object({

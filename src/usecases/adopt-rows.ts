@@ -1,7 +1,8 @@
 import type { BitableApi, LiveRecord } from '../bitable/api.js';
 import { cellText, recordToFacts } from '../bitable/field-map.js';
 import { searchPages } from '../bitable/search-pages.js';
-import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
+import { missingForLead } from '../domain/guards.js';
+import { findStage, findStageByLabel, leadMinimumOf, type Journey } from '../domain/journey.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { TableTemplate } from '../rules/base-template.js';
@@ -15,6 +16,10 @@ import { createStartLead } from './start-lead.js';
  * Rows people typed into the leads table that the server has not seen become leads: each gets its
  * 线索编号 (or keeps the one it has), starts the journey at the stage the row shows (or the first
  * stage), and the server's fields are written back through the outbox. Reads the table in pages of 500.
+ * A row without the journey's minimum facts (leadMinimum: a name to call the customer by and a way to
+ * reach them) is a draft: a person is still typing it, or left it empty. The server leaves it alone and
+ * looks again at its next edit (or the next reconciliation), so a lead is scored and routed on the facts
+ * it was typed with, never on an empty row.
  */
 export interface AdoptRowsDeps {
   store: Store;
@@ -32,6 +37,8 @@ export interface AdoptRowsDeps {
 export interface AdoptResult {
   seen: number;
   adopted: string[];
+  /** rows without the minimum facts yet (drafts), left alone */
+  drafts: number;
   /** rows left alone, with why (a key already used by another row …) */
   skipped: Array<{ recordId: string; why: string }>;
 }
@@ -43,7 +50,9 @@ export interface AdoptResult {
 export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log' | 'members'>) {
   const startLead = createStartLead(deps);
 
-  return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord, members: Members = new Map()): { adopted: string } | { skipped: string } | undefined {
+  const minimum = leadMinimumOf(deps.journey);
+
+  return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord, members: Members = new Map()): { adopted: string } | { skipped: string } | { draft: string[] } | undefined {
     const { store } = deps;
     if (store.leads.getByRecordId(rec.record_id)) return undefined;
     const typedKey = cellText(rec.fields, '线索编号');
@@ -55,10 +64,13 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log' | 'mem
       store.leads.linkRecord(owner.id, ref, now);
       return { adopted: owner.leadKey };
     }
+    const facts = recordToFacts(deps.leadsTable, rec.fields);
+    const missing = missingForLead(minimum, facts);
+    if (missing.length) return { draft: missing.map((g) => g.label.en) };
     const shown = cellText(rec.fields, '阶段');
     const stage = (shown && findStageByLabel(deps.journey, shown)) || findStage(deps.journey, deps.journey.initial)!;
     const leadKey = typedKey ?? store.leads.nextLeadKey();
-    const started = startLead({ leadKey, facts: recordToFacts(deps.leadsTable, rec.fields), actor: { id: rec.last_modified_by?.id ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
+    const started = startLead({ leadKey, facts, actor: { id: rec.last_modified_by?.id ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
     if (!started.ok) return { skipped: started.error.message.en };
     store.bitable.enqueueUpdate(
       bitableTarget(appToken, tableId),
@@ -74,7 +86,7 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log' | 'mem
 export function createAdoptRows(deps: AdoptRowsDeps) {
   const adoptRecord = createAdoptRecord(deps);
   return async function adoptRows(appToken: string, tableId: string): Promise<AdoptResult> {
-    const out: AdoptResult = { seen: 0, adopted: [], skipped: [] };
+    const out: AdoptResult = { seen: 0, adopted: [], drafts: 0, skipped: [] };
     const members = (await deps.members?.()) ?? new Map();
     for await (const page of searchPages(deps.api, appToken, tableId, { automatic_fields: true })) {
       out.seen += page.length;
@@ -82,11 +94,12 @@ export function createAdoptRows(deps: AdoptRowsDeps) {
         for (const rec of page) {
           const r = adoptRecord(appToken, tableId, rec, members);
           if (r && 'adopted' in r) out.adopted.push(r.adopted);
+          else if (r && 'draft' in r) out.drafts++;
           else if (r) out.skipped.push({ recordId: rec.record_id, why: r.skipped });
         }
       });
     }
-    if (out.adopted.length || out.skipped.length) deps.log.info({ seen: out.seen, adopted: out.adopted.length, skipped: out.skipped }, 'adopted leads rows');
+    if (out.adopted.length || out.skipped.length) deps.log.info({ seen: out.seen, adopted: out.adopted.length, drafts: out.drafts, skipped: out.skipped }, 'adopted leads rows');
     return out;
   };
 }

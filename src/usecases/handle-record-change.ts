@@ -100,6 +100,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       const members = deps.engine ? await deps.roster.members() : new Map();
       const r = store.tx(() => adoptRecord(w.appToken, w.leadsTableId, rec, members));
       if (r && 'adopted' in r) sum.adopted++;
+      else if (r && 'draft' in r) deps.log.debug({ recordId: rec.record_id, missing: r.draft }, 'draft row: not a lead until it has the minimum facts');
       else if (r) deps.log.warn({ recordId: rec.record_id, why: r.skipped }, 'row not adopted');
       return;
     }

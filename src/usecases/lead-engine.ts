@@ -83,10 +83,16 @@ export function createLeadEngine(deps: LeadEngineDeps) {
       routeNew(store.leads.get(lead.id)!, members, now);
       advance(lead, 0, members, now);
     },
-    /** People edited the lead's facts (source, industry, size …): the profile points follow. */
+    /**
+     * People edited the lead's facts (source, industry, size …): the profile points follow, and a lead
+     * still waiting at the first stage with nobody on it is routed again on what it says now (a person
+     * typing the row cell by cell fills 来源渠道 after the minimum facts made it a lead).
+     */
     onFactsChanged(lead: LeadRow, members: Members, now: Date): void {
       const before = lead.score;
       if (scoring.rescore(lead, now)) advance(lead, before, members, now);
+      const fresh = store.leads.get(lead.id)!;
+      if (!fresh.ownerId && !store.assignments.current(fresh.id)) routeNew(fresh, members, now);
     },
     /** An activity of the lead; false when it was already recorded. */
     onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): boolean {

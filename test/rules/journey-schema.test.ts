@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { JourneyError, parseJourney } from '../../src/rules/journey-schema.js';
 import { JOURNEY_PRESETS, listJourneyFiles, loadJourney } from '../../src/rules/load-journey.js';
+import { DEFAULT_LEAD_MINIMUM, leadMinimumOf } from '../../src/domain/journey.js';
+import { missingForLead } from '../../src/domain/guards.js';
 
 describe('journey presets are data', () => {
   it('ships exactly the three presets, each valid', () => {
@@ -48,5 +50,26 @@ describe('journey presets are data', () => {
 
   it('rejects schema errors with their path', () => {
     expect(() => parseJourney({ id: 'X Y', stages: [] })).toThrow(/id: lower-case letters/);
+  });
+});
+
+describe('leadMinimum: what a row needs before it is a lead', () => {
+  const base = { id: 'x', name: { zh: 'x', en: 'x' }, initial: 'a', stages: [{ id: 'a', code: 'A', label: { zh: 'A', en: 'A' }, kind: 'open' }], transitions: [] };
+  const label = { zh: '分数', en: 'score' };
+
+  it('every preset names it: a company or a contact, and a way to reach them', () => {
+    for (const p of JOURNEY_PRESETS) {
+      const j = loadJourney(p);
+      expect(j.leadMinimum!.map((g) => (g.type === 'anyOf' ? g.facts : g))).toEqual([['company', 'contact_name'], ['phone', 'email', 'wechat']]);
+      expect(missingForLead(leadMinimumOf(j), {}).length).toBe(2);
+      expect(missingForLead(leadMinimumOf(j), { company: '甲', phone: '' }).map((g) => g.label.zh)).toEqual(['联系方式（电话/邮箱/微信）']);
+      expect(missingForLead(leadMinimumOf(j), { contact_name: '赵', wechat: 'zhao' })).toEqual([]);
+    }
+  });
+
+  it('absent: the default (so an empty row is never a lead); only a score, or nothing: refused', () => {
+    expect(missingForLead(leadMinimumOf(parseJourney(base)), {})).toHaveLength(DEFAULT_LEAD_MINIMUM.length);
+    expect(() => parseJourney({ ...base, leadMinimum: [] })).toThrow(/leadMinimum/);
+    expect(() => parseJourney({ ...base, leadMinimum: [{ type: 'minScore', min: 10, label }] })).toThrow(/leadMinimum needs at least one fact/);
   });
 });

@@ -73,7 +73,7 @@ describe('record changes and reconciliation', () => {
   it('a full pass over 50,000 rows takes at most 100 search calls', async () => {
     const { reconcile, svc, as } = await setup();
     for (let i = 0; i < 50_000; i += 500) {
-      await svc.createRecords(fx.appToken, fx.leadsTableId, Array.from({ length: 500 }, (_, j) => ({ fields: { 公司名称: `公司${i + j}`, 阶段: '线索' } })), as);
+      await svc.createRecords(fx.appToken, fx.leadsTableId, Array.from({ length: 500 }, (_, j) => ({ fields: { 公司名称: `公司${i + j}`, 电话: '13300000000', 阶段: '线索' } })), as);
     }
     fx.emu.emu.kernel.calls.clear();
     const r = (await reconcile())!;
