@@ -37,7 +37,6 @@ import { createCardActions } from './usecases/card-actions.js';
 import { createEscalateSla } from './usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/sla-ladder.js';
 import { createTimerSweep } from './jobs/timer-sweep.js';
-import type { Timer } from './store/timers-repo.js';
 import { createLeadCards } from './usecases/lead-cards.js';
 import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
@@ -162,20 +161,14 @@ async function main(): Promise<void> {
     void nurtureJob.kick();
   };
   // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers.
-  const escalate = createEscalateSla({ store, rules: assignmentRules, calendar: workCalendar.calendar, cards, log, members: () => roster.members() });
-  const onSla = async (t: Timer, now: Date) => {
-    await escalate(t, now);
-    afterDecisions();
-  };
-  const onNurture = (take: typeof nurture.fire) => async (t: Timer, now: Date) => {
-    await take(t, now, await roster.members());
-    afterDecisions();
-  };
+  const escalate = createEscalateSla({ store, rules: assignmentRules, calendar: workCalendar.calendar, cards, log });
   const timerSweep = createTimerSweep({
     store,
     clock,
     log,
-    handlers: { [SLA_ACCEPT]: onSla, [SLA_FOLLOW_UP]: onSla, [SLA_APPROVAL]: onSla, [NURTURE_STAGE]: onNurture(nurture.fire), [NURTURE_SILENCE]: onNurture(nurture.fire), [REENGAGE]: onNurture(nurture.reengage) },
+    context: () => roster.members(),
+    onFired: afterDecisions,
+    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: nurture.reengage },
     pollMs: sandbox ? 2_000 : 15_000,
   });
   timerSweep.start();

@@ -78,6 +78,10 @@ interface Raw {
   company_key: string | null;
 }
 
+/** What the decay pass reads of a lead. */
+export type DecayRow = Pick<LeadRow, 'id' | 'stage' | 'score' | 'grade' | 'createdAt' | 'lastActivityAt' | 'decayedDays' | 'baseToken' | 'tableId' | 'recordId'>;
+type RawDecay = Pick<Raw, 'id' | 'stage' | 'score' | 'grade' | 'created_at' | 'last_activity_at' | 'decayed_days' | 'base_token' | 'table_id' | 'record_id'>;
+
 const toRow = (r: Raw): LeadRow => ({
   id: r.id,
   leadKey: r.lead_key,
@@ -136,7 +140,16 @@ export function createLeadsRepo(db: Db) {
   );
   const setDecay = db.prepare('UPDATE leads SET decayed_days = @days, decay_next_at = @next WHERE id = @id');
   const setGrade = db.prepare('UPDATE leads SET grade = @grade WHERE id = @id');
-  const decayDue = db.prepare<[number, number], Raw>('SELECT * FROM leads WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?');
+  // the decay pass reads only what it needs (not the facts): it touches every silent lead
+  const decayDue = db.prepare<[number, number], RawDecay>(
+    `SELECT id, stage, score, grade, created_at, last_activity_at, decayed_days, base_token, table_id, record_id FROM leads
+     WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?`,
+  );
+  // the version moves only when the score did (as the ledger's append does)
+  const setDecayed = db.prepare(
+    `UPDATE leads SET version = version + (score != @score), updated_at = CASE WHEN score != @score THEN @now ELSE updated_at END,
+       score = @score, decayed_days = @days, decay_next_at = @next WHERE id = @id`,
+  );
   const idsAfter = db.prepare<[number, number], { id: number }>('SELECT id FROM leads WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
   const sameCompany = db.prepare<[string, number, number], { lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
   const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
@@ -218,7 +231,24 @@ export function createLeadsRepo(db: Db) {
       setGrade.run({ id, grade });
     },
     /** Leads whose next silence tier is due at `now`, oldest first. */
-    decayDue: (now: Date, limit: number): LeadRow[] => decayDue.all(now.getTime(), limit).map(toRow),
+    /** Leads whose next silence tier is due, oldest first: what the decay pass needs of each. */
+    decayDue: (now: Date, limit: number): DecayRow[] =>
+      decayDue.all(now.getTime(), limit).map((r) => ({
+        id: r.id,
+        stage: r.stage,
+        score: r.score,
+        grade: r.grade,
+        createdAt: new Date(r.created_at),
+        lastActivityAt: r.last_activity_at === null ? null : new Date(r.last_activity_at),
+        decayedDays: r.decayed_days,
+        baseToken: r.base_token,
+        tableId: r.table_id,
+        recordId: r.record_id,
+      })),
+    /** A decayed lead: its score (the ledger's balance) and its next tier in one write. */
+    setDecayed(id: number, score: number, days: number, next: Date | null, now: Date): void {
+      setDecayed.run({ id, score, days, next: next?.getTime() ?? null, now: now.getTime() });
+    },
     /** Ids of live leads after `afterId`, for passes over every lead in pages. */
     idsAfter: (afterId: number, limit: number): number[] => idsAfter.all(afterId, limit).map((r) => r.id),
     /** 线索编号 of other live leads of the same company (duplicates to merge). */

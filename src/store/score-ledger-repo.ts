@@ -47,6 +47,8 @@ export function createScoreLedgerRepo(db: Db) {
   );
   const setScore = db.prepare('UPDATE leads SET score = @balance, updated_at = @at, version = version + 1 WHERE id = @leadId');
   const forLead = db.prepare<[number], Raw>('SELECT * FROM score_ledger WHERE lead_id = ? ORDER BY id');
+  const linesOf = db.prepare<[number], [number, number, string, string | null]>('SELECT id, delta, reason_code, detail FROM score_ledger WHERE lead_id = ? ORDER BY id').raw(true);
+
 
   const append = db.transaction((e: { leadId: number; at: Date; delta: number; reasonCode: string; detail?: string; sourceKey?: string }): LedgerEntry | undefined => {
     const row = current.get(e.leadId);
@@ -62,5 +64,20 @@ export function createScoreLedgerRepo(db: Db) {
     /** Add a point change; returns undefined when `sourceKey` was already scored. */
     append,
     listForLead: (leadId: number): LedgerEntry[] => forLead.all(leadId).map(toEntry),
+    /** The ledgers of many leads in one read (a batch of the decay pass): id, points, reason. */
+    linesForLeads(leadIds: readonly number[]): Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>> {
+      const out = new Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>>();
+      for (const id of leadIds) out.set(id, linesOf.all(id).map(([lineId, delta, reasonCode, detail]) => ({ id: lineId, delta, reasonCode, detail })));
+      return out;
+    },
+    /**
+     * (inside a transaction, the lead's score known to be `balance - delta`) An entry without re-reading
+     * the lead or updating it: the caller writes the score (the decay pass, once per lead). Returns its
+     * id, or undefined when `sourceKey` was already recorded.
+     */
+    appendKnown(e: { leadId: number; at: Date; delta: number; balance: number; reasonCode: string; detail: string; sourceKey: string }): number | undefined {
+      const info = insert.run({ leadId: e.leadId, at: e.at.getTime(), delta: e.delta, balance: e.balance, reasonCode: e.reasonCode, detail: e.detail, sourceKey: e.sourceKey });
+      return info.changes === 0 ? undefined : Number(info.lastInsertRowid);
+    },
   };
 }

@@ -22,15 +22,14 @@ export interface EscalateDeps {
   calendar: WorkCalendar;
   cards: LeadCards;
   log: Logger;
-  members: () => Promise<Members>;
 }
 
 export function createEscalateSla(deps: EscalateDeps) {
   const { store } = deps;
   const log = deps.log.child({ component: 'sla' });
 
-  return async function escalate(timer: Timer, now: Date): Promise<'done' | 'skipped'> {
-    const members = await deps.members();
+  /** The timer sweep's handler (inside its transaction): one step of the ladder, once. */
+  return function escalate(timer: Timer, now: Date, members: Members): 'done' | 'skipped' {
     return store.tx(() => {
       if (!store.timers.markFired(timer.id, now)) return 'skipped'; // another sweep fired it
       if (timer.kind === SLA_APPROVAL) return approval(timer, members, now);

@@ -8,11 +8,11 @@ import { stageHistoryRow } from './journey-notes.js';
  * (so they commit with the decision that caused them). A lead without a row yet writes nothing: its
  * row is created with the current state when it is linked.
  */
-export function leadTargetOf(lead: LeadRow): { target: string; recordId: string } | undefined {
+export function leadTargetOf(lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>): { target: string; recordId: string } | undefined {
   return lead.baseToken && lead.tableId && lead.recordId ? { target: bitableTarget(lead.baseToken, lead.tableId), recordId: lead.recordId } : undefined;
 }
 
-export function writeLeadRow(store: Store, lead: LeadRow, fields: Record<string, unknown>, key: string, now: Date): void {
+export function writeLeadRow(store: Store, lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>, fields: Record<string, unknown>, key: string, now: Date): void {
   const t = leadTargetOf(lead);
   if (t) store.bitable.enqueueUpdate(t.target, { recordId: t.recordId, fields }, key, now);
 }

@@ -103,7 +103,7 @@ export function createNurture(deps: NurtureDeps) {
   }
 
   /** The timer sweep's handler for nurture.stage and nurture.silence. */
-  async function fire(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+  function fire(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
     return store.tx(() => {
       if (!store.timers.markFired(timer.id, now)) return 'skipped';
       const p = timer.payload as Payload;
@@ -131,7 +131,7 @@ export function createNurture(deps: NurtureDeps) {
   }
 
   /** The timer sweep's handler for lead.reengage (set by a return with a re-engage date). */
-  async function reengage(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+  function reengage(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
     return store.tx(() => {
       if (!store.timers.markFired(timer.id, now)) return 'skipped';
       const p = timer.payload as { reason: string; notify?: string[]; by?: string };

@@ -12,7 +12,7 @@ import {
   type LedgerLine,
   type ScoringRules,
 } from '../domain/scoring.js';
-import type { LeadRow } from '../store/leads-repo.js';
+import type { DecayRow, LeadRow } from '../store/leads-repo.js';
 import type { LedgerEntry } from '../store/score-ledger-repo.js';
 import type { Store } from '../store/store.js';
 import { writeLeadRow } from './lead-row.js';
@@ -43,7 +43,7 @@ export function createScoring(deps: ScoringDeps) {
   const { store } = deps;
 
   /** Silence counts from the last activity, or from when the lead came in. */
-  const silentSince = (lead: LeadRow) => lead.lastActivityAt ?? lead.createdAt;
+  const silentSince = (lead: Pick<LeadRow, 'lastActivityAt' | 'createdAt'>) => lead.lastActivityAt ?? lead.createdAt;
 
   function schedule(lead: LeadRow, decayedDays: number): void {
     const next = decays(deps.journey, lead.stage) ? nextDecayAt(deps.rules(), silentSince(lead), decayedDays) : undefined;
@@ -112,37 +112,54 @@ export function createScoring(deps: ScoringDeps) {
     return delta;
   }
 
-  /** One lead's due silence tiers: ledger entries (idempotent per silence and tier), next tier scheduled. */
-  function decayLead(lead: LeadRow, now: Date): number {
+  /**
+   * (inside the pass's transaction) One lead's due silence tiers: ledger entries (idempotent per silence
+   * and tier), score and next tier in one write, and the row's score fields. `ledger` is the lead's
+   * ledger as read for the whole batch; the entries added here are appended to it.
+   */
+  function decayLead(lead: DecayRow, ledger: Array<LedgerLine & { id: number }>, now: Date): number {
     if (!decays(deps.journey, lead.stage)) {
       store.leads.setDecay(lead.id, lead.decayedDays, null);
       return 0;
     }
+    const rules = deps.rules();
     const since = silentSince(lead);
-    const due = decayDue(deps.rules(), since, lead.decayedDays, now);
+    const due = decayDue(rules, since, lead.decayedDays, now);
     let score = lead.score;
+    let last = ledger.at(-1)?.id ?? 0;
     for (const t of due) {
       const delta = clampDelta(score, t.points);
-      if (delta !== 0 && store.scores.append({ leadId: lead.id, at: now, delta, reasonCode: 'decay', detail: `沉默${t.days}天`, sourceKey: `decay:${lead.id}:${since.getTime()}:${t.days}` })) score += delta;
+      if (delta === 0) continue;
+      const detail = `沉默${t.days}天`;
+      const id = store.scores.appendKnown({ leadId: lead.id, at: now, delta, balance: score + delta, reasonCode: 'decay', detail, sourceKey: `decay:${lead.id}:${since.getTime()}:${t.days}` });
+      if (id === undefined) continue;
+      score += delta;
+      last = id;
+      ledger.push({ id, reasonCode: 'decay', delta, at: now, detail });
     }
     const days = due.length ? due.at(-1)!.days : lead.decayedDays;
-    schedule(lead, days);
-    if (due.length) show(lead, now);
+    store.leads.setDecayed(lead.id, score, days, nextDecayAt(rules, since, days) ?? null, now);
+    if (due.length) {
+      writeLeadRow(store, lead, { [SCORE_FIELDS.score]: score, [SCORE_FIELDS.grade]: lead.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(ledger)) || null }, `score:${lead.id}:${last}:${lead.grade ?? ''}`, now);
+    }
     return due.length;
   }
 
   /**
    * Every lead whose next silence tier is due, in batches of `batch` per transaction (a restart in the
    * middle repeats nothing: entries are keyed per silence and tier). Returns how many leads decayed.
+   * A batch reads its leads (without their facts) and all their ledgers in two queries.
    */
   function decayPass(now: Date, o: { batch?: number } = {}): { leads: number; tiers: number } {
     const out = { leads: 0, tiers: 0 };
     for (;;) {
-      const due = store.leads.decayDue(now, o.batch ?? 500);
+      const due = store.leads.decayDue(now, o.batch ?? 1000);
       if (!due.length) return out;
       store.tx(() => {
+        const ledgers = store.scores.linesForLeads(due.map((l) => l.id));
         for (const lead of due) {
-          const n = decayLead(lead, now);
+          const ledger = (ledgers.get(lead.id) ?? []).map((e) => ({ id: e.id, reasonCode: e.reasonCode, delta: e.delta, at: now, detail: e.detail }));
+          const n = decayLead(lead, ledger, now);
           out.tiers += n;
           if (n) out.leads++;
         }

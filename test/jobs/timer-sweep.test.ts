@@ -16,7 +16,7 @@ describe('timer sweep', () => {
   it('fires due timers of the kinds it handles, in due order, each once; other kinds stay pending', async () => {
     const { store, clock, log } = setup();
     const fired: string[] = [];
-    const handler = async (t: { id: number; payload: unknown }, now: Date) => {
+    const handler = (t: { id: number; payload: unknown }, now: Date) => {
       if (store.timers.markFired(t.id, now)) fired.push((t.payload as { n: string }).n);
     };
     const now = clock.now();
@@ -43,7 +43,7 @@ describe('timer sweep', () => {
       clock,
       log,
       handlers: {
-        a: async (t, now) => {
+        a: (t, now) => {
           calls++;
           if (fail) throw new Error('Feishu is down');
           store.timers.markFired(t.id, now);
@@ -57,5 +57,37 @@ describe('timer sweep', () => {
     fail = false;
     await sweep.kick();
     expect(store.db.prepare("SELECT status FROM timers").get()).toEqual({ status: 'fired' });
+  });
+
+  it('fires a batch in one transaction: a handler that throws undoes only its own writes; the context is read once a pass', async () => {
+    const { store, clock, log } = setup();
+    const now = clock.now();
+    for (let i = 0; i < 5; i++) store.timers.schedule({ kind: 'a', dueAt: now, payload: { i }, dedupeKey: `a:${i}`, now });
+    let contexts = 0;
+    let batches = 0;
+    const sweep = createTimerSweep({
+      store,
+      clock,
+      log,
+      batch: 2,
+      context: async () => ({ n: ++contexts }),
+      onFired: () => batches++,
+      handlers: {
+        a: (t, at, ctx) => {
+          expect(ctx).toEqual({ n: 1 });
+          store.timers.markFired(t.id, at);
+          store.timers.schedule({ kind: 'b', dueAt: at, dedupeKey: `b:${t.id}`, now: at }); // an effect
+          if ((t.payload as { i: number }).i === 2) throw new Error('boom after writing');
+        },
+      },
+    });
+    await sweep.kick();
+    expect(contexts).toBe(1);
+    expect(batches).toBe(3); // 2 + 2 + 1, each fired something
+    expect(sweep.stats).toEqual({ fired: 4, failed: 1 });
+    const rows = store.db.prepare<[], { kind: string; status: string; payload_json: string | null }>('SELECT kind, status, payload_json FROM timers ORDER BY id').all();
+    // the failed one is pending with no effect; the others fired with theirs
+    expect(rows.filter((r) => r.kind === 'a').map((r) => r.status)).toEqual(['fired', 'fired', 'pending', 'fired', 'fired']);
+    expect(rows.filter((r) => r.kind === 'b')).toHaveLength(4);
   });
 });

@@ -27,7 +27,6 @@ import { loadNurtureSteps } from '../../src/rules/nurture-rules.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
 import { REENGAGE } from '../../src/usecases/apply-return.js';
-import type { Timer } from '../../src/store/timers-repo.js';
 
 /**
  * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
@@ -85,17 +84,17 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   const scoring = createScoring({ store, journey, rules: () => scoringRules });
   const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId: () => 'tblHistory' });
   const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory', applyReturn });
-  const escalate = createEscalateSla({ store, rules, calendar, cards, log, members: async () => members });
+  const escalate = createEscalateSla({ store, rules, calendar, cards, log });
   let nurtureSteps = loadNurtureSteps(journey, template);
   const nurture = createNurture({ store, journey, calendar, steps: () => nurtureSteps, cards, log });
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
-  const onNurture = (take: typeof nurture.fire) => (t: Timer, now: Date) => take(t, now, members);
   const sweep = () =>
     createTimerSweep({
       store,
       clock,
       log,
-      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: onNurture(nurture.fire), [NURTURE_SILENCE]: onNurture(nurture.fire), [REENGAGE]: onNurture(nurture.reengage) },
+      context: async () => members,
+      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: nurture.reengage },
     });
   const startLead = createStartLead({ store, journey, clock });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });

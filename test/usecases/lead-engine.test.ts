@@ -87,6 +87,8 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 1 });
     expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
     expect(w.store.leads.get(lead.id)!.score).toBe(25);
+    // the row shows it: the score, its grade and the reasons with the silence among them
+    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 25, 评分等级: lead.grade, 评分依据: '来源：官网咨询 +25；重点行业 +10；沉默14天 −10' });
     // a new process on the same database: the same pass at the same time does nothing again
     const again = createScoring({ store: w.store, journey: w.journey, rules: () => w.scoringRules });
     again.rescheduleAll();
@@ -94,6 +96,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     w.clock.advance(50 * DAY); // 64 days: −20 and −30, but only 25 left
     expect(again.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 2 });
     expect(w.store.leads.get(lead.id)!.score).toBe(0);
+    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 0, 评分依据: '沉默60天 −35；来源：官网咨询 +25；重点行业 +10' });
     expect(ledgerOf(w, lead.id).filter(([c]) => c === 'decay')).toEqual([['decay', -10], ['decay', -20], ['decay', -5]]);
     expect(w.store.leads.get(lead.id)!.decayNextAt).toBeNull();
     // an activity starts the silence again
