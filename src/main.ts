@@ -28,6 +28,7 @@ import { createNurtureJob } from './jobs/nurture-job.js';
 import { loadNurtureSteps } from './rules/nurture-rules.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from './usecases/nurture.js';
 import { REENGAGE } from './usecases/apply-return.js';
+import { createReengage } from './usecases/reengage.js';
 import { createWebhookSender } from './webhooks/sender.js';
 import { ruleRouter } from './routing/router.js';
 import { loadRoutingRules } from './rules/routing-rules.js';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   const assignmentRules = loadAssignmentRules(journey, template);
   const workCalendar = loadWorkCalendar();
   const scoringRules = loadScoringRules(journey, template);
-  const returnReasons = loadReturnReasons(template);
+  const returnReasons = loadReturnReasons(template, journey);
   const routingRules = loadRoutingRules(template);
   const nurtureSteps = loadNurtureSteps(journey, template);
   if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
     log,
     context: () => roster.members(),
     onFired: afterDecisions,
-    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: nurture.reengage },
+    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId, log }) },
     pollMs: sandbox ? 2_000 : 15_000,
   });
   timerSweep.start();

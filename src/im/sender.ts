@@ -32,6 +32,12 @@ export interface ImPatchPayload {
   content: unknown;
 }
 
+/**
+ * Feishu refuses to update a card sent more than 14 days ago (code 230031; "only interactive messages
+ * sent within 14 days": https://open.feishu.cn/document/server-docs/im-v1/message-card/patch).
+ */
+const CARD_TOO_OLD = 230031;
+
 export function createImSender(deps: {
   store: Store;
   api: ImApi;
@@ -54,7 +60,7 @@ export function createImSender(deps: {
     return g;
   };
   const max = deps.maxAttempts ?? 20;
-  const stats = { sent: 0, patched: 0, retried: 0, dead: 0 };
+  const stats = { sent: 0, patched: 0, retried: 0, dead: 0, tooOld: 0 };
 
   async function deliver(item: OutboxItem): Promise<void> {
     if (item.kind === IM_SEND) {
@@ -99,6 +105,14 @@ export function createImSender(deps: {
           await deliver(item);
         } catch (e) {
           const err = fromThrown(e);
+          if (item.kind === IM_PATCH && err.code === CARD_TOO_OLD) {
+            // Feishu lets a bot edit a message for 14 days: an older card stays as it was (what changed
+            // since reaches the group as a new card or message), which is not a failure
+            deps.store.outbox.markDone(item.id, deps.clock.now());
+            stats.tooOld++;
+            log.warn({ id: item.id, target: item.target }, 'card older than 14 days: left as it was (Feishu does not let it be updated)');
+            continue;
+          }
           const permanent = (e as { permanent?: boolean }).permanent === true || err.action === 'permanent';
           const now = deps.clock.now();
           if (permanent || item.attempts >= max) {

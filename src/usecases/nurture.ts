@@ -12,7 +12,6 @@ import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
 import { WEBHOOK_SEND, type WebhookSendPayload } from '../webhooks/sender.js';
-import { REENGAGE } from './apply-return.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow } from './lead-row.js';
@@ -22,8 +21,7 @@ import { writeLeadRow } from './lead-row.js';
  * activity) schedules the lead's steps — each once per anchor, and cancels those its new state no
  * longer calls for; `fire` (the timer sweep) checks the step still applies and takes it in the timer's
  * transaction: a reminder card to the owner (else the role the step names), or a signed webhook queued
- * in the outbox, noted in 旅程备注. `reengage` is the date a return set (预计一年后采购 …): a card to the
- * rep who returned it, else to the roles the reason names.
+ * in the outbox, noted in 旅程备注. (A return's re-engage date is reengage.ts.)
  */
 export const NURTURE_STAGE = 'nurture.stage';
 export const NURTURE_SILENCE = 'nurture.silence';
@@ -130,24 +128,7 @@ export function createNurture(deps: NurtureDeps) {
     });
   }
 
-  /** The timer sweep's handler for lead.reengage (set by a return with a re-engage date). */
-  function reengage(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
-    return store.tx(() => {
-      if (!store.timers.markFired(timer.id, now)) return 'skipped';
-      const p = timer.payload as { reason: string; notify?: string[]; by?: string };
-      const lead = timer.leadId === null ? undefined : store.leads.get(timer.leadId);
-      // someone already took it up again, or it is gone: nothing to remind
-      if (!lead || lead.deletedAt || store.assignments.current(lead.id)) return 'skipped';
-      const to = recipientsOf({ ...lead, ownerId: p.by ?? null }, [OWNER, ...(p.notify ?? []).filter((n) => n !== MANAGER)], members, now);
-      const content = `退回原因「${p.reason}」约定的时间到了：确认客户的需求、预算和采购时间有无变化，有意向就重新分配或推进`;
-      deps.cards.remind(lead, { to, kind: 'reengage', name: p.reason, sequence: '退回重新激活', content, why: { zh: `退回时约定的重新激活日期（${stageLabel(lead.stage ?? '').zh}）`, en: `the re-engage date set when it was returned (${stageLabel(lead.stage ?? '').en})` } }, members, timer.dedupeKey ?? `timer:${timer.id}`, now);
-      writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`重新激活（${p.reason}）：${to.length ? `已提醒 ${nameList(to, members)}` : '没有可提醒的人'}`]) }, `reengage:${timer.id}`, now);
-      log.info({ lead: lead.leadKey, reason: p.reason }, 'lead due for re-engagement');
-      return 'sent';
-    });
-  }
-
-  return { plan, fire, reengage, kinds: [...NURTURE_KINDS, REENGAGE] as const };
+  return { plan, fire, kinds: NURTURE_KINDS };
 }
 
 export type Nurture = ReturnType<typeof createNurture>;

@@ -39,6 +39,8 @@ describe('approval and assignment cards in the sandbox group', () => {
   const click = (messageId: string, as: string, sel: Record<string, unknown>) => h.control<Click>('POST', '/cards/click', { message_id: messageId, operator_open_id: h.users[as], ...sel });
   const mentioned = (c: CardInfo) => JSON.stringify(c.card.body).match(/<at id=(ou_[\w-]+)><\/at>/g)?.map((x) => x.slice(7, -6)) ?? [];
   const historyRows = async () => h.rows(h.tableId('阶段历史'));
+  /** the lead returned with 预计一年后采购 in the second test, and its re-engage date */
+  let returnedLead: { key: string; reengageAt: number } | undefined;
 
   beforeAll(async () => {
     m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
@@ -198,6 +200,7 @@ describe('approval and assignment cards in the sandbox group', () => {
     // the SLAs ended; what waits is the re-engage date (and the pool's nurture steps)
     const pending = h.sql<{ kind: string; due_at: number }>("SELECT kind, due_at FROM timers WHERE lead_id = ? AND status = 'pending' ORDER BY id", h.lead(key).id);
     expect(pending.filter((t) => !t.kind.startsWith('nurture.'))).toEqual([{ kind: 'lead.reengage', due_at: reengage.getTime() }]);
+    returnedLead = { key, reengageAt: reengage.getTime() };
     // a click that arrives after the return: told who acted first, nothing changes
     const late = await click(assignment.message_id, '陈静', { value: { op: 'accept' } }).catch((e: Error) => e);
     expect(late).toBeInstanceOf(Error); // no buttons left to click
@@ -234,5 +237,23 @@ describe('approval and assignment cards in the sandbox group', () => {
     expect(old.interactive).toEqual([]);
     const ladder = h.sql<{ step: string }>('SELECT step FROM escalations WHERE lead_id = ? ORDER BY id', h.lead(key).id).map((r) => r.step);
     expect(ladder).toEqual(['remind', 'manager', 'reassign']);
+  });
+
+  it('the re-engage date of the returned lead comes (the clock moved ten months): it is back at MQL and 李雷 gets a new assignment card', async () => {
+    const { key, reengageAt } = returnedLead!;
+    const sandboxNow = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
+    const before = (await cards()).length;
+    await h.control('POST', '/clock/advance', { ms: reengageAt - (await sandboxNow()) + 1_000 });
+    const card = await h.until('a new assignment card for 华东精密仪器', async () =>
+      (await cards()).slice(before).find((c) => c.card.header.title.content.includes('华东精密仪器') && c.card.header.title.content.includes('新线索待认领')),
+    );
+    expect(mentioned(card)).toEqual([h.users['李雷']]);
+    const row = await h.until('the row is back at MQL', async () => {
+      const x = await h.byCompany('华东精密仪器有限公司');
+      return x.fields['阶段'] === 'MQL' && x.fields['重新激活'] == null && x;
+    });
+    expect(text(row.fields['旅程备注'])).toContain('重新激活（退回原因「预计一年后采购」约定的日期）：回到「MQL」；已交给 李雷');
+    expect(h.lead(key).stage).toBe('mql');
+    await h.until('a 阶段历史 row for the re-engagement', async () => (await historyRows()).some((r) => text(r.fields['线索编号']) === key && JSON.stringify(r.fields).includes('重新激活')));
   });
 });

@@ -86,6 +86,20 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     expect(store.outbox.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0, done: 5 });
   });
 
+  it('an update to a card older than 14 days (Feishu refuses it with 230031) leaves the card as it was: done, not a dead letter', async () => {
+    const uuid = queueCard(1);
+    const s = sender();
+    await s.drain(10_000);
+    await emu.control('POST', '/clock/advance', { ms: 15 * 86_400_000 });
+    const payload: ImPatchPayload = { cardUuid: uuid, content: card('线索 1（已更新）') };
+    store.outbox.enqueue({ kind: IM_PATCH, target: chatId, payload, idempotencyKey: `patch:${uuid}:1`, now: new Date() });
+    queueCard(2); // and what follows still goes
+    const stats = await s.drain(10_000);
+    expect(stats).toMatchObject({ tooOld: 1, dead: 0, sent: 2 });
+    expect(store.outbox.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
+    expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2']);
+  });
+
   it('Feishu refusing a card for good (the bot left the group) makes a visible dead letter, and the rest still go', async () => {
     const dir = emu.emu.kernel.directory;
     const other = dir.addChat({ name: '没有机器人的群', members: [], bots: [] }).chat_id;

@@ -27,6 +27,7 @@ import { loadNurtureSteps } from '../../src/rules/nurture-rules.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
 import { REENGAGE } from '../../src/usecases/apply-return.js';
+import { createReengage } from '../../src/usecases/reengage.js';
 
 /**
  * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
@@ -63,7 +64,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   const rules = loadAssignmentRules(journey, template);
   const calendar = loadWorkCalendar().calendar;
   const routingRules = loadRoutingRules(template);
-  const returnReasons = loadReturnReasons(template);
+  const returnReasons = loadReturnReasons(template, journey);
   const store = createStore(openDb(o.dbPath ?? ':memory:'));
   const clock = createManualClock(o.at ?? T0);
   const log = createLogger({ level: 'silent' });
@@ -94,7 +95,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
       clock,
       log,
       context: async () => members,
-      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: nurture.reengage },
+      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId: () => 'tblHistory', log }) },
     });
   const startLead = createStartLead({ store, journey, clock });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });

@@ -175,30 +175,4 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     expect(reminders(w)).toEqual([]);
     void Webhook; // (the signature itself: test/webhooks/sender.test.ts)
   });
-
-  it('a return with 预计一年后采购 comes back as a re-engage card to the rep who returned it, on its date', async () => {
-    const w = cardWorld();
-    const a = await w.assignedLead({ source: '官网咨询' });
-    const r = await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason: '预计一年后采购', note: '明年预算' } });
-    expect(r.toast.type).toBe('success');
-    const timer = w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')!;
-    expect(bjIso(timer.dueAt.getTime())).toBe('2027-09-20 09:00');
-    await runUntil(w, timer.dueAt.getTime() - 60_000);
-    expect(reminders(w).filter((x) => x.title.startsWith('重新激活'))).toEqual([]);
-    await runUntil(w, timer.dueAt.getTime());
-    const sent = reminders(w).filter((x) => x.title.startsWith('重新激活'));
-    expect(sent.map((x) => [x.title, x.to])).toEqual([['重新激活：预计一年后采购 · 测试公司1', ['ou_lilei']]]);
-    expect(sent[0]!.body).toContain('约定的重新激活时间到了');
-  });
-
-  it('a re-engage date for a lead someone has taken up again sends nothing', async () => {
-    const w = cardWorld();
-    const a = await w.assignedLead({ source: '官网咨询' });
-    await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason: '预计一年后采购', note: '' } });
-    const timer = w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')!;
-    w.store.tx(() => w.store.assignments.offer({ leadId: a.leadId, ownerId: 'ou_hanmeimei', source: 'bitable', acceptDueAt: null, now: w.clock.now() }));
-    await runUntil(w, timer.dueAt.getTime());
-    expect(reminders(w).filter((x) => x.title.startsWith('重新激活'))).toEqual([]);
-    expect(w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')).toBeUndefined();
-  });
 });
