@@ -18,7 +18,9 @@ export interface AssignmentCardState {
   outcome?:
     | { action: 'accept'; by: string; at: Date; followUpDueAt: Date | null }
     | { action: 'return'; by: string; at: Date; reason: Text; note?: string | undefined; next: Text }
-    | { action: 'void'; at: Date };
+    /** withdrawn: by the ladder after nobody accepted (`reassignedTo`: who has it now; null: nobody could
+     * take it), or because the lead moved on (neither) */
+    | { action: 'void'; at: Date; timedOut?: boolean; reassignedTo?: string | null };
 }
 
 export const ACCEPT = 'accept';
@@ -45,7 +47,9 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
       ),
     );
   }
-  elements.push(...leadLines(s.lead, ctx, [[{ zh: '跟进人', en: 'Owner' }, owner], ...(s.acceptDueAt && !o ? ([[{ zh: 'SLA截止', en: 'SLA due' }, when(s.acceptDueAt)]] as Array<[Text, string]>) : [])]));
+  // the owner line only while it is true: a returned or withdrawn offer is nobody's lead any more
+  const ownerLine: Array<[Text, string]> = !o || o.action === 'accept' ? [[{ zh: '跟进人', en: 'Owner' }, owner]] : [];
+  elements.push(...leadLines(s.lead, ctx, [...ownerLine, ...(s.acceptDueAt && !o ? ([[{ zh: 'SLA截止', en: 'SLA due' }, when(s.acceptDueAt)]] as Array<[Text, string]>) : [])]));
   for (const e of s.escalations ?? []) {
     const to = nameOrDash(ctx, e.to);
     const line: Text =
@@ -79,6 +83,19 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
       text(t(ctx, { zh: `${by} 于 ${when(o.at)} 退回：${o.reason.zh}`, en: `Returned by ${by} at ${when(o.at)}: ${o.reason.en}` })),
       ...(o.note ? [field(ctx, { zh: '说明', en: 'Note' }, o.note)] : []),
       field(ctx, { zh: '后续', en: 'Next' }, t(ctx, o.next)),
+    );
+  } else if (o.timedOut) {
+    const next = o.reassignedTo ? nameOrDash(ctx, o.reassignedTo) : undefined;
+    elements.push(
+      hr(),
+      text(
+        t(
+          ctx,
+          next
+            ? { zh: `${when(o.at)} ${owner} 认领超时，已改派给 ${next}`, en: `${when(o.at)}: ${owner} did not accept in time; reassigned to ${next}` }
+            : { zh: `${when(o.at)} ${owner} 认领超时，暂无其他销售可接，已请销售主管分配`, en: `${when(o.at)}: ${owner} did not accept in time; nobody else can take it, the sales manager is asked to assign it` },
+        ),
+      ),
     );
   } else {
     elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} 线索已另行处理，此分配撤回`, en: `${when(o.at)}: the lead was handled otherwise; this assignment is withdrawn` })));

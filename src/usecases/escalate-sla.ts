@@ -62,16 +62,32 @@ export function createEscalateSla(deps: EscalateDeps) {
         if (to) deps.cards.notify(to, { zh: `${lead.leadKey}「${company}」分配给 ${ownerName}，${what.zh}已超时仍未处理，请跟进`, en: `${lead.leadKey} ${company} (owner ${ownerName}): the ${what.en} SLA passed and nothing happened; please follow up` }, `esc:${a.id}:${sla}:manager`, now);
         note = to ? `${what.zh}超时仍未处理，已通知直属上级 ${managerName}` : `${what.zh}超时仍未处理；${ownerName} 在销售团队表中没有直属上级，无人可通知`;
       } else {
-        // reassign: the offer is withdrawn and the lead offered to the next rep (not the same one)
+        // reassign: the offer is withdrawn and the lead offered to the next rep — never one who already
+        // let it lapse or gave it back at this stage, so an offer never goes round in a loop; when nobody
+        // is left, the managers are asked once to pick an owner (typed in 跟进人)
         store.assignments.withdraw(a.id, now);
         store.timers.cancelForLead(lead.id, SLA_ACCEPT);
         store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
         const { owner: _typed, ...facts } = lead.facts;
         store.leads.setFacts(lead.id, facts, now);
-        if (card && store.cards.close(card.id, { status: 'void', action: 'reassigned', by: 'system', now })) deps.cards.refresh(store.cards.get(card.id)!, lead, members, now);
-        const next = deps.cards.offerAssignment(store.leads.get(lead.id)!, members, now, { exclude: [a.ownerId] });
+        const since = lead.stageEnteredAt?.getTime() ?? 0;
+        const tried = store.assignments.listForLead(lead.id).filter((x) => x.offeredAt.getTime() >= since && (x.status === 'withdrawn' || x.status === 'returned')).map((x) => x.ownerId);
+        const next = deps.cards.offerAssignment(store.leads.get(lead.id)!, members, now, { exclude: [...new Set([a.ownerId, ...tried])], quiet: true });
         to = next?.ownerId ?? null;
-        note = next ? `${what.zh}超时，已从 ${ownerName} 改派给 ${members.get(next.ownerId)?.name || '—'}` : `${what.zh}超时，但没有其他在岗的销售可以改派`;
+        const nextName = next ? members.get(next.ownerId)?.name || '—' : undefined;
+        if (card && store.cards.close(card.id, { status: 'void', action: 'reassigned', by: 'system', detail: { reassignedTo: to }, now })) deps.cards.refresh(store.cards.get(card.id)!, lead, members, now);
+        // the rep it was taken from hears it, and the row no longer names them
+        deps.cards.notify(a.ownerId, next ? { zh: `${lead.leadKey}「${company}」${what.zh}超时，已改派给 ${nextName}`, en: `${lead.leadKey} ${company}: not accepted in time; reassigned to ${nextName}` } : { zh: `${lead.leadKey}「${company}」${what.zh}超时，已收回`, en: `${lead.leadKey} ${company}: not accepted in time; taken back` }, `esc:${a.id}:${sla}:taken`, now);
+        writeLeadRow(store, lead, { 跟进人: null, ...(next ? {} : { SLA截止: null }) }, `esc:${a.id}:${sla}:owner`, now);
+        if (next) {
+          note = `${what.zh}超时，已从 ${ownerName} 改派给 ${nextName}`;
+        } else {
+          // everyone who could take it let it lapse or gave it back: the managers choose, asked once
+          const managers = [...new Set([owner?.managerOpenId, ...tried.map((id) => members.get(id)?.managerOpenId)].filter((m): m is string => !!m))];
+          const names = managers.map((id) => members.get(id)?.name || '—').join('、');
+          for (const m of managers) deps.cards.notify(m, { zh: `${lead.leadKey}「${company}」已依次分配给 ${[...new Set([...tried, a.ownerId])].map((id) => members.get(id)?.name || '—').join('、')}，都未在时限内认领，也没有其他可分配的销售：请在表格中为它填写跟进人`, en: `${lead.leadKey} ${company} was offered to everyone who can take it and nobody accepted in time: please type its owner (跟进人) in the table` }, `esc:lead${lead.id}:${since}:ask-manager:${m}`, now);
+          note = managers.length ? `${what.zh}超时，已无其他销售可改派：已请 ${names} 在「跟进人」中指定` : `${what.zh}超时，已无其他销售可改派，且没有直属上级可通知：请在「跟进人」中指定`;
+        }
       }
       store.escalations.record({ leadId: lead.id, assignmentId: a.id, sla, step: step.step, toOpenId: to, at: now });
       if (card && card.status === 'open' && step.step !== 'reassign') deps.cards.refresh(card, lead, members, now);

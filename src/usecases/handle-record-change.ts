@@ -198,6 +198,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
         } else {
           const rec2 = r.value.outcome.record;
           moved = { from: leadLabel, to: shownStage!, label: r.value.outcome.label, entryIndex: rec2.entryIndex, reason: rec2.reason, approvalId: rec2.approvalId };
+          // the note says what is true now (an earlier refusal's note would otherwise stay)
+          notes.push(`${c.members.get(editor)?.name ?? editor} 将阶段从「${leadLabel}」改为「${shownStage}」（${r.value.outcome.label}） / stage moved to ${shownStage}`);
           // Cards about the stage it left are void; a hand-off stage offers the lead to its owner.
           deps.cards?.voidOpenCards(r.value.lead, 'approval', c.members, now);
           deps.cards?.withdrawOffer(r.value.lead, current.stage ?? '', c.members, now);

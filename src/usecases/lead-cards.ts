@@ -91,7 +91,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     const returnReasons = deps.returnReasons().map((r) => ({ value: r.option, label: r.label }));
     const next = (detail.next as Text | undefined) ?? { zh: '跟进人已清空', en: 'owner cleared' };
     const outcome =
-      c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0) }
+      c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0), ...(c.action === 'reassigned' ? { timedOut: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}) }
       : c.action === 'accept' ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
       : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next }
       : undefined;
@@ -153,7 +153,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
      * the one routing picks, with why; the card @-mentions them, SLA截止 shows the accept SLA. `anyStage`
      * offers a lead at once whatever its stage (routing of a new lead: website inquiries go to sales).
      */
-    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[]; anyStage?: boolean; when?: RouteWhen; decision?: RouteDecision } = {}): AssignmentRow | undefined {
+    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[]; anyStage?: boolean; when?: RouteWhen; decision?: RouteDecision; quiet?: boolean } = {}): AssignmentRow | undefined {
       if (!lead.stage || (!o.anyStage && !rules.assignOn.includes(lead.stage))) return undefined;
       const live = store.assignments.current(lead.id);
       if (live) return live;
@@ -167,7 +167,8 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const ownerId = typed ?? (routed?.kind === 'person' ? routed.ownerId : undefined);
       if (!ownerId) {
         const why = routed?.why ?? '没有匹配的分配规则';
-        writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
+        // `quiet`: the caller says it on the row itself
+        if (!o.quiet) writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
         deps.log.warn({ lead: lead.leadKey, why }, 'no one to assign the lead to');
         return undefined;
       }

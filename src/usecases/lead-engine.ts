@@ -85,14 +85,17 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     },
     /**
      * People edited the lead's facts (source, industry, size …): the profile points follow, and a lead
-     * still waiting at the first stage with nobody on it is routed again on what it says now (a person
-     * typing the row cell by cell fills 来源渠道 after the minimum facts made it a lead).
+     * nobody has yet is placed on what it says now: at the first stage it is routed again (a person
+     * typing the row cell by cell fills 来源渠道 after the minimum facts made it a lead); at a hand-off
+     * stage a 跟进人 typed in (a manager picking the owner nobody accepted) is offered the lead.
      */
     onFactsChanged(lead: LeadRow, members: Members, now: Date): void {
       const before = lead.score;
       if (scoring.rescore(lead, now)) advance(lead, before, members, now);
       const fresh = store.leads.get(lead.id)!;
-      if (!fresh.ownerId && !store.assignments.current(fresh.id)) routeNew(fresh, members, now);
+      if (fresh.ownerId || store.assignments.current(fresh.id)) return;
+      if (fresh.stage === journey.initial) routeNew(fresh, members, now);
+      else if (typeof fresh.facts.owner === 'string') deps.cards?.offerAssignment(fresh, members, now);
     },
     /** An activity of the lead; false when it was already recorded. */
     onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): boolean {

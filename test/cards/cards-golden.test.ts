@@ -62,6 +62,8 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'assignment-accepted-by-manager': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_chenjing', at: LATER, followUpDueAt: null } }), c),
   'assignment-returned': (c) => assignmentCard(assignment({ outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } } }), c),
   'assignment-void': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER } }), c),
+  'assignment-reassigned': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, timedOut: true, reassignedTo: 'ou_zhangwei' } }), c),
+  'assignment-timed-out-nobody': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, timedOut: true, reassignedTo: null } }), c),
   'nurture-step': (c) =>
     nurtureCard({ lead, to: ['ou_zhangwei'], owner: null, kind: 'step', name: '发送行业白皮书', sequence: '线索池培育', content: '发送《医疗器械数字化白皮书》并约一次线上交流', why: { zh: '进入线索池第 3 天', en: 'day 3 in the pool' } }, c),
   'nurture-silence-nobody': (c) =>
@@ -110,6 +112,6 @@ describe('cards are pure functions of state (golden files)', () => {
     const interactive = (c: CardJson) => (JSON.stringify(c).match(/"tag":"(button|select_static|input)"/g) ?? []).length;
     expect(interactive(CASES['approval-open']!(ctx('zh-CN')))).toBe(3); // comment + 通过 + 驳回
     expect(interactive(CASES['assignment-open']!(ctx('zh-CN')))).toBe(4); // 认领 + reason + note + 退回
-    for (const name of ['approval-approved', 'approval-rejected', 'approval-void', 'assignment-accepted', 'assignment-returned', 'assignment-void']) expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
+    for (const name of ['approval-approved', 'approval-rejected', 'approval-void', 'assignment-accepted', 'assignment-returned', 'assignment-void', 'assignment-reassigned', 'assignment-timed-out-nobody']) expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { cardWorld, rosterOf, type CardWorld } from '../support/card-world.js';
 
 /**
@@ -17,6 +18,28 @@ const lastPatchTitleAndBody = (w: CardWorld) => {
   const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id").all() as Array<{ payload_json: string }>;
   return rows.length ? JSON.stringify(JSON.parse(rows.at(-1)!.payload_json).content) : '';
 };
+
+/** What the lead's row was last told, field by field (the outbox's updates merged in order). */
+function rowFields(w: CardWorld, leadId: number): Record<string, unknown> {
+  const recordId = w.store.leads.get(leadId)!.recordId;
+  const out: Record<string, unknown> = {};
+  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
+    const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
+    if (p.recordId === recordId) Object.assign(out, p.fields);
+  }
+  return out;
+}
+
+/** Nobody ever accepts: move the clock to each next accept-SLA step until none is left (bounded). */
+async function runLadderOut(w: CardWorld, sweep: ReturnType<CardWorld['sweep']>, leadId: number) {
+  for (let i = 0; i < 100; i++) {
+    const next = w.store.timers.pendingForLead(leadId).filter((t) => t.kind === 'sla.accept').sort((x, y) => x.dueAt.getTime() - y.dueAt.getTime())[0];
+    if (!next) return;
+    w.clock.set(next.dueAt.getTime());
+    await sweep.kick();
+  }
+  throw new Error('the ladder did not end within 100 steps');
+}
 
 describe('SLA escalation ladder (accept)', () => {
   it('remind at the due time, @ the manager 2 working hours later, reassign at 4: each once, visible on the card and in 旅程备注', async () => {
@@ -68,6 +91,69 @@ describe('SLA escalation ladder (accept)', () => {
     expect(notes.join()).toContain('认领超时，已从 李雷 改派给 韩梅梅');
     // the old rep can no longer accept from the old card
     expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.i18n.zh_cn).toContain('已失效');
+    // every server-owned field tells the truth: the old card says it timed out and who has it now (and
+    // no longer names 李雷 as the owner), 李雷 is told, the row no longer names him, SLA截止 is the new one
+    const old = w.store.cards.getByMessageId(a.assignmentMessage)!;
+    const oldCard = JSON.stringify(w.cards.render(old, w.store.leads.get(a.leadId)!, w.members));
+    expect(oldCard).toContain('李雷 认领超时，已改派给 韩梅梅');
+    expect(oldCard).not.toContain('跟进人：李雷');
+    expect(texts(w)).toContain('<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领超时，已改派给 韩梅梅');
+    expect(rowFields(w, a.leadId)).toMatchObject({ 跟进人: null, SLA截止: bj('2026-11-25T16:00').getTime() });
+    expect(w.store.leads.get(a.leadId)!.facts.owner).toBeUndefined();
+  });
+
+  it('everyone lets it lapse: no rep is offered it twice, and the sales manager is asked once to pick the owner, who then gets it', async () => {
+    const w = cardWorld();
+    const a = await w.assignedLead();
+    const sweep = w.sweep();
+    await runLadderOut(w, sweep, a.leadId);
+    expect(w.store.assignments.listForLead(a.leadId).map((x) => [x.ownerId, x.status])).toEqual([
+      ['ou_lilei', 'withdrawn'],
+      ['ou_hanmeimei', 'withdrawn'],
+    ]);
+    const asks = texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'));
+    expect(asks).toEqual(['<at user_id="ou_chenjing"></at> XS-000001「测试公司1」已依次分配给 李雷、韩梅梅，都未在时限内认领，也没有其他可分配的销售：请在表格中为它填写跟进人']);
+    expect(rowFields(w, a.leadId)).toMatchObject({ 跟进人: null, SLA截止: null });
+    expect(String(rowFields(w, a.leadId).旅程备注)).toContain('认领超时，已无其他销售可改派：已请 陈静 在「跟进人」中指定');
+    // the last card says nobody could take it
+    const cards = w.store.db.prepare("SELECT id FROM cards WHERE kind = 'assignment' ORDER BY id").all() as Array<{ id: number }>;
+    expect(JSON.stringify(w.cards.render(w.store.cards.get(cards.at(-1)!.id)!, w.store.leads.get(a.leadId)!, w.members))).toContain('韩梅梅 认领超时，暂无其他销售可接，已请销售主管分配');
+    // nothing more happens by itself
+    w.clock.advance(30 * 86_400_000);
+    await sweep.kick();
+    expect(w.store.assignments.current(a.leadId)).toBeUndefined();
+    expect(texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'))).toHaveLength(1);
+    // 陈静 types 李雷 in 跟进人: her choice is offered to him, with a new card
+    const lead = w.store.leads.get(a.leadId)!;
+    w.store.tx(() => {
+      w.store.leads.setFacts(lead.id, { ...lead.facts, owner: 'ou_lilei' }, w.clock.now());
+      w.engine.onFactsChanged(w.store.leads.get(lead.id)!, w.members, w.clock.now());
+    });
+    expect(w.store.assignments.current(a.leadId)).toMatchObject({ ownerId: 'ou_lilei', status: 'offered', source: 'bitable' });
+  });
+
+  it('property: whatever the team (1–6 reps, some away), a lead is never offered to the same rep twice, and lapses end in one request to the managers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ away: fc.boolean(), manager: fc.constantFrom('ou_chenjing', 'ou_mgr2') }), { minLength: 1, maxLength: 6 }), async (team) => {
+        const members = rosterOf();
+        members.delete('ou_lilei');
+        members.delete('ou_hanmeimei');
+        members.set('ou_mgr2', { openId: 'ou_mgr2', name: '二区主管', roles: ['sales_director'], managerOpenId: undefined, onDuty: true });
+        const reps = team.map((t, i) => ({ openId: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerOpenId: t.manager, onDuty: !t.away || i === 0 }));
+        for (const r of reps) members.set(r.openId, r);
+        const w = cardWorld({ members });
+        const a = await w.assignedLead({ owner: 'ou_rep0' });
+        await runLadderOut(w, w.sweep(), a.leadId);
+        const owners = w.store.assignments.listForLead(a.leadId).map((x) => x.ownerId);
+        expect(new Set(owners).size).toBe(owners.length); // never the same rep twice (so never in a loop)
+        expect(owners.length).toBe(reps.filter((r) => r.onDuty).length); // every rep on duty had one chance
+        const asks = texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'));
+        const managers = new Set(reps.filter((r) => owners.includes(r.openId)).map((r) => r.managerOpenId));
+        expect(asks).toHaveLength(managers.size); // one request to each manager of the reps who let it lapse, once
+        expect(w.store.assignments.current(a.leadId)).toBeUndefined();
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('accepted in time: the timer fires and does nothing', async () => {
