@@ -51,9 +51,7 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
       return text(x.fields['进入阶段次数']) === 'MQL-01' && x;
     });
     expect(after.fields['阶段']).toBe('MQL');
-    // the refusal's note is gone: the row says what is true now
-    await until('the note tells the move', async () => text((await byCompany('星河云科技')).fields['旅程备注']).includes('韩梅梅 将阶段从「SQL」改为「MQL」'));
-    expect(text((await byCompany('星河云科技')).fields['旅程备注'])).not.toContain('未生效');
+    await until('the note tells the move', async () => text((await byCompany('南方医疗器械集团')).fields['旅程备注']).includes('张伟 将阶段从「线索」改为「MQL」（MQL-01）'));
     const key = text(after.fields['线索编号']);
     expect(lead(key).stage).toBe('mql');
     expect(JSON.parse(lead(key).facts_json)).toMatchObject({ need: '院内设备联网' });
