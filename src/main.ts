@@ -29,6 +29,8 @@ import { loadNurtureSteps } from './rules/nurture-rules.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from './usecases/nurture.js';
 import { REENGAGE } from './usecases/apply-return.js';
 import { createReengage } from './usecases/reengage.js';
+import { createOwnerQueue } from './usecases/owner-queue.js';
+import { createOwnerQueueJob } from './jobs/owner-queue-job.js';
 import { createWebhookSender } from './webhooks/sender.js';
 import { ruleRouter } from './routing/router.js';
 import { loadRoutingRules } from './rules/routing-rules.js';
@@ -38,7 +40,7 @@ import { createCardActions } from './usecases/card-actions.js';
 import { createEscalateSla } from './usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/sla-ladder.js';
 import { createTimerSweep } from './jobs/timer-sweep.js';
-import { createLeadCards } from './usecases/lead-cards.js';
+import { createLeadCards, OWNER_QUEUE_SUMMARY } from './usecases/lead-cards.js';
 import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -155,11 +157,15 @@ async function main(): Promise<void> {
   webhooks.start();
   const nurture = createNurture({ store, journey, calendar: workCalendar.calendar, steps: () => nurtureSteps, cards, log });
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: sandbox ? 2_000 : 30_000 });
+  // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
+  const ownerQueue = createOwnerQueue({ store, journey, rules: assignmentRules, cards, log });
+  const ownerQueueJob = createOwnerQueueJob({ queue: ownerQueue, members: () => roster.members(), clock, log, pollMs: sandbox ? 2_000 : 30_000, onOffered: () => (writer.kick(), void sender.kick()) });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();
     void webhooks.kick();
     void nurtureJob.kick();
+    void ownerQueueJob.kick();
   };
   // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers.
   const escalate = createEscalateSla({ store, rules: assignmentRules, calendar: workCalendar.calendar, cards, log });
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
     log,
     context: () => roster.members(),
     onFired: afterDecisions,
-    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId, log }) },
+    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId, log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary },
     pollMs: sandbox ? 2_000 : 15_000,
   });
   timerSweep.start();
@@ -212,6 +218,7 @@ async function main(): Promise<void> {
   }
   inbound.start();
   nurtureJob.start();
+  ownerQueueJob.start();
   // Reconciliation: a full pass at start (it also finds rows deleted while the server was down), then
   // the rows changed since its cursor every RECONCILE_INTERVAL_SECONDS.
   const reconcile = createReconcile({ store, api: bitableApi, clock, log, handle: handleRecordChange, where: () => layout });
@@ -273,6 +280,7 @@ async function main(): Promise<void> {
       await timerSweep.stop();
       await decayJob.stop();
       await nurtureJob.stop();
+      await ownerQueueJob.stop();
       await sender.stop();
       await webhooks.stop();
       await sandbox?.close();

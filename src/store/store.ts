@@ -9,6 +9,7 @@ import { createInboundEventsRepo } from './inbound-events-repo.js';
 import { createInboxRepo } from './inbox-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
+import { createOwnerQueueRepo } from './owner-queue-repo.js';
 import { createRoutingRepo } from './routing-repo.js';
 import { createScoreLedgerRepo } from './score-ledger-repo.js';
 import { createTimersRepo } from './timers-repo.js';
@@ -34,6 +35,7 @@ export function createStore(db: Db) {
     escalations: createEscalationsRepo(db),
     activities: createActivitiesRepo(db),
     routing: createRoutingRepo(db),
+    ownerQueue: createOwnerQueueRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

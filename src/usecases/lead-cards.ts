@@ -47,6 +47,10 @@ export interface LeadCardsDeps {
 
 export type Members = ReadonlyMap<string, Member>;
 
+/** One summary of the leads waiting for an owner goes to the managers this long after the first one waits. */
+export const OWNER_QUEUE_SUMMARY = 'owner_queue.summary';
+const SUMMARY_AFTER_MS = 60_000;
+
 /** How a decision the server made by itself (a score past a threshold) is signed on a card. */
 const SYSTEM_NAME: Text = { zh: '系统（线索评分）', en: 'System (lead score)' };
 
@@ -111,9 +115,22 @@ export function createLeadCards(deps: LeadCardsDeps) {
     store.outbox.enqueue({ kind: IM_PATCH, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.content))}`, now });
   }
 
+  /**
+   * (inside a transaction) A rule would give the lead to someone, but nobody can take it now (every rep
+   * at 跟进上限, off duty or on leave): it waits in the owner queue, its row says why and what it waits
+   * for, and the first lead into an empty queue schedules one summary for the managers (owner-queue.ts).
+   */
+  function waitForOwner(lead: LeadRow, when: RouteWhen, why: string, now: Date): void {
+    const wasEmpty = store.ownerQueue.size().count === 0;
+    if (!store.ownerQueue.add(lead.id, when, why, now)) return;
+    writeLeadRow(store, lead, { SLA截止: null, 旅程备注: journeyNote(now, [`等待分配：${why}。有销售空出名额（线索关闭或退回、调高跟进上限、休假结束）后按到达顺序自动分配`]) }, `queue:${lead.id}:${now.getTime()}`, now);
+    if (wasEmpty) store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
+  }
+
   return {
     ctx,
     view,
+    waitForOwner,
     returnReasons: deps.returnReasons,
     render,
     stageText,
@@ -167,8 +184,11 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const ownerId = typed ?? (routed?.kind === 'person' ? routed.ownerId : undefined);
       if (!ownerId) {
         const why = routed?.why ?? '没有匹配的分配规则';
-        // `quiet`: the caller says it on the row itself
-        if (!o.quiet) writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
+        // `quiet`: the caller says it on the row itself (and knows it is waiting)
+        if (o.quiet) return undefined;
+        // a rule matched but nobody can take it now: it waits for room, in arrival order
+        if (routed?.kind === 'none' && routed.rule !== undefined) waitForOwner(lead, o.when ?? 'handoff', why, now);
+        else writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
         deps.log.warn({ lead: lead.leadKey, why }, 'no one to assign the lead to');
         return undefined;
       }

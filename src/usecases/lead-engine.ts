@@ -56,7 +56,11 @@ export function createLeadEngine(deps: LeadEngineDeps) {
       deps.cards?.offerAssignment(lead, members, now, { anyStage: true, decision: d });
       return;
     }
-    if (d.kind !== 'pool') return;
+    if (d.kind === 'none') {
+      // a rule matched but nobody can take it: it waits for room (no rule: it waits for its hand-off)
+      if (d.rule !== undefined) deps.cards?.waitForOwner(lead, 'new', d.why, now);
+      return;
+    }
     const to = journey.transitions.find((t) => t.from === lead.stage && findStage(journey, t.to)?.kind === 'nurture')?.to;
     if (!to) return;
     const r = changeStage({ leadId: lead.id, to, actor: { id: ROUTING_ACTOR, roles: [] }, reason: d.why });

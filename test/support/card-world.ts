@@ -12,7 +12,7 @@ import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
-import { createLeadCards } from '../../src/usecases/lead-cards.js';
+import { createLeadCards, OWNER_QUEUE_SUMMARY } from '../../src/usecases/lead-cards.js';
 import { createEscalateSla } from '../../src/usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/sla-ladder.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
@@ -28,6 +28,7 @@ import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecase
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
 import { REENGAGE } from '../../src/usecases/apply-return.js';
 import { createReengage } from '../../src/usecases/reengage.js';
+import { createOwnerQueue } from '../../src/usecases/owner-queue.js';
 
 /**
  * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
@@ -89,13 +90,14 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   let nurtureSteps = loadNurtureSteps(journey, template);
   const nurture = createNurture({ store, journey, calendar, steps: () => nurtureSteps, cards, log });
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
+  const ownerQueue = createOwnerQueue({ store, journey, rules, cards, log });
   const sweep = () =>
     createTimerSweep({
       store,
       clock,
       log,
       context: async () => members,
-      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId: () => 'tblHistory', log }) },
+      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId: () => 'tblHistory', log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary },
     });
   const startLead = createStartLead({ store, journey, clock });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
@@ -153,7 +155,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
     return store.leads.get(started.value.lead.id)!;
   }
 
-  return { journey, rules, scoringRules, returnReasons, calendar, escalate, sweep, nurture, nurtureJob, setNurtureSteps: (x: typeof nurtureSteps) => (nurtureSteps = x), nurtureSteps: () => nurtureSteps, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
+  return { journey, rules, scoringRules, returnReasons, calendar, escalate, sweep, ownerQueue, nurture, nurtureJob, setNurtureSteps: (x: typeof nurtureSteps) => (nurtureSteps = x), nurtureSteps: () => nurtureSteps, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

@@ -6,6 +6,7 @@ import { sql as syncCursors } from './005-sync-cursors.js';
 import { sql as cardsAssignments } from './006-cards-assignments.js';
 import { sql as escalations } from './007-escalations.js';
 import { sql as engine } from './008-engine.js';
+import { sql as ownerQueue } from './009-owner-queue.js';
 
 /**
  * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'cards-assignments', sql: cardsAssignments },
   { version: 7, name: 'escalations', sql: escalations },
   { version: 8, name: 'engine', sql: engine },
+  { version: 9, name: 'owner-queue', sql: ownerQueue },
 ];
