@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMain, type RunningMain } from '../support/run-main.js';
-import { cellText as text, sandboxHarness } from '../support/sandbox-main.js';
-import { tempDbPath } from '../support/temp-db.js';
+import { cellText as text, sandboxHarness, startSandbox } from '../support/sandbox-main.js';
 import { addWorkingDays, addWorkingHours, workingStartOn } from '../../src/domain/work-calendar.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 
@@ -29,8 +27,6 @@ interface Click {
 }
 
 describe('approval and assignment cards in the sandbox group', () => {
-  let m: RunningMain;
-  const db = tempDbPath();
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
 
@@ -42,20 +38,13 @@ describe('approval and assignment cards in the sandbox group', () => {
   /** the lead returned with 预计一年后采购 in the second test, and its re-engage date */
   let returnedLead: { key: string; reengageAt: number } | undefined;
 
+  let run: Awaited<ReturnType<typeof startSandbox>> | undefined;
   beforeAll(async () => {
-    m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
-    h = await sandboxHarness(m, db.path);
-    const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
-    chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
-    await h.until('demo keys', async () => (await h.rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
+    run = await startSandbox();
+    ({ h, chat } = run);
   });
   afterAll(async () => {
-    // errors and given-up work; a retried call is not a failure (moving the sandbox clock 4+ hours
-    // expires the app's token, and the first call after it is refused and retried with a fresh one)
-    const failures = m?.logs.filter((l) => l.level === 'error' || /dead letter|for good|gave up/.test(String(l.msg))) ?? [];
-    await m?.stop();
-    db.remove();
-    expect(failures).toEqual([]);
+    expect((await run?.stop()) ?? []).toEqual([]);
   });
 
   /** 线索 → MQL → SQL asked in the grid → held, 待审批 shown, approval card @王敏, the editor told once. */

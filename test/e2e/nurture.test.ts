@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMain, type RunningMain } from '../support/run-main.js';
-import { cellText as text, sandboxHarness } from '../support/sandbox-main.js';
-import { tempDbPath } from '../support/temp-db.js';
+import { cellText as text, sandboxHarness, startSandbox } from '../support/sandbox-main.js';
 
 /**
  * Nurture on `npm start` (sandbox): the demo's 蓝鲸教育 sits in the 培育池 with nobody touching it.
@@ -16,8 +14,6 @@ interface CardInfo {
 const DAY = 86_400_000;
 
 describe('nurture steps in the sandbox group', () => {
-  let m: RunningMain;
-  const db = tempDbPath();
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
 
@@ -25,18 +21,13 @@ describe('nurture steps in the sandbox group', () => {
   const nurtureCards = async (company: string) => (await cards()).filter((c) => /^(培育提醒|重新激活)/.test(c.card.header.title.content) && c.card.header.title.content.endsWith(`· ${company}`));
   const sandboxNow = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
 
+  let run: Awaited<ReturnType<typeof startSandbox>> | undefined;
   beforeAll(async () => {
-    m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
-    h = await sandboxHarness(m, db.path);
-    const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
-    chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
-    await h.until('demo keys', async () => (await h.rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
+    run = await startSandbox();
+    ({ h, chat } = run);
   });
   afterAll(async () => {
-    const failures = m?.logs.filter((l) => l.level === 'error' || /dead letter|for good|gave up/.test(String(l.msg))) ?? [];
-    await m?.stop();
-    db.remove();
-    expect(failures).toEqual([]);
+    expect((await run?.stop()) ?? []).toEqual([]);
   });
 
   it('a silent lead in the pool gets day 1, 3, 7 and then 30, 45, 60-day steps, once each, as the clock moves', async () => {

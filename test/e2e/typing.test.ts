@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMain, type RunningMain } from '../support/run-main.js';
-import { cellText as text, sandboxHarness, type Fields } from '../support/sandbox-main.js';
-import { tempDbPath } from '../support/temp-db.js';
+import { cellText as text, sandboxHarness, startSandbox, type Fields } from '../support/sandbox-main.js';
 
 /**
  * Leads as people really type them, on `npm start` (sandbox): 「+ 新增记录」 makes an empty row, and a
@@ -16,8 +14,6 @@ interface CardInfo {
 }
 
 describe('a row typed cell by cell in the sandbox grid', () => {
-  let m: RunningMain;
-  const db = tempDbPath();
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
 
@@ -49,18 +45,13 @@ describe('a row typed cell by cell in the sandbox grid', () => {
     return recordId;
   }
 
+  let run: Awaited<ReturnType<typeof startSandbox>> | undefined;
   beforeAll(async () => {
-    m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
-    h = await sandboxHarness(m, db.path);
-    const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
-    chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
-    await h.until('demo keys', async () => (await h.rows()).every((r) => text(r.fields['线索编号']).startsWith('XS-')));
+    run = await startSandbox();
+    ({ h, chat } = run);
   });
   afterAll(async () => {
-    const failures = m?.logs.filter((l) => l.level === 'error' || /dead letter|for good|gave up/.test(String(l.msg))) ?? [];
-    await m?.stop();
-    db.remove();
-    expect(failures).toEqual([]);
+    expect((await run?.stop()) ?? []).toEqual([]);
   });
 
   it('a website inquiry: a draft until it has a name and a phone, then a lead, and offered to a rep once its source is typed', async () => {

@@ -159,3 +159,22 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;
+
+/** What a lead's row was last told, field by field (the outbox's Bitable updates merged in order). */
+export function rowFields(w: CardWorld, leadId: number): Record<string, unknown> {
+  const recordId = w.store.leads.get(leadId)!.recordId;
+  const out: Record<string, unknown> = {};
+  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
+    const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
+    if (p.recordId === recordId) Object.assign(out, p.fields);
+  }
+  return out;
+}
+
+/** The text messages (@-mentions) queued for the group, oldest first. */
+export function queuedTexts(w: CardWorld): string[] {
+  return (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
+    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+    .filter((m) => m.msgType === 'text')
+    .map((m) => m.content.text!);
+}

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { RunningMain } from './run-main.js';
+import { runMain, type RunningMain } from './run-main.js';
+import { tempDbPath } from './temp-db.js';
 import { waitUntil } from './webhook-server.js';
 
 /**
@@ -48,5 +49,31 @@ export async function sandboxHarness(m: RunningMain, dbPath: string) {
     edit: (rec: string, as: string, fields: Fields) => control('POST', `/bases/${app}/tables/${leads}/records/${rec}/edit`, { operator_open_id: users[as], fields }),
     until: <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => waitUntil(fn, ms, what),
     lead: (key: string) => sql<{ id: number; stage: string; score: number; deleted_at: number | null; facts_json: string; owner_id: string | null; pending_approval_json: string | null }>('SELECT * FROM leads WHERE lead_key = ?', key)[0]!,
+  };
+}
+
+/**
+ * `npm start` (sandbox) for one e2e file, on its own database, with the demo rows adopted: the server,
+ * the harness and the 线索作战群's chat id. `stop()` ends it and returns what it logged as an error or as
+ * work given up (a retried call is not a failure: moving the sandbox clock hours ahead expires the
+ * app's token, and the first call after it is refused and retried with a fresh one).
+ */
+export async function startSandbox(env: Record<string, string> = {}) {
+  const db = tempDbPath();
+  const m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5', ...env });
+  const h = await sandboxHarness(m, db.path);
+  const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
+  const chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
+  await h.until('demo keys', async () => (await h.rows()).every((r) => cellText(r.fields['线索编号']).startsWith('XS-')));
+  return {
+    m,
+    h,
+    chat,
+    async stop(): Promise<Array<Record<string, unknown>>> {
+      const failures = m.logs.filter((l) => l.level === 'error' || /dead letter|for good|gave up/.test(String(l.msg)));
+      await m.stop();
+      db.remove();
+      return failures;
+    },
   };
 }

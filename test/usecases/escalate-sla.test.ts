@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cardWorld, rosterOf, type CardWorld } from '../support/card-world.js';
+import { cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } from '../support/card-world.js';
 
 /**
  * Nobody acts on an assignment: remind the owner → @ their manager → reassign, each step once, on the
@@ -8,27 +8,13 @@ import { cardWorld, rosterOf, type CardWorld } from '../support/card-world.js';
  * T0 is Tuesday 2026-11-24 10:00 Beijing time, so the accept SLA (4 working hours) is due 15:30.
  */
 const bj = (s: string) => new Date(`${s}+08:00`);
-const texts = (w: CardWorld) =>
-  (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
-    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
-    .filter((m) => m.msgType === 'text')
-    .map((m) => m.content.text!);
+const texts = queuedTexts;
 const steps = (w: CardWorld, leadId: number) => w.store.escalations.forLead(leadId).map((e) => `${e.sla}:${e.step}:${e.toOpenId}`);
 const lastPatchTitleAndBody = (w: CardWorld) => {
   const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id").all() as Array<{ payload_json: string }>;
   return rows.length ? JSON.stringify(JSON.parse(rows.at(-1)!.payload_json).content) : '';
 };
 
-/** What the lead's row was last told, field by field (the outbox's updates merged in order). */
-function rowFields(w: CardWorld, leadId: number): Record<string, unknown> {
-  const recordId = w.store.leads.get(leadId)!.recordId;
-  const out: Record<string, unknown> = {};
-  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
-    const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
-    if (p.recordId === recordId) Object.assign(out, p.fields);
-  }
-  return out;
-}
 
 /** Nobody ever accepts: move the clock to each next accept-SLA step until none is left (bounded). */
 async function runLadderOut(w: CardWorld, sweep: ReturnType<CardWorld['sweep']>, leadId: number) {

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cardWorld, rosterOf, type CardWorld } from '../support/card-world.js';
+import { cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } from '../support/card-world.js';
 
 /**
  * Leads nobody can take wait visibly and are offered in arrival order when room appears (issue: a burst
  * of website inquiries with every rep at 跟进上限). In-memory store, fixed clock, the shipped 分配规则.
  */
-const texts = (w: CardWorld) =>
-  (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
-    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
-    .filter((m) => m.msgType === 'text')
-    .map((m) => m.content.text!);
-function rowFields(w: CardWorld, leadId: number): Record<string, unknown> {
-  const recordId = w.store.leads.get(leadId)!.recordId;
-  const out: Record<string, unknown> = {};
-  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
-    const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
-    if (p.recordId === recordId) Object.assign(out, p.fields);
-  }
-  return out;
-}
+const texts = queuedTexts;
 
 describe('leads waiting for an owner (every rep at 跟进上限)', () => {
   const team = () => {
