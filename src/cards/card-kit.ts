@@ -43,12 +43,12 @@ export function card(o: { title: string; color: HeaderColor; subtitle?: string; 
 export function button(o: { label: string; name: string; kind: 'primary' | 'danger' | 'default'; value?: Record<string, unknown>; submit?: boolean }): CardJson {
   return {
     tag: 'button',
-    name: o.name,
     text: plain(o.label),
     type: o.kind === 'danger' ? 'danger' : o.kind,
-    // A submit button carries no behaviour of its own (feishu-api.md §4.2 ⚠): the form sends its values
-    // and the button's name; the card itself is found by the message it is in.
-    ...(o.submit ? { form_action_type: 'submit' } : { behaviors: [{ type: 'callback', value: o.value ?? {} }] }),
+    // A submit button carries no behaviour of its own: the form sends its values and the button's
+    // `name` (documented for buttons inside a form only); the card itself is found by the message it
+    // is in. A standalone button says what it does in its callback value.
+    ...(o.submit ? { name: o.name, form_action_type: 'submit' } : { behaviors: [{ type: 'callback', value: o.value ?? { op: o.name } }] }),
   };
 }
 

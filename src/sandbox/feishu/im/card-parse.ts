@@ -7,6 +7,8 @@
  * - `{type:"template",data:{template_id…}}` and `{type:"card",data:{card_id}}` reference cards built
  *   elsewhere; they are stored as given and have nothing to click.
  */
+import { checkCardFrame, checkComponent } from './card-schema.js';
+
 export type CardJson = Record<string, unknown>;
 
 export type CardKind = 'v2' | 'v1' | 'template' | 'card_ref';
@@ -104,6 +106,10 @@ export function validateCard(card: unknown): ParsedCard {
     const config = card.config;
     if (isObj(config) && config.update_multi === false) throw new CardInvalid('schema 2.0 cards only support shared cards: config.update_multi must be true');
   }
+  if (kind === 'v2') {
+    const frame = checkCardFrame(card);
+    if (frame) throw new CardInvalid(frame);
+  }
   const all = walkElements(card, kind);
   if (all.length > MAX_CARD_ELEMENTS) throw new CardInvalid(`card has ${all.length} elements; at most ${MAX_CARD_ELEMENTS} are allowed`);
   for (const { el, path, form } of all) {
@@ -116,6 +122,13 @@ export function validateCard(card: unknown): ParsedCard {
     if (form && el.tag === 'table') throw new CardInvalid(`${path}: a form cannot contain a table`);
     if (form && (FORM_FIELD_TAGS.has(el.tag) || el.tag === 'button') && (typeof el.name !== 'string' || !el.name)) {
       throw new CardInvalid(`${path}: component "${el.tag}" inside a form needs a name`);
+    }
+  }
+  // JSON 2.0: every component against what the documents define for it (card-schema.ts)
+  if (kind === 'v2') {
+    for (const { el, path, form } of all) {
+      const bad = checkComponent(el, path, !!form);
+      if (bad) throw new CardInvalid(bad);
     }
   }
   return { kind, card, elementCount: all.length };
