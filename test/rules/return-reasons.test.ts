@@ -33,6 +33,8 @@ describe('退回原因 rows: where and to whom a returned lead comes back', () =
         { 原因: '需求不明确', 扣分: 10, 去向: '培育池', 重新激活天数: 60, 重新激活阶段: '火星' },
         { 原因: '暂无预算', 扣分: 10, 去向: '培育池', 重新激活天数: 60, 重新激活给: '老板' },
         { 原因: '非目标客户', 扣分: 10, 去向: '无效', 重新激活阶段: 'MQL' },
+        // the card's 退回原因 menu needs unique values (the card documents: duplicates break the select)
+        { 原因: '预计一年后采购', 扣分: 5, 去向: '培育池' },
       ],
       template,
       journey,
@@ -42,6 +44,7 @@ describe('退回原因 rows: where and to whom a returned lead comes back', () =
       [2, '「重新激活阶段」中的「火星」不是旅程的阶段（可选：线索、MQL、SQL、商机、成单、培育池、无效、输单）'],
       [3, '「重新激活给」须为 原跟进人、重新分配、线索池 之一'],
       [4, '填写了「重新激活阶段」或「重新激活给」，但「重新激活天数」为空'],
+      [5, '与第 1 行重复（同一条件只能有一行）'],
     ]);
   });
 });
