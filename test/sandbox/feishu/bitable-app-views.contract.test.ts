@@ -90,6 +90,28 @@ describe('bitable: create a Base, create / list / patch views (SDK contract)', (
     expect(await outcome(emu.client.bitable.v1.appTableView.patch({ path: { ...path, view_id: 'vewNoSuch00' }, data: { view_name: 'y' } }))).toMatchObject({ code: 1254042 });
   });
 
+  it('record search honours view_id (its filter) unless the request brings its own filter or sort', async () => {
+    const app = (await emu.client.bitable.v1.app.create({ data: { name: '视图搜索' } })).data!.app!;
+    const path = { app_token: app.app_token!, table_id: app.default_table_id! };
+    const approval = (await emu.client.bitable.v1.appTableField.create({ path, data: { field_name: '待审批', type: 1 } })).data!.field!.field_id!;
+    const stage = (await emu.client.bitable.v1.appTableField.create({ path, data: { field_name: '阶段', type: 3, property: { options: [{ name: '线索' }, { name: 'MQL' }] } } })).data!.field!;
+    await emu.client.bitable.v1.appTableRecord.batchCreate({ path, data: { records: [{ fields: { 待审批: '待市场总监审批：MQL → SQL', 阶段: 'MQL' } }, { fields: { 阶段: '线索' } }, { fields: { 阶段: 'MQL' } }] } });
+    const pending = (await emu.client.bitable.v1.appTableView.create({ path, data: { view_name: '待审批', view_type: 'grid' } })).data!.view!;
+    await emu.client.bitable.v1.appTableView.patch({ path: { ...path, view_id: pending.view_id! }, data: { property: { filter_info: { conjunction: 'and', conditions: [{ field_id: approval, operator: 'isNotEmpty' }] } } } });
+    const mqlOption = stage.property!.options!.find((o) => o.name === 'MQL')!.id!;
+    const mql = (await emu.client.bitable.v1.appTableView.create({ path, data: { view_name: 'MQL', view_type: 'grid' } })).data!.view!;
+    await emu.client.bitable.v1.appTableView.patch({ path: { ...path, view_id: mql.view_id! }, data: { property: { filter_info: { conjunction: 'and', conditions: [{ field_id: stage.field_id!, operator: 'is', value: JSON.stringify([mqlOption]) }] } } } });
+    const search = async (data: Record<string, unknown>) => (await emu.client.bitable.v1.appTableRecord.search({ path, params: { page_size: 100 }, data })).data!.total;
+
+    expect(await search({})).toBe(3);
+    expect(await search({ view_id: pending.view_id })).toBe(1); // the view's filter: 待审批 is not empty
+    expect(await search({ view_id: mql.view_id })).toBe(2); // a select condition names its option by id
+    // a filter or a sort of the request's own replaces the view's
+    expect(await search({ view_id: pending.view_id, filter: { conjunction: 'and', conditions: [{ field_name: '阶段', operator: 'is', value: ['线索'] }] } })).toBe(1);
+    expect(await search({ view_id: pending.view_id, sort: [{ field_name: '阶段' }] })).toBe(3);
+    expect(await outcome(emu.client.bitable.v1.appTableRecord.search({ path, data: { view_id: 'vewNoSuch00' } }))).toMatchObject({ code: 1254042 });
+  });
+
   it('at most 200 views a table (1254101)', async () => {
     const app = (await emu.client.bitable.v1.app.create({ data: { name: '很多视图' } })).data!.app!;
     const path = { app_token: app.app_token!, table_id: app.default_table_id! };

@@ -4,7 +4,7 @@ import { FeishuApiError } from '../kernel/errors.js';
 import { LIMITS } from './config.js';
 import { FieldType, isUserType } from './field-types.js';
 import { compileFilter, type FilterContext } from './filter.js';
-import { fieldByName, type Field, type RecordRow, type Table, type UrlCell } from './state.js';
+import { fieldByName, type Field, type RecordRow, type Table, type UrlCell, type View } from './state.js';
 import { type UserIdType } from './values.js';
 
 /**
@@ -39,13 +39,18 @@ export interface SearchPage {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function runSearch(table: Table, body: SearchBody, pageSize: number, pageToken: string | undefined, ctx: SearchContext): SearchPage {
+  let view: View | undefined;
   if (body.view_id !== undefined && body.view_id !== null && body.view_id !== '') {
-    if (typeof body.view_id !== 'string' || !table.views.some((v) => v.view_id === body.view_id)) throw new FeishuApiError(1254042, 'ViewIdNotFound');
+    view = typeof body.view_id === 'string' ? table.views.find((v) => v.view_id === body.view_id) : undefined;
+    if (!view) throw new FeishuApiError(1254042, 'ViewIdNotFound');
   }
   const fieldNames = parseFieldNames(body.field_names, table);
   const order = compileSort(body.sort, table, ctx);
   const fctx: FilterContext = { directory: ctx.directory, userIdType: ctx.userIdType, timeZone: ctx.timeZone, now: ctx.now };
-  const match = compileFilter(body.filter, table, fctx);
+  // The view's own filter applies unless the request brings a filter or a sort of its own (search
+  // records: https://open.feishu.cn/document/server-docs/docs/bitable-v1/app-table-record/search)
+  const viewFilter = view && (body.filter === undefined || body.filter === null) && (body.sort === undefined || body.sort === null) ? viewSearchFilter(view, table) : undefined;
+  const match = compileFilter(body.filter ?? viewFilter, table, fctx);
   if (body.automatic_fields !== undefined && typeof body.automatic_fields !== 'boolean') {
     throw new FeishuApiError(99992402, 'field validation failed', undefined, 'automatic_fields must be a boolean');
   }
@@ -63,6 +68,29 @@ export function runSearch(table: Table, body: SearchBody, pageSize: number, page
     has_more,
     ...(has_more ? { page_token: encodePageToken(table.table_id, next) } : {}),
     total: all.length,
+  };
+}
+
+/** A view's filter_info (fields by id, values as a JSON string, options by id) as a search filter. */
+function viewSearchFilter(view: View, table: Table): unknown {
+  const info = view.property?.filter_info;
+  if (!info || !info.conditions.length) return undefined;
+  return {
+    conjunction: info.conjunction,
+    conditions: info.conditions.map((c) => {
+      const f = table.fields.find((x) => x.field_id === c.field_id)!;
+      let value: unknown[] = [];
+      if (c.value !== undefined && c.value !== '') {
+        try {
+          const parsed: unknown = JSON.parse(c.value);
+          value = Array.isArray(parsed) ? parsed : [parsed];
+        } catch {
+          value = [c.value];
+        }
+      }
+      const names = value.map((v) => (typeof v === 'string' ? (f.property?.options?.find((o) => o.id === v)?.name ?? v) : String(v)));
+      return { field_name: f.field_name, operator: c.operator, value: names };
+    }),
   };
 }
 
