@@ -23,7 +23,15 @@ export const PATCH_MAX_AGE_MS = 14 * 24 * 60 * 60_000;
 
 /** 230001 carries its reason after `ext=` (Feishu's "how to resolve 230001" page). */
 const invalidParam = (ext: string) => new FeishuApiError(230001, `Your request contains an invalid request parameter, ext=${ext}.`);
-const cardInvalid = (e: CardInvalid) => new FeishuApiError(230099, `Failed to create card content, ext=${e.message}`);
+// The sub-code formats of the send-message page: 200861 for a component 2.0 no longer has, 200621 for
+// any other card JSON the platform cannot take (the documents give no code of its own to an unknown
+// property; the path is in ErrorValue), 11310 for more than 200 elements.
+const cardInvalid = (e: CardInvalid) => {
+  const unknown = /^(.*): unknown component "(.*)"$/.exec(e.message);
+  if (unknown) return new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 200861; ErrPath: ROOT -> ${unknown[1]!.replace(/\./g, ' -> ')}; ErrMsg: cards of schema V2 no longer support this capability; ErrorValue: unsupported tag ${unknown[2]}; ${e.message}`);
+  if (/at most \d+ are allowed/.test(e.message)) return new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 11310; ErrMsg: element exceeds the limit; ${e.message}`);
+  return new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ${e.message}`);
+};
 
 const messageId = (c: EmuContext): string => c.req.param('message_id') ?? '';
 
@@ -95,9 +103,12 @@ export function registerMessageRoutes(k: EmuKernel, im: ImService): void {
       const prior = im.store.dedupe(appId, uuid, now);
       if (prior) return ok(c, messageView(prior, tenantKeyOf(k))); // §4.1: one message per uuid within 1 h
     }
-    // 5 QPS per group chat, shared by every bot in it; 5 QPS per target user for one-to-one chats (§4.1).
+    // 5 QPS per group chat, shared by every bot in it; 5 QPS per target user (the send-message page's
+    // 使用限制). Its error table answers a frequency limit with 230020 (HTTP 400); 99991400 / HTTP 429 is
+    // the app's own 50/s and 1000/min (the rate-limit page), counted by the route's rate above.
+    // https://open.feishu.cn/document/server-docs/im-v1/message/create
     const v = k.rates.hit('im.chat', chatId);
-    if (v.limited) return k.rateLimited(c, v.limit, v.resetSeconds);
+    if (v.limited) throw new FeishuApiError(230020, 'This operation triggers the frequency limit.');
 
     checkSize(msgType, content);
     const parsed = parseContent(msgType, content);
