@@ -1,6 +1,6 @@
 /**
  * npm run doctor — checks credentials, the Base against bitable-templates/leads.base.json, the
- * record-change subscription, the group cards go to (FEISHU_CHAT_ID, bot in it) and the outbox's dead letters; prints a fix for each problem (zh-CN and
+ * record-change subscription, the group cards go to (FEISHU_CHAT_ID, bot in it), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
  * en). Exit 0 when everything is fine, 1 when something is wrong, 2 on bad configuration.
  */
 import { existsSync } from 'node:fs';
@@ -31,11 +31,13 @@ try {
 }
 
 let deadLetters: number | undefined;
+let unknownUsers: Array<{ openId: string; name: string | null; lastSeenAt: Date }> | undefined;
 if (dbPath === ':memory:' || !existsSync(dbPath)) deadLetters = undefined;
 else {
   const db = openDb(dbPath);
   const store = createStore(db);
   deadLetters = store.bitable.counts().dead + store.outbox.counts().dead;
+  unknownUsers = store.unknownUsers.list();
   db.close();
 }
 
@@ -43,7 +45,7 @@ const client = createFeishuClient({ domain: creds.domain, appId: creds.appId, ap
 const api = createBitableApi(client);
 const im = createImApi(client);
 process.stdout.write(`线索旅程 · 体检 Doctor — ${creds.domain} · ${creds.appId} · ${creds.bitableAppToken ?? '-'}\n`);
-const checks = await runDoctor({ api, template: loadBaseTemplate(), appToken: creds.bitableAppToken, deadLetters, chat: { chatId, get: (id) => im.getChat(id) } });
+const checks = await runDoctor({ api, template: loadBaseTemplate(), appToken: creds.bitableAppToken, deadLetters, ...(unknownUsers ? { unknownUsers } : {}), chat: { chatId, get: (id) => im.getChat(id) } });
 for (const c of checks) {
   process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.what.zh} / ${c.what.en}\n`);
   if (c.fix) process.stdout.write(`    修复 Fix: ${c.fix.zh} / ${c.fix.en}\n`);

@@ -22,13 +22,15 @@ export interface DoctorInput {
   appToken: string | undefined;
   /** dead-lettered outbox rows, or undefined when there is no database yet */
   deadLetters: number | undefined;
+  /** people a card @-mentioned whom Feishu does not know (from the database), or undefined */
+  unknownUsers?: ReadonlyArray<{ openId: string; name: string | null; lastSeenAt: Date }>;
   /** the group cards go to (FEISHU_CHAT_ID) and a way to look it up as the app's bot */
   chat?: { chatId: string | undefined; get: (chatId: string) => Promise<{ name: string }> };
 }
 
 export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
-  const dead = i.chat ? [await chatCheck(i.chat), deadLetterCheck(i.deadLetters)] : [deadLetterCheck(i.deadLetters)];
+  const dead = [...(i.chat ? [await chatCheck(i.chat)] : []), deadLetterCheck(i.deadLetters), ...(i.unknownUsers ? [unknownUsersCheck(i.unknownUsers)] : [])];
   if (!i.appToken) {
     checks.push({ ok: false, what: { zh: '未配置 FEISHU_BITABLE_APP_TOKEN', en: 'FEISHU_BITABLE_APP_TOKEN is not set' }, fix: { zh: '运行 npm run provision 新建多维表格，并把打印出的 token 写进 .env', en: 'run npm run provision to create the Base and put the printed token in .env' } });
     return [...checks, ...dead];
@@ -78,4 +80,15 @@ function deadLetterCheck(n: number | undefined): DoctorCheck {
   if (n === undefined) return { ok: true, what: { zh: '还没有数据库（服务尚未运行过），没有死信', en: 'no database yet (the server has not run), so no dead letters' } };
   if (n === 0) return { ok: true, what: { zh: '发件箱没有死信', en: 'no dead letters in the outbox' } };
   return { ok: false, what: { zh: `发件箱有 ${n} 条死信（写入多维表格或发送卡片失败且不再重试）`, en: `${n} dead letter(s) in the outbox (Bitable writes or cards that failed and are no longer retried)` }, fix: { zh: '运行 npm run outbox -- list 查看原因，修复后 npm run outbox -- retry 重新发送', en: 'run npm run outbox -- list to see why, fix the cause, then npm run outbox -- retry' } };
+}
+
+/** Open ids in 销售团队 that Feishu refused in a card (230099 / 100290): the cards went out with names instead. */
+export function unknownUsersCheck(list: NonNullable<DoctorInput['unknownUsers']>): DoctorCheck {
+  if (!list.length) return { ok: true, what: { zh: '卡片 @ 的人飞书都认识', en: 'everyone the cards @-mention is known to Feishu' } };
+  const who = list.map((u) => `${u.name ?? '?'}（${u.openId}）`).join('、');
+  return {
+    ok: false,
+    what: { zh: `飞书不认识这些人，卡片里已改为显示姓名、无法 @ 到他们：${who}`, en: `Feishu does not know these people, so cards show their names but cannot @-mention them: ${who}` },
+    fix: { zh: '在多维表格「销售团队」中重新选择这些成员（人员字段），已离职的请把「在岗」取消', en: 'in the 销售团队 table pick these people again (the person field); untick 在岗 for anyone who has left' },
+  };
 }

@@ -26,10 +26,13 @@ export interface ImSendPayload {
   uuid: string;
   /** the cards row this message is (its message id is stored when Feishu accepts the send) */
   cardUuid?: string;
+  /** the names of the people the card @-mentions (open id → name), shown instead of a mention Feishu refuses */
+  names?: Record<string, string>;
 }
 export interface ImPatchPayload {
   cardUuid: string;
   content: unknown;
+  names?: Record<string, string>;
 }
 
 /**
@@ -37,6 +40,23 @@ export interface ImPatchPayload {
  * sent within 14 days": https://open.feishu.cn/document/server-docs/im-v1/message-card/patch).
  */
 const CARD_TOO_OLD = 230031;
+
+/**
+ * Feishu refuses a whole card when one @-mention names someone it does not know (230099 with sub-code
+ * 100290, the invalid id in ErrorValue: https://open.feishu.cn/document/server-docs/im-v1/message/create):
+ * a stale or foreign open id in 销售团队 (someone who left, another tenant's id). The card still goes
+ * out: that mention becomes the person's name in plain text.
+ */
+const UNKNOWN_MENTION = /ErrCode: 100290/;
+
+/** The card without @-mentions of `ids` (all its mentions when none is named): `@name` instead. */
+export function withoutMentions(content: unknown, ids: readonly string[] | undefined, names: Record<string, string> = {}): { content: unknown; removed: string[] } {
+  let json = JSON.stringify(content);
+  const found = [...new Set([...json.matchAll(/<at id=(ou_[A-Za-z0-9_-]+)><\/at>/g)].map((m) => m[1]!))];
+  const removed = ids?.length ? found.filter((id) => ids.includes(id)) : found;
+  for (const id of removed) json = json.split(`<at id=${id}></at>`).join(`@${JSON.stringify(names[id] ?? '—').slice(1, -1)}`);
+  return { content: JSON.parse(json), removed };
+}
 
 export function createImSender(deps: {
   store: Store;
@@ -105,6 +125,25 @@ export function createImSender(deps: {
           await deliver(item);
         } catch (e) {
           const err = fromThrown(e);
+          if (err.code === 230099 && UNKNOWN_MENTION.test(err.message)) {
+            const p = item.payload as ImSendPayload | ImPatchPayload;
+            const named = /ErrorValue:\s*(ou_[A-Za-z0-9_-]+)/.exec(err.message)?.[1];
+            const fixed = withoutMentions(p.content, named ? [named] : undefined, p.names);
+            if (fixed.removed.length) {
+              const now = deps.clock.now();
+              deps.store.tx(() => {
+                deps.store.outbox.updatePayload(item.id, { ...p, content: fixed.content }, now);
+                deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: now });
+                for (const id of fixed.removed) {
+                  // said once per person: `npm run doctor` lists them all
+                  if (deps.store.unknownUsers.record(id, p.names?.[id], now)) log.warn({ openId: id, name: p.names?.[id] }, 'Feishu does not know this person: the card shows the name instead of an @-mention; fix them in 销售团队 (npm run doctor lists them)');
+                }
+              });
+              held.add(item.target);
+              stats.retried++;
+              continue;
+            }
+          }
           if (item.kind === IM_PATCH && err.code === CARD_TOO_OLD) {
             // Feishu lets a bot edit a message for 14 days: an older card stays as it was (what changed
             // since reaches the group as a new card or message), which is not a failure

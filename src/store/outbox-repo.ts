@@ -80,6 +80,7 @@ export function createOutboxRepo(db: Db) {
   const retry = db.prepare(
     `UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`,
   );
+  const setPayload = db.prepare('UPDATE outbox SET payload_json = @payload, updated_at = @now WHERE id = @id');
   const byStatus = db.prepare<[string], Raw>("SELECT * FROM outbox WHERE status = ? AND kind NOT LIKE 'bitable.%' ORDER BY id");
   const requeue = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead' AND kind NOT LIKE 'bitable.%'`);
   // Bitable rows have their own counts (bitable-outbox-repo.ts); these are the other side effects.
@@ -99,6 +100,8 @@ export function createOutboxRepo(db: Db) {
     },
     /** Lease up to `limit` due rows whose kind starts with `kindPrefix` ('' for all) for `leaseMs`. */
     claim: (now: Date, limit: number, leaseMs: number, kindPrefix = ''): OutboxItem[] => claim(now, limit, leaseMs, kindPrefix),
+    /** Replace what a row sends (the same idempotency key): a card with a mention Feishu refused, say. */
+    updatePayload: (id: number, payload: unknown, now: Date): boolean => setPayload.run({ id, payload: JSON.stringify(payload), now: now.getTime() }).changes === 1,
     /** Give a claimed row back untried (an earlier row to its target failed): no attempt is counted. */
     release: (id: number, now: Date): boolean => release.run({ id, now: now.getTime() }).changes === 1,
     markDone: (id: number, now: Date): boolean => done.run({ id, now: now.getTime() }).changes === 1,

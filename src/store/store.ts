@@ -14,6 +14,7 @@ import { createRoutingRepo } from './routing-repo.js';
 import { createScoreLedgerRepo } from './score-ledger-repo.js';
 import { createTimersRepo } from './timers-repo.js';
 import { createTransitionsRepo } from './transitions-repo.js';
+import { createUnknownUsersRepo } from './unknown-users-repo.js';
 
 export type Store = ReturnType<typeof createStore>;
 
@@ -36,6 +37,7 @@ export function createStore(db: Db) {
     activities: createActivitiesRepo(db),
     routing: createRoutingRepo(db),
     ownerQueue: createOwnerQueueRepo(db),
+    unknownUsers: createUnknownUsersRepo(db),
     /** Run fn in one IMMEDIATE transaction (takes the write lock up front, so no upgrade deadlocks). */
     tx<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

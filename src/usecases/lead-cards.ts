@@ -102,15 +102,23 @@ export function createLeadCards(deps: LeadCardsDeps) {
     return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) }, ctx(members));
   }
 
-  function send(c: CardRow, content: CardJson, now: Date): void {
-    const payload: ImSendPayload = { chatId: c.chatId, msgType: 'interactive', content, uuid: c.uuid, cardUuid: c.uuid };
+  /** The names of the people a card @-mentions: what it shows instead if Feishu does not know one of them. */
+  function mentionNames(content: CardJson, members: Members): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const m of JSON.stringify(content).matchAll(/<at id=(ou_[A-Za-z0-9_-]+)><\/at>/g)) out[m[1]!] = members.get(m[1]!)?.name || '—';
+    return out;
+  }
+
+  function send(c: CardRow, content: CardJson, members: Members, now: Date): void {
+    const payload: ImSendPayload = { chatId: c.chatId, msgType: 'interactive', content, uuid: c.uuid, cardUuid: c.uuid, names: mentionNames(content, members) };
     store.outbox.enqueue({ kind: IM_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
   }
 
   /** An open card whose state changed without a click (the lead moved in the grid …): update it in place. */
   function patch(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
     const fresh = store.cards.get(c.id)!;
-    const payload: ImPatchPayload = { cardUuid: c.uuid, content: render(fresh, lead, members) };
+    const content = render(fresh, lead, members);
+    const payload: ImPatchPayload = { cardUuid: c.uuid, content, names: mentionNames(content, members) };
     // keyed by the content: the same card twice is one update; any change is a new one
     store.outbox.enqueue({ kind: IM_PATCH, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.content))}`, now });
   }
@@ -154,7 +162,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
         subject: { from: lead.stage, to: pending.to, role: pending.role, gate: gate?.label ?? { zh: pending.role, en: pending.role }, requestedBy: pending.requestedBy, requestedAt: pending.requestedAt },
         now,
       });
-      send(c, render(c, lead, members), now);
+      send(c, render(c, lead, members), members, now);
       // waiting too long starts the approval ladder (remind the approvers → @ their manager)
       const slaDueAt = addWorkingHours(deps.calendar, now, rules.approvalWithinWorkingHours);
       scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder: rules.escalation.approval, index: 0, slaDueAt, subject: { cardId: c.id }, now });
@@ -202,7 +210,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (chatId) {
         const c = store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid: messageUuid(`assignment:${a.id}`), subject: { assignmentId: a.id, owner: ownerId, acceptDueAt: acceptDueAt.getTime() }, now });
         store.assignments.setCard(a.id, c.id);
-        send(c, render(c, lead, members), now);
+        send(c, render(c, lead, members), members, now);
       }
       return store.assignments.get(a.id);
     },
@@ -250,7 +258,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (!chatId) return false;
       const uuid = messageUuid(`remind:${key}`);
       const content = nurtureCard({ ...r, lead: view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) }, ctx(members));
-      const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid };
+      const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid, names: mentionNames(content, members) };
       store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
       return true;
     },

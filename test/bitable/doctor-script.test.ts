@@ -49,6 +49,7 @@ describe('npm run doctor', () => {
     store.bitable.enqueueUpdate('app/tbl', { recordId: 'recX', fields: { 跟进时间: 'soon' } }, 'k1', new Date());
     const { id } = store.db.prepare("SELECT id FROM outbox WHERE idempotency_key = 'k1'").get() as { id: number };
     store.bitable.rowDead(id, 'code 1254064 DatetimeFieldConvFail', new Date());
+    store.unknownUsers.record('ou_gone_2025', '王五', new Date()); // a card @-mentioned someone Feishu does not know
     store.db.close();
 
     const r = await runScript('doctor', env);
@@ -59,8 +60,9 @@ describe('npm run doctor', () => {
     expect(r.stdout).toContain('✗ 字段「线索.电话」类型是文本，应为电话');
     expect(r.stdout).toContain('✗ 应用没有订阅');
     expect(r.stdout).toContain('✗ 发件箱有 1 条死信');
-    expect(r.stdout.match(/修复 Fix:/g)!.length).toBe(5);
-    expect(r.stdout).toContain('5 problem(s) found');
+    expect(r.stdout).toContain('✗ 飞书不认识这些人，卡片里已改为显示姓名、无法 @ 到他们：王五（ou_gone_2025）');
+    expect(r.stdout.match(/修复 Fix:/g)!.length).toBe(6);
+    expect(r.stdout).toContain('6 problem(s) found');
   });
 
   it('wrong credentials and an unknown Base are named with their fix', async () => {

@@ -100,6 +100,25 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2']);
   });
 
+  it('a card @-mentioning someone Feishu does not know (230099 / 100290) still goes out, with the name instead; the person is noted once for the doctor', async () => {
+    const dir = emu.emu.kernel.directory;
+    const rep = dir.addUser({ name: '李雷' });
+    dir.findChat(chatId)!.members.push(rep.open_id);
+    const queue = (n: number) => {
+      const uuid = messageUuid(`mention-${n}`);
+      const content = { ...card(`线索 ${n}`), body: { elements: [{ tag: 'markdown', content: `<at id=${rep.open_id}></at> <at id=ou_gone_2025></at> 请认领` }] } };
+      const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid, names: { [rep.open_id]: '李雷', ou_gone_2025: '王五"（已离职）' } };
+      store.tx(() => store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now: new Date() }));
+    };
+    queue(1);
+    queue(2);
+    const stats = await sender().drain(10_000);
+    expect(stats.dead).toBe(0);
+    const sent = inChat().map((m) => JSON.parse(m.content).body.elements[0].content as string);
+    expect(sent).toEqual([`<at id=${rep.open_id}></at> @王五"（已离职） 请认领`, `<at id=${rep.open_id}></at> @王五"（已离职） 请认领`]);
+    expect(store.unknownUsers.list()).toMatchObject([{ openId: 'ou_gone_2025', name: '王五"（已离职）', times: 2 }]);
+  });
+
   it('Feishu refusing a card for good (the bot left the group) makes a visible dead letter, and the rest still go', async () => {
     const dir = emu.emu.kernel.directory;
     const other = dir.addChat({ name: '没有机器人的群', members: [], bots: [] }).chat_id;

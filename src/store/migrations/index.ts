@@ -7,6 +7,7 @@ import { sql as cardsAssignments } from './006-cards-assignments.js';
 import { sql as escalations } from './007-escalations.js';
 import { sql as engine } from './008-engine.js';
 import { sql as ownerQueue } from './009-owner-queue.js';
+import { sql as unknownUsers } from './010-unknown-users.js';
 
 /**
  * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'escalations', sql: escalations },
   { version: 8, name: 'engine', sql: engine },
   { version: 9, name: 'owner-queue', sql: ownerQueue },
+  { version: 10, name: 'unknown-users', sql: unknownUsers },
 ];

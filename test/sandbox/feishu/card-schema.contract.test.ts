@@ -82,6 +82,18 @@ describe('card JSON 2.0 checks (230099), through the SDK', () => {
     expect((await send(c)).code).toBe(0);
   });
 
+  it('a card @-mentioning someone Feishu does not know is refused whole (230099, sub-code 100290), on send and on update', async () => {
+    const known = emu.emu.kernel.directory.addUser({ name: '李雷' });
+    const mention = (id: string) => card([{ tag: 'markdown', content: `<at id=${id}></at> 请认领 <at id=all></at>` }]);
+    const sent = await send(mention(known.open_id));
+    expect(sent.code).toBe(0);
+    const refused = await send(mention('ou_left_the_company')).catch((e: { response: { status: number; data: { code: number; msg: string } } }) => e.response);
+    expect(refused).toMatchObject({ status: 400, data: { code: 230099 } });
+    expect((refused as { data: { msg: string } }).data.msg).toContain('ErrCode: 100290; ErrMsg: There is an invalid user resource(at/person) in your card; ErrorValue: ou_left_the_company');
+    const patched = await emu.client.im.v1.message.patch({ path: { message_id: sent.data!.message_id! }, data: { content: JSON.stringify(mention('ou_left_the_company')) } }).catch((e: { response: { data: { code: number; msg: string } } }) => e.response);
+    expect((patched as { data: { code: number; msg: string } }).data).toMatchObject({ code: 230099, msg: expect.stringContaining('ErrCode: 100290') });
+  });
+
   it('checks every component the product sends (and the ones the issue lists)', () => {
     for (const tag of ['markdown', 'div', 'column_set', 'column', 'form', 'input', 'select_static', 'button', 'hr', 'img', 'chart']) expect(COMPONENTS[tag], tag).toBeDefined();
   });

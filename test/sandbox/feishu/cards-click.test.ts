@@ -18,7 +18,7 @@ const leadCard = (recordId = 'recLead0001') => ({
   header: { title: { tag: 'plain_text', content: 'New lead: ACME' }, template: 'blue' },
   body: {
     elements: [
-      { tag: 'markdown', content: '**Owner:** <at id=ou_x></at>' },
+      { tag: 'markdown', content: '**Owner:** <at id=all></at>' },
       {
         tag: 'column_set',
         columns: [

@@ -12,7 +12,7 @@ const card = (over: Record<string, unknown> = {}) => ({
   schema: '2.0',
   config: { update_multi: true },
   header: { title: { tag: 'plain_text', content: 'New lead: ACME' }, template: 'blue' },
-  body: { elements: [{ tag: 'markdown', content: '**Owner:** <at id=ou_owner_placeholder></at> cc <at id=all></at>' }] },
+  body: { elements: [{ tag: 'markdown', content: '**Owner:** cc <at id=all></at>' }] },
   ...over,
 });
 

@@ -33,3 +33,18 @@ export function extractMentions(content: string, dir: Directory): Mention[] {
     return { key, id, id_type: idType, name: u?.name ?? label ?? '', ...(u ? { open_id: u.open_id } : {}) };
   });
 }
+
+/**
+ * The first card @-mention that names nobody Feishu knows (not `all`, not a user of the directory):
+ * Feishu refuses such a card (230099, sub-code 100290 "There is an invalid user resource(at/person) in
+ * your card", the send-message page). Undefined when every mention resolves.
+ */
+export function unknownCardMention(content: string, dir: Directory): string | undefined {
+  const text = content.replace(/\\"/g, '"');
+  for (const m of text.matchAll(CARD_AT)) {
+    const id = m[1]!;
+    if (id === 'all') continue;
+    if (!(dir.findUser(id, 'open_id') ?? dir.findUser(id, 'user_id') ?? dir.findUser(id, 'union_id'))) return id;
+  }
+  return undefined;
+}

@@ -1,10 +1,11 @@
 import { FeishuApiError, ok } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
+import type { Directory } from '../kernel/directory.js';
 import type { EmuContext, EmuKernel } from '../kernel/kernel.js';
 import { fieldValidationFailed } from '../events/field-validation.js';
 import { tenantKeyOf } from '../events/tenant.js';
 import { CardInvalid, parseCardContent, type ParsedCard } from './card-parse.js';
-import { extractMentions } from './mentions.js';
+import { extractMentions, unknownCardMention } from './mentions.js';
 import { messageView } from './message-view.js';
 import type { ImService } from './service.js';
 import type { StoredMessage } from './store.js';
@@ -41,14 +42,18 @@ function checkSize(msgType: string, content: string): void {
   if (limit !== undefined && bytes > limit) throw new FeishuApiError(230025, `The length of the message content reaches its limit (${bytes} > ${limit} bytes).`);
 }
 
-function parseContent(msgType: string, content: string): ParsedCard | undefined {
+function parseContent(msgType: string, content: string, dir: Directory): ParsedCard | undefined {
   if (msgType === 'interactive') {
+    let parsed: ParsedCard;
     try {
-      return parseCardContent(content);
+      parsed = parseCardContent(content);
     } catch (e) {
       if (e instanceof CardInvalid) throw cardInvalid(e);
       throw e;
     }
+    const unknown = unknownCardMention(content, dir);
+    if (unknown) throw new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 100290; ErrMsg: There is an invalid user resource(at/person) in your card; ErrorValue: ${unknown}`);
+    return parsed;
   }
   let json: unknown;
   try {
@@ -111,7 +116,7 @@ export function registerMessageRoutes(k: EmuKernel, im: ImService): void {
     if (v.limited) throw new FeishuApiError(230020, 'This operation triggers the frequency limit.');
 
     checkSize(msgType, content);
-    const parsed = parseContent(msgType, content);
+    const parsed = parseContent(msgType, content, k.directory);
     const m: StoredMessage = {
       message_id: newId.message(),
       chat_id: chatId,
@@ -155,7 +160,7 @@ export function registerMessageRoutes(k: EmuKernel, im: ImService): void {
     const now = k.clock.now();
     if (now - m.create_time > PATCH_MAX_AGE_MS) throw new FeishuApiError(230031, 'Message can only be modified within 14 days after sending.');
     checkSize('interactive', body.content);
-    const parsed = parseContent('interactive', body.content)!;
+    const parsed = parseContent('interactive', body.content, k.directory)!;
     im.applyCard(m, { at: now, source: 'patch', kind: parsed.kind, card: parsed.card });
     return ok(c, {});
   });
