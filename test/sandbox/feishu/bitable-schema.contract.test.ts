@@ -115,7 +115,7 @@ describe('bitable tables and fields (SDK contract)', () => {
     expect(b.code).toBe(0);
     expect(b.data!.field!.field_id).toBe(a.data!.field!.field_id);
     expect(emu.svc.state.table(base.app_token, path.table_id).fields.filter((f) => f.field_name === 'Region')).toHaveLength(1);
-    expect(await outcome(emu.client.bitable.v1.appTableField.create({ path, params: { client_token: 'not-a-uuid' }, data: { field_name: 'X', type: 1 } }))).toMatchObject({ code: 1254037 });
+    expect(await outcome(emu.client.bitable.v1.appTableField.create({ path, params: { client_token: 'not-a-uuid' }, data: { field_name: 'X', type: 1 } }))).toMatchObject({ status: 400, code: 1254037 });
   });
 
   it('field update (PUT) renames, keeps option ids that are sent back, and clears cells of removed options', async () => {

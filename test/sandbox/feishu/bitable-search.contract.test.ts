@@ -85,7 +85,7 @@ describe('bitable search (SDK contract)', () => {
       const def = await emu.client.bitable.v1.appTableRecord.search({ path: p, data: {} });
       expect(def.data!.items).toHaveLength(20);
       expect(def.data!.has_more).toBe(true);
-      expect(await outcome(emu.client.bitable.v1.appTableRecord.search({ path: p, params: { page_size: 0 }, data: {} }))).toMatchObject({ status: 200, code: 1254011 });
+      expect(await outcome(emu.client.bitable.v1.appTableRecord.search({ path: p, params: { page_size: 0 }, data: {} }))).toMatchObject({ status: 400, code: 1254011 });
       expect(await outcome(emu.client.bitable.v1.appTableRecord.search({ path: p, params: { page_size: -5 }, data: {} }))).toMatchObject({ code: 1254011 });
       expect(await outcome(emu.client.bitable.v1.appTableRecord.search({ path: p, params: { page_size: 501 }, data: {} }))).toMatchObject({ status: 400, code: 99992402 });
     });

@@ -70,6 +70,15 @@ describe('bitable record values (SDK contract)', () => {
     expect(got.data!.records![0]).not.toHaveProperty('created_time');
   });
 
+  it('the deprecated single-record GET shows a link as [{type, table_id, record_ids, text}]; search and batch_get as {link_record_ids}', async () => {
+    const made = await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: '链接', Account: [accountRec] } } });
+    const id = made.data!.record!.record_id!;
+    const one = await emu.client.bitable.v1.appTableRecord.get({ path: { ...path(), record_id: id } });
+    expect(one.data!.record!.fields.Account).toEqual([{ type: 'text', table_id: emu.tableId(base, 'accounts'), record_ids: [accountRec], text: 'ACME' }]);
+    const many = await emu.client.bitable.v1.appTableRecord.batchGet({ path: path(), data: { record_ids: [id] } });
+    expect(many.data!.records![0]!.fields.Account).toEqual({ link_record_ids: [accountRec] });
+  });
+
   it('an unknown select name creates a new option with an opt… id (visible in the fields list)', async () => {
     const fields = await emu.client.bitable.v1.appTableField.list({ path: path(), params: { page_size: 100 } });
     const tags = fields.data!.items!.find((f) => f.field_name === 'Tags')!;

@@ -46,7 +46,7 @@ describe('bitable writes (SDK contract)', () => {
       expect(b.data!.records!.map((r) => r.record_id)).toEqual(a.data!.records!.map((r) => r.record_id));
       expect(count()).toBe(before + 2);
       const other = await outcome(emu.client.bitable.v1.appTableRecord.batchCreate({ path: path(), params: { client_token: token }, data: { records: [{ fields: { Name: 'B3' } }] } }));
-      expect(other).toMatchObject({ status: 200, code: 1255006 });
+      expect(other).toMatchObject({ status: 400, code: 1255006 });
       expect(count()).toBe(before + 2);
     });
 

@@ -268,7 +268,7 @@ export class BitableService {
   getRecord(appToken: string, tableId: string, recordId: string, o: ReadOptions = {}): Record<string, unknown> {
     const { base, table } = this.readable(appToken, tableId, o);
     const row = this.state.record(table, recordId);
-    return renderRecord(base, table, row, this.readContext(base, o), { ...this.renderOpts(o), includeId: true });
+    return renderRecord(base, table, row, { ...this.readContext(base, o), legacyLinks: true }, { ...this.renderOpts(o), includeId: true });
   }
 
   batchGet(appToken: string, tableId: string, ids: readonly string[], o: ReadOptions = {}): { records: Array<Record<string, unknown>>; absent_record_ids: string[] } {

@@ -30,6 +30,12 @@ export interface ReadContext {
   base: Base;
   /** GET record without text_field_as_array=true returns text as a plain string (legacy shape). */
   textAsArray: boolean;
+  /**
+   * The deprecated single-record GET shows a link as `[{type, table_id, record_ids, text}]` (its page's
+   * response sample: https://open.feishu.cn/document/server-docs/docs/bitable-v1/app-table-record/get),
+   * not the `{link_record_ids}` of search and batch_get.
+   */
+  legacyLinks?: boolean;
 }
 
 /**
@@ -243,6 +249,14 @@ export function cellToRead(field: Field, row: RecordRow, ctx: ReadContext): unkn
     case FieldType.DuplexLink: {
       const target = ctx.base.tables.get(field.property?.table_id ?? '');
       const ids = (cell as string[]).filter((id) => !target || target.records.has(id));
+      if (ctx.legacyLinks) {
+        const primary = target?.fields[0];
+        const text = ids.map((id) => {
+          const v = primary ? target!.records.get(id)?.cells.get(primary.field_id) : undefined;
+          return typeof v === 'string' ? v : id;
+        });
+        return ids.length ? [{ type: 'text', table_id: field.property?.table_id ?? '', record_ids: ids, text: text.join(',') }] : undefined;
+      }
       return { link_record_ids: ids };
     }
     case FieldType.GroupChat:

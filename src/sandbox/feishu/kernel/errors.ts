@@ -17,6 +17,11 @@ export const DEFAULT_ERROR_STATUS: Readonly<Record<number, ContentfulStatusCode>
   1254608: 403,
   1255040: 504,
   1254015: 400,
+  // the record pages' error tables: page size, a malformed client_token, a client_token reused for
+  // another body (https://open.feishu.cn/document/server-docs/docs/bitable-v1/app-table-record/search, …/create)
+  1254011: 400,
+  1254037: 400,
+  1255006: 400,
   1254074: 400,
   1254302: 403,
   1254304: 403,
