@@ -107,9 +107,12 @@ async function main(): Promise<void> {
   // the outbox and the timers keep one notion of now. Rate limits count real time either way.
   const clock: Clock = sandbox ? { now: () => new Date(sandbox!.emulator.kernel.clock.now()) } : systemClock;
   const bitableApi = createBitableApi(feishuClient, { readGate: createRateGate({ perSecond: config.bitableReadsPerSecond, perMinute: config.bitableReadsPerSecond * 60 }) });
+  // a put-back that landed is re-checked through the inbound path (set once that path exists, below)
+  let kickInbound = (): void => {};
   const writer = createBitableWriter({
     store,
     api: bitableApi,
+    onPutBackLanded: () => kickInbound(),
     gate: createRateGate({ perSecond: config.bitableWriter.perSecond, perMinute: config.bitableWriter.perMinute }),
     clock,
     log,
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
       log.error({ appToken, err: e instanceof Error ? e.message : String(e) }, 'cannot read the Base; run npm run doctor');
     }
   }
+  kickInbound = () => void inbound.kick();
   inbound.start();
   nurtureJob.start();
   ownerQueueJob.start();

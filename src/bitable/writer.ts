@@ -4,6 +4,7 @@ import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { stableJson } from '../lib/stable-json.js';
+import { RECORD_CHANGED } from '../feishu/record-changed.js';
 import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
 import type { BitableApi } from './api.js';
@@ -40,6 +41,12 @@ export interface WriterDeps {
   options?: Partial<WriterOptions>;
   /** for tests: jitter source */
   random?: () => number;
+  /**
+   * A put-back (a forced update) landed: its rows are re-read and checked once more, as if Feishu had
+   * sent an event for the server's own write. Whether it does is not documented; a person's edit that
+   * crossed the put-back on the wire must be answered either way. Called after the transaction.
+   */
+  onPutBackLanded?: () => void;
 }
 
 export interface WriterStats {
@@ -197,14 +204,17 @@ export function createBitableWriter(deps: WriterDeps) {
       if (b.op === 'create') setTimeout(() => prebuildCreate(b.target, b.id), 2);
       const res = await call;
       if (res.length !== b.records.length) throw new Error(`${b.op} answered ${res.length} records for ${b.records.length} sent`);
-      deps.store.tx(() => succeeded(b, res.map((r) => r.record_id)));
+      const putBacks = deps.store.tx(() => succeeded(b, res.map((r) => r.record_id)));
+      if (putBacks) deps.onPutBackLanded?.();
     } catch (e) {
       failed(b, fromThrown(e));
     }
   }
 
-  function succeeded(b: Batch, recordIds: string[]): void {
+  /** (in a transaction) The batch landed: bookkeeping; returns how many put-backs it carried. */
+  function succeeded(b: Batch, recordIds: string[]): number {
     const now = deps.clock.now();
+    let putBacks = 0;
     const { appToken, tableId } = splitTarget(b.target);
     for (const [i, rows] of b.items.entries()) {
       const recordId = recordIds[i]!;
@@ -214,10 +224,16 @@ export function createBitableWriter(deps: WriterDeps) {
         const lead = leadKey ? deps.store.leads.getByKey(leadKey) : undefined;
         if (lead && !lead.recordId) deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId }, now);
       }
+      // a put-back re-checks its row (the inbound path re-reads it and compares with the lead)
+      if (b.op === 'update' && rows.some((id) => (repo.rowPayload(id) as { force?: boolean } | undefined)?.force === true)) {
+        deps.store.inbound.add({ eventId: `self-check:${b.id}:${recordId}`, source: 'self', eventType: RECORD_CHANGED, payload: { event: { file_token: appToken, table_id: tableId, action_list: [{ record_id: recordId, action: 'record_edited' }] } }, now });
+        putBacks++;
+      }
       for (const id of rows) repo.rowDone(id, now);
     }
     repo.finishBatch(b.id, 'done', now);
     stats.records[b.op === 'create' ? 'created' : 'updated'] += b.records.length;
+    return putBacks;
   }
 
   function failed(b: Batch, err: FeishuCallError): void {

@@ -6,9 +6,18 @@ import { cellText as text, sandboxHarness, type Fields } from '../support/sandbo
 /**
  * The promise at the centre of the product, end to end: `npm start` (sandbox), people edit the grid
  * through the emulator's act-as path, the emulator sends real signed and encrypted record events to
- * the server, and the server answers each edit in the Bitable.
+ * the server, and the server answers each edit in the Bitable. Whatever Feishu does where its documents
+ * are silent, the product must be right: the whole file runs once per position of the emulator's
+ * switches for undocumented behaviour (record events for the app's own writes; an unchecked checkbox
+ * left out of a read or shown as false).
  */
-describe('stage enforcement in the grid (sandbox, signed events)', () => {
+const SWITCHES: Array<[string, { eventsForAppWrites: boolean; uncheckedCheckbox: 'omitted' | 'false' }]> = [
+  ['events for own writes, unchecked omitted', { eventsForAppWrites: true, uncheckedCheckbox: 'omitted' }],
+  ['no events for own writes', { eventsForAppWrites: false, uncheckedCheckbox: 'omitted' }],
+  ['unchecked checkboxes read as false', { eventsForAppWrites: true, uncheckedCheckbox: 'false' }],
+];
+
+describe.each(SWITCHES)('stage enforcement in the grid (sandbox, signed events; %s)', (_name, switches) => {
   let m: RunningMain;
   const db = tempDbPath();
   let app: string;
@@ -28,6 +37,7 @@ describe('stage enforcement in the grid (sandbox, signed events)', () => {
   beforeAll(async () => {
     m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5' });
     h = await sandboxHarness(m, db.path);
+    await control('POST', '/bitable/config', switches);
     app = h.app;
     leads = h.leads;
     history = h.tableId('阶段历史');

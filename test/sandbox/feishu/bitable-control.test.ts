@@ -106,12 +106,12 @@ describe('bitable control API', () => {
   });
 
   it('POST /bitable/config validates and applies; GET reads it back', async () => {
-    expect((await emu.control('GET', '/bitable/config')).body).toEqual({ writeLatencyMs: 2, notReadyMs: 0, batchCap: 500, timezone: 'Asia/Shanghai' });
-    for (const bad of [{ writeLatencyMs: -1 }, { batchCap: 0 }, { timezone: 'Nowhere/City' }, { unknown: 1 }, { notReadyMs: '5' }]) {
+    expect((await emu.control('GET', '/bitable/config')).body).toEqual({ writeLatencyMs: 2, notReadyMs: 0, batchCap: 500, timezone: 'Asia/Shanghai', eventsForAppWrites: true, uncheckedCheckbox: 'omitted' });
+    for (const bad of [{ writeLatencyMs: -1 }, { batchCap: 0 }, { timezone: 'Nowhere/City' }, { unknown: 1 }, { notReadyMs: '5' }, { uncheckedCheckbox: 'null' }]) {
       expect((await emu.control('POST', '/bitable/config', bad)).status).toBe(400);
     }
     const ok = await emu.control('POST', '/bitable/config', { writeLatencyMs: 0, batchCap: 1000 });
-    expect(ok).toEqual({ status: 200, body: { writeLatencyMs: 0, notReadyMs: 0, batchCap: 1000, timezone: 'Asia/Shanghai' } });
+    expect(ok).toEqual({ status: 200, body: { writeLatencyMs: 0, notReadyMs: 0, batchCap: 1000, timezone: 'Asia/Shanghai', eventsForAppWrites: true, uncheckedCheckbox: 'omitted' } });
     expect(emu.svc.config.batchCap).toBe(1000);
   });
 

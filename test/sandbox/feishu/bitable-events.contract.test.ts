@@ -122,6 +122,21 @@ describe('bitable record-change events', () => {
     expect(events[1]!.actions[0]).toEqual({ record_id: ids[0], action: 'record_deleted', before_value: [{ field_id: fid('Name'), field_value: '[{"type":"text","text":"b1"}]' }], after_value: [] });
   });
 
+  it('switch (undocumented behaviour): with eventsForAppWrites off, an app write raises no event and a person\'s edit still does', async () => {
+    const bot = await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: '开关' } } });
+    expect(events).toHaveLength(1); // the default: the app's own write raises an event
+    events = [];
+    emu.svc.config.eventsForAppWrites = false;
+    try {
+      await emu.client.bitable.v1.appTableRecord.update({ path: { ...path(), record_id: bot.data!.record!.record_id! }, data: { fields: { Score: 3 } } });
+      expect(events).toEqual([]);
+      await emu.control('POST', `/bases/${base.app_token}/tables/${leads}/records/${bot.data!.record!.record_id}/edit`, { operator_open_id: emu.alice.open_id, fields: { Score: 4 } });
+      expect(events).toHaveLength(1);
+    } finally {
+      emu.svc.config.eventsForAppWrites = true;
+    }
+  });
+
   it('failed writes emit nothing', async () => {
     await outcome(emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Score: 'x' } as never } }));
     await outcome(emu.client.bitable.v1.appTableRecord.batchCreate({ path: path(), data: { records: Array.from({ length: 501 }, () => ({ fields: {} })) } }));

@@ -99,6 +99,15 @@ describe('bitable record values (SDK contract)', () => {
     expect(f).not.toHaveProperty('Notes');
     expect(f).not.toHaveProperty('Stage');
     expect(f).not.toHaveProperty('Qualified');
+    // switch (undocumented behaviour): an unchecked checkbox read as false instead of left out
+    emu.svc.config.uncheckedCheckbox = 'false';
+    try {
+      const again = await emu.client.bitable.v1.appTableRecord.batchGet({ path: path(), data: { record_ids: [id] } });
+      expect(again.data!.records![0]!.fields.Qualified).toBe(false);
+      expect(again.data!.records![0]!.fields).not.toHaveProperty('Notes'); // other empty cells stay out
+    } finally {
+      emu.svc.config.uncheckedCheckbox = 'omitted';
+    }
   });
 
   it('writing false to a checkbox or "" to text empties the cell', async () => {

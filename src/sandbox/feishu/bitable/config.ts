@@ -11,6 +11,13 @@ export interface BitableConfig {
   batchCap: number;
   /** Zone for day-granular date filters when the base has none of its own (§2.4). */
   timezone: string;
+  /**
+   * Behaviour no document defines, as switches so the product can be tested both ways:
+   * - `eventsForAppWrites`: an app's own API writes raise record events too (with its bot as operator);
+   * - `uncheckedCheckbox`: how a read shows an unchecked checkbox, left out of `fields` or as `false`.
+   */
+  eventsForAppWrites: boolean;
+  uncheckedCheckbox: 'omitted' | 'false';
 }
 
 export const DEFAULT_BITABLE_CONFIG: Readonly<BitableConfig> = {
@@ -18,6 +25,8 @@ export const DEFAULT_BITABLE_CONFIG: Readonly<BitableConfig> = {
   notReadyMs: 0,
   batchCap: 500,
   timezone: 'Asia/Shanghai',
+  eventsForAppWrites: true,
+  uncheckedCheckbox: 'omitted',
 };
 
 /** Hard per-call limits that are not configurable (§2.5, §2.6). */

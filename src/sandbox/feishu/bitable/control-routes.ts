@@ -19,7 +19,7 @@ import { invalidBody, readBody } from '../kernel/control-body.js';
  * - POST /bases/:app/tables/:table/records                  {operator_open_id, fields}: add a record as that user
  * - POST /bases/:app/tables/:table/records/:rec/edit        {operator_open_id, fields}: edit cells as that user
  * - POST /bases/:app/tables/:table/records/:rec/delete      {operator_open_id}: delete as that user
- * - GET|POST /bitable/config                                {writeLatencyMs?, notReadyMs?, batchCap?, timezone?}
+ * - GET|POST /bitable/config                                {writeLatencyMs?, notReadyMs?, batchCap?, timezone?, eventsForAppWrites?, uncheckedCheckbox?}
  * `:table` may be a table id or a template key. User actions run through the same service methods as
  * API writes (validation, per-table lock, record-change event) with the user as operator.
  */
@@ -31,6 +31,8 @@ const configPatch = z
     notReadyMs: z.number().int().min(0),
     batchCap: z.number().int().min(1).max(10_000),
     timezone: z.string().refine(isValidTimeZone, 'unknown IANA time zone'),
+    eventsForAppWrites: z.boolean(),
+    uncheckedCheckbox: z.enum(['omitted', 'false']),
   })
   .partial()
   .strict();

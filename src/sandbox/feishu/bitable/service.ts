@@ -236,6 +236,7 @@ export class BitableService {
   }
 
   private emit(base: Base, table: Table, op: Operator, actions: RecordChangeAction[]): void {
+    if (op.kind === 'app' && !this.config.eventsForAppWrites) return;
     try {
       this.kernel.bus.emit('bitable.record_changed', {
         appToken: base.app_token,
@@ -255,7 +256,7 @@ export class BitableService {
   // ── record reads ─────────────────────────────────────────────────────────────────────────────────
 
   readContext(base: Base, o: ReadOptions): ReadContext {
-    return { directory: this.kernel.directory, apps: this.kernel.apps, userIdType: o.userIdType ?? 'open_id', base, textAsArray: o.textAsArray ?? true };
+    return { directory: this.kernel.directory, apps: this.kernel.apps, userIdType: o.userIdType ?? 'open_id', base, textAsArray: o.textAsArray ?? true, uncheckedCheckboxFalse: this.config.uncheckedCheckbox === 'false' };
   }
 
   private readable(appToken: string, tableId: string, o: ReadOptions): { base: Base; table: Table } {

@@ -36,6 +36,8 @@ export interface ReadContext {
    * not the `{link_record_ids}` of search and batch_get.
    */
   legacyLinks?: boolean;
+  /** show an unchecked checkbox as `false` instead of leaving it out (an undocumented choice: a switch) */
+  uncheckedCheckboxFalse?: boolean;
 }
 
 /**
@@ -278,6 +280,7 @@ export function rowToReadFields(table: Table, row: RecordRow, ctx: ReadContext, 
     if (only && !only.has(f.field_name)) continue;
     const v = cellToRead(f, row, ctx);
     if (v !== undefined) out[f.field_name] = v;
+    else if (ctx.uncheckedCheckboxFalse && f.type === FieldType.Checkbox) out[f.field_name] = false;
   }
   return out;
 }
