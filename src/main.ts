@@ -40,7 +40,7 @@ import { createCardActions } from './usecases/card-actions.js';
 import { createEscalateSla } from './usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './usecases/sla-ladder.js';
 import { createTimerSweep } from './jobs/timer-sweep.js';
-import { createLeadCards, OWNER_QUEUE_SUMMARY } from './usecases/lead-cards.js';
+import { CARD_RENEW, createLeadCards, OWNER_QUEUE_SUMMARY } from './usecases/lead-cards.js';
 import { createReconcile } from './usecases/reconcile.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     log,
     context: () => roster.members(),
     onFired: afterDecisions,
-    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId, log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary },
+    handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId, log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary, [CARD_RENEW]: cards.renew },
     pollMs: sandbox ? 2_000 : 15_000,
   });
   timerSweep.start();

@@ -1,5 +1,5 @@
 import type { Text } from '../domain/text.js';
-import { button, buttonRow, card, field, form, hr, input, markdown, mentions, nameOrDash, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
+import { button, buttonRow, card, field, form, hr, input, markdown, mentions, nameOrDash, RENEWED, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
 import { companyOf, leadLines, type LeadView } from './lead-view.js';
 
 /**
@@ -22,7 +22,8 @@ export interface ApprovalCardState {
   checklist: ReadonlyArray<{ label: Text; met: boolean }>;
   /** steps taken while the approval waited (remind the approvers → @ a manager), oldest first */
   escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Date; to: string | null }>;
-  outcome?: { action: 'approve' | 'reject' | 'void'; by: string; at: Date; comment?: string | undefined };
+  /** `renewed`: sent again as a new card before Feishu's 14-day limit */
+  outcome?: { action: 'approve' | 'reject' | 'void'; by: string; at: Date; comment?: string | undefined; renewed?: boolean };
 }
 
 export const APPROVAL_FORM = 'approval_form';
@@ -37,6 +38,7 @@ export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
     !o ? t(ctx, { zh: `待审批：${move}`, en: `Approval needed: ${move}` })
     : o.action === 'approve' ? t(ctx, { zh: `已通过：${move}`, en: `Approved: ${move}` })
     : o.action === 'reject' ? t(ctx, { zh: `已驳回：${move}`, en: `Rejected: ${move}` })
+    : o.renewed ? t(ctx, { zh: `已重新发出：${move}`, en: `Sent again: ${move}` })
     : t(ctx, { zh: `已失效：${move}`, en: `No longer needed: ${move}` });
   const color = !o ? 'orange' : o.action === 'approve' ? 'green' : o.action === 'reject' ? 'red' : 'grey';
   const who = mentions(s.approvers);
@@ -74,6 +76,7 @@ export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
     const done =
       o.action === 'approve' ? { zh: `${by} 于 ${at} 通过`, en: `Approved by ${by} at ${at}` }
       : o.action === 'reject' ? { zh: `${by} 于 ${at} 驳回`, en: `Rejected by ${by} at ${at}` }
+      : o.renewed ? { zh: `${at} ${RENEWED.zh}`, en: `${at}: ${RENEWED.en}` }
       : { zh: `${at} 线索阶段已变化，此审批不再需要`, en: `${at}: the lead's stage changed; this approval is no longer needed` };
     elements.push(hr(), text(t(ctx, done)));
     if (o.comment) elements.push(field(ctx, { zh: '意见', en: 'Comment' }, o.comment));

@@ -1,5 +1,5 @@
 import type { Text } from '../domain/text.js';
-import { button, card, field, form, hr, input, markdown, mentions, nameOrDash, select, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
+import { button, card, field, form, hr, input, markdown, mentions, nameOrDash, RENEWED, select, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
 import { companyOf, leadLines, type LeadView } from './lead-view.js';
 
 /**
@@ -20,7 +20,7 @@ export interface AssignmentCardState {
     | { action: 'return'; by: string; at: Date; reason: Text; note?: string | undefined; next: Text }
     /** withdrawn: by the ladder after nobody accepted (`reassignedTo`: who has it now; null: nobody could
      * take it), or because the lead moved on (neither) */
-    | { action: 'void'; at: Date; timedOut?: boolean; reassignedTo?: string | null };
+    | { action: 'void'; at: Date; timedOut?: boolean; reassignedTo?: string | null; renewed?: boolean };
 }
 
 export const ACCEPT = 'accept';
@@ -36,6 +36,7 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
     !o ? t(ctx, { zh: '新线索待认领', en: 'New lead to accept' })
     : o.action === 'accept' ? t(ctx, { zh: '已认领', en: 'Accepted' })
     : o.action === 'return' ? t(ctx, { zh: '已退回', en: 'Returned' })
+    : o.renewed ? t(ctx, { zh: '已重新发出', en: 'Sent again' })
     : t(ctx, { zh: '已撤回', en: 'Withdrawn' });
   const color = !o ? 'blue' : o.action === 'accept' ? 'green' : 'grey';
   const elements: CardJson[] = [];
@@ -84,6 +85,8 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
       ...(o.note ? [field(ctx, { zh: '说明', en: 'Note' }, o.note)] : []),
       field(ctx, { zh: '后续', en: 'Next' }, t(ctx, o.next)),
     );
+  } else if (o.renewed) {
+    elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} ${RENEWED.zh}`, en: `${when(o.at)}: ${RENEWED.en}` })));
   } else if (o.timedOut) {
     const next = o.reassignedTo ? nameOrDash(ctx, o.reassignedTo) : undefined;
     elements.push(

@@ -67,6 +67,8 @@ export function createCardsRepo(db: Db) {
   const close = db.prepare(
     `UPDATE cards SET status = @status, action = @action, acted_by = @by, acted_at = @now, detail_json = @detail, updated_at = @now WHERE id = @id AND status = 'open'`,
   );
+  // a closed card is not sent again before its 14 days are up (lead-cards: card.renew)
+  const endRenewal = db.prepare(`UPDATE timers SET status = 'cancelled' WHERE dedupe_key = @key AND status = 'pending'`);
   const addDetail = db.prepare(`UPDATE cards SET detail_json = json_patch(COALESCE(detail_json, '{}'), @patch), updated_at = @now WHERE id = @id`);
   return {
     /** Record a card about to be sent; the same uuid twice returns the first row. */
@@ -94,7 +96,9 @@ export function createCardsRepo(db: Db) {
      * caller then tells the person who acted first). This is the exactly-once point of card actions.
      */
     close(id: number, c: { status: 'done' | 'void'; action: string; by: string; detail?: Record<string, unknown>; now: Date }): boolean {
-      return close.run({ id, status: c.status, action: c.action, by: c.by, detail: c.detail ? JSON.stringify(c.detail) : null, now: c.now.getTime() }).changes === 1;
+      const closed = close.run({ id, status: c.status, action: c.action, by: c.by, detail: c.detail ? JSON.stringify(c.detail) : null, now: c.now.getTime() }).changes === 1;
+      if (closed) endRenewal.run({ key: `card-renew:${id}` });
+      return closed;
     },
     /** Add what the action led to (a return's next steps) to a closed card's detail. */
     addDetail(id: number, patch: Record<string, unknown>, now: Date): void {

@@ -1,7 +1,7 @@
 import type { Member } from '../bitable/roster.js';
 import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
 import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
-import { when, type CardJson } from '../cards/card-kit.js';
+import { RENEWED, when, type CardJson } from '../cards/card-kit.js';
 import type { Journey } from '../domain/journey.js';
 import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
@@ -16,7 +16,7 @@ import type { Store } from '../store/store.js';
 import type { ChangeStageDeps } from './change-stage.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
-import type { LeadCards } from './lead-cards.js';
+import { RENEWED_ACTION, type LeadCards } from './lead-cards.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
@@ -85,6 +85,7 @@ export function createCardActions(deps: CardActionsDeps) {
 
   function already(c: CardRow, lead: LeadRow, members: ReadonlyMap<string, Member>): CardAnswer {
     const card = { type: 'raw' as const, data: deps.cards.render(c, lead, members) };
+    if (c.status === 'void' && c.action === RENEWED_ACTION) return { toast: toast('info', RENEWED), card };
     if (c.status === 'void') return { toast: toast('info', { zh: '这张卡片已失效：线索已另行处理', en: 'This card is no longer current: the lead was handled otherwise' }), card };
     const who = members.get(c.actedBy ?? '')?.name ?? '—';
     const at = c.actedAt ? when(c.actedAt) : '';

@@ -20,6 +20,7 @@ import type { AssignmentRow } from '../store/assignments-repo.js';
 import type { CardRow } from '../store/cards-repo.js';
 import type { LeadRow, PendingApproval } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
+import type { Timer } from '../store/timers-repo.js';
 import { journeyNote } from './journey-notes.js';
 import { writeLeadRow } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL } from './sla-ladder.js';
@@ -46,6 +47,15 @@ export interface LeadCardsDeps {
 }
 
 export type Members = ReadonlyMap<string, Member>;
+
+/**
+ * A card can be clicked and updated for 14 days after it was sent (card JSON 2.0 release notes: "卡片
+ * 可交互和可更新时间统一为 14 天"). One still open after 13 days is sent again as a new card, and the old
+ * one says so; a click on the old one is told where to act.
+ */
+export const CARD_RENEW = 'card.renew';
+export const RENEWED_ACTION = 'renewed';
+const RENEW_AFTER_MS = 13 * 86_400_000;
 
 /** One summary of the leads waiting for an owner goes to the managers this long after the first one waits. */
 export const OWNER_QUEUE_SUMMARY = 'owner_queue.summary';
@@ -83,7 +93,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
           checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
           escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId })),
           ...(c.status !== 'open'
-            ? { outcome: { action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'), by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), comment: typeof detail.comment === 'string' ? detail.comment : undefined } }
+            ? { outcome: { action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'), by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), comment: typeof detail.comment === 'string' ? detail.comment : undefined, ...(c.action === RENEWED_ACTION ? { renewed: true } : {}) } }
             : {}),
         },
         ctx(members),
@@ -95,7 +105,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     const returnReasons = deps.returnReasons().map((r) => ({ value: r.option, label: r.label }));
     const next = (detail.next as Text | undefined) ?? { zh: '跟进人已清空', en: 'owner cleared' };
     const outcome =
-      c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0), ...(c.action === 'reassigned' ? { timedOut: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}) }
+      c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0), ...(c.action === 'reassigned' ? { timedOut: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}), ...(c.action === RENEWED_ACTION ? { renewed: true } : {}) }
       : c.action === 'accept' ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
       : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next }
       : undefined;
@@ -111,6 +121,8 @@ export function createLeadCards(deps: LeadCardsDeps) {
 
   function send(c: CardRow, content: CardJson, members: Members, now: Date): void {
     const payload: ImSendPayload = { chatId: c.chatId, msgType: 'interactive', content, uuid: c.uuid, cardUuid: c.uuid, names: mentionNames(content, members) };
+    // Feishu lets a card be clicked for 14 days: one still open on day 13 is sent again (renew)
+    store.timers.schedule({ kind: CARD_RENEW, leadId: c.leadId, dueAt: new Date(c.createdAt.getTime() + RENEW_AFTER_MS), payload: { cardId: c.id }, dedupeKey: `card-renew:${c.id}`, now });
     store.outbox.enqueue({ kind: IM_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
   }
 
@@ -135,9 +147,29 @@ export function createLeadCards(deps: LeadCardsDeps) {
     if (wasEmpty) store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
   }
 
+  /**
+   * The timer sweep's handler for card.renew (in its transaction): a card still open is replaced by a
+   * new one with the same state, before Feishu stops taking its clicks.
+   */
+  function renew(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
+    return store.tx(() => {
+      if (!store.timers.markFired(timer.id, now)) return 'skipped';
+      const old = store.cards.get(Number((timer.payload as { cardId?: number }).cardId));
+      const lead = old ? store.leads.get(old.leadId) : undefined;
+      if (!old || old.status !== 'open' || !lead || lead.deletedAt) return 'skipped';
+      const fresh = store.cards.create({ kind: old.kind, leadId: old.leadId, chatId: old.chatId, uuid: messageUuid(`renew:${old.id}`), subject: old.subject, now });
+      if (old.kind === 'assignment' && old.subject.assignmentId !== undefined) store.assignments.setCard(Number(old.subject.assignmentId), fresh.id);
+      if (store.cards.close(old.id, { status: 'void', action: RENEWED_ACTION, by: 'system', detail: { renewedTo: fresh.id }, now })) patch(old, lead, members, now);
+      send(fresh, render(fresh, lead, members), members, now);
+      deps.log.info({ lead: lead.leadKey, card: old.id, renewedAs: fresh.id }, 'card sent again before its 14 days were up');
+      return 'sent';
+    });
+  }
+
   return {
     ctx,
     view,
+    renew,
     waitForOwner,
     returnReasons: deps.returnReasons,
     render,

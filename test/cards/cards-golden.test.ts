@@ -55,6 +55,7 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'approval-approved': (c) => approvalCard(approval({ outcome: { action: 'approve', by: 'ou_wangmin', at: LATER, comment: '预算已确认' } }), c),
   'approval-rejected': (c) => approvalCard(approval({ outcome: { action: 'reject', by: 'ou_wangmin', at: LATER, comment: '先补充需求' } }), c),
   'approval-void': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER } }), c),
+  'approval-renewed': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER, renewed: true } }), c),
   'assignment-open': (c) => assignmentCard(assignment(), c),
   'assignment-escalated': (c) =>
     assignmentCard(assignment({ escalations: [{ step: 'remind', at: new Date(AT.getTime() + 4 * 3_600_000), to: 'ou_lilei' }, { step: 'manager', at: new Date(AT.getTime() + 6 * 3_600_000), to: 'ou_chenjing' }] }), c),
@@ -62,6 +63,7 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'assignment-accepted-by-manager': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_chenjing', at: LATER, followUpDueAt: null } }), c),
   'assignment-returned': (c) => assignmentCard(assignment({ outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } } }), c),
   'assignment-void': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER } }), c),
+  'assignment-renewed': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, renewed: true } }), c),
   'assignment-reassigned': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, timedOut: true, reassignedTo: 'ou_zhangwei' } }), c),
   'assignment-timed-out-nobody': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, timedOut: true, reassignedTo: null } }), c),
   'nurture-step': (c) =>
@@ -112,6 +114,6 @@ describe('cards are pure functions of state (golden files)', () => {
     const interactive = (c: CardJson) => (JSON.stringify(c).match(/"tag":"(button|select_static|input)"/g) ?? []).length;
     expect(interactive(CASES['approval-open']!(ctx('zh-CN')))).toBe(3); // comment + 通过 + 驳回
     expect(interactive(CASES['assignment-open']!(ctx('zh-CN')))).toBe(4); // 认领 + reason + note + 退回
-    for (const name of ['approval-approved', 'approval-rejected', 'approval-void', 'assignment-accepted', 'assignment-returned', 'assignment-void', 'assignment-reassigned', 'assignment-timed-out-nobody']) expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
+    for (const name of ['approval-approved', 'approval-rejected', 'approval-void', 'assignment-accepted', 'assignment-returned', 'assignment-void', 'assignment-reassigned', 'assignment-timed-out-nobody', 'approval-renewed', 'assignment-renewed']) expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
   });
 });

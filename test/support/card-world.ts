@@ -12,7 +12,7 @@ import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
-import { createLeadCards, OWNER_QUEUE_SUMMARY } from '../../src/usecases/lead-cards.js';
+import { CARD_RENEW, createLeadCards, OWNER_QUEUE_SUMMARY } from '../../src/usecases/lead-cards.js';
 import { createEscalateSla } from '../../src/usecases/escalate-sla.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/sla-ladder.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
@@ -97,7 +97,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
       clock,
       log,
       context: async () => members,
-      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId: () => 'tblHistory', log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary },
+      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId: () => 'tblHistory', log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary, [CARD_RENEW]: cards.renew },
     });
   const startLead = createStartLead({ store, journey, clock });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });

@@ -111,6 +111,16 @@ describe('card clicks → card.action.trigger (feishu-api.md §4.4, §4.6)', () 
     expect(hook.requests[0]!.headers['x-lark-request-timestamp']).toBe('1760000000');
   });
 
+  it('a card can be clicked for 14 days after it was sent (card JSON 2.0 release notes); after that the click is refused and nothing reaches the app', async () => {
+    emu.emu.kernel.clock.advance(14 * 86_400_000);
+    expect((await click({ element_id: 'accept' })).body).toMatchObject({ delivered: true });
+    emu.emu.kernel.clock.advance(1);
+    const late = await click({ element_id: 'accept' });
+    expect(late.status).toBe(410);
+    expect(late.body).toMatchObject({ error: 'click_rejected', message: expect.stringContaining('card expired') });
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it('the SDK CardActionHandler verifies it; its toast and raw card are applied as a new version', async () => {
     const seen: any[] = [];
     const handler = new lark.CardActionHandler({ encryptKey: KEY, verificationToken: VTOKEN, logger: silent, loggerLevel: lark.LoggerLevel.error }, async (data: any) => {

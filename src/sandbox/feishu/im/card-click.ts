@@ -46,9 +46,9 @@ export interface CardAction extends ActionInputs {
 
 /** The request itself is wrong (no such message/user/element): the control API answers 4xx. */
 export class ClickRejected extends Error {
-  readonly status: 400 | 404;
+  readonly status: 400 | 404 | 410;
   readonly detail: unknown;
-  constructor(status: 400 | 404, message: string, detail?: unknown) {
+  constructor(status: 400 | 404 | 410, message: string, detail?: unknown) {
     super(message);
     this.name = 'ClickRejected';
     this.status = status;

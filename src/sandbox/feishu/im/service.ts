@@ -10,6 +10,9 @@ import { MessageStore, type CardVersion, type StoredMessage } from './store.js';
 import { createServiceSlot } from '../kernel/service-slot.js';
 
 /** Feishu shows this when the card callback is missing, fails or is late (feishu-api.md §4.4 [3rd]). */
+/** How long after sending a card can be clicked or updated (card JSON 2.0 release notes: 14 days). */
+export const CARD_INTERACTIVE_MS = 14 * 24 * 60 * 60_000;
+
 export const CALLBACK_FAILED_CODE = 200340;
 
 export interface ImSettings {
@@ -125,6 +128,9 @@ export class ImService {
     if (!m) throw new ClickRejected(404, 'unknown message_id');
     const cur = this.store.currentCard(m);
     if (m.msg_type !== 'interactive' || !cur) throw new ClickRejected(400, 'message is not an interactive card');
+    // A JSON 2.0 card can be clicked for 14 days after it was sent ("卡片可交互和可更新时间统一为 14 天",
+    // card JSON 2.0 release notes); after that the client no longer sends the action.
+    if (this.k.clock.now() - m.create_time > CARD_INTERACTIVE_MS) throw new ClickRejected(410, 'the card was sent more than 14 days ago and can no longer be clicked (card expired)');
     const members = m.chat_type === 'p2p' ? [this.store.p2pInfo(m.chat_id)?.open_id ?? ''] : (this.k.directory.findChat(m.chat_id)?.members ?? []);
     const user = checkOperator(this.k.directory.findUser(input.operator_open_id), members);
     const resolved = resolveClick(cur.card, cur.kind, input);
