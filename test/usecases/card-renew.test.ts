@@ -55,6 +55,12 @@ describe('cards sent again before Feishu’s 14 days are up', () => {
       ['open', null],
     ]);
     expect(w.store.assignments.get(offer.id)!.cardId).toBe(cards[1]!.id);
+    // past 14 days: a click on the old card changes nothing and says where to act
+    w.clock.advance(2 * DAY);
+    const before = w.snapshot();
+    const late = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
+    expect(late.toast.i18n.zh_cn).toContain('已在群里重新发出：请在最新的卡片上操作');
+    expect(w.snapshot()).toEqual(before);
     // the renewed card takes the click: 李雷 accepts from it
     w.store.cards.setMessageId(w.store.cards.get(cards[1]!.id)!.uuid, 'om_assign_renewed', w.clock.now());
     expect((await w.click('om_assign_renewed', '李雷', { op: 'accept' })).toast.type).toBe('success');
