@@ -29,6 +29,9 @@ export interface Member {
   sdrOpenId?: string | undefined;
 }
 
+/** On duty (在岗) and not on leave (休假至) at `now`: someone a card or a lead can go to. */
+export const atWork = (m: Member | undefined, now: Date): m is Member => !!m && m.onDuty && !(m.leaveUntil && m.leaveUntil > now.getTime());
+
 const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
 const numberOf = (v: unknown): number | undefined => {
   const c = readCell(v);

@@ -215,6 +215,7 @@ export function createBitableWriter(deps: WriterDeps) {
   function succeeded(b: Batch, recordIds: string[]): number {
     const now = deps.clock.now();
     let putBacks = 0;
+    const forced = b.op === 'update' ? repo.forcedRows(b.id) : new Set<number>();
     const { appToken, tableId } = splitTarget(b.target);
     for (const [i, rows] of b.items.entries()) {
       const recordId = recordIds[i]!;
@@ -225,7 +226,7 @@ export function createBitableWriter(deps: WriterDeps) {
         if (lead && !lead.recordId) deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId }, now);
       }
       // a put-back re-checks its row (the inbound path re-reads it and compares with the lead)
-      if (b.op === 'update' && rows.some((id) => (repo.rowPayload(id) as { force?: boolean } | undefined)?.force === true)) {
+      if (rows.some((id) => forced.has(id))) {
         deps.store.inbound.add({ eventId: `self-check:${b.id}:${recordId}`, source: 'self', eventType: RECORD_CHANGED, payload: { event: { file_token: appToken, table_id: tableId, action_list: [{ record_id: recordId, action: 'record_edited' }] } }, now });
         putBacks++;
       }

@@ -5,7 +5,7 @@ import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
-import type { OutboxItem } from '../store/outbox-repo.js';
+import { deliverInTargetOrder, type OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 import type { ImApi } from './api.js';
 
@@ -110,67 +110,65 @@ export function createImSender(deps: {
     throw Object.assign(new Error(`unknown outbox kind ${item.kind}`), { permanent: true });
   }
 
+  /** One claimed row: sent, or why not (retried, a dead letter, a card too old to update). */
+  async function work(item: OutboxItem): Promise<'settled' | 'retry'> {
+    try {
+      await deliver(item);
+      return 'settled';
+    } catch (e) {
+      const err = fromThrown(e);
+      if (err.code === 230099 && UNKNOWN_MENTION.test(err.message)) {
+        const p = item.payload as ImSendPayload | ImPatchPayload;
+        const named = /ErrorValue:\s*(ou_[A-Za-z0-9_-]+)/.exec(err.message)?.[1];
+        const fixed = withoutMentions(p.content, named ? [named] : undefined, p.names);
+        if (fixed.removed.length) {
+          const now = deps.clock.now();
+          deps.store.tx(() => {
+            deps.store.outbox.updatePayload(item.id, { ...p, content: fixed.content }, now);
+            deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: now });
+            for (const id of fixed.removed) {
+              // said once per person: `npm run doctor` lists them all
+              if (deps.store.unknownUsers.record(id, p.names?.[id], now)) log.warn({ openId: id, name: p.names?.[id] }, 'Feishu does not know this person: the card shows the name instead of an @-mention; fix them in 销售团队 (npm run doctor lists them)');
+            }
+          });
+          stats.retried++;
+          return 'retry';
+        }
+      }
+      if (item.kind === IM_PATCH && err.code === CARD_TOO_OLD) {
+        // Feishu lets a bot edit a message for 14 days: an older card stays as it was (what changed
+        // since reaches the group as a new card or message), which is not a failure
+        deps.store.outbox.markDone(item.id, deps.clock.now());
+        stats.tooOld++;
+        log.warn({ id: item.id, target: item.target }, 'card older than 14 days: left as it was (Feishu does not let it be updated)');
+        return 'settled';
+      }
+      const permanent = (e as { permanent?: boolean }).permanent === true || err.action === 'permanent';
+      const now = deps.clock.now();
+      if (permanent || item.attempts >= max) {
+        deps.store.outbox.markFailed(item.id, err.summary, now, { dead: true });
+        stats.dead++;
+        log.error({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempts: item.attempts }, 'message not sent; kept as a dead letter');
+        return 'settled';
+      }
+      const delay = backoffDelay(item.attempts, { baseMs: 500, capMs: 60_000, ...(deps.random ? { random: deps.random } : {}) }, err);
+      if (err.action === 'rate_limited') {
+        const until = Date.now() + (err.retryAfterMs ?? 1000);
+        appGate.pauseUntil(until);
+      }
+      deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
+      stats.retried++;
+      log.warn({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempt: item.attempts, retryInMs: delay }, 'message not sent yet; will retry');
+      return 'retry';
+    }
+  }
+
   async function pass(): Promise<void> {
     for (;;) {
       const items = deps.store.outbox.claim(deps.clock.now(), 50, 60_000, 'im.');
       if (!items.length) return;
       // a group whose message failed gets nothing more this pass: the rest follow it, in order
-      const held = new Set<string>();
-      for (const item of items) {
-        if (held.has(item.target)) {
-          deps.store.outbox.release(item.id, deps.clock.now());
-          continue;
-        }
-        try {
-          await deliver(item);
-        } catch (e) {
-          const err = fromThrown(e);
-          if (err.code === 230099 && UNKNOWN_MENTION.test(err.message)) {
-            const p = item.payload as ImSendPayload | ImPatchPayload;
-            const named = /ErrorValue:\s*(ou_[A-Za-z0-9_-]+)/.exec(err.message)?.[1];
-            const fixed = withoutMentions(p.content, named ? [named] : undefined, p.names);
-            if (fixed.removed.length) {
-              const now = deps.clock.now();
-              deps.store.tx(() => {
-                deps.store.outbox.updatePayload(item.id, { ...p, content: fixed.content }, now);
-                deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: now });
-                for (const id of fixed.removed) {
-                  // said once per person: `npm run doctor` lists them all
-                  if (deps.store.unknownUsers.record(id, p.names?.[id], now)) log.warn({ openId: id, name: p.names?.[id] }, 'Feishu does not know this person: the card shows the name instead of an @-mention; fix them in 销售团队 (npm run doctor lists them)');
-                }
-              });
-              held.add(item.target);
-              stats.retried++;
-              continue;
-            }
-          }
-          if (item.kind === IM_PATCH && err.code === CARD_TOO_OLD) {
-            // Feishu lets a bot edit a message for 14 days: an older card stays as it was (what changed
-            // since reaches the group as a new card or message), which is not a failure
-            deps.store.outbox.markDone(item.id, deps.clock.now());
-            stats.tooOld++;
-            log.warn({ id: item.id, target: item.target }, 'card older than 14 days: left as it was (Feishu does not let it be updated)');
-            continue;
-          }
-          const permanent = (e as { permanent?: boolean }).permanent === true || err.action === 'permanent';
-          const now = deps.clock.now();
-          if (permanent || item.attempts >= max) {
-            deps.store.outbox.markFailed(item.id, err.summary, now, { dead: true });
-            stats.dead++;
-            log.error({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempts: item.attempts }, 'message not sent; kept as a dead letter');
-            continue;
-          }
-          const delay = backoffDelay(item.attempts, { baseMs: 500, capMs: 60_000, ...(deps.random ? { random: deps.random } : {}) }, err);
-          if (err.action === 'rate_limited') {
-            const until = Date.now() + (err.retryAfterMs ?? 1000);
-            appGate.pauseUntil(until);
-          }
-          deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
-          held.add(item.target);
-          stats.retried++;
-          log.warn({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempt: item.attempts, retryInMs: delay }, 'message not sent yet; will retry');
-        }
-      }
+      await deliverInTargetOrder(deps.store.outbox, items, () => deps.clock.now(), work);
     }
   }
 

@@ -126,6 +126,7 @@ export function createBitableOutboxRepo(db: Db) {
      AND (json_extract(payload_json, '$.recordId') = @record OR (@lead IS NOT NULL AND json_extract(payload_json, '$.leadKey') = @lead)) ORDER BY id`,
   );
   const payloadOf = db.prepare<[number], { payload_json: string }>('SELECT payload_json FROM outbox WHERE id = ?');
+  const forcedOf = db.prepare<[number], { id: number }>(`SELECT id FROM outbox WHERE batch_id = ? AND json_extract(payload_json, '$.force') = 1`);
   const counts = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`);
 
   const enqueue = (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) =>
@@ -155,6 +156,8 @@ export function createBitableOutboxRepo(db: Db) {
       for (const rowId of b.items.flat()) if (joinBatch.run({ batch: id, id: rowId, now: b.now.getTime() }).changes !== 1) throw new Error(`outbox row ${rowId} is not pending`);
       return toBatch(batchById.get(id)!);
     },
+    /** The rows of a batch that are put-backs (forced updates), in one read. */
+    forcedRows: (batchId: number): Set<number> => new Set(forcedOf.all(batchId).map((r) => r.id)),
     rowPayload(id: number): CreatePayload | UpdatePayload | undefined {
       const r = payloadOf.get(id);
       return r && JSON.parse(r.payload_json);

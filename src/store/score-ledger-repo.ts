@@ -64,7 +64,7 @@ export function createScoreLedgerRepo(db: Db) {
     /** Add a point change; returns undefined when `sourceKey` was already scored. */
     append,
     listForLead: (leadId: number): LedgerEntry[] => forLead.all(leadId).map(toEntry),
-    /** The ledgers of many leads in one read (a batch of the decay pass): id, points, reason. */
+    /** The ledgers of a batch of leads (the decay pass), each as id, points and reason, oldest first. */
     linesForLeads(leadIds: readonly number[]): Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>> {
       const out = new Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>>();
       for (const id of leadIds) out.set(id, linesOf.all(id).map(([lineId, delta, reasonCode, detail]) => ({ id: lineId, delta, reasonCode, detail })));

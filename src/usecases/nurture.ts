@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Member } from '../bitable/roster.js';
+import { atWork, type Member } from '../bitable/roster.js';
 import { findStage, type Journey } from '../domain/journey.js';
 import { maskPhone } from '../domain/mask.js';
 import { nurtureVerdict, planNurture, stepKeyOf, type NurtureStep, type PlannedStep } from '../domain/nurture.js';
@@ -64,7 +64,7 @@ export function createNurture(deps: NurtureDeps) {
 
   /** Who a step's card goes to: the first of its recipients that names someone available. */
   function recipientsOf(lead: LeadRow, recipients: readonly string[], members: Members, now: Date): string[] {
-    const available = (m: Member | undefined): m is Member => !!m && m.onDuty && !(m.leaveUntil && m.leaveUntil > now.getTime());
+    const available = (m: Member | undefined): m is Member => atWork(m, now);
     const owner = lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null);
     for (const r of recipients) {
       if (r === OWNER) {

@@ -1,4 +1,4 @@
-import type { Member } from '../bitable/roster.js';
+import { atWork } from '../bitable/roster.js';
 import { findStage, findTransition, type Journey } from '../domain/journey.js';
 import type { Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
@@ -46,7 +46,6 @@ export function createReengage(deps: ReengageDeps) {
   const log = deps.log.child({ component: 'reengage' });
   const changeStage = createChangeStage(deps);
   const label = (id: string | null): Text => (id ? (findStage(journey, id)?.label ?? { zh: id, en: id }) : { zh: '—', en: '—' });
-  const available = (m: Member | undefined, now: Date): m is Member => !!m && m.onDuty && !(m.leaveUntil && m.leaveUntil > now.getTime());
 
   /** The people a reminder goes to: the reason's 通知 roles (the returning rep's manager for 直属上级). */
   function rolesToTell(p: Payload, members: Members, now: Date): string[] {
@@ -54,10 +53,10 @@ export function createReengage(deps: ReengageDeps) {
     for (const n of p.notify ?? []) {
       if (n === MANAGER) {
         const manager = p.by ? members.get(p.by)?.managerOpenId : undefined;
-        if (manager && available(members.get(manager), now)) out.add(manager);
+        if (manager && atWork(members.get(manager), now)) out.add(manager);
         continue;
       }
-      for (const m of members.values()) if (available(m, now) && m.roles.includes(n)) out.add(m.openId);
+      for (const m of members.values()) if (atWork(m, now) && m.roles.includes(n)) out.add(m.openId);
     }
     return [...out];
   }
@@ -104,7 +103,7 @@ export function createReengage(deps: ReengageDeps) {
       // 2. who has it now: the rep who returned it, whom the rules pick, or nobody (the pool)
       let offeredTo: string | undefined;
       if (rule.to !== 'pool' && !fresh.pendingApproval) {
-        const rep = rule.to === 'owner' && p.by && available(members.get(p.by), now) ? p.by : undefined;
+        const rep = rule.to === 'owner' && p.by && atWork(members.get(p.by), now) ? p.by : undefined;
         const a = rep
           ? deps.cards.offerAssignment(fresh, members, now, { anyStage: true, decision: { kind: 'person', ownerId: rep, rule: 'reengage', why: `${why}：交给原跟进人` } })
           : deps.cards.offerAssignment(fresh, members, now, { anyStage: true, when: 'handoff' });

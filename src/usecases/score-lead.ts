@@ -148,7 +148,7 @@ export function createScoring(deps: ScoringDeps) {
   /**
    * Every lead whose next silence tier is due, in batches of `batch` per transaction (a restart in the
    * middle repeats nothing: entries are keyed per silence and tier). Returns how many leads decayed.
-   * A batch reads its leads (without their facts) and all their ledgers in two queries.
+   * A batch reads its leads (without their facts) in one query, then their ledgers.
    */
   function decayPass(now: Date, o: { batch?: number } = {}): { leads: number; tiers: number } {
     const out = { leads: 0, tiers: 0 };

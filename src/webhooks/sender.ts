@@ -3,7 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
-import type { OutboxItem } from '../store/outbox-repo.js';
+import { deliverInTargetOrder, type OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -79,39 +79,37 @@ export function createWebhookSender(deps: {
     return { error: `HTTP ${res.status}`, retry, ...(res.status === 429 && Number.isFinite(after) && after > 0 ? { afterMs: after * 1000 } : {}) };
   }
 
+  /** One claimed row: delivered, or why not (retried with backoff, or a dead letter). */
+  async function work(item: OutboxItem): Promise<'settled' | 'retry'> {
+    const url = where((item.payload as WebhookSendPayload).url);
+    const failed = item.kind === WEBHOOK_SEND ? await attempt(item) : { error: `unknown outbox kind ${item.kind}`, retry: false };
+    const now = deps.clock.now();
+    if (!failed) {
+      deps.store.outbox.markDone(item.id, now);
+      stats.sent++;
+      return 'settled';
+    }
+    if (!failed.retry || item.attempts >= max) {
+      deps.store.outbox.markFailed(item.id, failed.error, now, { dead: true });
+      stats.dead++;
+      log.error({ id: item.id, url, error: failed.error, attempts: item.attempts }, 'webhook not delivered; kept as a dead letter');
+      return 'settled';
+    }
+    const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(item.attempts - 1, 30));
+    // the receiver's own Retry-After wins over our backoff (bounded to an hour)
+    const delay = Math.max(Math.min(failed.afterMs ?? 0, 3_600_000), Math.floor((deps.random ?? Math.random)() * ceiling));
+    deps.store.outbox.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
+    stats.retried++;
+    log.warn({ id: item.id, url, error: failed.error, attempt: item.attempts, retryInMs: delay }, 'webhook not delivered yet; will retry');
+    return 'retry';
+  }
+
   async function pass(): Promise<void> {
     for (;;) {
       const items = deps.store.outbox.claim(deps.clock.now(), 20, 120_000, 'webhook.');
       if (!items.length) return;
       // a receiver whose delivery failed gets nothing more this pass: the rest follow it, in order
-      const held = new Set<string>();
-      for (const item of items) {
-        if (held.has(item.target)) {
-          deps.store.outbox.release(item.id, deps.clock.now());
-          continue;
-        }
-        const url = where((item.payload as WebhookSendPayload).url);
-        const failed = item.kind === WEBHOOK_SEND ? await attempt(item) : { error: `unknown outbox kind ${item.kind}`, retry: false };
-        const now = deps.clock.now();
-        if (!failed) {
-          deps.store.outbox.markDone(item.id, now);
-          stats.sent++;
-          continue;
-        }
-        if (!failed.retry || item.attempts >= max) {
-          deps.store.outbox.markFailed(item.id, failed.error, now, { dead: true });
-          stats.dead++;
-          log.error({ id: item.id, url, error: failed.error, attempts: item.attempts }, 'webhook not delivered; kept as a dead letter');
-          continue;
-        }
-        const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(item.attempts - 1, 30));
-        // the receiver's own Retry-After wins over our backoff (bounded to an hour)
-        const delay = Math.max(Math.min(failed.afterMs ?? 0, 3_600_000), Math.floor((deps.random ?? Math.random)() * ceiling));
-        deps.store.outbox.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
-        held.add(item.target);
-        stats.retried++;
-        log.warn({ id: item.id, url, error: failed.error, attempt: item.attempts, retryInMs: delay }, 'webhook not delivered yet; will retry');
-      }
+      await deliverInTargetOrder(deps.store.outbox, items, () => deps.clock.now(), work);
     }
   }
 
