@@ -1,8 +1,8 @@
 /**
  * A worker woken by kicks: `pass` runs until the work it sees is done; kicks that come while it runs
  * coalesce into one more pass (so none is lost, and none starts a second worker), and a timer kicks it
- * every `pollMs` for work that became due by time (retries). One mechanism for the inbound queue and
- * the IM sender.
+ * every `pollMs` for work that became due by time (retries). The one loop every background worker uses
+ * (inbound queue, senders, timer sweep, jobs, reconciliation).
  */
 export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void }) {
   let running: Promise<void> | undefined;
@@ -30,10 +30,11 @@ export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; o
 
   return {
     kick,
-    start(): void {
+    /** `now: false`: the first pass comes at the first interval rather than at once. */
+    start(opts: { now?: boolean } = {}): void {
       timer = setInterval(() => void kick(), o.pollMs);
       timer.unref();
-      void kick();
+      if (opts.now !== false) void kick();
     },
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);

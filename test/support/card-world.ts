@@ -1,34 +1,13 @@
 import type { Member } from '../../src/bitable/roster.js';
+import { createLeadJourney } from '../../src/compose/lead-journey.js';
+import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { loadAssignmentRules } from '../../src/rules/assignment-rules.js';
-import { loadBaseTemplate } from '../../src/rules/base-template.js';
-import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
-import { loadJourney } from '../../src/rules/load-journey.js';
-import { ruleRouter } from '../../src/routing/router.js';
-import { loadRoutingRules } from '../../src/rules/routing-rules.js';
-import { openStages } from '../../src/domain/journey.js';
 import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
-import { createCardActions, type CardClick } from '../../src/usecases/card-actions.js';
-import { createChangeStage } from '../../src/usecases/change-stage.js';
-import { CARD_RENEW, createLeadCards, OWNER_QUEUE_SUMMARY } from '../../src/usecases/lead-cards.js';
-import { createEscalateSla } from '../../src/usecases/escalate-sla.js';
-import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../../src/usecases/sla-ladder.js';
+import type { CardClick } from '../../src/usecases/card-actions.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
-import { createStartLead } from '../../src/usecases/start-lead.js';
-import { loadScoringRules } from '../../src/rules/scoring-rules.js';
-import { loadReturnReasons } from '../../src/rules/return-reasons.js';
-import { createApplyReturn } from '../../src/usecases/apply-return.js';
-import { createScoring } from '../../src/usecases/score-lead.js';
-import { createAdvanceOnScore } from '../../src/usecases/advance-on-score.js';
-import { createLeadEngine } from '../../src/usecases/lead-engine.js';
-import { loadNurtureSteps } from '../../src/rules/nurture-rules.js';
-import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
-import { REENGAGE } from '../../src/usecases/apply-return.js';
-import { createReengage } from '../../src/usecases/reengage.js';
-import { createOwnerQueue } from '../../src/usecases/owner-queue.js';
 
 /**
  * The card use cases on an in-memory store with the default journey and a fixed 销售团队: a lead moved
@@ -60,48 +39,19 @@ export const T0 = Date.UTC(2026, 10, 24, 2, 0);
  * the first one's time) is the server after a restart.
  */
 export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; dbPath?: string; at?: number } = {}) {
-  const journey = loadJourney('default');
-  const template = loadBaseTemplate();
-  const rules = loadAssignmentRules(journey, template);
-  const calendar = loadWorkCalendar().calendar;
-  const routingRules = loadRoutingRules(template);
-  const returnReasons = loadReturnReasons(template, journey);
+  const ruleSet = loadRuleSet('default');
+  const { journey, calendar } = ruleSet;
+  const rules = ruleSet.assignment;
   const store = createStore(openDb(o.dbPath ?? ':memory:'));
   const clock = createManualClock(o.at ?? T0);
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
-  const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: rules.candidateRoles, openStages: openStages(journey) });
-  const cards = createLeadCards({
-    store,
-    journey,
-    rules,
-    router,
-    returnReasons: () => returnReasons,
-    calendar,
-    locale: 'zh-CN',
-    chatId: () => o.chatId ?? 'oc_team',
-    log,
-  });
-  const scoringRules = loadScoringRules(journey, template);
-  const scoring = createScoring({ store, journey, rules: () => scoringRules });
-  const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId: () => 'tblHistory' });
-  const act = createCardActions({ store, journey, clock, rules, calendar, cards, locale: 'zh-CN', log, members: async () => members, historyTableId: () => 'tblHistory', applyReturn });
-  const escalate = createEscalateSla({ store, rules, calendar, cards, log });
-  let nurtureSteps = loadNurtureSteps(journey, template);
-  const nurture = createNurture({ store, journey, calendar, steps: () => nurtureSteps, cards, log });
+  // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
+  const lj = createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: { all: async () => members, within: async () => members }, chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
+  const { cards, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage } = lj;
+  const act = lj.cardActions;
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
-  const ownerQueue = createOwnerQueue({ store, journey, rules, cards, log });
-  const sweep = () =>
-    createTimerSweep({
-      store,
-      clock,
-      log,
-      context: async () => members,
-      handlers: { [SLA_ACCEPT]: escalate, [SLA_FOLLOW_UP]: escalate, [SLA_APPROVAL]: escalate, [NURTURE_STAGE]: nurture.fire, [NURTURE_SILENCE]: nurture.fire, [REENGAGE]: createReengage({ store, journey, clock, cards, returnReasons: () => returnReasons, historyTableId: () => 'tblHistory', log }), [OWNER_QUEUE_SUMMARY]: ownerQueue.summary, [CARD_RENEW]: cards.renew },
-    });
-  const startLead = createStartLead({ store, journey, clock });
-  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId: () => 'tblHistory', log, advance: createAdvanceOnScore({ store, journey, clock, rules: () => scoringRules, cards, historyTableId: () => 'tblHistory', log }) });
-  const changeStage = createChangeStage({ store, journey, clock });
+  const sweep = () => createTimerSweep({ store, clock, log, context: async () => members, handlers: lj.timerHandlers });
   let seq = 0;
 
   /** A lead at MQL whose move to SQL (asked by 张伟) waits for approval; its approval card has message `om_…`. */
@@ -155,7 +105,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
     return store.leads.get(started.value.lead.id)!;
   }
 
-  return { journey, rules, scoringRules, returnReasons, calendar, escalate, sweep, ownerQueue, nurture, nurtureJob, setNurtureSteps: (x: typeof nurtureSteps) => (nurtureSteps = x), nurtureSteps: () => nurtureSteps, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
+  return { journey, rules, scoringRules: ruleSet.scoring, returnReasons: ruleSet.returnReasons, calendar, escalate, sweep, ownerQueue, nurture, nurtureJob, setNurtureSteps: (x: typeof ruleSet.nurtureSteps) => (ruleSet.nurtureSteps = x), nurtureSteps: () => ruleSet.nurtureSteps, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

@@ -1,0 +1,94 @@
+import type { Member } from '../bitable/roster.js';
+import type { Locale } from '../domain/text.js';
+import { openStages } from '../domain/journey.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { ruleRouter } from '../routing/router.js';
+import type { Store } from '../store/store.js';
+import type { TimerHandler } from '../jobs/timer-sweep.js';
+import { createAdvanceOnScore } from '../usecases/advance-on-score.js';
+import { createApplyReturn, REENGAGE } from '../usecases/apply-return.js';
+import { createCardActions } from '../usecases/card-actions.js';
+import { createChangeStage } from '../usecases/change-stage.js';
+import { createEscalateSla } from '../usecases/escalate-sla.js';
+import { CARD_RENEW, createLeadCards, OWNER_QUEUE_SUMMARY, type Members } from '../usecases/lead-cards.js';
+import { createLeadEngine } from '../usecases/lead-engine.js';
+import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../usecases/nurture.js';
+import { createOwnerQueue } from '../usecases/owner-queue.js';
+import { createReengage } from '../usecases/reengage.js';
+import { createScoring } from '../usecases/score-lead.js';
+import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../usecases/sla-ladder.js';
+import { createStartLead } from '../usecases/start-lead.js';
+import type { RuleSet } from './rule-set.js';
+
+/** Who is on the team (销售团队): all of it, or what is known within a time budget (a card answer has 3 s). */
+export interface Team {
+  all(): Promise<Members>;
+  within(ms: number): Promise<ReadonlyMap<string, Member> | undefined>;
+}
+
+export interface LeadJourneyDeps {
+  store: Store;
+  /** read at each decision: a set replaced here takes effect at once */
+  rules: RuleSet;
+  clock: Clock;
+  log: Logger;
+  locale: Locale;
+  team: Team;
+  /** the group chat cards go to; undefined: no chat configured, nothing is sent */
+  chatId: () => string | undefined;
+  /** where stage moves are recorded as rows (阶段流转), once the table is known */
+  historyTableId: () => string | undefined;
+}
+
+/**
+ * The use cases, wired together: platform-neutral, built the same way by the server, the scripts and
+ * the tests. What comes in (record changes, card clicks, due timers) is handed to these; what goes out
+ * is queued in the store's outboxes for the adapters to send.
+ */
+export function createLeadJourney(deps: LeadJourneyDeps) {
+  const { store, rules, clock, log, locale } = deps;
+  const journey = rules.journey;
+  const calendar = rules.calendar;
+  const historyTableId = deps.historyTableId;
+  const router = ruleRouter({ store, rules: () => rules.routing, candidateRoles: rules.assignment.candidateRoles, openStages: openStages(journey) });
+  const cards = createLeadCards({ store, journey, rules: rules.assignment, router, returnReasons: () => rules.returnReasons, calendar, locale, chatId: deps.chatId, log });
+  const scoring = createScoring({ store, journey, rules: () => rules.scoring });
+  const advance = createAdvanceOnScore({ store, journey, clock, rules: () => rules.scoring, cards, historyTableId, log });
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId, log, advance });
+  const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId });
+  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, locale, log, members: (ms) => deps.team.within(ms), historyTableId, applyReturn });
+  const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, log });
+  const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
+  const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, log });
+  const reengage = createReengage({ store, journey, clock, cards, returnReasons: () => rules.returnReasons, historyTableId, log });
+  /** What each durable timer does when it comes due (the timer sweep hands them the team). */
+  const timerHandlers: Record<string, TimerHandler<Members>> = {
+    [SLA_ACCEPT]: escalate,
+    [SLA_FOLLOW_UP]: escalate,
+    [SLA_APPROVAL]: escalate,
+    [NURTURE_STAGE]: nurture.fire,
+    [NURTURE_SILENCE]: nurture.fire,
+    [REENGAGE]: reengage,
+    [OWNER_QUEUE_SUMMARY]: ownerQueue.summary,
+    [CARD_RENEW]: cards.renew,
+  };
+  return {
+    rules,
+    router,
+    cards,
+    scoring,
+    engine,
+    applyReturn,
+    cardActions,
+    escalate,
+    nurture,
+    ownerQueue,
+    reengage,
+    timerHandlers,
+    startLead: createStartLead({ store, journey, clock }),
+    changeStage: createChangeStage({ store, journey, clock }),
+  };
+}
+
+export type LeadJourney = ReturnType<typeof createLeadJourney>;

@@ -1,0 +1,241 @@
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { createApp } from '../app.js';
+import { createBitableApi } from '../bitable/api.js';
+import { createRateGate } from '../bitable/rate-gate.js';
+import { createRoster } from '../bitable/roster.js';
+import { createBitableWriter } from '../bitable/writer.js';
+import type { Config } from '../config.js';
+import { parseRecordChanged, RECORD_CHANGED } from '../feishu/record-changed.js';
+import { createFeishuClient } from '../feishu/sdk-client.js';
+import { createFeishuVerifier } from '../feishu/verify.js';
+import { createImApi } from '../im/api.js';
+import { createImSender } from '../im/sender.js';
+import { createDecayJob } from '../jobs/decay-job.js';
+import { createNurtureJob } from '../jobs/nurture-job.js';
+import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
+import { createTimerSweep } from '../jobs/timer-sweep.js';
+import type { Clock } from '../lib/clock.js';
+import { createKickLoop } from '../lib/kick-loop.js';
+import type { Logger } from '../lib/logger.js';
+import type { Secret } from '../lib/secret.js';
+import { templateTable } from '../rules/base-template.js';
+import { uncoveredYears } from '../rules/work-calendar.js';
+import { openDb } from '../store/db.js';
+import { createStore } from '../store/store.js';
+import { createAdoptRows } from '../usecases/adopt-rows.js';
+import { createHandleRecordChange, type Layout } from '../usecases/handle-record-change.js';
+import { createInboundProcessor } from '../usecases/process-inbound.js';
+import { createReconcile } from '../usecases/reconcile.js';
+import { createWebhookSender } from '../webhooks/sender.js';
+import { createLeadJourney } from './lead-journey.js';
+import { loadRuleSet } from './rule-set.js';
+
+/**
+ * Where the server's Feishu is: a real app (compose/feishu-platform.ts) or the embedded sandbox
+ * (sandbox/platform.ts). The services reach either one the same way, through the SDK over HTTP.
+ */
+export interface Platform {
+  mode: 'feishu' | 'sandbox';
+  feishu: { domain: string; appId: string; appSecret: Secret; encryptKey: Secret | undefined; verificationToken: Secret | undefined };
+  /** the server's notion of now (the sandbox's clock can be moved forward) */
+  clock: Clock;
+  /** the group chat cards go to; undefined: none are sent */
+  chatId: string | undefined;
+  /** look for work every few seconds instead of every quarter minute (the sandbox, where people watch) */
+  quickPolls: boolean;
+  /** a full reconciliation pass when the server starts (finds rows changed or deleted while it was down) */
+  reconcileAtStart: boolean;
+  /** finds (or makes) the Base and tells the services where it is; runs before the workers start */
+  prepare(s: Services): Promise<void>;
+  /** the server listens at `url` (the sandbox points its app's event and card URLs there) */
+  onListening?(url: string): void;
+  close?(): Promise<void>;
+  /** the line the start banner shows for it, and what the "listening" log line adds */
+  banner: string;
+  logFields: Record<string, unknown>;
+}
+
+export interface ServicesInput {
+  config: Config;
+  log: Logger;
+  platform: Platform;
+  /** the package version /healthz reports */
+  version: string;
+}
+
+/**
+ * The composition root: builds the whole object graph from configuration and a platform. `main.ts`
+ * loads the configuration, calls this, starts and stops; nothing else opens the database or builds
+ * SDK clients. The use cases alone (no platform) come from `createLeadJourney`, which tests import.
+ */
+export function createServices({ config, log, platform, version }: ServicesInput) {
+  const rules = loadRuleSet(config.journey);
+  const { journey, template } = rules;
+  const { clock } = platform;
+  if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
+  let migrated: number[] = [];
+  const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
+  const store = createStore(db);
+  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  // SLAs count working time; a year without the official holiday schedule counts only weekends.
+  const uncovered = uncoveredYears(rules.workCalendar.coveredYears, clock.now());
+  if (uncovered.length) log.warn({ years: uncovered }, `工作日历缺少 ${uncovered.join('、')} 年的法定节假日安排（升级 chinese-days，或在 bitable-templates/work-calendar.json 中补充）/ no official holiday schedule for ${uncovered.join(', ')} yet: update chinese-days or add the days to work-calendar.json`);
+
+  const f = platform.feishu;
+  const feishuClient = createFeishuClient({ domain: f.domain, appId: f.appId, appSecret: f.appSecret, log });
+  const bitableApi = createBitableApi(feishuClient, { readGate: createRateGate({ perSecond: config.bitableReadsPerSecond, perMinute: config.bitableReadsPerSecond * 60 }) });
+  // a put-back that landed is re-checked through the inbound path
+  const writer = createBitableWriter({
+    store,
+    api: bitableApi,
+    onPutBackLanded: () => void inbound.kick(),
+    gate: createRateGate({ perSecond: config.bitableWriter.perSecond, perMinute: config.bitableWriter.perMinute }),
+    clock,
+    log,
+    options: { batchSize: config.bitableWriter.batchSize },
+  });
+  // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits.
+  const sender = createImSender({ store, api: createImApi(feishuClient), clock, log });
+  const chatId = platform.chatId;
+  if (!chatId) log.warn({}, 'FEISHU_CHAT_ID is not set: approval and assignment cards are not sent (see .env.example)');
+
+  // Where the server works: the Base and its tables by template name (provisioned or checked at start).
+  let layout: Layout | undefined;
+  const leadsTable = templateTable(template, 'leads');
+  const tableName = (key: string) => templateTable(template, key).name;
+  const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
+  const lj = createLeadJourney({
+    store,
+    rules,
+    clock,
+    log,
+    locale: config.locale,
+    team: { all: () => roster.members(), within: (ms) => roster.membersWithin(ms) },
+    chatId: () => chatId,
+    historyTableId: () => layout?.historyTableId,
+  });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards: lj.cards, engine: lj.engine, where: () => layout });
+  const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable, log, engine: lj.engine, members: () => roster.members() });
+  const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
+  // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
+  // cards through the IM sender, webhooks through their own signed sender.
+  const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
+  const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, clock, log, pollMs: pollMs(2_000, 30_000) });
+  // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
+  const ownerQueueJob = createOwnerQueueJob({ queue: lj.ownerQueue, members: () => roster.members(), clock, log, pollMs: pollMs(2_000, 30_000), onOffered: () => (writer.kick(), void sender.kick()) });
+  const afterDecisions = () => {
+    writer.kick();
+    void sender.kick();
+    void webhooks.kick();
+    void nurtureJob.kick();
+    void ownerQueueJob.kick();
+  };
+  // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers; and the
+  // other timers (nurture steps, re-engage dates, card renewals, owner-queue summaries).
+  const timerSweep = createTimerSweep({ store, clock, log, context: () => roster.members(), onFired: afterDecisions, handlers: lj.timerHandlers, pollMs: pollMs(2_000, 15_000) });
+  // Silence costs points: each lead's next tier is due on its own clock (the pass takes only those due).
+  const decayJob = createDecayJob({ scoring: lj.scoring, clock, log, onDecayed: afterDecisions, pollMs: pollMs(2_000, 60_000) });
+  const inbound = createInboundProcessor({
+    store,
+    clock,
+    log,
+    handlers: {
+      [RECORD_CHANGED]: async (envelopes) => {
+        const sum = await handleRecordChange.handleRecordChanges(envelopes.map(parseRecordChanged));
+        if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted + sum.activities) log.info(sum, 'record change handled');
+        afterDecisions();
+      },
+    },
+  });
+  // Reconciliation: the rows changed since its cursor every RECONCILE_INTERVAL_SECONDS (and a full pass
+  // at start where the platform asks for one: it also finds rows deleted while the server was down).
+  const reconcile = createReconcile({ store, api: bitableApi, clock, log, handle: handleRecordChange, where: () => layout });
+  let fullPass = platform.reconcileAtStart;
+  const reconcileLoop = createKickLoop(
+    async () => {
+      const full = fullPass;
+      fullPass = false;
+      await reconcile({ full });
+      writer.kick();
+    },
+    { pollMs: config.reconcileIntervalMs, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; trying again at the next interval') },
+  );
+  // The window is checked on the server's clock (in sandbox mode the sandbox's, which signs the requests).
+  const verify = createFeishuVerifier({ encryptKey: f.encryptKey, verificationToken: f.verificationToken, clock });
+  const app = createApp({
+    db,
+    log,
+    mode: platform.mode,
+    version,
+    startedAt: clock.now(),
+    outbox: () => store.bitable.counts(),
+    messages: () => store.outbox.counts(),
+    inbound: () => store.inbound.counts(),
+    feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
+    feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions },
+  });
+
+  let server: ReturnType<typeof serve> | undefined;
+  const services = {
+    config,
+    log,
+    platform,
+    rules,
+    db,
+    store,
+    bitableApi,
+    roster,
+    writer,
+    lj,
+    leadsTable,
+    adoptRows,
+    /** The Base the server works in: its token and its tables by name. */
+    useBase(appToken: string, tables: Map<string, string>): Layout | undefined {
+      const leadsTableId = tables.get(leadsTable.name);
+      layout = leadsTableId
+        ? { appToken, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) }
+        : undefined;
+      return layout;
+    },
+    /** The workers, once the Base is known. */
+    start(): void {
+      writer.start();
+      sender.start();
+      webhooks.start();
+      timerSweep.start();
+      lj.scoring.rescheduleAll();
+      decayJob.start();
+      inbound.start();
+      nurtureJob.start();
+      ownerQueueJob.start();
+      // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
+      reconcileLoop.start({ now: platform.reconcileAtStart });
+    },
+    /** Serve the HTTP app; resolves with its URL. */
+    listen(): Promise<string> {
+      return new Promise((resolve) => {
+        server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => resolve(`http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`));
+      });
+    },
+    /** Stop answering, finish what is in flight, close the database. */
+    async stop(): Promise<void> {
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await reconcileLoop.stop();
+      await inbound.stop();
+      await writer.stop();
+      await timerSweep.stop();
+      await decayJob.stop();
+      await nurtureJob.stop();
+      await ownerQueueJob.stop();
+      await sender.stop();
+      await webhooks.stop();
+      await platform.close?.();
+      db.close();
+    },
+  };
+  return services;
+}
+
+export type Services = ReturnType<typeof createServices>;
