@@ -61,7 +61,7 @@ const writeCalls = stats.calls.batch_create + stats.calls.batch_update;
 const floor = writeCalls * LATENCY;
 const rows = getBitable(emu.kernel).state.table(appToken, tableId).records.size;
 
-// One call per record, one in flight per table (the lock, §2.7), same latency: measured on a sample.
+// One call per record, one in flight per table (the lock, docs/platform/feishu.md §2.7), same latency: measured on a sample.
 const naiveTable = (await api.createTable(appToken, { name: '逐条写入对照', fields: [{ field_name: '公司名称', type: 1 }] })).tableId;
 const gate = createRateGate({ perSecond: 45, perMinute: 900 });
 const tn = performance.now();

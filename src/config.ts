@@ -74,7 +74,7 @@ export interface Config {
    * DATABASE_PATH unset it is ./data/sandbox.db, emptied at start (`freshDatabase`).
    */
   sandbox: { enabled: boolean; port: number; freshDatabase: boolean };
-  /** the Bitable writer: batch size and the app's write budget (feishu-api.md §2.6) */
+  /** the Bitable writer: batch size and the app's write budget (docs/platform/feishu.md#26-batch-writes) */
   bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
   /** record reads per second at most (search, batch_get share Feishu's 20/s) */
   bitableReadsPerSecond: number;

@@ -3,7 +3,7 @@ import { call, FeishuCallError } from '../feishu/errors.js';
 import type { RateGate } from './rate-gate.js';
 
 /**
- * The Bitable calls the product makes, over the real SDK (feishu-api.md §2). Every failure is a
+ * The Bitable calls the product makes, over the real SDK (docs/platform/feishu.md#2-bitable-多维表格). Every failure is a
  * FeishuCallError; list calls page to the end. Nothing here retries: the outbox writer and
  * provisioning decide what a failure means.
  */
@@ -52,7 +52,7 @@ export type BitableApi = ReturnType<typeof createBitableApi>;
 
 export function createBitableApi(client: lark.Client, opts: { readGate?: RateGate } = {}) {
   const b = client.bitable.v1;
-  /** Record reads share the app's 20/s budget (search, batch_get: feishu-api.md §2.4–2.5). */
+  /** Record reads share the app's 20/s budget (search, batch_get: docs/platform/feishu.md §2.4–2.5). */
   const read = async <T>(fn: () => Promise<T>): Promise<T> => {
     await opts.readGate?.acquire();
     try {
@@ -123,7 +123,7 @@ export function createBitableApi(client: lark.Client, opts: { readGate?: RateGat
       ));
       return { items: (d.items ?? []) as LiveRecord[], hasMore: d.has_more === true, pageToken: d.page_token, total: d.total ?? 0 };
     },
-    /** Re-read records (≤100 a call, feishu-api.md §2.5) with who changed them last; ids not returned are gone. */
+    /** Re-read records (≤100 a call, docs/platform/feishu.md#25-record-reads-and-writes) with who changed them last; ids not returned are gone. */
     async batchGet(appToken: string, tableId: string, recordIds: string[]): Promise<{ records: LiveRecord[]; absent: string[] }> {
       const records: LiveRecord[] = [];
       const absent: string[] = [];

@@ -60,7 +60,7 @@ function reachProblem(e: FeishuCallError): DoctorCheck {
   return { ok: false, what: { zh: `无法访问飞书（${e.summary}）`, en: `Feishu could not be reached (${e.summary})` }, fix: { zh: '检查 FEISHU_DOMAIN 和网络，稍后再试', en: 'check FEISHU_DOMAIN and the network, then try again' } };
 }
 
-/** Cards need a group with the app's bot in it (feishu-api.md §4.1: 230002 otherwise). */
+/** Cards need a group with the app's bot in it (docs/platform/feishu.md#41-sending-messages: 230002 otherwise). */
 export async function chatCheck(c: NonNullable<DoctorInput['chat']>): Promise<DoctorCheck> {
   if (!c.chatId) {
     return { ok: false, what: { zh: '未配置 FEISHU_CHAT_ID：审批卡片和分配卡片不会发出', en: 'FEISHU_CHAT_ID is not set: no approval or assignment cards are sent' }, fix: { zh: '把应用机器人拉进销售群；在开发者后台的 API 调试台调用「获取用户或机器人所在的群列表」（GET /open-apis/im/v1/chats，以应用身份）找到该群的 chat_id（oc_…），写进 .env 的 FEISHU_CHAT_ID', en: "add the app's bot to the sales group; in the developer console's API Explorer call GET /open-apis/im/v1/chats (as the app) to find the group's chat_id (oc_…), and put it in FEISHU_CHAT_ID in .env" } };

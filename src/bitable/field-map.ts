@@ -3,7 +3,7 @@ import { stableJson } from '../lib/stable-json.js';
 import type { TableTemplate } from '../rules/base-template.js';
 
 /**
- * A Bitable record (read shape, feishu-api.md §2.3) ↔ what the product works with. Text comes back as
+ * A Bitable record (read shape, docs/platform/feishu.md#23-record-values) ↔ what the product works with. Text comes back as
  * segments, people as objects, links as {link_record_ids}; here each becomes a plain value.
  */
 export function readCell(value: unknown): string | number | boolean | string[] | null {

@@ -19,7 +19,7 @@ export type ProvisionStep =
   | { kind: 'create_field'; tableName: string; field: FieldTemplate }
   | { kind: 'add_options'; tableName: string; field: LiveField; options: string[] }
   | { kind: 'create_view'; tableName: string; view: ViewTemplate }
-  /** drive file subscription: without it no record-change event arrives (feishu-api.md §3.6) */
+  /** drive file subscription: without it no record-change event arrives (docs/platform/feishu.md#36-bitable-record-changed-event) */
   | { kind: 'subscribe' };
 
 export type SchemaProblem =

@@ -9,7 +9,7 @@ import { describeStep, planProvision, tableCreateBody, withOptions, type LiveTab
 /**
  * Make a Base hold what the template describes: create the Base when there is none, then add every
  * missing table, field, select option and view, one call at a time (schema writes take the table's
- * write lock, feishu-api.md §2.7). Transient failures are retried; a permanent one stops the run and
+ * write lock, docs/platform/feishu.md#27-write-lock-and-consistency). Transient failures are retried; a permanent one stops the run and
  * says which step failed. Never deletes, renames or retypes.
  */
 export interface ProvisionOptions {

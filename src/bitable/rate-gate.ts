@@ -1,5 +1,5 @@
 /**
- * A per-app call budget (feishu-api.md §0: limits are per API × app; hitting the per-second or the
+ * A per-app call budget (docs/platform/feishu.md#0-responses-and-rate-limits: limits are per API × app; hitting the per-second or the
  * per-minute one throttles). Writes (50/s, 1,000/min) and reads (20/s) each have one: every call waits
  * here first, so the app stays under the limit instead of collecting 429s; a 429's reset pauses all of
  * them. Real time: it paces real HTTP calls.

@@ -2,7 +2,7 @@ import { withRetry } from '../feishu/retry.js';
 import type { BitableApi, LiveRecord, SearchBody } from './api.js';
 
 /**
- * Every row a search matches, a page of 500 at a time (feishu-api.md §2.4), each page retried on
+ * Every row a search matches, a page of 500 at a time (docs/platform/feishu.md#24-search), each page retried on
  * transient failures (a 429 waits for its reset).
  */
 export async function* searchPages(api: BitableApi, appToken: string, tableId: string, body: SearchBody): AsyncGenerator<LiveRecord[]> {

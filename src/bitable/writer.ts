@@ -19,7 +19,7 @@ import type { RateGate } from './rate-gate.js';
  * instead of creating the records again. Failures: a 429 waits for its reset; 5xx, timeouts, 1254290,
  * 1254291, 1254607 … back off with full jitter; a refused value splits the batch in halves until the
  * bad record stands alone, and that one is dead-lettered with the error while the rest go through.
- * (feishu-api.md §2.6–2.7, reliability.md §2.2–2.3)
+ * (docs/platform/feishu.md §2.6–2.7, docs/reliability.md §2.2–2.3)
  */
 export interface WriterOptions {
   batchSize: number;
@@ -252,7 +252,7 @@ export function createBitableWriter(deps: WriterDeps) {
     if (err.action !== 'permanent') {
       if (b.attempts + 1 >= o.maxAttempts) return bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
       // A table lock held by another write (1254291) or data not yet ready (1254607) clears in moments
-      // (third parties wait 0.3–1 s, feishu-api.md §2.7): retry those on a short scale, the rest on the long one.
+      // (third parties wait 0.3–1 s, docs/platform/feishu.md#27-write-lock-and-consistency): retry those on a short scale, the rest on the long one.
       const short = err.code === 1254291 || err.code === 1254607;
       const scale = short ? { baseMs: Math.min(o.backoff.baseMs, 100), capMs: Math.min(o.backoff.capMs, 2000) } : o.backoff;
       const wait = backoffDelay(b.attempts, { ...scale, ...(deps.random ? { random: deps.random } : {}) });

@@ -1,7 +1,7 @@
 import { pick, type Locale, type Text } from '../domain/text.js';
 
 /**
- * Building blocks of Feishu card JSON 2.0 (feishu-api.md §4.2): every card is shared
+ * Building blocks of Feishu card JSON 2.0 (docs/platform/feishu.md#42-card-json-20): every card is shared
  * (`update_multi`), untrusted text (company names, comments) only ever goes into `plain_text`, and
  * markdown carries nothing but mentions and our own fixed words, so a lead named `<at id=all></at>`
  * or `**x**` shows as typed and pings nobody.

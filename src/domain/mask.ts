@@ -1,5 +1,5 @@
 /**
- * A phone number as a card shows it: enough to recognise, not enough to call (reliability.md: full
+ * A phone number as a card shows it: enough to recognise, not enough to call (docs/reliability.md#4-privacy-and-secrets: full
  * phone numbers never leave the table). 13800138000 → 138****8000; +86 138 0013 8000 → +86 138****8000.
  * The country code is read from a short list (the ones a Chinese team meets); any other leading "+"
  * keeps only the last four digits.

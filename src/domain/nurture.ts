@@ -1,7 +1,7 @@
 import { addWorkingTime, type WorkCalendar } from './work-calendar.js';
 
 /**
- * Nurture sequences on each lead's own clock (domain.md §nurture): a step is due `day` days after the
+ * Nurture sequences on each lead's own clock (docs/domain.md#nurture-培育步骤): a step is due `day` days after the
  * lead entered one of its stages (触发 进入阶段), or after `day` days without any activity while in one
  * of them (触发 沉默: the 30/45/60-day re-activation). Pure: the plan for a lead's present state, and
  * the verdict at fire time on whether a step still applies. A step keyed by its anchor (the stage entry,

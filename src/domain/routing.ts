@@ -1,7 +1,7 @@
 import type { LeadFacts } from './lead-facts.js';
 
 /**
- * Who gets a lead (domain.md 分配), pure: ordered rules on source, region, industry, size and score send
+ * Who gets a lead (docs/domain.md#routing-分配), pure: ordered rules on source, region, industry, size and score send
  * it to the nurture pool, to the rep whose shared content brought it, to a named person, or to a team;
  * inside a team a **smooth weighted round robin** whose running credits are passed in and handed back
  * (the caller keeps them with the assignment, so a restart continues exactly where it stopped, and a

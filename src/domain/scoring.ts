@@ -2,7 +2,7 @@ import type { Journey } from './journey.js';
 import type { LeadFacts } from './lead-facts.js';
 
 /**
- * Lead scoring (domain.md 线索评分), pure: the rules are data, `now` is passed in, and every point
+ * Lead scoring (docs/domain.md#scoring-线索评分), pure: the rules are data, `now` is passed in, and every point
  * change is a ledger entry with its reason. A lead's score is the sum of
  * - its **profile**: the source channel's score and the fit of industry, size, title and region — these
  *   follow the facts (an edit of 行业 changes the points by the difference, one entry);

@@ -1,5 +1,5 @@
 /**
- * The Chinese working calendar SLAs run on (domain.md: "accept within 4 working hours; first feedback
+ * The Chinese working calendar SLAs run on (docs/domain.md#slas-and-escalation: "accept within 4 working hours; first feedback
  * within 5 working days"). Pure: the days are data (public holidays, and the make-up workdays 调休 that
  * turn a weekend day into a working day), the working hours are data, and every function takes the
  * times it works on. China keeps one offset all year (UTC+8, no daylight saving), so local dates are a

@@ -1,7 +1,7 @@
 /**
  * One error type for every failed Open API call, whichever way Feishu reported it: HTTP 200 with
  * `code != 0`, or a non-2xx status (the SDK throws on those) with or without a JSON body, or no answer
- * at all (timeout, connection refused). `action` says what a caller should do (reliability.md §2.2).
+ * at all (timeout, connection refused). `action` says what a caller should do (docs/reliability.md#22-retries-backoff-and-error-classes).
  */
 export type FeishuErrorAction =
   /** wait `retryAfterMs` (from x-ogw-ratelimit-reset), then try again */
@@ -34,13 +34,13 @@ export class FeishuCallError extends Error {
   }
 }
 
-/** feishu-api.md §2.7, §2.9; reliability.md §2.2 "Retry" class. */
+/** docs/platform/feishu.md §2.7, §2.9; docs/reliability.md#22-retries-backoff-and-error-classes, class `retry`. */
 const RETRY_CODES = new Set([99991400, 1254290, 1254291, 1254607, 1254608, 1254002, 1255001, 1255002, 1255003, 1255004, 1255005, 1255040, 1254112]);
 const AUTH_CODES = new Set([99991661, 99991663, 99991664, 99991671]);
 const NETWORK_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ERR_NETWORK', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
 export function classifyCode(code: number, httpStatus?: number): FeishuErrorAction {
-  // 230020: IM send rate limit (per chat 5/s, per app 50/s: feishu-api.md §4.1)
+  // 230020: IM send rate limit (per chat 5/s, per app 50/s: docs/platform/feishu.md#41-sending-messages)
   if (code === 99991400 || code === 230020 || httpStatus === 429) return 'rate_limited';
   if (AUTH_CODES.has(code)) return 'auth';
   if (RETRY_CODES.has(code) || (httpStatus !== undefined && httpStatus >= 500)) return 'retry';

@@ -2,7 +2,7 @@ import type { RecordChange } from '../usecases/handle-record-change.js';
 import type { FeishuEnvelope } from './verify.js';
 
 /**
- * `drive.file.bitable_record_changed_v1` (feishu-api.md §3.6) → which rows of which table changed and
+ * `drive.file.bitable_record_changed_v1` (docs/platform/feishu.md#36-bitable-record-changed-event) → which rows of which table changed and
  * who the event names. The field values it carries are not in the record-API shape and are ignored:
  * the rows are re-read.
  */

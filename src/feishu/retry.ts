@@ -1,7 +1,7 @@
 import { FeishuCallError, fromThrown } from './errors.js';
 
 /**
- * Exponential backoff with full jitter (reliability.md §2.2): rand(0, min(cap, base·2^attempt)).
+ * Exponential backoff with full jitter (docs/reliability.md#22-retries-backoff-and-error-classes): rand(0, min(cap, base·2^attempt)).
  * A rate-limit reply's reset wins over the computed delay, capped at `capMs`.
  */
 export function backoffDelay(attempt: number, o: { baseMs: number; capMs: number; random?: () => number }, err?: FeishuCallError): number {

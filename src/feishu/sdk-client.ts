@@ -7,7 +7,7 @@ export interface FeishuClientOptions {
   domain: string;
   appId: string;
   appSecret: Secret;
-  /** per-call timeout; a call that takes longer fails as retryable (reliability.md §2.2) */
+  /** per-call timeout; a call that takes longer fails as retryable (docs/reliability.md#22-retries-backoff-and-error-classes) */
   timeoutMs?: number;
   log?: Logger;
 }
@@ -15,13 +15,13 @@ export interface FeishuClientOptions {
 /**
  * The real `@larksuiteoapi/node-sdk` client, with two changes from its defaults: an HTTP instance of
  * our own (so calls time out instead of hanging; the SDK's default has no timeout) and a private token
- * cache (the SDK's default cache is process-global, feishu-api.md §1). Its response interceptor does
+ * cache (the SDK's default cache is process-global, docs/platform/feishu.md#1-tenant-access-token). Its response interceptor does
  * what the SDK's default instance does: hand back the body (or body + headers when asked).
  */
 export function createFeishuClient(o: FeishuClientOptions): lark.Client {
   const http = axios.create({ timeout: o.timeoutMs ?? 30_000 });
   const cache = new Map<string | symbol, { value: unknown; expiredTime?: number }>();
-  // The SDK keeps using a cached token that Feishu has refused (feishu-api.md §1); forget it, so the
+  // The SDK keeps using a cached token that Feishu has refused (docs/platform/feishu.md#1-tenant-access-token); forget it, so the
   // retry that follows fetches a fresh one.
   const forgetRefusedToken = (body: unknown) => {
     const code = (body as { code?: unknown } | undefined)?.code;

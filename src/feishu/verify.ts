@@ -5,16 +5,16 @@ import type { Secret } from '../lib/secret.js';
 
 /**
  * Verification of everything Feishu POSTs to us (events and card callbacks), closing the gaps of the
- * SDK's own dispatcher (reliability.md §1.1): the signature is checked over the raw bytes, compared in
+ * SDK's own dispatcher (docs/reliability.md#11-verifying-feishu-requests): the signature is checked over the raw bytes, compared in
  * constant time, inside a two-sided replay window on the injected clock, and nothing is accepted without
  * an Encrypt Key and a Verification Token (fail closed). The only unsigned request accepted is the
- * url_verification challenge, which must decrypt with our key and carry our token (feishu-api.md §3.2–3.4).
+ * url_verification challenge, which must decrypt with our key and carry our token (docs/platform/feishu.md §3.2–3.4).
  */
 export interface VerifierConfig {
   encryptKey: Secret | undefined;
   verificationToken: Secret | undefined;
   clock: Clock;
-  /** replay window, seconds either side of now (reliability.md §1.1: ±300 s) */
+  /** replay window, seconds either side of now (docs/reliability.md#11-verifying-feishu-requests: ±300 s) */
   windowSeconds?: number;
 }
 

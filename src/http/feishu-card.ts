@@ -5,7 +5,7 @@ import { verifiedFeishuPost } from './feishu-verified.js';
 import type { AppEnv } from './request-log.js';
 
 /**
- * POST /feishu/card: `card.action.trigger` callbacks (feishu-api.md §4.4) through the same verifier as
+ * POST /feishu/card: `card.action.trigger` callbacks (docs/platform/feishu.md#44-card-callbacks) through the same verifier as
  * events (raw body, signature, window, token, decryption; fail closed). Feishu does not retry a
  * callback and shows an error after 3 s, so the answer is computed at once (one SQLite transaction)
  * and the Bitable and chat writes it queued go out after it (`onAnswered`).

@@ -10,7 +10,7 @@ import type { AppEnv } from './request-log.js';
  * POST /feishu/events: verify (raw body, signature, window, token; fail closed), answer the
  * url_verification challenge, and for an event store it with its id deduplicated in one transaction,
  * then answer 200. Nothing slow happens before the answer; `onStored` wakes the processor.
- * (feishu-api.md §3, reliability.md §1–2)
+ * (docs/platform/feishu.md#3-events, docs/reliability.md §1–2)
  */
 export interface FeishuEventsDeps {
   store: Store;

@@ -2,7 +2,7 @@ import type * as lark from '@larksuiteoapi/node-sdk';
 import { call } from '../feishu/errors.js';
 
 /**
- * The IM calls the product makes, over the real SDK (feishu-api.md §4.1, §4.3). Every failure is a
+ * The IM calls the product makes, over the real SDK (docs/platform/feishu.md §4.1, §4.3). Every failure is a
  * FeishuCallError; nothing here retries (the IM sender decides).
  */
 export type ImApi = ReturnType<typeof createImApi>;

@@ -12,7 +12,7 @@ import type { ImApi } from './api.js';
 /**
  * Sends what the decisions queued for the chats (outbox kinds `im.send` and `im.patch`), so a card is
  * never lost when Feishu is briefly down: each row keeps its message `uuid` across retries (Feishu sends
- * one message per uuid), stays under the chat's 5/s and the app's 50/s (feishu-api.md §4.1), honours a
+ * one message per uuid), stays under the chat's 5/s and the app's 50/s (docs/platform/feishu.md#41-sending-messages), honours a
  * rate-limit reset, backs off with jitter on everything retryable, and ends as a dead letter (kept,
  * visible in /healthz) only when Feishu refuses it for good or after `maxAttempts`.
  */

@@ -21,9 +21,9 @@ export const assignmentRulesSchema = z
     description: z.string().optional(),
     assignOn: z.array(z.string().min(1)),
     candidateRoles: z.array(z.string().min(1)).min(1),
-    /** working hours on the working calendar (domain.md: accept within 4 working hours) */
+    /** working hours on the working calendar (docs/domain.md#slas-and-escalation: accept within 4 working hours) */
     acceptWithinWorkingHours: z.number().positive().max(24 * 30),
-    /** working days on the working calendar (domain.md: first feedback within 5 working days) */
+    /** working days on the working calendar (docs/domain.md#slas-and-escalation: first feedback within 5 working days) */
     followUpWithinWorkingDays: z.number().positive().max(90),
     /**
      * What happens when an SLA passes with nobody acting: steps in order, each at a number of working

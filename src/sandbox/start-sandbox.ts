@@ -25,7 +25,7 @@ export async function startSandbox(opts: { port: number; log: Logger }): Promise
     modules: ALL_MODULES,
     log: (level, msg, extra) => log[level]({ ...extra }, msg),
   });
-  // Like a console-configured app: an Encrypt Key, so events arrive signed and encrypted (§3.3–3.4).
+  // Like a console-configured app: an Encrypt Key, so events arrive signed and encrypted (docs/platform/feishu.md §3.3–3.4).
   const app = emulator.kernel.apps.add({ name: '线索旅程（沙箱）', encrypt_key: randomBytes(16).toString('hex') });
   const demo = seedDemoDirectory(emulator.kernel, app);
   const running = await emulator.listen(opts.port);

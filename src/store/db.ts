@@ -52,7 +52,7 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   return applied;
 }
 
-/** Startup check (reliability.md T5): fail if durability settings are not what we rely on. */
+/** Startup check (docs/reliability.md#3-sqlite-durability): fail if durability settings are not what we rely on. */
 export function assertDurability(db: Db, inMemory = false): void {
   const journal = db.pragma('journal_mode', { simple: true });
   const sync = db.pragma('synchronous', { simple: true });

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 
-/** 72 h: beyond Feishu's ~7.1 h retry window, and covers manual replays (reliability.md §2.2). */
+/** 72 h: beyond Feishu's ~7.1 h retry window, and covers manual replays (docs/reliability.md#21-inbound-delivery-and-dedupe). */
 export const INBOX_RETENTION_MS = 72 * 3_600_000;
 
 export type InboxRepo = ReturnType<typeof createInboxRepo>;

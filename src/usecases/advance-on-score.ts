@@ -10,7 +10,7 @@ import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 
 /**
- * A lead whose score crossed a threshold moves on by itself (domain.md: crossing the MQL threshold
+ * A lead whose score crossed a threshold moves on by itself (docs/domain.md#scoring-线索评分: crossing the MQL threshold
  * moves the lead on, or asks for approval): the stage machine decides as the system, so the journey's
  * guards and approval gates hold exactly as for a person. Applied → the row shows the new stage and a
  * hand-off stage offers the lead; gated → an approval card; refused (a fact missing) → one note saying

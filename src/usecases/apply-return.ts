@@ -14,7 +14,7 @@ import type { Scoring } from './score-lead.js';
 import { SLA_ACCEPT, SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
- * A rep returned a lead with a reason (seed 001: the feedback loop): the reason's next action from the
+ * A rep returned a lead with a reason (the feedback loop, docs/domain.md#returns-退回原因): the reason's next action from the
  * 退回原因 taxonomy, in the card click's transaction — the owner cleared, the score penalty, the lead
  * moved to its destination (培育池, 无效, 输单; 数据清洗 goes to the pool flagged for a data check; 合并
  * is disqualified as a duplicate, naming the leads of the same company), a re-engage reminder that many

@@ -21,7 +21,7 @@ import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
- * What a click on one of our cards does (card.action.trigger, feishu-api.md §4.4). Everything that
+ * What a click on one of our cards does (card.action.trigger, docs/platform/feishu.md#44-card-callbacks). Everything that
  * decides runs in one SQLite transaction right away; the Bitable and chat writes it causes are outbox
  * rows sent after the answer. The answer (≤3 s) is a toast and, where the card changed, the new card.
  * - authorization: approve / reject only by holders of the gate's role; accept / return only by the

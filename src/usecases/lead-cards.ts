@@ -64,7 +64,7 @@ const SUMMARY_AFTER_MS = 60_000;
 /** How a decision the server made by itself (a score past a threshold) is signed on a card. */
 const SYSTEM_NAME: Text = { zh: '系统（线索评分）', en: 'System (lead score)' };
 
-/** A message uuid (≤50 chars, feishu-api.md §4.1) derived from a stable key. */
+/** A message uuid (≤50 chars, docs/platform/feishu.md#41-sending-messages) derived from a stable key. */
 export const messageUuid = (key: string) => `lj-${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
 
 export function createLeadCards(deps: LeadCardsDeps) {

@@ -7,9 +7,9 @@ import type { ChangeSummary, HandleRecordChange, RecordChangeDeps } from './hand
 
 /**
  * So that a lost event costs minutes, not data: read the rows whose 最后更新时间 is past a cursor (minus
- * an overlap) and run them through the same path as events. Date filters are day-granular (feishu-api.md
- * §2.4), so the search asks for "modified after the day before the cursor" and the exact cut is made
- * here. A full pass (no cursor yet: at first start) also finds rows deleted while nobody listened.
+ * an overlap) and run them through the same path as events. Date filters are day-granular
+ * (docs/platform/feishu.md#24-search), so the search asks for "modified after the day before the
+ * cursor" and the exact cut is made here. A full pass (no cursor yet: at first start) also finds rows deleted while nobody listened.
  * Pages of 500: 50,000 rows take 100 search calls.
  */
 export const RECONCILE_CURSOR = 'reconcile.leads';

@@ -55,7 +55,7 @@ const cases: Case[] = [
   { preset: 'default', from: 'nurture', to: 'sql', expect: 'not_allowed' },
   { preset: 'default', from: 'lost', to: 'nurture', reason: '续约前再跟进', expect: 'applied', kind: 'reopen' },
   { preset: 'default', from: 'disqualified', to: 'lead', reason: '误判', expect: 'applied', kind: 'reopen' },
-  // nine-stage lifecycle (seed 003)
+  // nine-stage lifecycle (docs/domain.md#stages-and-the-stage-machine)
   { preset: 'lifecycle-9', from: 'awareness', to: 'friend', expect: 'applied' },
   { preset: 'lifecycle-9', from: 'awareness', to: 'mql', expect: 'not_allowed' },
   { preset: 'lifecycle-9', from: 'prospect', to: 'mql', expect: 'applied' },
@@ -67,7 +67,7 @@ const cases: Case[] = [
   { preset: 'lifecycle-9', from: 'sql', to: 'mql', reason: '时机未到', expect: 'applied', kind: 'recycle' },
   { preset: 'lifecycle-9', from: 'opportunity', to: 'customer', expect: 'applied' },
   { preset: 'lifecycle-9', from: 'customer', to: 'opportunity', expect: 'not_allowed' },
-  // MAL → MIL → MQL → SQL (seed 002)
+  // MAL → MIL → MQL → SQL (the funnel-4 preset)
   { preset: 'funnel-4', from: 'mal', to: 'mil', facts: {}, expect: 'applied' },
   { preset: 'funnel-4', from: 'mal', to: 'mql', expect: 'not_allowed' },
   { preset: 'funnel-4', from: 'mil', to: 'mql', facts: { company: 'A', phone: '1' }, expect: 'guard_failed' },

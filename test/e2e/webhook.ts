@@ -5,7 +5,7 @@ import { startWebhook as startRecordingWebhook } from '../support/webhook-server
 
 /**
  * The app side for end-to-end tests, on top of the shared recording webhook: checks the Feishu
- * signature (sha256(timestamp + nonce + encryptKey + raw body), feishu-api.md §3.4) and decrypts with
+ * signature (sha256(timestamp + nonce + encryptKey + raw body), docs/platform/feishu.md#34-signature) and decrypts with
  * the real SDK. `…/events` acks with {}; `…/card` answers card callbacks with `answerCard(event)`.
  */
 export interface ReceivedRequest {

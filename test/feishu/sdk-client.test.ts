@@ -7,7 +7,7 @@ import { Secret } from '../../src/lib/secret.js';
 import { bitableModule } from '../../src/sandbox/feishu/bitable/module.js';
 import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
 
-/** The product's SDK client: a refused token is forgotten (the SDK itself keeps using it, feishu-api.md §1); calls time out. */
+/** The product's SDK client: a refused token is forgotten (the SDK itself keeps using it, docs/platform/feishu.md#1-tenant-access-token); calls time out. */
 describe('Feishu SDK client', () => {
   let emu: StartedEmulator;
   beforeAll(async () => {

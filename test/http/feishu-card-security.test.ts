@@ -8,7 +8,7 @@ import { cardWorld, openIdOf, T0, type CardWorld } from '../support/card-world.j
 import { refusalCases, signedRequest, type SignedReq } from '../support/feishu-signed.js';
 
 /**
- * POST /feishu/card: the same verifier as /feishu/events (reliability.md §1.2), against forged,
+ * POST /feishu/card: the same verifier as /feishu/events (docs/reliability.md#12-the-forged-request-matrix), against forged,
  * tampered, stale, replayed and malformed callbacks. Each refusal asserts its status and that the
  * store is exactly as before (no card closed, no lead moved, nothing queued); signatures are computed
  * independently of the product code.

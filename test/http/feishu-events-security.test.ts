@@ -11,7 +11,7 @@ import { createStore, type Store } from '../../src/store/store.js';
 
 /**
  * POST /feishu/events against forged, tampered, stale, replayed and malformed requests
- * (reliability.md §1.2 "Derived Feishu matrix"). Every refusal asserts its status AND that nothing was
+ * (docs/reliability.md#12-the-forged-request-matrix). Every refusal asserts its status AND that nothing was
  * stored; signatures are computed here independently of the product code.
  */
 const KEY = 'enc-key-for-tests';

@@ -15,11 +15,11 @@ describe('journey presets are data', () => {
     expect(j.stages.map((s) => s.label.zh)).toEqual(['线索', 'MQL', 'SQL', '商机', '成单', '培育池', '无效', '输单']);
   });
 
-  it('nine-stage lifecycle follows seed 003', () => {
+  it('nine-stage lifecycle preset (docs/domain.md#stages-and-the-stage-machine)', () => {
     expect(loadJourney('lifecycle-9').stages.map((s) => s.label.zh)).toEqual(['认知', '朋友', '名字', '互动', '目标客户', '市场认可线索', '销售认可线索', '商机', '客户']);
   });
 
-  it('funnel follows seed 002: MAL → MIL → MQL → SQL', () => {
+  it('funnel preset: MAL → MIL → MQL → SQL', () => {
     expect(loadJourney('funnel-4').stages.map((s) => s.code)).toEqual(['MAL', 'MIL', 'MQL', 'SQL']);
   });
 

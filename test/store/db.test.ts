@@ -27,7 +27,7 @@ describe('openDb', () => {
     again.close();
   });
 
-  it('sets WAL, synchronous=FULL, busy_timeout and foreign keys (T5)', () => {
+  it('sets WAL, synchronous=FULL, busy_timeout and foreign keys (docs/reliability.md#3-sqlite-durability)', () => {
     const t = fresh();
     const db = openDb(t.path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

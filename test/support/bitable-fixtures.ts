@@ -81,7 +81,7 @@ export const LEADS_TEMPLATE: BaseTemplate = {
 
 /**
  * Outcome of an SDK call, whether the SDK resolved (HTTP 2xx, maybe code != 0) or threw an AxiosError
- * (non-2xx; feishu-api.md §5.4).
+ * (non-2xx; docs/platform/feishu.md#54-errors-and-retries).
  */
 export interface Outcome<T = unknown> {
   status: number;
@@ -106,7 +106,7 @@ export async function outcome<T>(p: Promise<{ code?: number; msg?: string; data?
 
 /**
  * A new SDK client with an empty token cache. Needed after moving the emulator clock past the token's
- * lifetime: the SDK caches by real time and never drops a token the server rejects (feishu-api.md §1).
+ * lifetime: the SDK caches by real time and never drops a token the server rejects (docs/platform/feishu.md#1-tenant-access-token).
  */
 export function freshClient(emu: StartedEmulator): lark.Client {
   return sdkClient(emu.url, emu.app, { log: emu.sdkLog });

@@ -58,7 +58,7 @@ export function quietLogger(into?: unknown[][]): { error: (...a: unknown[]) => v
 
 /**
  * The unmodified SDK pointed at an emulator, with a private token cache (the SDK's default cache is
- * process-global, feishu-api.md §1) and a quiet logger (it logs every failed call).
+ * process-global, docs/platform/feishu.md#1-tenant-access-token) and a quiet logger (it logs every failed call).
  */
 export function sdkClient(
   url: string,

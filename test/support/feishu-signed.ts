@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { aesEncrypt } from '../../src/sandbox/feishu/events/crypto.js';
 
 /**
- * Requests as Feishu sends them to our routes (feishu-api.md §3.3–3.4): the envelope AES-encrypted
+ * Requests as Feishu sends them to our routes (docs/platform/feishu.md §3.3–3.4): the envelope AES-encrypted
  * with the Encrypt Key, signed hex(SHA-256(timestamp + nonce + key + body)) — computed here
  * independently of the product's verifier — and the forged, tampered, stale and malformed variants
- * that every route taking Feishu's POSTs must refuse (reliability.md §1.2).
+ * that every route taking Feishu's POSTs must refuse (docs/reliability.md#12-the-forged-request-matrix).
  */
 export interface SignedReq {
   body: string;

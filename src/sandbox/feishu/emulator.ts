@@ -31,8 +31,8 @@ export interface FeishuEmulator {
 
 /**
  * A local stand-in for the subset of the Feishu Open API that Lead Journey uses. It is not Feishu:
- * behaviour follows ../shared/docs/feishu-api.md, and where that and the platform documents disagree
- * the documents win.
+ * behaviour follows docs/platform/feishu.md, and where that page and Feishu's own documents disagree,
+ * Feishu's documents win.
  */
 export function createFeishuEmulator(opts: FeishuEmulatorOptions = {}): FeishuEmulator {
   const kernel = new EmuKernel(opts);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.js';
 import { freshClient, outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
-/** tenant_access_token issue/reuse/expiry and the Bearer check on Open API routes (feishu-api.md §0, §1). */
+/** tenant_access_token issue/reuse/expiry and the Bearer check on Open API routes (docs/platform/feishu.md §0, §1). */
 describe('auth (SDK contract)', () => {
   const T0 = Date.UTC(2025, 0, 15, 4, 0, 0);
   const MIN = 60_000;

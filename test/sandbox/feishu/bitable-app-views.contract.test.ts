@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
-/** Base creation and views (feishu-api.md §2.10) through the real SDK. */
+/** Base creation and views (docs/platform/feishu.md#210-creating-a-base-and-views) through the real SDK. */
 describe('bitable: create a Base, create / list / patch views (SDK contract)', () => {
   let emu: BitableEmulator;
   const T0 = Date.UTC(2025, 0, 15, 4, 0, 0);

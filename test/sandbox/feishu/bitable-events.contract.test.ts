@@ -5,7 +5,7 @@ import { LEADS_TEMPLATE, outcome, startBitable, type BitableEmulator } from '../
 
 /**
  * Every record add/edit/delete announces `bitable.record_changed` on the kernel bus with field values in
- * the EVENT shape (feishu-api.md §3.6), the table revision, and the operator: the app's bot for API
+ * the EVENT shape (docs/platform/feishu.md#36-bitable-record-changed-event), the table revision, and the operator: the app's bot for API
  * writes, the person for control-API ("UI") edits.
  */
 describe('bitable record-change events', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.js';
 import { LEADS_TEMPLATE, outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
-/** Bases, tables and fields (feishu-api.md §2.1–2.2) through the real SDK. */
+/** Bases, tables and fields (docs/platform/feishu.md §2.1–2.2) through the real SDK. */
 describe('bitable tables and fields (SDK contract)', () => {
   let emu: BitableEmulator;
   let base: CreatedBase;

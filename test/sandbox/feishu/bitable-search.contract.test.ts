@@ -6,7 +6,7 @@ import { freshClient, LEADS_TEMPLATE, outcome, startBitable, type BitableEmulato
 type Cond = { field_name: string; operator: string; value?: string[] };
 type Filter = { conjunction: 'and' | 'or'; conditions?: Cond[]; children?: unknown[] };
 
-/** POST …/records/search (feishu-api.md §2.4) through the real SDK. */
+/** POST …/records/search (docs/platform/feishu.md#24-search) through the real SDK. */
 describe('bitable search (SDK contract)', () => {
   // 2025-01-15 12:00 in Asia/Shanghai (a Wednesday).
   const NOW = Date.UTC(2025, 0, 15, 4, 0, 0);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.js';
 import { LEADS_TEMPLATE, outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
-/** Value shapes both ways (feishu-api.md §2.3), through the real SDK over HTTP. */
+/** Value shapes both ways (docs/platform/feishu.md#23-record-values), through the real SDK over HTTP. */
 describe('bitable record values (SDK contract)', () => {
   let emu: BitableEmulator;
   let base: CreatedBase;

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.js';
 import { LEADS_TEMPLATE, outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
-/** Idempotency, batch caps, the per-table write lock and the "not ready" window (feishu-api.md §2.5–2.7). */
+/** Idempotency, batch caps, the per-table write lock and the "not ready" window (docs/platform/feishu.md §2.5–2.7). */
 describe('bitable writes (SDK contract)', () => {
   let emu: BitableEmulator;
   let base: CreatedBase;

@@ -11,7 +11,7 @@ const KEY = 'card-encrypt-key';
 const VTOKEN = 'card-verification-token';
 const silent = quietLogger();
 
-/** The §4.2 example card: a callback button and an approval form. */
+/** An example card (docs/platform/feishu.md#42-card-json-20): a callback button and an approval form. */
 const leadCard = (recordId = 'recLead0001') => ({
   schema: '2.0',
   config: { update_multi: true },
@@ -66,7 +66,7 @@ function openCallback(req: RecordedRequest): any {
   return JSON.parse(Buffer.concat([d.update(blob.subarray(16)), d.final()]).toString('utf8'));
 }
 
-describe('card clicks → card.action.trigger (feishu-api.md §4.4, §4.6)', () => {
+describe('card clicks → card.action.trigger (docs/platform/feishu.md §4.4, §4.6)', () => {
   let hook: TestWebhook;
   let emu: StartedEmulator;
   let alice: EmuUser;

@@ -69,7 +69,7 @@ describe('end to end: SDK writes a record → signed bitable_record_changed_v1 a
     expect(added).toMatchObject({ token: VTOKEN, app_id: emu.app.app_id, file_type: 'bitable', file_token: appToken, table_id: tableId, operator_id: { open_id: emu.app.bot_open_id } });
     expect(added.action_list).toEqual([expect.objectContaining({ record_id: recordId, action: 'record_added' })]);
     expect(edited.action_list[0]).toMatchObject({ record_id: recordId, action: 'record_edited' });
-    // select values travel as option ids in a JSON string, keyed by field_id (§3.6)
+    // select values travel as option ids in a JSON string, keyed by field_id (docs/platform/feishu.md §3.6)
     const stageAfter = edited.action_list[0].after_value.find((v: any) => v.field_id === fields.Stage);
     expect(typeof stageAfter.field_value).toBe('string');
     expect(stageAfter.field_value).toMatch(/opt[A-Za-z0-9]{7}/);

@@ -6,7 +6,7 @@ import { aesDecrypt, aesEncrypt, larkSignature, legacyCardSignature } from '../.
 
 const silent = quietLogger();
 
-describe('events crypto (feishu-api.md §3.3–3.4)', () => {
+describe('events crypto (docs/platform/feishu.md §3.3–3.4)', () => {
   it('decrypts the documented test vector', () => {
     expect(aesDecrypt('P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=', 'test key')).toBe('hello world');
     // and so does the SDK's own cipher, so both sides agree on the scheme

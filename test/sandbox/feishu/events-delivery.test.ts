@@ -42,7 +42,7 @@ function change(over: Partial<RecordChanged> = {}): RecordChanged {
   };
 }
 
-describe('events: subscription and record-change delivery (feishu-api.md §3)', () => {
+describe('events: subscription and record-change delivery (docs/platform/feishu.md#3-events)', () => {
   let hook: TestWebhook;
   let emu: StartedEmulator;
 

@@ -9,7 +9,7 @@ import { startWebhook, waitUntil, type Responder, type TestWebhook } from '../..
 const KEY = 'retry-key';
 const T0 = 1_750_000_000_000; // whole second, so clock arithmetic is exact
 
-describe('events: ack deadline, retries, duplicates, drops (feishu-api.md §3.5)', () => {
+describe('events: ack deadline, retries, duplicates, drops (docs/platform/feishu.md#35-acknowledgement-and-retries)', () => {
   let hook: TestWebhook;
   let emu: StartedEmulator;
   let events: EventsService;

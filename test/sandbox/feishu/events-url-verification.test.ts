@@ -4,7 +4,7 @@ import { eventsModule } from '../../../src/sandbox/feishu/events/module.js';
 import { startEmulator, type StartedEmulator } from '../../support/feishu-emulator.js';
 import { startWebhook, type Responder, type TestWebhook } from '../../support/webhook-server.js';
 
-describe('events: url_verification challenge (feishu-api.md §3.2)', () => {
+describe('events: url_verification challenge (docs/platform/feishu.md#32-url-verification-challenge)', () => {
   let hook: TestWebhook;
   let emu: StartedEmulator;
   async function setup(responder: Responder, encryptKey?: string) {

@@ -3,7 +3,7 @@ import type { CreatedBase } from '../../../src/sandbox/feishu/bitable/template.j
 import { outcome, startBitable, type BitableEmulator, type Outcome } from '../../support/bitable-fixtures.js';
 
 /**
- * Fault injection on Bitable routes (feishu-api.md §2.7, §7): injected Feishu error codes with their
+ * Fault injection on Bitable routes (docs/platform/feishu.md §2.7, §7): injected Feishu error codes with their
  * documented HTTP statuses, 429 bursts with a reset header, bare 5xx, delays long enough to time a
  * client out, and "data not ready" — per route key, consumed in order, with skip/times.
  */

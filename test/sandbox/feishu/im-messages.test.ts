@@ -27,7 +27,7 @@ async function failure(p: Promise<unknown>): Promise<{ status: number; data: any
   }
 }
 
-describe('IM messages through the SDK (feishu-api.md §4.1, §4.3)', () => {
+describe('IM messages through the SDK (docs/platform/feishu.md §4.1, §4.3)', () => {
   let emu: StartedEmulator;
   let alice: EmuUser;
   let bob: EmuUser;

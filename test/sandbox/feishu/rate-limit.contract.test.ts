@@ -4,7 +4,7 @@ import { sdkClient } from '../../support/feishu-emulator.js';
 import { outcome, startBitable, type BitableEmulator } from '../../support/bitable-fixtures.js';
 
 /**
- * Frequency control per API class × app (feishu-api.md §0, §7): bitable.write 50/s & 1000/min,
+ * Frequency control per API class × app (docs/platform/feishu.md §0, §7): bitable.write 50/s & 1000/min,
  * bitable.read 20/s, bitable.schema.write 10/s. Over the limit → HTTP 429, code 99991400, with
  * x-ogw-ratelimit-limit / x-ogw-ratelimit-reset. The clock is frozen so a burst lands in one second.
  */

@@ -2,7 +2,7 @@
 export interface BitableConfig {
   /**
    * How long (real ms) each write holds its table's lock. Writes that overlap it get 1254291
-   * (feishu-api.md §2.7). 0 makes writes effectively atomic, so overlap is never observed.
+   * (docs/platform/feishu.md#27-write-lock-and-consistency). 0 makes writes effectively atomic, so overlap is never observed.
    */
   writeLatencyMs: number;
   /** After a write, API calls on that table get 1254607 for this many emulator ms (§2.7). 0 = off. */

@@ -1,5 +1,5 @@
 /**
- * Bitable field type numbers and their rules (feishu-api.md §2.2; field guide
+ * Bitable field type numbers and their rules (docs/platform/feishu.md#22-fields; field guide
  * https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/bitable-v1/app-table-field/guide).
  */
 export const FieldType = {

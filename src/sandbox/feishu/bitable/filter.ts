@@ -6,7 +6,7 @@ import { addDays, monthRange, startOfDay, weekRange } from './time.js';
 import { userIdOf, type UserIdType } from './values.js';
 
 /**
- * The search `filter` (feishu-api.md §2.4; record-filter-guide): `{conjunction, conditions, children}`
+ * The search `filter` (docs/platform/feishu.md#24-search; record-filter-guide): `{conjunction, conditions, children}`
  * with ONE level of children, `value` always an array of strings, per-type operator rules, day-granular
  * dates in the base's zone. Anything malformed answers 1254018 InvalidFilter.
  */

@@ -9,7 +9,7 @@ import { createServiceSlot } from '../kernel/service-slot.js';
 const slot = createServiceSlot<BitableService>('bitable');
 
 /**
- * The Bitable part of the Feishu emulator (feishu-api.md §2, §7 "Bitable"). One module object serves
+ * The Bitable part of the Feishu emulator (docs/platform/feishu.md §2, §7 "Bitable"). One module object serves
  * any number of emulators; each kernel gets its own BitableService, reachable with getBitable(kernel).
  */
 export const bitableModule: EmulatorModule = {

@@ -2,7 +2,7 @@ import type { Base, RecordRow, Table } from './state.js';
 import { operatorRead, rowToReadFields, type ReadContext } from './values.js';
 
 /**
- * The record envelope on read (feishu-api.md §2.3): `{record_id, fields}`; the created/modified time and
+ * The record envelope on read (docs/platform/feishu.md#23-record-values): `{record_id, fields}`; the created/modified time and
  * user only with automatic_fields=true; shared_url/record_url only with with_shared_url=true.
  */
 export interface RenderOptions {

@@ -9,7 +9,7 @@ import { cellToEvent, NewOptions, sameCell, writeToCell, type UserIdType } from 
 /**
  * The synchronous heart of every record write (API, control "UI edit", template seeding): validate the
  * whole request first, then mutate, so a bad cell fails the call without a partial write; return what
- * the API echoes plus the record-change actions for the event (feishu-api.md §2.3, §2.5–2.6, §3.6).
+ * the API echoes plus the record-change actions for the event (docs/platform/feishu.md §2.3, §2.5–2.6, §3.6).
  */
 export interface WriteEnv {
   directory: Directory;

@@ -2,7 +2,7 @@ import { FeishuApiError } from '../kernel/errors.js';
 import type { EmuContext } from '../kernel/kernel.js';
 import type { UserIdType } from './values.js';
 
-/** Request parsing shared by the Bitable routes; failures answer the documented codes (feishu-api.md §2.9). */
+/** Request parsing shared by the Bitable routes; failures answer the documented codes (docs/platform/feishu.md#29-bitable-error-codes). */
 export const API_PREFIX = '/open-apis/bitable/v1/apps/:app_token';
 
 const invalid = (why: string) => new FeishuApiError(99992402, 'field validation failed', undefined, why);

@@ -4,7 +4,7 @@ import { LIMITS } from './config.js';
 import { API_PREFIX, arrayOf, clientToken, jsonBody, pageSize, pageToken, param, queryBool, userIdType } from './request-params.js';
 import type { BitableService, WriteOptions } from './service.js';
 
-/** Record routes (feishu-api.md §2.4–2.6). Writes count against bitable.write (50/s), reads bitable.read (20/s). */
+/** Record routes (docs/platform/feishu.md §2.4–2.6). Writes count against bitable.write (50/s), reads bitable.read (20/s). */
 export function registerRecordRoutes(k: EmuKernel, svc: BitableService): void {
   const R = `${API_PREFIX}/tables/:table_id/records`;
   const ids = (c: EmuContext) => [param(c, 'app_token'), param(c, 'table_id')] as const;

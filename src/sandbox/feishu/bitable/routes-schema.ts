@@ -8,7 +8,7 @@ import type { BitableService } from './service.js';
 import { isValidTimeZone } from './time.js';
 import { viewItem } from './views.js';
 
-/** Base creation and metadata, tables, views and fields (feishu-api.md §2.1–2.2, §2.10). */
+/** Base creation and metadata, tables, views and fields (docs/platform/feishu.md §2.1–2.2, §2.10). */
 export function registerSchemaRoutes(k: EmuKernel, svc: BitableService): void {
   k.route({ method: 'POST', path: '/open-apis/bitable/v1/apps', key: 'bitable.app.create', rate: ['bitable.app.create'] }, async (c) => {
     const body = await jsonBody(c);

@@ -5,7 +5,7 @@ import { FieldType, canBePrimary, defaultUiType, isKnownFieldType, isLinkType, i
 import type { Base, Cell, Field, FieldProperty, SelectOption, Table } from './state.js';
 
 /**
- * Tables and fields: validation and construction (feishu-api.md §2.1–2.2; field guide). Pure functions
+ * Tables and fields: validation and construction (docs/platform/feishu.md §2.1–2.2; field guide). Pure functions
  * over state; the service wraps them with locks and idempotency.
  */
 export interface FieldInput {

@@ -8,7 +8,7 @@ import { fieldByName, type Field, type RecordRow, type Table, type UrlCell, type
 import { type UserIdType } from './values.js';
 
 /**
- * POST …/records/search (feishu-api.md §2.4): field_names, sort, filter, automatic_fields; page_size and
+ * POST …/records/search (docs/platform/feishu.md#24-search): field_names, sort, filter, automatic_fields; page_size and
  * page_token in the query; `has_more`, `total`, and `page_token` only while more pages exist.
  */
 export interface SearchBody {

@@ -61,7 +61,7 @@ export class BitableService {
     return { ...this.config };
   }
 
-  /** The operator for a write made with `appId`'s tenant token: the app's bot (§3.6 operator_id). */
+  /** The operator for a write made with `appId`'s tenant token: the app's bot (docs/platform/feishu.md §3.6 operator_id). */
   appOperator(appId: string): Operator {
     const app = this.kernel.apps.get(appId);
     if (!app) throw new Error(`unknown app ${appId}`);

@@ -3,7 +3,7 @@ import { FeishuApiError } from '../kernel/errors.js';
 /**
  * In-memory Bitable data: bases ("apps") → tables → fields + records. Cells hold the *stored* form
  * (select = option id, person = open_id, link = record ids …); values.ts converts to and from the
- * API's write, read and event shapes (feishu-api.md §2.3, §3.6).
+ * API's write, read and event shapes (docs/platform/feishu.md §2.3, §3.6).
  */
 export interface SelectOption {
   id: string;
@@ -63,7 +63,7 @@ export interface RecordRow {
 export const VIEW_TYPES = ['grid', 'kanban', 'gallery', 'gantt', 'form'] as const;
 export type ViewType = (typeof VIEW_TYPES)[number];
 
-/** A view's filter as the view API takes it (feishu-api.md §2.10): conditions name fields by id. */
+/** A view's filter as the view API takes it (docs/platform/feishu.md#210-creating-a-base-and-views): conditions name fields by id. */
 export interface ViewFilterInfo {
   conjunction: 'and' | 'or';
   conditions: Array<{ field_id: string; operator: string; value?: string; condition_id: string; field_type: number }>;

@@ -1,5 +1,5 @@
 /**
- * Calendar math in an IANA time zone, for day-granular date filters (feishu-api.md §2.4: "ExactDate is
+ * Calendar math in an IANA time zone, for day-granular date filters (docs/platform/feishu.md#24-search: "ExactDate is
  * truncated to 00:00 of that day in the Base's timezone"). Uses Intl only; weeks start on Monday, as
  * in the Feishu UI for CN tenants.
  */

@@ -7,7 +7,7 @@ import { FieldType, isLinkType } from './field-types.js';
 import type { AttachmentCell, Base, Cell, Field, Operator, RecordRow, SelectOption, Table, UrlCell } from './state.js';
 
 /**
- * Conversions between the three shapes of a Bitable value (feishu-api.md §2.3 and §3.6):
+ * Conversions between the three shapes of a Bitable value (docs/platform/feishu.md §2.3 and §3.6):
  * - write: what create/update accept (text string, select name, person `[{id}]`, link `["rec…"]` …);
  * - stored: what state.ts keeps (select option id, person open_id, …);
  * - read: what search/get/batch_get return (text segments, person objects, `{link_record_ids}` …);

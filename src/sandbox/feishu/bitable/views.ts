@@ -4,7 +4,7 @@ import { LIMITS } from './config.js';
 import { VIEW_TYPES, type Table, type View, type ViewFilterInfo, type ViewType } from './state.js';
 
 /**
- * Views (feishu-api.md §2.10): create `{view_name, view_type}`, list, and patch `{view_name?, property?}`
+ * Views (docs/platform/feishu.md#210-creating-a-base-and-views): create `{view_name, view_type}`, list, and patch `{view_name?, property?}`
  * where `property.filter_info` conditions name fields by id. At most 200 views a table (1254101).
  */
 const invalid = (why: string) => new FeishuApiError(99992402, 'field validation failed', undefined, why);

@@ -1,7 +1,7 @@
 import { FeishuApiError } from '../kernel/errors.js';
 
 /**
- * "The same table does not accept concurrent calls to any write API" (feishu-api.md §2.7): a write that
+ * "The same table does not accept concurrent calls to any write API" (docs/platform/feishu.md#27-write-lock-and-consistency): a write that
  * arrives while another write to the same table is in flight gets 1254291 instead of queueing. Each
  * write holds its table for `latencyMs` of real time so overlap is observable; with 0 the mutation is
  * synchronous and no overlap can happen.

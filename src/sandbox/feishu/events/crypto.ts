@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * Feishu's event/callback crypto (feishu-api.md §3.3–3.4, §4.5; reliability.md §1.1).
+ * Feishu's event/callback crypto (docs/platform/feishu.md §3.3–3.4, §4.5; docs/reliability.md#11-verifying-feishu-requests).
  * - Body encryption: AES-256-CBC, key = SHA-256(encryptKey), a random 16-byte IV prefixed to the
  *   ciphertext, PKCS#7 padding, base64 of `iv || ciphertext`.
  * - Signature: plain SHA-256 (not an HMAC) of `timestamp + nonce + encryptKey + rawBody`, hex.

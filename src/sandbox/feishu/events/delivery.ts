@@ -3,7 +3,7 @@ import type { V2Envelope } from './envelope.js';
 import { encodeBody, postWithDeadline, signedHeaders } from './signed-request.js';
 
 /**
- * Webhook delivery of events (feishu-api.md §3.5): HTTP 200 within 3 s acknowledges; otherwise
+ * Webhook delivery of events (docs/platform/feishu.md#35-acknowledgement-and-retries): HTTP 200 within 3 s acknowledges; otherwise
  * Feishu retries after 15 s, 5 min, 1 h and 6 h (at most 4 retries). Delivery is at least once, so a
  * switch re-delivers acknowledged events with the same event_id. Retry delays are platform time and
  * run on the emulator clock (timeScale / advance shorten them); the ack deadline is a real network

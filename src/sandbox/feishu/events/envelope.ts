@@ -1,7 +1,7 @@
 import type { EmuApp } from '../kernel/apps.js';
 import { newId } from '../kernel/ids.js';
 
-/** A schema 2.0 event/callback envelope (feishu-api.md §3.1, §4.4). */
+/** A schema 2.0 event/callback envelope (docs/platform/feishu.md §3.1, §4.4). */
 export interface V2Envelope<E = unknown> {
   schema: '2.0';
   header: {

@@ -6,7 +6,7 @@ import { registerSubscriptionRoutes } from './subscription-routes.js';
 /**
  * Event subscription and webhook delivery: drive file subscriptions, `bitable_record_changed_v1`
  * from every `bitable.record_changed` on the bus, signing/encryption, retries and duplicates
- * (feishu-api.md §3, §7 "Subscription and events").
+ * (docs/platform/feishu.md §3, §7 "Subscription and events").
  */
 export const eventsModule: EmulatorModule = {
   name: 'events',

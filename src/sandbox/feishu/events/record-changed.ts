@@ -1,7 +1,7 @@
 import type { RecordChanged } from '../kernel/bus.js';
 import type { EmuKernel } from '../kernel/kernel.js';
 
-/** `drive.file.bitable_record_changed_v1` as its `event` object (feishu-api.md §3.6). */
+/** `drive.file.bitable_record_changed_v1` as its `event` object (docs/platform/feishu.md#36-bitable-record-changed-event). */
 export const RECORD_CHANGED_EVENT = 'drive.file.bitable_record_changed_v1';
 
 export interface UserIdTriple {

@@ -29,7 +29,7 @@ export class EventsService {
     return this.delivery.deliver(buildV2Envelope(app, tenantKeyOf(this.k), eventType, event, this.k.clock.now()));
   }
 
-  /** A Bitable record change → one `bitable_record_changed_v1` per app subscribed to that Base (§3.6). */
+  /** A Bitable record change → one `bitable_record_changed_v1` per app subscribed to that Base (docs/platform/feishu.md §3.6). */
   onRecordChanged(rc: RecordChanged): DeliveryRecord[] {
     const event = toRecordChangedEvent(this.k, rc);
     return this.subscriptions.subscribers(rc.appToken, RECORD_CHANGED_EVENT).map((s) => this.emit(s.app_id, RECORD_CHANGED_EVENT, event));

@@ -10,7 +10,7 @@ export interface OutgoingRequest {
 }
 
 /**
- * Serialise a payload the way Feishu posts it (§3.3–3.4): `{"encrypt":…}` when the app has an
+ * Serialise a payload the way Feishu posts it (docs/platform/feishu.md §3.3–3.4): `{"encrypt":…}` when the app has an
  * Encrypt Key, else the plain JSON. The body is compact `JSON.stringify`, so the SDK's habit of
  * re-serialising the parsed body before hashing (§5.3) still reproduces the same bytes.
  */
@@ -21,7 +21,7 @@ export function encodeBody(app: EmuApp, payload: unknown): string {
 
 /**
  * Headers for one delivery attempt. The timestamp (seconds, emulator clock) and nonce are fresh per
- * attempt — Feishu "signs each delivery at send time" (reliability.md §1.1). The signature headers are
+ * attempt — Feishu signs each delivery when it sends it (docs/reliability.md#11-verifying-feishu-requests). The signature headers are
  * only meaningful with an Encrypt Key (§3.4), so they are sent only then.
  */
 export function signedHeaders(app: EmuApp, body: string, nowMs: number, opts: { sign?: boolean } = {}): Record<string, string> {

@@ -7,7 +7,7 @@ import { FILE_TYPES, type FileType, type Subscriptions } from './subscriptions.j
  * POST   /open-apis/drive/v1/files/:file_token/subscribe?file_type=bitable
  * GET    /open-apis/drive/v1/files/:file_token/get_subscribe?file_type=bitable
  * DELETE /open-apis/drive/v1/files/:file_token/delete_subscribe?file_type=bitable
- * (feishu-api.md §3.6). `file_type` is required by the SDK's types; `event_type` is optional.
+ * (docs/platform/feishu.md#36-bitable-record-changed-event). `file_type` is required by the SDK's types; `event_type` is optional.
  * Any file token is accepted, as the emulator accepts any app_token (§7).
  */
 export function registerSubscriptionRoutes(k: EmuKernel, subs: Subscriptions): void {

@@ -1,5 +1,5 @@
 /**
- * Per-file event subscriptions (feishu-api.md §3.6): without `subscribe` on a Base no Bitable events
+ * Per-file event subscriptions (docs/platform/feishu.md#36-bitable-record-changed-event): without `subscribe` on a Base no Bitable events
  * are sent to the app. Keyed by (app, file_token); `event_type` is optional and, when given, narrows
  * the subscription to that event type.
  */

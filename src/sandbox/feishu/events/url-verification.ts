@@ -3,7 +3,7 @@ import { randomAlnum } from '../kernel/ids.js';
 import { encodeBody, postWithDeadline, signedHeaders } from './signed-request.js';
 
 /**
- * The challenge Feishu sends when a request URL is saved (feishu-api.md §3.2):
+ * The challenge Feishu sends when a request URL is saved (docs/platform/feishu.md#32-url-verification-challenge):
  * `{challenge, token, type:"url_verification"}`, encrypted when an Encrypt Key is set, with no
  * signature check ("安全校验…不包括请求网址校验"). The app must answer `{"challenge":"<same>"}` within 1 s.
  */

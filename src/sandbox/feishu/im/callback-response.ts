@@ -1,7 +1,7 @@
 import { CardInvalid, validateCard, type ParsedCard } from './card-parse.js';
 
 /**
- * How Feishu reads an app's answer to `card.action.trigger` (feishu-api.md §4.4):
+ * How Feishu reads an app's answer to `card.action.trigger` (docs/platform/feishu.md#44-card-callbacks):
  * `{}` changes nothing; `{toast:{type,content,i18n?}}` shows a toast; `{card:{type:"raw",data}}` replaces
  * the card (JSON 2.0); `{card:{type:"template",data:{template_id…}}}` replaces it with a template.
  * A bare card object, or `{card: <card>}` without the type wrapper, is not a valid answer [3rd].

@@ -2,7 +2,7 @@ import type { EmuUser } from '../kernel/directory.js';
 import { callbackValue, elementText, FORM_FIELD_TAGS, INTERACTIVE_TAGS, optionValues, walkElements, type CardJson, type CardKind, type LocatedElement } from './card-parse.js';
 
 /**
- * What a user's interaction with a stored card turns into (feishu-api.md §4.2, §4.4): which component
+ * What a user's interaction with a stored card turns into (docs/platform/feishu.md §4.2, §4.4): which component
  * was used, and the `action` object of the `card.action.trigger` callback — or why the client would
  * send nothing (disabled, reset button, no callback behaviour, required form field empty).
  */

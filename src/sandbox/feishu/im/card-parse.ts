@@ -1,5 +1,5 @@
 /**
- * Parsing and checking interactive card content (feishu-api.md §4.1–4.2):
+ * Parsing and checking interactive card content (docs/platform/feishu.md §4.1–4.2):
  * - JSON 2.0 cards (`schema:"2.0"`) keep components under `body.elements`; `update_multi` must be true;
  *   at most 200 elements; `form` only at the body root, never holding a `table` or another `form`;
  *   components inside a form need a `name`.

@@ -1,14 +1,14 @@
 import { newId } from '../kernel/ids.js';
 
 /**
- * Delayed-update tokens (`c-…`) handed out in each `card.action.trigger` (feishu-api.md §4.4, §4.6):
+ * Delayed-update tokens (`c-…`) handed out in each `card.action.trigger` (docs/platform/feishu.md §4.4, §4.6):
  * valid for 30 minutes, at most 2 updates, only for the card the user interacted with.
  */
 export const CARD_TOKEN_TTL_MS = 30 * 60_000;
 export const CARD_TOKEN_MAX_USES = 2;
 
 /**
- * Error codes for a refused delayed update. feishu-api.md does not document them; these are the
+ * Error codes for a refused delayed update. Feishu's documents do not give them (docs/platform/feishu.md#46-delayed-card-update); these are the
  * emulator's choice (in the 300xxx card range next to the reported 300090) with explicit messages.
  */
 export const CARD_UPDATE_ERRORS = {

@@ -8,7 +8,7 @@ import type { ImService } from './service.js';
 
 /**
  * POST /open-apis/interactive/v1/card/update {token, card} — delayed update with the `c-…` token of a
- * callback (feishu-api.md §4.6): 30 min, at most 2 uses, only the card the user interacted with.
+ * callback (docs/platform/feishu.md#46-delayed-card-update): 30 min, at most 2 uses, only the card the user interacted with.
  */
 export function registerCardUpdateRoute(k: EmuKernel, im: ImService): void {
   k.route({ method: 'POST', path: '/open-apis/interactive/v1/card/update', key: 'interactive.card.update', rate: ['im.update'] }, async (c) => {

@@ -1,7 +1,7 @@
 import type { Directory } from '../kernel/directory.js';
 
 /**
- * @-mentions in message content, recorded so tests can assert who was notified (feishu-api.md §4.2):
+ * @-mentions in message content, recorded so tests can assert who was notified (docs/platform/feishu.md §4.1–4.2):
  * card markdown uses `<at id=ou_xxx></at>` (or `<at id=all></at>`); text messages use
  * `<at user_id="ou_xxx">Name</at>`.
  */

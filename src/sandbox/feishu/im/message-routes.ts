@@ -11,7 +11,7 @@ import type { ImService } from './service.js';
 import type { StoredMessage } from './store.js';
 
 /**
- * POST  /open-apis/im/v1/messages?receive_id_type=…   (send, §4.1)
+ * POST  /open-apis/im/v1/messages?receive_id_type=…   (send, docs/platform/feishu.md §4.1)
  * GET   /open-apis/im/v1/messages/:message_id          (read back)
  * PATCH /open-apis/im/v1/messages/:message_id          (update a sent card, §4.3)
  */

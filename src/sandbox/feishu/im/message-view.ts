@@ -1,6 +1,6 @@
 import type { StoredMessage } from './store.js';
 
-/** A stored message as the IM API returns it (feishu-api.md §4.1; SDK types of message.get). */
+/** A stored message as the IM API returns it (docs/platform/feishu.md#41-sending-messages; SDK types of message.get). */
 export function messageView(m: StoredMessage, tenantKey: string): Record<string, unknown> {
   return {
     message_id: m.message_id,

@@ -8,7 +8,7 @@ import { attachIm } from './service.js';
 
 /**
  * IM messages and cards: send/get/patch, chats and members, contact users, simulated card clicks with
- * `card.action.trigger` callbacks, and delayed card updates (feishu-api.md §4, §7 "IM and cards").
+ * `card.action.trigger` callbacks, and delayed card updates (docs/platform/feishu.md §4, §7 "IM and cards").
  */
 export const imModule: EmulatorModule = {
   name: 'im',

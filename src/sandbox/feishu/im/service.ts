@@ -9,7 +9,7 @@ import { CardTokens } from './card-tokens.js';
 import { MessageStore, type CardVersion, type StoredMessage } from './store.js';
 import { createServiceSlot } from '../kernel/service-slot.js';
 
-/** Feishu shows this when the card callback is missing, fails or is late (feishu-api.md §4.4 [3rd]). */
+/** Feishu shows this when the card callback is missing, fails or is late (docs/platform/feishu.md#44-card-callbacks [3rd]). */
 /** How long after sending a card can be clicked or updated (card JSON 2.0 release notes: 14 days). */
 export const CARD_INTERACTIVE_MS = 14 * 24 * 60 * 60_000;
 

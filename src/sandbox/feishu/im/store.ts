@@ -2,7 +2,7 @@ import { newId } from '../kernel/ids.js';
 import type { CardJson, CardKind } from './card-parse.js';
 import type { Mention } from './mentions.js';
 
-/** Sent messages, their card versions, one-to-one chats and `uuid` dedupe (feishu-api.md §4.1–4.4). */
+/** Sent messages, their card versions, one-to-one chats and `uuid` dedupe (docs/platform/feishu.md §4.1–4.4). */
 export type VersionSource = 'send' | 'patch' | 'callback' | 'card_update' | 'revert';
 
 export interface CardVersion {

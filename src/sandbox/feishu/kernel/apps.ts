@@ -4,7 +4,7 @@ import { newId } from './ids.js';
 export interface EmuApp {
   app_id: string;
   app_secret: string;
-  /** Console "Encrypt Key": when set, events/callbacks are AES-wrapped and signed (feishu-api.md §3.3–3.4). */
+  /** Console "Encrypt Key": when set, events/callbacks are AES-wrapped and signed (docs/platform/feishu.md §3.3–3.4). */
   encrypt_key?: string;
   /** Console "Verification Token": goes into header.token of every event (§3.1). */
   verification_token: string;

@@ -1,7 +1,7 @@
 import type { EmuKernel } from './kernel.js';
 
 /**
- * POST /open-apis/auth/v3/tenant_access_token/internal and app_access_token/internal (feishu-api.md §1).
+ * POST /open-apis/auth/v3/tenant_access_token/internal and app_access_token/internal (docs/platform/feishu.md#1-tenant-access-token).
  * The body fields are top-level (no `data`). A wrong secret answers code 10014.
  */
 export function registerAuthRoutes(k: EmuKernel): void {

@@ -4,7 +4,7 @@
  */
 export interface EventFieldValue {
   field_id: string;
-  /** JSON-serialised string in the *event* shape (select = option id, date = ms string …; §3.6) */
+  /** JSON-serialised string in the *event* shape (select = option id, date = ms string …; docs/platform/feishu.md §3.6) */
   field_value: string;
   field_identity_value?: {
     users: Array<{ user_id: { open_id: string; union_id: string; user_id: string }; name: string; en_name: string; avatar_url: string }>;

@@ -4,8 +4,8 @@ import { newId } from './ids.js';
 
 /**
  * Feishu error replies. Bodies are `{code, msg, error:{log_id, message}}` with an `X-Tt-Logid` header
- * (feishu-api.md §0). The HTTP status differs per API and per code; these defaults follow the per-API
- * tables quoted in feishu-api.md §0, §2.7, §2.9 and §4.1. Tests can override any code's status.
+ * (docs/platform/feishu.md#0-responses-and-rate-limits). The HTTP status differs per API and per code; these defaults follow the per-API
+ * tables quoted in docs/platform/feishu.md §0, §2.7, §2.9 and §4.1. Tests can override any code's status.
  */
 export const DEFAULT_ERROR_STATUS: Readonly<Record<number, ContentfulStatusCode>> = {
   99991661: 400, // missing access token

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** Random alphanumerics, shaped like Feishu's ids (feishu-api.md §2 "ID shapes"). */
+/** Random alphanumerics, shaped like Feishu's ids (docs/platform/feishu.md#id-shapes). */
 export function randomAlnum(n: number): string {
   const bytes = randomBytes(n);
   let s = '';

@@ -22,7 +22,7 @@ export interface RouteSpec {
   rate?: string[];
   /** Token required (default true). */
   auth?: boolean;
-  /** Status for 99991400 on this route: 429 on current APIs, 400 on legacy ones (§0). */
+  /** Status for 99991400 on this route: 429 on current APIs, 400 on legacy ones (docs/platform/feishu.md §0). */
   rateLimitStatus?: ContentfulStatusCode;
 }
 

@@ -1,7 +1,7 @@
 import type { EmuClock } from './clock.js';
 
 /**
- * Frequency control per API × app (feishu-api.md §0 "Rate limiting"): fixed one-second and one-minute
+ * Frequency control per API × app (docs/platform/feishu.md#rate-limiting): fixed one-second and one-minute
  * windows on the emulator clock; hitting either throttles. The reply carries x-ogw-ratelimit-limit and
  * x-ogw-ratelimit-reset (seconds until the window that was hit resets).
  */

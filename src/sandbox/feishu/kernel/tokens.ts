@@ -2,7 +2,7 @@ import type { EmuClock } from './clock.js';
 import { newId } from './ids.js';
 
 /**
- * tenant_access_token issuance (feishu-api.md §1): lifetime 2 h; asking again while ≥30 min remain
+ * tenant_access_token issuance (docs/platform/feishu.md#1-tenant-access-token): lifetime 2 h; asking again while ≥30 min remain
  * returns the same token; with <30 min left a new token is issued and the old one stays valid
  * until it expires. `revoke` simulates a token invalidated server-side (99991663 afterwards).
  */

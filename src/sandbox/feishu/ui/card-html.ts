@@ -2,7 +2,7 @@ import { attr, esc, safeUrl } from './html.js';
 import { mentionHtml, renderInline, renderMarkdown, type NameOf } from './card-markdown.js';
 
 /**
- * A stored card (JSON 2.0, or 1.0) → HTML for the sandbox chat view (feishu-api.md §4.2). Pure: the
+ * A stored card (JSON 2.0, or 1.0) → HTML for the sandbox chat view (docs/platform/feishu.md#42-card-json-20). Pure: the
  * same card always renders the same markup. Card content is untrusted, so text goes through `esc` or
  * the markdown subset, attribute values are escaped and CSS comes from whitelists only.
  *

@@ -1,7 +1,7 @@
 import { esc, safeUrl } from './html.js';
 
 /**
- * The card `markdown` / `lark_md` subset (feishu-api.md §4.2) → HTML. Card text is untrusted: every
+ * The card `markdown` / `lark_md` subset (docs/platform/feishu.md#42-card-json-20) → HTML. Card text is untrusted: every
  * piece of source text is escaped; only the constructs below become markup.
  * - blocks: `#`… headings, `-`/`*` and `1.` lists, `---` rules, other lines joined with <br>
  * - inline: `**bold**`, `*italic*`, `~~strike~~`, `` `code` ``, `[text](http…)`, `<br>`,

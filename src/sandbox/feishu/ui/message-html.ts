@@ -3,7 +3,7 @@ import { mentionHtml } from './card-markdown.js';
 import { esc, safeUrl } from './html.js';
 
 /**
- * Message content (the `content` string of a sent message, feishu-api.md §4.1) → HTML for the chat
+ * Message content (the `content` string of a sent message, docs/platform/feishu.md#41-sending-messages) → HTML for the chat
  * view. Cards go through the card renderer; text and post messages are escaped, with `<at …>` mentions
  * shown as @Name. Unknown message types show their type and raw JSON, escaped.
  */

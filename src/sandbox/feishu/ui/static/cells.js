@@ -1,4 +1,4 @@
-// One Bitable cell: how a value in read shape (feishu-api.md §2.3) is shown, which editor a field
+// One Bitable cell: how a value in read shape (docs/platform/feishu.md#23-record-values) is shown, which editor a field
 // type gets, and the write-shape value the editor produces.
 import { h, safeHref } from './dom.js';
 import { t } from './i18n.js';
