@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBitableApi } from '../src/bitable/api.js';
 import { runDoctor } from '../src/bitable/doctor.js';
-import { CONFIG_KEYS, ConfigError, databasePathFrom, loadFeishuCredentials } from '../src/config.js';
+import { CONFIG_KEYS, ConfigError, databasePathFrom, type FeishuCredentials, loadFeishuCredentials } from '../src/config.js';
 import { createImApi } from '../src/im/api.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
@@ -16,7 +16,7 @@ import { openDb } from '../src/store/db.js';
 import { createStore } from '../src/store/store.js';
 
 const env = mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env);
-let creds;
+let creds: FeishuCredentials;
 let dbPath: string;
 let chatId: string | undefined;
 try {

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { createBitableApi } from '../src/bitable/api.js';
 import { provision } from '../src/bitable/provision.js';
 import { describeProblem, describeStep } from '../src/bitable/provision-plan.js';
-import { ConfigError, loadFeishuCredentials } from '../src/config.js';
+import { ConfigError, type FeishuCredentials, loadFeishuCredentials } from '../src/config.js';
 import { FeishuCallError } from '../src/feishu/errors.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
@@ -23,7 +23,7 @@ const step = (i: number, n: number, t: { zh: string; en: string }) => out(`  [${
 const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false } } });
 const dryRun = values['dry-run'] === true;
 
-let creds;
+let creds: FeishuCredentials;
 try {
   creds = loadFeishuCredentials(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env));
 } catch (e) {

@@ -40,7 +40,9 @@ const deadline = Date.now() + minutes * 60_000;
 const busy = Array.from({ length: load }, () =>
   spawn(process.execPath, ['-e', `const end=${deadline};let x=0;while(Date.now()<end){x=(x+1)%1e9}`], { stdio: 'ignore' }),
 );
-const stopLoad = () => busy.forEach((b) => b.exitCode === null && b.kill('SIGKILL'));
+const stopLoad = () => {
+  for (const b of busy) if (b.exitCode === null) b.kill('SIGKILL');
+};
 process.on('exit', stopLoad);
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));

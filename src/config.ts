@@ -93,10 +93,7 @@ export interface ConfigProblem {
 export class ConfigError extends Error {
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
-    super(
-      `配置有误 Invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n` +
-        problems.map((p) => `  - ${p.key}: ${p.message}\n      修复：${p.hint.zh}\n      Fix: ${p.hint.en}`).join('\n'),
-    );
+    super(`配置有误 Invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p.key}: ${p.message}\n      修复：${p.hint.zh}\n      Fix: ${p.hint.en}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = problems;
   }

@@ -1,5 +1,5 @@
 import type { Text } from '../domain/text.js';
-import { FeishuCallError, fromThrown } from '../feishu/errors.js';
+import { type FeishuCallError, fromThrown } from '../feishu/errors.js';
 import type { BaseTemplate } from '../rules/base-template.js';
 import type { BitableApi } from './api.js';
 import { readLiveBase } from './provision.js';

@@ -250,7 +250,10 @@ export function createBitableWriter(deps: WriterDeps) {
       return;
     }
     if (err.action !== 'permanent') {
-      if (b.attempts + 1 >= o.maxAttempts) return bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
+      if (b.attempts + 1 >= o.maxAttempts) {
+        bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
+        return;
+      }
       // A table lock held by another write (1254291) or data not yet ready (1254607) clears in moments
       // (third parties wait 0.3–1 s, docs/platform/feishu.md#27-write-lock-and-consistency): retry those on a short scale, the rest on the long one.
       const short = err.code === 1254291 || err.code === 1254607;

@@ -1,4 +1,4 @@
-import { FeishuCallError, fromThrown } from './errors.js';
+import { type FeishuCallError, fromThrown } from './errors.js';
 
 /**
  * Exponential backoff with full jitter (docs/reliability.md#22-retries-backoff-and-error-classes): rand(0, min(cap, base·2^attempt)).

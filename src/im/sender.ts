@@ -76,7 +76,10 @@ export function createImSender(deps: {
   const chatGates = new Map<string, RateGate>();
   const chatGate = (chatId: string) => {
     let g = chatGates.get(chatId);
-    if (!g) chatGates.set(chatId, (g = createRateGate({ perSecond: deps.perChatPerSecond ?? 4, perMinute: (deps.perChatPerSecond ?? 4) * 60 })));
+    if (!g) {
+      g = createRateGate({ perSecond: deps.perChatPerSecond ?? 4, perMinute: (deps.perChatPerSecond ?? 4) * 60 });
+      chatGates.set(chatId, g);
+    }
     return g;
   };
   const max = deps.maxAttempts ?? 20;

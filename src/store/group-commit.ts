@@ -10,7 +10,7 @@ import type { Store } from './store.js';
 export function createGroupCommit(store: Pick<Store, 'tx'>, o: { maxBatch?: number } = {}) {
   const max = o.maxBatch ?? 256;
   type Job = { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
-  let queue: Job[] = [];
+  const queue: Job[] = [];
   let scheduled = false;
 
   function flush(): void {
@@ -30,7 +30,9 @@ export function createGroupCommit(store: Pick<Store, 'tx'>, o: { maxBatch?: numb
       }
       return;
     }
-    batch.forEach((j, i) => j.resolve(results[i]));
+    batch.forEach((j, i) => {
+      j.resolve(results[i]);
+    });
   }
   function schedule(): void {
     if (scheduled) return;

@@ -12,7 +12,6 @@ import type { ReturnReason } from '../rules/return-reasons.js';
 import type { ApplyReturn } from './apply-return.js';
 import type { CardRow } from '../store/cards-repo.js';
 import type { LeadRow } from '../store/leads-repo.js';
-import type { Store } from '../store/store.js';
 import type { ChangeStageDeps } from './change-stage.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';

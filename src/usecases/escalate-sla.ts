@@ -103,7 +103,7 @@ export function createEscalateSla(deps: EscalateDeps) {
     const p = timer.payload as LadderPayload;
     const card = p.cardId !== undefined ? store.cards.get(p.cardId) : undefined;
     const lead = card ? store.leads.get(card.leadId) : undefined;
-    if (!card || card.status !== 'open' || !lead || lead.deletedAt || !lead.pendingApproval) return 'skipped';
+    if (card?.status !== 'open' || !lead || lead.deletedAt || !lead.pendingApproval) return 'skipped';
     const ladder = deps.rules.escalation.approval;
     const index = p.step ?? 0;
     const step = ladder[index];

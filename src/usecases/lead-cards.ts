@@ -156,7 +156,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (!store.timers.markFired(timer.id, now)) return 'skipped';
       const old = store.cards.get(Number((timer.payload as { cardId?: number }).cardId));
       const lead = old ? store.leads.get(old.leadId) : undefined;
-      if (!old || old.status !== 'open' || !lead || lead.deletedAt) return 'skipped';
+      if (old?.status !== 'open' || !lead || lead.deletedAt) return 'skipped';
       const fresh = store.cards.create({ kind: old.kind, leadId: old.leadId, chatId: old.chatId, uuid: messageUuid(`renew:${old.id}`), subject: old.subject, now });
       if (old.kind === 'assignment' && old.subject.assignmentId !== undefined) store.assignments.setCard(Number(old.subject.assignmentId), fresh.id);
       if (store.cards.close(old.id, { status: 'void', action: RENEWED_ACTION, by: 'system', detail: { renewedTo: fresh.id }, now })) patch(old, lead, members, now);
@@ -256,7 +256,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (!lead.stage || rules.assignOn.includes(lead.stage)) return false;
       if (findTransition(journey, from, lead.stage)?.kind === 'forward') return false;
       const a = store.assignments.current(lead.id);
-      if (!a || a.status !== 'offered' || !store.assignments.withdraw(a.id, now)) return false;
+      if (a?.status !== 'offered' || !store.assignments.withdraw(a.id, now)) return false;
       store.timers.cancelForLead(lead.id, SLA_ACCEPT);
       writeLeadRow(store, lead, { SLA截止: null }, `withdraw:${a.id}`, now);
       for (const c of store.cards.openFor(lead.id, 'assignment')) {

@@ -7,7 +7,6 @@ import type { Text } from '../domain/text.js';
 import type { WorkCalendar } from '../domain/work-calendar.js';
 import type { Logger } from '../lib/logger.js';
 import { OWNER } from '../rules/nurture-rules.js';
-import { MANAGER } from '../rules/return-reasons.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';

@@ -31,7 +31,9 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
         try {
           if (handler) await handler(group.map((ev) => ev.payload));
           else processed.ignored += group.length;
-          deps.store.tx(() => group.forEach((ev) => deps.store.inbound.done(ev.eventId, deps.clock.now())));
+          deps.store.tx(() => {
+            for (const ev of group) deps.store.inbound.done(ev.eventId, deps.clock.now());
+          });
           processed.done += group.length;
           progressed = true;
         } catch (e) {

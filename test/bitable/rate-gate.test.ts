@@ -5,7 +5,12 @@ import { createRateGate } from '../../src/bitable/rate-gate.js';
 describe('write rate gate', () => {
   function fakeTime() {
     let t = 1_000_000;
-    return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    return {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
   }
 
   it('spaces 120 calls at 50/s and 100/min: no window ever holds more', async () => {

@@ -38,8 +38,12 @@ describe('Bitable writer', () => {
     const now = new Date();
     // Two updates of the same lead become one record in one call; the later value wins.
     fx.store.tx(() => {
-      keys.forEach((k, i) => fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i, 评分等级: 'C' } }, `score1:${k}`, now));
-      keys.forEach((k, i) => fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1 } }, `score2:${k}`, now));
+      keys.forEach((k, i) => {
+        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i, 评分等级: 'C' } }, `score1:${k}`, now);
+      });
+      keys.forEach((k, i) => {
+        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1 } }, `score2:${k}`, now);
+      });
     });
     const s1 = await w.drain();
     expect(s1.calls.batch_update).toBe(2); // 600 records: 500 + 100
@@ -50,7 +54,11 @@ describe('Bitable writer', () => {
     expect(rec.items[0]!.fields).toMatchObject({ 线索评分: 10, 评分等级: 'C' });
 
     // The same values again: no call at all. One changed field: only that field goes out.
-    fx.store.tx(() => keys.forEach((k, i) => fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1, 评分等级: 'C' } }, `same:${k}`, now)));
+    fx.store.tx(() => {
+      keys.forEach((k, i) => {
+        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1, 评分等级: 'C' } }, `same:${k}`, now);
+      });
+    });
     const before = { ...s1.calls };
     const s2 = await w.drain();
     expect(s2.calls).toEqual(before);
@@ -109,7 +117,11 @@ describe('Bitable writer', () => {
     const t0 = Date.now();
     await w.drain();
     const now = new Date();
-    fx.store.tx(() => keys.forEach((k, i) => fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i } }, `s:${k}`, now)));
+    fx.store.tx(() => {
+      keys.forEach((k, i) => {
+        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i } }, `s:${k}`, now);
+      });
+    });
     await w.drain();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // the 429's reset was waited out
     expect(w.stats.rateLimited).toBe(1);

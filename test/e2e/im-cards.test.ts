@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText as text, sandboxHarness, startSandbox } from '../support/sandbox-main.js';
+import { cellText as text, type sandboxHarness, startSandbox } from '../support/sandbox-main.js';
 import { addWorkingDays, addWorkingHours, workingStartOn } from '../../src/domain/work-calendar.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 

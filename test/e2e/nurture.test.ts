@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText as text, sandboxHarness, startSandbox } from '../support/sandbox-main.js';
+import { cellText as text, type sandboxHarness, startSandbox } from '../support/sandbox-main.js';
 
 /**
  * Nurture on `npm start` (sandbox): the demo's 蓝鲸教育 sits in the 培育池 with nobody touching it.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText as text, sandboxHarness, startSandbox, type Fields } from '../support/sandbox-main.js';
+import { cellText as text, type sandboxHarness, startSandbox, type Fields } from '../support/sandbox-main.js';
 
 /**
  * Leads as people really type them, on `npm start` (sandbox): 「+ 新增记录」 makes an empty row, and a
@@ -32,15 +32,15 @@ describe('a row typed cell by cell in the sandbox grid', () => {
   const leadOf = (recordId: string) => h.sql<{ lead_key: string; stage: string; owner_id: string | null }>('SELECT lead_key, stage, owner_id FROM leads WHERE record_id = ?', recordId)[0];
 
   /** 「+ 新增记录」 as 张伟: an empty row, then each cell as its own edit, checking after each one. */
-  async function typeRow(cells: Fields[], after: (typed: number, recordId: string) => Promise<void>): Promise<string> {
+  async function typeRow(cells: Fields[], afterCell: (typed: number, recordId: string) => Promise<void>): Promise<string> {
     const made = await h.control<{ record: { record_id: string } } | { record_id: string }>('POST', `/bases/${h.app}/tables/${h.leads}/records`, { operator_open_id: h.users['张伟'], fields: {} });
     const recordId = 'record' in made ? made.record.record_id : made.record_id;
     await processed(recordId, 1);
-    await after(0, recordId);
+    await afterCell(0, recordId);
     for (let i = 0; i < cells.length; i++) {
       await h.edit(recordId, '张伟', cells[i]!);
       await processed(recordId, i + 2);
-      await after(i + 1, recordId);
+      await afterCell(i + 1, recordId);
     }
     return recordId;
   }

@@ -191,7 +191,9 @@ describe('weighted round robin: properties over 10,000 assignments (fast-check)'
           counts.set(t.pick, (counts.get(t.pick) ?? 0) + 1);
         }
         const total = weights.reduce((s, w) => s + w, 0);
-        ids.forEach((id, i) => expect(Math.abs((counts.get(id) ?? 0) - (n * weights[i]!) / total)).toBeLessThanOrEqual(1 + 1e-9));
+        ids.forEach((id, i) => {
+          expect(Math.abs((counts.get(id) ?? 0) - (n * weights[i]!) / total)).toBeLessThanOrEqual(1 + 1e-9);
+        });
       }),
     );
   });

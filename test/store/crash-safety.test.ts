@@ -7,7 +7,9 @@ import { tempDbPath } from '../support/temp-db.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((f) => f()));
+afterEach(() => {
+  for (const f of cleanups.splice(0)) f();
+});
 
 /** Run the write loop until it has reported `atLeast` commits (plus a random extra moment), then SIGKILL it. */
 function runAndKill(dbPath: string, atLeast: number, extraMs: number): Promise<{ lastReported: number; signal: NodeJS.Signals | null }> {

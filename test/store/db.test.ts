@@ -5,7 +5,9 @@ import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { tempDbPath } from '../support/temp-db.js';
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((f) => f()));
+afterEach(() => {
+  for (const f of cleanups.splice(0)) f();
+});
 
 function fresh() {
   const t = tempDbPath();

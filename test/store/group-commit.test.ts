@@ -7,7 +7,12 @@ import { createStore, type Store } from '../../src/store/store.js';
 describe('group commit', () => {
   let store: Store;
   let txs = 0;
-  const counting = () => ({ tx: <T>(fn: () => T): T => (txs++, store.tx(fn)) });
+  const counting = () => ({
+    tx: <T>(fn: () => T): T => {
+      txs++;
+      return store.tx(fn);
+    },
+  });
   const ids = () => (store.db.prepare("SELECT event_id FROM inbox ORDER BY event_id").all() as Array<{ event_id: string }>).map((r) => r.event_id);
   beforeEach(() => {
     store = createStore(openDb(':memory:'));

@@ -2,7 +2,7 @@ import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/modu
 import type { BitableService } from '../../src/sandbox/feishu/bitable/service.js';
 import type { BaseTemplate, CreatedBase } from '../../src/sandbox/feishu/bitable/template.js';
 import type { EmuUser } from '../../src/sandbox/feishu/kernel/directory.js';
-import * as lark from '@larksuiteoapi/node-sdk';
+import type * as lark from '@larksuiteoapi/node-sdk';
 import { sdkClient, startEmulator, type StartedEmulator, type StartOptions } from './feishu-emulator.js';
 
 /** An emulator with only the Bitable module, its in-process service, and two people. */

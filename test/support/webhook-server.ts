@@ -60,7 +60,9 @@ export async function startWebhook(responder: Responder = () => ({})): Promise<T
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
-    respond: (fn) => void (respond = fn),
+    respond: (fn) => {
+      respond = fn;
+    },
     async waitFor(n, timeoutMs = 20_000) {
       const until = Date.now() + timeoutMs;
       while (requests.length < n) {

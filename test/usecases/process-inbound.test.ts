@@ -18,7 +18,7 @@ describe('inbound processor', () => {
   it('hands runs of the same type over together, in arrival order; types without a handler are done', async () => {
     const calls: string[][] = [];
     const { store, p, add } = setup({ a: async (evs) => void calls.push(evs.map((e) => (e as { id: string }).id)) });
-    ['1', '2', '3'].forEach((id) => add(id, 'a'));
+    for (const id of ['1', '2', '3']) add(id, 'a');
     add('4', 'other');
     add('5', 'a');
     await p.kick();

@@ -40,7 +40,9 @@ describe('bitable search (SDK contract)', () => {
       ['r4', {}],
     ];
     const res = await emu.client.bitable.v1.appTableRecord.batchCreate({ path: { app_token: base.app_token, table_id: leads }, data: { records: rows.map(([, fields]) => ({ fields: fields as never })) } });
-    res.data!.records!.forEach((r, i) => label.set(r.record_id!, rows[i]![0]));
+    res.data!.records!.forEach((r, i) => {
+      label.set(r.record_id!, rows[i]![0]);
+    });
   });
   afterAll(() => emu.stop());
 

@@ -66,7 +66,10 @@ describe('card JSON 2.0 checks (230099), through the SDK', () => {
   });
   afterEach(() => emu.stop());
   // each call counts against the chat's 5/s, refused or not: step the frozen clock between them
-  const send = (c: unknown) => (emu.emu.kernel.clock.advance(1000), emu.client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: chat.chat_id, msg_type: 'interactive', content: JSON.stringify(c) } }));
+  const send = (c: unknown) => {
+    emu.emu.kernel.clock.advance(1000);
+    return emu.client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: chat.chat_id, msg_type: 'interactive', content: JSON.stringify(c) } });
+  };
 
   it.each(INVALID)('refuses: %s', async (_name, c, message) => {
     const e = await send(c).then(

@@ -146,7 +146,10 @@ describe('card clicks → card.action.trigger (docs/platform/feishu.md §4.4, §
   it('form submit sends form_value and the button name; the SDK EventDispatcher route works too', async () => {
     const seen: any[] = [];
     const d = new lark.EventDispatcher({ encryptKey: KEY, logger: silent, loggerLevel: lark.LoggerLevel.error }).register({
-      'card.action.trigger': async (data: any) => (seen.push(data), { toast: { type: 'info', content: 'Submitted' } }),
+      'card.action.trigger': async (data: any) => {
+        seen.push(data);
+        return { toast: { type: 'info', content: 'Submitted' } };
+      },
     } as never);
     hook.respond(async (req) => ({ body: await d.invoke(Object.assign(Object.create({ headers: req.headers }), JSON.parse(req.raw))) }));
     const r = await click({ name: 'approve_btn', form_value: { reason: 'budget', note: 'ok by finance' } });

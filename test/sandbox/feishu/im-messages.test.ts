@@ -1,4 +1,4 @@
-import * as lark from '@larksuiteoapi/node-sdk';
+import type * as lark from '@larksuiteoapi/node-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { imModule } from '../../../src/sandbox/feishu/im/module.js';
 import { getIm } from '../../../src/sandbox/feishu/im/service.js';
@@ -126,7 +126,10 @@ describe('IM messages through the SDK (docs/platform/feishu.md §4.1, §4.3)', (
 
   it('card checks: ≤200 elements, schema 2.0 body, form rules (230099)', async () => {
     // Each call counts against the chat's 5/s, refused or not; step the frozen clock between them.
-    const send = (content: string) => (emu.emu.kernel.clock.advance(1000), sendCard(content));
+    const send = (content: string) => {
+      emu.emu.kernel.clock.advance(1000);
+      return sendCard(content);
+    };
     const many = (n: number) => JSON.stringify(card({ body: { elements: Array.from({ length: n }, () => ({ tag: 'hr' })) } }));
     expect((await send(many(200))).code).toBe(0);
     const tooMany = await failure(send(many(201)));

@@ -5,7 +5,7 @@ import { LIMITS } from './config.js';
 import { FieldType, isUserType } from './field-types.js';
 import { compileFilter, type FilterContext } from './filter.js';
 import { fieldByName, type Field, type RecordRow, type Table, type UrlCell, type View } from './state.js';
-import { type UserIdType } from './values.js';
+import type { UserIdType } from './values.js';
 
 /**
  * POST …/records/search (docs/platform/feishu.md#24-search): field_names, sort, filter, automatic_fields; page_size and
@@ -74,7 +74,7 @@ export function runSearch(table: Table, body: SearchBody, pageSize: number, page
 /** A view's filter_info (fields by id, values as a JSON string, options by id) as a search filter. */
 function viewSearchFilter(view: View, table: Table): unknown {
   const info = view.property?.filter_info;
-  if (!info || !info.conditions.length) return undefined;
+  if (!info?.conditions.length) return undefined;
   return {
     conjunction: info.conjunction,
     conditions: info.conditions.map((c) => {

@@ -10,6 +10,9 @@ const keys = new WeakMap<EmuKernel, string>();
 
 export function tenantKeyOf(k: EmuKernel): string {
   let key = keys.get(k);
-  if (!key) keys.set(k, (key = randomBytes(8).toString('hex')));
+  if (!key) {
+    key = randomBytes(8).toString('hex');
+    keys.set(k, key);
+  }
   return key;
 }

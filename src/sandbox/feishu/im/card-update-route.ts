@@ -1,7 +1,7 @@
 import { fieldValidationFailed } from '../events/field-validation.js';
 import { FeishuApiError, ok } from '../kernel/errors.js';
 import type { EmuKernel } from '../kernel/kernel.js';
-import { CardInvalid, validateCard } from './card-parse.js';
+import { CardInvalid, type ParsedCard, validateCard } from './card-parse.js';
 import { CARD_UPDATE_ERRORS } from './card-tokens.js';
 import { CARD_LIMIT_BYTES } from './message-routes.js';
 import type { ImService } from './service.js';
@@ -24,7 +24,7 @@ export function registerCardUpdateRoute(k: EmuKernel, im: ImService): void {
     const m = im.store.get(check.token.message_id);
     if (!m) throw new FeishuApiError(CARD_UPDATE_ERRORS.invalidToken.code, CARD_UPDATE_ERRORS.invalidToken.msg);
     if (Buffer.byteLength(JSON.stringify(card), 'utf8') > CARD_LIMIT_BYTES) throw new FeishuApiError(230025, 'The length of the message content reaches its limit.');
-    let parsed;
+    let parsed: ParsedCard;
     try {
       parsed = validateCard(card);
     } catch (e) {

@@ -45,7 +45,10 @@ export class Bus {
 
   on<K extends keyof BusEvents>(name: K, fn: Listener<BusEvents[K]>): () => void {
     let set = this.listeners.get(name);
-    if (!set) this.listeners.set(name, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
     set.add(fn as Listener<never>);
     return () => set.delete(fn as Listener<never>);
   }

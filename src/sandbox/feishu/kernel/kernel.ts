@@ -28,9 +28,7 @@ export interface RouteSpec {
 
 export type Handler = (c: EmuContext) => Response | Promise<Response>;
 
-export interface KernelLog {
-  (level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>): void;
-}
+export type KernelLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
 
 export interface KernelOptions {
   clock?: EmuClockOptions;

@@ -44,7 +44,7 @@ export function eventsView(main, ctx) {
   function summary(d) {
     const ev = d.envelope?.event ?? {};
     if (d.event_type === 'drive.file.bitable_record_changed_v1') {
-      return (ev.action_list ?? []).map((a) => `${a.action} ${a.record_id} (${(a.after_value ?? []).length || (a.before_value ?? []).length})`).join('; ') + ` · ${ev.table_id ?? ''}`;
+      return `${(ev.action_list ?? []).map((a) => `${a.action} ${a.record_id} (${(a.after_value ?? []).length || (a.before_value ?? []).length})`).join('; ')} · ${ev.table_id ?? ''}`;
     }
     return '';
   }
