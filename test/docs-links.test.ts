@@ -22,7 +22,7 @@ function filesUnder(dir: string): string[] {
 }
 
 /** GitHub's heading anchor: inline markup dropped, lower-cased, punctuation other than - and _ removed, spaces → -. */
-export function githubSlug(heading: string): string {
+function githubSlug(heading: string): string {
   const text = heading
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/<[^>]+>/g, '')
@@ -77,7 +77,7 @@ const MD_CITATION = /(?<![\w./-])((?:[\w-]+\/)*[\w-]+\.md)(?![\w])(#[\p{L}\p{M}\
 const SECTION_LIST = /^\s*(§\d+(?:\.\d+)?(?:\s*[–-]\s*\d+(?:\.\d+)?)?(?:(?:\s*,\s*|\s+and\s+)§\d+(?:\.\d+)?(?:\s*[–-]\s*\d+(?:\.\d+)?)?)*)/u;
 
 /** Every problem with the documentation pointers in one file's text. */
-export function problemsIn(text: string): string[] {
+function problemsIn(text: string): string[] {
   const problems: string[] = [];
   text.split('\n').forEach((line, i) => {
     const at = `line ${i + 1}`;

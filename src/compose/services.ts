@@ -124,7 +124,11 @@ export function createServices({ config, log, platform, version }: ServicesInput
   const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
   const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, clock, log, pollMs: pollMs(2_000, 30_000) });
   // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
-  const ownerQueueJob = createOwnerQueueJob({ queue: lj.ownerQueue, members: () => roster.members(), clock, log, pollMs: pollMs(2_000, 30_000), onOffered: () => (writer.kick(), void sender.kick()) });
+  const ownerQueueJob = createOwnerQueueJob({ queue: lj.ownerQueue, members: () => roster.members(), clock, log, pollMs: pollMs(2_000, 30_000), onOffered: () => {
+      writer.kick();
+      void sender.kick();
+    },
+  });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();
