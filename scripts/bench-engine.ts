@@ -40,7 +40,11 @@ const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
 const sampler = setInterval(sample, 20);
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
 const line = (what: string, n: number, ms: number, target?: string) =>
-  process.stdout.write(`  ${what.padEnd(44)} ${String(n).padStart(7)}  ${(ms / 1000).toFixed(3).padStart(7)} s  ${Math.round((n * 1000) / ms).toLocaleString('en').padStart(9)} /s${target ? `  (target ${target})` : ''}\n`);
+  process.stdout.write(
+    `  ${what.padEnd(44)} ${String(n).padStart(7)}  ${(ms / 1000).toFixed(3).padStart(7)} s  ${Math.round((n * 1000) / ms)
+      .toLocaleString('en')
+      .padStart(9)} /s${target ? `  (target ${target})` : ''}\n`,
+  );
 
 process.stdout.write(`bench:engine — SQLite file in ${dir}\n\n`);
 

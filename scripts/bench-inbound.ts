@@ -111,7 +111,11 @@ try {
   const demo = apps.find((a) => a.encrypt_key)!;
   let seq = 0;
   const signedBody = () => {
-    const env = { schema: '2.0', header: { event_id: `bench-${process.pid}-${++seq}`, event_type: 'drive.file.bitable_record_changed_v1', token: demo.verification_token, create_time: String(Date.now()), app_id: demo.app_id }, event: { file_token: 'NotOurBase', table_id: 'tblX', action_list: [] } };
+    const env = {
+      schema: '2.0',
+      header: { event_id: `bench-${process.pid}-${++seq}`, event_type: 'drive.file.bitable_record_changed_v1', token: demo.verification_token, create_time: String(Date.now()), app_id: demo.app_id },
+      event: { file_token: 'NotOurBase', table_id: 'tblX', action_list: [] },
+    };
     return signedRequest(env, { key: demo.encrypt_key, ts: Date.now(), nonce: randomBytes(8).toString('hex') });
   };
   const load = (forged: boolean) =>
@@ -120,7 +124,15 @@ try {
       method: 'POST',
       connections: CONNECTIONS,
       duration: SECONDS,
-      requests: [{ method: 'POST', setupRequest: (req) => { const s = signedBody(); return { ...req, ...s, headers: forged ? { ...s.headers, 'x-lark-signature': '0'.repeat(64) } : s.headers }; } }],
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const s = signedBody();
+            return { ...req, ...s, headers: forged ? { ...s.headers, 'x-lark-signature': '0'.repeat(64) } : s.headers };
+          },
+        },
+      ],
     });
   const before = (new Database(dbPath, { readonly: true }).prepare('SELECT COUNT(*) AS n FROM inbound_events').get() as { n: number }).n;
   const good = await load(false);
@@ -134,9 +146,12 @@ try {
   console.log(`    illegal move put back with a note: ${f(lat.revert)}`);
   console.log(`    legal move, 阶段历史 row written:   ${f(lat.history)}`);
   console.log(`    all: p50 ${pct([...lat.revert, ...lat.history], 50)} ms, p99 ${pct([...lat.revert, ...lat.history], 99)} ms (target p99 ≤ 250 ms)`);
-  console.log(`  signed events acknowledged: ${good.requests.average.toFixed(0)} req/s (${good['2xx']} × 2xx, ${good.non2xx} other, ${good.errors} errors), latency p50 ${good.latency.p50} ms, p99 ${good.latency.p99} ms, ${CONNECTIONS} connections, ${SECONDS} s; stored ${mid - before}`);
+  console.log(
+    `  signed events acknowledged: ${good.requests.average.toFixed(0)} req/s (${good['2xx']} × 2xx, ${good.non2xx} other, ${good.errors} errors), latency p50 ${good.latency.p50} ms, p99 ${good.latency.p99} ms, ${CONNECTIONS} connections, ${SECONDS} s; stored ${mid - before}`,
+  );
   const warnings = new Map<string, number>();
-  for (const l of m.logs) if (l.level === 'warn' || l.level === 'error') warnings.set(`${String(l.msg)}${l.error ? ` (${String(l.error).slice(0, 60)})` : ''}`, (warnings.get(`${String(l.msg)}${l.error ? ` (${String(l.error).slice(0, 60)})` : ''}`) ?? 0) + 1);
+  for (const l of m.logs)
+    if (l.level === 'warn' || l.level === 'error') warnings.set(`${String(l.msg)}${l.error ? ` (${String(l.error).slice(0, 60)})` : ''}`, (warnings.get(`${String(l.msg)}${l.error ? ` (${String(l.error).slice(0, 60)})` : ''}`) ?? 0) + 1);
   console.log(`  server warnings: ${JSON.stringify(Object.fromEntries(warnings))}`);
   console.log(`  forged events refused: ${bad.requests.average.toFixed(0)} req/s (${bad.non2xx} refused, ${bad['2xx']} accepted), p99 ${bad.latency.p99} ms; stored ${after - mid}`);
 } finally {

@@ -37,7 +37,20 @@ const emu = createFeishuEmulator({ modules: ALL_MODULES });
 emu.kernel.rates.setEnabled(false);
 const app = emu.kernel.apps.add({ encrypt_key: 'bench-encrypt-key', event_url: hookUrl });
 const running = await emu.listen(0);
-const base = getBitable(emu.kernel).createBase({ name: 'bench', tables: [{ name: '线索', key: 'leads', fields: [{ field_name: '公司名称', type: 1 }, { field_name: '评分', type: 2 }, { field_name: '阶段', type: 3 }] }] });
+const base = getBitable(emu.kernel).createBase({
+  name: 'bench',
+  tables: [
+    {
+      name: '线索',
+      key: 'leads',
+      fields: [
+        { field_name: '公司名称', type: 1 },
+        { field_name: '评分', type: 2 },
+        { field_name: '阶段', type: 3 },
+      ],
+    },
+  ],
+});
 const table = base.tables[0]!.table_id;
 const path = { app_token: base.app_token, table_id: table };
 const client = new lark.Client({ appId: app.app_id, appSecret: app.app_secret, domain: running.url, loggerLevel: lark.LoggerLevel.error });
@@ -58,7 +71,11 @@ t = performance.now();
 let seen = 0;
 let pageToken: string | undefined;
 do {
-  const r = await client.bitable.v1.appTableRecord.search({ path, params: { page_size: 500, ...(pageToken ? { page_token: pageToken } : {}) }, data: { filter: { conjunction: 'and', conditions: [{ field_name: '阶段', operator: 'is', value: ['MQL'] }] } } });
+  const r = await client.bitable.v1.appTableRecord.search({
+    path,
+    params: { page_size: 500, ...(pageToken ? { page_token: pageToken } : {}) },
+    data: { filter: { conjunction: 'and', conditions: [{ field_name: '阶段', operator: 'is', value: ['MQL'] }] } },
+  });
   if (r.code !== 0) throw new Error(`search failed: ${r.code}`);
   seen += r.data!.items!.length;
   pageToken = r.data!.has_more ? r.data!.page_token : undefined;

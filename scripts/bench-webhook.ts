@@ -54,13 +54,19 @@ try {
   await h.edit(r.record_id, '张伟', { 阶段: 'SQL' });
   const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
   const chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
-  const approval = await h.until('approval card', async () => (await h.control<Array<{ message_id: string; card: { header: { title: { content: string } } } }>>('GET', `/im/cards?chat_id=${chat}`)).find((c) => c.card.header.title.content.includes('待审批')));
+  const approval = await h.until('approval card', async () =>
+    (await h.control<Array<{ message_id: string; card: { header: { title: { content: string } } } }>>('GET', `/im/cards?chat_id=${chat}`)).find((c) => c.card.header.title.content.includes('待审批')),
+  );
   await h.control('POST', '/cards/click', { message_id: approval.message_id, operator_open_id: h.users['王敏'], name: 'approve', form_value: { comment: '基准' } });
 
   const apps = await h.control<Array<{ app_id: string; encrypt_key: string; verification_token: string }>>('GET', '/apps');
   const demo = apps.find((a) => a.encrypt_key)!;
   let seq = 0;
-  const eventBody = () => ({ schema: '2.0', header: { event_id: `bench-${process.pid}-${++seq}`, event_type: 'drive.file.bitable_record_changed_v1', token: demo.verification_token, create_time: String(Date.now()), app_id: demo.app_id }, event: { file_token: 'NotOurBase', table_id: 'tblX', action_list: [] } });
+  const eventBody = () => ({
+    schema: '2.0',
+    header: { event_id: `bench-${process.pid}-${++seq}`, event_type: 'drive.file.bitable_record_changed_v1', token: demo.verification_token, create_time: String(Date.now()), app_id: demo.app_id },
+    event: { file_token: 'NotOurBase', table_id: 'tblX', action_list: [] },
+  });
   const cardBody = () => ({
     schema: '2.0',
     header: { event_id: `bench-card-${process.pid}-${++seq}`, event_type: 'card.action.trigger', token: demo.verification_token, create_time: String(Date.now()), app_id: demo.app_id },
@@ -90,20 +96,32 @@ try {
   };
 
   // Warm-up (not measured): the first requests on each path pay for JIT compilation and lazy loading.
-  for (const [path, body] of [['/feishu/events', eventBody], ['/feishu/card', cardBody]] as const) await load(path, body, { rate: 200, seconds: 3 });
+  for (const [path, body] of [
+    ['/feishu/events', eventBody],
+    ['/feishu/card', cardBody],
+  ] as const)
+    await load(path, body, { rate: 200, seconds: 3 });
   // Each run starts with the events of the previous one processed (a run measures its route alone).
   const settled = () => h.until('queued events worked off', async () => ((await (await fetch(`${m.url}/healthz`)).json()) as { inbound: { pending: number } }).inbound.pending === 0, 120_000);
   await settled();
 
-  console.log(`bench:webhook — the server as npm start runs it (sandbox, one log line per request), loopback, ${SECONDS} s per run, connections ${values.connections === 'auto' ? 'rate/50 (≥ 4); forged runs unpaced with 20' : values.connections}, ${new Date().toISOString()}`);
-  for (const [name, path, body] of [['events', '/feishu/events', eventBody], ['card callbacks', '/feishu/card', cardBody]] as const) {
+  console.log(
+    `bench:webhook — the server as npm start runs it (sandbox, one log line per request), loopback, ${SECONDS} s per run, connections ${values.connections === 'auto' ? 'rate/50 (≥ 4); forged runs unpaced with 20' : values.connections}, ${new Date().toISOString()}`,
+  );
+  for (const [name, path, body] of [
+    ['events', '/feishu/events', eventBody],
+    ['card callbacks', '/feishu/card', cardBody],
+  ] as const) {
     for (const rate of RATES) {
       const from = 0;
       await settled();
       warnCount(m.logs.splice(0));
       const res = await load(path, body, { rate });
       await new Promise((r) => setTimeout(r, 300)); // the last log lines arrive
-      const server = m.logs.slice(from).filter((l) => l.msg === 'request' && l.path === path).map((l) => Number(l.ms));
+      const server = m.logs
+        .slice(from)
+        .filter((l) => l.msg === 'request' && l.path === path)
+        .map((l) => Number(l.ms));
       warnCount(m.logs.splice(0)); // keep the load tool's heap small: its GC pauses would show up as latency
       const ok = res['2xx'];
       console.log(
@@ -111,7 +129,10 @@ try {
       );
     }
   }
-  for (const [name, path, body] of [['events', '/feishu/events', eventBody], ['card callbacks', '/feishu/card', cardBody]] as const) {
+  for (const [name, path, body] of [
+    ['events', '/feishu/events', eventBody],
+    ['card callbacks', '/feishu/card', cardBody],
+  ] as const) {
     const before = rows().n;
     warnCount(m.logs.splice(0));
     const res = await load(path, body, { forged: true });

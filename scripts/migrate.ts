@@ -14,9 +14,7 @@ try {
   const version = db.pragma('user_version', { simple: true }) as number;
   db.close();
   process.stdout.write(
-    applied.length
-      ? `已应用迁移 Applied migrations: ${applied.join(', ')} → schema version ${version} (${config.databasePath})\n`
-      : `数据库已是最新 Database is up to date: schema version ${version} (${config.databasePath})\n`,
+    applied.length ? `已应用迁移 Applied migrations: ${applied.join(', ')} → schema version ${version} (${config.databasePath})\n` : `数据库已是最新 Database is up to date: schema version ${version} (${config.databasePath})\n`,
   );
 } catch (e) {
   process.stderr.write(`${e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e)}\n`);

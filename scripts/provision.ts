@@ -47,7 +47,7 @@ try {
     out(`\n已新建多维表格 Created the Base: ${r.appToken}`);
     out('  请把下面这一行写进 .env / Put this line in .env:');
     out(`  FEISHU_BITABLE_APP_TOKEN=${r.appToken}`);
-    out('  然后把多维表格分享给团队（应用新建的表格在应用自己的空间里）/ Then share the Base with your team (a Base the app creates lives in the app\'s own space).');
+    out("  然后把多维表格分享给团队（应用新建的表格在应用自己的空间里）/ Then share the Base with your team (a Base the app creates lives in the app's own space).");
   }
   if (dryRun) {
     if (!creds.bitableAppToken) out('  [+] 新建多维表格 / create the Base');

@@ -37,9 +37,7 @@ interface JsonReport {
 }
 
 const deadline = Date.now() + minutes * 60_000;
-const busy = Array.from({ length: load }, () =>
-  spawn(process.execPath, ['-e', `const end=${deadline};let x=0;while(Date.now()<end){x=(x+1)%1e9}`], { stdio: 'ignore' }),
-);
+const busy = Array.from({ length: load }, () => spawn(process.execPath, ['-e', `const end=${deadline};let x=0;while(Date.now()<end){x=(x+1)%1e9}`], { stdio: 'ignore' }));
 const stopLoad = () => {
   for (const b of busy) if (b.exitCode === null) b.kill('SIGKILL');
 };

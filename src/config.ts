@@ -26,21 +26,36 @@ export const CONFIG_KEYS = {
   SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: { zh: '填写 auto（未配置飞书应用时启用沙箱）、on 或 off', en: 'auto (sandbox when no Feishu app is configured), on or off' } },
   SANDBOX_PORT: { schema: withDefault(port, 3001), hint: { zh: '填写本地飞书沙箱的端口，如 3001', en: 'a TCP port for the local Feishu sandbox, e.g. 3001' } },
   FEISHU_DOMAIN: { schema: withDefault(z.url(), 'https://open.feishu.cn'), hint: { zh: '飞书填 https://open.feishu.cn，Lark 填 https://open.larksuite.com', en: 'https://open.feishu.cn (Feishu) or https://open.larksuite.com (Lark)' } },
-  FEISHU_APP_ID: { schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')), hint: { zh: '从飞书开发者后台「凭证与基础信息」复制 App ID', en: 'copy the App ID from the Feishu developer console (Credentials & Basic Info)' } },
+  FEISHU_APP_ID: {
+    schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')),
+    hint: { zh: '从飞书开发者后台「凭证与基础信息」复制 App ID', en: 'copy the App ID from the Feishu developer console (Credentials & Basic Info)' },
+  },
   FEISHU_APP_SECRET: { schema: opt(z.string().min(16)), hint: { zh: '从飞书开发者后台「凭证与基础信息」复制 App Secret', en: 'copy the App Secret from the Feishu developer console' } },
   FEISHU_ENCRYPT_KEY: { schema: opt(z.string().min(8)), hint: { zh: '在「事件与回调 → 加密策略」设置 Encrypt Key；未设置时拒绝所有事件', en: 'set an Encrypt Key under Events & Callbacks → Encryption; events are refused without it' } },
   FEISHU_VERIFICATION_TOKEN: { schema: opt(z.string().min(8)), hint: { zh: '从「事件与回调 → 加密策略」复制 Verification Token', en: 'copy the Verification Token from Events & Callbacks → Encryption' } },
   FEISHU_BITABLE_APP_TOKEN: { schema: opt(z.string().regex(/^[A-Za-z0-9]{20,40}$/, 'must be the Base app_token from its URL')), hint: { zh: '多维表格链接中 /base/ 后面的部分', en: 'the part after /base/ in the Bitable URL' } },
-  FEISHU_CHAT_ID: { schema: opt(z.string().regex(/^oc_[A-Za-z0-9]{4,64}$/, 'must be a group chat_id such as oc_…')), hint: { zh: '审批卡片与分配卡片发到的群（chat_id，形如 oc_…；把应用机器人拉进群后，在群设置或 API 中获取）', en: 'the group chat for approval and assignment cards (chat_id, oc_…; add the app bot to the group first)' } },
+  FEISHU_CHAT_ID: {
+    schema: opt(z.string().regex(/^oc_[A-Za-z0-9]{4,64}$/, 'must be a group chat_id such as oc_…')),
+    hint: { zh: '审批卡片与分配卡片发到的群（chat_id，形如 oc_…；把应用机器人拉进群后，在群设置或 API 中获取）', en: 'the group chat for approval and assignment cards (chat_id, oc_…; add the app bot to the group first)' },
+  },
   BITABLE_BATCH_SIZE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 500), hint: { zh: '每次批量写入的记录数，1–1000，建议 500', en: 'records per batch write, 1–1000; 500 is the safe size' } },
   BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
   BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
-  BITABLE_READS_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(20), 18), hint: { zh: '每秒最多读取（查询/批量获取）次数，不超过飞书的 20 次/秒', en: 'record reads (search, batch_get) per second at most; Feishu allows 20' } },
+  BITABLE_READS_PER_SECOND: {
+    schema: withDefault(z.coerce.number().int().min(1).max(20), 18),
+    hint: { zh: '每秒最多读取（查询/批量获取）次数，不超过飞书的 20 次/秒', en: 'record reads (search, batch_get) per second at most; Feishu allows 20' },
+  },
   OUTBOUND_WEBHOOK_SECRET: {
     schema: opt(z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 random bytes in base64')),
-    hint: { zh: '培育步骤 Webhook 的签名密钥：whsec_ 加至少 24 字节随机数的 base64（Standard Webhooks 格式，生成方法见 .env.example），与接收方共享', en: 'the signing secret for 培育步骤 webhooks: whsec_ + at least 24 random bytes in base64 (Standard Webhooks; .env.example shows how to make one), shared with the receiver' },
+    hint: {
+      zh: '培育步骤 Webhook 的签名密钥：whsec_ 加至少 24 字节随机数的 base64（Standard Webhooks 格式，生成方法见 .env.example），与接收方共享',
+      en: 'the signing secret for 培育步骤 webhooks: whsec_ + at least 24 random bytes in base64 (Standard Webhooks; .env.example shows how to make one), shared with the receiver',
+    },
   },
-  RECONCILE_INTERVAL_SECONDS: { schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300), hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' } },
+  RECONCILE_INTERVAL_SECONDS: {
+    schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300),
+    hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' },
+  },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -129,7 +144,11 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     }
   }
   if (!anyFeishu && e.SANDBOX_MODE === 'off') {
-    problems.push({ key: 'SANDBOX_MODE', message: 'is off but no Feishu app is configured', hint: { zh: '填写 FEISHU_* 配置，或设 SANDBOX_MODE=auto 使用本地沙箱', en: 'set the FEISHU_* keys, or SANDBOX_MODE=auto to use the local sandbox' } });
+    problems.push({
+      key: 'SANDBOX_MODE',
+      message: 'is off but no Feishu app is configured',
+      hint: { zh: '填写 FEISHU_* 配置，或设 SANDBOX_MODE=auto 使用本地沙箱', en: 'set the FEISHU_* keys, or SANDBOX_MODE=auto to use the local sandbox' },
+    });
   }
   if (sandboxOn && e.SANDBOX_PORT !== 0 && e.SANDBOX_PORT === e.PORT) {
     problems.push({ key: 'SANDBOX_PORT', message: `must differ from PORT (${e.PORT})`, hint: CONFIG_KEYS.SANDBOX_PORT.hint });
@@ -191,7 +210,6 @@ export function loadFeishuCredentials(env: Record<string, string | undefined> = 
   const e = parsed.data as Record<string, string | undefined>;
   return Object.freeze({ domain: e.FEISHU_DOMAIN!, appId: e.FEISHU_APP_ID!, appSecret: new Secret(e.FEISHU_APP_SECRET!), bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN });
 }
-
 
 /** DATABASE_PATH as the server would read it (for CLIs that only need the database). */
 export function databasePathFrom(env: Record<string, string | undefined>): string {

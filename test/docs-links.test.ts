@@ -61,7 +61,9 @@ function headingsOf(file: string): Headings {
 }
 
 const DOC_FILES = filesUnder(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
-const ROOT_MD = readdirSync(ROOT).filter((n) => n.endsWith('.md')).map((n) => join(ROOT, n));
+const ROOT_MD = readdirSync(ROOT)
+  .filter((n) => n.endsWith('.md'))
+  .map((n) => join(ROOT, n));
 
 /** The markdown file a citation names: a path from the repository root, or a bare name found in docs/ or at the root. */
 function resolveDoc(name: string): string | undefined {

@@ -24,7 +24,7 @@ describe('npm start (src/main.ts)', () => {
     expect(m.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(m.stderr()).toContain('飞书沙箱 Sandbox');
     // The demo Base was provisioned through the SDK; the demo leads entered SQLite and got their 线索编号 back.
-    const bases = await (await fetch(`${m.sandboxUrl}/__control/bases`)).json() as Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>;
+    const bases = (await (await fetch(`${m.sandboxUrl}/__control/bases`)).json()) as Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>;
     expect(bases).toHaveLength(1);
     const leads = bases[0]!.tables.find((t) => t.name === '线索')!;
     const keys = await waitUntil(async () => {

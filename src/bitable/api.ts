@@ -84,14 +84,12 @@ export function createBitableApi(client: lark.Client, opts: { readGate?: RateGat
       const d = await call(b.app.get({ path: { app_token: appToken } }));
       return { name: d.app?.name ?? '', timeZone: d.app?.time_zone };
     },
-    listTables: (appToken: string) =>
-      pages((t) => call(b.appTable.list({ path: { app_token: appToken }, params: { page_size: 100, ...(t ? { page_token: t } : {}) } }))) as Promise<Array<{ table_id: string; name: string }>>,
+    listTables: (appToken: string) => pages((t) => call(b.appTable.list({ path: { app_token: appToken }, params: { page_size: 100, ...(t ? { page_token: t } : {}) } }))) as Promise<Array<{ table_id: string; name: string }>>,
     async createTable(appToken: string, table: { name: string; default_view_name?: string; fields: FieldBody[] }): Promise<{ tableId: string }> {
       const d = await call(b.appTable.create({ path: { app_token: appToken }, data: { table: table as never } }));
       return { tableId: d.table_id! };
     },
-    listFields: (appToken: string, tableId: string) =>
-      pages((t) => call(b.appTableField.list({ path: { app_token: appToken, table_id: tableId }, params: { page_size: 100, ...(t ? { page_token: t } : {}) } }))) as Promise<LiveField[]>,
+    listFields: (appToken: string, tableId: string) => pages((t) => call(b.appTableField.list({ path: { app_token: appToken, table_id: tableId }, params: { page_size: 100, ...(t ? { page_token: t } : {}) } }))) as Promise<LiveField[]>,
     async createField(appToken: string, tableId: string, body: FieldBody, clientToken: string): Promise<LiveField> {
       const d = await call(b.appTableField.create({ path: { app_token: appToken, table_id: tableId }, params: { client_token: clientToken }, data: body as never }));
       return d.field as LiveField;
@@ -100,8 +98,7 @@ export function createBitableApi(client: lark.Client, opts: { readGate?: RateGat
       const d = await call(b.appTableField.update({ path: { app_token: appToken, table_id: tableId, field_id: fieldId }, data: body as never }));
       return d.field as LiveField;
     },
-    listViews: (appToken: string, tableId: string) =>
-      pages((t) => call(b.appTableView.list({ path: { app_token: appToken, table_id: tableId }, params: { page_size: 100, ...(t ? { page_token: t } : {}) } }))) as Promise<LiveView[]>,
+    listViews: (appToken: string, tableId: string) => pages((t) => call(b.appTableView.list({ path: { app_token: appToken, table_id: tableId }, params: { page_size: 100, ...(t ? { page_token: t } : {}) } }))) as Promise<LiveView[]>,
     async createView(appToken: string, tableId: string, view: { view_name: string; view_type: 'grid' | 'kanban' | 'gallery' | 'gantt' | 'form' }): Promise<LiveView> {
       const d = await call(b.appTableView.create({ path: { app_token: appToken, table_id: tableId }, data: view }));
       return d.view as LiveView;
@@ -118,9 +115,11 @@ export function createBitableApi(client: lark.Client, opts: { readGate?: RateGat
       return (d.records ?? []) as LiveRecord[];
     },
     async search(appToken: string, tableId: string, body: SearchBody, page: { pageSize?: number; pageToken?: string } = {}): Promise<{ items: LiveRecord[]; hasMore: boolean; pageToken: string | undefined; total: number }> {
-      const d = await read(() => call(
-        b.appTableRecord.search({ path: { app_token: appToken, table_id: tableId }, params: { page_size: page.pageSize ?? 500, user_id_type: 'open_id', ...(page.pageToken ? { page_token: page.pageToken } : {}) }, data: body as never }),
-      ));
+      const d = await read(() =>
+        call(
+          b.appTableRecord.search({ path: { app_token: appToken, table_id: tableId }, params: { page_size: page.pageSize ?? 500, user_id_type: 'open_id', ...(page.pageToken ? { page_token: page.pageToken } : {}) }, data: body as never }),
+        ),
+      );
       return { items: (d.items ?? []) as LiveRecord[], hasMore: d.has_more === true, pageToken: d.page_token, total: d.total ?? 0 };
     },
     /** Re-read records (≤100 a call, docs/platform/feishu.md#25-record-reads-and-writes) with who changed them last; ids not returned are gone. */

@@ -32,7 +32,11 @@ export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const dead = [...(i.chat ? [await chatCheck(i.chat)] : []), deadLetterCheck(i.deadLetters), ...(i.unknownUsers ? [unknownUsersCheck(i.unknownUsers)] : [])];
   if (!i.appToken) {
-    checks.push({ ok: false, what: { zh: '未配置 FEISHU_BITABLE_APP_TOKEN', en: 'FEISHU_BITABLE_APP_TOKEN is not set' }, fix: { zh: '运行 npm run provision 新建多维表格，并把打印出的 token 写进 .env', en: 'run npm run provision to create the Base and put the printed token in .env' } });
+    checks.push({
+      ok: false,
+      what: { zh: '未配置 FEISHU_BITABLE_APP_TOKEN', en: 'FEISHU_BITABLE_APP_TOKEN is not set' },
+      fix: { zh: '运行 npm run provision 新建多维表格，并把打印出的 token 写进 .env', en: 'run npm run provision to create the Base and put the printed token in .env' },
+    });
     return [...checks, ...dead];
   }
   try {
@@ -53,33 +57,78 @@ export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
 }
 
 function reachProblem(e: FeishuCallError): DoctorCheck {
-  if (e.code === 1254040 || e.code === 1254003) return { ok: false, what: { zh: `找不到多维表格（${e.summary}）`, en: `the Base was not found (${e.summary})` }, fix: { zh: '检查 FEISHU_BITABLE_APP_TOKEN 是否为多维表格链接中 /base/ 后面的部分，或运行 npm run provision 新建', en: 'check FEISHU_BITABLE_APP_TOKEN is the part after /base/ in the Base URL, or run npm run provision to create one' } };
-  if (e.code !== undefined && e.code >= 1254301 && e.code <= 1254306) return { ok: false, what: { zh: `应用没有这个多维表格的权限（${e.summary}）`, en: `the app has no access to the Base (${e.summary})` }, fix: { zh: '在多维表格右上角「…→ 更多 → 添加文档应用」把应用加为协作者（可管理）', en: 'add the app to the Base as a collaborator with manage permission (… → More → Add document app)' } };
-  if (e.message.includes('tenant_access_token') || e.code === 10003 || e.code === 10014) return { ok: false, what: { zh: `应用凭证无效（${e.summary}）`, en: `the app credentials are refused (${e.summary})` }, fix: { zh: '从开发者后台「凭证与基础信息」重新复制 FEISHU_APP_ID 和 FEISHU_APP_SECRET', en: 'copy FEISHU_APP_ID and FEISHU_APP_SECRET again from the developer console (Credentials & Basic Info)' } };
-  if (e.code === 99991672) return { ok: false, what: { zh: `应用缺少权限（${e.summary}）`, en: `the app lacks a scope (${e.summary})` }, fix: { zh: '在「权限管理」开通 bitable:app 并发布新版本', en: 'grant bitable:app under Permissions and publish a new version' } };
+  if (e.code === 1254040 || e.code === 1254003)
+    return {
+      ok: false,
+      what: { zh: `找不到多维表格（${e.summary}）`, en: `the Base was not found (${e.summary})` },
+      fix: { zh: '检查 FEISHU_BITABLE_APP_TOKEN 是否为多维表格链接中 /base/ 后面的部分，或运行 npm run provision 新建', en: 'check FEISHU_BITABLE_APP_TOKEN is the part after /base/ in the Base URL, or run npm run provision to create one' },
+    };
+  if (e.code !== undefined && e.code >= 1254301 && e.code <= 1254306)
+    return {
+      ok: false,
+      what: { zh: `应用没有这个多维表格的权限（${e.summary}）`, en: `the app has no access to the Base (${e.summary})` },
+      fix: { zh: '在多维表格右上角「…→ 更多 → 添加文档应用」把应用加为协作者（可管理）', en: 'add the app to the Base as a collaborator with manage permission (… → More → Add document app)' },
+    };
+  if (e.message.includes('tenant_access_token') || e.code === 10003 || e.code === 10014)
+    return {
+      ok: false,
+      what: { zh: `应用凭证无效（${e.summary}）`, en: `the app credentials are refused (${e.summary})` },
+      fix: { zh: '从开发者后台「凭证与基础信息」重新复制 FEISHU_APP_ID 和 FEISHU_APP_SECRET', en: 'copy FEISHU_APP_ID and FEISHU_APP_SECRET again from the developer console (Credentials & Basic Info)' },
+    };
+  if (e.code === 99991672)
+    return {
+      ok: false,
+      what: { zh: `应用缺少权限（${e.summary}）`, en: `the app lacks a scope (${e.summary})` },
+      fix: { zh: '在「权限管理」开通 bitable:app 并发布新版本', en: 'grant bitable:app under Permissions and publish a new version' },
+    };
   return { ok: false, what: { zh: `无法访问飞书（${e.summary}）`, en: `Feishu could not be reached (${e.summary})` }, fix: { zh: '检查 FEISHU_DOMAIN 和网络，稍后再试', en: 'check FEISHU_DOMAIN and the network, then try again' } };
 }
 
 /** Cards need a group with the app's bot in it (docs/platform/feishu.md#41-sending-messages: 230002 otherwise). */
 export async function chatCheck(c: NonNullable<DoctorInput['chat']>): Promise<DoctorCheck> {
   if (!c.chatId) {
-    return { ok: false, what: { zh: '未配置 FEISHU_CHAT_ID：审批卡片和分配卡片不会发出', en: 'FEISHU_CHAT_ID is not set: no approval or assignment cards are sent' }, fix: { zh: '把应用机器人拉进销售群；在开发者后台的 API 调试台调用「获取用户或机器人所在的群列表」（GET /open-apis/im/v1/chats，以应用身份）找到该群的 chat_id（oc_…），写进 .env 的 FEISHU_CHAT_ID', en: "add the app's bot to the sales group; in the developer console's API Explorer call GET /open-apis/im/v1/chats (as the app) to find the group's chat_id (oc_…), and put it in FEISHU_CHAT_ID in .env" } };
+    return {
+      ok: false,
+      what: { zh: '未配置 FEISHU_CHAT_ID：审批卡片和分配卡片不会发出', en: 'FEISHU_CHAT_ID is not set: no approval or assignment cards are sent' },
+      fix: {
+        zh: '把应用机器人拉进销售群；在开发者后台的 API 调试台调用「获取用户或机器人所在的群列表」（GET /open-apis/im/v1/chats，以应用身份）找到该群的 chat_id（oc_…），写进 .env 的 FEISHU_CHAT_ID',
+        en: "add the app's bot to the sales group; in the developer console's API Explorer call GET /open-apis/im/v1/chats (as the app) to find the group's chat_id (oc_…), and put it in FEISHU_CHAT_ID in .env",
+      },
+    };
   }
   try {
     const chat = await c.get(c.chatId);
     return { ok: true, what: { zh: `卡片发往群「${chat.name}」，机器人在群内`, en: `cards go to the group "${chat.name}"; the bot is in it` } };
   } catch (e) {
     const err = fromThrown(e);
-    if (err.code === 232011 || err.code === 230002) return { ok: false, what: { zh: `机器人不在 FEISHU_CHAT_ID 指定的群里（${err.summary}）`, en: `the bot is not in the FEISHU_CHAT_ID group (${err.summary})` }, fix: { zh: '在群设置 → 群机器人 中添加本应用的机器人', en: "add the app's bot in the group's settings → Bots" } };
-    if (err.code === 232001) return { ok: false, what: { zh: `找不到 FEISHU_CHAT_ID 指定的群（${err.summary}）`, en: `the FEISHU_CHAT_ID group was not found (${err.summary})` }, fix: { zh: '检查 FEISHU_CHAT_ID 是否为群 ID（oc_…）', en: 'check FEISHU_CHAT_ID is the group chat_id (oc_…)' } };
-    return { ok: false, what: { zh: `无法查看卡片群（${err.summary}）`, en: `the card group could not be checked (${err.summary})` }, fix: { zh: '在「权限管理」开通 im:chat:readonly 并发布新版本', en: 'grant im:chat:readonly under Permissions and publish a new version' } };
+    if (err.code === 232011 || err.code === 230002)
+      return {
+        ok: false,
+        what: { zh: `机器人不在 FEISHU_CHAT_ID 指定的群里（${err.summary}）`, en: `the bot is not in the FEISHU_CHAT_ID group (${err.summary})` },
+        fix: { zh: '在群设置 → 群机器人 中添加本应用的机器人', en: "add the app's bot in the group's settings → Bots" },
+      };
+    if (err.code === 232001)
+      return {
+        ok: false,
+        what: { zh: `找不到 FEISHU_CHAT_ID 指定的群（${err.summary}）`, en: `the FEISHU_CHAT_ID group was not found (${err.summary})` },
+        fix: { zh: '检查 FEISHU_CHAT_ID 是否为群 ID（oc_…）', en: 'check FEISHU_CHAT_ID is the group chat_id (oc_…)' },
+      };
+    return {
+      ok: false,
+      what: { zh: `无法查看卡片群（${err.summary}）`, en: `the card group could not be checked (${err.summary})` },
+      fix: { zh: '在「权限管理」开通 im:chat:readonly 并发布新版本', en: 'grant im:chat:readonly under Permissions and publish a new version' },
+    };
   }
 }
 
 function deadLetterCheck(n: number | undefined): DoctorCheck {
   if (n === undefined) return { ok: true, what: { zh: '还没有数据库（服务尚未运行过），没有死信', en: 'no database yet (the server has not run), so no dead letters' } };
   if (n === 0) return { ok: true, what: { zh: '发件箱没有死信', en: 'no dead letters in the outbox' } };
-  return { ok: false, what: { zh: `发件箱有 ${n} 条死信（写入多维表格或发送卡片失败且不再重试）`, en: `${n} dead letter(s) in the outbox (Bitable writes or cards that failed and are no longer retried)` }, fix: { zh: '运行 npm run outbox -- list 查看原因，修复后 npm run outbox -- retry 重新发送', en: 'run npm run outbox -- list to see why, fix the cause, then npm run outbox -- retry' } };
+  return {
+    ok: false,
+    what: { zh: `发件箱有 ${n} 条死信（写入多维表格或发送卡片失败且不再重试）`, en: `${n} dead letter(s) in the outbox (Bitable writes or cards that failed and are no longer retried)` },
+    fix: { zh: '运行 npm run outbox -- list 查看原因，修复后 npm run outbox -- retry 重新发送', en: 'run npm run outbox -- list to see why, fix the cause, then npm run outbox -- retry' },
+  };
 }
 
 /** Open ids in 销售团队 that Feishu refused in a card (230099 / 100290): the cards went out with names instead. */

@@ -129,7 +129,7 @@ export function describeStep(s: ProvisionStep): Text {
     case 'create_view':
       return { zh: `在「${s.tableName}」新建视图「${s.view.view_name}」（${s.view.view_type}）`, en: `create view "${s.view.view_name}" (${s.view.view_type}) in "${s.tableName}"` };
     case 'subscribe':
-      return { zh: '订阅多维表格的记录变更事件', en: 'subscribe to the Base\'s record-change events' };
+      return { zh: '订阅多维表格的记录变更事件', en: "subscribe to the Base's record-change events" };
   }
 }
 
@@ -139,7 +139,10 @@ export function describeProblem(p: SchemaProblem): { what: Text; fix: Text } {
     case 'wrong_type':
       return {
         what: { zh: `字段「${p.tableName}.${p.fieldName}」类型是${typeName(p.actual).zh}，应为${typeName(p.expected).zh}`, en: `field "${p.tableName}.${p.fieldName}" is ${typeName(p.actual).en}, expected ${typeName(p.expected).en}` },
-        fix: { zh: `在多维表格中把该字段改为${typeName(p.expected).zh}，或重命名后运行 npm run provision 新建（不会自动改类型）`, en: `change its type to ${typeName(p.expected).en} in the Base, or rename it and run npm run provision to create a new one (types are never changed automatically)` },
+        fix: {
+          zh: `在多维表格中把该字段改为${typeName(p.expected).zh}，或重命名后运行 npm run provision 新建（不会自动改类型）`,
+          en: `change its type to ${typeName(p.expected).en} in the Base, or rename it and run npm run provision to create a new one (types are never changed automatically)`,
+        },
       };
     case 'missing_table':
       return { what: { zh: `缺少数据表「${p.tableName}」`, en: `table "${p.tableName}" is missing` }, fix: { zh: '运行 npm run provision 创建', en: 'run npm run provision to create it' } };
@@ -157,7 +160,7 @@ export function describeProblem(p: SchemaProblem): { what: Text; fix: Text } {
       return { what: { zh: `「${p.tableName}」缺少视图「${p.viewName}」`, en: `view "${p.viewName}" is missing from "${p.tableName}"` }, fix: { zh: '运行 npm run provision 创建', en: 'run npm run provision to create it' } };
     case 'not_subscribed':
       return {
-        what: { zh: '应用没有订阅这个多维表格的记录变更，表格里的修改不会通知服务', en: 'the app is not subscribed to this Base\'s record changes: edits in the table will not reach the server' },
+        what: { zh: '应用没有订阅这个多维表格的记录变更，表格里的修改不会通知服务', en: "the app is not subscribed to this Base's record changes: edits in the table will not reach the server" },
         fix: { zh: '运行 npm run provision 订阅；并确认开发者后台已添加事件 drive.file.bitable_record_changed_v1', en: 'run npm run provision to subscribe, and check the console lists the event drive.file.bitable_record_changed_v1' },
       };
   }

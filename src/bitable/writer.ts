@@ -199,12 +199,24 @@ export function createBitableWriter(deps: WriterDeps) {
     await deps.gate.acquire();
     stats.calls[b.op === 'create' ? 'batch_create' : 'batch_update']++;
     try {
-      const call = b.op === 'create' ? deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!) : deps.api.batchUpdate(appToken, tableId, b.records.map((r) => ({ record_id: r.record_id!, fields: r.fields })));
+      const call =
+        b.op === 'create'
+          ? deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!)
+          : deps.api.batchUpdate(
+              appToken,
+              tableId,
+              b.records.map((r) => ({ record_id: r.record_id!, fields: r.fields })),
+            );
       // after the request is on the wire (the SDK writes it over the next ticks), not before it
       if (b.op === 'create') setTimeout(() => prebuildCreate(b.target, b.id), 2);
       const res = await call;
       if (res.length !== b.records.length) throw new Error(`${b.op} answered ${res.length} records for ${b.records.length} sent`);
-      const putBacks = deps.store.tx(() => succeeded(b, res.map((r) => r.record_id)));
+      const putBacks = deps.store.tx(() =>
+        succeeded(
+          b,
+          res.map((r) => r.record_id),
+        ),
+      );
       if (putBacks) deps.onPutBackLanded?.();
     } catch (e) {
       failed(b, fromThrown(e));
@@ -227,7 +239,13 @@ export function createBitableWriter(deps: WriterDeps) {
       }
       // a put-back re-checks its row (the inbound path re-reads it and compares with the lead)
       if (rows.some((id) => forced.has(id))) {
-        deps.store.inbound.add({ eventId: `self-check:${b.id}:${recordId}`, source: 'self', eventType: RECORD_CHANGED, payload: { event: { file_token: appToken, table_id: tableId, action_list: [{ record_id: recordId, action: 'record_edited' }] } }, now });
+        deps.store.inbound.add({
+          eventId: `self-check:${b.id}:${recordId}`,
+          source: 'self',
+          eventType: RECORD_CHANGED,
+          payload: { event: { file_token: appToken, table_id: tableId, action_list: [{ record_id: recordId, action: 'record_edited' }] } },
+          now,
+        });
         putBacks++;
       }
       for (const id of rows) repo.rowDone(id, now);
@@ -270,7 +288,10 @@ export function createBitableWriter(deps: WriterDeps) {
         repo.finishBatch(b.id, 'split', now, err.summary);
         for (const id of b.items.flat()) repo.rowBack(id, now);
         const mid = Math.ceil(b.records.length / 2);
-        for (const [from, to] of [[0, mid], [mid, b.records.length]] as const) {
+        for (const [from, to] of [
+          [0, mid],
+          [mid, b.records.length],
+        ] as const) {
           repo.createBatch({ target: b.target, op: b.op, clientToken: b.op === 'create' ? randomUUID() : null, records: b.records.slice(from, to), items: b.items.slice(from, to), now });
         }
       });

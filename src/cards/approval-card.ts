@@ -34,12 +34,15 @@ export const COMMENT = 'comment';
 export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
   const move = `${t(ctx, s.subject.from)} → ${t(ctx, s.subject.to)}`;
   const o = s.outcome;
-  const title =
-    !o ? t(ctx, { zh: `待审批：${move}`, en: `Approval needed: ${move}` })
-    : o.action === 'approve' ? t(ctx, { zh: `已通过：${move}`, en: `Approved: ${move}` })
-    : o.action === 'reject' ? t(ctx, { zh: `已驳回：${move}`, en: `Rejected: ${move}` })
-    : o.renewed ? t(ctx, { zh: `已重新发出：${move}`, en: `Sent again: ${move}` })
-    : t(ctx, { zh: `已失效：${move}`, en: `No longer needed: ${move}` });
+  const title = !o
+    ? t(ctx, { zh: `待审批：${move}`, en: `Approval needed: ${move}` })
+    : o.action === 'approve'
+      ? t(ctx, { zh: `已通过：${move}`, en: `Approved: ${move}` })
+      : o.action === 'reject'
+        ? t(ctx, { zh: `已驳回：${move}`, en: `Rejected: ${move}` })
+        : o.renewed
+          ? t(ctx, { zh: `已重新发出：${move}`, en: `Sent again: ${move}` })
+          : t(ctx, { zh: `已失效：${move}`, en: `No longer needed: ${move}` });
   const color = !o ? 'orange' : o.action === 'approve' ? 'green' : o.action === 'reject' ? 'red' : 'grey';
   const who = mentions(s.approvers);
   const elements: CardJson[] = [];
@@ -58,26 +61,35 @@ export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
   elements.push(hr(), ...leadLines(s.lead, ctx));
   for (const e of s.escalations ?? []) {
     const to = nameOrDash(ctx, e.to);
-    elements.push(text(t(ctx, e.step === 'remind' ? { zh: `⏰ ${when(e.at)} 审批超时，已再次提醒 ${to}`, en: `⏰ ${when(e.at)} approval overdue; ${to} reminded again` } : { zh: `⏰ ${when(e.at)} 仍未审批，已通知 ${to}`, en: `⏰ ${when(e.at)} still waiting; ${to} told` })));
+    elements.push(
+      text(
+        t(
+          ctx,
+          e.step === 'remind'
+            ? { zh: `⏰ ${when(e.at)} 审批超时，已再次提醒 ${to}`, en: `⏰ ${when(e.at)} approval overdue; ${to} reminded again` }
+            : { zh: `⏰ ${when(e.at)} 仍未审批，已通知 ${to}`, en: `⏰ ${when(e.at)} still waiting; ${to} told` },
+        ),
+      ),
+    );
   }
   if (!o) {
     elements.push(
       form(APPROVAL_FORM, [
         input({ name: COMMENT, placeholder: t(ctx, { zh: '审批意见（驳回时必填）', en: 'Comment (required to reject)' }), maxLength: 200 }),
-        buttonRow([
-          button({ label: t(ctx, { zh: '通过', en: 'Approve' }), name: APPROVE, kind: 'primary', submit: true }),
-          button({ label: t(ctx, { zh: '驳回', en: 'Reject' }), name: REJECT, kind: 'danger', submit: true }),
-        ]),
+        buttonRow([button({ label: t(ctx, { zh: '通过', en: 'Approve' }), name: APPROVE, kind: 'primary', submit: true }), button({ label: t(ctx, { zh: '驳回', en: 'Reject' }), name: REJECT, kind: 'danger', submit: true })]),
       ]),
     );
   } else {
     const by = nameOrDash(ctx, o.by);
     const at = when(o.at);
     const done =
-      o.action === 'approve' ? { zh: `${by} 于 ${at} 通过`, en: `Approved by ${by} at ${at}` }
-      : o.action === 'reject' ? { zh: `${by} 于 ${at} 驳回`, en: `Rejected by ${by} at ${at}` }
-      : o.renewed ? { zh: `${at} ${RENEWED.zh}`, en: `${at}: ${RENEWED.en}` }
-      : { zh: `${at} 线索阶段已变化，此审批不再需要`, en: `${at}: the lead's stage changed; this approval is no longer needed` };
+      o.action === 'approve'
+        ? { zh: `${by} 于 ${at} 通过`, en: `Approved by ${by} at ${at}` }
+        : o.action === 'reject'
+          ? { zh: `${by} 于 ${at} 驳回`, en: `Rejected by ${by} at ${at}` }
+          : o.renewed
+            ? { zh: `${at} ${RENEWED.zh}`, en: `${at}: ${RENEWED.en}` }
+            : { zh: `${at} 线索阶段已变化，此审批不再需要`, en: `${at}: the lead's stage changed; this approval is no longer needed` };
     elements.push(hr(), text(t(ctx, done)));
     if (o.comment) elements.push(field(ctx, { zh: '意见', en: 'Comment' }, o.comment));
   }

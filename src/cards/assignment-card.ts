@@ -32,12 +32,15 @@ export const RETURN_NOTE = 'note';
 export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
   const o = s.outcome;
   const owner = nameOrDash(ctx, s.owner);
-  const title =
-    !o ? t(ctx, { zh: '新线索待认领', en: 'New lead to accept' })
-    : o.action === 'accept' ? t(ctx, { zh: '已认领', en: 'Accepted' })
-    : o.action === 'return' ? t(ctx, { zh: '已退回', en: 'Returned' })
-    : o.renewed ? t(ctx, { zh: '已重新发出', en: 'Sent again' })
-    : t(ctx, { zh: '已撤回', en: 'Withdrawn' });
+  const title = !o
+    ? t(ctx, { zh: '新线索待认领', en: 'New lead to accept' })
+    : o.action === 'accept'
+      ? t(ctx, { zh: '已认领', en: 'Accepted' })
+      : o.action === 'return'
+        ? t(ctx, { zh: '已退回', en: 'Returned' })
+        : o.renewed
+          ? t(ctx, { zh: '已重新发出', en: 'Sent again' })
+          : t(ctx, { zh: '已撤回', en: 'Withdrawn' });
   const color = !o ? 'blue' : o.action === 'accept' ? 'green' : 'grey';
   const elements: CardJson[] = [];
   if (!o) {
@@ -54,9 +57,11 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
   for (const e of s.escalations ?? []) {
     const to = nameOrDash(ctx, e.to);
     const line: Text =
-      e.step === 'remind' ? { zh: `⏰ ${when(e.at)} 认领超时，已提醒 ${to}`, en: `⏰ ${when(e.at)} not accepted in time; ${to} reminded` }
-      : e.step === 'manager' ? { zh: `⏰ ${when(e.at)} 仍未认领，已通知直属上级 ${to}`, en: `⏰ ${when(e.at)} still not accepted; manager ${to} told` }
-      : { zh: `⏰ ${when(e.at)} 超时未认领，已改派给 ${to}`, en: `⏰ ${when(e.at)} not accepted; reassigned to ${to}` };
+      e.step === 'remind'
+        ? { zh: `⏰ ${when(e.at)} 认领超时，已提醒 ${to}`, en: `⏰ ${when(e.at)} not accepted in time; ${to} reminded` }
+        : e.step === 'manager'
+          ? { zh: `⏰ ${when(e.at)} 仍未认领，已通知直属上级 ${to}`, en: `⏰ ${when(e.at)} still not accepted; manager ${to} told` }
+          : { zh: `⏰ ${when(e.at)} 超时未认领，已改派给 ${to}`, en: `⏰ ${when(e.at)} not accepted; reassigned to ${to}` };
     elements.push(text(t(ctx, line)));
   }
   if (!o) {

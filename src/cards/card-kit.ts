@@ -25,7 +25,10 @@ export const field = (ctx: CardCtx, label: Text, value: string): CardJson => tex
 const OPEN_ID = /^ou_[A-Za-z0-9_-]{1,64}$/;
 /** `<at id=…></at>` for the ids that look like open_ids (anything else is dropped, never interpolated). */
 export function mentions(ids: readonly string[]): string {
-  return [...new Set(ids)].filter((id) => OPEN_ID.test(id)).map((id) => `<at id=${id}></at>`).join(' ');
+  return [...new Set(ids)]
+    .filter((id) => OPEN_ID.test(id))
+    .map((id) => `<at id=${id}></at>`)
+    .join(' ');
 }
 export const markdown = (content: string): CardJson => ({ tag: 'markdown', content });
 
@@ -80,4 +83,7 @@ const stamp = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', mont
 export const when = (d: Date): string => stamp.format(d).replace(/\//g, '-');
 
 /** What a card replaced before Feishu's 14-day limit says, on the card and to a late click. */
-export const RENEWED: { zh: string; en: string } = { zh: '这张卡片即将过期（飞书卡片只能在发出后 14 天内操作），已在群里重新发出：请在最新的卡片上操作', en: 'This card is about to expire (Feishu cards can be used for 14 days after sending) and was sent again: act on the newest card in the group' };
+export const RENEWED: { zh: string; en: string } = {
+  zh: '这张卡片即将过期（飞书卡片只能在发出后 14 天内操作），已在群里重新发出：请在最新的卡片上操作',
+  en: 'This card is about to expire (Feishu cards can be used for 14 days after sending) and was sent again: act on the newest card in the group',
+};

@@ -29,7 +29,21 @@ export function leadLines(v: LeadView, ctx: CardCtx, extra: Array<[Text, string]
     [{ zh: '行业 / 规模 / 地区', en: 'Industry / size / region' }, [str(v.facts.industry), str(v.facts.size), str(v.facts.region)].filter(Boolean).join(' / ')],
     [{ zh: '需求描述', en: 'Need' }, clip(str(v.facts.need), 200)],
     [{ zh: '阶段', en: 'Stage' }, t(ctx, v.stage)],
-    ...(v.score ? ([[{ zh: '线索评分', en: 'Score' }, `${v.score.value}${v.score.reasons.length ? `（${v.score.reasons.slice(0, 3).map((r) => t(ctx, r)).join('；')}）` : ''}`]] as Array<[Text, string]>) : []),
+    ...(v.score
+      ? ([
+          [
+            { zh: '线索评分', en: 'Score' },
+            `${v.score.value}${
+              v.score.reasons.length
+                ? `（${v.score.reasons
+                    .slice(0, 3)
+                    .map((r) => t(ctx, r))
+                    .join('；')}）`
+                : ''
+            }`,
+          ],
+        ] as Array<[Text, string]>)
+      : []),
     ...extra,
   ];
   return rows.filter(([, value]) => value !== '').map(([label, value]) => field(ctx, label, value));

@@ -81,7 +81,11 @@ export function createServices({ config, log, platform, version }: ServicesInput
   log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
   // SLAs count working time; a year without the official holiday schedule counts only weekends.
   const uncovered = uncoveredYears(rules.workCalendar.coveredYears, clock.now());
-  if (uncovered.length) log.warn({ years: uncovered }, `工作日历缺少 ${uncovered.join('、')} 年的法定节假日安排（升级 chinese-days，或在 bitable-templates/work-calendar.json 中补充）/ no official holiday schedule for ${uncovered.join(', ')} yet: update chinese-days or add the days to work-calendar.json`);
+  if (uncovered.length)
+    log.warn(
+      { years: uncovered },
+      `工作日历缺少 ${uncovered.join('、')} 年的法定节假日安排（升级 chinese-days，或在 bitable-templates/work-calendar.json 中补充）/ no official holiday schedule for ${uncovered.join(', ')} yet: update chinese-days or add the days to work-calendar.json`,
+    );
 
   const f = platform.feishu;
   const feishuClient = createFeishuClient({ domain: f.domain, appId: f.appId, appSecret: f.appSecret, log });
@@ -124,7 +128,13 @@ export function createServices({ config, log, platform, version }: ServicesInput
   const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
   const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, clock, log, pollMs: pollMs(2_000, 30_000) });
   // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
-  const ownerQueueJob = createOwnerQueueJob({ queue: lj.ownerQueue, members: () => roster.members(), clock, log, pollMs: pollMs(2_000, 30_000), onOffered: () => {
+  const ownerQueueJob = createOwnerQueueJob({
+    queue: lj.ownerQueue,
+    members: () => roster.members(),
+    clock,
+    log,
+    pollMs: pollMs(2_000, 30_000),
+    onOffered: () => {
       writer.kick();
       void sender.kick();
     },
@@ -198,9 +208,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
     /** The Base the server works in: its token and its tables by name. */
     useBase(appToken: string, tables: Map<string, string>): Layout | undefined {
       const leadsTableId = tables.get(leadsTable.name);
-      layout = leadsTableId
-        ? { appToken, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) }
-        : undefined;
+      layout = leadsTableId ? { appToken, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) } : undefined;
       return layout;
     },
     /** The workers, once the Base is known. */

@@ -27,5 +27,9 @@ export function guardChecklist(guards: readonly Guard[] | undefined, facts: Lead
  * apply: a draft has no score). Empty: it is a lead.
  */
 export function missingForLead(minimum: readonly Guard[], facts: LeadFacts): Guard[] {
-  return unmetGuards(minimum.filter((g) => g.type !== 'minScore'), facts, undefined);
+  return unmetGuards(
+    minimum.filter((g) => g.type !== 'minScore'),
+    facts,
+    undefined,
+  );
 }

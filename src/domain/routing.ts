@@ -159,7 +159,11 @@ function byRule(rule: RoutingRule, i: RouteInput): RouteDecision {
   if (fed.length) reps = fed;
   if (!reps.length) return { kind: 'none', rule: rule.name, why: `规则「${rule.name}」：没有可分配的人（在岗、未休假、未达跟进上限${rule.mode === 'team' ? `、属于${rule.team}` : rule.mode === 'territory' ? '、负责该地区和行业' : ''}）` };
   const pool = `rule:${rule.name}`;
-  const turn = weightedTurn(reps.map((r) => r.openId), (id) => weight(i.reps.get(id)!), i.credits(pool));
+  const turn = weightedTurn(
+    reps.map((r) => r.openId),
+    (id) => weight(i.reps.get(id)!),
+    i.credits(pool),
+  );
   const rep = i.reps.get(turn.pick)!;
   const scope = fed.length ? '对接该 SDR 的销售中' : rule.mode === 'team' ? `${rule.team}内` : rule.mode === 'territory' ? '负责该地区和行业的销售中' : '销售中';
   return { kind: 'person', ownerId: rep.openId, rule: rule.name, why: `规则「${rule.name}」：${scope}按权重轮流分配给 ${rep.name}（权重 ${weight(rep)}）`, credits: { pool, values: turn.values } };

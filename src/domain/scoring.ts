@@ -147,7 +147,10 @@ export function topReasons(ledger: readonly LedgerLine[], n = 3): Array<{ detail
     if (e.delta !== 0 && e.detail) g.detail = e.detail.replace(/（不再计分）$/, '');
     groups.set(e.reasonCode, g);
   }
-  return [...groups.values()].filter((g) => g.points !== 0).sort((a, b) => Math.abs(b.points) - Math.abs(a.points)).slice(0, n);
+  return [...groups.values()]
+    .filter((g) => g.points !== 0)
+    .sort((a, b) => Math.abs(b.points) - Math.abs(a.points))
+    .slice(0, n);
 }
 
 export const formatPoints = (p: number) => `${p > 0 ? '+' : p < 0 ? '−' : ''}${Math.abs(p)}`;

@@ -51,14 +51,7 @@ export type TransitionOutcome =
   /** allowed, guards met, but a role must approve first: the lead stays where it is */
   | { status: 'pending_approval'; from: string; to: string; gate: ApprovalGate };
 
-export type RefusalCode =
-  | 'unknown_stage'
-  | 'already_in_stage'
-  | 'not_allowed'
-  | 'reason_required'
-  | 'guard_failed'
-  | 'approval_role_mismatch'
-  | 'already_started';
+export type RefusalCode = 'unknown_stage' | 'already_in_stage' | 'not_allowed' | 'reason_required' | 'guard_failed' | 'approval_role_mismatch' | 'already_started';
 
 export interface Refusal {
   code: RefusalCode;
@@ -84,11 +77,7 @@ export function entryLabel(j: Journey, stage: string, entryIndex: number): strin
 }
 
 /** Put a new lead into the journey's initial stage (or a given one, for imports). */
-export function startJourney(
-  j: Journey,
-  lead: LeadState,
-  req: { actor: Actor; now: Date; stage?: string; reason?: string },
-): Result<{ record: TransitionRecord; label: string }, Refusal> {
+export function startJourney(j: Journey, lead: LeadState, req: { actor: Actor; now: Date; stage?: string; reason?: string }): Result<{ record: TransitionRecord; label: string }, Refusal> {
   const to = req.stage ?? j.initial;
   if (lead.stage !== null || lead.history.length > 0) {
     return err({ code: 'already_started', message: { zh: '该线索已在旅程中', en: 'This lead is already on the journey' } });

@@ -28,21 +28,9 @@ export interface FeishuEnvelope {
   event?: Record<string, unknown>;
 }
 
-export type RejectReason =
-  | 'not_configured'
-  | 'malformed_body'
-  | 'not_encrypted'
-  | 'undecryptable'
-  | 'missing_signature_headers'
-  | 'bad_timestamp'
-  | 'stale'
-  | 'bad_signature'
-  | 'bad_token';
+export type RejectReason = 'not_configured' | 'malformed_body' | 'not_encrypted' | 'undecryptable' | 'missing_signature_headers' | 'bad_timestamp' | 'stale' | 'bad_signature' | 'bad_token';
 
-export type Verified =
-  | { ok: true; kind: 'challenge'; challenge: string }
-  | { ok: true; kind: 'event'; envelope: FeishuEnvelope; eventId: string; eventType: string }
-  | { ok: false; status: 400 | 401 | 503; reason: RejectReason };
+export type Verified = { ok: true; kind: 'challenge'; challenge: string } | { ok: true; kind: 'event'; envelope: FeishuEnvelope; eventId: string; eventType: string } | { ok: false; status: 400 | 401 | 503; reason: RejectReason };
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const SECONDS = /^\d{1,12}$/;

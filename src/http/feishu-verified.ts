@@ -10,12 +10,7 @@ import type { AppEnv } from './request-log.js';
  */
 export type VerifiedEvent = Extract<Verified, { kind: 'event' }>;
 
-export function verifiedFeishuPost(
-  app: Hono<AppEnv>,
-  path: string,
-  o: { verify: FeishuVerifier; maxBodyBytes: number; what: string },
-  handle: (c: Context<AppEnv>, v: VerifiedEvent) => Response | Promise<Response>,
-): void {
+export function verifiedFeishuPost(app: Hono<AppEnv>, path: string, o: { verify: FeishuVerifier; maxBodyBytes: number; what: string }, handle: (c: Context<AppEnv>, v: VerifiedEvent) => Response | Promise<Response>): void {
   app.post(path, bodyLimit({ maxSize: o.maxBodyBytes, onError: (c) => c.json({ error: 'too_large' }, 413) }), async (c) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const v = o.verify(raw, (name) => c.req.header(name));

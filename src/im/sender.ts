@@ -58,17 +58,7 @@ export function withoutMentions(content: unknown, ids: readonly string[] | undef
   return { content: JSON.parse(json), removed };
 }
 
-export function createImSender(deps: {
-  store: Store;
-  api: ImApi;
-  clock: Clock;
-  log: Logger;
-  appGate?: RateGate;
-  perChatPerSecond?: number;
-  maxAttempts?: number;
-  pollMs?: number;
-  random?: () => number;
-}) {
+export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; log: Logger; appGate?: RateGate; perChatPerSecond?: number; maxAttempts?: number; pollMs?: number; random?: () => number }) {
   const log = deps.log.child({ component: 'im-sender' });
   // Under Feishu's limits with a margin: the gate counts when a call starts, Feishu when it arrives, and
   // jitter between the two would otherwise put a sixth message into Feishu's one-second window.
@@ -131,7 +121,8 @@ export function createImSender(deps: {
             deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: now });
             for (const id of fixed.removed) {
               // said once per person: `npm run doctor` lists them all
-              if (deps.store.unknownUsers.record(id, p.names?.[id], now)) log.warn({ openId: id, name: p.names?.[id] }, 'Feishu does not know this person: the card shows the name instead of an @-mention; fix them in 销售团队 (npm run doctor lists them)');
+              if (deps.store.unknownUsers.record(id, p.names?.[id], now))
+                log.warn({ openId: id, name: p.names?.[id] }, 'Feishu does not know this person: the card shows the name instead of an @-mention; fix them in 销售团队 (npm run doctor lists them)');
             }
           });
           stats.retried++;

@@ -19,16 +19,7 @@ import type { Timer } from '../store/timers-repo.js';
  */
 export type TimerHandler<C> = (t: Timer, now: Date, ctx: C) => unknown;
 
-export function createTimerSweep<C = undefined>(deps: {
-  store: Store;
-  clock: Clock;
-  log: Logger;
-  handlers: Record<string, TimerHandler<C>>;
-  context?: () => Promise<C>;
-  onFired?: () => void;
-  pollMs?: number;
-  batch?: number;
-}) {
+export function createTimerSweep<C = undefined>(deps: { store: Store; clock: Clock; log: Logger; handlers: Record<string, TimerHandler<C>>; context?: () => Promise<C>; onFired?: () => void; pollMs?: number; batch?: number }) {
   const log = deps.log.child({ component: 'timers' });
   const stats = { fired: 0, failed: 0 };
   const kinds = Object.keys(deps.handlers);

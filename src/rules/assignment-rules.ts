@@ -12,7 +12,17 @@ import { TEMPLATES_DIR } from './load-journey.js';
  */
 
 const ladder = z
-  .array(z.object({ step: z.enum(['remind', 'manager', 'reassign']), afterWorkingHours: z.number().min(0).max(24 * 30) }).strict())
+  .array(
+    z
+      .object({
+        step: z.enum(['remind', 'manager', 'reassign']),
+        afterWorkingHours: z
+          .number()
+          .min(0)
+          .max(24 * 30),
+      })
+      .strict(),
+  )
   .refine((steps) => steps.every((s, i) => i === 0 || steps[i - 1]!.afterWorkingHours <= s.afterWorkingHours), 'steps must be in time order')
   .refine((steps) => new Set(steps.map((s) => s.step)).size === steps.length, 'each step at most once');
 
@@ -22,7 +32,10 @@ export const assignmentRulesSchema = z
     assignOn: z.array(z.string().min(1)),
     candidateRoles: z.array(z.string().min(1)).min(1),
     /** working hours on the working calendar (docs/domain.md#slas-and-escalation: accept within 4 working hours) */
-    acceptWithinWorkingHours: z.number().positive().max(24 * 30),
+    acceptWithinWorkingHours: z
+      .number()
+      .positive()
+      .max(24 * 30),
     /** working days on the working calendar (docs/domain.md#slas-and-escalation: first feedback within 5 working days) */
     followUpWithinWorkingDays: z.number().positive().max(90),
     /**
@@ -31,7 +44,10 @@ export const assignmentRulesSchema = z
      */
     escalation: z.object({ accept: ladder, followUp: ladder, approval: ladder.refine((s) => s.every((x) => x.step !== 'reassign'), 'an approval is not reassigned: use remind and manager') }).strict(),
     /** an approval card waiting longer than this (working hours) starts the approval ladder */
-    approvalWithinWorkingHours: z.number().positive().max(24 * 30),
+    approvalWithinWorkingHours: z
+      .number()
+      .positive()
+      .max(24 * 30),
   })
   .strict();
 

@@ -23,7 +23,10 @@ const field = z
     /** human: people edit it; server: only the server writes it; auto: Feishu computes it (modified time …) */
     owner: z.enum(FIELD_OWNERS),
     /** the lead fact this field feeds (guards name facts: company, need, phone …) */
-    fact: z.string().regex(/^[a-z_]+$/).optional(),
+    fact: z
+      .string()
+      .regex(/^[a-z_]+$/)
+      .optional(),
   })
   .strict();
 
@@ -38,7 +41,13 @@ const view = z
     filter: z
       .object({
         conjunction: z.enum(['and', 'or']),
-        conditions: z.array(z.object({ field_name: z.string().min(1), operator: z.enum(['is', 'isNot', 'contains', 'doesNotContain', 'isEmpty', 'isNotEmpty', 'isGreater', 'isGreaterEqual', 'isLess', 'isLessEqual']), value: z.string().optional() }).strict()).min(1),
+        conditions: z
+          .array(
+            z
+              .object({ field_name: z.string().min(1), operator: z.enum(['is', 'isNot', 'contains', 'doesNotContain', 'isEmpty', 'isNotEmpty', 'isGreater', 'isGreaterEqual', 'isLess', 'isLessEqual']), value: z.string().optional() })
+              .strict(),
+          )
+          .min(1),
       })
       .strict()
       .optional(),
@@ -74,11 +83,27 @@ export const baseTemplateSchema = z
         seen.add(x);
       }
     };
-    dup(t.tables.map((x) => x.name), 'table name', ['tables']);
-    dup(t.tables.map((x) => x.key), 'table key', ['tables']);
+    dup(
+      t.tables.map((x) => x.name),
+      'table name',
+      ['tables'],
+    );
+    dup(
+      t.tables.map((x) => x.key),
+      'table key',
+      ['tables'],
+    );
     for (const [i, tb] of t.tables.entries()) {
-      dup(tb.fields.map((f) => f.field_name), 'field name', ['tables', i, 'fields']);
-      dup((tb.views ?? []).map((v) => v.view_name), 'view name', ['tables', i, 'views']);
+      dup(
+        tb.fields.map((f) => f.field_name),
+        'field name',
+        ['tables', i, 'fields'],
+      );
+      dup(
+        (tb.views ?? []).map((v) => v.view_name),
+        'view name',
+        ['tables', i, 'views'],
+      );
       for (const [j, v] of (tb.views ?? []).entries()) {
         for (const c of v.filter?.conditions ?? []) {
           if (!tb.fields.some((f) => f.field_name === c.field_name)) ctx.addIssue({ code: 'custom', path: ['tables', i, 'views', j], message: `filter names unknown field "${c.field_name}"` });

@@ -12,9 +12,7 @@ export type JourneyPresetId = (typeof JOURNEY_PRESETS)[number];
 
 /** Load a journey: a preset id, or a path to a JSON file with the same shape. */
 export function loadJourney(idOrPath: string): Journey {
-  const file = (JOURNEY_PRESETS as readonly string[]).includes(idOrPath)
-    ? join(TEMPLATES_DIR, 'journeys', `${idOrPath}.json`)
-    : resolve(idOrPath);
+  const file = (JOURNEY_PRESETS as readonly string[]).includes(idOrPath) ? join(TEMPLATES_DIR, 'journeys', `${idOrPath}.json`) : resolve(idOrPath);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));

@@ -47,7 +47,8 @@ export function nurtureRowChecker(journey: Journey, template: BaseTemplate) {
       } catch {
         u = undefined;
       }
-      if (!u || !(u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)))) return rowError('动作为 Webhook 时须填写 https:// 开头的「Webhook地址」（本机测试可用 http://127.0.0.1）', 'a Webhook step needs an https:// Webhook地址 (http://127.0.0.1 for local tests)');
+      if (!u || !(u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))))
+        return rowError('动作为 Webhook 时须填写 https:// 开头的「Webhook地址」（本机测试可用 http://127.0.0.1）', 'a Webhook step needs an https:// Webhook地址 (http://127.0.0.1 for local tests)');
     }
     const recipients: string[] = [];
     for (const n of list(r['接收人']).length ? list(r['接收人']) : ['跟进人']) {
@@ -67,7 +68,11 @@ export function checkNurtureRows(rows: readonly RuleRow[], journey: Journey, tem
 export function loadNurtureSteps(journey: Journey, template: BaseTemplate, file?: string): NurtureStep[] {
   const f = readRuleFile('nurture', file);
   const rows = f.rows.filter((r) => list(r['阶段']).some((s) => findStageByLabel(journey, s) ?? findStage(journey, s)));
-  const checked = checkNurtureRows(rows.map((r) => ({ ...r, 阶段: list(r['阶段']).filter((s) => findStageByLabel(journey, s) ?? findStage(journey, s)) })), journey, template);
+  const checked = checkNurtureRows(
+    rows.map((r) => ({ ...r, 阶段: list(r['阶段']).filter((s) => findStageByLabel(journey, s) ?? findStage(journey, s)) })),
+    journey,
+    template,
+  );
   if (checked.problems.length) throw new Error(`培育步骤有误 / nurture steps are not usable: ${problemsText(f.file, checked.problems)}`);
   return checked.values.map((v) => v.value);
 }

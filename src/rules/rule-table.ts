@@ -66,7 +66,10 @@ export function str(v: unknown): string {
 /** A list cell: a multi-select, or text separated by 、，,| */
 export function list(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(str).filter(Boolean);
-  return str(v).split(/[、，,|｜]/).map((s) => s.trim()).filter(Boolean);
+  return str(v)
+    .split(/[、，,|｜]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** A number cell, or undefined when empty; NaN when it holds something that is not a number. */

@@ -69,12 +69,8 @@ export function createAssignmentsRepo(db: Db) {
   const byId = db.prepare<[number], Raw>('SELECT * FROM assignments WHERE id = ?');
   const current = db.prepare<[number], Raw>("SELECT * FROM assignments WHERE lead_id = ? AND status IN ('offered', 'accepted') ORDER BY id DESC LIMIT 1");
   const forLead = db.prepare<[number], Raw>('SELECT * FROM assignments WHERE lead_id = ? ORDER BY id');
-  const accept = db.prepare(
-    `UPDATE assignments SET status = 'accepted', accepted_at = @now, accepted_by = @by, follow_up_due_at = @due WHERE id = @id AND status = 'offered'`,
-  );
-  const ret = db.prepare(
-    `UPDATE assignments SET status = 'returned', returned_at = @now, return_reason = @reason, return_note = @note WHERE id = @id AND status IN ('offered', 'accepted')`,
-  );
+  const accept = db.prepare(`UPDATE assignments SET status = 'accepted', accepted_at = @now, accepted_by = @by, follow_up_due_at = @due WHERE id = @id AND status = 'offered'`);
+  const ret = db.prepare(`UPDATE assignments SET status = 'returned', returned_at = @now, return_reason = @reason, return_note = @note WHERE id = @id AND status IN ('offered', 'accepted')`);
   const withdraw = db.prepare(`UPDATE assignments SET status = 'withdrawn', returned_at = @now WHERE id = @id AND status IN ('offered', 'accepted')`);
   const setCard = db.prepare('UPDATE assignments SET card_id = @cardId WHERE id = @id');
   const lastOffered = db.prepare<[number], { at: number | null }>('SELECT MAX(offered_at) AS at FROM assignments WHERE lead_id = ?');

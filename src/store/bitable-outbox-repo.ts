@@ -77,7 +77,6 @@ export function splitTarget(target: string): { appToken: string; tableId: string
   return { appToken, tableId };
 }
 
-
 export type BitableOutboxRepo = ReturnType<typeof createBitableOutboxRepo>;
 
 export function createBitableOutboxRepo(db: Db) {
@@ -109,9 +108,7 @@ export function createBitableOutboxRepo(db: Db) {
     `SELECT MIN(at) AS at FROM (SELECT MIN(next_attempt_at) AS at FROM outbox WHERE target = @target AND kind LIKE 'bitable.%' AND status = 'pending'
      UNION ALL SELECT MIN(next_attempt_at) FROM bitable_batches WHERE target = @target AND status = 'open')`,
   );
-  const createPendingFor = db.prepare<[string, string], { n: number }>(
-    `SELECT COUNT(*) AS n FROM outbox WHERE target = ? AND kind = 'bitable.create' AND status IN ('pending', 'in_flight') AND json_extract(payload_json, '$.leadKey') = ?`,
-  );
+  const createPendingFor = db.prepare<[string, string], { n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE target = ? AND kind = 'bitable.create' AND status IN ('pending', 'in_flight') AND json_extract(payload_json, '$.leadKey') = ?`);
   const written = db.prepare<[string, string], { field_name: string; value_json: string }>('SELECT field_name, value_json FROM bitable_written WHERE target = ? AND record_id = ?');
   const upsertWritten = db.prepare(
     `INSERT INTO bitable_written (target, record_id, field_name, value_json, written_at) VALUES (@target, @record, @field, @value, @now)
@@ -129,8 +126,7 @@ export function createBitableOutboxRepo(db: Db) {
   const forcedOf = db.prepare<[number], { id: number }>(`SELECT id FROM outbox WHERE batch_id = ? AND json_extract(payload_json, '$.force') = 1`);
   const counts = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`);
 
-  const enqueue = (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) =>
-    insert.run({ kind, target, payload: JSON.stringify(payload), key, now: now.getTime() }).changes === 1;
+  const enqueue = (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) => insert.run({ kind, target, payload: JSON.stringify(payload), key, now: now.getTime() }).changes === 1;
 
   return {
     /** Queue a record create; `key` makes the enqueue idempotent. False when the key was already queued. */

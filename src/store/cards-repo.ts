@@ -64,9 +64,7 @@ export function createCardsRepo(db: Db) {
   const byMessage = db.prepare<[string], Raw>('SELECT * FROM cards WHERE message_id = ?');
   const openFor = db.prepare<[number, string], Raw>("SELECT * FROM cards WHERE lead_id = ? AND kind = ? AND status = 'open' ORDER BY id");
   const setMessage = db.prepare('UPDATE cards SET message_id = @messageId, updated_at = @now WHERE uuid = @uuid AND message_id IS NULL');
-  const close = db.prepare(
-    `UPDATE cards SET status = @status, action = @action, acted_by = @by, acted_at = @now, detail_json = @detail, updated_at = @now WHERE id = @id AND status = 'open'`,
-  );
+  const close = db.prepare(`UPDATE cards SET status = @status, action = @action, acted_by = @by, acted_at = @now, detail_json = @detail, updated_at = @now WHERE id = @id AND status = 'open'`);
   // a closed card is not sent again before its 14 days are up (lead-cards: card.renew)
   const endRenewal = db.prepare(`UPDATE timers SET status = 'cancelled' WHERE dedupe_key = @key AND status = 'pending'`);
   const addDetail = db.prepare(`UPDATE cards SET detail_json = json_patch(COALESCE(detail_json, '{}'), @patch), updated_at = @now WHERE id = @id`);

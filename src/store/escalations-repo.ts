@@ -29,9 +29,7 @@ const toRow = (r: Raw): EscalationRow => ({ id: r.id, leadId: r.lead_id, assignm
 export type EscalationsRepo = ReturnType<typeof createEscalationsRepo>;
 
 export function createEscalationsRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO escalations (lead_id, assignment_id, card_id, sla, step, to_open_id, at) VALUES (@leadId, @assignmentId, @cardId, @sla, @step, @to, @at)`,
-  );
+  const insert = db.prepare(`INSERT OR IGNORE INTO escalations (lead_id, assignment_id, card_id, sla, step, to_open_id, at) VALUES (@leadId, @assignmentId, @cardId, @sla, @step, @to, @at)`);
   const forAssignment = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE assignment_id = ? ORDER BY id');
   const forCard = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE card_id = ? ORDER BY id');
   const forLead = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE lead_id = ? ORDER BY id');

@@ -122,13 +122,9 @@ export function createLeadsRepo(db: Db) {
     `UPDATE leads SET stage = @stage, stage_entered_at = @at, pending_approval_json = NULL, updated_at = @at, version = version + 1
      WHERE id = @id AND version = @version`,
   );
-  const setFacts = db.prepare(
-    `UPDATE leads SET facts_json = @facts, company_key = @companyKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
-  );
+  const setFacts = db.prepare(`UPDATE leads SET facts_json = @facts, company_key = @companyKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`);
   const setRecord = db.prepare('UPDATE leads SET base_token = @baseToken, table_id = @tableId, record_id = @recordId, updated_at = @now WHERE id = @id');
-  const setPending = db.prepare(
-    'UPDATE leads SET pending_approval_json = @pending, updated_at = @now, version = version + 1 WHERE id = @id AND version = @version',
-  );
+  const setPending = db.prepare('UPDATE leads SET pending_approval_json = @pending, updated_at = @now, version = version + 1 WHERE id = @id AND version = @version');
   const setOwner = db.prepare('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM leads');
   const seqGet = db.prepare<[string], { value: number }>('SELECT value FROM sync_cursors WHERE name = ?');

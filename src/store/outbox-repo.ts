@@ -77,9 +77,7 @@ export function createOutboxRepo(db: Db) {
   const release = db.prepare(`UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts - 1, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
   const lease = db.prepare(`UPDATE outbox SET status = 'in_flight', lease_until = @until, attempts = attempts + 1, updated_at = @now WHERE id = @id`);
   const done = db.prepare(`UPDATE outbox SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
-  const retry = db.prepare(
-    `UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`,
-  );
+  const retry = db.prepare(`UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
   const setPayload = db.prepare('UPDATE outbox SET payload_json = @payload, updated_at = @now WHERE id = @id');
   const byStatus = db.prepare<[string], Raw>("SELECT * FROM outbox WHERE status = ? AND kind NOT LIKE 'bitable.%' ORDER BY id");
   const requeue = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead' AND kind NOT LIKE 'bitable.%'`);

@@ -9,9 +9,7 @@ export type RoutingRepo = ReturnType<typeof createRoutingRepo>;
 
 export function createRoutingRepo(db: Db) {
   const credits = db.prepare<[string], { open_id: string; credit: number }>('SELECT open_id, credit FROM routing_credits WHERE pool = ?');
-  const upsert = db.prepare(
-    'INSERT INTO routing_credits (pool, open_id, credit, updated_at) VALUES (@pool, @openId, @credit, @now) ON CONFLICT(pool, open_id) DO UPDATE SET credit = excluded.credit, updated_at = excluded.updated_at',
-  );
+  const upsert = db.prepare('INSERT INTO routing_credits (pool, open_id, credit, updated_at) VALUES (@pool, @openId, @credit, @now) ON CONFLICT(pool, open_id) DO UPDATE SET credit = excluded.credit, updated_at = excluded.updated_at');
   const loads = db.prepare<[], { owner_id: string; n: number }>('SELECT owner_id, n FROM rep_loads WHERE n > 0');
   const stagesNow = db.prepare<[], { stage: string }>('SELECT stage FROM open_stages ORDER BY stage');
   const clearStages = db.prepare('DELETE FROM open_stages');
@@ -34,9 +32,7 @@ export function createRoutingRepo(db: Db) {
     `SELECT a.owner_id FROM assignments a JOIN leads l ON l.id = a.lead_id
      WHERE l.company_key = ? AND l.id != ? AND l.deleted_at IS NULL AND a.status IN ('offered', 'accepted') ORDER BY a.id DESC LIMIT 1`,
   );
-  const companyLeadOwner = db.prepare<[string, number], { owner_id: string }>(
-    'SELECT owner_id FROM leads WHERE company_key = ? AND id != ? AND owner_id IS NOT NULL AND deleted_at IS NULL ORDER BY updated_at DESC LIMIT 1',
-  );
+  const companyLeadOwner = db.prepare<[string, number], { owner_id: string }>('SELECT owner_id FROM leads WHERE company_key = ? AND id != ? AND owner_id IS NOT NULL AND deleted_at IS NULL ORDER BY updated_at DESC LIMIT 1');
   return {
     credits: (pool: string): Map<string, number> => new Map(credits.all(pool).map((r) => [r.open_id, r.credit])),
     setCredits(pool: string, values: ReadonlyMap<string, number>, now: Date): void {

@@ -49,7 +49,6 @@ export function createScoreLedgerRepo(db: Db) {
   const forLead = db.prepare<[number], Raw>('SELECT * FROM score_ledger WHERE lead_id = ? ORDER BY id');
   const linesOf = db.prepare<[number], [number, number, string, string | null]>('SELECT id, delta, reason_code, detail FROM score_ledger WHERE lead_id = ? ORDER BY id').raw(true);
 
-
   const append = db.transaction((e: { leadId: number; at: Date; delta: number; reasonCode: string; detail?: string; sourceKey?: string }): LedgerEntry | undefined => {
     const row = current.get(e.leadId);
     if (!row) throw new Error(`score ledger: lead ${e.leadId} does not exist`);
@@ -67,7 +66,11 @@ export function createScoreLedgerRepo(db: Db) {
     /** The ledgers of a batch of leads (the decay pass), each as id, points and reason, oldest first. */
     linesForLeads(leadIds: readonly number[]): Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>> {
       const out = new Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>>();
-      for (const id of leadIds) out.set(id, linesOf.all(id).map(([lineId, delta, reasonCode, detail]) => ({ id: lineId, delta, reasonCode, detail })));
+      for (const id of leadIds)
+        out.set(
+          id,
+          linesOf.all(id).map(([lineId, delta, reasonCode, detail]) => ({ id: lineId, delta, reasonCode, detail })),
+        );
       return out;
     },
     /**

@@ -44,9 +44,7 @@ export function createTimersRepo(db: Db) {
   const byId = db.prepare<[number], Raw>('SELECT * FROM timers WHERE id = ?');
   const byKey = db.prepare<[string], Raw>('SELECT * FROM timers WHERE dedupe_key = ?');
   const due = db.prepare<[number, number], Raw>(`SELECT * FROM timers WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`);
-  const dueOfKinds = db.prepare<[number, string, number], Raw>(
-    `SELECT * FROM timers WHERE status = 'pending' AND due_at <= ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY due_at, id LIMIT ?`,
-  );
+  const dueOfKinds = db.prepare<[number, string, number], Raw>(`SELECT * FROM timers WHERE status = 'pending' AND due_at <= ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY due_at, id LIMIT ?`);
   const fire = db.prepare(`UPDATE timers SET status = 'fired', fired_at = ? WHERE id = ? AND status = 'pending'`);
   const cancel = db.prepare(`UPDATE timers SET status = 'cancelled' WHERE id = ? AND status = 'pending'`);
   const cancelFor = db.prepare(`UPDATE timers SET status = 'cancelled' WHERE lead_id = ? AND kind = ? AND status = 'pending'`);

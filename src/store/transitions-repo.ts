@@ -41,7 +41,6 @@ export function createTransitionsRepo(db: Db) {
       insert.run({ leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind });
     },
     listForLead: (leadId: number): TransitionRecord[] => forLead.all(leadId).map(toRecord),
-    listBetween: (from: Date, to: Date): Array<TransitionRecord & { leadId: number }> =>
-      between.all(from.getTime(), to.getTime()).map((r) => ({ ...toRecord(r), leadId: r.lead_id })),
+    listBetween: (from: Date, to: Date): Array<TransitionRecord & { leadId: number }> => between.all(from.getTime(), to.getTime()).map((r) => ({ ...toRecord(r), leadId: r.lead_id })),
   };
 }

@@ -52,7 +52,13 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
     const moved = r.value.lead;
     if (r.value.outcome.status === 'pending_approval') {
       const gate = r.value.outcome.gate;
-      writeLeadRow(store, moved, { 待审批: `待${gate.label.zh}审批：${label(from)} → ${label(target.to)}`, 旅程备注: journeyNote(now, [`${why}，已提交${gate.label.zh}审批`]) }, `threshold-gated:${fresh.id}:${moved.pendingApproval?.requestedAt ?? now.getTime()}`, now);
+      writeLeadRow(
+        store,
+        moved,
+        { 待审批: `待${gate.label.zh}审批：${label(from)} → ${label(target.to)}`, 旅程备注: journeyNote(now, [`${why}，已提交${gate.label.zh}审批`]) },
+        `threshold-gated:${fresh.id}:${moved.pendingApproval?.requestedAt ?? now.getTime()}`,
+        now,
+      );
       if (moved.pendingApproval) deps.cards?.requestApproval(moved, moved.pendingApproval, members, now);
       deps.log.info({ lead: fresh.leadKey, to: target.to, score: fresh.score }, 'score crossed a threshold; approval requested');
       return { status: 'gated', to: target.to };

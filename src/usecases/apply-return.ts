@@ -132,7 +132,12 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
   function tell(ids: Set<string>, i: ReturnInput, next: Text): void {
     const company = typeof i.lead.facts.company === 'string' ? i.lead.facts.company : '';
     for (const id of ids) {
-      deps.cards.notify(id, { zh: `${i.lead.leadKey}「${company}」被 ${i.by.name} 退回（${i.reason.option}）：${next.zh}`, en: `${i.lead.leadKey} ${company} was returned by ${i.by.name} (${i.reason.label.en}): ${next.en}` }, `return:${i.assignmentId}:${id}`, i.now);
+      deps.cards.notify(
+        id,
+        { zh: `${i.lead.leadKey}「${company}」被 ${i.by.name} 退回（${i.reason.option}）：${next.zh}`, en: `${i.lead.leadKey} ${company} was returned by ${i.by.name} (${i.reason.label.en}): ${next.en}` },
+        `return:${i.assignmentId}:${id}`,
+        i.now,
+      );
     }
   }
 }

@@ -36,13 +36,17 @@ export function createChangeStage(deps: ChangeStageDeps) {
     if (!lead) return err({ code: 'lead_not_found', message: { zh: `找不到线索 #${input.leadId}`, en: `Lead #${input.leadId} not found` } });
     const now = deps.clock.now();
     const history = store.transitions.listForLead(lead.id);
-    const decision = requestTransition(deps.journey, { stage: lead.stage, facts: lead.facts, score: lead.score, history }, {
-      to: input.to,
-      actor: input.actor,
-      now,
-      ...(input.reason !== undefined ? { reason: input.reason } : {}),
-      ...(input.approval ? { approval: input.approval } : {}),
-    });
+    const decision = requestTransition(
+      deps.journey,
+      { stage: lead.stage, facts: lead.facts, score: lead.score, history },
+      {
+        to: input.to,
+        actor: input.actor,
+        now,
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(input.approval ? { approval: input.approval } : {}),
+      },
+    );
     if (!decision.ok) return decision;
     const outcome = decision.value;
     const saved = store.tx(() => {

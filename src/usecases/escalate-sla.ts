@@ -59,7 +59,13 @@ export function createEscalateSla(deps: EscalateDeps) {
       } else if (step.step === 'manager') {
         to = owner?.managerOpenId ?? null;
         const managerName = to ? members.get(to)?.name || '—' : '—';
-        if (to) deps.cards.notify(to, { zh: `${lead.leadKey}「${company}」分配给 ${ownerName}，${what.zh}已超时仍未处理，请跟进`, en: `${lead.leadKey} ${company} (owner ${ownerName}): the ${what.en} SLA passed and nothing happened; please follow up` }, `esc:${a.id}:${sla}:manager`, now);
+        if (to)
+          deps.cards.notify(
+            to,
+            { zh: `${lead.leadKey}「${company}」分配给 ${ownerName}，${what.zh}已超时仍未处理，请跟进`, en: `${lead.leadKey} ${company} (owner ${ownerName}): the ${what.en} SLA passed and nothing happened; please follow up` },
+            `esc:${a.id}:${sla}:manager`,
+            now,
+          );
         note = to ? `${what.zh}超时仍未处理，已通知直属上级 ${managerName}` : `${what.zh}超时仍未处理；${ownerName} 在销售团队表中没有直属上级，无人可通知`;
       } else {
         // reassign: the offer is withdrawn and the lead offered to the next rep — never one who already
@@ -71,13 +77,23 @@ export function createEscalateSla(deps: EscalateDeps) {
         const { owner: _typed, ...facts } = lead.facts;
         store.leads.setFacts(lead.id, facts, now);
         const since = lead.stageEnteredAt?.getTime() ?? 0;
-        const tried = store.assignments.listForLead(lead.id).filter((x) => x.offeredAt.getTime() >= since && (x.status === 'withdrawn' || x.status === 'returned')).map((x) => x.ownerId);
+        const tried = store.assignments
+          .listForLead(lead.id)
+          .filter((x) => x.offeredAt.getTime() >= since && (x.status === 'withdrawn' || x.status === 'returned'))
+          .map((x) => x.ownerId);
         const next = deps.cards.offerAssignment(store.leads.get(lead.id)!, members, now, { exclude: [...new Set([a.ownerId, ...tried])], quiet: true });
         to = next?.ownerId ?? null;
         const nextName = next ? members.get(next.ownerId)?.name || '—' : undefined;
         if (card && store.cards.close(card.id, { status: 'void', action: 'reassigned', by: 'system', detail: { reassignedTo: to }, now })) deps.cards.refresh(store.cards.get(card.id)!, lead, members, now);
         // the rep it was taken from hears it, and the row no longer names them
-        deps.cards.notify(a.ownerId, next ? { zh: `${lead.leadKey}「${company}」${what.zh}超时，已改派给 ${nextName}`, en: `${lead.leadKey} ${company}: not accepted in time; reassigned to ${nextName}` } : { zh: `${lead.leadKey}「${company}」${what.zh}超时，已收回`, en: `${lead.leadKey} ${company}: not accepted in time; taken back` }, `esc:${a.id}:${sla}:taken`, now);
+        deps.cards.notify(
+          a.ownerId,
+          next
+            ? { zh: `${lead.leadKey}「${company}」${what.zh}超时，已改派给 ${nextName}`, en: `${lead.leadKey} ${company}: not accepted in time; reassigned to ${nextName}` }
+            : { zh: `${lead.leadKey}「${company}」${what.zh}超时，已收回`, en: `${lead.leadKey} ${company}: not accepted in time; taken back` },
+          `esc:${a.id}:${sla}:taken`,
+          now,
+        );
         writeLeadRow(store, lead, { 跟进人: null, ...(next ? {} : { SLA截止: null }) }, `esc:${a.id}:${sla}:owner`, now);
         if (next) {
           note = `${what.zh}超时，已从 ${ownerName} 改派给 ${nextName}`;
@@ -85,7 +101,16 @@ export function createEscalateSla(deps: EscalateDeps) {
           // everyone who could take it let it lapse or gave it back: the managers choose, asked once
           const managers = [...new Set([owner?.managerOpenId, ...tried.map((id) => members.get(id)?.managerOpenId)].filter((m): m is string => !!m))];
           const names = managers.map((id) => members.get(id)?.name || '—').join('、');
-          for (const m of managers) deps.cards.notify(m, { zh: `${lead.leadKey}「${company}」已依次分配给 ${[...new Set([...tried, a.ownerId])].map((id) => members.get(id)?.name || '—').join('、')}，都未在时限内认领，也没有其他可分配的销售：请在表格中为它填写跟进人`, en: `${lead.leadKey} ${company} was offered to everyone who can take it and nobody accepted in time: please type its owner (跟进人) in the table` }, `esc:lead${lead.id}:${since}:ask-manager:${m}`, now);
+          for (const m of managers)
+            deps.cards.notify(
+              m,
+              {
+                zh: `${lead.leadKey}「${company}」已依次分配给 ${[...new Set([...tried, a.ownerId])].map((id) => members.get(id)?.name || '—').join('、')}，都未在时限内认领，也没有其他可分配的销售：请在表格中为它填写跟进人`,
+                en: `${lead.leadKey} ${company} was offered to everyone who can take it and nobody accepted in time: please type its owner (跟进人) in the table`,
+              },
+              `esc:lead${lead.id}:${since}:ask-manager:${m}`,
+              now,
+            );
           note = managers.length ? `${what.zh}超时，已无其他销售可改派：已请 ${names} 在「跟进人」中指定` : `${what.zh}超时，已无其他销售可改派，且没有直属上级可通知：请在「跟进人」中指定`;
         }
       }
@@ -117,12 +142,24 @@ export function createEscalateSla(deps: EscalateDeps) {
     let note: string;
     if (step.step === 'remind') {
       to = approvers[0] ?? null;
-      for (const id of approvers) deps.cards.notify(id, { zh: `${lead.leadKey}「${company}」${move} 等待你审批已超时，请在群里的审批卡片上处理`, en: `${lead.leadKey} ${company}: ${moveEn} has waited too long for your approval; see the card in the group` }, `esc:card${card.id}:approval:remind:${id}`, now);
+      for (const id of approvers)
+        deps.cards.notify(
+          id,
+          { zh: `${lead.leadKey}「${company}」${move} 等待你审批已超时，请在群里的审批卡片上处理`, en: `${lead.leadKey} ${company}: ${moveEn} has waited too long for your approval; see the card in the group` },
+          `esc:card${card.id}:approval:remind:${id}`,
+          now,
+        );
       note = `${move} 审批超时，已再次提醒 ${names}`;
     } else {
       const managers = [...new Set(approvers.map((id) => members.get(id)?.managerOpenId).filter((m): m is string => !!m))];
       to = managers[0] ?? null;
-      for (const id of managers) deps.cards.notify(id, { zh: `${lead.leadKey}「${company}」${move} 等待 ${names} 审批已超时，请跟进`, en: `${lead.leadKey} ${company}: ${moveEn} is still waiting for ${names}; please follow up` }, `esc:card${card.id}:approval:manager:${id}`, now);
+      for (const id of managers)
+        deps.cards.notify(
+          id,
+          { zh: `${lead.leadKey}「${company}」${move} 等待 ${names} 审批已超时，请跟进`, en: `${lead.leadKey} ${company}: ${moveEn} is still waiting for ${names}; please follow up` },
+          `esc:card${card.id}:approval:manager:${id}`,
+          now,
+        );
       note = managers.length ? `${move} 仍未审批，已通知 ${managers.map((id) => members.get(id)?.name || '—').join('、')}` : `${move} 仍未审批；审批人在销售团队表中没有直属上级，无人可通知`;
     }
     store.escalations.record({ leadId: lead.id, cardId: card.id, sla: 'approval', step: step.step, toOpenId: to, at: now });

@@ -85,7 +85,6 @@ function activityOfRow(rec: LiveRecord): { leadKey: string; type: string; at: Da
 }
 const REASON = '变更原因';
 
-
 export function createHandleRecordChange(deps: RecordChangeDeps) {
   const adoptRecord = createAdoptRecord(deps);
   const changeStage = createChangeStage(deps);
@@ -171,7 +170,9 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       };
       if (!to) {
         revert();
-        notes.push(shownStage ? `「${shownStage}」不是这个旅程的阶段，已恢复为「${leadLabel}」 / not a stage of this journey; back to ${leadLabel}` : `阶段不能为空，已恢复为「${leadLabel}」 / the stage cannot be empty; back to ${leadLabel}`);
+        notes.push(
+          shownStage ? `「${shownStage}」不是这个旅程的阶段，已恢复为「${leadLabel}」 / not a stage of this journey; back to ${leadLabel}` : `阶段不能为空，已恢复为「${leadLabel}」 / the stage cannot be empty; back to ${leadLabel}`,
+        );
         sum.reverted++;
       } else {
         const reason = cellText(rec.fields, REASON);
@@ -193,7 +194,12 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
           putBack['待审批'] = `待${gate.label.zh}审批：${leadLabel} → ${shownStage}`;
           notes.push(`「${leadLabel}」→「${shownStage}」需要${gate.label.zh}审批，审批通过前保持「${leadLabel}」 / needs the ${gate.label.en}'s approval; stays ${leadLabel} until then`);
           if (r.value.lead.pendingApproval) deps.cards?.requestApproval(r.value.lead, r.value.lead.pendingApproval, c.members, now);
-          deps.cards?.notify(editor, { zh: `${current.leadKey}「${leadLabel}」→「${shownStage}」已提交${gate.label.zh}审批，通过前保持「${leadLabel}」`, en: `${current.leadKey} ${leadLabel} → ${shownStage} is waiting for the ${gate.label.en}'s approval` }, noticeKey, now);
+          deps.cards?.notify(
+            editor,
+            { zh: `${current.leadKey}「${leadLabel}」→「${shownStage}」已提交${gate.label.zh}审批，通过前保持「${leadLabel}」`, en: `${current.leadKey} ${leadLabel} → ${shownStage} is waiting for the ${gate.label.en}'s approval` },
+            noticeKey,
+            now,
+          );
           sum.gated++;
         } else {
           const rec2 = r.value.outcome.record;

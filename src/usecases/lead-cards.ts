@@ -79,7 +79,6 @@ export function createLeadCards(deps: LeadCardsDeps) {
     return { key: lead.leadKey, facts: lead.facts, stage: stageText(lead.stage), ...(ledger.length ? { score: { value: lead.score, reasons } } : {}) };
   }
 
-
   function render(c: CardRow, lead: LeadRow, members: Members): CardJson {
     const detail = c.detail ?? {};
     if (c.kind === 'approval') {
@@ -93,7 +92,15 @@ export function createLeadCards(deps: LeadCardsDeps) {
           checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
           escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId })),
           ...(c.status !== 'open'
-            ? { outcome: { action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'), by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), comment: typeof detail.comment === 'string' ? detail.comment : undefined, ...(c.action === RENEWED_ACTION ? { renewed: true } : {}) } }
+            ? {
+                outcome: {
+                  action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'),
+                  by: c.actedBy ?? '',
+                  at: c.actedAt ?? new Date(0),
+                  comment: typeof detail.comment === 'string' ? detail.comment : undefined,
+                  ...(c.action === RENEWED_ACTION ? { renewed: true } : {}),
+                },
+              }
             : {}),
         },
         ctx(members),
@@ -105,10 +112,25 @@ export function createLeadCards(deps: LeadCardsDeps) {
     const returnReasons = deps.returnReasons().map((r) => ({ value: r.option, label: r.label }));
     const next = (detail.next as Text | undefined) ?? { zh: '跟进人已清空', en: 'owner cleared' };
     const outcome =
-      c.status === 'void' ? { action: 'void' as const, at: c.actedAt ?? new Date(0), ...(c.action === 'reassigned' ? { timedOut: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}), ...(c.action === RENEWED_ACTION ? { renewed: true } : {}) }
-      : c.action === 'accept' ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
-      : c.action === 'return' ? { action: 'return' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) }, note: typeof detail.note === 'string' ? detail.note : undefined, next }
-      : undefined;
+      c.status === 'void'
+        ? {
+            action: 'void' as const,
+            at: c.actedAt ?? new Date(0),
+            ...(c.action === 'reassigned' ? { timedOut: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}),
+            ...(c.action === RENEWED_ACTION ? { renewed: true } : {}),
+          }
+        : c.action === 'accept'
+          ? { action: 'accept' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0), followUpDueAt: typeof detail.followUpDueAt === 'number' ? new Date(detail.followUpDueAt) : null }
+          : c.action === 'return'
+            ? {
+                action: 'return' as const,
+                by: c.actedBy ?? '',
+                at: c.actedAt ?? new Date(0),
+                reason: reason?.label ?? { zh: String(detail.reason), en: String(detail.reason) },
+                note: typeof detail.note === 'string' ? detail.note : undefined,
+                next,
+              }
+            : undefined;
     return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) }, ctx(members));
   }
 

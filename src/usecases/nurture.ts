@@ -93,7 +93,18 @@ export function createNurture(deps: NurtureDeps) {
       type: 'lead.nurture_step',
       timestamp: now.toISOString(),
       data: {
-        lead: { key: lead.leadKey, company: s('company'), contact: s('contact_name'), email: s('email'), phone: s('phone') ? maskPhone(s('phone')!) : undefined, stage: lead.stage, score: lead.score, grade: lead.grade, source: s('source'), owner: lead.ownerId },
+        lead: {
+          key: lead.leadKey,
+          company: s('company'),
+          contact: s('contact_name'),
+          email: s('email'),
+          phone: s('phone') ? maskPhone(s('phone')!) : undefined,
+          stage: lead.stage,
+          score: lead.score,
+          grade: lead.grade,
+          source: s('source'),
+          owner: lead.ownerId,
+        },
         step: { name: step.name, sequence: step.sequence, trigger: step.trigger === 'stage' ? 'stage_entry' : 'silence', day: step.day, content: step.content, stage: p.stage, anchor: new Date(p.anchor).toISOString() },
       },
     };
@@ -114,7 +125,16 @@ export function createNurture(deps: NurtureDeps) {
       let done: string;
       if (step.action === 'webhook') {
         const payload: WebhookSendPayload = { url: step.url!, body: webhookBody(lead, step, p, now) };
-        store.outbox.enqueue({ kind: WEBHOOK_SEND, target: step.url!, payload, idempotencyKey: `msg_${createHash('sha256').update(timer.dedupeKey ?? `timer:${timer.id}`).digest('base64url').slice(0, 32)}`, now });
+        store.outbox.enqueue({
+          kind: WEBHOOK_SEND,
+          target: step.url!,
+          payload,
+          idempotencyKey: `msg_${createHash('sha256')
+            .update(timer.dedupeKey ?? `timer:${timer.id}`)
+            .digest('base64url')
+            .slice(0, 32)}`,
+          now,
+        });
         done = '已推送到营销自动化（Webhook）';
       } else {
         const to = recipientsOf(lead, step.recipients, members, now);

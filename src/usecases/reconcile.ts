@@ -49,7 +49,11 @@ export function createReconcile(deps: { store: Store; api: BitableApi; clock: Cl
       rows += fresh.length;
       await deps.handle.handleRows(fresh, sum);
     }
-    if (since === undefined) deps.handle.markGone(deps.store.leads.activeRecordIds(w.leadsTableId).filter((id) => !seen.has(id)), sum);
+    if (since === undefined)
+      deps.handle.markGone(
+        deps.store.leads.activeRecordIds(w.leadsTableId).filter((id) => !seen.has(id)),
+        sum,
+      );
     // Never move the cursor past the start of this pass: rows changed during it are read next time.
     deps.store.cursors.set(RECONCILE_CURSOR, Math.min(high, startedAt.getTime()), deps.clock.now());
     const result = { ...sum, full: since === undefined, rows, searchCalls };

@@ -90,7 +90,15 @@ export function createReengage(deps: ReengageDeps) {
           } else if (r.value.outcome.status === 'applied') {
             fresh = r.value.lead;
             notes.push(`回到「${label(rule.stage).zh}」`);
-            writeStageMove(store, { lead: fresh, move: { from: label(from).zh, to: label(rule.stage).zh, label: r.value.outcome.label, reason: why }, actorOpenId: undefined, historyTableId: deps.historyTableId(), writeStage: true, now, key: `reengage-move:${timer.id}` });
+            writeStageMove(store, {
+              lead: fresh,
+              move: { from: label(from).zh, to: label(rule.stage).zh, label: r.value.outcome.label, reason: why },
+              actorOpenId: undefined,
+              historyTableId: deps.historyTableId(),
+              writeStage: true,
+              now,
+              key: `reengage-move:${timer.id}`,
+            });
             deps.cards.voidOpenCards(fresh, 'approval', members, now);
           } else {
             fresh = r.value.lead;
@@ -117,7 +125,13 @@ export function createReengage(deps: ReengageDeps) {
       if (!offeredTo) {
         told = rolesToTell(p, members, now);
         const content = `退回原因「${p.reason}」约定的时间到了：确认客户的需求、预算和采购时间有无变化，有意向就重新分配或推进`;
-        deps.cards.remind(store.leads.get(lead.id)!, { to: told, kind: 'reengage', name: p.reason, sequence: '退回重新激活', content, why: { zh: `退回时约定的重新激活日期（${label(fresh.stage).zh}）`, en: `the re-engage date set when it was returned (${label(fresh.stage).en})` } }, members, timer.dedupeKey ?? `timer:${timer.id}`, now);
+        deps.cards.remind(
+          store.leads.get(lead.id)!,
+          { to: told, kind: 'reengage', name: p.reason, sequence: '退回重新激活', content, why: { zh: `退回时约定的重新激活日期（${label(fresh.stage).zh}）`, en: `the re-engage date set when it was returned (${label(fresh.stage).en})` } },
+          members,
+          timer.dedupeKey ?? `timer:${timer.id}`,
+          now,
+        );
         notes.push(told.length ? `已提醒 ${told.map((id) => members.get(id)?.name ?? id).join('、')}` : '没有可提醒的人');
       }
       writeLeadRow(store, store.leads.get(lead.id)!, { 重新激活: null, 旅程备注: journeyNote(now, [`${why}：${notes.join('；')}`]) }, `reengage:${timer.id}`, now);

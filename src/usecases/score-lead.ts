@@ -1,17 +1,6 @@
 import type { Journey } from '../domain/journey.js';
 import { findStage } from '../domain/journey.js';
-import {
-  activityPoints,
-  clampDelta,
-  decayDue,
-  gradeOf,
-  nextDecayAt,
-  profileDeltas,
-  reasonsText,
-  topReasons,
-  type LedgerLine,
-  type ScoringRules,
-} from '../domain/scoring.js';
+import { activityPoints, clampDelta, decayDue, gradeOf, nextDecayAt, profileDeltas, reasonsText, topReasons, type LedgerLine, type ScoringRules } from '../domain/scoring.js';
 import type { DecayRow, LeadRow } from '../store/leads-repo.js';
 import type { LedgerEntry } from '../store/score-ledger-repo.js';
 import type { Store } from '../store/store.js';
@@ -55,13 +44,7 @@ export function createScoring(deps: ScoringDeps) {
     const ledger = store.scores.listForLead(lead.id);
     const fresh = store.leads.get(lead.id)!;
     const last = ledger.at(-1)?.id ?? 0;
-    writeLeadRow(
-      store,
-      fresh,
-      { [SCORE_FIELDS.score]: fresh.score, [SCORE_FIELDS.grade]: fresh.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null },
-      `score:${lead.id}:${last}:${fresh.grade ?? ''}`,
-      now,
-    );
+    writeLeadRow(store, fresh, { [SCORE_FIELDS.score]: fresh.score, [SCORE_FIELDS.grade]: fresh.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null }, `score:${lead.id}:${last}:${fresh.grade ?? ''}`, now);
   }
 
   /**

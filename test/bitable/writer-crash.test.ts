@@ -9,7 +9,10 @@ const N = 10_000;
 /** Start the writer process; SIGKILL it after `killAfterMs` (if given); resolve with how it ended. */
 function runChild(fx: WriterFixture, killAfterMs?: number): Promise<{ signal: NodeJS.Signals | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bitable/fixtures/sync-child.ts', fx.dbPath, fx.emu.url, fx.emu.app.app_id, fx.emu.app.app_secret, fx.appToken, fx.leadsTableId, String(N)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bitable/fixtures/sync-child.ts', fx.dbPath, fx.emu.url, fx.emu.app.app_id, fx.emu.app.app_secret, fx.appToken, fx.leadsTableId, String(N)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -29,7 +29,18 @@ const lead: LeadView = {
   facts: { company: '南方医疗器械集团', contact_name: '周娜', title: '采购经理', phone: '13900001111', email: 'zhou@example.cn', source: '官网表单', industry: '医疗器械', size: '500-999人', region: '华南', need: '设备联网改造' },
   stage: { zh: 'MQL', en: 'MQL' },
 };
-const scored: LeadView = { ...lead, stage: { zh: 'SQL', en: 'SQL' }, score: { value: 72, reasons: [{ zh: '官网表单 +30', en: 'web form +30' }, { zh: '行业匹配 +20', en: 'industry fit +20' }, { zh: '下载白皮书 +10', en: 'white paper +10' }] } };
+const scored: LeadView = {
+  ...lead,
+  stage: { zh: 'SQL', en: 'SQL' },
+  score: {
+    value: 72,
+    reasons: [
+      { zh: '官网表单 +30', en: 'web form +30' },
+      { zh: '行业匹配 +20', en: 'industry fit +20' },
+      { zh: '下载白皮书 +10', en: 'white paper +10' },
+    ],
+  },
+};
 
 const approval = (o: Partial<ApprovalCardState> = {}): ApprovalCardState => ({
   lead,
@@ -51,27 +62,55 @@ const assignment = (o: Partial<AssignmentCardState> = {}): AssignmentCardState =
 const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'approval-open': (c) => approvalCard(approval(), c),
   'approval-no-approver': (c) => approvalCard(approval({ approvers: [] }), c),
-  'approval-escalated': (c) => approvalCard(approval({ escalations: [{ step: 'remind', at: new Date(AT.getTime() + 5 * 3_600_000), to: 'ou_wangmin' }, { step: 'manager', at: new Date(AT.getTime() + 24 * 3_600_000), to: 'ou_chenjing' }] }), c),
+  'approval-escalated': (c) =>
+    approvalCard(
+      approval({
+        escalations: [
+          { step: 'remind', at: new Date(AT.getTime() + 5 * 3_600_000), to: 'ou_wangmin' },
+          { step: 'manager', at: new Date(AT.getTime() + 24 * 3_600_000), to: 'ou_chenjing' },
+        ],
+      }),
+      c,
+    ),
   'approval-approved': (c) => approvalCard(approval({ outcome: { action: 'approve', by: 'ou_wangmin', at: LATER, comment: '预算已确认' } }), c),
   'approval-rejected': (c) => approvalCard(approval({ outcome: { action: 'reject', by: 'ou_wangmin', at: LATER, comment: '先补充需求' } }), c),
   'approval-void': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER } }), c),
   'approval-renewed': (c) => approvalCard(approval({ outcome: { action: 'void', by: 'system', at: LATER, renewed: true } }), c),
   'assignment-open': (c) => assignmentCard(assignment(), c),
   'assignment-escalated': (c) =>
-    assignmentCard(assignment({ escalations: [{ step: 'remind', at: new Date(AT.getTime() + 4 * 3_600_000), to: 'ou_lilei' }, { step: 'manager', at: new Date(AT.getTime() + 6 * 3_600_000), to: 'ou_chenjing' }] }), c),
+    assignmentCard(
+      assignment({
+        escalations: [
+          { step: 'remind', at: new Date(AT.getTime() + 4 * 3_600_000), to: 'ou_lilei' },
+          { step: 'manager', at: new Date(AT.getTime() + 6 * 3_600_000), to: 'ou_chenjing' },
+        ],
+      }),
+      c,
+    ),
   'assignment-accepted': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_lilei', at: LATER, followUpDueAt: new Date(LATER.getTime() + 120 * 3_600_000) } }), c),
   'assignment-accepted-by-manager': (c) => assignmentCard(assignment({ outcome: { action: 'accept', by: 'ou_chenjing', at: LATER, followUpDueAt: null } }), c),
-  'assignment-returned': (c) => assignmentCard(assignment({ outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } } }), c),
+  'assignment-returned': (c) =>
+    assignmentCard(
+      assignment({
+        outcome: { action: 'return', by: 'ou_lilei', at: LATER, reason: returnReasons[0]!.label, note: '明年Q2预算', next: { zh: '回到线索池，跟进人已清空，等待重新分配', en: 'back to the pool, owner cleared, to be assigned again' } },
+      }),
+      c,
+    ),
   'assignment-void': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER } }), c),
   'assignment-renewed': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, renewed: true } }), c),
   'assignment-reassigned': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, timedOut: true, reassignedTo: 'ou_zhangwei' } }), c),
   'assignment-timed-out-nobody': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, timedOut: true, reassignedTo: null } }), c),
   'nurture-step': (c) =>
-    nurtureCard({ lead, to: ['ou_zhangwei'], owner: null, kind: 'step', name: '发送行业白皮书', sequence: '线索池培育', content: '发送《医疗器械数字化白皮书》并约一次线上交流', why: { zh: '进入线索池第 3 天', en: 'day 3 in the pool' } }, c),
-  'nurture-silence-nobody': (c) =>
-    nurtureCard({ lead: scored, to: [], owner: null, kind: 'step', name: '沉默 30 天唤醒', sequence: '沉默唤醒', content: '电话回访，了解近况', why: { zh: '沉默 30 天', en: '30 days silent' } }, c),
+    nurtureCard(
+      { lead, to: ['ou_zhangwei'], owner: null, kind: 'step', name: '发送行业白皮书', sequence: '线索池培育', content: '发送《医疗器械数字化白皮书》并约一次线上交流', why: { zh: '进入线索池第 3 天', en: 'day 3 in the pool' } },
+      c,
+    ),
+  'nurture-silence-nobody': (c) => nurtureCard({ lead: scored, to: [], owner: null, kind: 'step', name: '沉默 30 天唤醒', sequence: '沉默唤醒', content: '电话回访，了解近况', why: { zh: '沉默 30 天', en: '30 days silent' } }, c),
   'nurture-reengage': (c) =>
-    nurtureCard({ lead: scored, to: ['ou_lilei'], owner: 'ou_lilei', kind: 'reengage', name: '预计一年后采购', sequence: '退回原因', content: '明年Q2预算', why: { zh: '退回时约定的重新激活日期', en: 'the re-engage date set at return' } }, c),
+    nurtureCard(
+      { lead: scored, to: ['ou_lilei'], owner: 'ou_lilei', kind: 'reengage', name: '预计一年后采购', sequence: '退回原因', content: '明年Q2预算', why: { zh: '退回时约定的重新激活日期', en: 'the re-engage date set at return' } },
+      c,
+    ),
 };
 
 describe('cards are pure functions of state (golden files)', () => {
@@ -114,6 +153,18 @@ describe('cards are pure functions of state (golden files)', () => {
     const interactive = (c: CardJson) => (JSON.stringify(c).match(/"tag":"(button|select_static|input)"/g) ?? []).length;
     expect(interactive(CASES['approval-open']!(ctx('zh-CN')))).toBe(3); // comment + 通过 + 驳回
     expect(interactive(CASES['assignment-open']!(ctx('zh-CN')))).toBe(4); // 认领 + reason + note + 退回
-    for (const name of ['approval-approved', 'approval-rejected', 'approval-void', 'assignment-accepted', 'assignment-returned', 'assignment-void', 'assignment-reassigned', 'assignment-timed-out-nobody', 'approval-renewed', 'assignment-renewed']) expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
+    for (const name of [
+      'approval-approved',
+      'approval-rejected',
+      'approval-void',
+      'assignment-accepted',
+      'assignment-returned',
+      'assignment-void',
+      'assignment-reassigned',
+      'assignment-timed-out-nobody',
+      'approval-renewed',
+      'assignment-renewed',
+    ])
+      expect(interactive(CASES[name]!(ctx('zh-CN')))).toBe(0);
   });
 });

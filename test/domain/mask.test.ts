@@ -23,7 +23,9 @@ describe('maskPhone', () => {
 
   it('a mobile number shows its first three and last four digits, the middle four masked', () => {
     for (let i = 0; i < 500; i++) {
-      const n = `1${3 + (i % 7)}${String(i * 7_919_123).padStart(9, '0').slice(-9)}`;
+      const n = `1${3 + (i % 7)}${String(i * 7_919_123)
+        .padStart(9, '0')
+        .slice(-9)}`;
       expect(n).toHaveLength(11);
       expect(maskPhone(n)).toBe(`${n.slice(0, 3)}****${n.slice(-4)}`);
       expect(maskPhone(`+86 ${n}`)).toBe(`+86 ${n.slice(0, 3)}****${n.slice(-4)}`);

@@ -10,7 +10,19 @@ const cal = loadWorkCalendar().calendar;
 const bj = (s: string) => new Date(`${s}+08:00`);
 const iso = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 
-const step = (o: Partial<NurtureStep>): NurtureStep => ({ name: '第1天', sequence: '入池', trigger: 'stage', stages: ['nurture'], day: 1, action: 'card', content: '发白皮书', recipients: ['owner'], stopOnActivity: false, stopOnAssignment: false, ...o });
+const step = (o: Partial<NurtureStep>): NurtureStep => ({
+  name: '第1天',
+  sequence: '入池',
+  trigger: 'stage',
+  stages: ['nurture'],
+  day: 1,
+  action: 'card',
+  content: '发白皮书',
+  recipients: ['owner'],
+  stopOnActivity: false,
+  stopOnAssignment: false,
+  ...o,
+});
 const lead = (o: Partial<NurtureLead> = {}): NurtureLead => ({ id: 7, stage: 'nurture', stageEnteredAt: bj('2026-12-02T10:00'), lastActivityAt: null, createdAt: bj('2026-11-20T09:30'), deletedAt: null, ...o });
 
 describe('planNurture', () => {

@@ -24,11 +24,6 @@ describe('src/domain is pure', () => {
   });
 
   it('the import scanner catches what it must', () => {
-    expect(importsOf(`import { x } from '../store/db.js';\nexport * from "zod";\nimport 'node:fs';\nconst m = await import('../http/x.js');`)).toEqual([
-      '../store/db.js',
-      'zod',
-      'node:fs',
-      '../http/x.js',
-    ]);
+    expect(importsOf(`import { x } from '../store/db.js';\nexport * from "zod";\nimport 'node:fs';\nconst m = await import('../http/x.js');`)).toEqual(['../store/db.js', 'zod', 'node:fs', '../http/x.js']);
   });
 });

@@ -116,9 +116,20 @@ describe('crossing a threshold moves the lead on by a forward transition', () =>
 
 describe('the top reasons', () => {
   it('sums per reason, strongest first, zero sums left out', () => {
-    const ledger = [line('source', 25, 0, '来源：官网咨询'), line('fit:size', 15, 0, '大型企业'), line('decay', -10, 14, '沉默14天'), line('decay', -20, 30, '沉默30天'), line('fit:region', 5, 0, '重点地区'), line('fit:region', -5, 1, '地区（不再计分）')];
+    const ledger = [
+      line('source', 25, 0, '来源：官网咨询'),
+      line('fit:size', 15, 0, '大型企业'),
+      line('decay', -10, 14, '沉默14天'),
+      line('decay', -20, 30, '沉默30天'),
+      line('fit:region', 5, 0, '重点地区'),
+      line('fit:region', -5, 1, '地区（不再计分）'),
+    ];
     const top = topReasons(ledger);
-    expect(top).toEqual([{ detail: '沉默30天', points: -30 }, { detail: '来源：官网咨询', points: 25 }, { detail: '大型企业', points: 15 }]);
+    expect(top).toEqual([
+      { detail: '沉默30天', points: -30 },
+      { detail: '来源：官网咨询', points: 25 },
+      { detail: '大型企业', points: 15 },
+    ]);
     expect(reasonsText(top)).toBe('沉默30天 −30；来源：官网咨询 +25；大型企业 +15');
   });
 });

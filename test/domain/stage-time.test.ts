@@ -7,12 +7,7 @@ const j = loadJourney('default');
 
 describe('timeInStage', () => {
   // lead at T0; mql at 1h; sql at 2h; mql at 3h; sql at 4h — walk() spaces moves an hour apart
-  const lead = walk(j, aLead(j), [
-    { to: 'mql' },
-    { to: 'sql', approver: director },
-    { to: 'mql', reason: '退回' },
-    { to: 'sql', approver: director },
-  ]);
+  const lead = walk(j, aLead(j), [{ to: 'mql' }, { to: 'sql', approver: director }, { to: 'mql', reason: '退回' }, { to: 'sql', approver: director }]);
 
   it.each([
     { stage: 'lead', now: 10 * HOUR, want: { entries: 1, latestMs: HOUR, cumulativeMs: HOUR, current: false } },

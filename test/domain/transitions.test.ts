@@ -137,14 +137,7 @@ describe('repeat entries and history', () => {
   const j = presets.default;
   it('counts every entry: the second MQL is MQL-02, the third MQL-03', () => {
     let lead = aLead(j);
-    lead = walk(j, lead, [
-      { to: 'mql' },
-      { to: 'sql', approver: director },
-      { to: 'mql', reason: '客户预算冻结' },
-      { to: 'sql', approver: director },
-      { to: 'nurture', reason: '一年后采购' },
-      { to: 'mql' },
-    ]);
+    lead = walk(j, lead, [{ to: 'mql' }, { to: 'sql', approver: director }, { to: 'mql', reason: '客户预算冻结' }, { to: 'sql', approver: director }, { to: 'nurture', reason: '一年后采购' }, { to: 'mql' }]);
     const mqlEntries = lead.history.filter((h) => h.to === 'mql').map((h) => h.entryIndex);
     expect(mqlEntries).toEqual([1, 2, 3]);
     expect(lead.history.filter((h) => h.to === 'sql').map((h) => h.entryIndex)).toEqual([1, 2]);

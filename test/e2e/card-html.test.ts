@@ -26,7 +26,14 @@ describe('card HTML', () => {
             { tag: 'div', text: p('plain') },
             { tag: 'column_set', columns: [{ tag: 'column', width: 'weighted', weight: 2, elements: [{ tag: 'button', text: p('接受'), type: 'primary', behaviors: [{ type: 'callback', value: { op: 'a' } }] }] }] },
             { tag: 'hr' },
-            { tag: 'form', name: 'f', elements: [{ tag: 'input', name: 'note' }, { tag: 'button', name: 'go', form_action_type: 'submit', text: p('提交') }] },
+            {
+              tag: 'form',
+              name: 'f',
+              elements: [
+                { tag: 'input', name: 'note' },
+                { tag: 'button', name: 'go', form_action_type: 'submit', text: p('提交') },
+              ],
+            },
             { tag: 'note', elements: [p('note text')] },
           ],
         },
@@ -77,13 +84,47 @@ describe('card HTML', () => {
         body: {
           elements: [
             { tag: 'markdown', content: 'x' },
-            { tag: 'column_set', columns: [{ tag: 'column', elements: [{ tag: 'button', text: p('A'), behaviors: [{ type: 'callback', value: { a: 1 } }] }] }, { tag: 'column', elements: [{ tag: 'select_static', options: [] }, { tag: 'overflow', options: [] }] }] },
-            { tag: 'form', name: 'f', elements: [{ tag: 'input', name: 'i' }, { tag: 'multi_select_static', name: 'm', options: [] }, { tag: 'checker', name: 'c', text: p('ok') }, { tag: 'date_picker', name: 'd' }, { tag: 'button', name: 'b', form_action_type: 'submit', text: p('Go') }] },
+            {
+              tag: 'column_set',
+              columns: [
+                { tag: 'column', elements: [{ tag: 'button', text: p('A'), behaviors: [{ type: 'callback', value: { a: 1 } }] }] },
+                {
+                  tag: 'column',
+                  elements: [
+                    { tag: 'select_static', options: [] },
+                    { tag: 'overflow', options: [] },
+                  ],
+                },
+              ],
+            },
+            {
+              tag: 'form',
+              name: 'f',
+              elements: [
+                { tag: 'input', name: 'i' },
+                { tag: 'multi_select_static', name: 'm', options: [] },
+                { tag: 'checker', name: 'c', text: p('ok') },
+                { tag: 'date_picker', name: 'd' },
+                { tag: 'button', name: 'b', form_action_type: 'submit', text: p('Go') },
+              ],
+            },
             { tag: 'collapsible_panel', header: { title: p('more') }, elements: [{ tag: 'button', text: p('In panel') }] },
           ],
         },
       },
-      { header: { title: p('v1') }, elements: [{ tag: 'div', text: { tag: 'lark_md', content: 'v1 card' } }, { tag: 'action', actions: [{ tag: 'button', text: p('Old'), value: { k: 1 } }, { tag: 'select_static', options: [] }] }] },
+      {
+        header: { title: p('v1') },
+        elements: [
+          { tag: 'div', text: { tag: 'lark_md', content: 'v1 card' } },
+          {
+            tag: 'action',
+            actions: [
+              { tag: 'button', text: p('Old'), value: { k: 1 } },
+              { tag: 'select_static', options: [] },
+            ],
+          },
+        ],
+      },
     ];
     for (const card of cards) {
       const expected = listInteractive(card, classify(card)).map((e) => e.path);

@@ -33,7 +33,10 @@ describe('approval and assignment cards in the sandbox group', () => {
   const cards = async () => h.control<CardInfo[]>('GET', `/im/cards?chat_id=${chat}`);
   const cardFor = (company: string, title: string) => h.until(`card 「${title}」 for ${company}`, async () => (await cards()).find((c) => c.card.header.title.content.includes(title) && c.card.header.title.content.includes(company)));
   const click = (messageId: string, as: string, sel: Record<string, unknown>) => h.control<Click>('POST', '/cards/click', { message_id: messageId, operator_open_id: h.users[as], ...sel });
-  const mentioned = (c: CardInfo) => JSON.stringify(c.card.body).match(/<at id=(ou_[\w-]+)><\/at>/g)?.map((x) => x.slice(7, -6)) ?? [];
+  const mentioned = (c: CardInfo) =>
+    JSON.stringify(c.card.body)
+      .match(/<at id=(ou_[\w-]+)><\/at>/g)
+      ?.map((x) => x.slice(7, -6)) ?? [];
   const historyRows = async () => h.rows(h.tableId('阶段历史'));
   /** the lead returned with 预计一年后采购 in the second test, and its re-engage date */
   let returnedLead: { key: string; reengageAt: number } | undefined;
@@ -216,7 +219,9 @@ describe('approval and assignment cards in the sandbox group', () => {
     // past the last step (+4 working hours after the due time): offered to the other rep, never the same one
     const reassignAt = addWorkingHours(calendar, new Date(offer!.accept_due_at), 4).getTime();
     await h.control('POST', '/clock/advance', { ms: reassignAt - (await sandboxNow()) + 1_000 });
-    const second = await h.until('a new assignment card', async () => (await cards()).find((c) => c.message_id !== assignment.message_id && c.card.header.title.content.includes('新线索待认领') && c.card.header.title.content.includes('星河软件')));
+    const second = await h.until('a new assignment card', async () =>
+      (await cards()).find((c) => c.message_id !== assignment.message_id && c.card.header.title.content.includes('新线索待认领') && c.card.header.title.content.includes('星河软件')),
+    );
     expect(mentioned(second)).not.toContain(first);
     expect(mentioned(second)).toHaveLength(1);
     const old = await h.until('old card withdrawn', async () => {
@@ -233,9 +238,7 @@ describe('approval and assignment cards in the sandbox group', () => {
     const sandboxNow = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
     const before = (await cards()).length;
     await h.control('POST', '/clock/advance', { ms: reengageAt - (await sandboxNow()) + 1_000 });
-    const card = await h.until('a new assignment card for 华东精密仪器', async () =>
-      (await cards()).slice(before).find((c) => c.card.header.title.content.includes('华东精密仪器') && c.card.header.title.content.includes('新线索待认领')),
-    );
+    const card = await h.until('a new assignment card for 华东精密仪器', async () => (await cards()).slice(before).find((c) => c.card.header.title.content.includes('华东精密仪器') && c.card.header.title.content.includes('新线索待认领')));
     expect(mentioned(card)).toEqual([h.users['李雷']]);
     const row = await h.until('the row is back at MQL', async () => {
       const x = await h.byCompany('华东精密仪器有限公司');

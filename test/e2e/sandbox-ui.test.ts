@@ -32,8 +32,18 @@ function leadCard(opts: { title: string; template: string; mention: string; reco
               {
                 tag: 'column_set',
                 columns: [
-                  { tag: 'column', width: 'weighted', weight: 1, elements: [{ tag: 'button', text: { tag: 'plain_text', content: '接受' }, type: 'primary_filled', behaviors: [{ type: 'callback', value: { op: 'accept', record_id: opts.recordId } }] }] },
-                  { tag: 'column', width: 'weighted', weight: 1, elements: [{ tag: 'button', text: { tag: 'plain_text', content: '退回' }, type: 'danger', behaviors: [{ type: 'callback', value: { op: 'reject', record_id: opts.recordId } }] }] },
+                  {
+                    tag: 'column',
+                    width: 'weighted',
+                    weight: 1,
+                    elements: [{ tag: 'button', text: { tag: 'plain_text', content: '接受' }, type: 'primary_filled', behaviors: [{ type: 'callback', value: { op: 'accept', record_id: opts.recordId } }] }],
+                  },
+                  {
+                    tag: 'column',
+                    width: 'weighted',
+                    weight: 1,
+                    elements: [{ tag: 'button', text: { tag: 'plain_text', content: '退回' }, type: 'danger', behaviors: [{ type: 'callback', value: { op: 'reject', record_id: opts.recordId } }] }],
+                  },
                 ],
               },
               { tag: 'hr' },
@@ -41,7 +51,15 @@ function leadCard(opts: { title: string; template: string; mention: string; reco
                 tag: 'form',
                 name: 'approve_form',
                 elements: [
-                  { tag: 'select_static', name: 'reason', placeholder: { tag: 'plain_text', content: '原因' }, options: [{ text: { tag: 'plain_text', content: '预算已确认' }, value: 'budget' }, { text: { tag: 'plain_text', content: '其他' }, value: 'other' }] },
+                  {
+                    tag: 'select_static',
+                    name: 'reason',
+                    placeholder: { tag: 'plain_text', content: '原因' },
+                    options: [
+                      { text: { tag: 'plain_text', content: '预算已确认' }, value: 'budget' },
+                      { text: { tag: 'plain_text', content: '其他' }, value: 'other' },
+                    ],
+                  },
                   { tag: 'input', name: 'note', placeholder: { tag: 'plain_text', content: '备注' }, max_length: 200 },
                   { tag: 'button', name: 'approve_btn', form_action_type: 'submit', type: 'primary', text: { tag: 'plain_text', content: '批准 SQL' }, behaviors: [{ type: 'callback', value: { op: 'approve', record_id: opts.recordId } }] },
                 ],
@@ -79,10 +97,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'sandbox UI in Chromium' : NO_CHROMI
   beforeAll(async () => {
     let answerCard: (e: Env) => unknown = () => ({});
     hook = await startWebhook({ encryptKey: ENCRYPT_KEY, answerCard: (e) => answerCard(e) });
-    [emu, browser] = await Promise.all([
-      startEmulator({ modules: ALL_MODULES, app: { encrypt_key: ENCRYPT_KEY, event_url: `${hook.url}/events`, card_url: `${hook.url}/card` } }),
-      launchChromium(),
-    ]);
+    [emu, browser] = await Promise.all([startEmulator({ modules: ALL_MODULES, app: { encrypt_key: ENCRYPT_KEY, event_url: `${hook.url}/events`, card_url: `${hook.url}/card` } }), launchChromium()]);
     demo = seedDemoDirectory(emu.emu.kernel, emu.app);
     answerCard = (e) => {
       const action = (e.event?.action ?? {}) as { value?: { op?: string; record_id?: string } };
@@ -210,12 +225,18 @@ describe.skipIf(!hasChromium)(hasChromium ? 'sandbox UI in Chromium' : NO_CHROMI
     const callbacks = hook.received.filter((r) => r.path === '/card' && r.envelope.header?.event_type === 'card.action.trigger');
     expect(callbacks).toHaveLength(2);
     for (const c of callbacks) expect(c.signatureValid).toBe(true);
-    const [submit, accept] = callbacks.map((c) => c.envelope.event as { operator: { open_id: string }; action: { tag: string; value: unknown; name?: string; form_value?: unknown }; context: { open_message_id: string; open_chat_id: string } });
+    const [submit, accept] = callbacks.map(
+      (c) => c.envelope.event as { operator: { open_id: string }; action: { tag: string; value: unknown; name?: string; form_value?: unknown }; context: { open_message_id: string; open_chat_id: string } },
+    );
     expect(submit!.action).toMatchObject({ tag: 'button', name: 'approve_btn', value: { op: 'approve', record_id: recordId }, form_value: { reason: 'budget', note: '预算 30 万' } });
     expect(accept!.action).toMatchObject({ tag: 'button', value: { op: 'accept', record_id: recordId } });
     expect(accept!.operator.open_id).toBe(sdr.open_id);
     expect(accept!.context).toEqual({ open_message_id: messageId, open_chat_id: demo.chat.chat_id });
-    expect(getIm(emu.emu.kernel).message(messageId)!.versions.map((v) => v.source)).toEqual(['send', 'callback']);
+    expect(
+      getIm(emu.emu.kernel)
+        .message(messageId)!
+        .versions.map((v) => v.source),
+    ).toEqual(['send', 'callback']);
 
     // Fast-forward: the sandbox clock moves by the chosen amount (the server's SLAs run on it).
     const clockBefore = emu.emu.kernel.clock.now();

@@ -177,7 +177,7 @@ describe.each(SWITCHES)('stage enforcement in the grid (sandbox, signed events; 
     expect(lead(text(after.fields['线索编号'])).stage).toBe('lost');
   });
 
-  it('race: a person edits again while the revert is on the wire; the row is brought back to the lead\'s stage', async () => {
+  it("race: a person edits again while the revert is on the wire; the row is brought back to the lead's stage", async () => {
     const r = await byCompany('星河云科技'); // now MQL (recycled above)
     await control('POST', '/faults', { route: 'bitable.record.batch_update', kind: 'delay', ms: 1500, times: 1 });
     await edit(r.record_id, '韩梅梅', { 阶段: '成单' }); // MQL → 成单 is not allowed: a revert goes out and is held

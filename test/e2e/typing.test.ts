@@ -22,10 +22,7 @@ describe('a row typed cell by cell in the sandbox grid', () => {
   /** the server has taken every event about the row so far (each cell typed is one event) */
   const processed = (recordId: string, events: number) =>
     h.until(`${events} event(s) of ${recordId} processed`, async () => {
-      const [r] = h.sql<{ n: number; open: number }>(
-        "SELECT COUNT(*) AS n, SUM(status != 'done') AS open FROM inbound_events WHERE event_type = 'drive.file.bitable_record_changed_v1' AND payload_json LIKE ?",
-        `%${recordId}%`,
-      );
+      const [r] = h.sql<{ n: number; open: number }>("SELECT COUNT(*) AS n, SUM(status != 'done') AS open FROM inbound_events WHERE event_type = 'drive.file.bitable_record_changed_v1' AND payload_json LIKE ?", `%${recordId}%`);
       return r!.n >= events && !r!.open;
     });
   const row = async (recordId: string) => (await h.rows()).find((r) => r.record_id === recordId)!;
@@ -87,8 +84,8 @@ describe('a row typed cell by cell in the sandbox grid', () => {
     await h.until('in the 培育池', async () => leadOf(recordId)?.stage === 'nurture');
     await h.until('阶段 shows 培育池', async () => text((await row(recordId)).fields['阶段']) === '培育池');
     // several reconciliation passes later (every 5 s here), the empty row is still not a lead
-    const before = h.sql<{ v: number }>("SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors")[0]!.v;
-    await h.until('a reconciliation pass', async () => h.sql<{ v: number }>("SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors")[0]!.v > before, 20_000);
+    const before = h.sql<{ v: number }>('SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors')[0]!.v;
+    await h.until('a reconciliation pass', async () => h.sql<{ v: number }>('SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors')[0]!.v > before, 20_000);
     expect(leadOf(emptyId)).toBeUndefined();
     expect(text((await row(emptyId)).fields['线索编号'])).toBe('');
   });

@@ -17,7 +17,12 @@ import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.
  * briefly down, never sent twice (the message uuid survives every retry, even a call that timed out
  * after Feishu accepted it), and the chat's 5/s limit is kept rather than discovered.
  */
-const card = (title: string) => ({ schema: '2.0', config: { update_multi: true }, header: { title: { tag: 'plain_text', content: title }, template: 'blue' }, body: { elements: [{ tag: 'div', text: { tag: 'plain_text', content: title } }] } });
+const card = (title: string) => ({
+  schema: '2.0',
+  config: { update_multi: true },
+  header: { title: { tag: 'plain_text', content: title }, template: 'blue' },
+  body: { elements: [{ tag: 'div', text: { tag: 'plain_text', content: title } }] },
+});
 
 describe('IM sender (outbox kinds im.send / im.patch)', () => {
   let emu: StartedEmulator;

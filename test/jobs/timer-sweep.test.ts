@@ -56,7 +56,7 @@ describe('timer sweep', () => {
     expect(sweep.stats).toMatchObject({ fired: 0, failed: 1 });
     fail = false;
     await sweep.kick();
-    expect(store.db.prepare("SELECT status FROM timers").get()).toEqual({ status: 'fired' });
+    expect(store.db.prepare('SELECT status FROM timers').get()).toEqual({ status: 'fired' });
   });
 
   it('fires a batch in one transaction: a handler that throws undoes only its own writes; the context is read once a pass', async () => {

@@ -18,7 +18,19 @@ const rep = (openId: string, o: Partial<Rep> = {}): Rep => ({ openId, name: open
 const reps = (...rs: Rep[]) => new Map(rs.map((r) => [r.openId, r]));
 
 function input(facts: Record<string, unknown>, o: Partial<RouteInput> = {}): RouteInput {
-  return { facts: facts as RouteInput['facts'], score: 0, when: 'handoff', rules, reps: reps(rep('ou_li', { regions: ['华东'], industries: ['制造业'] }), rep('ou_han', { regions: ['华北'] })), candidateRoles: ['sales'], loads: new Map(), credits: () => new Map(), companyOwner: undefined, now: NOW, ...o };
+  return {
+    facts: facts as RouteInput['facts'],
+    score: 0,
+    when: 'handoff',
+    rules,
+    reps: reps(rep('ou_li', { regions: ['华东'], industries: ['制造业'] }), rep('ou_han', { regions: ['华北'] })),
+    candidateRoles: ['sales'],
+    loads: new Map(),
+    credits: () => new Map(),
+    companyOwner: undefined,
+    now: NOW,
+    ...o,
+  };
 }
 
 describe('the shipped 分配规则, table-driven', () => {
@@ -142,15 +154,18 @@ describe('weighted round robin: properties over 10,000 assignments (fast-check)'
     return { picks, violations };
   }
 
-  const teamArb = fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 8 }).chain((ids) =>
-    fc.tuple(...ids.map((id) => fc.record({ openId: fc.constant(`ou_${String(id).padStart(2, '0')}`), weight: fc.integer({ min: 1, max: 5 }) }))),
-  );
+  const teamArb = fc
+    .uniqueArray(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 8 })
+    .chain((ids) => fc.tuple(...ids.map((id) => fc.record({ openId: fc.constant(`ou_${String(id).padStart(2, '0')}`), weight: fc.integer({ min: 1, max: 5 }) }))));
 
   it('each rep’s share is within 1% of their weight share (no capacity, all distinct companies)', () => {
     fc.assert(
       fc.property(teamArb, (team) => {
         const rs = team.map((t) => rep(t.openId, { weight: t.weight }));
-        const { picks } = simulate(rs, Array.from({ length: 10_000 }, (_, i) => ({ company: i, closes: true })));
+        const { picks } = simulate(
+          rs,
+          Array.from({ length: 10_000 }, (_, i) => ({ company: i, closes: true })),
+        );
         const total = rs.reduce((s, r) => s + r.weight!, 0);
         for (const r of rs) {
           const share = picks.filter((p) => p === r.openId).length / picks.length;
@@ -240,10 +255,12 @@ describe('the router over SQLite: a restart in the middle changes nothing', () =
       const loads = second.routing.loads();
       expect(loads.get('ou_c') ?? 0).toBeLessThanOrEqual(40);
       // companies whose first owner never ran out of room stay with them (ou_c's overflow when it is full)
-      const owners = second.db.prepare(
-        `SELECT l.company_key AS k, COUNT(DISTINCT a.owner_id) AS n, (SELECT a2.owner_id FROM assignments a2 JOIN leads l2 ON l2.id = a2.lead_id WHERE l2.company_key = l.company_key ORDER BY a2.id LIMIT 1) AS first
+      const owners = second.db
+        .prepare(
+          `SELECT l.company_key AS k, COUNT(DISTINCT a.owner_id) AS n, (SELECT a2.owner_id FROM assignments a2 JOIN leads l2 ON l2.id = a2.lead_id WHERE l2.company_key = l.company_key ORDER BY a2.id LIMIT 1) AS first
          FROM assignments a JOIN leads l ON l.id = a.lead_id GROUP BY l.company_key`,
-      ).all() as Array<{ n: number; first: string }>;
+        )
+        .all() as Array<{ n: number; first: string }>;
       expect(owners.length).toBe(97);
       expect(owners.filter((o) => o.first !== 'ou_c').every((o) => o.n === 1)).toBe(true);
       expect(owners.some((o) => o.first === 'ou_c' && o.n > 1)).toBe(true); // capacity did bind

@@ -32,19 +32,17 @@ describe('journey presets are data', () => {
         { id: 'a', code: 'A', label: { zh: 'A', en: 'A' }, kind: 'open' },
         { id: 'a', code: 'B', label: { zh: 'B', en: 'B' }, kind: 'open' },
       ],
-      transitions: [{ from: 'a', to: 'zz', kind: 'forward' }, { from: 'a', to: 'a', kind: 'forward' }],
+      transitions: [
+        { from: 'a', to: 'zz', kind: 'forward' },
+        { from: 'a', to: 'a', kind: 'forward' },
+      ],
     };
     try {
       parseJourney(bad, 'bad.json');
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(JourneyError);
-      expect((e as JourneyError).problems).toEqual([
-        'stage id "a" appears twice',
-        'initial stage "nowhere" is not a stage of this journey',
-        'transition a → zz: unknown stage "zz"',
-        'transition a → a: a stage cannot move to itself',
-      ]);
+      expect((e as JourneyError).problems).toEqual(['stage id "a" appears twice', 'initial stage "nowhere" is not a stage of this journey', 'transition a → zz: unknown stage "zz"', 'transition a → a: a stage cannot move to itself']);
     }
   });
 
@@ -60,7 +58,10 @@ describe('leadMinimum: what a row needs before it is a lead', () => {
   it('every preset names it: a company or a contact, and a way to reach them', () => {
     for (const p of JOURNEY_PRESETS) {
       const j = loadJourney(p);
-      expect(j.leadMinimum!.map((g) => (g.type === 'anyOf' ? g.facts : g))).toEqual([['company', 'contact_name'], ['phone', 'email', 'wechat']]);
+      expect(j.leadMinimum!.map((g) => (g.type === 'anyOf' ? g.facts : g))).toEqual([
+        ['company', 'contact_name'],
+        ['phone', 'email', 'wechat'],
+      ]);
       expect(missingForLead(leadMinimumOf(j), {}).length).toBe(2);
       expect(missingForLead(leadMinimumOf(j), { company: '甲', phone: '' }).map((g) => g.label.zh)).toEqual(['联系方式（电话/邮箱/微信）']);
       expect(missingForLead(leadMinimumOf(j), { contact_name: '赵', wechat: 'zhao' })).toEqual([]);

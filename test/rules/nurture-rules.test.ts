@@ -9,7 +9,11 @@ const journey = loadJourney('default');
 describe('培育步骤 rows', () => {
   it('the shipped steps: day 1, 3, 7 after entering the pool; 30, 45, 60 days of silence', () => {
     const steps = loadNurtureSteps(journey, template);
-    expect(steps.filter((s) => s.trigger === 'stage').map((s) => [s.stages, s.day])).toEqual([[['nurture'], 1], [['nurture'], 3], [['nurture'], 7]]);
+    expect(steps.filter((s) => s.trigger === 'stage').map((s) => [s.stages, s.day])).toEqual([
+      [['nurture'], 1],
+      [['nurture'], 3],
+      [['nurture'], 7],
+    ]);
     expect(steps.filter((s) => s.trigger === 'silence').map((s) => s.day)).toEqual([30, 45, 60]);
     expect(steps[0]!.recipients).toEqual(['owner', 'sdr']);
   });

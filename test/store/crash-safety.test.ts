@@ -76,7 +76,7 @@ describe('crash safety', () => {
         expect((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n).toBe(leads);
       }
       // keys are contiguous: no committed transaction went missing in between
-      const max = db.prepare("SELECT MAX(CAST(substr(lead_key, 3) AS INTEGER)) AS m FROM leads").get() as { m: number };
+      const max = db.prepare('SELECT MAX(CAST(substr(lead_key, 3) AS INTEGER)) AS m FROM leads').get() as { m: number };
       expect(max.m).toBe(leads);
       db.close();
       floor = leads;

@@ -20,8 +20,31 @@ describe('openDb', () => {
     const t = fresh();
     const db = openDb(t.path);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").all().map((r) => (r as { name: string }).name);
-    expect(tables).toEqual(['activities', 'assignments', 'bitable_batches', 'bitable_written', 'cards', 'escalations', 'inbound_events', 'inbox', 'leads', 'open_stages', 'outbox', 'owner_queue', 'rep_loads', 'routing_credits', 'score_ledger', 'stage_transitions', 'sync_cursors', 'timers', 'unknown_users']);
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+      .all()
+      .map((r) => (r as { name: string }).name);
+    expect(tables).toEqual([
+      'activities',
+      'assignments',
+      'bitable_batches',
+      'bitable_written',
+      'cards',
+      'escalations',
+      'inbound_events',
+      'inbox',
+      'leads',
+      'open_stages',
+      'outbox',
+      'owner_queue',
+      'rep_loads',
+      'routing_credits',
+      'score_ledger',
+      'stage_transitions',
+      'sync_cursors',
+      'timers',
+      'unknown_users',
+    ]);
     db.close();
     // reopening applies nothing again
     const again = new Database(t.path);

@@ -13,7 +13,7 @@ describe('group commit', () => {
       return store.tx(fn);
     },
   });
-  const ids = () => (store.db.prepare("SELECT event_id FROM inbox ORDER BY event_id").all() as Array<{ event_id: string }>).map((r) => r.event_id);
+  const ids = () => (store.db.prepare('SELECT event_id FROM inbox ORDER BY event_id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
   beforeEach(() => {
     store = createStore(openDb(':memory:'));
     txs = 0;

@@ -85,7 +85,10 @@ describe('outbox', () => {
     expect(first[0]).toMatchObject({ status: 'in_flight', attempts: 1 });
     expect(store.outbox.claim(at(20), 10, 30_000)).toEqual([]); // leased, b not due
     const again = store.outbox.claim(at(40_000), 10, 30_000);
-    expect(again.map((i) => [i.idempotencyKey, i.attempts])).toEqual([['a', 2], ['b', 1]]);
+    expect(again.map((i) => [i.idempotencyKey, i.attempts])).toEqual([
+      ['a', 2],
+      ['b', 1],
+    ]);
   });
 
   it('retries with a next attempt, goes dead, and can be replayed with the same key', () => {

@@ -57,7 +57,12 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   /** A lead at MQL whose move to SQL (asked by 张伟) waits for approval; its approval card has message `om_…`. */
   function pendingLead(facts: Record<string, string> = {}) {
     const n = ++seq;
-    const started = startLead({ leadKey: `XS-${String(n).padStart(6, '0')}`, facts: { company: `测试公司${n}`, phone: '13800138000', need: '设备联网', owner: 'ou_lilei', ...facts }, actor: { id: 'ou_zhangwei', roles: ['sdr'] }, record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` } });
+    const started = startLead({
+      leadKey: `XS-${String(n).padStart(6, '0')}`,
+      facts: { company: `测试公司${n}`, phone: '13800138000', need: '设备联网', owner: 'ou_lilei', ...facts },
+      actor: { id: 'ou_zhangwei', roles: ['sdr'] },
+      record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` },
+    });
     if (!started.ok) throw new Error(started.error.code);
     const id = started.value.lead.id;
     const sdr = { id: 'ou_zhangwei', roles: ['sdr'] };
@@ -99,13 +104,44 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   /** A lead that just came in (at `stage`, the first by default), scored by the engine like an adopted row. */
   function newLead(facts: Record<string, string>, o: { stage?: string } = {}) {
     const n = ++seq;
-    const started = startLead({ leadKey: `XS-${String(n).padStart(6, '0')}`, facts, actor: { id: 'ou_zhangwei', roles: ['sdr'] }, ...(o.stage ? { stage: o.stage } : {}), record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` } });
+    const started = startLead({
+      leadKey: `XS-${String(n).padStart(6, '0')}`,
+      facts,
+      actor: { id: 'ou_zhangwei', roles: ['sdr'] },
+      ...(o.stage ? { stage: o.stage } : {}),
+      record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` },
+    });
     if (!started.ok) throw new Error(started.error.code);
     store.tx(() => engine.onNewLead(started.value.lead, members, clock.now()));
     return store.leads.get(started.value.lead.id)!;
   }
 
-  return { journey, rules, scoringRules: ruleSet.scoring, returnReasons: ruleSet.returnReasons, calendar, escalate, sweep, ownerQueue, nurture, nurtureJob, setNurtureSteps: (x: typeof ruleSet.nurtureSteps) => (ruleSet.nurtureSteps = x), nurtureSteps: () => ruleSet.nurtureSteps, store, clock, members, cards, act, scoring, engine, pendingLead, assignedLead, newLead, click, snapshot };
+  return {
+    journey,
+    rules,
+    scoringRules: ruleSet.scoring,
+    returnReasons: ruleSet.returnReasons,
+    calendar,
+    escalate,
+    sweep,
+    ownerQueue,
+    nurture,
+    nurtureJob,
+    setNurtureSteps: (x: typeof ruleSet.nurtureSteps) => (ruleSet.nurtureSteps = x),
+    nurtureSteps: () => ruleSet.nurtureSteps,
+    store,
+    clock,
+    members,
+    cards,
+    act,
+    scoring,
+    engine,
+    pendingLead,
+    assignedLead,
+    newLead,
+    click,
+    snapshot,
+  };
 }
 
 export type CardWorld = ReturnType<typeof cardWorld>;

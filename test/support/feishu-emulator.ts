@@ -60,11 +60,7 @@ export function quietLogger(into?: unknown[][]): { error: (...a: unknown[]) => v
  * The unmodified SDK pointed at an emulator, with a private token cache (the SDK's default cache is
  * process-global, docs/platform/feishu.md#1-tenant-access-token) and a quiet logger (it logs every failed call).
  */
-export function sdkClient(
-  url: string,
-  app: { app_id: string; app_secret: string },
-  opts: { log?: unknown[][]; cache?: lark.Cache } = {},
-): lark.Client {
+export function sdkClient(url: string, app: { app_id: string; app_secret: string }, opts: { log?: unknown[][]; cache?: lark.Cache } = {}): lark.Client {
   return new lark.Client({ appId: app.app_id, appSecret: app.app_secret, domain: url, logger: quietLogger(opts.log), cache: opts.cache ?? createMapCache() });
 }
 

@@ -28,7 +28,12 @@ describe('adopt rows', () => {
       { 公司名称: '戊公司（草稿）', 阶段: 'MQL' },
       { 电话: '13800000007', 线索编号: 'XS-000077' },
     ];
-    const made = await svc.createRecords(fx.appToken, fx.leadsTableId, rows.map((fields) => ({ fields })), { operator: svc.userOperator(person.open_id) });
+    const made = await svc.createRecords(
+      fx.appToken,
+      fx.leadsTableId,
+      rows.map((fields) => ({ fields })),
+      { operator: svc.userOperator(person.open_id) },
+    );
     const ids = made.map((r) => r.record_id);
     const journey = loadJourney('default');
     const adopt = createAdoptRows({ store: fx.store, journey, clock: systemClock, api: fx.api, leadsTable: templateTable(loadBaseTemplate(), 'leads'), log: createLogger({ level: 'silent' }) });

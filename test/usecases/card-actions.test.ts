@@ -183,7 +183,9 @@ describe('what follows an action', () => {
     const p = w.pendingLead();
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
-    const texts = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>).map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } }).filter((x) => x.msgType === 'text');
+    const texts = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
+      .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+      .filter((x) => x.msgType === 'text');
     expect(texts).toHaveLength(1);
     expect(texts[0]!.content.text).toBe('<at user_id="ou_zhangwei"></at> XS-000001 MQL → SQL 被 王敏 驳回：先补充预算');
   });

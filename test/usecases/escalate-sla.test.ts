@@ -15,11 +15,13 @@ const lastPatchTitleAndBody = (w: CardWorld) => {
   return rows.length ? JSON.stringify(JSON.parse(rows.at(-1)!.payload_json).content) : '';
 };
 
-
 /** Nobody ever accepts: move the clock to each next accept-SLA step until none is left (bounded). */
 async function runLadderOut(w: CardWorld, sweep: ReturnType<CardWorld['sweep']>, leadId: number) {
   for (let i = 0; i < 100; i++) {
-    const next = w.store.timers.pendingForLead(leadId).filter((t) => t.kind === 'sla.accept').sort((x, y) => x.dueAt.getTime() - y.dueAt.getTime())[0];
+    const next = w.store.timers
+      .pendingForLead(leadId)
+      .filter((t) => t.kind === 'sla.accept')
+      .sort((x, y) => x.dueAt.getTime() - y.dueAt.getTime())[0];
     if (!next) return;
     w.clock.set(next.dueAt.getTime());
     await sweep.kick();

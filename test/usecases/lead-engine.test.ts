@@ -20,7 +20,12 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
   it('a new lead gets its profile points, one ledger entry per rule, its grade, and the top reasons in the row', () => {
     const w = cardWorld();
     const lead = w.newLead({ company: '华东精密仪器有限公司', source: '内容下载', industry: '制造业', size: '1000人以上', title: '设备工程师', region: '华东' }, { stage: 'nurture' });
-    expect(ledgerOf(w, lead.id)).toEqual([['source', 5], ['fit:industry', 10], ['fit:size', 15], ['fit:region', 5]]);
+    expect(ledgerOf(w, lead.id)).toEqual([
+      ['source', 5],
+      ['fit:industry', 10],
+      ['fit:size', 15],
+      ['fit:region', 5],
+    ]);
     expect(lead.score).toBe(35);
     expect(lead.grade).toBe('A');
     expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 35, 评分等级: 'A', 评分依据: '大型企业 +15；重点行业 +10；来源：内容下载 +5' });
@@ -38,7 +43,12 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(add('访问价格页', 'a3')).toBe(true); // past the cap of 16 in 7 days: 0 points
     expect(add('访问价格页', 'a4', 8)).toBe(true); // a week later: scores again
     expect(w.store.activities.forLead(lead.id)).toHaveLength(4);
-    expect(ledgerOf(w, lead.id)).toEqual([['source', 5], ['behaviour:访问价格页', 8], ['behaviour:访问价格页', 8], ['behaviour:访问价格页', 8]]);
+    expect(ledgerOf(w, lead.id)).toEqual([
+      ['source', 5],
+      ['behaviour:访问价格页', 8],
+      ['behaviour:访问价格页', 8],
+      ['behaviour:访问价格页', 8],
+    ]);
     expect(w.store.leads.get(lead.id)!.score).toBe(29);
   });
 
@@ -97,7 +107,11 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(again.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 2 });
     expect(w.store.leads.get(lead.id)!.score).toBe(0);
     expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 0, 评分依据: '沉默60天 −35；来源：官网咨询 +25；重点行业 +10' });
-    expect(ledgerOf(w, lead.id).filter(([c]) => c === 'decay')).toEqual([['decay', -10], ['decay', -20], ['decay', -5]]);
+    expect(ledgerOf(w, lead.id).filter(([c]) => c === 'decay')).toEqual([
+      ['decay', -10],
+      ['decay', -20],
+      ['decay', -5],
+    ]);
     expect(w.store.leads.get(lead.id)!.decayNextAt).toBeNull();
     // an activity starts the silence again
     w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type: '回复邮件', at: w.clock.now(), key: 'r1' }, w.members, w.clock.now()));

@@ -119,7 +119,11 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       await runUntil(w, T0 + d * DAY + 3_600_000);
       await runUntil(w, T0 + d * DAY + 3_600_000); // a second sweep, as after a restart
     }
-    expect(reminders(w).slice(stageSteps).map((r) => [r.title.split(' · ')[0], r.to])).toEqual([
+    expect(
+      reminders(w)
+        .slice(stageSteps)
+        .map((r) => [r.title.split(' · ')[0], r.to]),
+    ).toEqual([
       ['培育提醒：沉默30天：产品简报', ['ou_hanmeimei']],
       ['培育提醒：沉默45天：电话回访', ['ou_hanmeimei']],
       ['培育提醒：沉默60天：限时活动', ['ou_hanmeimei']],
@@ -141,7 +145,11 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       await runUntil(after, T0 + 31 * DAY + 60_000); // start-up: the job re-reads its cursors, the sweep finds nothing due
       expect(reminders(after)).toHaveLength(sent);
       for (const d of [45, 46, 60, 61, 90]) await runUntil(after, T0 + d * DAY + 3_600_000);
-      expect(reminders(after).slice(sent - 1).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：沉默30天：产品简报', '培育提醒：沉默45天：电话回访', '培育提醒：沉默60天：限时活动']);
+      expect(
+        reminders(after)
+          .slice(sent - 1)
+          .map((r) => r.title.split(' · ')[0]),
+      ).toEqual(['培育提醒：沉默30天：产品简报', '培育提醒：沉默45天：电话回访', '培育提醒：沉默60天：限时活动']);
       after.store.db.close();
     } finally {
       db.remove();
@@ -160,7 +168,19 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
   it('a webhook step queues one Standard Webhooks request for the marketing tool, with the phone masked', async () => {
     const w = cardWorld();
     w.setNurtureSteps([
-      { name: '推送到 MA', sequence: '自动化', trigger: 'stage', stages: ['nurture'], day: 2, action: 'webhook', url: 'https://ma.example.cn/hooks/lead', content: '加入“培育-教育行业”旅程', recipients: ['owner'], stopOnActivity: false, stopOnAssignment: false },
+      {
+        name: '推送到 MA',
+        sequence: '自动化',
+        trigger: 'stage',
+        stages: ['nurture'],
+        day: 2,
+        action: 'webhook',
+        url: 'https://ma.example.cn/hooks/lead',
+        content: '加入“培育-教育行业”旅程',
+        recipients: ['owner'],
+        stopOnActivity: false,
+        stopOnAssignment: false,
+      },
     ]);
     const T0 = w.clock.now().getTime();
     const lead = await poolLead(w);
@@ -170,7 +190,10 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     expect(rows).toHaveLength(1);
     const p = rows[0]!.payload as WebhookSendPayload;
     expect(p.url).toBe('https://ma.example.cn/hooks/lead');
-    expect(p.body).toMatchObject({ type: 'lead.nurture_step', data: { lead: { key: lead.leadKey, company: '蓝鲸教育', email: 'li@lanjing.cn', phone: '139****5678', stage: 'nurture' }, step: { name: '推送到 MA', day: 2, trigger: 'stage_entry' } } });
+    expect(p.body).toMatchObject({
+      type: 'lead.nurture_step',
+      data: { lead: { key: lead.leadKey, company: '蓝鲸教育', email: 'li@lanjing.cn', phone: '139****5678', stage: 'nurture' }, step: { name: '推送到 MA', day: 2, trigger: 'stage_entry' } },
+    });
     expect(rows[0]!.idempotencyKey).toMatch(/^msg_[A-Za-z0-9_-]{32}$/);
     expect(reminders(w)).toEqual([]);
     void Webhook; // (the signature itself: test/webhooks/sender.test.ts)

@@ -29,7 +29,11 @@ describe('inbound processor', () => {
 
   it('a failing handler leaves its events pending for the next pass, then marks them failed with the error', async () => {
     let fail = true;
-    const { store, p, add } = setup({ a: async () => { if (fail) throw new Error('Feishu is down'); } });
+    const { store, p, add } = setup({
+      a: async () => {
+        if (fail) throw new Error('Feishu is down');
+      },
+    });
     add('x', 'a');
     await p.kick();
     expect(store.inbound.counts()).toMatchObject({ pending: 1 });
@@ -46,7 +50,12 @@ describe('inbound processor', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const { p, add } = setup({ a: async (evs) => { seen.push(...evs.map((e) => (e as { id: string }).id)); await gate; } });
+    const { p, add } = setup({
+      a: async (evs) => {
+        seen.push(...evs.map((e) => (e as { id: string }).id));
+        await gate;
+      },
+    });
     add('1', 'a');
     const first = p.kick();
     add('2', 'a');

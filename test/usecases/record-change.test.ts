@@ -50,7 +50,12 @@ describe('record changes and reconciliation', () => {
 
   it('reconciliation repairs a change whose event never came, reads only rows past its cursor, and finds deleted rows on a full pass', async () => {
     const { reconcile, svc, as } = await setup();
-    const rows = await svc.createRecords(fx.appToken, fx.leadsTableId, [1, 2, 3].map((i) => ({ fields: { 公司名称: `对账公司${i}`, 联系人: '孙', 电话: '13400000000', 需求描述: '需求', 阶段: '线索' } })), as);
+    const rows = await svc.createRecords(
+      fx.appToken,
+      fx.leadsTableId,
+      [1, 2, 3].map((i) => ({ fields: { 公司名称: `对账公司${i}`, 联系人: '孙', 电话: '13400000000', 需求描述: '需求', 阶段: '线索' } })),
+      as,
+    );
     const first = (await reconcile())!;
     expect(first).toMatchObject({ full: true, adopted: 3, rows: 3 });
     await fx.writer().drain();
@@ -73,7 +78,12 @@ describe('record changes and reconciliation', () => {
   it('a full pass over 50,000 rows takes at most 100 search calls', async () => {
     const { reconcile, svc, as } = await setup();
     for (let i = 0; i < 50_000; i += 500) {
-      await svc.createRecords(fx.appToken, fx.leadsTableId, Array.from({ length: 500 }, (_, j) => ({ fields: { 公司名称: `公司${i + j}`, 电话: '13300000000', 阶段: '线索' } })), as);
+      await svc.createRecords(
+        fx.appToken,
+        fx.leadsTableId,
+        Array.from({ length: 500 }, (_, j) => ({ fields: { 公司名称: `公司${i + j}`, 电话: '13300000000', 阶段: '线索' } })),
+        as,
+      );
     }
     fx.emu.emu.kernel.calls.clear();
     const r = (await reconcile())!;

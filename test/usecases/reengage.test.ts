@@ -55,7 +55,11 @@ describe('re-engage dates (the shipped 退回原因)', () => {
     expect(lead.stage).toBe('mql');
     const last = w.store.transitions.listForLead(lead.id).at(-1)!;
     expect(last).toMatchObject({ from: 'nurture', to: 'mql', actorId: 'system:reengage' });
-    expect(queued(w).slice(before).some((q) => q.kind === 'bitable.create' && JSON.stringify(q.payload).includes('重新激活'))).toBe(true); // the 阶段历史 row
+    expect(
+      queued(w)
+        .slice(before)
+        .some((q) => q.kind === 'bitable.create' && JSON.stringify(q.payload).includes('重新激活')),
+    ).toBe(true); // the 阶段历史 row
     const offer = w.store.assignments.current(lead.id)!;
     expect(offer).toMatchObject({ ownerId: 'ou_lilei', status: 'offered' });
     expect(offer.acceptDueAt).not.toBeNull();

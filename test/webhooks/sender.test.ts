@@ -20,19 +20,22 @@ describe('webhook sender (outbox kind webhook.send)', () => {
   let hook: TestWebhook;
   let store: Store;
   const log = createLogger({ level: 'silent' });
-  const sender = (secret: string | null = SECRET) =>
-    createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
+  const sender = (secret: string | null = SECRET) => createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
   const queue = (key: string) => {
     const payload: WebhookSendPayload = { url: hook.url, body: { type: 'lead.nurture_step', timestamp: '2026-12-02T10:00:00.000Z', data: { lead: { key: 'XS-000001', company: '蓝鲸教育' } } } };
     return store.outbox.enqueue({ kind: WEBHOOK_SEND, target: hook.url, payload, idempotencyKey: key, now: new Date() });
   };
   /** kick until the row is settled (done or dead) */
   const settle = async (s: ReturnType<typeof sender>, id: number) =>
-    waitUntil(async () => {
-      await s.kick();
-      const row = store.outbox.get(id)!;
-      return row.status === 'done' || row.status === 'dead' ? row : undefined;
-    }, 10_000, `outbox row ${id} to settle`);
+    waitUntil(
+      async () => {
+        await s.kick();
+        const row = store.outbox.get(id)!;
+        return row.status === 'done' || row.status === 'dead' ? row : undefined;
+      },
+      10_000,
+      `outbox row ${id} to settle`,
+    );
 
   beforeEach(async () => {
     hook = await startWebhook();

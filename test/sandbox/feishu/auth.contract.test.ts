@@ -10,8 +10,7 @@ describe('auth (SDK contract)', () => {
   const MIN = 60_000;
   let emu: BitableEmulator;
   let base: CreatedBase;
-  const tables = (client: lark.Client, ...opts: Parameters<lark.Client['bitable']['v1']['appTable']['list']>[1][]) =>
-    outcome(client.bitable.v1.appTable.list({ path: { app_token: base.app_token } }, ...opts));
+  const tables = (client: lark.Client, ...opts: Parameters<lark.Client['bitable']['v1']['appTable']['list']>[1][]) => outcome(client.bitable.v1.appTable.list({ path: { app_token: base.app_token } }, ...opts));
   const quiet = quietLogger();
   /** With the token cache on, the SDK overrides withTenantToken(); pass explicit tokens through a cache-less client (§1). */
   let explicit: lark.Client;

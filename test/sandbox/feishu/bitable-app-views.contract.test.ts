@@ -56,7 +56,13 @@ describe('bitable: create a Base, create / list / patch views (SDK contract)', (
     const stage = await emu.client.bitable.v1.appTableField.create({ path, data: { field_name: '阶段', type: 3, property: { options: [{ name: '线索' }, { name: 'MQL' }] } } });
     const stageId = stage.data!.field!.field_id!;
     const made = [];
-    for (const [name, type] of [['看板（按阶段）', 'kanban'], ['画册', 'gallery'], ['甘特', 'gantt'], ['表单', 'form'], ['待审批', 'grid']] as const) {
+    for (const [name, type] of [
+      ['看板（按阶段）', 'kanban'],
+      ['画册', 'gallery'],
+      ['甘特', 'gantt'],
+      ['表单', 'form'],
+      ['待审批', 'grid'],
+    ] as const) {
       const v = await emu.client.bitable.v1.appTableView.create({ path, data: { view_name: name, view_type: type } });
       expect(v.code).toBe(0);
       expect(v.data!.view).toMatchObject({ view_name: name, view_type: type, view_id: expect.stringMatching(/^vew[A-Za-z0-9]{7}$/) });
@@ -100,7 +106,10 @@ describe('bitable: create a Base, create / list / patch views (SDK contract)', (
     await emu.client.bitable.v1.appTableView.patch({ path: { ...path, view_id: pending.view_id! }, data: { property: { filter_info: { conjunction: 'and', conditions: [{ field_id: approval, operator: 'isNotEmpty' }] } } } });
     const mqlOption = stage.property!.options!.find((o) => o.name === 'MQL')!.id!;
     const mql = (await emu.client.bitable.v1.appTableView.create({ path, data: { view_name: 'MQL', view_type: 'grid' } })).data!.view!;
-    await emu.client.bitable.v1.appTableView.patch({ path: { ...path, view_id: mql.view_id! }, data: { property: { filter_info: { conjunction: 'and', conditions: [{ field_id: stage.field_id!, operator: 'is', value: JSON.stringify([mqlOption]) }] } } } });
+    await emu.client.bitable.v1.appTableView.patch({
+      path: { ...path, view_id: mql.view_id! },
+      data: { property: { filter_info: { conjunction: 'and', conditions: [{ field_id: stage.field_id!, operator: 'is', value: JSON.stringify([mqlOption]) }] } } },
+    });
     const search = async (data: Record<string, unknown>) => (await emu.client.bitable.v1.appTableRecord.search({ path, params: { page_size: 100 }, data })).data!.total;
 
     expect(await search({})).toBe(3);

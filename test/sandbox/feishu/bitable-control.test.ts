@@ -40,7 +40,16 @@ describe('bitable control API', () => {
     expect(created.app_token).toBe('DemoBaseToken0000000000001');
     expect(created.tables.map((t) => [t.key, t.name, t.fields.map((f) => [f.field_name, f.type])])).toEqual([
       ['co', 'Companies', [['Company', 1]]],
-      ['leads', 'Leads', [['Lead', 1], ['Stage', 3], ['Owner', 11], ['Company', 18]]],
+      [
+        'leads',
+        'Leads',
+        [
+          ['Lead', 1],
+          ['Stage', 3],
+          ['Owner', 11],
+          ['Company', 18],
+        ],
+      ],
     ]);
     const leads = emu.svc.tableByKey(created.app_token, 'leads');
     expect(leads.fields.find((f) => f.field_name === 'Company')!.property!.table_id).toBe(created.tables[0]!.table_id);
@@ -77,7 +86,20 @@ describe('bitable control API', () => {
     expect(semantic.status).toBe(400);
     expect(semantic.body.code).toBe(1254060);
     expect(semantic.body.message).toContain("'fields.f'");
-    const dupField = await emu.control<{ code: number }>('POST', '/bases', { template: { name: 'x', tables: [{ name: 't', fields: [{ field_name: 'f', type: 1 }, { field_name: ' f ', type: 2 }] }] } });
+    const dupField = await emu.control<{ code: number }>('POST', '/bases', {
+      template: {
+        name: 'x',
+        tables: [
+          {
+            name: 't',
+            fields: [
+              { field_name: 'f', type: 1 },
+              { field_name: ' f ', type: 2 },
+            ],
+          },
+        ],
+      },
+    });
     expect(dupField.body.code).toBe(1254014);
     expect(emu.svc.listBases().length).toBe(before);
   });
@@ -85,7 +107,10 @@ describe('bitable control API', () => {
   it('GET /bases, /bases/:app and …/records serve the UI: read shapes plus field meta', async () => {
     const list = await emu.control<Array<{ app_token: string; tables: Array<{ key: string; record_count: number }> }>>('GET', '/bases');
     const demo = list.body.find((b) => b.app_token === created.app_token)!;
-    expect(demo.tables.map((t) => [t.key, t.record_count])).toEqual([['co', 1], ['leads', 2]]);
+    expect(demo.tables.map((t) => [t.key, t.record_count])).toEqual([
+      ['co', 1],
+      ['leads', 2],
+    ]);
     const one = await emu.control<{ tables: Array<{ fields: Array<{ field_name: string }> }> }>('GET', `/bases/${created.app_token}`);
     expect(one.body.tables[1]!.fields.map((f) => f.field_name)).toEqual(['Lead', 'Stage', 'Owner', 'Company']);
     const recs = await emu.control<{ fields: Array<{ field_name: string; type: number }>; records: Array<{ fields: Record<string, unknown>; created_time: number }> }>('GET', `/bases/${created.app_token}/tables/leads/records`);

@@ -16,7 +16,11 @@ describe('bitable record-change events', () => {
   let events: RecordChanged[];
   const fid = (name: string) => emu.fieldId(base, 'leads', name);
   const path = () => ({ app_token: base.app_token, table_id: leads });
-  const optionId = (field: string, name: string) => emu.svc.state.table(base.app_token, leads).fields.find((f) => f.field_name === field)!.property!.options!.find((o) => o.name === name)!.id;
+  const optionId = (field: string, name: string) =>
+    emu.svc.state
+      .table(base.app_token, leads)
+      .fields.find((f) => f.field_name === field)!
+      .property!.options!.find((o) => o.name === name)!.id;
 
   beforeAll(async () => {
     emu = await startBitable({ clock: { frozenAt: NOW } });
@@ -122,7 +126,7 @@ describe('bitable record-change events', () => {
     expect(events[1]!.actions[0]).toEqual({ record_id: ids[0], action: 'record_deleted', before_value: [{ field_id: fid('Name'), field_value: '[{"type":"text","text":"b1"}]' }], after_value: [] });
   });
 
-  it('switch (undocumented behaviour): with eventsForAppWrites off, an app write raises no event and a person\'s edit still does', async () => {
+  it("switch (undocumented behaviour): with eventsForAppWrites off, an app write raises no event and a person's edit still does", async () => {
     const bot = await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: '开关' } } });
     expect(events).toHaveLength(1); // the default: the app's own write raises an event
     events = [];
@@ -160,8 +164,14 @@ describe('bitable record-change events', () => {
     expect(events[0]).not.toHaveProperty('viaAppId');
     expect(events[0]!.actions[0]).toMatchObject({
       action: 'record_edited',
-      before_value: [{ field_id: fid('Stage'), field_value: optionId('Stage', 'New') }, { field_id: fid('Owner'), field_value: '' }],
-      after_value: [{ field_id: fid('Stage'), field_value: optionId('Stage', 'SQL') }, { field_id: fid('Owner'), field_value: expect.stringContaining(emu.alice.user_id) }],
+      before_value: [
+        { field_id: fid('Stage'), field_value: optionId('Stage', 'New') },
+        { field_id: fid('Owner'), field_value: '' },
+      ],
+      after_value: [
+        { field_id: fid('Stage'), field_value: optionId('Stage', 'SQL') },
+        { field_id: fid('Owner'), field_value: expect.stringContaining(emu.alice.user_id) },
+      ],
     });
     // The SDK sees the person as last modifier.
     const got = await emu.client.bitable.v1.appTableRecord.batchGet({ path: path(), data: { record_ids: [id], automatic_fields: true } });

@@ -43,7 +43,16 @@ describe('bitable tables and fields (SDK contract)', () => {
   it('table create answers table_id, default_view_id, field_id_list; duplicate name → 1254013', async () => {
     const res = await emu.client.bitable.v1.appTable.create({
       path: { app_token: base.app_token },
-      data: { table: { name: 'Campaigns', default_view_name: 'All', fields: [{ field_name: 'Campaign', type: 1 }, { field_name: 'Budget', type: 2, ui_type: 'Currency' }] } },
+      data: {
+        table: {
+          name: 'Campaigns',
+          default_view_name: 'All',
+          fields: [
+            { field_name: 'Campaign', type: 1 },
+            { field_name: 'Budget', type: 2, ui_type: 'Currency' },
+          ],
+        },
+      },
     });
     expect(res.code).toBe(0);
     expect(res.data!.table_id).toMatch(/^tbl[A-Za-z0-9]{13}$/);
@@ -66,7 +75,20 @@ describe('bitable tables and fields (SDK contract)', () => {
   it('a bad field definition fails the whole table create with HTTP 400 / 99992402', async () => {
     const r = await outcome(emu.client.bitable.v1.appTable.create({ path: { app_token: base.app_token }, data: { table: { name: 'Broken', fields: [{ field_name: 'Owner', type: 11 }] } } }));
     expect(r).toMatchObject({ status: 400, code: 99992402 }); // a person field cannot be primary
-    const r2 = await outcome(emu.client.bitable.v1.appTable.create({ path: { app_token: base.app_token }, data: { table: { name: 'Broken', fields: [{ field_name: 'A', type: 1 }, { field_name: 'B', type: 999 }] } } }));
+    const r2 = await outcome(
+      emu.client.bitable.v1.appTable.create({
+        path: { app_token: base.app_token },
+        data: {
+          table: {
+            name: 'Broken',
+            fields: [
+              { field_name: 'A', type: 1 },
+              { field_name: 'B', type: 999 },
+            ],
+          },
+        },
+      }),
+    );
     expect(r2).toMatchObject({ status: 400, code: 99992402 });
     const list = await emu.client.bitable.v1.appTable.list({ path: { app_token: base.app_token }, params: { page_size: 100 } });
     expect(list.data!.items!.some((t) => t.name === 'Broken')).toBe(false);
@@ -95,12 +117,24 @@ describe('bitable tables and fields (SDK contract)', () => {
     const path = { app_token: base.app_token, table_id: emu.tableId(base, 'accounts') };
     const res = await emu.client.bitable.v1.appTableField.create({
       path,
-      data: { field_name: '  Tier  ', type: 3, property: { options: [{ name: 'A', id: 'optMINE0001' }, { name: 'B', color: 7 }] } },
+      data: {
+        field_name: '  Tier  ',
+        type: 3,
+        property: {
+          options: [
+            { name: 'A', id: 'optMINE0001' },
+            { name: 'B', color: 7 },
+          ],
+        },
+      },
     });
     expect(res.code).toBe(0);
     expect(res.data!.field).toMatchObject({ field_name: 'Tier', type: 3, ui_type: 'SingleSelect', is_primary: false });
     const opts = res.data!.field!.property!.options!;
-    expect(opts.map((o) => [o.name, o.color])).toEqual([['A', 0], ['B', 7]]);
+    expect(opts.map((o) => [o.name, o.color])).toEqual([
+      ['A', 0],
+      ['B', 7],
+    ]);
     expect(opts[0]!.id).not.toBe('optMINE0001');
     expect(await outcome(emu.client.bitable.v1.appTableField.create({ path, data: { field_name: 'Tier', type: 1 } }))).toMatchObject({ code: 1254014 });
     expect(await outcome(emu.client.bitable.v1.appTableField.create({ path, data: { field_name: 'Empty opt', type: 4, property: { options: [{ name: '' }] } } }))).toMatchObject({ code: 1254026 });

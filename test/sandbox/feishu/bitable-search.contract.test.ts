@@ -17,8 +17,7 @@ describe('bitable search (SDK contract)', () => {
   let acc1: string;
   let client: lark.Client;
 
-  const search = (data: Record<string, unknown>, params: Record<string, unknown> = {}) =>
-    client.bitable.v1.appTableRecord.search({ path: { app_token: base.app_token, table_id: leads }, params: params as never, data: data as never });
+  const search = (data: Record<string, unknown>, params: Record<string, unknown> = {}) => client.bitable.v1.appTableRecord.search({ path: { app_token: base.app_token, table_id: leads }, params: params as never, data: data as never });
   const labels = async (filter: Filter, params: Record<string, unknown> = {}) => {
     const res = await search({ filter }, params);
     if (res.code !== 0) throw new Error(`search failed: ${res.code} ${res.msg}`);
@@ -34,7 +33,21 @@ describe('bitable search (SDK contract)', () => {
     const acc = await emu.client.bitable.v1.appTableRecord.create({ path: { app_token: base.app_token, table_id: emu.tableId(base, 'accounts') }, data: { fields: { Account: 'ACME' } } });
     acc1 = acc.data!.record!.record_id!;
     const rows: Array<[string, Record<string, unknown>]> = [
-      ['r1', { Name: 'Alpha Corp', Score: 10, Stage: 'New', Tags: ['vip'], Due: Date.UTC(2025, 0, 15, 1, 0), Qualified: true, Owner: [{ id: emu.alice.open_id }], Phone: '+86100', Website: { text: 'alpha', link: 'https://alpha.example' }, Account: [acc1] }],
+      [
+        'r1',
+        {
+          Name: 'Alpha Corp',
+          Score: 10,
+          Stage: 'New',
+          Tags: ['vip'],
+          Due: Date.UTC(2025, 0, 15, 1, 0),
+          Qualified: true,
+          Owner: [{ id: emu.alice.open_id }],
+          Phone: '+86100',
+          Website: { text: 'alpha', link: 'https://alpha.example' },
+          Account: [acc1],
+        },
+      ],
       ['r2', { Name: 'Beta LLC', Score: 50, Stage: 'MQL', Tags: ['vip', 'cn'], Due: Date.UTC(2025, 0, 14, 15, 30), Owner: [{ id: emu.bob.open_id }] }],
       ['r3', { Name: 'gamma ltd', Score: 90.5, Stage: 'SQL', Tags: ['cn'], Due: Date.UTC(2025, 0, 15, 16, 0), Owner: [{ id: emu.alice.open_id }, { id: emu.bob.open_id }] }],
       ['r4', {}],
@@ -213,14 +226,36 @@ describe('bitable search (SDK contract)', () => {
   });
 
   it('conjunction or, and one level of children', async () => {
-    expect(await labels({ conjunction: 'or', conditions: [{ field_name: 'Stage', operator: 'is', value: ['New'] }, { field_name: 'Score', operator: 'isGreater', value: ['80'] }] })).toEqual(['r1', 'r3']);
+    expect(
+      await labels({
+        conjunction: 'or',
+        conditions: [
+          { field_name: 'Stage', operator: 'is', value: ['New'] },
+          { field_name: 'Score', operator: 'isGreater', value: ['80'] },
+        ],
+      }),
+    ).toEqual(['r1', 'r3']);
     const nested: Filter = {
       conjunction: 'and',
       conditions: [{ field_name: 'Score', operator: 'isGreater', value: ['5'] }],
-      children: [{ conjunction: 'or', conditions: [{ field_name: 'Owner', operator: 'contains', value: [emu.bob.open_id] }, { field_name: 'Qualified', operator: 'is', value: ['true'] }] }],
+      children: [
+        {
+          conjunction: 'or',
+          conditions: [
+            { field_name: 'Owner', operator: 'contains', value: [emu.bob.open_id] },
+            { field_name: 'Qualified', operator: 'is', value: ['true'] },
+          ],
+        },
+      ],
     };
     expect(await labels(nested)).toEqual(['r1', 'r2', 'r3']);
-    const two: Filter = { conjunction: 'or', children: [{ conjunction: 'and', conditions: [{ field_name: 'Stage', operator: 'is', value: ['MQL'] }] }, { conjunction: 'and', conditions: [{ field_name: 'Name', operator: 'isEmpty', value: [] }] }] };
+    const two: Filter = {
+      conjunction: 'or',
+      children: [
+        { conjunction: 'and', conditions: [{ field_name: 'Stage', operator: 'is', value: ['MQL'] }] },
+        { conjunction: 'and', conditions: [{ field_name: 'Name', operator: 'isEmpty', value: [] }] },
+      ],
+    };
     expect(await labels(two)).toEqual(['r2', 'r4']);
   });
 
@@ -248,5 +283,4 @@ describe('bitable search (SDK contract)', () => {
       await emu.control('POST', '/bitable/config', { timezone: 'Asia/Shanghai' });
     }
   });
-
 });

@@ -81,15 +81,36 @@ describe('bitable writes (SDK contract)', () => {
     it('batch_update: cap, partial merge per record, and an unknown record fails the whole call', async () => {
       const created = await emu.client.bitable.v1.appTableRecord.batchCreate({ path: path(), data: { records: [{ fields: { Name: 'U1', Score: 1 } }, { fields: { Name: 'U2', Score: 2 } }] } });
       const [u1, u2] = created.data!.records!.map((r) => r.record_id!);
-      const upd = await emu.client.bitable.v1.appTableRecord.batchUpdate({ path: path(), data: { records: [{ record_id: u1!, fields: { Score: 10 } }, { record_id: u2!, fields: { Stage: 'SQL' } }] } });
+      const upd = await emu.client.bitable.v1.appTableRecord.batchUpdate({
+        path: path(),
+        data: {
+          records: [
+            { record_id: u1!, fields: { Score: 10 } },
+            { record_id: u2!, fields: { Stage: 'SQL' } },
+          ],
+        },
+      });
       expect(upd.code).toBe(0);
       expect(upd.data!.records).toEqual([
         { record_id: u1, id: u1, fields: { Score: 10 } },
         { record_id: u2, id: u2, fields: { Stage: 'SQL' } },
       ]);
       const got = await emu.client.bitable.v1.appTableRecord.batchGet({ path: path(), data: { record_ids: [u1!, u2!] } });
-      expect(got.data!.records!.map((r) => [r.fields.Score, r.fields.Stage])).toEqual([[10, undefined], [2, 'SQL']]);
-      const bad = await outcome(emu.client.bitable.v1.appTableRecord.batchUpdate({ path: path(), data: { records: [{ record_id: u1!, fields: { Score: 99 } }, { record_id: 'recGone', fields: { Score: 1 } }] } }));
+      expect(got.data!.records!.map((r) => [r.fields.Score, r.fields.Stage])).toEqual([
+        [10, undefined],
+        [2, 'SQL'],
+      ]);
+      const bad = await outcome(
+        emu.client.bitable.v1.appTableRecord.batchUpdate({
+          path: path(),
+          data: {
+            records: [
+              { record_id: u1!, fields: { Score: 99 } },
+              { record_id: 'recGone', fields: { Score: 1 } },
+            ],
+          },
+        }),
+      );
       expect(bad.code).toBe(1254043);
       const after = await emu.client.bitable.v1.appTableRecord.batchGet({ path: path(), data: { record_ids: [u1!] } });
       expect(after.data!.records![0]!.fields.Score).toBe(10);
@@ -129,7 +150,7 @@ describe('bitable writes (SDK contract)', () => {
       for (let i = 0; i < 3; i++) expect((await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: `S${i}` } } })).code).toBe(0);
     });
 
-    it('field changes take the same lock as record writes; a person\'s edit waits for it instead of failing', async () => {
+    it("field changes take the same lock as record writes; a person's edit waits for it instead of failing", async () => {
       const rec = await emu.client.bitable.v1.appTableRecord.create({ path: path(), data: { fields: { Name: 'Locked' } } });
       await emu.control('POST', '/bitable/config', { writeLatencyMs: 150 });
       const [write, field, edit] = await Promise.all([

@@ -37,7 +37,27 @@ const INVALID: Array<[string, unknown, string]> = [
   ['submit outside a form', card([{ tag: 'button', form_action_type: 'submit', text: pt('x') }]), 'only a button inside a form takes "form_action_type"'],
   ['required outside a form', card([{ tag: 'select_static', required: true, options: [{ text: pt('a'), value: 'a' }] }]), 'body.elements[0].required: only a select_static inside a form'],
   ['multi-select outside a form', card([{ tag: 'multi_select_static', name: 'm', options: [] }]), 'a multi_select_static goes only inside a form'],
-  ['duplicate option values', card([{ tag: 'form', name: 'f', elements: [{ tag: 'select_static', name: 's', options: [{ text: pt('a'), value: 'x' }, { text: pt('b'), value: 'x' }] }, submit] }]), 'options[1].value "x" repeats an earlier option'],
+  [
+    'duplicate option values',
+    card([
+      {
+        tag: 'form',
+        name: 'f',
+        elements: [
+          {
+            tag: 'select_static',
+            name: 's',
+            options: [
+              { text: pt('a'), value: 'x' },
+              { text: pt('b'), value: 'x' },
+            ],
+          },
+          submit,
+        ],
+      },
+    ]),
+    'options[1].value "x" repeats an earlier option',
+  ],
   ['form without a submit button', card([{ tag: 'form', name: 'f', elements: [{ tag: 'input', name: 'note' }] }]), 'body.elements[0]: a form needs a button with form_action_type "submit"'],
   ['column outside a column_set', card([{ tag: 'column', elements: [] }]), 'body.elements[0]: a column goes only inside a column_set'],
   ['a column_set holding a button', card([{ tag: 'column_set', columns: [{ tag: 'button', text: pt('x'), behaviors: cb('a') }] }]), 'body.elements[0].columns[0]: a column_set holds only column'],
@@ -51,9 +71,50 @@ const INVALID: Array<[string, unknown, string]> = [
 const VALID: Array<[string, unknown]> = [
   ['every text option on markdown', card([{ tag: 'markdown', element_id: 'md_1', margin: '0px 0px 8px 0px', content: '**x** <at id=all></at>', text_align: 'left', text_size: 'normal' }])],
   ['div with plain text', card([{ tag: 'div', width: 'fill', text: { tag: 'plain_text', content: 'x', text_size: 'notation', text_color: 'grey', lines: 2 } }])],
-  ['buttons side by side', card([{ tag: 'column_set', flex_mode: 'none', horizontal_spacing: '8px', columns: [{ tag: 'column', width: 'auto', elements: [{ tag: 'button', text: pt('认领'), type: 'primary', behaviors: cb('accept') }] }, { tag: 'column', width: 'weighted', weight: 2, elements: [{ tag: 'hr' }] }] }])],
-  ['a form with a select, an input and submit', card([{ tag: 'form', name: 'return_form', elements: [{ tag: 'select_static', name: 'reason', required: true, placeholder: pt('原因'), options: [{ text: pt('a'), value: 'a' }, { text: pt('b'), value: 'b' }] }, { tag: 'input', name: 'note', placeholder: pt('说明'), max_length: 200, label: pt('说明') }, submit] }])],
-  ['img and chart', card([{ tag: 'img', img_key: 'img_v2_x', alt: pt('图'), scale_type: 'crop_center' }, { tag: 'chart', aspect_ratio: '16:9', color_theme: 'brand', chart_spec: { type: 'bar', data: {} } }])],
+  [
+    'buttons side by side',
+    card([
+      {
+        tag: 'column_set',
+        flex_mode: 'none',
+        horizontal_spacing: '8px',
+        columns: [
+          { tag: 'column', width: 'auto', elements: [{ tag: 'button', text: pt('认领'), type: 'primary', behaviors: cb('accept') }] },
+          { tag: 'column', width: 'weighted', weight: 2, elements: [{ tag: 'hr' }] },
+        ],
+      },
+    ]),
+  ],
+  [
+    'a form with a select, an input and submit',
+    card([
+      {
+        tag: 'form',
+        name: 'return_form',
+        elements: [
+          {
+            tag: 'select_static',
+            name: 'reason',
+            required: true,
+            placeholder: pt('原因'),
+            options: [
+              { text: pt('a'), value: 'a' },
+              { text: pt('b'), value: 'b' },
+            ],
+          },
+          { tag: 'input', name: 'note', placeholder: pt('说明'), max_length: 200, label: pt('说明') },
+          submit,
+        ],
+      },
+    ]),
+  ],
+  [
+    'img and chart',
+    card([
+      { tag: 'img', img_key: 'img_v2_x', alt: pt('图'), scale_type: 'crop_center' },
+      { tag: 'chart', aspect_ratio: '16:9', color_theme: 'brand', chart_spec: { type: 'bar', data: {} } },
+    ]),
+  ],
   ['open_url behaviour with a confirm', card([{ tag: 'button', text: pt('打开'), behaviors: [{ type: 'open_url', default_url: 'https://example.cn' }], confirm: { title: pt('确定？'), text: pt('将打开网页') } }])],
 ];
 
@@ -93,7 +154,9 @@ describe('card JSON 2.0 checks (230099), through the SDK', () => {
     const refused = await send(mention('ou_left_the_company')).catch((e: { response: { status: number; data: { code: number; msg: string } } }) => e.response);
     expect(refused).toMatchObject({ status: 400, data: { code: 230099 } });
     expect((refused as { data: { msg: string } }).data.msg).toContain('ErrCode: 100290; ErrMsg: There is an invalid user resource(at/person) in your card; ErrorValue: ou_left_the_company');
-    const patched = await emu.client.im.v1.message.patch({ path: { message_id: sent.data!.message_id! }, data: { content: JSON.stringify(mention('ou_left_the_company')) } }).catch((e: { response: { data: { code: number; msg: string } } }) => e.response);
+    const patched = await emu.client.im.v1.message
+      .patch({ path: { message_id: sent.data!.message_id! }, data: { content: JSON.stringify(mention('ou_left_the_company')) } })
+      .catch((e: { response: { data: { code: number; msg: string } } }) => e.response);
     expect((patched as { data: { code: number; msg: string } }).data).toMatchObject({ code: 230099, msg: expect.stringContaining('ErrCode: 100290') });
   });
 

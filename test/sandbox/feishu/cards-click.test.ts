@@ -26,9 +26,7 @@ const leadCard = (recordId = 'recLead0001') => ({
             tag: 'column',
             width: 'weighted',
             weight: 1,
-            elements: [
-              { tag: 'button', element_id: 'accept', text: { tag: 'plain_text', content: 'Accept' }, type: 'primary', behaviors: [{ type: 'callback', value: { op: 'accept', record_id: recordId, v: 3 } }] },
-            ],
+            elements: [{ tag: 'button', element_id: 'accept', text: { tag: 'plain_text', content: 'Accept' }, type: 'primary', behaviors: [{ type: 'callback', value: { op: 'accept', record_id: recordId, v: 3 } }] }],
           },
           {
             tag: 'column',
@@ -45,7 +43,16 @@ const leadCard = (recordId = 'recLead0001') => ({
         tag: 'form',
         name: 'approve_form',
         elements: [
-          { tag: 'select_static', name: 'reason', required: true, placeholder: { tag: 'plain_text', content: 'Reason' }, options: [{ text: { tag: 'plain_text', content: 'Budget OK' }, value: 'budget' }, { text: { tag: 'plain_text', content: 'Timing' }, value: 'timing' }] },
+          {
+            tag: 'select_static',
+            name: 'reason',
+            required: true,
+            placeholder: { tag: 'plain_text', content: 'Reason' },
+            options: [
+              { text: { tag: 'plain_text', content: 'Budget OK' }, value: 'budget' },
+              { text: { tag: 'plain_text', content: 'Timing' }, value: 'timing' },
+            ],
+          },
           { tag: 'input', name: 'note', placeholder: { tag: 'plain_text', content: 'Note' }, max_length: 200 },
           { tag: 'button', name: 'approve_btn', form_action_type: 'submit', type: 'primary', text: { tag: 'plain_text', content: 'Approve SQL' }, behaviors: [{ type: 'callback', value: { op: 'approve', record_id: recordId } }] },
           { tag: 'button', name: 'reset_btn', form_action_type: 'reset', text: { tag: 'plain_text', content: 'Clear' } },
@@ -243,7 +250,11 @@ describe('card clicks → card.action.trigger (docs/platform/feishu.md §4.4, §
     emu.emu.kernel.clock.advance(29 * 60_000);
     expect(await cardUpdate(token, leadCard())).toMatchObject({ code: 0 });
     expect(await cardUpdate(token, accepted)).toMatchObject({ code: 300003 });
-    expect(getIm(emu.emu.kernel).message(messageId)!.versions.map((v) => v.source)).toEqual(['send', 'card_update', 'card_update']);
+    expect(
+      getIm(emu.emu.kernel)
+        .message(messageId)!
+        .versions.map((v) => v.source),
+    ).toEqual(['send', 'card_update', 'card_update']);
 
     const second = await click({ element_id: 'return' });
     emu.emu.kernel.clock.advance(30 * 60_000 + 1);

@@ -16,7 +16,10 @@ const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {
 function verifyAndDecrypt(req: RecordedRequest, key: string): Record<string, any> {
   const ts = req.headers['x-lark-request-timestamp'] as string;
   const nonce = req.headers['x-lark-request-nonce'] as string;
-  const expected = createHash('sha256').update(ts + nonce + key).update(Buffer.from(req.raw, 'utf8')).digest('hex');
+  const expected = createHash('sha256')
+    .update(ts + nonce + key)
+    .update(Buffer.from(req.raw, 'utf8'))
+    .digest('hex');
   expect(req.headers['x-lark-signature']).toBe(expected);
   const blob = Buffer.from((JSON.parse(req.raw) as { encrypt: string }).encrypt, 'base64');
   const d = createDecipheriv('aes-256-cbc', createHash('sha256').update(key).digest(), blob.subarray(0, 16));

@@ -24,8 +24,7 @@ describe('events: ack deadline, retries, duplicates, drops (docs/platform/feishu
     await hook?.close();
   });
 
-  const sigOk = (raw: string, h: Record<string, unknown>) =>
-    createHash('sha256').update(`${h['x-lark-request-timestamp']}${h['x-lark-request-nonce']}${KEY}`).update(raw).digest('hex') === h['x-lark-signature'];
+  const sigOk = (raw: string, h: Record<string, unknown>) => createHash('sha256').update(`${h['x-lark-request-timestamp']}${h['x-lark-request-nonce']}${KEY}`).update(raw).digest('hex') === h['x-lark-signature'];
 
   it('an event answered 500 is retried after 15 s, 5 min, 1 h and 6 h, then given up', async () => {
     await setup(() => ({ status: 500, body: 'oops' }));

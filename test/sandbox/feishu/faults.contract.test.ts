@@ -22,7 +22,19 @@ describe('fault injection on bitable routes (SDK contract)', () => {
   beforeAll(async () => {
     emu = await startBitable();
     await emu.control('POST', '/bitable/config', { writeLatencyMs: 0 });
-    base = await emu.createBase({ name: 'Faults', tables: [{ name: 'T', fields: [{ field_name: 'A', type: 1 }, { field_name: 'N', type: 2 }], records: [{ fields: { A: 'seed' } }] }] });
+    base = await emu.createBase({
+      name: 'Faults',
+      tables: [
+        {
+          name: 'T',
+          fields: [
+            { field_name: 'A', type: 1 },
+            { field_name: 'N', type: 2 },
+          ],
+          records: [{ fields: { A: 'seed' } }],
+        },
+      ],
+    });
     table = base.tables[0]!.table_id;
     fieldId = base.tables[0]!.fields[1]!.field_id;
     rec = [...emu.svc.state.table(base.app_token, table).records.keys()][0]!;
@@ -66,7 +78,13 @@ describe('fault injection on bitable routes (SDK contract)', () => {
 
   it('documented statuses: 1255040 → 504, 1254607 → 400, 1254002 / 1254291 → 200; status may be forced', async () => {
     const call = calls['bitable.record.create']!;
-    for (const [code, status] of [[1255040, 504], [1254607, 400], [1254002, 200], [1254291, 200], [1254608, 403]] as const) {
+    for (const [code, status] of [
+      [1255040, 504],
+      [1254607, 400],
+      [1254002, 200],
+      [1254291, 200],
+      [1254608, 403],
+    ] as const) {
       await fault({ route: 'bitable.record.create', kind: 'error', code, times: 1 });
       const r = await call();
       expect({ code, status: r.status, got: r.code }).toEqual({ code, status, got: code });

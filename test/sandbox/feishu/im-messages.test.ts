@@ -137,9 +137,7 @@ describe('IM messages through the SDK (docs/platform/feishu.md §4.1, §4.3)', (
     expect(tooMany.data.msg).toContain('at most 200');
     const noBody = await failure(send(JSON.stringify({ schema: '2.0', elements: [{ tag: 'hr' }] })));
     expect(noBody.data.msg).toContain('body.elements');
-    const nested = await failure(
-      send(JSON.stringify(card({ body: { elements: [{ tag: 'form', name: 'f', elements: [{ tag: 'form', name: 'g', elements: [] }] }] } }))),
-    );
+    const nested = await failure(send(JSON.stringify(card({ body: { elements: [{ tag: 'form', name: 'f', elements: [{ tag: 'form', name: 'g', elements: [] }] }] } }))));
     expect(nested.data.msg).toContain('cannot contain another form');
     const unnamed = await failure(send(JSON.stringify(card({ body: { elements: [{ tag: 'form', name: 'f', elements: [{ tag: 'input' }] }] } }))));
     expect(unnamed.data.msg).toContain('needs a name');

@@ -89,8 +89,7 @@ function compileCondition(c: unknown, table: Table, ctx: FilterContext): Predica
   if (isDateType(f.type)) {
     need(['is', 'isGreater', 'isLess']);
     const [from, to] = dateRange(vals, ctx);
-    const get = (r: RecordRow): number | undefined =>
-      f.type === FieldType.CreatedTime ? r.created_time : f.type === FieldType.ModifiedTime ? r.last_modified_time : (r.cells.get(f.field_id) as number | undefined);
+    const get = (r: RecordRow): number | undefined => (f.type === FieldType.CreatedTime ? r.created_time : f.type === FieldType.ModifiedTime ? r.last_modified_time : (r.cells.get(f.field_id) as number | undefined));
     if (op === 'is') return (r) => inRange(get(r), from, to);
     if (op === 'isGreater') return (r) => (get(r) ?? -Infinity) >= to;
     return (r) => (get(r) ?? Infinity) < from;
@@ -103,12 +102,18 @@ function compileCondition(c: unknown, table: Table, ctx: FilterContext): Predica
       if (!Number.isFinite(n)) throw bad(`"${field_name}" needs a numeric string`);
       const get = (r: RecordRow) => r.cells.get(f.field_id) as number | undefined;
       switch (op) {
-        case 'is': return (r) => get(r) === n;
-        case 'isNot': return (r) => get(r) !== n;
-        case 'isGreater': return (r) => (get(r) ?? -Infinity) > n;
-        case 'isGreaterEqual': return (r) => (get(r) ?? -Infinity) >= n;
-        case 'isLess': return (r) => (get(r) ?? Infinity) < n;
-        default: return (r) => (get(r) ?? Infinity) <= n;
+        case 'is':
+          return (r) => get(r) === n;
+        case 'isNot':
+          return (r) => get(r) !== n;
+        case 'isGreater':
+          return (r) => (get(r) ?? -Infinity) > n;
+        case 'isGreaterEqual':
+          return (r) => (get(r) ?? -Infinity) >= n;
+        case 'isLess':
+          return (r) => (get(r) ?? Infinity) < n;
+        default:
+          return (r) => (get(r) ?? Infinity) <= n;
       }
     }
     case FieldType.Checkbox: {
@@ -142,10 +147,14 @@ function compileCondition(c: unknown, table: Table, ctx: FilterContext): Predica
     const equal = (have: string[]) => have.length === want.size && have.every((h) => want.has(h));
     const any = (have: string[]) => have.some((h) => want.has(h));
     switch (op) {
-      case 'is': return (r) => equal(setOf(r));
-      case 'isNot': return (r) => !equal(setOf(r));
-      case 'contains': return (r) => any(setOf(r));
-      default: return (r) => !any(setOf(r));
+      case 'is':
+        return (r) => equal(setOf(r));
+      case 'isNot':
+        return (r) => !equal(setOf(r));
+      case 'contains':
+        return (r) => any(setOf(r));
+      default:
+        return (r) => !any(setOf(r));
     }
   }
 
@@ -160,10 +169,14 @@ function compileCondition(c: unknown, table: Table, ctx: FilterContext): Predica
   };
   const lc = v.toLowerCase();
   switch (op) {
-    case 'is': return (r) => text(r) === v;
-    case 'isNot': return (r) => text(r) !== v;
-    case 'contains': return (r) => (text(r) ?? '').toLowerCase().includes(lc);
-    default: return (r) => !(text(r) ?? '').toLowerCase().includes(lc);
+    case 'is':
+      return (r) => text(r) === v;
+    case 'isNot':
+      return (r) => text(r) !== v;
+    case 'contains':
+      return (r) => (text(r) ?? '').toLowerCase().includes(lc);
+    default:
+      return (r) => !(text(r) ?? '').toLowerCase().includes(lc);
   }
 }
 
@@ -204,17 +217,28 @@ export function dateRange(vals: string[], ctx: FilterContext): [number, number] 
     throw bad(`date value must be ["ExactDate","<ms>"] or one of ${DAY_RELATIVE.join(', ')}`);
   }
   switch (vals[0] as (typeof DAY_RELATIVE)[number]) {
-    case 'Today': return [today, addDays(today, 1, tz)];
-    case 'Tomorrow': return [addDays(today, 1, tz), addDays(today, 2, tz)];
-    case 'Yesterday': return [addDays(today, -1, tz), today];
-    case 'CurrentWeek': return weekRange(ctx.now, tz);
-    case 'LastWeek': return weekRange(addDays(weekRange(ctx.now, tz)[0], -1, tz), tz);
-    case 'CurrentMonth': return monthRange(ctx.now, tz);
-    case 'LastMonth': return monthRange(monthRange(ctx.now, tz)[0] - 1, tz);
+    case 'Today':
+      return [today, addDays(today, 1, tz)];
+    case 'Tomorrow':
+      return [addDays(today, 1, tz), addDays(today, 2, tz)];
+    case 'Yesterday':
+      return [addDays(today, -1, tz), today];
+    case 'CurrentWeek':
+      return weekRange(ctx.now, tz);
+    case 'LastWeek':
+      return weekRange(addDays(weekRange(ctx.now, tz)[0], -1, tz), tz);
+    case 'CurrentMonth':
+      return monthRange(ctx.now, tz);
+    case 'LastMonth':
+      return monthRange(monthRange(ctx.now, tz)[0] - 1, tz);
     // "The last/next 7 (30) days", counting today.
-    case 'TheLastWeek': return [addDays(today, -6, tz), addDays(today, 1, tz)];
-    case 'TheNextWeek': return [today, addDays(today, 7, tz)];
-    case 'TheLastMonth': return [addDays(today, -29, tz), addDays(today, 1, tz)];
-    case 'TheNextMonth': return [today, addDays(today, 30, tz)];
+    case 'TheLastWeek':
+      return [addDays(today, -6, tz), addDays(today, 1, tz)];
+    case 'TheNextWeek':
+      return [today, addDays(today, 7, tz)];
+    case 'TheLastMonth':
+      return [addDays(today, -29, tz), addDays(today, 1, tz)];
+    case 'TheNextMonth':
+      return [today, addDays(today, 30, tz)];
   }
 }

@@ -51,9 +51,7 @@ function convert(base: Base, table: Table, fields: Record<string, unknown>, env:
 }
 
 function eventValues(table: Table, cells: ReadonlyMap<string, Cell>, directory: Directory, only?: ReadonlySet<string>) {
-  return table.fields
-    .filter((f) => cells.has(f.field_id) && (!only || only.has(f.field_id)))
-    .map((f) => cellToEvent(f, cells.get(f.field_id), directory));
+  return table.fields.filter((f) => cells.has(f.field_id) && (!only || only.has(f.field_id))).map((f) => cellToEvent(f, cells.get(f.field_id), directory));
 }
 
 export function commitCreate(base: Base, table: Table, inputs: readonly unknown[], env: WriteEnv): CommitResult<WrittenRecord[]> {
@@ -112,8 +110,7 @@ export function commitUpdate(base: Base, table: Table, inputs: readonly unknown[
     if (changed.size === 0) continue;
     row.last_modified_time = env.now;
     row.last_modified_by = env.operator;
-    const side = (m: ReadonlyMap<string, Cell>) =>
-      table.fields.filter((f) => changed.has(f.field_id)).map((f) => cellToEvent(f, m.get(f.field_id), env.directory));
+    const side = (m: ReadonlyMap<string, Cell>) => table.fields.filter((f) => changed.has(f.field_id)).map((f) => cellToEvent(f, m.get(f.field_id), env.directory));
     actions.push({ record_id: row.record_id, action: 'record_edited', before_value: side(before), after_value: side(row.cells) });
   }
   return { result, actions };

@@ -16,7 +16,9 @@ export function registerSchemaRoutes(k: EmuKernel, svc: BitableService): void {
     if (body.time_zone !== undefined && (typeof body.time_zone !== 'string' || !isValidTimeZone(body.time_zone))) throw new FeishuApiError(99992402, 'field validation failed', undefined, 'time_zone must be an IANA time zone');
     const { base, defaultTable } = svc.createApp({ ...(body.name ? { name: body.name as string } : {}), ...(body.time_zone ? { time_zone: body.time_zone as string } : {}) });
     const folder = typeof body.folder_token === 'string' ? body.folder_token : '';
-    return ok(c, { app: { app_token: base.app_token, name: base.name, revision: base.revision, folder_token: folder, url: `${new URL(c.req.url).origin}/base/${base.app_token}`, default_table_id: defaultTable.table_id, time_zone: svc.timeZone(base) } });
+    return ok(c, {
+      app: { app_token: base.app_token, name: base.name, revision: base.revision, folder_token: folder, url: `${new URL(c.req.url).origin}/base/${base.app_token}`, default_table_id: defaultTable.table_id, time_zone: svc.timeZone(base) },
+    });
   });
 
   k.route({ method: 'GET', path: API_PREFIX, key: 'bitable.app.get', rate: ['bitable.schema.read'] }, (c) => {

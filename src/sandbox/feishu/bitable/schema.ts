@@ -36,7 +36,7 @@ function description(v: unknown): string | undefined {
 /** Select options: names required (1254026), colour 0–54, ids assigned here (existing ids kept on update). */
 function options(field: { type: number; field_name: string }, raw: unknown, existing: SelectOption[]): SelectOption[] {
   if (raw === undefined || raw === null) return [];
-  const propErr = field.type === FieldType.SingleSelect ? [1254082, 'SingleSelectFieldPropertyError'] as const : [1254083, 'MultiSelectFieldPropertyError'] as const;
+  const propErr = field.type === FieldType.SingleSelect ? ([1254082, 'SingleSelectFieldPropertyError'] as const) : ([1254083, 'MultiSelectFieldPropertyError'] as const);
   if (!Array.isArray(raw)) throw new FeishuApiError(propErr[0], propErr[1], undefined, 'property.options must be an array');
   const out: SelectOption[] = [];
   for (const o of raw) {

@@ -139,20 +139,29 @@ function sortKey(f: Field, ctx: SearchContext): (r: RecordRow) => Key {
   const optIndex = (id: string) => f.property?.options?.findIndex((o) => o.id === id) ?? -1;
   const userName = (openId: string) => ctx.directory.findUser(openId)?.name ?? openId;
   switch (f.type) {
-    case FieldType.CreatedTime: return (r) => r.created_time;
-    case FieldType.ModifiedTime: return (r) => r.last_modified_time;
-    case FieldType.AutoNumber: return (r) => r.seq;
-    case FieldType.CreatedUser: return (r) => userName(r.created_by.openId);
-    case FieldType.ModifiedUser: return (r) => userName(r.last_modified_by.openId);
+    case FieldType.CreatedTime:
+      return (r) => r.created_time;
+    case FieldType.ModifiedTime:
+      return (r) => r.last_modified_time;
+    case FieldType.AutoNumber:
+      return (r) => r.seq;
+    case FieldType.CreatedUser:
+      return (r) => userName(r.created_by.openId);
+    case FieldType.ModifiedUser:
+      return (r) => userName(r.last_modified_by.openId);
   }
   return (r) => {
     const cell = r.cells.get(f.field_id);
     if (cell === undefined) return undefined;
     switch (f.type) {
-      case FieldType.SingleSelect: return optIndex(cell as string);
-      case FieldType.MultiSelect: return optIndex((cell as string[])[0] ?? '');
-      case FieldType.Checkbox: return cell ? 1 : 0;
-      case FieldType.Url: return (cell as UrlCell).text;
+      case FieldType.SingleSelect:
+        return optIndex(cell as string);
+      case FieldType.MultiSelect:
+        return optIndex((cell as string[])[0] ?? '');
+      case FieldType.Checkbox:
+        return cell ? 1 : 0;
+      case FieldType.Url:
+        return (cell as UrlCell).text;
       default:
         if (isUserType(f.type)) return userName((cell as string[])[0] ?? '');
         if (Array.isArray(cell)) return cell.length;

@@ -203,17 +203,22 @@ export class BitableService {
     if (o.consistencyCheck ?? o.operator.kind === 'app') assertReady(table.lastWriteAt, this.kernel.clock.now(), this.config.notReadyMs);
     const replay = this.replay<T>(table, o.clientToken, fingerprint);
     if (replay) return replay;
-    const { result, actions } = await this.locks.run(this.lockKey(appToken, tableId), this.config.writeLatencyMs, () => {
-      const env: WriteEnv = { directory: this.kernel.directory, userIdType: o.userIdType ?? 'open_id', operator: o.operator, now: this.kernel.clock.now() };
-      const r = commit(base, table, env);
-      this.remember(table, o.clientToken, fingerprint, r.result);
-      if (r.actions.length) {
-        table.revision++;
-        base.revision++;
-      }
-      table.lastWriteAt = env.now;
-      return r;
-    }, { wait: o.operator.kind === 'user' });
+    const { result, actions } = await this.locks.run(
+      this.lockKey(appToken, tableId),
+      this.config.writeLatencyMs,
+      () => {
+        const env: WriteEnv = { directory: this.kernel.directory, userIdType: o.userIdType ?? 'open_id', operator: o.operator, now: this.kernel.clock.now() };
+        const r = commit(base, table, env);
+        this.remember(table, o.clientToken, fingerprint, r.result);
+        if (r.actions.length) {
+          table.revision++;
+          base.revision++;
+        }
+        table.lastWriteAt = env.now;
+        return r;
+      },
+      { wait: o.operator.kind === 'user' },
+    );
     if (actions.length) this.emit(base, table, o.operator, actions);
     return result;
   }

@@ -26,7 +26,10 @@ export const tableTemplateSchema = z.object({
 export const baseTemplateSchema = z.object({
   name: z.string().min(1),
   /** fix the token (e.g. to match a .env); otherwise a random 27-char token */
-  app_token: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional(),
+  app_token: z
+    .string()
+    .regex(/^[A-Za-z0-9]{8,64}$/)
+    .optional(),
   time_zone: z.string().refine(isValidTimeZone, 'unknown IANA time zone').optional(),
   /** open_id shown as creator of the seeded records */
   seed_operator_open_id: z.string().optional(),

@@ -68,8 +68,7 @@ export class NewOptions {
   }
 }
 
-const convFail = (field: Field, code: number, name: string, why: string) =>
-  new FeishuApiError(code, name, undefined, `Invalid request parameter: 'fields.${field.field_name}': ${why}`);
+const convFail = (field: Field, code: number, name: string, why: string) => new FeishuApiError(code, name, undefined, `Invalid request parameter: 'fields.${field.field_name}': ${why}`);
 
 /** Write → stored. `null` (and empty strings/arrays) clear the cell: returns undefined. */
 export function writeToCell(field: Field, value: unknown, ctx: WriteContext): Cell | undefined {

@@ -55,9 +55,7 @@ export function registerEventsControl(k: EmuKernel, ev: EventsService): void {
   });
 
   c.post('/events/url-verification', async (ctx) => {
-    const p = await readBody(ctx, z
-      .object({ app_id: z.string().min(1), target: z.enum(['event', 'card']).default('event'), url: z.string().url().optional() })
-      .strict());
+    const p = await readBody(ctx, z.object({ app_id: z.string().min(1), target: z.enum(['event', 'card']).default('event'), url: z.string().url().optional() }).strict());
     if (!p.ok) return p.response;
     if (!k.apps.get(p.data.app_id)) return ctx.json({ error: 'unknown_app' }, 404);
     const app = k.apps.get(p.data.app_id)!;

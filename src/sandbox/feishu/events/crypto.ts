@@ -24,10 +24,15 @@ export function aesDecrypt(encrypted: string, encryptKey: string): string {
 
 /** `X-Lark-Signature` for events and v2 card callbacks (§3.4). */
 export function larkSignature(timestamp: string, nonce: string, encryptKey: string, rawBody: string): string {
-  return createHash('sha256').update(timestamp + nonce + encryptKey, 'utf8').update(rawBody, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(timestamp + nonce + encryptKey, 'utf8')
+    .update(rawBody, 'utf8')
+    .digest('hex');
 }
 
 /** `X-Lark-Signature` of a legacy `card.action.trigger_v1` callback (§4.5). */
 export function legacyCardSignature(timestamp: string, nonce: string, verificationToken: string, rawBody: string): string {
-  return createHash('sha1').update(timestamp + nonce + verificationToken + rawBody, 'utf8').digest('hex');
+  return createHash('sha1')
+    .update(timestamp + nonce + verificationToken + rawBody, 'utf8')
+    .digest('hex');
 }

@@ -35,18 +35,7 @@ const isObj = (v: unknown): v is CardJson => typeof v === 'object' && v !== null
 const CHILD_KEYS = ['elements', 'columns', 'actions'] as const;
 
 /** Components a form member must name so its value can appear in `form_value` (§4.2). */
-export const FORM_FIELD_TAGS = new Set([
-  'input',
-  'select_static',
-  'multi_select_static',
-  'select_person',
-  'multi_select_person',
-  'select_img',
-  'date_picker',
-  'picker_time',
-  'picker_datetime',
-  'checker',
-]);
+export const FORM_FIELD_TAGS = new Set(['input', 'select_static', 'multi_select_static', 'select_person', 'multi_select_person', 'select_img', 'date_picker', 'picker_time', 'picker_datetime', 'checker']);
 
 /** Components a user can act on. */
 export const INTERACTIVE_TAGS = new Set([...FORM_FIELD_TAGS, 'button', 'overflow']);
@@ -165,5 +154,8 @@ export function elementText(el: CardJson): string | undefined {
 /** Option values of a select-like component. */
 export function optionValues(el: CardJson): string[] | undefined {
   if (!Array.isArray(el.options)) return undefined;
-  return el.options.filter(isObj).map((o) => o.value).filter((v): v is string => typeof v === 'string');
+  return el.options
+    .filter(isObj)
+    .map((o) => o.value)
+    .filter((v): v is string => typeof v === 'string');
 }

@@ -29,7 +29,11 @@ const invalidParam = (ext: string) => new FeishuApiError(230001, `Your request c
 // property; the path is in ErrorValue), 11310 for more than 200 elements.
 const cardInvalid = (e: CardInvalid) => {
   const unknown = /^(.*): unknown component "(.*)"$/.exec(e.message);
-  if (unknown) return new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 200861; ErrPath: ROOT -> ${unknown[1]!.replace(/\./g, ' -> ')}; ErrMsg: cards of schema V2 no longer support this capability; ErrorValue: unsupported tag ${unknown[2]}; ${e.message}`);
+  if (unknown)
+    return new FeishuApiError(
+      230099,
+      `Failed to create card content, ext=ErrCode: 200861; ErrPath: ROOT -> ${unknown[1]!.replace(/\./g, ' -> ')}; ErrMsg: cards of schema V2 no longer support this capability; ErrorValue: unsupported tag ${unknown[2]}; ${e.message}`,
+    );
   if (/at most \d+ are allowed/.test(e.message)) return new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 11310; ErrMsg: element exceeds the limit; ${e.message}`);
   return new FeishuApiError(230099, `Failed to create card content, ext=ErrCode: 200621; ErrMsg: parse card json err, please check whether the card json is correct; ErrorValue: ${e.message}`);
 };

@@ -13,8 +13,6 @@ export function messageView(m: StoredMessage, tenantKey: string): Record<string,
     sender: { id: m.app_id, id_type: 'app_id', sender_type: 'app', tenant_key: tenantKey },
     body: { content: m.content },
     // Only text and post messages report mentions; card mentions are kept for the control API.
-    ...(m.msg_type !== 'interactive' && m.mentions.length
-      ? { mentions: m.mentions.map((x) => ({ key: x.key, id: x.id, id_type: x.id_type === 'all' ? 'open_id' : x.id_type, name: x.name, tenant_key: tenantKey })) }
-      : {}),
+    ...(m.msg_type !== 'interactive' && m.mentions.length ? { mentions: m.mentions.map((x) => ({ key: x.key, id: x.id, id_type: x.id_type === 'all' ? 'open_id' : x.id_type, name: x.name, tenant_key: tenantKey })) } : {}),
   };
 }

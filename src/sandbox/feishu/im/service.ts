@@ -148,13 +148,19 @@ export class ImService {
     }
     const tenantKey = tenantKeyOf(this.k);
     const token = this.tokens.issue(m.message_id, app.app_id, user.open_id, at);
-    const envelope = buildV2Envelope(app, tenantKey, 'card.action.trigger', {
-      operator: { tenant_key: tenantKey, open_id: user.open_id, union_id: user.union_id, user_id: user.user_id },
-      token: token.token,
-      action: resolved.action,
-      host: 'im_message',
-      context: { open_message_id: m.message_id, open_chat_id: m.chat_id },
-    }, at);
+    const envelope = buildV2Envelope(
+      app,
+      tenantKey,
+      'card.action.trigger',
+      {
+        operator: { tenant_key: tenantKey, open_id: user.open_id, union_id: user.union_id, user_id: user.user_id },
+        token: token.token,
+        action: resolved.action,
+        host: 'im_message',
+        context: { open_message_id: m.message_id, open_chat_id: m.chat_id },
+      },
+      at,
+    );
     const body = encodeBody(app, envelope);
     const headers = signedHeaders(app, body, at);
     Object.assign(result, { delivered: true, token: token.token, request: { url: app.card_url, headers, body, envelope } });

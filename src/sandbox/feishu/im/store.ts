@@ -64,9 +64,7 @@ export class MessageStore {
   }
 
   list(filter: { chat_id?: string; app_id?: string; msg_type?: string } = {}): StoredMessage[] {
-    return [...this.messages.values()].filter(
-      (m) => (!filter.chat_id || m.chat_id === filter.chat_id) && (!filter.app_id || m.app_id === filter.app_id) && (!filter.msg_type || m.msg_type === filter.msg_type),
-    );
+    return [...this.messages.values()].filter((m) => (!filter.chat_id || m.chat_id === filter.chat_id) && (!filter.app_id || m.app_id === filter.app_id) && (!filter.msg_type || m.msg_type === filter.msg_type));
   }
 
   /** The one-to-one chat between an app's bot and a user, created on first use. */

@@ -16,11 +16,7 @@ export function registerAuthRoutes(k: EmuKernel): void {
     if (!app) return c.json({ code: 10003, msg: 'invalid param: app_id not found' });
     if (body.app_secret !== app.app_secret) return c.json({ code: 10014, msg: 'app secret invalid' });
     const { token, expire } = k.tokens.issue(app.app_id);
-    return c.json(
-      withAppToken
-        ? { code: 0, msg: 'ok', app_access_token: token, tenant_access_token: token, expire }
-        : { code: 0, msg: 'ok', tenant_access_token: token, expire },
-    );
+    return c.json(withAppToken ? { code: 0, msg: 'ok', app_access_token: token, tenant_access_token: token, expire } : { code: 0, msg: 'ok', tenant_access_token: token, expire });
   };
   k.route({ method: 'POST', path: '/open-apis/auth/v3/tenant_access_token/internal', key: 'auth.tenant_token', auth: false, rate: ['auth.token'] }, handler(false));
   k.route({ method: 'POST', path: '/open-apis/auth/v3/app_access_token/internal', key: 'auth.app_token', auth: false, rate: ['auth.token'] }, handler(true));

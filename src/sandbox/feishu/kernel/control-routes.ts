@@ -39,7 +39,15 @@ export function registerKernelControl(k: EmuKernel): void {
 
   c.get('/apps', (ctx) => ctx.json(k.apps.list()));
   c.post('/apps', async (ctx) => {
-    const p = await readBody(ctx, appPatch.extend({ app_id: z.string().regex(/^cli_[0-9a-f]{16}$/).optional() }));
+    const p = await readBody(
+      ctx,
+      appPatch.extend({
+        app_id: z
+          .string()
+          .regex(/^cli_[0-9a-f]{16}$/)
+          .optional(),
+      }),
+    );
     if (!p.ok) return p.response;
     return ctx.json(k.apps.add(stripUndefined(p.data)), 201);
   });
@@ -52,16 +60,14 @@ export function registerKernelControl(k: EmuKernel): void {
 
   c.get('/users', (ctx) => ctx.json(k.directory.listUsers()));
   c.post('/users', async (ctx) => {
-    const p = await readBody(ctx, z
-      .object({ name: z.string().min(1), en_name: z.string().optional(), email: z.string().optional(), leader_open_id: z.string().optional(), open_id: z.string().optional(), job_title: z.string().optional() }));
+    const p = await readBody(ctx, z.object({ name: z.string().min(1), en_name: z.string().optional(), email: z.string().optional(), leader_open_id: z.string().optional(), open_id: z.string().optional(), job_title: z.string().optional() }));
     if (!p.ok) return p.response;
     return ctx.json(k.directory.addUser(stripUndefined(p.data) as { name: string }), 201);
   });
 
   c.get('/chats', (ctx) => ctx.json(k.directory.listChats()));
   c.post('/chats', async (ctx) => {
-    const p = await readBody(ctx, z
-      .object({ name: z.string().min(1), members: z.array(z.string()).default([]), bots: z.array(z.string()).default([]), chat_id: z.string().optional() }));
+    const p = await readBody(ctx, z.object({ name: z.string().min(1), members: z.array(z.string()).default([]), bots: z.array(z.string()).default([]), chat_id: z.string().optional() }));
     if (!p.ok) return p.response;
     return ctx.json(k.directory.addChat(stripUndefined(p.data) as { name: string }), 201);
   });
@@ -103,8 +109,10 @@ export function registerKernelControl(k: EmuKernel): void {
     return ctx.json({ ok: true });
   });
   c.post('/rate-limits', async (ctx) => {
-    const p = await readBody(ctx, z
-      .object({ enabled: z.boolean().optional(), rules: z.record(z.string(), z.object({ perSecond: z.number().int().positive().optional(), perMinute: z.number().int().positive().optional() })).optional(), reset: z.boolean().optional() }));
+    const p = await readBody(
+      ctx,
+      z.object({ enabled: z.boolean().optional(), rules: z.record(z.string(), z.object({ perSecond: z.number().int().positive().optional(), perMinute: z.number().int().positive().optional() })).optional(), reset: z.boolean().optional() }),
+    );
     if (!p.ok) return p.response;
     if (p.data.enabled !== undefined) k.rates.setEnabled(p.data.enabled);
     for (const [cls, rule] of Object.entries(p.data.rules ?? {})) k.rates.setRule(cls, stripUndefined(rule));

@@ -66,10 +66,7 @@ export class FeishuErrors {
     const logId = newId.logId();
     c.header('X-Tt-Logid', logId);
     for (const [k, v] of Object.entries(spec.headers ?? {})) c.header(k, v);
-    return c.json(
-      { code: spec.code, msg: spec.msg, error: { log_id: logId, message: spec.message ?? spec.msg } },
-      spec.status ?? this.statusFor(spec.code),
-    );
+    return c.json({ code: spec.code, msg: spec.msg, error: { log_id: logId, message: spec.message ?? spec.msg } }, spec.status ?? this.statusFor(spec.code));
   }
 }
 

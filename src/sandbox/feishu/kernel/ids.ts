@@ -10,7 +10,10 @@ export function randomAlnum(n: number): string {
   return s;
 }
 
-const hex = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const hex = (n: number) =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 
 export const newId = {
   appToken: () => randomAlnum(27),

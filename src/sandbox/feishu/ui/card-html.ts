@@ -109,9 +109,7 @@ function renderElement(el: Json, path: string, ctx: CardRenderContext, inForm: b
     case 'image':
       return imgPlaceholder(el, ctx);
     case 'column_set':
-      return `<div class="fc-columns"${id}>${(Array.isArray(el.columns) ? el.columns : [])
-        .map((col, j) => (isObj(col) ? renderColumn(col, `${path}.columns[${j}]`, ctx, inForm) : ''))
-        .join('')}</div>`;
+      return `<div class="fc-columns"${id}>${(Array.isArray(el.columns) ? el.columns : []).map((col, j) => (isObj(col) ? renderColumn(col, `${path}.columns[${j}]`, ctx, inForm) : '')).join('')}</div>`;
     case 'column':
       return renderColumn(el, path, ctx, inForm);
     case 'action':
@@ -252,7 +250,10 @@ function renderInput(el: Json, path: string, ctx: CardRenderContext): string {
     attr('data-required', el.required === true ? '1' : undefined) +
     attr('disabled', el.disabled === true);
   const value = str(el.default_value);
-  const field = el.input_type === 'multiline_text' ? `<textarea${common} rows="${typeof el.rows === 'number' ? Math.min(10, Math.max(1, el.rows)) : 3}">${esc(value ?? '')}</textarea>` : `<input type="${el.input_type === 'password' ? 'password' : 'text'}"${common}${attr('value', value)}>`;
+  const field =
+    el.input_type === 'multiline_text'
+      ? `<textarea${common} rows="${typeof el.rows === 'number' ? Math.min(10, Math.max(1, el.rows)) : 3}">${esc(value ?? '')}</textarea>`
+      : `<input type="${el.input_type === 'password' ? 'password' : 'text'}"${common}${attr('value', value)}>`;
   return `<label class="fc-input-wrap">${label}${field}</label>`;
 }
 

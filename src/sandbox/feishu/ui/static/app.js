@@ -63,12 +63,30 @@ function renderNav() {
   append(clear(nav), [
     section(
       'nav.bases',
-      ctx.bases.map((b) => h('div', { class: 'nav-base' }, h('div', { class: 'nav-base-name' }, b.name), b.tables.map((tb) => link(`#/base/${enc(b.app_token)}/${enc(tb.table_id)}`, tb.name, String(tb.record_count ?? ''))))),
+      ctx.bases.map((b) =>
+        h(
+          'div',
+          { class: 'nav-base' },
+          h('div', { class: 'nav-base-name' }, b.name),
+          b.tables.map((tb) => link(`#/base/${enc(b.app_token)}/${enc(tb.table_id)}`, tb.name, String(tb.record_count ?? ''))),
+        ),
+      ),
       'nav.noBases',
       modules.bitable,
     ),
-    section('nav.chats', ctx.state.chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, c.name)), 'nav.noChats', true),
-    ctx.state.p2p_chats.length ? section('nav.p2p', ctx.state.p2p_chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, `${t('chat.bot')} ↔ ${c.name}`)), 'nav.noChats') : null,
+    section(
+      'nav.chats',
+      ctx.state.chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, c.name)),
+      'nav.noChats',
+      true,
+    ),
+    ctx.state.p2p_chats.length
+      ? section(
+          'nav.p2p',
+          ctx.state.p2p_chats.map((c) => link(`#/chat/${enc(c.chat_id)}`, `${t('chat.bot')} ↔ ${c.name}`)),
+          'nav.noChats',
+        )
+      : null,
     h('section', {}, link('#/events', t('nav.events'))),
   ]);
 }

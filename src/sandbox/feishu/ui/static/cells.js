@@ -190,7 +190,7 @@ export function openEditor(td, field, value, ctx, done) {
       );
       if (value === undefined || value === null) editor.value = '';
       editor.addEventListener('change', () => finish(editor.value || null));
-      keys(editor, () => (editor.value || null));
+      keys(editor, () => editor.value || null);
       break;
     }
     case T.User: {
@@ -242,12 +242,21 @@ export function openEditor(td, field, value, ctx, done) {
 /** A small pop-over of checkboxes with OK / Cancel, for multi-select and multi-person fields. */
 function checklist(items, done) {
   const boxes = items.map((it) => h('label', { class: 'check-item' }, h('input', { type: 'checkbox', value: it.value, checked: it.checked }), ' ', it.label));
-  const read = () => boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+  const read = () =>
+    boxes
+      .map((b) => b.querySelector('input'))
+      .filter((i) => i.checked)
+      .map((i) => i.value);
   const pop = h(
     'div',
     { class: 'checklist', tabindex: '-1' },
     h('div', { class: 'check-items' }, boxes),
-    h('div', { class: 'check-actions' }, h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => done(read()) }, t('grid.ok')), h('button', { type: 'button', class: 'btn btn-small', onclick: () => done(undefined) }, t('grid.cancel'))),
+    h(
+      'div',
+      { class: 'check-actions' },
+      h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => done(read()) }, t('grid.ok')),
+      h('button', { type: 'button', class: 'btn btn-small', onclick: () => done(undefined) }, t('grid.cancel')),
+    ),
   );
   pop.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') done(undefined);

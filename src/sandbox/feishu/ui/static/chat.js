@@ -110,7 +110,11 @@ export function chatView(main, ctx, chatId) {
           { class: 'versions' },
           h('summary', {}, t('chat.versions', { n: older.length })),
           older.map((v) => {
-            const box = h('div', { class: 'version', inert: true, dataset: { version: v.version } }, h('div', { class: 'muted small' }, t('chat.version', { n: v.version }), ' · ', t(`chat.source.${v.source}`), ' · ', fmtTime(v.at), v.note ? ` · ${v.note}` : ''));
+            const box = h(
+              'div',
+              { class: 'version', inert: true, dataset: { version: v.version } },
+              h('div', { class: 'muted small' }, t('chat.version', { n: v.version }), ' · ', t(`chat.source.${v.source}`), ' · ', fmtTime(v.at), v.note ? ` · ${v.note}` : ''),
+            );
             box.append(fromServerHtml(v.html));
             return box;
           }),
@@ -120,7 +124,13 @@ export function chatView(main, ctx, chatId) {
       'div',
       { class: 'msg', dataset: { messageId: m.message_id } },
       h('div', { class: 'avatar bot' }, [...(m.sender_name || 'B')][0]),
-      h('div', { class: 'msg-main' }, h('div', { class: 'msg-meta' }, h('strong', {}, m.sender_name), h('span', { class: 'tag-bot' }, t('chat.bot')), h('span', { class: 'muted small' }, fmtTime(m.create_time)), versionBadge), body, history),
+      h(
+        'div',
+        { class: 'msg-main' },
+        h('div', { class: 'msg-meta' }, h('strong', {}, m.sender_name), h('span', { class: 'tag-bot' }, t('chat.bot')), h('span', { class: 'muted small' }, fmtTime(m.create_time)), versionBadge),
+        body,
+        history,
+      ),
     );
   }
 
@@ -167,7 +177,11 @@ export function chatView(main, ctx, chatId) {
         h('div', { class: 'view-title' }, h('strong', {}, c?.name ?? chatId), h('span', { class: 'count' }, t('chat.members', { n: members.length }))),
         h('div', { class: 'view-actions' }, user ? h('span', { class: 'acting' }, t('actAs.hint', { name: ctx.userName(user) })) : null),
       ),
-      h('div', { class: 'members' }, memberNames.map((n) => h('span', { class: 'chip chip-person' }, n))),
+      h(
+        'div',
+        { class: 'members' },
+        memberNames.map((n) => h('span', { class: 'chip chip-person' }, n)),
+      ),
       notMember ? h('p', { class: 'warn' }, t('chat.notMember', { name: ctx.userName(user) })) : null,
       list,
     ]);

@@ -54,7 +54,15 @@ export function eventsView(main, ctx) {
     return h(
       'table',
       { class: 'log', id: 'deliveries' },
-      h('thead', {}, h('tr', {}, ['events.time', 'events.type', 'events.app', 'events.state', 'events.attempts', 'events.operator', 'events.summary'].map((k) => h('th', {}, t(k))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['events.time', 'events.type', 'events.app', 'events.state', 'events.attempts', 'events.operator', 'events.summary'].map((k) => h('th', {}, t(k))),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -84,7 +92,15 @@ export function eventsView(main, ctx) {
     return h(
       'table',
       { class: 'log', id: 'clicks' },
-      h('thead', {}, h('tr', {}, ['events.time', 'events.operator', 'events.message', 'events.element', 'events.state', 'events.result'].map((k) => h('th', {}, t(k))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['events.time', 'events.operator', 'events.message', 'events.element', 'events.state', 'events.result'].map((k) => h('th', {}, t(k))),
+        ),
+      ),
       h(
         'tbody',
         {},

@@ -31,7 +31,12 @@ export function gridView(main, ctx, appToken, tableRef) {
       'div',
       { class: 'view-head' },
       h('div', { class: 'view-title' }, h('span', { class: 'muted' }, base?.name ?? appToken, ' / '), h('strong', {}, data.table.name), h('span', { class: 'count' }, t('grid.records', { n: data.records.length }))),
-      h('div', { class: 'view-actions' }, u ? h('span', { class: 'acting' }, t('actAs.hint', { name: ctx.userName(u) })) : null, h('button', { type: 'button', class: 'btn btn-primary', id: 'add-record', onclick: addRecord }, '+ ', t('grid.add'))),
+      h(
+        'div',
+        { class: 'view-actions' },
+        u ? h('span', { class: 'acting' }, t('actAs.hint', { name: ctx.userName(u) })) : null,
+        h('button', { type: 'button', class: 'btn btn-primary', id: 'add-record', onclick: addRecord }, '+ ', t('grid.add')),
+      ),
     );
   }
 
@@ -63,7 +68,12 @@ export function gridView(main, ctx, appToken, tableRef) {
       'tr',
       { dataset: { recordId: record.record_id } },
       data.fields.map((f) => cell(f, record)),
-      h('td', { class: 'meta', title: record.record_id }, mod ? `${mod.name || mod.id}` : '', record.last_modified_time ? h('div', { class: 'muted small' }, formatDate(record.last_modified_time, ctx.cellCtx(appToken).tz, 'MM-dd HH:mm')) : null),
+      h(
+        'td',
+        { class: 'meta', title: record.record_id },
+        mod ? `${mod.name || mod.id}` : '',
+        record.last_modified_time ? h('div', { class: 'muted small' }, formatDate(record.last_modified_time, ctx.cellCtx(appToken).tz, 'MM-dd HH:mm')) : null,
+      ),
       h('td', { class: 'row-actions' }, h('button', { type: 'button', class: 'btn btn-icon', title: t('grid.delete'), 'aria-label': t('grid.delete'), dataset: { action: 'delete' }, onclick: () => deleteRecord(record) }, '✕')),
     );
   }
@@ -76,12 +86,7 @@ export function gridView(main, ctx, appToken, tableRef) {
       h('thead', {}, h('tr', {}, data.fields.map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
       h('tbody', {}, data.records.map(row)),
     );
-    append(main, [
-      header(),
-      h('p', { class: 'hint' }, t('grid.editHint')),
-      h('div', { class: 'grid-wrap' }, table),
-      data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty')),
-    ]);
+    append(main, [header(), h('p', { class: 'hint' }, t('grid.editHint')), h('div', { class: 'grid-wrap' }, table), data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty'))]);
   }
 
   function replaceRecord(rec) {
