@@ -1,6 +1,6 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
 import { stableJson } from '../lib/stable-json.js';
-import type { TableTemplate } from '../rules/base-template.js';
+import type { BaseTemplate, TableTemplate } from '../rules/base-template.js';
 
 /**
  * A Bitable record (read shape, docs/platform/feishu.md#23-record-values) ↔ what the product works with. Text comes back as
@@ -27,11 +27,47 @@ export function readCell(value: unknown): string | number | boolean | string[] |
 
 /**
  * A cell as people see it, for comparing a read value with a written one (read and write shapes differ:
- * text segments vs a string, {id,name} vs {id}); an empty cell, '' and [] are the same.
+ * text segments vs a string, {id,name} vs {id}, a single person's id vs a list of one); an empty cell,
+ * '' and [] are the same.
  */
 export function shownValue(value: unknown): string {
   const c = readCell(value);
-  return stableJson(c === '' || (Array.isArray(c) && c.length === 0) ? null : c);
+  return stableJson(c === '' || (Array.isArray(c) && c.length === 0) ? null : Array.isArray(c) && c.length === 1 ? c[0] : c);
+}
+
+const PERSON = 11;
+
+/** The template's person fields by name (every table), and those that hold a single person. */
+export function personFields(template: BaseTemplate): { all: Set<string>; single: Set<string> } {
+  const all = new Set<string>();
+  const single = new Set<string>();
+  for (const t of template.tables) {
+    for (const f of t.fields) {
+      if (f.type !== PERSON) continue;
+      all.add(f.field_name);
+      if (f.property?.multiple === false) single.add(f.field_name);
+    }
+  }
+  return { all, single };
+}
+
+/**
+ * Plain values (what the use cases queue: a person as their id) → the shapes the record API takes
+ * (a person cell is a list of {id}: docs/platform/feishu.md#23-record-values). Other values are
+ * sent as they are.
+ */
+export function bitableCellEncoder(template: BaseTemplate): (fields: Record<string, unknown>) => Record<string, unknown> {
+  const { all } = personFields(template);
+  const person = (v: unknown) => (typeof v === 'string' ? [{ id: v }] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? { id: x } : x)) : v);
+  return (fields) => {
+    let out: Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(fields)) {
+      if (!all.has(k) || v === null) continue;
+      out ??= { ...fields };
+      out[k] = person(v);
+    }
+    return out ?? fields;
+  };
 }
 
 /** The facts a record holds, by the template's `fact` names. A single person becomes one open_id. */

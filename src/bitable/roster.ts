@@ -3,34 +3,15 @@ import type { BitableApi } from './api.js';
 import { readCell } from './field-map.js';
 import { searchPages } from './search-pages.js';
 
-/**
- * The 销售团队 table as the server needs it: who is who (open_id), which roles they hold (the 角色
- * options mapped to journey role ids by the template's `roles`), their manager. Read whole (a team is
- * small) and cached; a change to the table, or `maxAgeMs`, makes the next read fresh.
- */
-export interface Member {
-  openId: string;
-  name: string;
-  roles: string[];
-  managerOpenId: string | undefined;
-  onDuty: boolean;
-  /** 团队 */
-  team?: string | undefined;
-  /** 负责地区, 负责行业 (empty: any) */
-  regions?: string[] | undefined;
-  industries?: string[] | undefined;
-  /** 分配权重 (default 1) */
-  weight?: number | undefined;
-  /** 跟进上限: open leads at most */
-  capacity?: number | undefined;
-  /** 休假至 (ms) */
-  leaveUntil?: number | undefined;
-  /** 对接SDR: the SDR whose qualified leads this rep takes */
-  sdrOpenId?: string | undefined;
-}
+import type { Member } from '../domain/people.js';
 
-/** On duty (在岗) and not on leave (休假至) at `now`: someone a card or a lead can go to. */
-export const atWork = (m: Member | undefined, now: Date): m is Member => !!m && m.onDuty && !(m.leaveUntil && m.leaveUntil > now.getTime());
+export { atWork, type Member } from '../domain/people.js';
+
+/**
+ * The team port (ports/team.ts) over the 销售团队 table: who is who (open_id), which roles they hold
+ * (the 角色 options mapped to journey role ids by the template's `roles`), their manager. Read whole (a
+ * team is small) and cached; a change to the table, or `maxAgeMs`, makes the next read fresh.
+ */
 
 const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
 const numberOf = (v: unknown): number | undefined => {

@@ -47,6 +47,11 @@ export interface WriterDeps {
    * crossed the put-back on the wire must be answered either way. Called after the transaction.
    */
   onPutBackLanded?: () => void;
+  /**
+   * The queued values are plain (a person is their id); this gives them the record API's shapes at send
+   * time (bitableCellEncoder). What the server remembers as written stays plain.
+   */
+  encode?: (fields: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface WriterStats {
@@ -67,6 +72,7 @@ export type BitableWriter = ReturnType<typeof createBitableWriter>;
 export function createBitableWriter(deps: WriterDeps) {
   const o: WriterOptions = { ...DEFAULT_WRITER_OPTIONS, ...deps.options, backoff: { ...DEFAULT_WRITER_OPTIONS.backoff, ...deps.options?.backoff } };
   const repo = deps.store.bitable;
+  const encode = deps.encode ?? ((f: Record<string, unknown>) => f);
   const log = deps.log.child({ component: 'bitable-writer' });
   const stats: WriterStats = { calls: { batch_create: 0, batch_update: 0 }, records: { created: 0, updated: 0 }, unchanged: 0, superseded: 0, retries: 0, rateLimited: 0, splits: 0, dead: 0 };
   const running = new Map<string, Promise<void>>();
@@ -201,11 +207,16 @@ export function createBitableWriter(deps: WriterDeps) {
     try {
       const call =
         b.op === 'create'
-          ? deps.api.batchCreate(appToken, tableId, b.records, b.clientToken!)
+          ? deps.api.batchCreate(
+              appToken,
+              tableId,
+              b.records.map((r) => ({ fields: encode(r.fields) })),
+              b.clientToken!,
+            )
           : deps.api.batchUpdate(
               appToken,
               tableId,
-              b.records.map((r) => ({ record_id: r.record_id!, fields: r.fields })),
+              b.records.map((r) => ({ record_id: r.record_id!, fields: encode(r.fields) })),
             );
       // after the request is on the wire (the SDK writes it over the next ticks), not before it
       if (b.op === 'create') setTimeout(() => prebuildCreate(b.target, b.id), 2);

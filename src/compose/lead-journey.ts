@@ -1,4 +1,4 @@
-import type { Member } from '../bitable/roster.js';
+import type { Team } from '../ports/team.js';
 import type { Locale } from '../domain/text.js';
 import { openStages } from '../domain/journey.js';
 import type { Clock } from '../lib/clock.js';
@@ -20,12 +20,6 @@ import { createScoring } from '../usecases/score-lead.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../usecases/sla-ladder.js';
 import { createStartLead } from '../usecases/start-lead.js';
 import type { RuleSet } from './rule-set.js';
-
-/** Who is on the team (销售团队): all of it, or what is known within a time budget (a card answer has 3 s). */
-export interface Team {
-  all(): Promise<Members>;
-  within(ms: number): Promise<ReadonlyMap<string, Member> | undefined>;
-}
 
 export interface LeadJourneyDeps {
   store: Store;
@@ -57,7 +51,7 @@ export function createLeadJourney(deps: LeadJourneyDeps) {
   const advance = createAdvanceOnScore({ store, journey, clock, rules: () => rules.scoring, cards, historyTableId, log });
   const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId, log, advance });
   const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId });
-  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, locale, log, members: (ms) => deps.team.within(ms), historyTableId, applyReturn });
+  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn });
   const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, log });
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, log });

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
 import { createBitableApi } from '../bitable/api.js';
+import { bitableCellEncoder } from '../bitable/field-map.js';
+import { createBitableLeadTable } from '../bitable/lead-table.js';
 import { createRateGate } from '../bitable/rate-gate.js';
 import { createRoster } from '../bitable/roster.js';
 import { createBitableWriter } from '../bitable/writer.js';
@@ -19,13 +21,14 @@ import { createTimerSweep } from '../jobs/timer-sweep.js';
 import type { Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
+import type { TableLayout } from '../ports/lead-table.js';
 import type { Secret } from '../lib/secret.js';
 import { templateTable } from '../rules/base-template.js';
 import { uncoveredYears } from '../rules/work-calendar.js';
 import { openDb } from '../store/db.js';
 import { createStore } from '../store/store.js';
 import { createAdoptRows } from '../usecases/adopt-rows.js';
-import { createHandleRecordChange, type Layout } from '../usecases/handle-record-change.js';
+import { createHandleRecordChange } from '../usecases/handle-record-change.js';
 import { createInboundProcessor } from '../usecases/process-inbound.js';
 import { createReconcile } from '../usecases/reconcile.js';
 import { createWebhookSender } from '../webhooks/sender.js';
@@ -99,6 +102,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
     clock,
     log,
     options: { batchSize: config.bitableWriter.batchSize },
+    encode: bitableCellEncoder(rules.template),
   });
   // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits.
   const sender = createImSender({ store, api: createImApi(feishuClient), clock, log });
@@ -106,9 +110,11 @@ export function createServices({ config, log, platform, version }: ServicesInput
   if (!chatId) log.warn({}, 'FEISHU_CHAT_ID is not set: approval and assignment cards are not sent (see .env.example)');
 
   // Where the server works: the Base and its tables by template name (provisioned or checked at start).
-  let layout: Layout | undefined;
+  let layout: TableLayout | undefined;
   const leadsTable = templateTable(template, 'leads');
   const tableName = (key: string) => templateTable(template, key).name;
+  // the leads table as the use cases see it (plain rows), over the Bitable
+  const table = createBitableLeadTable({ api: bitableApi, template, layout: () => layout, log });
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
   const lj = createLeadJourney({
     store,
@@ -116,12 +122,12 @@ export function createServices({ config, log, platform, version }: ServicesInput
     clock,
     log,
     locale: config.locale,
-    team: { all: () => roster.members(), within: (ms) => roster.membersWithin(ms) },
+    team: roster,
     chatId: () => chatId,
     historyTableId: () => layout?.historyTableId,
   });
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, api: bitableApi, roster, leadsTable, log, cards: lj.cards, engine: lj.engine, where: () => layout });
-  const adoptRows = createAdoptRows({ store, journey, clock, api: bitableApi, leadsTable, log, engine: lj.engine, members: () => roster.members() });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, engine: lj.engine });
+  const adoptRows = createAdoptRows({ store, journey, clock, table, leadsTable, log, engine: lj.engine, members: () => roster.members() });
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
   // cards through the IM sender, webhooks through their own signed sender.
@@ -165,7 +171,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
   });
   // Reconciliation: the rows changed since its cursor every RECONCILE_INTERVAL_SECONDS (and a full pass
   // at start where the platform asks for one: it also finds rows deleted while the server was down).
-  const reconcile = createReconcile({ store, api: bitableApi, clock, log, handle: handleRecordChange, where: () => layout });
+  const reconcile = createReconcile({ store, table, clock, log, handle: handleRecordChange });
   let fullPass = platform.reconcileAtStart;
   const reconcileLoop = createKickLoop(
     async () => {
@@ -206,7 +212,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
     leadsTable,
     adoptRows,
     /** The Base the server works in: its token and its tables by name. */
-    useBase(appToken: string, tables: Map<string, string>): Layout | undefined {
+    useBase(appToken: string, tables: Map<string, string>): TableLayout | undefined {
       const leadsTableId = tables.get(leadsTable.name);
       layout = leadsTableId ? { appToken, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) } : undefined;
       return layout;

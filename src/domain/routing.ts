@@ -1,3 +1,4 @@
+import type { Member } from './people.js';
 import type { LeadFacts } from './lead-facts.js';
 
 /**
@@ -29,23 +30,8 @@ export interface RoutingRule {
   person?: string;
 }
 
-export interface Rep {
-  openId: string;
-  name: string;
-  roles: readonly string[];
-  onDuty: boolean;
-  team?: string | undefined;
-  regions?: readonly string[] | undefined;
-  industries?: readonly string[] | undefined;
-  /** 分配权重 (default 1) */
-  weight?: number | undefined;
-  /** 跟进上限: open leads at most (undefined: no limit) */
-  capacity?: number | undefined;
-  /** 休假至: on leave until this time (ms) */
-  leaveUntil?: number | undefined;
-  /** 对接SDR: the SDR whose qualified leads this rep takes */
-  sdrOpenId?: string | undefined;
-}
+/** Routing reads a team member through a read-only lens (the one people type: domain/people.ts). */
+export type Rep = Readonly<Omit<Member, 'roles' | 'regions' | 'industries'>> & { readonly roles: readonly string[]; readonly regions?: readonly string[] | undefined; readonly industries?: readonly string[] | undefined };
 
 export interface RouteInput {
   facts: LeadFacts;

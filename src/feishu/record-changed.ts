@@ -1,4 +1,4 @@
-import type { RecordChange } from '../usecases/handle-record-change.js';
+import type { RecordChange } from '../ports/lead-table.js';
 import type { FeishuEnvelope } from './verify.js';
 
 /**
@@ -19,7 +19,7 @@ export function parseRecordChanged(envelope: unknown): RecordChange {
   return {
     appToken: ev.file_token,
     tableId: ev.table_id,
-    ...(typeof ev.operator_id?.open_id === 'string' ? { operatorOpenId: ev.operator_id.open_id } : {}),
+    ...(typeof ev.operator_id?.open_id === 'string' ? { editorId: ev.operator_id.open_id } : {}),
     actions: ev.action_list.filter((a) => typeof a.record_id === 'string').map((a) => ({ recordId: a.record_id as string, action: String(a.action ?? '') })),
   };
 }

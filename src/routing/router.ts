@@ -1,4 +1,4 @@
-import type { Member } from '../bitable/roster.js';
+import type { Member } from '../domain/people.js';
 import { route, type RouteDecision, type RouteWhen, type RoutingRule } from '../domain/routing.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';

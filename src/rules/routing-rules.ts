@@ -1,3 +1,4 @@
+import { isPersonId } from '../domain/people.js';
 import type { RouteMode, RouteWhen, RoutingRule } from '../domain/routing.js';
 import type { BaseTemplate } from './base-template.js';
 import { checkRows, list, num, optionsOf, problemsText, readRuleFile, rowError, rowOk, str, type CheckedRows, type RowCheck, type RuleRow } from './rule-table.js';
@@ -40,7 +41,7 @@ export function routingRowChecker(template: BaseTemplate) {
     const team = str(r['团队']);
     if (mode === 'team' && !teams.includes(team)) return rowError(`分配方式为「团队」时须选择团队（可选：${teams.join('、')}）`, `分配方式 团队 needs a 团队 (${teams.join(', ')})`);
     const person = list(r['成员'])[0];
-    if (mode === 'person' && !person?.startsWith('ou_')) return rowError('分配方式为「指定成员」时须填写「成员」', '分配方式 指定成员 needs a 成员');
+    if (mode === 'person' && !isPersonId(person)) return rowError('分配方式为「指定成员」时须填写「成员」', '分配方式 指定成员 needs a 成员');
     const order = num(r['顺序']);
     if (Number.isNaN(order)) return rowError('「顺序」须为数字', '顺序 must be a number');
     return rowOk({

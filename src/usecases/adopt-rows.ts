@@ -1,10 +1,8 @@
-import type { BitableApi, LiveRecord } from '../bitable/api.js';
-import { cellText, recordToFacts } from '../bitable/field-map.js';
-import { searchPages } from '../bitable/search-pages.js';
 import { missingForLead } from '../domain/guards.js';
 import { findStage, findStageByLabel, leadMinimumOf, type Journey } from '../domain/journey.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { factsOf, type LeadTable, type TableRow, textOf } from '../ports/lead-table.js';
 import type { TableTemplate } from '../rules/base-template.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
@@ -25,7 +23,7 @@ export interface AdoptRowsDeps {
   store: Store;
   journey: Journey;
   clock: Clock;
-  api: BitableApi;
+  table: LeadTable;
   leadsTable: TableTemplate;
   log: Logger;
   /** scores a new lead and moves it on when its score says so (absent: adopted as typed) */
@@ -47,35 +45,35 @@ export interface AdoptResult {
  * One row the server has not seen → a lead (call inside a transaction). A row carrying the 线索编号 of
  * a lead that has no row yet is that lead's row (e.g. the echo of the server's own create): linked.
  */
-export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'api' | 'log' | 'members'>) {
+export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'table' | 'log' | 'members'>) {
   const startLead = createStartLead(deps);
 
   const minimum = leadMinimumOf(deps.journey);
 
-  return function adoptRecord(appToken: string, tableId: string, rec: LiveRecord, members: Members = new Map()): { adopted: string } | { skipped: string } | { draft: string[] } | undefined {
+  return function adoptRecord(appToken: string, tableId: string, rec: TableRow, members: Members = new Map()): { adopted: string } | { skipped: string } | { draft: string[] } | undefined {
     const { store } = deps;
-    if (store.leads.getByRecordId(rec.record_id)) return undefined;
-    const typedKey = cellText(rec.fields, '线索编号');
+    if (store.leads.getByRecordId(rec.id)) return undefined;
+    const typedKey = textOf(rec.cells, '线索编号');
     const owner = typedKey ? store.leads.getByKey(typedKey) : undefined;
     if (owner?.recordId) return { skipped: `线索编号 ${typedKey} already belongs to row ${owner.recordId}` };
-    const ref = { baseToken: appToken, tableId, recordId: rec.record_id };
+    const ref = { baseToken: appToken, tableId, recordId: rec.id };
     const now = deps.clock.now();
     if (owner) {
       store.leads.linkRecord(owner.id, ref, now);
       return { adopted: owner.leadKey };
     }
-    const facts = recordToFacts(deps.leadsTable, rec.fields);
+    const facts = factsOf(deps.leadsTable, rec.cells);
     const missing = missingForLead(minimum, facts);
     if (missing.length) return { draft: missing.map((g) => g.label.en) };
-    const shown = cellText(rec.fields, '阶段');
+    const shown = textOf(rec.cells, '阶段');
     const stage = (shown && findStageByLabel(deps.journey, shown)) || findStage(deps.journey, deps.journey.initial)!;
     const leadKey = typedKey ?? store.leads.nextLeadKey();
-    const started = startLead({ leadKey, facts, actor: { id: rec.last_modified_by?.id ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
+    const started = startLead({ leadKey, facts, actor: { id: rec.editedBy ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
     if (!started.ok) return { skipped: started.error.message.en };
     store.bitable.enqueueUpdate(
       bitableTarget(appToken, tableId),
-      { recordId: rec.record_id, fields: { 线索编号: leadKey, 进入阶段次数: started.value.label ?? '', ...(shown === stage.label.zh ? {} : { 阶段: stage.label.zh }) } },
-      `adopt:${rec.record_id}`,
+      { recordId: rec.id, fields: { 线索编号: leadKey, 进入阶段次数: started.value.label ?? '', ...(shown === stage.label.zh ? {} : { 阶段: stage.label.zh }) } },
+      `adopt:${rec.id}`,
       now,
     );
     if (started.value.created) deps.engine?.onNewLead(started.value.lead, members, now);
@@ -88,14 +86,14 @@ export function createAdoptRows(deps: AdoptRowsDeps) {
   return async function adoptRows(appToken: string, tableId: string): Promise<AdoptResult> {
     const out: AdoptResult = { seen: 0, adopted: [], drafts: 0, skipped: [] };
     const members = (await deps.members?.()) ?? new Map();
-    for await (const page of searchPages(deps.api, appToken, tableId, { automatic_fields: true })) {
+    for await (const page of deps.table.scan(tableId)) {
       out.seen += page.length;
       deps.store.tx(() => {
         for (const rec of page) {
           const r = adoptRecord(appToken, tableId, rec, members);
           if (r && 'adopted' in r) out.adopted.push(r.adopted);
           else if (r && 'draft' in r) out.drafts++;
-          else if (r) out.skipped.push({ recordId: rec.record_id, why: r.skipped });
+          else if (r) out.skipped.push({ recordId: rec.id, why: r.skipped });
         }
       });
     }

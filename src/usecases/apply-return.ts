@@ -1,4 +1,4 @@
-import type { Member } from '../bitable/roster.js';
+import type { Member } from '../domain/people.js';
 import { findStage, type Journey, type StageKind } from '../domain/journey.js';
 import type { Text } from '../domain/text.js';
 import { workingStartOn, type WorkCalendar } from '../domain/work-calendar.js';

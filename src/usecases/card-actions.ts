@@ -1,4 +1,4 @@
-import type { Member } from '../bitable/roster.js';
+import type { Member } from '../domain/people.js';
 import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
 import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
 import { RENEWED, when, type CardJson } from '../cards/card-kit.js';
@@ -196,7 +196,7 @@ export function createCardActions(deps: CardActionsDeps) {
     store.timers.cancelForLead(lead.id, SLA_ACCEPT);
     scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
-    writeLeadRow(store, lead, { 跟进人: [{ id: a.ownerId }], SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
+    writeLeadRow(store, lead, { 跟进人: a.ownerId, SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
   }
 
   function returnLead(c: CardRow, lead: LeadRow, by: { openId: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): void {

@@ -1,10 +1,9 @@
-import type { BitableApi, LiveRecord } from '../bitable/api.js';
-import { cellText, recordToFacts, shownValue } from '../bitable/field-map.js';
-import type { Roster } from '../bitable/roster.js';
+import type { Team } from '../ports/team.js';
+import { isPersonId } from '../domain/people.js';
 import { findStage, findStageByLabel, findTransition, type Journey } from '../domain/journey.js';
-import { withRetry } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { factsOf, type LeadTable, type RecordChange, type TableLayout, type TableRow, textOf } from '../ports/lead-table.js';
 import { stableJson } from '../lib/stable-json.js';
 import type { TableTemplate } from '../rules/base-template.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
@@ -34,33 +33,21 @@ export interface RecordChangeDeps {
   store: Store;
   journey: Journey;
   clock: Clock;
-  api: BitableApi;
-  roster: Roster;
+  /** the leads table (and 活动记录): rows re-read as plain cells */
+  table: LeadTable;
+  team: Team;
   leadsTable: TableTemplate;
   log: Logger;
   /** approval and assignment cards, and @-mentions of refused edits (absent: no chat) */
   cards?: LeadCards;
   /** scoring and what it moves (absent: facts are mirrored, nothing is scored) */
   engine?: LeadEngine;
-  /** the Base and tables the server works on (known after provisioning) */
-  where: () => Layout | undefined;
 }
 
-export interface Layout {
-  appToken: string;
-  leadsTableId: string;
-  historyTableId: string | undefined;
-  repsTableId: string | undefined;
-  activitiesTableId?: string | undefined;
-}
+/** @deprecated the port's name: TableLayout */
+export type Layout = TableLayout;
 
-export interface RecordChange {
-  appToken: string;
-  tableId: string;
-  /** the event's operator, used when the row does not say who changed it last */
-  operatorOpenId?: string;
-  actions: Array<{ recordId: string; action: 'record_added' | 'record_edited' | 'record_deleted' | string }>;
-}
+export type { RecordChange } from '../ports/lead-table.js';
 
 export interface ChangeSummary {
   adopted: number;
@@ -76,12 +63,12 @@ export interface ChangeSummary {
 const STAGE = '阶段';
 
 /** An 活动记录 row: which lead (线索编号), what (活动类型), when (发生时间), and the note (说明). */
-function activityOfRow(rec: LiveRecord): { leadKey: string; type: string; at: Date | undefined; detail: string | undefined } | undefined {
-  const leadKey = cellText(rec.fields, '线索编号');
-  const type = cellText(rec.fields, '活动类型');
+function activityOfRow(row: TableRow): { leadKey: string; type: string; at: Date | undefined; detail: string | undefined } | undefined {
+  const leadKey = textOf(row.cells, '线索编号');
+  const type = textOf(row.cells, '活动类型');
   if (!leadKey || !type) return undefined;
-  const when = rec.fields['发生时间'];
-  return { leadKey, type, at: typeof when === 'number' ? new Date(when) : undefined, detail: cellText(rec.fields, '说明') };
+  const when = row.cells['发生时间'];
+  return { leadKey, type, at: typeof when === 'number' ? new Date(when) : undefined, detail: textOf(row.cells, '说明') };
 }
 const REASON = '变更原因';
 
@@ -91,31 +78,31 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
   const serverFields = deps.leadsTable.fields.filter((f) => f.owner === 'server').map((f) => f.field_name);
   const label = (stageId: string | null) => (stageId ? (findStage(deps.journey, stageId)?.label.zh ?? stageId) : '');
 
-  async function handleRecord(w: Layout, rec: LiveRecord, operator: string | undefined, sum: ChangeSummary): Promise<void> {
+  async function handleRecord(w: TableLayout, rec: TableRow, operator: string | undefined, sum: ChangeSummary): Promise<void> {
     const { store } = deps;
     const target = bitableTarget(w.appToken, w.leadsTableId);
-    const lead = store.leads.getByRecordId(rec.record_id);
+    const lead = store.leads.getByRecordId(rec.id);
     if (!lead) {
-      const members = deps.engine ? await deps.roster.members() : new Map();
+      const members = deps.engine ? await deps.team.members() : new Map();
       const r = store.tx(() => adoptRecord(w.appToken, w.leadsTableId, rec, members));
       if (r && 'adopted' in r) sum.adopted++;
-      else if (r && 'draft' in r) deps.log.debug({ recordId: rec.record_id, missing: r.draft }, 'draft row: not a lead until it has the minimum facts');
-      else if (r) deps.log.warn({ recordId: rec.record_id, why: r.skipped }, 'row not adopted');
+      else if (r && 'draft' in r) deps.log.debug({ recordId: rec.id, missing: r.draft }, 'draft row: not a lead until it has the minimum facts');
+      else if (r) deps.log.warn({ recordId: rec.id, why: r.skipped }, 'row not adopted');
       return;
     }
     if (lead.deletedAt) return;
-    const editor = rec.last_modified_by?.id ?? operator ?? 'unknown';
-    const written = store.bitable.written(target, rec.record_id);
-    const inFlight = store.bitable.inFlight(target, rec.record_id, lead.leadKey);
+    const editor = rec.editedBy ?? operator ?? 'unknown';
+    const written = store.bitable.written(target, rec.id);
+    const inFlight = store.bitable.inFlight(target, rec.id, lead.leadKey);
     /** the server wrote this value, or is writing it: its own echo, whoever the event names */
     const ours = (field: string, value: unknown) => {
-      const n = shownValue(value);
+      const n = deps.table.cellKey(value);
       const last = written.get(field);
-      return (last !== undefined && shownValue(JSON.parse(last)) === n) || [...(inFlight.get(field) ?? [])].some((v) => shownValue(JSON.parse(v)) === n);
+      return (last !== undefined && deps.table.cellKey(JSON.parse(last)) === n) || [...(inFlight.get(field) ?? [])].some((v) => deps.table.cellKey(JSON.parse(v)) === n);
     };
-    const shownStage = cellText(rec.fields, STAGE);
-    const stageEdited = (shownStage ?? '') !== label(lead.stage) && !ours(STAGE, rec.fields[STAGE]);
-    const members: Members = stageEdited || deps.engine ? await deps.roster.members() : new Map();
+    const shownStage = textOf(rec.cells, STAGE);
+    const stageEdited = (shownStage ?? '') !== label(lead.stage) && !ours(STAGE, rec.cells[STAGE]);
+    const members: Members = stageEdited || deps.engine ? await deps.team.members() : new Map();
     const roles = members.get(editor)?.roles ?? [];
     store.tx(() => {
       const factsChanged = decide(w, rec, lead, { editor, roles, members, ours, written, stageEdited, shownStage }, sum);
@@ -125,8 +112,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
 
   /** (inside a transaction) Returns whether the lead's facts changed. */
   function decide(
-    w: Layout,
-    rec: LiveRecord,
+    w: TableLayout,
+    rec: TableRow,
     lead: LeadRow,
     c: { editor: string; roles: string[]; members: Members; ours: (field: string, value: unknown) => boolean; written: Map<string, string>; stageEdited: boolean; shownStage: string | undefined },
     sum: ChangeSummary,
@@ -141,9 +128,9 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
 
     // Server-owned fields a person changed: put back what the server last wrote.
     for (const f of serverFields) {
-      const shown = rec.fields[f];
+      const shown = rec.cells[f];
       const last = written.get(f);
-      if (ours(f, shown) || (last === undefined && shownValue(shown) === 'null')) continue;
+      if (ours(f, shown) || (last === undefined && deps.table.cellKey(shown) === 'null')) continue;
       putBack[f] = last === undefined ? null : JSON.parse(last);
       expect[f] = shown ?? null;
       notes.push(`「${f}」由系统维护，已恢复 / "${f}" is kept by the server; restored`);
@@ -151,11 +138,11 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (Object.keys(putBack).length) sum.reverted++;
 
     // Human fields feed the facts the guards read; update them before deciding a stage move.
-    const facts = recordToFacts(deps.leadsTable, rec.fields);
+    const facts = factsOf(deps.leadsTable, rec.cells);
     let current: LeadRow = lead;
     const factsChanged = stableJson(facts) !== stableJson(lead.facts);
     if (factsChanged) {
-      store.leads.setFacts(lead.id, facts, now, rec.last_modified_time);
+      store.leads.setFacts(lead.id, facts, now, rec.editedAt);
       current = store.leads.get(lead.id)!;
       sum.facts++;
     }
@@ -166,7 +153,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       const to = shownStage ? findStageByLabel(deps.journey, shownStage)?.id : undefined;
       const revert = () => {
         putBack[STAGE] = leadLabel;
-        expect[STAGE] = rec.fields[STAGE] ?? null;
+        expect[STAGE] = rec.cells[STAGE] ?? null;
       };
       if (!to) {
         revert();
@@ -175,13 +162,13 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
         );
         sum.reverted++;
       } else {
-        const reason = cellText(rec.fields, REASON);
+        const reason = textOf(rec.cells, REASON);
         const actor = { id: editor, roles: c.roles };
         // A holder of the gate's role moving the lead themselves: their edit is their approval.
         const gate = findTransition(deps.journey, current.stage ?? '', to)?.approval;
-        const selfApproval = gate && c.roles.includes(gate.role) ? { id: `grid-${rec.record_id}-${rec.last_modified_time ?? now.getTime()}`, approverId: editor, approverRoles: c.roles } : undefined;
+        const selfApproval = gate && c.roles.includes(gate.role) ? { id: `grid-${rec.id}-${rec.editedAt ?? now.getTime()}`, approverId: editor, approverRoles: c.roles } : undefined;
         const r = changeStage({ leadId: current.id, to, actor, ...(reason ? { reason } : {}), ...(selfApproval ? { approval: selfApproval } : {}) });
-        const noticeKey = `${rec.record_id}:${rec.last_modified_time ?? now.getTime()}`;
+        const noticeKey = `${rec.id}:${rec.editedAt ?? now.getTime()}`;
         if (!r.ok) {
           if (r.error.code === 'conflict') throw new Error(`lead ${current.leadKey} changed while deciding; the event will be processed again`);
           revert();
@@ -219,16 +206,16 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       // The row shows a stage the server itself wrote, but the lead has moved on since: a write that was
       // already on its way when a person changed the row again. Show the lead's stage again.
       putBack[STAGE] = leadLabel;
-      expect[STAGE] = rec.fields[STAGE] ?? null;
+      expect[STAGE] = rec.cells[STAGE] ?? null;
     }
 
     const fields: Record<string, unknown> = { ...putBack };
     if (moved) {
       // The row now shows the stage the lead is in: remember it as known, so a later edit back to a
       // value the server once wrote (a recycle) is not taken for the server's echo.
-      store.bitable.recordWritten(target, rec.record_id, { [STAGE]: moved.to }, now);
+      store.bitable.recordWritten(target, rec.id, { [STAGE]: moved.to }, now);
       fields['进入阶段次数'] = moved.label;
-      if (current.pendingApproval || shownValue(rec.fields['待审批']) !== 'null') fields['待审批'] = null;
+      if (current.pendingApproval || deps.table.cellKey(rec.cells['待审批']) !== 'null') fields['待审批'] = null;
     }
     if (notes.length) fields['旅程备注'] = journeyNote(now, notes);
     if (!Object.keys(fields).length) {
@@ -236,10 +223,10 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       return factsChanged;
     }
     // The decision above and these writes commit together (this runs inside one transaction).
-    const key = `rc:${rec.record_id}:${rec.last_modified_time ?? now.getTime()}:${stableJson(fields)}`;
-    store.bitable.enqueueUpdate(target, { recordId: rec.record_id, fields, ...(Object.keys(putBack).length ? { force: true, expect } : {}) }, key, now);
+    const key = `rc:${rec.id}:${rec.editedAt ?? now.getTime()}:${stableJson(fields)}`;
+    store.bitable.enqueueUpdate(target, { recordId: rec.id, fields, ...(Object.keys(putBack).length ? { force: true, expect } : {}) }, key, now);
     if (moved && w.historyTableId) {
-      const row = stageHistoryRow({ leadKey: current.leadKey, ...moved, at: now, actorOpenId: editor.startsWith('ou_') ? editor : undefined });
+      const row = stageHistoryRow({ leadKey: current.leadKey, ...moved, at: now, actorOpenId: isPersonId(editor) ? editor : undefined });
       store.bitable.enqueueCreate(bitableTarget(w.appToken, w.historyTableId), { fields: row }, `hist:${current.id}:${moved.label}`, now);
     }
     return factsChanged;
@@ -252,23 +239,23 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
    * the row, so an edit of the row does not score it again). A row without a known 线索编号 waits for
    * the edit that fills it in.
    */
-  async function handleActivities(w: Layout, ids: string[], sum: ChangeSummary): Promise<void> {
+  async function handleActivities(w: TableLayout, ids: string[], sum: ChangeSummary): Promise<void> {
     if (!deps.engine || !w.activitiesTableId || !ids.length) return;
-    const { records } = await withRetry(() => deps.api.batchGet(w.appToken, w.activitiesTableId!, ids), { onRetry: (e, ms) => deps.log.warn({ error: e.summary, waitMs: ms }, 're-reading activity rows failed; retrying') });
-    const members = await deps.roster.members();
+    const { rows: records } = await deps.table.read(w.activitiesTableId, ids);
+    const members = await deps.team.members();
     for (const rec of records) {
       const a = activityOfRow(rec);
       const lead = a && deps.store.leads.getByKey(a.leadKey);
       if (!a || !lead || lead.deletedAt) continue;
       const now = deps.clock.now();
-      const added = deps.store.tx(() => deps.engine!.onActivity(lead, { type: a.type, at: a.at ?? now, key: `bitable:${rec.record_id}`, ...(a.detail ? { detail: a.detail } : {}) }, members, now));
+      const added = deps.store.tx(() => deps.engine!.onActivity(lead, { type: a.type, at: a.at ?? now, key: `bitable:${rec.id}`, ...(a.detail ? { detail: a.detail } : {}) }, members, now));
       if (added) sum.activities++;
     }
   }
 
   /** Rows already read (a reconciliation page): the same path as an event's re-read rows. */
-  async function handleRows(records: LiveRecord[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
-    const w = deps.where();
+  async function handleRows(records: TableRow[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
+    const w = deps.table.layout();
     if (!w) return sum;
     for (const rec of records) await handleRecord(w, rec, undefined, sum);
     return sum;
@@ -292,10 +279,10 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
    */
   async function handleRecordChanges(evs: RecordChange[]): Promise<ChangeSummary> {
     const sum = emptySummary();
-    const w = deps.where();
+    const w = deps.table.layout();
     if (!w) return sum;
     const mine = evs.filter((ev) => ev.appToken === w.appToken);
-    if (mine.some((ev) => ev.tableId === w.repsTableId)) deps.roster.invalidate();
+    if (mine.some((ev) => ev.tableId === w.repsTableId)) deps.team.invalidate();
     const activityIds = new Set(mine.filter((e) => w.activitiesTableId && e.tableId === w.activitiesTableId).flatMap((e) => e.actions.filter((a) => a.action !== 'record_deleted').map((a) => a.recordId)));
     await handleActivities(w, [...activityIds], sum);
     const gone = new Set<string>();
@@ -303,16 +290,13 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     for (const ev of mine.filter((e) => e.tableId === w.leadsTableId)) {
       for (const a of ev.actions) {
         if (a.action === 'record_deleted') gone.add(a.recordId);
-        else operatorOf.set(a.recordId, ev.operatorOpenId);
+        else operatorOf.set(a.recordId, ev.editorId);
       }
     }
     const ids = [...operatorOf.keys()].filter((id) => !gone.has(id));
-    // Reads share the app's 20/s budget with reconciliation and the writer's re-checks: a 429 waits for its reset.
-    const { records, absent } = ids.length
-      ? await withRetry(() => deps.api.batchGet(w.appToken, w.leadsTableId, ids), { onRetry: (e, ms) => deps.log.warn({ error: e.summary, waitMs: ms }, 're-reading changed rows failed; retrying') })
-      : { records: [], absent: [] };
+    const { rows: records, absent } = await deps.table.read(w.leadsTableId, ids);
     markGone([...gone, ...absent], sum);
-    for (const rec of records) await handleRecord(w, rec, operatorOf.get(rec.record_id), sum);
+    for (const rec of records) await handleRecord(w, rec, operatorOf.get(rec.id), sum);
     return sum;
   }
 

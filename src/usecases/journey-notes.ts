@@ -16,7 +16,7 @@ export function stageHistoryRow(h: { leadKey: string; from: string; to: string; 
     新阶段: h.to,
     第几次进入: h.label,
     变更时间: h.at.getTime(),
-    ...(h.actorOpenId ? { 操作人: [{ id: h.actorOpenId }] } : {}),
+    ...(h.actorOpenId ? { 操作人: h.actorOpenId } : {}),
     ...(h.reason ? { 原因: h.reason } : {}),
     ...(h.approvalId ? { 审批单: h.approvalId } : {}),
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Member } from '../bitable/roster.js';
+import type { Member } from '../domain/people.js';
 import { approvalCard } from '../cards/approval-card.js';
 import { assignmentCard } from '../cards/assignment-card.js';
 import { nurtureCard, type NurtureCardState } from '../cards/nurture-card.js';

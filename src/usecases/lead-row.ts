@@ -1,3 +1,4 @@
+import { isPersonId } from '../domain/people.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
@@ -37,7 +38,7 @@ export function writeStageMove(store: Store, o: { lead: LeadRow; move: StageMove
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
   store.bitable.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
   if (o.historyTableId && lead.baseToken) {
-    const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorOpenId: o.actorOpenId?.startsWith('ou_') ? o.actorOpenId : undefined });
+    const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorOpenId: isPersonId(o.actorOpenId) ? o.actorOpenId : undefined });
     store.bitable.enqueueCreate(bitableTarget(lead.baseToken, o.historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { atWork, type Member } from '../bitable/roster.js';
+import { atWork, type Member } from '../domain/people.js';
 import { findStage, type Journey } from '../domain/journey.js';
 import { maskPhone } from '../domain/mask.js';
 import { nurtureVerdict, planNurture, stepKeyOf, type NurtureStep, type PlannedStep } from '../domain/nurture.js';
@@ -10,7 +10,7 @@ import { OWNER } from '../rules/nurture-rules.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
-import { WEBHOOK_SEND, type WebhookSendPayload } from '../webhooks/sender.js';
+import { WEBHOOK_SEND, type WebhookSendPayload } from '../ports/webhooks.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow } from './lead-row.js';

@@ -1,4 +1,4 @@
-import type { Member } from '../bitable/roster.js';
+import type { Member } from '../domain/people.js';
 import { findStage, type Journey } from '../domain/journey.js';
 import type { Logger } from '../lib/logger.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';

@@ -1,4 +1,4 @@
-import { atWork } from '../bitable/roster.js';
+import { atWork } from '../domain/people.js';
 import { findStage, findTransition, type Journey } from '../domain/journey.js';
 import type { Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';

@@ -1,3 +1,4 @@
+import { WEBHOOK_SEND, type WebhookSendPayload } from '../ports/webhooks.js';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
@@ -16,13 +17,7 @@ import type { Store } from '../store/store.js';
  * as a dead letter, kept and visible (`npm run outbox` lists and replays them). URLs are logged without
  * their query (it may hold a token).
  */
-export const WEBHOOK_SEND = 'webhook.send';
-
-export interface WebhookSendPayload {
-  url: string;
-  /** the JSON body; its `type` names the event */
-  body: { type: string; timestamp: string; data: unknown };
-}
+export { WEBHOOK_SEND, type WebhookSendPayload } from '../ports/webhooks.js';
 
 export function createWebhookSender(deps: {
   store: Store;

@@ -12,7 +12,7 @@ const SANDBOX = join(SRC, 'sandbox');
  * reach the sandbox the way they reach Feishu, through the SDK over HTTP.
  */
 describe('only main.ts imports src/sandbox/', () => {
-  const product = files(SRC).filter((f) => !f.startsWith(SANDBOX + '/') && f !== join(SRC, 'main.ts'));
+  const product = files(SRC).filter((f) => !f.startsWith(`${SANDBOX}/`) && f !== join(SRC, 'main.ts'));
 
   it('has files to check', () => {
     expect(product.length).toBeGreaterThan(50);
@@ -22,7 +22,7 @@ describe('only main.ts imports src/sandbox/', () => {
     for (const spec of importsOf(readFileSync(file, 'utf8'))) {
       if (!spec.startsWith('.')) continue;
       const target = resolve(dirname(file), spec);
-      expect(target.startsWith(SANDBOX + '/') || target === SANDBOX, `${spec} reaches into src/sandbox/`).toBe(false);
+      expect(target.startsWith(`${SANDBOX}/`) || target === SANDBOX, `${spec} reaches into src/sandbox/`).toBe(false);
     }
   });
 

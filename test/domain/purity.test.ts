@@ -17,7 +17,7 @@ describe('src/domain is pure', () => {
     for (const spec of importsOf(src)) {
       expect(spec.startsWith('.'), `${spec} is a package or absolute import`).toBe(true);
       const target = resolve(dirname(file), spec);
-      expect(target.startsWith(DOMAIN + '/') || target === DOMAIN, `${spec} leaves src/domain`).toBe(true);
+      expect(target.startsWith(`${DOMAIN}/`) || target === DOMAIN, `${spec} leaves src/domain`).toBe(true);
     }
     expect(src, 'reads the wall clock').not.toMatch(/Date\.now\(|new Date\(\s*\)/);
     expect(src, 'touches the process').not.toMatch(/\bprocess\./);

@@ -1,5 +1,6 @@
 import type { Member } from '../../src/bitable/roster.js';
 import { createLeadJourney } from '../../src/compose/lead-journey.js';
+import { fixedTeam } from '../../src/ports/team.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -47,7 +48,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
   // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
-  const lj = createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: { all: async () => members, within: async () => members }, chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
+  const lj = createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
   const { cards, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage } = lj;
   const act = lj.cardActions;
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });

@@ -1,4 +1,5 @@
 import { createBitableApi, type BitableApi } from '../../src/bitable/api.js';
+import { bitableCellEncoder } from '../../src/bitable/field-map.js';
 import { provision } from '../../src/bitable/provision.js';
 import { createBitableWriter, type WriterOptions } from '../../src/bitable/writer.js';
 import { createRateGate } from '../../src/bitable/rate-gate.js';
@@ -42,7 +43,8 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
   emu.emu.kernel.rates.setEnabled(o.rates ?? true);
   const creds = { domain: emu.url, appId: emu.app.app_id, appSecret: new Secret(emu.app.app_secret) };
   const api = createBitableApi(createFeishuClient(creds));
-  const res = await provision(api, loadBaseTemplate());
+  const template = loadBaseTemplate();
+  const res = await provision(api, template);
   const appToken = res.appToken!;
   const leadsTableId = res.tables.get('线索')!;
   const db = tempDbPath();
@@ -60,7 +62,7 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
     logs,
     writer(options = {}, timeoutMs = 10_000) {
       const wapi = createBitableApi(createFeishuClient({ ...creds, timeoutMs }));
-      return createBitableWriter({ store, api: wapi, gate: createRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log, options: { backoff: FAST_BACKOFF, pollMs: 50, ...options } });
+      return createBitableWriter({ store, api: wapi, gate: createRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log, options: { backoff: FAST_BACKOFF, pollMs: 50, ...options }, encode: bitableCellEncoder(template) });
     },
     leadKeysInBitable() {
       const table = getBitable(emu.emu.kernel).state.table(appToken, leadsTableId);

@@ -1,3 +1,4 @@
+import { createBitableLeadTable } from '../../src/bitable/lead-table.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -36,7 +37,10 @@ describe('adopt rows', () => {
     );
     const ids = made.map((r) => r.record_id);
     const journey = loadJourney('default');
-    const adopt = createAdoptRows({ store: fx.store, journey, clock: systemClock, api: fx.api, leadsTable: templateTable(loadBaseTemplate(), 'leads'), log: createLogger({ level: 'silent' }) });
+    const template = loadBaseTemplate();
+    const log = createLogger({ level: 'silent' });
+    const table = createBitableLeadTable({ api: fx.api, template, layout: () => ({ appToken: fx.appToken, leadsTableId: fx.leadsTableId, historyTableId: undefined, repsTableId: undefined }), log });
+    const adopt = createAdoptRows({ store: fx.store, journey, clock: systemClock, table, leadsTable: templateTable(template, 'leads'), log });
 
     const r = await adopt(fx.appToken, fx.leadsTableId);
     expect(r.seen).toBe(7);

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createBitableLeadTable } from '../../src/bitable/lead-table.js';
 import { createRoster } from '../../src/bitable/roster.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -21,8 +22,9 @@ describe('record changes and reconciliation', () => {
     const where = () => ({ appToken: fx.appToken, leadsTableId: fx.leadsTableId, historyTableId: tables.get('阶段历史'), repsTableId: tables.get('销售团队') });
     const log = createLogger({ level: 'silent' });
     const roster = createRoster({ api: fx.api, template, appToken: () => fx.appToken, tableId: () => tables.get('销售团队') });
-    const handle = createHandleRecordChange({ store: fx.store, journey: loadJourney('default'), clock: systemClock, api: fx.api, roster, leadsTable: templateTable(template, 'leads'), log, where });
-    const reconcile = createReconcile({ store: fx.store, api: fx.api, clock: systemClock, log, handle, where, overlapMs: 0 });
+    const table = createBitableLeadTable({ api: fx.api, template, layout: where, log });
+    const handle = createHandleRecordChange({ store: fx.store, journey: loadJourney('default'), clock: systemClock, table, team: roster, leadsTable: templateTable(template, 'leads'), log });
+    const reconcile = createReconcile({ store: fx.store, table, clock: systemClock, log, handle, overlapMs: 0 });
     const svc = getBitable(fx.emu.emu.kernel);
     const person = fx.emu.emu.kernel.directory.addUser({ name: '张伟' });
     const as = { operator: svc.userOperator(person.open_id) };
@@ -32,7 +34,7 @@ describe('record changes and reconciliation', () => {
   it('events for one row arriving out of order end in the state the row shows; a repeated event changes nothing', async () => {
     const { handle, svc, as, person } = await setup();
     const [row] = await svc.createRecords(fx.appToken, fx.leadsTableId, [{ fields: { 公司名称: '乱序科技', 联系人: '钱', 电话: '13500000000', 阶段: '线索' } }], as);
-    const ev = (action: string) => ({ appToken: fx.appToken, tableId: fx.leadsTableId, operatorOpenId: person.open_id, actions: [{ recordId: row!.record_id, action }] });
+    const ev = (action: string) => ({ appToken: fx.appToken, tableId: fx.leadsTableId, editorId: person.open_id, actions: [{ recordId: row!.record_id, action }] });
     expect((await handle(ev('record_added'))).adopted).toBe(1);
     await fx.writer().drain();
     await svc.updateRecords(fx.appToken, fx.leadsTableId, [{ record_id: row!.record_id, fields: { 需求描述: '要私有化部署' } }], as); // edit 1

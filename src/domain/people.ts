@@ -1,0 +1,31 @@
+/**
+ * A person on the team (销售团队) as the use cases know them: one id (the chat platform's id for the
+ * person: what person cells and @-mentions carry), their name, the journey roles they hold, their
+ * manager, and what routing weighs (团队, 负责地区/行业, 分配权重, 跟进上限, 休假至, 对接SDR).
+ */
+export interface Member {
+  openId: string;
+  name: string;
+  roles: string[];
+  managerOpenId?: string | undefined;
+  onDuty: boolean;
+  /** 团队 */
+  team?: string | undefined;
+  /** 负责地区, 负责行业 (empty: any) */
+  regions?: string[] | undefined;
+  industries?: string[] | undefined;
+  /** 分配权重 (default 1) */
+  weight?: number | undefined;
+  /** 跟进上限: open leads at most */
+  capacity?: number | undefined;
+  /** 休假至 (ms) */
+  leaveUntil?: number | undefined;
+  /** 对接SDR: the SDR whose qualified leads this rep takes */
+  sdrOpenId?: string | undefined;
+}
+
+/** On duty (在岗) and not on leave (休假至) at `now`: someone a card or a lead can go to. */
+export const atWork = (m: Member | undefined, now: Date): m is Member => !!m && m.onDuty && !(m.leaveUntil && m.leaveUntil > now.getTime());
+
+/** A person's id, not the server's own actors (system:…, rule:…) nor an unknown editor. */
+export const isPersonId = (id: string | undefined): id is string => !!id && id !== 'unknown' && !id.startsWith('system') && !id.startsWith('rule:');
