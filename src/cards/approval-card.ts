@@ -1,35 +1,16 @@
 import type { Text } from '../domain/text.js';
 import { button, buttonRow, card, field, form, hr, input, markdown, mentions, nameOrDash, RENEWED, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
-import { companyOf, leadLines, type LeadView } from './lead-view.js';
+import { APPROVAL_FORM, APPROVE, type ApprovalCardState, COMMENT, REJECT } from '../ports/chat.js';
+import { companyOf, leadLines } from './lead-view.js';
+
+export type { ApprovalCardState, ApprovalSubject } from '../ports/chat.js';
 
 /**
  * The approval card for a gated transition (MQL→SQL by default): @ the holders of the gate's role, who
  * asked, from → to, the guard checklist and the lead's facts; 通过 / 驳回 with a comment. Once acted on,
  * the same function shows who did what and when, without buttons.
  */
-export interface ApprovalSubject {
-  from: Text;
-  to: Text;
-  gate: Text;
-  requestedBy: string;
-  requestedAt: number;
-}
-
-export interface ApprovalCardState {
-  lead: LeadView;
-  subject: ApprovalSubject;
-  approvers: readonly string[];
-  checklist: ReadonlyArray<{ label: Text; met: boolean }>;
-  /** steps taken while the approval waited (remind the approvers → @ a manager), oldest first */
-  escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Date; to: string | null }>;
-  /** `renewed`: sent again as a new card before Feishu's 14-day limit */
-  outcome?: { action: 'approve' | 'reject' | 'void'; by: string; at: Date; comment?: string | undefined; renewed?: boolean };
-}
-
-export const APPROVAL_FORM = 'approval_form';
-export const APPROVE = 'approve';
-export const REJECT = 'reject';
-export const COMMENT = 'comment';
+export { APPROVAL_FORM, APPROVE, COMMENT, REJECT } from '../ports/chat.js';
 
 export function approvalCard(s: ApprovalCardState, ctx: CardCtx): CardJson {
   const move = `${t(ctx, s.subject.from)} → ${t(ctx, s.subject.to)}`;

@@ -1,33 +1,16 @@
 import type { Text } from '../domain/text.js';
 import { button, card, field, form, hr, input, markdown, mentions, nameOrDash, RENEWED, select, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
-import { companyOf, leadLines, type LeadView } from './lead-view.js';
+import { ACCEPT, type AssignmentCardState, RETURN, RETURN_FORM, RETURN_NOTE, RETURN_REASON } from '../ports/chat.js';
+import { companyOf, leadLines } from './lead-view.js';
+
+export type { AssignmentCardState } from '../ports/chat.js';
 
 /**
  * The assignment card in the team's group: @ the owner, the lead's facts (phone masked), score and its
  * top reasons when scoring exists, stage, SLA due; 认领 and 退回 (a reason from the configured list and an
  * optional note). After the action: who did what and when, buttons gone.
  */
-export interface AssignmentCardState {
-  lead: LeadView;
-  owner: string;
-  /** accept before this time (the accept SLA) */
-  acceptDueAt: Date | null;
-  returnReasons: ReadonlyArray<{ value: string; label: Text }>;
-  /** SLA steps taken while nobody acted (remind → manager → reassign), oldest first */
-  escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Date; to: string | null }>;
-  outcome?:
-    | { action: 'accept'; by: string; at: Date; followUpDueAt: Date | null }
-    | { action: 'return'; by: string; at: Date; reason: Text; note?: string | undefined; next: Text }
-    /** withdrawn: by the ladder after nobody accepted (`reassignedTo`: who has it now; null: nobody could
-     * take it), or because the lead moved on (neither) */
-    | { action: 'void'; at: Date; timedOut?: boolean; reassignedTo?: string | null; renewed?: boolean };
-}
-
-export const ACCEPT = 'accept';
-export const RETURN_FORM = 'return_form';
-export const RETURN = 'return';
-export const RETURN_REASON = 'reason';
-export const RETURN_NOTE = 'note';
+export { ACCEPT, RETURN, RETURN_FORM, RETURN_NOTE, RETURN_REASON } from '../ports/chat.js';
 
 export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
   const o = s.outcome;

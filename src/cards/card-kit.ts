@@ -78,12 +78,6 @@ export function select(o: { name: string; placeholder: string; options: Array<{ 
   };
 }
 
-const stamp = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
-/** "11-24 14:30" in Beijing time, the way the team reads times. */
-export const when = (d: Date): string => stamp.format(d).replace(/\//g, '-');
+export { when } from '../domain/text.js';
 
-/** What a card replaced before Feishu's 14-day limit says, on the card and to a late click. */
-export const RENEWED: { zh: string; en: string } = {
-  zh: '这张卡片即将过期（飞书卡片只能在发出后 14 天内操作），已在群里重新发出：请在最新的卡片上操作',
-  en: 'This card is about to expire (Feishu cards can be used for 14 days after sending) and was sent again: act on the newest card in the group',
-};
+export { RENEWED } from '../ports/chat.js';

@@ -1,16 +1,9 @@
 import { maskPhone } from '../domain/mask.js';
-import type { LeadFacts } from '../domain/lead-facts.js';
 import type { Text } from '../domain/text.js';
+import type { LeadView } from '../ports/chat.js';
 import { field, t, type CardCtx, type CardJson } from './card-kit.js';
 
-/** What a card shows of a lead: its key facts, the phone partly masked. */
-export interface LeadView {
-  key: string;
-  facts: LeadFacts;
-  stage: Text;
-  /** with scoring: the score and its top reasons */
-  score?: { value: number; reasons: Text[] };
-}
+export type { LeadView } from '../ports/chat.js';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : Array.isArray(v) ? v.join('、') : '');
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);

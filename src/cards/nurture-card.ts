@@ -1,6 +1,9 @@
 import type { Text } from '../domain/text.js';
 import { card, field, hr, markdown, mentions, nameOrDash, t, text, type CardCtx, type CardJson } from './card-kit.js';
-import { companyOf, leadLines, type LeadView } from './lead-view.js';
+import type { NurtureCardState } from '../ports/chat.js';
+import { companyOf, leadLines } from './lead-view.js';
+
+export type { NurtureCardState } from '../ports/chat.js';
 
 /**
  * A nurture reminder in the team's group: @ the people who should act, what to send or do (the 培育步骤
@@ -8,20 +11,6 @@ import { companyOf, leadLines, type LeadView } from './lead-view.js';
  * date a return set), and the lead's facts. Nothing to click: the next activity or assignment is what
  * ends the sequence.
  */
-export interface NurtureCardState {
-  lead: LeadView;
-  /** open ids to @ (the owner, else the role the step names); empty: nobody to tell, the card says so */
-  to: readonly string[];
-  owner: string | null;
-  kind: 'step' | 'reengage';
-  /** the step's name (or the return reason for a re-engage) */
-  name: string;
-  sequence: string;
-  content: string;
-  /** why now, e.g. 进入培育池第 3 天 */
-  why: Text;
-}
-
 export function nurtureCard(s: NurtureCardState, ctx: CardCtx): CardJson {
   const title = s.kind === 'reengage' ? t(ctx, { zh: `重新激活：${s.name}`, en: `Re-engage: ${s.name}` }) : t(ctx, { zh: `培育提醒：${s.name}`, en: `Nurture step: ${s.name}` });
   const ask: Text = s.kind === 'reengage' ? { zh: '约定的重新激活时间到了，请重新联系客户', en: 'the agreed re-engage date has come: contact the customer again' } : { zh: '请完成这一步培育触达', en: 'please do this nurture step' };

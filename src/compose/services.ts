@@ -194,7 +194,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
     messages: () => store.outbox.counts(),
     inbound: () => store.inbound.counts(),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
-    feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions },
+    feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
   });
 
   let server: ReturnType<typeof serve> | undefined;

@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
+import { renderCard } from '../cards/render.js';
+import { pick, type Locale } from '../domain/text.js';
 import type { FeishuVerifier } from '../feishu/verify.js';
+import type { CardAnswer } from '../ports/chat.js';
 import type { CardActions, CardClick } from '../usecases/card-actions.js';
 import { verifiedFeishuPost } from './feishu-verified.js';
 import type { AppEnv } from './request-log.js';
@@ -14,7 +17,20 @@ export interface FeishuCardDeps {
   verify: FeishuVerifier;
   act: CardActions;
   onAnswered: () => void;
+  /** the toast's language when Feishu shows no i18n match (the server's LOCALE) */
+  locale?: Locale;
   maxBodyBytes?: number;
+}
+
+/**
+ * The answer in Feishu's callback shape (docs/platform/feishu.md#44-card-callbacks): a toast with both
+ * languages, and the card as it is now as raw JSON 2.0.
+ */
+export function feishuCardAnswer(a: CardAnswer, locale: Locale = 'zh-CN') {
+  return {
+    toast: { type: a.toast.type, content: pick(a.toast.text, locale), i18n: { zh_cn: a.toast.text.zh, en_us: a.toast.text.en } },
+    ...(a.card ? { card: { type: 'raw' as const, data: renderCard(a.card) } } : {}),
+  };
 }
 
 export const MAX_CARD_BODY_BYTES = 64 * 1024;
@@ -46,7 +62,7 @@ export function createFeishuCardRoutes(deps: FeishuCardDeps): Hono<AppEnv> {
     c.set('logFields', { eventId: v.eventId, toast: answer.toast.type, card: answer.card !== undefined });
     // only an applied action queued writes and messages (refusals and repeats change nothing)
     if (answer.toast.type === 'success') deps.onAnswered();
-    return c.json(answer);
+    return c.json(feishuCardAnswer(answer, deps.locale));
   });
   return app;
 }

@@ -7,6 +7,8 @@ import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import { deliverInTargetOrder, type OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
+import { mentionNames, renderCard } from '../cards/render.js';
+import { CHAT_SEND, CHAT_UPDATE, type ChatSendPayload, type ChatUpdatePayload } from '../ports/chat.js';
 import type { ImApi } from './api.js';
 
 /**
@@ -16,9 +18,13 @@ import type { ImApi } from './api.js';
  * rate-limit reset, backs off with jitter on everything retryable, and ends as a dead letter (kept,
  * visible in /healthz) only when Feishu refuses it for good or after `maxAttempts`.
  */
-export const IM_SEND = 'im.send';
-export const IM_PATCH = 'im.patch';
+export const IM_SEND = CHAT_SEND;
+export const IM_PATCH = CHAT_UPDATE;
 
+/**
+ * A message already in Feishu's shape: what a card becomes once a mention Feishu refused was taken out
+ * (and what rows queued by earlier versions hold).
+ */
 export interface ImSendPayload {
   chatId: string;
   msgType: 'interactive' | 'text';
@@ -33,6 +39,27 @@ export interface ImPatchPayload {
   cardUuid: string;
   content: unknown;
   names?: Record<string, string>;
+}
+
+/**
+ * A queued message in Feishu's shape: a card rendered as JSON 2.0 (with the names of the people it
+ * @-mentions), a notice as text with its `<at user_id>` mention, or a row already in that shape.
+ */
+export function feishuMessage(p: ChatSendPayload | ImSendPayload): ImSendPayload {
+  if ('msgType' in p) return p;
+  const base = { chatId: p.chatId, uuid: p.uuid, ...(p.cardUuid ? { cardUuid: p.cardUuid } : {}) };
+  if (p.card) {
+    const content = renderCard(p.card);
+    return { ...base, msgType: 'interactive', content, names: mentionNames(content, p.card.names) };
+  }
+  if (!p.notice) throw Object.assign(new Error('a message with neither a card nor a notice'), { permanent: true });
+  return { ...base, msgType: 'text', content: { text: `<at user_id="${p.notice.to}"></at> ${p.notice.text}` } };
+}
+
+export function feishuCardUpdate(p: ChatUpdatePayload | ImPatchPayload): ImPatchPayload {
+  if ('content' in p) return p;
+  const content = renderCard(p.card);
+  return { cardUuid: p.cardUuid, content, names: mentionNames(content, p.card.names) };
 }
 
 /**
@@ -77,7 +104,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
 
   async function deliver(item: OutboxItem): Promise<void> {
     if (item.kind === IM_SEND) {
-      const p = item.payload as ImSendPayload;
+      const p = feishuMessage(item.payload as ChatSendPayload | ImSendPayload);
       await chatGate(p.chatId).acquire();
       await appGate.acquire();
       const { messageId } = await deps.api.send({ chatId: p.chatId, msgType: p.msgType, content: JSON.stringify(p.content), uuid: p.uuid });
@@ -89,7 +116,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       return;
     }
     if (item.kind === IM_PATCH) {
-      const p = item.payload as ImPatchPayload;
+      const p = feishuCardUpdate(item.payload as ChatUpdatePayload | ImPatchPayload);
       const card = deps.store.cards.getByUuid(p.cardUuid);
       if (!card) throw Object.assign(new Error(`no card ${p.cardUuid}`), { permanent: true });
       if (!card.messageId) throw new Error(`card ${p.cardUuid} is not sent yet`);
@@ -111,7 +138,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
     } catch (e) {
       const err = fromThrown(e);
       if (err.code === 230099 && UNKNOWN_MENTION.test(err.message)) {
-        const p = item.payload as ImSendPayload | ImPatchPayload;
+        const p = item.kind === IM_SEND ? feishuMessage(item.payload as ChatSendPayload | ImSendPayload) : feishuCardUpdate(item.payload as ChatUpdatePayload | ImPatchPayload);
         const named = /ErrorValue:\s*(ou_[A-Za-z0-9_-]+)/.exec(err.message)?.[1];
         const fixed = withoutMentions(p.content, named ? [named] : undefined, p.names);
         if (fixed.removed.length) {

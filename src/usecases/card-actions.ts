@@ -1,12 +1,10 @@
 import type { Member } from '../domain/people.js';
-import { APPROVE, COMMENT, REJECT } from '../cards/approval-card.js';
-import { ACCEPT, RETURN, RETURN_NOTE, RETURN_REASON } from '../cards/assignment-card.js';
-import { RENEWED, when, type CardJson } from '../cards/card-kit.js';
 import type { Journey } from '../domain/journey.js';
 import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
-import type { Locale, Text } from '../domain/text.js';
+import { type Locale, type Text, when } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { ACCEPT, APPROVE, type CardAnswer, COMMENT, REJECT, RENEWED, RETURN, RETURN_NOTE, RETURN_REASON } from '../ports/chat.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import type { ApplyReturn } from './apply-return.js';
@@ -20,7 +18,7 @@ import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
- * What a click on one of our cards does (card.action.trigger, docs/platform/feishu.md#44-card-callbacks). Everything that
+ * What a click on one of our cards does (the platform's card callback, docs/platform/feishu.md#44-card-callbacks). Everything that
  * decides runs in one SQLite transaction right away; the Bitable and chat writes it causes are outbox
  * rows sent after the answer. The answer (≤3 s) is a toast and, where the card changed, the new card.
  * - authorization: approve / reject only by holders of the gate's role; accept / return only by the
@@ -36,10 +34,7 @@ export interface CardClick {
   formValue: Record<string, unknown> | undefined;
 }
 
-export interface CardAnswer {
-  toast: { type: 'success' | 'info' | 'warning' | 'error'; content: string; i18n: { zh_cn: string; en_us: string } };
-  card?: { type: 'raw'; data: CardJson };
-}
+export type { CardAnswer } from '../ports/chat.js';
 
 export interface CardActionsDeps extends ChangeStageDeps {
   journey: Journey;
@@ -72,7 +67,7 @@ class Refused extends Error {
 export function createCardActions(deps: CardActionsDeps) {
   const { store } = deps;
   const changeStage = createChangeStage(deps);
-  const toast = (type: CardAnswer['toast']['type'], t: Text): CardAnswer['toast'] => ({ type, content: deps.locale === 'en' ? t.en : t.zh, i18n: { zh_cn: t.zh, en_us: t.en } });
+  const toast = (type: CardAnswer['toast']['type'], text: Text): CardAnswer['toast'] => ({ type, text });
   const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
   const ACTED: Record<string, Text> = {
@@ -83,7 +78,7 @@ export function createCardActions(deps: CardActionsDeps) {
   };
 
   function already(c: CardRow, lead: LeadRow, members: ReadonlyMap<string, Member>): CardAnswer {
-    const card = { type: 'raw' as const, data: deps.cards.render(c, lead, members) };
+    const card = deps.cards.render(c, lead, members);
     if (c.status === 'void' && c.action === RENEWED_ACTION) return { toast: toast('info', RENEWED), card };
     if (c.status === 'void') return { toast: toast('info', { zh: '这张卡片已失效：线索已另行处理', en: 'This card is no longer current: the lead was handled otherwise' }), card };
     const who = members.get(c.actedBy ?? '')?.name ?? '—';
@@ -138,7 +133,7 @@ export function createCardActions(deps: CardActionsDeps) {
         else returnLead(c, fresh, { openId: actor, name: actorName, roles }, reason!, note, members, now);
         return {
           toast: toast('success', { zh: `已${ACTED[op]!.zh}`, en: `Done: ${ACTED[op]!.en}` }),
-          card: { type: 'raw', data: deps.cards.render(store.cards.get(c.id)!, store.leads.get(lead.id)!, members) },
+          card: deps.cards.render(store.cards.get(c.id)!, store.leads.get(lead.id)!, members),
         };
       });
       if (done) {

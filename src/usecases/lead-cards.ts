@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Member } from '../domain/people.js';
-import { approvalCard } from '../cards/approval-card.js';
-import { assignmentCard } from '../cards/assignment-card.js';
-import { nurtureCard, type NurtureCardState } from '../cards/nurture-card.js';
-import type { CardCtx, CardJson } from '../cards/card-kit.js';
-import type { LeadView } from '../cards/lead-view.js';
+import { isPersonId, type Member } from '../domain/people.js';
 import { guardChecklist } from '../domain/guards.js';
 import { formatPoints, topReasons } from '../domain/scoring.js';
 import { findStage, findTransition, type Journey } from '../domain/journey.js';
 import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
-import { IM_PATCH, IM_SEND, type ImPatchPayload, type ImSendPayload } from '../im/sender.js';
 import type { Logger } from '../lib/logger.js';
+import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type CardState, type ChatSendPayload, type ChatUpdatePayload, type LeadView, type NurtureCardState } from '../ports/chat.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import type { RouteDecision, RouteWhen } from '../domain/routing.js';
@@ -26,10 +21,11 @@ import { writeLeadRow } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL } from './sla-ladder.js';
 
 /**
- * The cards a lead's state calls for, queued in the outbox inside the caller's transaction: an approval
- * card when a move waits for a role, an assignment card when the lead enters a hand-off stage, a short
- * @-mention when a person's edit was refused or held. Every card is rendered from the lead and the card
- * row, so the callback answer, a later in-place update and the golden files all come from one function.
+ * The cards a lead's state calls for, queued in the message outbox inside the caller's transaction: an
+ * approval card when a move waits for a role, an assignment card when the lead enters a hand-off stage,
+ * a short @-mention when a person's edit was refused or held. Cards are queued as state (ports/chat.ts),
+ * built from the lead and the card row by one function, so the callback answer, a later in-place update
+ * and a renewal all say the same; the platform adapter renders them when it sends.
  */
 export interface LeadCardsDeps {
   store: Store;
@@ -64,14 +60,21 @@ const SUMMARY_AFTER_MS = 60_000;
 /** How a decision the server made by itself (a score past a threshold) is signed on a card. */
 const SYSTEM_NAME: Text = { zh: '系统（线索评分）', en: 'System (lead score)' };
 
-/** A message uuid (≤50 chars, docs/platform/feishu.md#41-sending-messages) derived from a stable key. */
+/** A message's own id, derived from a stable key: short (43 chars) and URL-safe, which chat platforms' dedupe ids accept. */
 export const messageUuid = (key: string) => `lj-${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
 
 export function createLeadCards(deps: LeadCardsDeps) {
   const { store, journey, rules } = deps;
   const stageText = (id: string | null): Text => (id ? (findStage(journey, id)?.label ?? { zh: id, en: id }) : { zh: '（无）', en: '(none)' });
 
-  const ctx = (members: Members): CardCtx => ({ locale: deps.locale, nameOf: (id) => members.get(id)?.name || (id.startsWith('system:') ? (deps.locale === 'en' ? SYSTEM_NAME.en : SYSTEM_NAME.zh) : undefined) });
+  /** The card with its language and the names of everyone it names (the server's own actors signed as the system). */
+  const message = (card: CardState, members: Members): CardMessage => {
+    const json = JSON.stringify(card.state);
+    const names: Record<string, string> = {};
+    for (const [id, m] of members) if (json.includes(`"${id}"`)) names[id] = m.name;
+    for (const [id] of json.matchAll(/system:[a-z_]+/g)) names[id] = deps.locale === 'en' ? SYSTEM_NAME.en : SYSTEM_NAME.zh;
+    return { card, locale: deps.locale, names };
+  };
 
   function view(lead: LeadRow): LeadView {
     const ledger = store.scores.listForLead(lead.id);
@@ -79,31 +82,34 @@ export function createLeadCards(deps: LeadCardsDeps) {
     return { key: lead.leadKey, facts: lead.facts, stage: stageText(lead.stage), ...(ledger.length ? { score: { value: lead.score, reasons } } : {}) };
   }
 
-  function render(c: CardRow, lead: LeadRow, members: Members): CardJson {
+  function render(c: CardRow, lead: LeadRow, members: Members): CardMessage {
     const detail = c.detail ?? {};
     if (c.kind === 'approval') {
       const s = c.subject as { from: string; to: string; gate: Text; requestedBy: string; requestedAt: number };
       const t = findTransition(journey, s.from, s.to);
-      return approvalCard(
+      return message(
         {
-          lead: view(lead),
-          subject: { from: stageText(s.from), to: stageText(s.to), gate: s.gate, requestedBy: s.requestedBy, requestedAt: s.requestedAt },
-          approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.openId),
-          checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
-          escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId })),
-          ...(c.status !== 'open'
-            ? {
-                outcome: {
-                  action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'),
-                  by: c.actedBy ?? '',
-                  at: c.actedAt ?? new Date(0),
-                  comment: typeof detail.comment === 'string' ? detail.comment : undefined,
-                  ...(c.action === RENEWED_ACTION ? { renewed: true } : {}),
-                },
-              }
-            : {}),
+          kind: 'approval',
+          state: {
+            lead: view(lead),
+            subject: { from: stageText(s.from), to: stageText(s.to), gate: s.gate, requestedBy: s.requestedBy, requestedAt: s.requestedAt },
+            approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.openId),
+            checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
+            escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId })),
+            ...(c.status !== 'open'
+              ? {
+                  outcome: {
+                    action: c.status === 'void' ? ('void' as const) : (c.action as 'approve' | 'reject'),
+                    by: c.actedBy ?? '',
+                    at: c.actedAt ?? new Date(0),
+                    comment: typeof detail.comment === 'string' ? detail.comment : undefined,
+                    ...(c.action === RENEWED_ACTION ? { renewed: true } : {}),
+                  },
+                }
+              : {}),
+          },
         },
-        ctx(members),
+        members,
       );
     }
     const s = c.subject as { owner: string; acceptDueAt: number | null; assignmentId?: number };
@@ -131,30 +137,22 @@ export function createLeadCards(deps: LeadCardsDeps) {
                 next,
               }
             : undefined;
-    return assignmentCard({ lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) }, ctx(members));
+    return message({ kind: 'assignment', state: { lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) } }, members);
   }
 
-  /** The names of the people a card @-mentions: what it shows instead if Feishu does not know one of them. */
-  function mentionNames(content: CardJson, members: Members): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const m of JSON.stringify(content).matchAll(/<at id=(ou_[A-Za-z0-9_-]+)><\/at>/g)) out[m[1]!] = members.get(m[1]!)?.name || '—';
-    return out;
-  }
-
-  function send(c: CardRow, content: CardJson, members: Members, now: Date): void {
-    const payload: ImSendPayload = { chatId: c.chatId, msgType: 'interactive', content, uuid: c.uuid, cardUuid: c.uuid, names: mentionNames(content, members) };
+  function send(c: CardRow, card: CardMessage, now: Date): void {
+    const payload: ChatSendPayload = { chatId: c.chatId, uuid: c.uuid, cardUuid: c.uuid, card };
     // Feishu lets a card be clicked for 14 days: one still open on day 13 is sent again (renew)
     store.timers.schedule({ kind: CARD_RENEW, leadId: c.leadId, dueAt: new Date(c.createdAt.getTime() + RENEW_AFTER_MS), payload: { cardId: c.id }, dedupeKey: `card-renew:${c.id}`, now });
-    store.outbox.enqueue({ kind: IM_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
+    store.outbox.enqueue({ kind: CHAT_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
   }
 
   /** An open card whose state changed without a click (the lead moved in the grid …): update it in place. */
   function patch(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
     const fresh = store.cards.get(c.id)!;
-    const content = render(fresh, lead, members);
-    const payload: ImPatchPayload = { cardUuid: c.uuid, content, names: mentionNames(content, members) };
+    const payload: ChatUpdatePayload = { cardUuid: c.uuid, card: render(fresh, lead, members) };
     // keyed by the content: the same card twice is one update; any change is a new one
-    store.outbox.enqueue({ kind: IM_PATCH, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.content))}`, now });
+    store.outbox.enqueue({ kind: CHAT_UPDATE, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.card))}`, now });
   }
 
   /**
@@ -182,14 +180,13 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const fresh = store.cards.create({ kind: old.kind, leadId: old.leadId, chatId: old.chatId, uuid: messageUuid(`renew:${old.id}`), subject: old.subject, now });
       if (old.kind === 'assignment' && old.subject.assignmentId !== undefined) store.assignments.setCard(Number(old.subject.assignmentId), fresh.id);
       if (store.cards.close(old.id, { status: 'void', action: RENEWED_ACTION, by: 'system', detail: { renewedTo: fresh.id }, now })) patch(old, lead, members, now);
-      send(fresh, render(fresh, lead, members), members, now);
+      send(fresh, render(fresh, lead, members), now);
       deps.log.info({ lead: lead.leadKey, card: old.id, renewedAs: fresh.id }, 'card sent again before its 14 days were up');
       return 'sent';
     });
   }
 
   return {
-    ctx,
     view,
     renew,
     waitForOwner,
@@ -216,7 +213,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
         subject: { from: lead.stage, to: pending.to, role: pending.role, gate: gate?.label ?? { zh: pending.role, en: pending.role }, requestedBy: pending.requestedBy, requestedAt: pending.requestedAt },
         now,
       });
-      send(c, render(c, lead, members), members, now);
+      send(c, render(c, lead, members), now);
       // waiting too long starts the approval ladder (remind the approvers → @ their manager)
       const slaDueAt = addWorkingHours(deps.calendar, now, rules.approvalWithinWorkingHours);
       scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder: rules.escalation.approval, index: 0, slaDueAt, subject: { cardId: c.id }, now });
@@ -264,7 +261,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (chatId) {
         const c = store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid: messageUuid(`assignment:${a.id}`), subject: { assignmentId: a.id, owner: ownerId, acceptDueAt: acceptDueAt.getTime() }, now });
         store.assignments.setCard(a.id, c.id);
-        send(c, render(c, lead, members), members, now);
+        send(c, render(c, lead, members), now);
       }
       return store.assignments.get(a.id);
     },
@@ -311,18 +308,18 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const chatId = deps.chatId();
       if (!chatId) return false;
       const uuid = messageUuid(`remind:${key}`);
-      const content = nurtureCard({ ...r, lead: view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) }, ctx(members));
-      const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid, names: mentionNames(content, members) };
-      store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      const card = message({ kind: 'nurture', state: { ...r, lead: view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members);
+      const payload: ChatSendPayload = { chatId, uuid, card };
+      store.outbox.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
       return true;
     },
     /** (inside a transaction) Tell a person once, by @-mention in the group, what became of their edit. */
-    notify(openId: string, message: Text, key: string, now: Date): void {
+    notify(personId: string, text: Text, key: string, now: Date): void {
       const chatId = deps.chatId();
-      if (!chatId || !/^ou_[A-Za-z0-9_-]+$/.test(openId)) return;
+      if (!chatId || !isPersonId(personId)) return;
       const uuid = messageUuid(`notice:${key}`);
-      const payload: ImSendPayload = { chatId, msgType: 'text', content: { text: `<at user_id="${openId}"></at> ${deps.locale === 'en' ? message.en : message.zh}` }, uuid };
-      store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      const payload: ChatSendPayload = { chatId, uuid, notice: { to: personId, text: deps.locale === 'en' ? text.en : text.zh } };
+      store.outbox.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
     },
   };
 }

@@ -24,12 +24,6 @@ const SHAPES: Array<[string, RegExp]> = [
   ['an IM message type', /msgType|msg_type|'interactive'/],
 ];
 
-/**
- * The chat port (issue 26 item 2) is not in yet: these files still render or send Feishu cards. The
- * list may only shrink: the test fails when a file here no longer needs to be, or one not here leaks.
- */
-const CHAT_NOT_YET_PORTED = ['usecases/card-actions.ts', 'usecases/lead-cards.ts'];
-
 const files = [...NEUTRAL.flatMap((d) => tsFiles(join(SRC, d))), ...NEUTRAL_FILES.map((f) => join(SRC, f))];
 
 function leaks(file: string, src = readFileSync(file, 'utf8')): string[] {
@@ -49,12 +43,8 @@ describe('platform-neutral layers use no platform adapter and no platform shape'
     expect(files.length).toBeGreaterThan(40);
   });
 
-  it.each(files.map((f) => [relative(SRC, f), f]).filter(([n]) => !CHAT_NOT_YET_PORTED.includes(n!)))('%s', (_name, file) => {
+  it.each(files.map((f) => [relative(SRC, f), f]))('%s', (_name, file) => {
     expect(leaks(file!)).toEqual([]);
-  });
-
-  it.each(CHAT_NOT_YET_PORTED)('%s still leaks (remove it from the list once the chat port takes its shapes)', (name) => {
-    expect(leaks(join(SRC, name)).length).toBeGreaterThan(0);
   });
 
   it('catches what it must', () => {

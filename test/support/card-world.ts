@@ -1,5 +1,7 @@
 import type { Member } from '../../src/bitable/roster.js';
 import { createLeadJourney } from '../../src/compose/lead-journey.js';
+import { feishuCardAnswer } from '../../src/http/feishu-card.js';
+import { feishuCardUpdate, feishuMessage } from '../../src/im/sender.js';
 import { fixedTeam } from '../../src/ports/team.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
@@ -76,9 +78,10 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
     return { leadId: id, approvalMessage: `om_approval_${n}` };
   }
 
-  const click = (messageId: string, who: Person | string, a: { op: string; form?: Record<string, unknown> }): Promise<Awaited<ReturnType<typeof act>>> => {
+  /** A click, answered the way Feishu receives it (the callback route's shape: toast i18n, raw JSON 2.0 card). */
+  const click = async (messageId: string, who: Person | string, a: { op: string; form?: Record<string, unknown> }): Promise<ReturnType<typeof feishuCardAnswer>> => {
     const c: CardClick = { operatorOpenId: who in PEOPLE || who === '外人' ? openIdOf(who as Person) : who, messageId, value: a.form ? undefined : { op: a.op }, name: a.form ? a.op : undefined, formValue: a.form };
-    return act(c);
+    return feishuCardAnswer(await act(c));
   };
 
   /** Approve as 王敏, then "send" the assignment card: its message id. */
@@ -158,10 +161,17 @@ export function rowFields(w: CardWorld, leadId: number): Record<string, unknown>
   return out;
 }
 
+/** An outbox row's payload as Feishu receives it: cards rendered to JSON 2.0, notices as text with their <at>. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the rendered JSON freely
+export function asSent(kind: string, payloadJson: string): any {
+  const p = JSON.parse(payloadJson);
+  return kind === 'im.patch' ? feishuCardUpdate(p) : kind === 'im.send' ? feishuMessage(p) : p;
+}
+
 /** The text messages (@-mentions) queued for the group, oldest first. */
 export function queuedTexts(w: CardWorld): string[] {
   return (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
-    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+    .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
     .filter((m) => m.msgType === 'text')
     .map((m) => m.content.text!);
 }

@@ -10,7 +10,7 @@ import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { createHandleRecordChange } from '../../src/usecases/handle-record-change.js';
 import { createReconcile } from '../../src/usecases/reconcile.js';
-import { openIdOf, type Person, rosterOf, T0 } from './card-world.js';
+import { asSent, openIdOf, type Person, rosterOf, T0 } from './card-world.js';
 
 /**
  * The record-change use case on the in-memory lead table: people type and edit rows, the change event
@@ -59,7 +59,7 @@ export function tableWorld() {
     /** the @-mention texts queued for the group */
     mentions: () =>
       (store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
-        .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+        .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
         .filter((m) => m.msgType === 'text')
         .map((m) => m.content.text!),
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../src/bitable/roster.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
-import { cardWorld, openIdOf, PEOPLE, rosterOf, type CardWorld, type Person } from '../support/card-world.js';
+import { asSent, cardWorld, openIdOf, PEOPLE, rosterOf, type CardWorld, type Person } from '../support/card-world.js';
 
 const createChangeStageFor = (w: CardWorld) => createChangeStage({ store: w.store, journey: w.journey, clock: w.clock });
 
@@ -184,7 +184,7 @@ describe('what follows an action', () => {
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     const texts = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
-      .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+      .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
       .filter((x) => x.msgType === 'text');
     expect(texts).toHaveLength(1);
     expect(texts[0]!.content.text).toBe('<at user_id="ou_zhangwei"></at> XS-000001 MQL → SQL 被 王敏 驳回：先补充预算');
@@ -204,7 +204,7 @@ describe('what follows an action', () => {
     const card = w.store.cards.getByMessageId(a.assignmentMessage)!;
     expect(card.status).toBe('void');
     const patch = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch'").all() as Array<{ payload_json: string }>;
-    expect(patch.map((p) => JSON.parse(p.payload_json).content.header.title.content)).toContain('已撤回 · 测试公司1');
+    expect(patch.map((p) => asSent('im.patch', p.payload_json).content.header.title.content)).toContain('已撤回 · 测试公司1');
     // a late click on the withdrawn card changes nothing
     const before = w.snapshot();
     expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.i18n.zh_cn).toContain('已失效');

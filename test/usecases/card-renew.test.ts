@@ -1,3 +1,4 @@
+import { renderCard } from '../../src/cards/render.js';
 import { describe, expect, it } from 'vitest';
 import { cardWorld } from '../support/card-world.js';
 
@@ -24,7 +25,7 @@ describe('cards sent again before Feishu’s 14 days are up', () => {
     expect(open[0]!.subject).toEqual(old.subject);
     expect(w.store.cards.get(old.id)).toMatchObject({ status: 'void', action: 'renewed', detail: { renewedTo: open[0]!.id } });
     // the old card, updated in place, says where to act; a click on it changes nothing
-    const oldCard = JSON.stringify(w.cards.render(w.store.cards.get(old.id)!, w.store.leads.get(p.leadId)!, w.members));
+    const oldCard = JSON.stringify(renderCard(w.cards.render(w.store.cards.get(old.id)!, w.store.leads.get(p.leadId)!, w.members)));
     expect(oldCard).toContain('已重新发出');
     const late = await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
     expect(late.toast.i18n.zh_cn).toContain('已在群里重新发出：请在最新的卡片上操作');

@@ -1,6 +1,7 @@
+import { renderCard } from '../../src/cards/render.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } from '../support/card-world.js';
+import { asSent, cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } from '../support/card-world.js';
 
 /**
  * Nobody acts on an assignment: remind the owner → @ their manager → reassign, each step once, on the
@@ -12,7 +13,7 @@ const texts = queuedTexts;
 const steps = (w: CardWorld, leadId: number) => w.store.escalations.forLead(leadId).map((e) => `${e.sla}:${e.step}:${e.toOpenId}`);
 const lastPatchTitleAndBody = (w: CardWorld) => {
   const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id").all() as Array<{ payload_json: string }>;
-  return rows.length ? JSON.stringify(JSON.parse(rows.at(-1)!.payload_json).content) : '';
+  return rows.length ? JSON.stringify(asSent('im.patch', rows.at(-1)!.payload_json).content) : '';
 };
 
 /** Nobody ever accepts: move the clock to each next accept-SLA step until none is left (bounded). */
@@ -82,7 +83,7 @@ describe('SLA escalation ladder (accept)', () => {
     // every server-owned field tells the truth: the old card says it timed out and who has it now (and
     // no longer names 李雷 as the owner), 李雷 is told, the row no longer names him, SLA截止 is the new one
     const old = w.store.cards.getByMessageId(a.assignmentMessage)!;
-    const oldCard = JSON.stringify(w.cards.render(old, w.store.leads.get(a.leadId)!, w.members));
+    const oldCard = JSON.stringify(renderCard(w.cards.render(old, w.store.leads.get(a.leadId)!, w.members)));
     expect(oldCard).toContain('李雷 认领超时，已改派给 韩梅梅');
     expect(oldCard).not.toContain('跟进人：李雷');
     expect(texts(w)).toContain('<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领超时，已改派给 韩梅梅');
@@ -105,7 +106,7 @@ describe('SLA escalation ladder (accept)', () => {
     expect(String(rowFields(w, a.leadId).旅程备注)).toContain('认领超时，已无其他销售可改派：已请 陈静 在「跟进人」中指定');
     // the last card says nobody could take it
     const cards = w.store.db.prepare("SELECT id FROM cards WHERE kind = 'assignment' ORDER BY id").all() as Array<{ id: number }>;
-    expect(JSON.stringify(w.cards.render(w.store.cards.get(cards.at(-1)!.id)!, w.store.leads.get(a.leadId)!, w.members))).toContain('韩梅梅 认领超时，暂无其他销售可接，已请销售主管分配');
+    expect(JSON.stringify(renderCard(w.cards.render(w.store.cards.get(cards.at(-1)!.id)!, w.store.leads.get(a.leadId)!, w.members)))).toContain('韩梅梅 认领超时，暂无其他销售可接，已请销售主管分配');
     // nothing more happens by itself
     w.clock.advance(30 * 86_400_000);
     await sweep.kick();

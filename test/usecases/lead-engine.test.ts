@@ -1,6 +1,7 @@
+import { renderCard } from '../../src/cards/render.js';
 import { describe, expect, it } from 'vitest';
 import { createScoring } from '../../src/usecases/score-lead.js';
-import { cardWorld } from '../support/card-world.js';
+import { asSent, cardWorld } from '../support/card-world.js';
 
 const DAY = 86_400_000;
 
@@ -72,7 +73,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(gated.stage).toBe('mql');
     expect(gated.pendingApproval).toMatchObject({ to: 'sql', role: 'marketing_director', requestedBy: 'system:score' });
     const card = w.store.cards.openFor(lead.id, 'approval')[0]!;
-    expect(JSON.stringify(w.cards.render(card, gated, w.members))).toContain('系统（线索评分）');
+    expect(JSON.stringify(renderCard(w.cards.render(card, gated, w.members)))).toContain('系统（线索评分）');
     expect(rowWrites(w, lead.recordId!).待审批).toBe('待市场总监审批：MQL → SQL');
   });
 
@@ -164,7 +165,7 @@ describe('routing a new lead (shipped 分配规则)', () => {
 describe('a return follows its reason (shipped 退回原因)', () => {
   const notices = (w: ReturnType<typeof cardWorld>, leadKey: string) =>
     (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
-      .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { text?: string } })
+      .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
       .filter((p) => p.msgType === 'text' && p.content.text?.includes(leadKey) && p.content.text.includes('退回'))
       .map((p) => /<at user_id="(ou_\w+)">/.exec(p.content.text!)![1]);
 
@@ -191,7 +192,7 @@ describe('a return follows its reason (shipped 退回原因)', () => {
     const timers = w.store.timers.pendingForLead(lead.id).map((t) => [t.kind, t.dueAt.toISOString().slice(0, 10)]);
     expect(timers).toEqual(reengage ? [['lead.reengage', reengage]] : []);
     expect(notices(w, lead.leadKey)).toEqual(told);
-    const card = JSON.stringify(w.cards.render(w.store.cards.openFor(lead.id, 'assignment')[0] ?? w.store.cards.get(w.store.assignments.listForLead(lead.id)[0]!.cardId!)!, lead, w.members));
+    const card = JSON.stringify(renderCard(w.cards.render(w.store.cards.openFor(lead.id, 'assignment')[0] ?? w.store.cards.get(w.store.assignments.listForLead(lead.id)[0]!.cardId!)!, lead, w.members)));
     if (reason === '重复线索') expect(card).toContain(`请与 ${twin.leadKey} 合并`);
     if (reason === '联系方式错误') expect(card).toContain('待数据清洗');
     if (points) expect(card).toContain(`扣 ${-points} 分`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { cardWorld, type CardWorld } from '../support/card-world.js';
+import { asSent, cardWorld, type CardWorld } from '../support/card-world.js';
 import { tempDbPath } from '../support/temp-db.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
@@ -22,7 +22,7 @@ interface Sent {
 /** The reminder cards queued for the group, oldest first. */
 function reminders(w: CardWorld): Sent[] {
   return (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
-    .map((r) => JSON.parse(r.payload_json) as { msgType: string; content: { header?: { title: { content: string } } } })
+    .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { header?: { title: { content: string } } } })
     .filter((p) => p.msgType === 'interactive' && /^(培育提醒|重新激活)/.test(p.content.header?.title.content ?? ''))
     .map((p) => {
       const body = JSON.stringify(p.content);

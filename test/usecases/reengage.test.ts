@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardWorld, type CardWorld } from '../support/card-world.js';
+import { asSent, cardWorld, type CardWorld } from '../support/card-world.js';
 
 /**
  * A return's re-engage date (the shipped 退回原因, in-memory store, fixed clock): on the day the lead
@@ -13,7 +13,8 @@ interface Queued {
   kind: string;
   payload: { msgType?: string; content?: { header?: { title: { content: string } } }; fields?: Record<string, unknown>; recordId?: string };
 }
-const queued = (w: CardWorld): Queued[] => (w.store.db.prepare('SELECT kind, payload_json FROM outbox ORDER BY id').all() as Array<{ kind: string; payload_json: string }>).map((r) => ({ kind: r.kind, payload: JSON.parse(r.payload_json) }));
+const queued = (w: CardWorld): Queued[] =>
+  (w.store.db.prepare('SELECT kind, payload_json FROM outbox ORDER BY id').all() as Array<{ kind: string; payload_json: string }>).map((r) => ({ kind: r.kind, payload: asSent(r.kind, r.payload_json) }));
 /** Cards queued for the group since `from` (an outbox length): title and the people @-mentioned. */
 const cardsSince = (w: CardWorld, from: number) =>
   queued(w)

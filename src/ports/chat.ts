@@ -1,0 +1,124 @@
+import type { LeadFacts } from '../domain/lead-facts.js';
+import type { Locale, Text } from '../domain/text.js';
+
+/**
+ * The chat channel as the use cases see it: cards are queued as *state* (what a card says and offers),
+ * with the language and the names of the people it shows; the platform adapter renders its own card
+ * format when it sends (Feishu: JSON 2.0, cards/), and owns mention markup, message ids, limits and the
+ * shape of a card-callback answer. See docs/architecture.md.
+ */
+
+/** A moment as cards carry it: a Date when built, an ISO string or epoch ms once it has been queued. */
+export type Instant = Date | number | string;
+
+/** What a card shows of a lead: its key facts, the phone partly masked. */
+export interface LeadView {
+  key: string;
+  facts: LeadFacts;
+  stage: Text;
+  /** with scoring: the score and its top reasons */
+  score?: { value: number; reasons: Text[] };
+}
+
+export interface ApprovalSubject {
+  from: Text;
+  to: Text;
+  gate: Text;
+  requestedBy: string;
+  requestedAt: number;
+}
+
+export interface ApprovalCardState {
+  lead: LeadView;
+  subject: ApprovalSubject;
+  approvers: readonly string[];
+  checklist: ReadonlyArray<{ label: Text; met: boolean }>;
+  /** steps taken while the approval waited (remind the approvers → @ a manager), oldest first */
+  escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Instant; to: string | null }>;
+  /** `renewed`: sent again as a new card before Feishu's 14-day limit */
+  outcome?: { action: 'approve' | 'reject' | 'void'; by: string; at: Instant; comment?: string | undefined; renewed?: boolean };
+}
+
+export interface AssignmentCardState {
+  lead: LeadView;
+  owner: string;
+  /** accept before this time (the accept SLA) */
+  acceptDueAt: Instant | null;
+  returnReasons: ReadonlyArray<{ value: string; label: Text }>;
+  /** SLA steps taken while nobody acted (remind → manager → reassign), oldest first */
+  escalations?: ReadonlyArray<{ step: 'remind' | 'manager' | 'reassign'; at: Instant; to: string | null }>;
+  outcome?:
+    | { action: 'accept'; by: string; at: Instant; followUpDueAt: Instant | null }
+    | { action: 'return'; by: string; at: Instant; reason: Text; note?: string | undefined; next: Text }
+    /** withdrawn: by the ladder after nobody accepted (`reassignedTo`: who has it now; null: nobody could
+     * take it), or because the lead moved on (neither) */
+    | { action: 'void'; at: Instant; timedOut?: boolean; reassignedTo?: string | null; renewed?: boolean };
+}
+
+export interface NurtureCardState {
+  lead: LeadView;
+  /** open ids to @ (the owner, else the role the step names); empty: nobody to tell, the card says so */
+  to: readonly string[];
+  owner: string | null;
+  kind: 'step' | 'reengage';
+  /** the step's name (or the return reason for a re-engage) */
+  name: string;
+  sequence: string;
+  content: string;
+  /** why now, e.g. 进入培育池第 3 天 */
+  why: Text;
+}
+
+export type CardState = { kind: 'approval'; state: ApprovalCardState } | { kind: 'assignment'; state: AssignmentCardState } | { kind: 'nurture'; state: NurtureCardState };
+
+/** A card as the message outbox keeps it: its state, the language, and the names of the people it shows. */
+export interface CardMessage {
+  card: CardState;
+  locale: Locale;
+  /** person id → name, for every person the card names (unknown people show as "—") */
+  names: Record<string, string>;
+}
+
+/** Message outbox kinds: a new message to a chat, and an update of a sent card. */
+export const CHAT_SEND = 'im.send';
+export const CHAT_UPDATE = 'im.patch';
+
+/** `im.send`: a card, or a short notice @-mentioning one person. */
+export interface ChatSendPayload {
+  chatId: string;
+  /** the message's own id for the platform's dedupe (stable across retries) */
+  uuid: string;
+  /** the cards row this message is (its message id is stored when the platform accepts it) */
+  cardUuid?: string;
+  card?: CardMessage;
+  notice?: { to: string; text: string };
+}
+
+/** `im.patch`: a sent card shows new state. */
+export interface ChatUpdatePayload {
+  cardUuid: string;
+  card: CardMessage;
+}
+
+/** What a card click is answered with (within the platform's deadline): a toast, and the card as it is now. */
+export interface CardAnswer {
+  toast: { type: 'success' | 'info' | 'warning' | 'error'; text: Text };
+  card?: CardMessage;
+}
+
+/** What a card offers, by name: the ops a click carries and the form fields it submits. */
+export const APPROVAL_FORM = 'approval_form';
+export const APPROVE = 'approve';
+export const REJECT = 'reject';
+export const COMMENT = 'comment';
+export const ACCEPT = 'accept';
+export const RETURN_FORM = 'return_form';
+export const RETURN = 'return';
+export const RETURN_REASON = 'reason';
+export const RETURN_NOTE = 'note';
+
+/** What a card replaced before the platform's 14-day limit says, on the card and to a late click. */
+export const RENEWED: Text = {
+  zh: '这张卡片即将过期（飞书卡片只能在发出后 14 天内操作），已在群里重新发出：请在最新的卡片上操作',
+  en: 'This card is about to expire (Feishu cards can be used for 14 days after sending) and was sent again: act on the newest card in the group',
+};
