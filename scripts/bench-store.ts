@@ -24,11 +24,11 @@ for (let i = 1; i <= N; i++) {
   const s = performance.now();
   const now = new Date(1_770_000_000_000 + i);
   store.tx(() => {
-    store.inbox.recordOnce(`evt-${i}`, 'feishu', now);
+    store.seenEvents.recordOnce(`evt-${i}`, 'feishu', now);
     const lead = store.leads.insert({ leadKey: `k-${i}`, journeyId: 'default', facts: { company: `公司${i}`, phone: '13800000000', need: '数据采集' }, now });
     store.transitions.append(lead.id, { from: null, to: 'lead', at: now, actorId: 'system', reason: null, approvalId: null, entryIndex: 1, kind: 'create' });
     store.leads.setStage(lead.id, lead.version, 'lead', now);
-    store.outbox.enqueue({ kind: 'bitable.upsert', target: 'tblLeads', payload: { leadKey: `k-${i}` }, idempotencyKey: `o-${i}`, now });
+    store.messages.enqueue({ kind: 'bitable.upsert', target: 'tblLeads', payload: { leadKey: `k-${i}` }, idempotencyKey: `o-${i}`, now });
   });
   lat.push(performance.now() - s);
 }
@@ -43,7 +43,7 @@ const readUs = ((performance.now() - r0) * 1000) / N;
 const c0 = performance.now();
 let claimed = 0;
 for (;;) {
-  const batch = store.outbox.claim(new Date(1_780_000_000_000), 100, 60_000);
+  const batch = store.messages.claim(new Date(1_780_000_000_000), 100, 60_000);
   if (!batch.length) break;
   claimed += batch.length;
 }

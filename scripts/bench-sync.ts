@@ -47,7 +47,7 @@ store.tx(() => {
   for (let i = 1; i <= N; i++) {
     const key = `B-${String(i).padStart(6, '0')}`;
     store.leads.insert({ leadKey: key, journeyId: 'default', facts: {}, now });
-    store.bitable.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `基准公司 ${i}`, 线索编号: key, 阶段: '线索', 来源渠道: '官网咨询' } }, `c:${key}`, now);
+    store.tableWrites.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `基准公司 ${i}`, 线索编号: key, 阶段: '线索', 来源渠道: '官网咨询' } }, `c:${key}`, now);
   }
 });
 const queueMs = performance.now() - tq;

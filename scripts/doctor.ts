@@ -36,7 +36,7 @@ if (dbPath === ':memory:' || !existsSync(dbPath)) deadLetters = undefined;
 else {
   const db = openDb(dbPath);
   const store = createStore(db);
-  deadLetters = store.bitable.counts().dead + store.outbox.counts().dead;
+  deadLetters = store.tableWrites.counts().dead + store.messages.counts().dead;
   unknownUsers = store.unknownUsers.list();
   db.close();
 }

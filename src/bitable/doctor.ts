@@ -1,5 +1,5 @@
 import type { Text } from '../domain/text.js';
-import { type FeishuCallError, fromThrown } from '../feishu/errors.js';
+import { FEISHU_CODES, type FeishuCallError, fromThrown } from '../feishu/errors.js';
 import type { BaseTemplate } from '../rules/base-template.js';
 import type { BitableApi } from './api.js';
 import { readLiveBase } from './provision.js';
@@ -57,25 +57,25 @@ export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
 }
 
 function reachProblem(e: FeishuCallError): DoctorCheck {
-  if (e.code === 1254040 || e.code === 1254003)
+  if (e.code !== undefined && FEISHU_CODES.BASE_NOT_FOUND.includes(e.code))
     return {
       ok: false,
       what: { zh: `找不到多维表格（${e.summary}）`, en: `the Base was not found (${e.summary})` },
       fix: { zh: '检查 FEISHU_BITABLE_APP_TOKEN 是否为多维表格链接中 /base/ 后面的部分，或运行 npm run provision 新建', en: 'check FEISHU_BITABLE_APP_TOKEN is the part after /base/ in the Base URL, or run npm run provision to create one' },
     };
-  if (e.code !== undefined && e.code >= 1254301 && e.code <= 1254306)
+  if (e.code !== undefined && e.code >= FEISHU_CODES.NO_BASE_ACCESS.from && e.code <= FEISHU_CODES.NO_BASE_ACCESS.to)
     return {
       ok: false,
       what: { zh: `应用没有这个多维表格的权限（${e.summary}）`, en: `the app has no access to the Base (${e.summary})` },
       fix: { zh: '在多维表格右上角「…→ 更多 → 添加文档应用」把应用加为协作者（可管理）', en: 'add the app to the Base as a collaborator with manage permission (… → More → Add document app)' },
     };
-  if (e.message.includes('tenant_access_token') || e.code === 10003 || e.code === 10014)
+  if (e.message.includes('tenant_access_token') || (e.code !== undefined && FEISHU_CODES.BAD_CREDENTIALS.includes(e.code)))
     return {
       ok: false,
       what: { zh: `应用凭证无效（${e.summary}）`, en: `the app credentials are refused (${e.summary})` },
       fix: { zh: '从开发者后台「凭证与基础信息」重新复制 FEISHU_APP_ID 和 FEISHU_APP_SECRET', en: 'copy FEISHU_APP_ID and FEISHU_APP_SECRET again from the developer console (Credentials & Basic Info)' },
     };
-  if (e.code === 99991672)
+  if (e.code === FEISHU_CODES.NO_SCOPE)
     return {
       ok: false,
       what: { zh: `应用缺少权限（${e.summary}）`, en: `the app lacks a scope (${e.summary})` },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fromThrown, type FeishuCallError } from '../feishu/errors.js';
+import { FEISHU_CODES, fromThrown, type FeishuCallError } from '../feishu/errors.js';
 import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -71,7 +71,7 @@ export type BitableWriter = ReturnType<typeof createBitableWriter>;
 
 export function createBitableWriter(deps: WriterDeps) {
   const o: WriterOptions = { ...DEFAULT_WRITER_OPTIONS, ...deps.options, backoff: { ...DEFAULT_WRITER_OPTIONS.backoff, ...deps.options?.backoff } };
-  const repo = deps.store.bitable;
+  const repo = deps.store.tableWrites;
   const encode = deps.encode ?? ((f: Record<string, unknown>) => f);
   const log = deps.log.child({ component: 'bitable-writer' });
   const stats: WriterStats = { calls: { batch_create: 0, batch_update: 0 }, records: { created: 0, updated: 0 }, unchanged: 0, superseded: 0, retries: 0, rateLimited: 0, splits: 0, dead: 0 };
@@ -250,7 +250,7 @@ export function createBitableWriter(deps: WriterDeps) {
       }
       // a put-back re-checks its row (the inbound path re-reads it and compares with the lead)
       if (rows.some((id) => forced.has(id))) {
-        deps.store.inbound.add({
+        deps.store.eventQueue.add({
           eventId: `self-check:${b.id}:${recordId}`,
           source: 'self',
           eventType: RECORD_CHANGED,
@@ -285,7 +285,7 @@ export function createBitableWriter(deps: WriterDeps) {
       }
       // A table lock held by another write (1254291) or data not yet ready (1254607) clears in moments
       // (third parties wait 0.3–1 s, docs/platform/feishu.md#27-write-lock-and-consistency): retry those on a short scale, the rest on the long one.
-      const short = err.code === 1254291 || err.code === 1254607;
+      const short = err.code === FEISHU_CODES.TABLE_LOCKED || err.code === FEISHU_CODES.DATA_NOT_READY;
       const scale = short ? { baseMs: Math.min(o.backoff.baseMs, 100), capMs: Math.min(o.backoff.capMs, 2000) } : o.backoff;
       const wait = backoffDelay(b.attempts, { ...scale, ...(deps.random ? { random: deps.random } : {}) });
       repo.retryBatch(b.id, err.summary, at + wait, now, true);

@@ -1,4 +1,3 @@
-import type { Text } from '../domain/text.js';
 import { button, buttonRow, card, field, form, hr, input, markdown, mentions, nameOrDash, RENEWED, t, text, when, type CardCtx, type CardJson } from './card-kit.js';
 import { APPROVAL_FORM, APPROVE, type ApprovalCardState, COMMENT, REJECT } from '../ports/chat.js';
 import { companyOf, leadLines } from './lead-view.js';

@@ -14,6 +14,7 @@ import { createEscalateSla } from '../usecases/escalate-sla.js';
 import { CARD_RENEW, createLeadCards, OWNER_QUEUE_SUMMARY, type Members } from '../usecases/lead-cards.js';
 import { createLeadEngine } from '../usecases/lead-engine.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../usecases/nurture.js';
+import { createOffers } from '../usecases/offers.js';
 import { createOwnerQueue } from '../usecases/owner-queue.js';
 import { createReengage } from '../usecases/reengage.js';
 import { createScoring } from '../usecases/score-lead.js';
@@ -47,15 +48,16 @@ export function createLeadJourney(deps: LeadJourneyDeps) {
   const historyTableId = deps.historyTableId;
   const router = ruleRouter({ store, rules: () => rules.routing, candidateRoles: rules.assignment.candidateRoles, openStages: openStages(journey) });
   const cards = createLeadCards({ store, journey, rules: rules.assignment, router, returnReasons: () => rules.returnReasons, calendar, locale, chatId: deps.chatId, log });
+  const offers = createOffers({ store, journey, rules: rules.assignment, router, calendar, cards, log });
   const scoring = createScoring({ store, journey, rules: () => rules.scoring });
-  const advance = createAdvanceOnScore({ store, journey, clock, rules: () => rules.scoring, cards, historyTableId, log });
-  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, historyTableId, log, advance });
+  const advance = createAdvanceOnScore({ store, journey, clock, rules: () => rules.scoring, cards, offers, historyTableId, log });
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, historyTableId, log, advance });
   const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId });
-  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn });
-  const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, log });
+  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, offers, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn });
+  const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, offers, log });
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
-  const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, log });
-  const reengage = createReengage({ store, journey, clock, cards, returnReasons: () => rules.returnReasons, historyTableId, log });
+  const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
+  const reengage = createReengage({ store, journey, clock, cards, offers, returnReasons: () => rules.returnReasons, historyTableId, log });
   /** What each durable timer does when it comes due (the timer sweep hands them the team). */
   const timerHandlers: Record<string, TimerHandler<Members>> = {
     [SLA_ACCEPT]: escalate,
@@ -71,6 +73,7 @@ export function createLeadJourney(deps: LeadJourneyDeps) {
     rules,
     router,
     cards,
+    offers,
     scoring,
     engine,
     applyReturn,

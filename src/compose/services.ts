@@ -126,7 +126,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
     chatId: () => chatId,
     historyTableId: () => layout?.historyTableId,
   });
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, engine: lj.engine });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine });
   const adoptRows = createAdoptRows({ store, journey, clock, table, leadsTable, log, engine: lj.engine, members: () => roster.members() });
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
@@ -190,9 +190,9 @@ export function createServices({ config, log, platform, version }: ServicesInput
     mode: platform.mode,
     version,
     startedAt: clock.now(),
-    outbox: () => store.bitable.counts(),
-    messages: () => store.outbox.counts(),
-    inbound: () => store.inbound.counts(),
+    outbox: () => store.tableWrites.counts(),
+    messages: () => store.messages.counts(),
+    inbound: () => store.eventQueue.counts(),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
     feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
   });

@@ -34,14 +34,45 @@ export class FeishuCallError extends Error {
   }
 }
 
-/** docs/platform/feishu.md §2.7, §2.9; docs/reliability.md#22-retries-backoff-and-error-classes, class `retry`. */
-const RETRY_CODES = new Set([99991400, 1254290, 1254291, 1254607, 1254608, 1254002, 1255001, 1255002, 1255003, 1255004, 1255005, 1255040, 1254112]);
-const AUTH_CODES = new Set([99991661, 99991663, 99991664, 99991671]);
+/**
+ * Every Feishu error code the product acts on, in one place (docs/platform/feishu.md §0, §1, §2.7, §2.9,
+ * §4.1–4.3; docs/reliability.md#22-retries-backoff-and-error-classes). Anything not here is `permanent`
+ * unless its HTTP status says otherwise.
+ */
+export const FEISHU_CODES = {
+  /** the app's request rate (HTTP 429) */
+  RATE_LIMITED: 99991400,
+  /** IM send rate: 5/s per group chat, 50/s per app */
+  IM_RATE_LIMITED: 230020,
+  /** the tenant access token is invalid or expired: refresh it */
+  TOKEN_REFUSED: [99991661, 99991663, 99991664] as readonly number[],
+  /** an auth failure worth one retry with a fresh token */
+  TOKEN_RETRY: 99991671,
+  /** the app lacks a scope (doctor says which) */
+  NO_SCOPE: 99991672,
+  /** app id or secret refused when asking for a token */
+  BAD_CREDENTIALS: [10003, 10014] as readonly number[],
+  /** Bitable: another write holds the table, or data not ready yet: clears in moments */
+  TABLE_LOCKED: 1254291,
+  DATA_NOT_READY: 1254607,
+  /** Bitable: retry later (busy, timeouts, internal errors) */
+  BITABLE_RETRY: [1254290, 1254608, 1254002, 1255001, 1255002, 1255003, 1255004, 1255005, 1255040, 1254112] as readonly number[],
+  /** Bitable: the Base does not exist */
+  BASE_NOT_FOUND: [1254040, 1254003] as readonly number[],
+  /** Bitable: the app has no access to the Base (range) */
+  NO_BASE_ACCESS: { from: 1254301, to: 1254306 },
+  /** IM: the card was refused (see the sub-code in the message) */
+  CARD_INVALID: 230099,
+  /** IM: a card sent more than 14 days ago cannot be updated */
+  CARD_TOO_OLD: 230031,
+} as const;
+
+const RETRY_CODES = new Set([FEISHU_CODES.RATE_LIMITED, FEISHU_CODES.TABLE_LOCKED, FEISHU_CODES.DATA_NOT_READY, ...FEISHU_CODES.BITABLE_RETRY]);
+const AUTH_CODES = new Set([...FEISHU_CODES.TOKEN_REFUSED, FEISHU_CODES.TOKEN_RETRY]);
 const NETWORK_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ERR_NETWORK', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
 export function classifyCode(code: number, httpStatus?: number): FeishuErrorAction {
-  // 230020: IM send rate limit (per chat 5/s, per app 50/s: docs/platform/feishu.md#41-sending-messages)
-  if (code === 99991400 || code === 230020 || httpStatus === 429) return 'rate_limited';
+  if (code === FEISHU_CODES.RATE_LIMITED || code === FEISHU_CODES.IM_RATE_LIMITED || httpStatus === 429) return 'rate_limited';
   if (AUTH_CODES.has(code)) return 'auth';
   if (RETRY_CODES.has(code) || (httpStatus !== undefined && httpStatus >= 500)) return 'retry';
   return 'permanent';

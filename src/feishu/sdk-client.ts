@@ -1,3 +1,4 @@
+import { FEISHU_CODES } from './errors.js';
 import * as lark from '@larksuiteoapi/node-sdk';
 import axios from 'axios';
 import type { Logger } from '../lib/logger.js';
@@ -25,7 +26,7 @@ export function createFeishuClient(o: FeishuClientOptions): lark.Client {
   // retry that follows fetches a fresh one.
   const forgetRefusedToken = (body: unknown) => {
     const code = (body as { code?: unknown } | undefined)?.code;
-    if (code === 99991661 || code === 99991663 || code === 99991664) cache.clear();
+    if (typeof code === 'number' && FEISHU_CODES.TOKEN_REFUSED.includes(code)) cache.clear();
   };
   http.interceptors.response.use(
     (resp) => {

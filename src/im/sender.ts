@@ -1,6 +1,6 @@
 import type { RateGate } from '../bitable/rate-gate.js';
 import { createRateGate } from '../bitable/rate-gate.js';
-import { fromThrown } from '../feishu/errors.js';
+import { FEISHU_CODES, fromThrown } from '../feishu/errors.js';
 import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
@@ -66,7 +66,7 @@ export function feishuCardUpdate(p: ChatUpdatePayload | ImPatchPayload): ImPatch
  * Feishu refuses to update a card sent more than 14 days ago (code 230031; "only interactive messages
  * sent within 14 days": https://open.feishu.cn/document/server-docs/im-v1/message-card/patch).
  */
-const CARD_TOO_OLD = 230031;
+const CARD_TOO_OLD = FEISHU_CODES.CARD_TOO_OLD;
 
 /**
  * Feishu refuses a whole card when one @-mention names someone it does not know (230099 with sub-code
@@ -110,7 +110,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       const { messageId } = await deps.api.send({ chatId: p.chatId, msgType: p.msgType, content: JSON.stringify(p.content), uuid: p.uuid });
       deps.store.tx(() => {
         if (p.cardUuid) deps.store.cards.setMessageId(p.cardUuid, messageId, deps.clock.now());
-        deps.store.outbox.markDone(item.id, deps.clock.now());
+        deps.store.messages.markDone(item.id, deps.clock.now());
       });
       stats.sent++;
       return;
@@ -123,7 +123,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       await chatGate(card.chatId).acquire();
       await appGate.acquire();
       await deps.api.patchCard(card.messageId, JSON.stringify(p.content));
-      deps.store.outbox.markDone(item.id, deps.clock.now());
+      deps.store.messages.markDone(item.id, deps.clock.now());
       stats.patched++;
       return;
     }
@@ -137,15 +137,15 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       return 'settled';
     } catch (e) {
       const err = fromThrown(e);
-      if (err.code === 230099 && UNKNOWN_MENTION.test(err.message)) {
+      if (err.code === FEISHU_CODES.CARD_INVALID && UNKNOWN_MENTION.test(err.message)) {
         const p = item.kind === IM_SEND ? feishuMessage(item.payload as ChatSendPayload | ImSendPayload) : feishuCardUpdate(item.payload as ChatUpdatePayload | ImPatchPayload);
         const named = /ErrorValue:\s*(ou_[A-Za-z0-9_-]+)/.exec(err.message)?.[1];
         const fixed = withoutMentions(p.content, named ? [named] : undefined, p.names);
         if (fixed.removed.length) {
           const now = deps.clock.now();
           deps.store.tx(() => {
-            deps.store.outbox.updatePayload(item.id, { ...p, content: fixed.content }, now);
-            deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: now });
+            deps.store.messages.updatePayload(item.id, { ...p, content: fixed.content }, now);
+            deps.store.messages.markFailed(item.id, err.summary, now, { retryAt: now });
             for (const id of fixed.removed) {
               // said once per person: `npm run doctor` lists them all
               if (deps.store.unknownUsers.record(id, p.names?.[id], now))
@@ -159,7 +159,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       if (item.kind === IM_PATCH && err.code === CARD_TOO_OLD) {
         // Feishu lets a bot edit a message for 14 days: an older card stays as it was (what changed
         // since reaches the group as a new card or message), which is not a failure
-        deps.store.outbox.markDone(item.id, deps.clock.now());
+        deps.store.messages.markDone(item.id, deps.clock.now());
         stats.tooOld++;
         log.warn({ id: item.id, target: item.target }, 'card older than 14 days: left as it was (Feishu does not let it be updated)');
         return 'settled';
@@ -167,7 +167,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       const permanent = (e as { permanent?: boolean }).permanent === true || err.action === 'permanent';
       const now = deps.clock.now();
       if (permanent || item.attempts >= max) {
-        deps.store.outbox.markFailed(item.id, err.summary, now, { dead: true });
+        deps.store.messages.markFailed(item.id, err.summary, now, { dead: true });
         stats.dead++;
         log.error({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempts: item.attempts }, 'message not sent; kept as a dead letter');
         return 'settled';
@@ -177,7 +177,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
         const until = Date.now() + (err.retryAfterMs ?? 1000);
         appGate.pauseUntil(until);
       }
-      deps.store.outbox.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
+      deps.store.messages.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
       stats.retried++;
       log.warn({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempt: item.attempts, retryInMs: delay }, 'message not sent yet; will retry');
       return 'retry';
@@ -186,10 +186,10 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
 
   async function pass(): Promise<void> {
     for (;;) {
-      const items = deps.store.outbox.claim(deps.clock.now(), 50, 60_000, 'im.');
+      const items = deps.store.messages.claim(deps.clock.now(), 50, 60_000, 'im.');
       if (!items.length) return;
       // a group whose message failed gets nothing more this pass: the rest follow it, in order
-      await deliverInTargetOrder(deps.store.outbox, items, () => deps.clock.now(), work);
+      await deliverInTargetOrder(deps.store.messages, items, () => deps.clock.now(), work);
     }
   }
 
@@ -207,7 +207,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       const until = Date.now() + timeoutMs;
       for (;;) {
         await kick();
-        const c = deps.store.outbox.counts();
+        const c = deps.store.messages.counts();
         if (c.pending + c.in_flight === 0) return stats;
         if (Date.now() > until) throw new Error(`im sender: ${c.pending} pending and ${c.in_flight} in flight after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 20));

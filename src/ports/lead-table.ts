@@ -4,7 +4,7 @@ import type { TableTemplate } from '../rules/base-template.js';
 /**
  * The lead table as the use cases see it, whatever holds it (a Feishu Bitable, a DingTalk table, or
  * memory in tests). Rows come in as plain values; writes go out through the store's table outbox
- * (`store.bitable`), queued in the same transaction as the decision, with the same plain values: the
+ * (`store.tableWrites`), queued in the same transaction as the decision, with the same plain values: the
  * adapter that sends them turns them into its platform's cell shapes. See docs/architecture.md.
  */
 

@@ -55,7 +55,7 @@ export function createMemoryLeadTable(deps: { store: Store; clock: Clock; layout
 
   /** (in a transaction) The queued writes of one table, applied in order. */
   function applyTarget(target: string, at: Date): number {
-    const repo = deps.store.bitable;
+    const repo = deps.store.tableWrites;
     const { tableId } = splitTarget(target);
     let applied = 0;
     for (const r of repo.pending(target, 'bitable.create', at, 10_000)) {
@@ -118,7 +118,7 @@ export function createMemoryLeadTable(deps: { store: Store; clock: Clock; layout
     async flush(): Promise<number> {
       const at = deps.clock.now();
       let n = 0;
-      for (const target of deps.store.bitable.activeTargets()) n += deps.store.tx(() => applyTarget(target, at));
+      for (const target of deps.store.tableWrites.activeTargets()) n += deps.store.tx(() => applyTarget(target, at));
       return n;
     },
     target: (tableId: string) => bitableTarget(layout.appToken, tableId),

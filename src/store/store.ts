@@ -25,10 +25,14 @@ export function createStore(db: Db) {
     leads: createLeadsRepo(db),
     transitions: createTransitionsRepo(db),
     scores: createScoreLedgerRepo(db),
-    outbox: createOutboxRepo(db),
-    bitable: createBitableOutboxRepo(db),
-    inbox: createInboxRepo(db),
-    inbound: createInboundEventsRepo(db),
+    /** chat messages to send (cards, notices) and outbound webhooks: kinds im.* and webhook.* */
+    messages: createOutboxRepo(db),
+    /** table writes to send (row creates and field updates), with the batches and what was written */
+    tableWrites: createBitableOutboxRepo(db),
+    /** event ids already taken in (dedupe of at-least-once deliveries) */
+    seenEvents: createInboxRepo(db),
+    /** verified events waiting to be handled (and handled ones, for a while) */
+    eventQueue: createInboundEventsRepo(db),
     timers: createTimersRepo(db),
     cursors: createCursorsRepo(db),
     cards: createCardsRepo(db),

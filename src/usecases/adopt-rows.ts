@@ -70,7 +70,7 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'table' | 'log' | 'm
     const leadKey = typedKey ?? store.leads.nextLeadKey();
     const started = startLead({ leadKey, facts, actor: { id: rec.editedBy ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
     if (!started.ok) return { skipped: started.error.message.en };
-    store.bitable.enqueueUpdate(
+    store.tableWrites.enqueueUpdate(
       bitableTarget(appToken, tableId),
       { recordId: rec.id, fields: { 线索编号: leadKey, 进入阶段次数: started.value.label ?? '', ...(shown === stage.label.zh ? {} : { 阶段: stage.label.zh }) } },
       `adopt:${rec.id}`,

@@ -6,6 +6,7 @@ import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
+import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 
@@ -24,6 +25,8 @@ export interface AdvanceDeps {
   clock: Clock;
   rules: () => ScoringRules;
   cards?: LeadCards;
+  /** who a lead is offered to (absent: no offers) */
+  offers?: Offers;
   historyTableId: () => string | undefined;
   log: Logger;
 }
@@ -74,7 +77,7 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
       key: `threshold:${fresh.id}:${r.value.outcome.label}`,
     });
     deps.cards?.voidOpenCards(moved, 'approval', members, now);
-    deps.cards?.offerAssignment(moved, members, now);
+    deps.offers?.offerAssignment(moved, members, now);
     deps.log.info({ lead: fresh.leadKey, from, to: target.to, score: fresh.score }, 'score crossed a threshold; lead moved on');
     return { status: 'moved', to: target.to };
   }

@@ -14,6 +14,7 @@ import type { ChangeStageDeps } from './change-stage.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
 import { RENEWED_ACTION, type LeadCards } from './lead-cards.js';
+import type { Offers } from './offers.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
@@ -43,6 +44,7 @@ export interface CardActionsDeps extends ChangeStageDeps {
   /** the first-feedback SLA counts working days */
   calendar: WorkCalendar;
   cards: LeadCards;
+  offers: Offers;
   locale: Locale;
   log: Logger;
   /** the 销售团队 roster, waited for at most `ms` (undefined: not loaded in time) */
@@ -168,7 +170,7 @@ export function createCardActions(deps: CardActionsDeps) {
       now,
       key: `approve:${c.id}`,
     });
-    deps.cards.offerAssignment(r.value.lead, members, now);
+    deps.offers.offerAssignment(r.value.lead, members, now);
   }
 
   function reject(c: CardRow, lead: LeadRow, comment: string, actorName: string, now: Date): void {

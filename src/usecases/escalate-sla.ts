@@ -4,6 +4,7 @@ import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { Timer } from '../store/timers-repo.js';
 import type { Store } from '../store/store.js';
 import { journeyNote } from './journey-notes.js';
+import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP, type LadderPayload } from './sla-ladder.js';
@@ -21,6 +22,7 @@ export interface EscalateDeps {
   rules: AssignmentRules;
   calendar: WorkCalendar;
   cards: LeadCards;
+  offers: Offers;
   log: Logger;
 }
 
@@ -81,7 +83,7 @@ export function createEscalateSla(deps: EscalateDeps) {
           .listForLead(lead.id)
           .filter((x) => x.offeredAt.getTime() >= since && (x.status === 'withdrawn' || x.status === 'returned'))
           .map((x) => x.ownerId);
-        const next = deps.cards.offerAssignment(store.leads.get(lead.id)!, members, now, { exclude: [...new Set([a.ownerId, ...tried])], quiet: true });
+        const next = deps.offers.offerAssignment(store.leads.get(lead.id)!, members, now, { exclude: [...new Set([a.ownerId, ...tried])], quiet: true });
         to = next?.ownerId ?? null;
         const nextName = next ? members.get(next.ownerId)?.name || '—' : undefined;
         if (card && store.cards.close(card.id, { status: 'void', action: 'reassigned', by: 'system', detail: { reassignedTo: to }, now })) deps.cards.refresh(store.cards.get(card.id)!, lead, members, now);

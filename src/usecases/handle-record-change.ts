@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { createAdoptRecord } from './adopt-rows.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote, stageHistoryRow } from './journey-notes.js';
+import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadEngine } from './lead-engine.js';
 import { SLA_FOLLOW_UP } from './sla-ladder.js';
@@ -40,6 +41,8 @@ export interface RecordChangeDeps {
   log: Logger;
   /** approval and assignment cards, and @-mentions of refused edits (absent: no chat) */
   cards?: LeadCards;
+  /** who a lead is offered to (absent: no offers) */
+  offers?: Offers;
   /** scoring and what it moves (absent: facts are mirrored, nothing is scored) */
   engine?: LeadEngine;
 }
@@ -92,8 +95,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     }
     if (lead.deletedAt) return;
     const editor = rec.editedBy ?? operator ?? 'unknown';
-    const written = store.bitable.written(target, rec.id);
-    const inFlight = store.bitable.inFlight(target, rec.id, lead.leadKey);
+    const written = store.tableWrites.written(target, rec.id);
+    const inFlight = store.tableWrites.inFlight(target, rec.id, lead.leadKey);
     /** the server wrote this value, or is writing it: its own echo, whoever the event names */
     const ours = (field: string, value: unknown) => {
       const n = deps.table.cellKey(value);
@@ -195,8 +198,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
           notes.push(`${c.members.get(editor)?.name ?? editor} 将阶段从「${leadLabel}」改为「${shownStage}」（${r.value.outcome.label}） / stage moved to ${shownStage}`);
           // Cards about the stage it left are void; a hand-off stage offers the lead to its owner.
           deps.cards?.voidOpenCards(r.value.lead, 'approval', c.members, now);
-          deps.cards?.withdrawOffer(r.value.lead, current.stage ?? '', c.members, now);
-          deps.cards?.offerAssignment(r.value.lead, c.members, now);
+          deps.offers?.withdrawOffer(r.value.lead, current.stage ?? '', c.members, now);
+          deps.offers?.offerAssignment(r.value.lead, c.members, now);
           // the owner moved the lead on: that is feedback, so the first-feedback SLA is met
           store.timers.cancelForLead(current.id, SLA_FOLLOW_UP);
           sum.moved++;
@@ -213,7 +216,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (moved) {
       // The row now shows the stage the lead is in: remember it as known, so a later edit back to a
       // value the server once wrote (a recycle) is not taken for the server's echo.
-      store.bitable.recordWritten(target, rec.id, { [STAGE]: moved.to }, now);
+      store.tableWrites.recordWritten(target, rec.id, { [STAGE]: moved.to }, now);
       fields['进入阶段次数'] = moved.label;
       if (current.pendingApproval || deps.table.cellKey(rec.cells['待审批']) !== 'null') fields['待审批'] = null;
     }
@@ -224,10 +227,10 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     }
     // The decision above and these writes commit together (this runs inside one transaction).
     const key = `rc:${rec.id}:${rec.editedAt ?? now.getTime()}:${stableJson(fields)}`;
-    store.bitable.enqueueUpdate(target, { recordId: rec.id, fields, ...(Object.keys(putBack).length ? { force: true, expect } : {}) }, key, now);
+    store.tableWrites.enqueueUpdate(target, { recordId: rec.id, fields, ...(Object.keys(putBack).length ? { force: true, expect } : {}) }, key, now);
     if (moved && w.historyTableId) {
       const row = stageHistoryRow({ leadKey: current.leadKey, ...moved, at: now, actorOpenId: isPersonId(editor) ? editor : undefined });
-      store.bitable.enqueueCreate(bitableTarget(w.appToken, w.historyTableId), { fields: row }, `hist:${current.id}:${moved.label}`, now);
+      store.tableWrites.enqueueCreate(bitableTarget(w.appToken, w.historyTableId), { fields: row }, `hist:${current.id}:${moved.label}`, now);
     }
     return factsChanged;
   }

@@ -9,16 +9,13 @@ import type { Logger } from '../lib/logger.js';
 import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type CardState, type ChatSendPayload, type ChatUpdatePayload, type LeadView, type NurtureCardState } from '../ports/chat.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
-import type { RouteDecision, RouteWhen } from '../domain/routing.js';
 import type { Router } from '../routing/router.js';
 import type { AssignmentRow } from '../store/assignments-repo.js';
 import type { CardRow } from '../store/cards-repo.js';
 import type { LeadRow, PendingApproval } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
-import { journeyNote } from './journey-notes.js';
-import { writeLeadRow } from './lead-row.js';
-import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL } from './sla-ladder.js';
+import { scheduleLadderStep, SLA_APPROVAL } from './sla-ladder.js';
 
 /**
  * The cards a lead's state calls for, queued in the message outbox inside the caller's transaction: an
@@ -53,9 +50,8 @@ export const CARD_RENEW = 'card.renew';
 export const RENEWED_ACTION = 'renewed';
 const RENEW_AFTER_MS = 13 * 86_400_000;
 
-/** One summary of the leads waiting for an owner goes to the managers this long after the first one waits. */
+/** The timer kind of the summary of leads waiting for an owner (scheduled by offers.ts). */
 export const OWNER_QUEUE_SUMMARY = 'owner_queue.summary';
-const SUMMARY_AFTER_MS = 60_000;
 
 /** How a decision the server made by itself (a score past a threshold) is signed on a card. */
 const SYSTEM_NAME: Text = { zh: '系统（线索评分）', en: 'System (lead score)' };
@@ -144,7 +140,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     const payload: ChatSendPayload = { chatId: c.chatId, uuid: c.uuid, cardUuid: c.uuid, card };
     // Feishu lets a card be clicked for 14 days: one still open on day 13 is sent again (renew)
     store.timers.schedule({ kind: CARD_RENEW, leadId: c.leadId, dueAt: new Date(c.createdAt.getTime() + RENEW_AFTER_MS), payload: { cardId: c.id }, dedupeKey: `card-renew:${c.id}`, now });
-    store.outbox.enqueue({ kind: CHAT_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
+    store.messages.enqueue({ kind: CHAT_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
   }
 
   /** An open card whose state changed without a click (the lead moved in the grid …): update it in place. */
@@ -152,19 +148,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     const fresh = store.cards.get(c.id)!;
     const payload: ChatUpdatePayload = { cardUuid: c.uuid, card: render(fresh, lead, members) };
     // keyed by the content: the same card twice is one update; any change is a new one
-    store.outbox.enqueue({ kind: CHAT_UPDATE, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.card))}`, now });
-  }
-
-  /**
-   * (inside a transaction) A rule would give the lead to someone, but nobody can take it now (every rep
-   * at 跟进上限, off duty or on leave): it waits in the owner queue, its row says why and what it waits
-   * for, and the first lead into an empty queue schedules one summary for the managers (owner-queue.ts).
-   */
-  function waitForOwner(lead: LeadRow, when: RouteWhen, why: string, now: Date): void {
-    const wasEmpty = store.ownerQueue.size().count === 0;
-    if (!store.ownerQueue.add(lead.id, when, why, now)) return;
-    writeLeadRow(store, lead, { SLA截止: null, 旅程备注: journeyNote(now, [`等待分配：${why}。有销售空出名额（线索关闭或退回、调高跟进上限、休假结束）后按到达顺序自动分配`]) }, `queue:${lead.id}:${now.getTime()}`, now);
-    if (wasEmpty) store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
+    store.messages.enqueue({ kind: CHAT_UPDATE, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.card))}`, now });
   }
 
   /**
@@ -189,7 +173,6 @@ export function createLeadCards(deps: LeadCardsDeps) {
   return {
     view,
     renew,
-    waitForOwner,
     returnReasons: deps.returnReasons,
     render,
     stageText,
@@ -223,65 +206,21 @@ export function createLeadCards(deps: LeadCardsDeps) {
     approversOf(c: CardRow, members: Members): string[] {
       return [...members.values()].filter((m) => m.roles.includes(String(c.subject.role))).map((m) => m.openId);
     },
-    /**
-     * (inside a transaction) The lead enters a hand-off stage: offer it to the owner a person set in the
-     * Bitable (when they can take leads: an SDR who owned it while qualifying hands it on), otherwise to
-     * the one routing picks, with why; the card @-mentions them, SLA截止 shows the accept SLA. `anyStage`
-     * offers a lead at once whatever its stage (routing of a new lead: website inquiries go to sales).
-     */
-    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[]; anyStage?: boolean; when?: RouteWhen; decision?: RouteDecision; quiet?: boolean } = {}): AssignmentRow | undefined {
-      if (!lead.stage || (!o.anyStage && !rules.assignOn.includes(lead.stage))) return undefined;
-      const live = store.assignments.current(lead.id);
-      if (live) return live;
-      const excluded = new Set(o.exclude ?? []);
-      const typedOwner = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
-      const known = typedOwner ? members.get(typedOwner) : undefined;
-      const takesLeads = !known || known.roles.some((r) => rules.candidateRoles.includes(r));
-      const typed = typedOwner && takesLeads && !excluded.has(typedOwner) ? typedOwner : undefined;
-      const pool = excluded.size ? new Map([...members].filter(([id]) => !excluded.has(id))) : members;
-      const routed = typed ? undefined : (o.decision ?? deps.router.pick(lead, pool, { when: o.when ?? 'handoff', now }));
-      const ownerId = typed ?? (routed?.kind === 'person' ? routed.ownerId : undefined);
-      if (!ownerId) {
-        const why = routed?.why ?? '没有匹配的分配规则';
-        // `quiet`: the caller says it on the row itself (and knows it is waiting)
-        if (o.quiet) return undefined;
-        // a rule matched but nobody can take it now: it waits for room, in arrival order
-        if (routed?.kind === 'none' && routed.rule !== undefined) waitForOwner(lead, o.when ?? 'handoff', why, now);
-        else writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
-        deps.log.warn({ lead: lead.leadKey, why }, 'no one to assign the lead to');
-        return undefined;
-      }
-      const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
-      const why = typed ? '表格中填写的跟进人' : routed!.why;
-      const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, why, now });
-      deps.log.info({ lead: lead.leadKey, owner: ownerId, why }, 'lead offered');
-      scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
-      writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
+    /** (inside a transaction) The assignment card for an offer: sent to the group, @-mentioning the owner. */
+    offerCard(lead: LeadRow, a: AssignmentRow, members: Members, now: Date): CardRow | undefined {
       const chatId = deps.chatId();
-      if (chatId) {
-        const c = store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid: messageUuid(`assignment:${a.id}`), subject: { assignmentId: a.id, owner: ownerId, acceptDueAt: acceptDueAt.getTime() }, now });
-        store.assignments.setCard(a.id, c.id);
-        send(c, render(c, lead, members), now);
-      }
-      return store.assignments.get(a.id);
-    },
-    /**
-     * (inside a transaction) The lead was sent back or out (recycled to MQL, to 培育池, 无效 …) while an
-     * offer was still waiting to be accepted: the offer is withdrawn (its accept SLA cancelled) and its
-     * card says so, in place. A move forward (SQL → 商机) leaves the offer open, and an accepted
-     * assignment always stays: the owner keeps the lead.
-     */
-    withdrawOffer(lead: LeadRow, from: string, members: Members, now: Date): boolean {
-      if (!lead.stage || rules.assignOn.includes(lead.stage)) return false;
-      if (findTransition(journey, from, lead.stage)?.kind === 'forward') return false;
-      const a = store.assignments.current(lead.id);
-      if (a?.status !== 'offered' || !store.assignments.withdraw(a.id, now)) return false;
-      store.timers.cancelForLead(lead.id, SLA_ACCEPT);
-      writeLeadRow(store, lead, { SLA截止: null }, `withdraw:${a.id}`, now);
-      for (const c of store.cards.openFor(lead.id, 'assignment')) {
-        if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
-      }
-      return true;
+      if (!chatId) return undefined;
+      const c = store.cards.create({
+        kind: 'assignment',
+        leadId: lead.id,
+        chatId,
+        uuid: messageUuid(`assignment:${a.id}`),
+        subject: { assignmentId: a.id, owner: a.ownerId, acceptDueAt: a.acceptDueAt === null ? null : a.acceptDueAt.getTime() },
+        now,
+      });
+      store.assignments.setCard(a.id, c.id);
+      send(c, render(c, lead, members), now);
+      return c;
     },
     /** (inside a transaction) An open card's state changed without a click (an escalation step): show it, in place. */
     refresh(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
@@ -310,7 +249,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const uuid = messageUuid(`remind:${key}`);
       const card = message({ kind: 'nurture', state: { ...r, lead: view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members);
       const payload: ChatSendPayload = { chatId, uuid, card };
-      store.outbox.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
       return true;
     },
     /** (inside a transaction) Tell a person once, by @-mention in the group, what became of their edit. */
@@ -319,7 +258,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       if (!chatId || !isPersonId(personId)) return;
       const uuid = messageUuid(`notice:${key}`);
       const payload: ChatSendPayload = { chatId, uuid, notice: { to: personId, text: deps.locale === 'en' ? text.en : text.zh } };
-      store.outbox.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
     },
   };
 }

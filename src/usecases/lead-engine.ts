@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { AdvanceOnScore } from './advance-on-score.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
+import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
@@ -25,6 +26,8 @@ export interface LeadEngineDeps {
   advance: AdvanceOnScore;
   router?: Router;
   cards?: LeadCards;
+  /** who a lead is offered to (absent: no offers) */
+  offers?: Offers;
   historyTableId: () => string | undefined;
   log: Logger;
 }
@@ -53,12 +56,12 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     if (!deps.router || lead.stage !== journey.initial || lead.facts.owner) return;
     const d = deps.router.pick(lead, members, { when: 'new', now });
     if (d.kind === 'person') {
-      deps.cards?.offerAssignment(lead, members, now, { anyStage: true, decision: d });
+      deps.offers?.offerAssignment(lead, members, now, { anyStage: true, decision: d });
       return;
     }
     if (d.kind === 'none') {
       // a rule matched but nobody can take it: it waits for room (no rule: it waits for its hand-off)
-      if (d.rule !== undefined) deps.cards?.waitForOwner(lead, 'new', d.why, now);
+      if (d.rule !== undefined) deps.offers?.waitForOwner(lead, 'new', d.why, now);
       return;
     }
     const to = journey.transitions.find((t) => t.from === lead.stage && findStage(journey, t.to)?.kind === 'nurture')?.to;
@@ -99,7 +102,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
       const fresh = store.leads.get(lead.id)!;
       if (fresh.ownerId || store.assignments.current(fresh.id)) return;
       if (fresh.stage === journey.initial) routeNew(fresh, members, now);
-      else if (typeof fresh.facts.owner === 'string') deps.cards?.offerAssignment(fresh, members, now);
+      else if (typeof fresh.facts.owner === 'string') deps.offers?.offerAssignment(fresh, members, now);
     },
     /** An activity of the lead; false when it was already recorded. */
     onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): boolean {

@@ -15,7 +15,7 @@ export function leadTargetOf(lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'reco
 
 export function writeLeadRow(store: Store, lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>, fields: Record<string, unknown>, key: string, now: Date): void {
   const t = leadTargetOf(lead);
-  if (t) store.bitable.enqueueUpdate(t.target, { recordId: t.recordId, fields }, key, now);
+  if (t) store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, key, now);
 }
 
 export interface StageMove {
@@ -36,9 +36,9 @@ export function writeStageMove(store: Store, o: { lead: LeadRow; move: StageMove
   const t = leadTargetOf(lead);
   if (!t) return;
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
-  store.bitable.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
+  store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
   if (o.historyTableId && lead.baseToken) {
     const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorOpenId: isPersonId(o.actorOpenId) ? o.actorOpenId : undefined });
-    store.bitable.enqueueCreate(bitableTarget(lead.baseToken, o.historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
+    store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, o.historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
   }
 }

@@ -125,7 +125,7 @@ export function createNurture(deps: NurtureDeps) {
       let done: string;
       if (step.action === 'webhook') {
         const payload: WebhookSendPayload = { url: step.url!, body: webhookBody(lead, step, p, now) };
-        store.outbox.enqueue({
+        store.messages.enqueue({
           kind: WEBHOOK_SEND,
           target: step.url!,
           payload,

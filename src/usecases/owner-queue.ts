@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
 import { journeyNote } from './journey-notes.js';
 import { OWNER_QUEUE_SUMMARY, type LeadCards, type Members } from './lead-cards.js';
+import type { Offers } from './offers.js';
 import { writeLeadRow } from './lead-row.js';
 
 /**
@@ -21,6 +22,7 @@ export interface OwnerQueueDeps {
   journey: Journey;
   rules: AssignmentRules;
   cards: LeadCards;
+  offers: Offers;
   log: Logger;
 }
 
@@ -44,7 +46,7 @@ export function createOwnerQueue(deps: OwnerQueueDeps) {
           store.ownerQueue.remove(q.leadId);
           continue;
         }
-        const a = deps.cards.offerAssignment(lead, members, now, { anyStage: true, when: q.when, quiet: true });
+        const a = deps.offers.offerAssignment(lead, members, now, { anyStage: true, when: q.when, quiet: true });
         if (!a) continue;
         store.ownerQueue.remove(q.leadId);
         offered++;

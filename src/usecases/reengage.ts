@@ -9,6 +9,7 @@ import type { Timer } from '../store/timers-repo.js';
 import { REENGAGE } from './apply-return.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
+import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 
@@ -29,6 +30,7 @@ export interface ReengageDeps {
   journey: Journey;
   clock: Clock;
   cards: LeadCards;
+  offers: Offers;
   returnReasons: () => readonly ReturnReason[];
   historyTableId: () => string | undefined;
   log: Logger;
@@ -113,8 +115,8 @@ export function createReengage(deps: ReengageDeps) {
       if (rule.to !== 'pool' && !fresh.pendingApproval) {
         const rep = rule.to === 'owner' && p.by && atWork(members.get(p.by), now) ? p.by : undefined;
         const a = rep
-          ? deps.cards.offerAssignment(fresh, members, now, { anyStage: true, decision: { kind: 'person', ownerId: rep, rule: 'reengage', why: `${why}：交给原跟进人` } })
-          : deps.cards.offerAssignment(fresh, members, now, { anyStage: true, when: 'handoff' });
+          ? deps.offers.offerAssignment(fresh, members, now, { anyStage: true, decision: { kind: 'person', ownerId: rep, rule: 'reengage', why: `${why}：交给原跟进人` } })
+          : deps.offers.offerAssignment(fresh, members, now, { anyStage: true, when: 'handoff' });
         offeredTo = a?.ownerId;
         if (rule.to === 'owner' && !rep) notes.push(`原跟进人${p.by ? ` ${members.get(p.by)?.name ?? p.by} ` : ''}不在岗或已离开，按分配规则重新分配`);
         if (offeredTo) notes.push(`已交给 ${members.get(offeredTo)?.name ?? offeredTo}，等待认领`);

@@ -80,12 +80,12 @@ export function createWebhookSender(deps: {
     const failed = item.kind === WEBHOOK_SEND ? await attempt(item) : { error: `unknown outbox kind ${item.kind}`, retry: false };
     const now = deps.clock.now();
     if (!failed) {
-      deps.store.outbox.markDone(item.id, now);
+      deps.store.messages.markDone(item.id, now);
       stats.sent++;
       return 'settled';
     }
     if (!failed.retry || item.attempts >= max) {
-      deps.store.outbox.markFailed(item.id, failed.error, now, { dead: true });
+      deps.store.messages.markFailed(item.id, failed.error, now, { dead: true });
       stats.dead++;
       log.error({ id: item.id, url, error: failed.error, attempts: item.attempts }, 'webhook not delivered; kept as a dead letter');
       return 'settled';
@@ -93,7 +93,7 @@ export function createWebhookSender(deps: {
     const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(item.attempts - 1, 30));
     // the receiver's own Retry-After wins over our backoff (bounded to an hour)
     const delay = Math.max(Math.min(failed.afterMs ?? 0, 3_600_000), Math.floor((deps.random ?? Math.random)() * ceiling));
-    deps.store.outbox.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
+    deps.store.messages.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
     stats.retried++;
     log.warn({ id: item.id, url, error: failed.error, attempt: item.attempts, retryInMs: delay }, 'webhook not delivered yet; will retry');
     return 'retry';
@@ -101,10 +101,10 @@ export function createWebhookSender(deps: {
 
   async function pass(): Promise<void> {
     for (;;) {
-      const items = deps.store.outbox.claim(deps.clock.now(), 20, 120_000, 'webhook.');
+      const items = deps.store.messages.claim(deps.clock.now(), 20, 120_000, 'webhook.');
       if (!items.length) return;
       // a receiver whose delivery failed gets nothing more this pass: the rest follow it, in order
-      await deliverInTargetOrder(deps.store.outbox, items, () => deps.clock.now(), work);
+      await deliverInTargetOrder(deps.store.messages, items, () => deps.clock.now(), work);
     }
   }
 

@@ -40,7 +40,7 @@ describe('Bitable writer under 30 s of faults', () => {
           const k = keys[Math.floor(Math.random() * keys.length)]!;
           const v = tick * 100 + j;
           last.set(k, v);
-          fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: v } }, `s:${tick}:${j}`, now);
+          fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: v } }, `s:${tick}:${j}`, now);
         }
       });
       // Every kind in turn (rules are used first-in first-out, so each kind is met early whatever the pace).
@@ -57,10 +57,10 @@ describe('Bitable writer under 30 s of faults', () => {
     await w.drain();
     await w.stop();
 
-    expect(w.stats.dead, JSON.stringify(fx.store.bitable.deadLetters().slice(0, 3))).toBe(0);
+    expect(w.stats.dead, JSON.stringify(fx.store.tableWrites.deadLetters().slice(0, 3))).toBe(0);
     expect(w.stats.rateLimited).toBeGreaterThan(0);
     expect(w.stats.retries).toBeGreaterThan(10);
-    expect(fx.store.bitable.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
+    expect(fx.store.tableWrites.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
     const inBitable = fx.leadKeysInBitable();
     expect([...inBitable].filter(([, n]) => n > 1)).toEqual([]);
     expect(inBitable.size).toBe(keys.length);

@@ -27,7 +27,7 @@ describe('Bitable writer', () => {
       expect(lead.recordId).toMatch(/^rec/);
       expect(table.records.has(lead.recordId!)).toBe(true);
     }
-    expect(fx.store.bitable.counts()).toEqual({ pending: 0, in_flight: 0, done: 1200, dead: 0 });
+    expect(fx.store.tableWrites.counts()).toEqual({ pending: 0, in_flight: 0, done: 1200, dead: 0 });
   });
 
   it('updates: coalesced per record, only changed fields sent, nothing sent when nothing changed', async () => {
@@ -39,10 +39,10 @@ describe('Bitable writer', () => {
     // Two updates of the same lead become one record in one call; the later value wins.
     fx.store.tx(() => {
       keys.forEach((k, i) => {
-        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i, 评分等级: 'C' } }, `score1:${k}`, now);
+        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i, 评分等级: 'C' } }, `score1:${k}`, now);
       });
       keys.forEach((k, i) => {
-        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1 } }, `score2:${k}`, now);
+        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1 } }, `score2:${k}`, now);
       });
     });
     const s1 = await w.drain();
@@ -56,23 +56,23 @@ describe('Bitable writer', () => {
     // The same values again: no call at all. One changed field: only that field goes out.
     fx.store.tx(() => {
       keys.forEach((k, i) => {
-        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1, 评分等级: 'C' } }, `same:${k}`, now);
+        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1, 评分等级: 'C' } }, `same:${k}`, now);
       });
     });
     const before = { ...s1.calls };
     const s2 = await w.drain();
     expect(s2.calls).toEqual(before);
     expect(s2.unchanged).toBe(600);
-    fx.store.bitable.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 线索评分: 99, 评分等级: 'C' } }, 'one', now);
+    fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 线索评分: 99, 评分等级: 'C' } }, 'one', now);
     const table = getBitable(fx.emu.emu.kernel).state.table(fx.appToken, fx.leadsTableId);
     const revBefore = table.revision;
     await w.drain();
     expect(w.stats.calls.batch_update).toBe(before.batch_update + 1);
     expect(table.revision).toBe(revBefore + 1);
     // What the server wrote is remembered per cell (the inbound side tells echoes from human edits with it).
-    expect(fx.store.bitable.written(fx.target, fx.store.leads.getByKey(keys[0]!)!.recordId!).get('线索评分')).toBe('99');
+    expect(fx.store.tableWrites.written(fx.target, fx.store.leads.getByKey(keys[0]!)!.recordId!).get('线索评分')).toBe('99');
     // force writes even an unchanged value (a revert of a human edit).
-    fx.store.bitable.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 评分等级: 'C' }, force: true }, 'forced', now);
+    fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 评分等级: 'C' }, force: true }, 'forced', now);
     await w.drain();
     expect(w.stats.calls.batch_update).toBe(before.batch_update + 2);
   });
@@ -85,7 +85,7 @@ describe('Bitable writer', () => {
     expect(stats.dead).toBe(1);
     expect(stats.splits).toBeGreaterThan(0);
     expect(stats.splits).toBeLessThanOrEqual(10); // halving 500 down to one record
-    const dead = fx.store.bitable.deadLetters();
+    const dead = fx.store.tableWrites.deadLetters();
     expect(dead).toHaveLength(1);
     expect(dead[0]!.payload).toMatchObject({ leadKey: 'L-00137' });
     expect(dead[0]!.error).toContain('1254072');
@@ -93,13 +93,13 @@ describe('Bitable writer', () => {
     expect(inBitable.size).toBe(499);
     expect(inBitable.has('L-00137')).toBe(false);
     expect(fx.store.leads.getByKey('L-00137')!.recordId).toBeNull();
-    expect(fx.store.bitable.counts()).toMatchObject({ pending: 0, in_flight: 0, done: 499, dead: 1 });
+    expect(fx.store.tableWrites.counts()).toMatchObject({ pending: 0, in_flight: 0, done: 499, dead: 1 });
     // An update for the dead lead has no record to go to: dead-lettered too, not retried forever.
-    fx.store.bitable.enqueueUpdate(fx.target, { leadKey: 'L-00137', fields: { 线索评分: 1 } }, 'u137', new Date());
+    fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: 'L-00137', fields: { 线索评分: 1 } }, 'u137', new Date());
     await fx.writer().drain();
-    expect(fx.store.bitable.deadLetters()).toHaveLength(2);
+    expect(fx.store.tableWrites.deadLetters()).toHaveLength(2);
     // After a person fixes the value, retry sends it again.
-    expect(fx.store.bitable.retryDead(dead[0]!.id, new Date())).toBe(true);
+    expect(fx.store.tableWrites.retryDead(dead[0]!.id, new Date())).toBe(true);
   });
 
   it('429 with a reset, 5xx, timeouts after the write landed, 1254291 and 1254607: every write applied exactly once', async () => {
@@ -119,7 +119,7 @@ describe('Bitable writer', () => {
     const now = new Date();
     fx.store.tx(() => {
       keys.forEach((k, i) => {
-        fx.store.bitable.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i } }, `s:${k}`, now);
+        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i } }, `s:${k}`, now);
       });
     });
     await w.drain();

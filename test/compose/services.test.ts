@@ -33,7 +33,7 @@ describe('createServices (the one composition root)', () => {
     const health = (await (await fetch(`${url}/healthz`)).json()) as { mode: string; status: string };
     expect(health).toMatchObject({ mode: 'sandbox', status: 'ok' });
     // the writer (started by start()) gives every adopted row its 线索编号
-    await waitUntil(async () => s!.store.bitable.counts().pending === 0 || undefined, 20_000, 'writes drained');
+    await waitUntil(async () => s!.store.tableWrites.counts().pending === 0 || undefined, 20_000, 'writes drained');
     // an unsigned event is refused: the verifier was built from the platform's keys
     const refused = await fetch(`${url}/feishu/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"schema":"2.0"}' });
     expect(refused.status).toBe(401);

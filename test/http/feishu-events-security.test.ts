@@ -72,7 +72,7 @@ describe('POST /feishu/events: verification', () => {
     const res = await post(good());
     expect(res.status).toBe(200);
     expect(rows()).toBe(2); // inbox id + the stored event, committed before the answer
-    expect(store.inbound.pending()).toMatchObject([{ eventId: 'ev-1', eventType: 'drive.file.bitable_record_changed_v1', payload: { header: { event_id: 'ev-1' } } }]);
+    expect(store.eventQueue.pending()).toMatchObject([{ eventId: 'ev-1', eventType: 'drive.file.bitable_record_changed_v1', payload: { header: { event_id: 'ev-1' } } }]);
     expect(stored).toBe(1);
   });
 

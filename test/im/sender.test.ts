@@ -44,7 +44,7 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
       const lead = store.leads.insert({ leadKey: `XS-${n}`, journeyId: 'default', facts: {}, now });
       store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid, subject: {}, now });
       const payload: ImSendPayload = { chatId, msgType: 'interactive', content: card(`线索 ${n}`), uuid, cardUuid: uuid };
-      store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      store.messages.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
     });
     return uuid;
   };
@@ -88,7 +88,7 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     expect(stats.retried).toBeGreaterThanOrEqual(2);
     expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2', '线索 3', '线索 4', '线索 5']);
     // every row done, none counted as tried more than it was
-    expect(store.outbox.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0, done: 5 });
+    expect(store.messages.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0, done: 5 });
   });
 
   it('an update to a card older than 14 days (Feishu refuses it with 230031) leaves the card as it was: done, not a dead letter', async () => {
@@ -97,11 +97,11 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     await s.drain(10_000);
     await emu.control('POST', '/clock/advance', { ms: 15 * 86_400_000 });
     const payload: ImPatchPayload = { cardUuid: uuid, content: card('线索 1（已更新）') };
-    store.outbox.enqueue({ kind: IM_PATCH, target: chatId, payload, idempotencyKey: `patch:${uuid}:1`, now: new Date() });
+    store.messages.enqueue({ kind: IM_PATCH, target: chatId, payload, idempotencyKey: `patch:${uuid}:1`, now: new Date() });
     queueCard(2); // and what follows still goes
     const stats = await s.drain(10_000);
     expect(stats).toMatchObject({ tooOld: 1, dead: 0, sent: 2 });
-    expect(store.outbox.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
+    expect(store.messages.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
     expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2']);
   });
 
@@ -113,7 +113,7 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
       const uuid = messageUuid(`mention-${n}`);
       const content = { ...card(`线索 ${n}`), body: { elements: [{ tag: 'markdown', content: `<at id=${rep.open_id}></at> <at id=ou_gone_2025></at> 请认领` }] } };
       const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid, names: { [rep.open_id]: '李雷', ou_gone_2025: '王五"（已离职）' } };
-      store.tx(() => store.outbox.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now: new Date() }));
+      store.tx(() => store.messages.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now: new Date() }));
     };
     queue(1);
     queue(2);
@@ -128,11 +128,11 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     const dir = emu.emu.kernel.directory;
     const other = dir.addChat({ name: '没有机器人的群', members: [], bots: [] }).chat_id;
     const now = new Date();
-    store.outbox.enqueue({ kind: IM_SEND, target: other, payload: { chatId: other, msgType: 'text', content: { text: 'hi' }, uuid: 'lj-orphan' } satisfies ImSendPayload, idempotencyKey: 'lj-orphan', now });
+    store.messages.enqueue({ kind: IM_SEND, target: other, payload: { chatId: other, msgType: 'text', content: { text: 'hi' }, uuid: 'lj-orphan' } satisfies ImSendPayload, idempotencyKey: 'lj-orphan', now });
     queueCard(1);
     const stats = await sender().drain(10_000);
     expect(stats).toMatchObject({ sent: 1, dead: 1 });
-    expect(store.outbox.listByStatus('dead')[0]!.lastError).toContain('230002');
+    expect(store.messages.listByStatus('dead')[0]!.lastError).toContain('230002');
     expect(inChat()).toHaveLength(1);
   });
 
@@ -149,7 +149,7 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     const uuid = queueCard(7);
     const now = new Date();
     // the update is queued before the send went out (an action right after the card was created)
-    store.outbox.enqueue({ kind: IM_PATCH, target: chatId, payload: { cardUuid: uuid, content: card('已认领') } satisfies ImPatchPayload, idempotencyKey: `patch:${uuid}:1`, now });
+    store.messages.enqueue({ kind: IM_PATCH, target: chatId, payload: { cardUuid: uuid, content: card('已认领') } satisfies ImPatchPayload, idempotencyKey: `patch:${uuid}:1`, now });
     await fault({ route: 'im.message.create', kind: 'http', status: 503, times: 1 });
     const stats = await sender().drain(15_000);
     expect(stats).toMatchObject({ sent: 1, patched: 1, dead: 0 });

@@ -35,7 +35,7 @@ export function leadTableContract(name: string, setup: () => Promise<TableHarnes
     });
     const start = async () => (h = await setup());
     const queueUpdate = (x: TableHarness, tableId: string, recordId: string, fields: Record<string, unknown>, key: string, guard?: { expect: Record<string, Cell> }) =>
-      x.store.bitable.enqueueUpdate(bitableTarget(x.layout.appToken, tableId), { recordId, fields, ...(guard ? { force: true, expect: guard.expect } : {}) }, key, new Date(x.now()));
+      x.store.tableWrites.enqueueUpdate(bitableTarget(x.layout.appToken, tableId), { recordId, fields, ...(guard ? { force: true, expect: guard.expect } : {}) }, key, new Date(x.now()));
 
     it('a typed row reads back as plain cells: text, a select, a number, one person as their id, who and when', async () => {
       const x = await start();
@@ -87,7 +87,7 @@ export function leadTableContract(name: string, setup: () => Promise<TableHarnes
       const due = Date.UTC(2026, 11, 4, 2, 0);
       const written = { 跟进人: li, SLA截止: due, 旅程备注: '[12-03 10:00] 已分配给 李雷', 线索编号: 'XS-000001' };
       queueUpdate(x, x.layout.leadsTableId, id, written, 'w1');
-      x.store.bitable.enqueueCreate(bitableTarget(x.layout.appToken, x.layout.historyTableId), { fields: { 摘要: 'XS-000001 线索 → MQL', 线索编号: 'XS-000001', 操作人: zhang, 变更时间: due } }, 'h1', new Date(x.now()));
+      x.store.tableWrites.enqueueCreate(bitableTarget(x.layout.appToken, x.layout.historyTableId), { fields: { 摘要: 'XS-000001 线索 → MQL', 线索编号: 'XS-000001', 操作人: zhang, 变更时间: due } }, 'h1', new Date(x.now()));
       await x.flush();
       const row = (await x.table.read(x.layout.leadsTableId, [id])).rows[0]!;
       for (const [k, v] of Object.entries(written)) {

@@ -22,7 +22,7 @@ describe('group commit', () => {
 
   it('a burst of 50 is one transaction; every caller gets its own result after the commit', async () => {
     const commit = createGroupCommit(counting());
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => commit(() => store.inbox.recordOnce(`ev-${String(i).padStart(2, '0')}`, 'test', new Date()))));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => commit(() => store.seenEvents.recordOnce(`ev-${String(i).padStart(2, '0')}`, 'test', new Date()))));
     expect(txs).toBe(1);
     expect(results.every((r) => r === true)).toBe(true);
     expect(ids()).toHaveLength(50);
@@ -30,19 +30,19 @@ describe('group commit', () => {
 
   it('the same id twice in one burst: the first is new, the second a duplicate', async () => {
     const commit = createGroupCommit(counting());
-    const [a, b] = await Promise.all([commit(() => store.inbox.recordOnce('dup', 'test', new Date())), commit(() => store.inbox.recordOnce('dup', 'test', new Date()))]);
+    const [a, b] = await Promise.all([commit(() => store.seenEvents.recordOnce('dup', 'test', new Date())), commit(() => store.seenEvents.recordOnce('dup', 'test', new Date()))]);
     expect([a, b]).toEqual([true, false]);
   });
 
   it('one failing item rolls back only itself: the rest commit, it rejects', async () => {
     const commit = createGroupCommit(counting());
     const settled = await Promise.allSettled([
-      commit(() => store.inbox.recordOnce('a', 'test', new Date())),
+      commit(() => store.seenEvents.recordOnce('a', 'test', new Date())),
       commit(() => {
-        store.inbox.recordOnce('bad', 'test', new Date());
+        store.seenEvents.recordOnce('bad', 'test', new Date());
         throw new Error('boom');
       }),
-      commit(() => store.inbox.recordOnce('c', 'test', new Date())),
+      commit(() => store.seenEvents.recordOnce('c', 'test', new Date())),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(ids()).toEqual(['a', 'c']);

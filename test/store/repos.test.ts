@@ -68,23 +68,23 @@ describe('score ledger', () => {
 });
 
 describe('outbox', () => {
-  const item = (key: string, now = T0) => store.outbox.enqueue({ kind: 'im.send_card', target: 'oc_chat', payload: { n: key }, idempotencyKey: key, now });
+  const item = (key: string, now = T0) => store.messages.enqueue({ kind: 'im.send_card', target: 'oc_chat', payload: { n: key }, idempotencyKey: key, now });
 
   it('enqueue is idempotent on the key', () => {
     const a = item('k-1');
-    const b = store.outbox.enqueue({ kind: 'other', target: 'x', payload: { different: true }, idempotencyKey: 'k-1', now: at(5) });
+    const b = store.messages.enqueue({ kind: 'other', target: 'x', payload: { different: true }, idempotencyKey: 'k-1', now: at(5) });
     expect(b).toEqual(a);
-    expect(store.outbox.counts()).toEqual({ pending: 1, in_flight: 0, done: 0, dead: 0 });
+    expect(store.messages.counts()).toEqual({ pending: 1, in_flight: 0, done: 0, dead: 0 });
   });
 
   it('claims due rows under a lease; an expired lease is claimed again', () => {
     item('a');
     item('b', at(1000));
-    const first = store.outbox.claim(at(10), 10, 30_000);
+    const first = store.messages.claim(at(10), 10, 30_000);
     expect(first.map((i) => i.idempotencyKey)).toEqual(['a']);
     expect(first[0]).toMatchObject({ status: 'in_flight', attempts: 1 });
-    expect(store.outbox.claim(at(20), 10, 30_000)).toEqual([]); // leased, b not due
-    const again = store.outbox.claim(at(40_000), 10, 30_000);
+    expect(store.messages.claim(at(20), 10, 30_000)).toEqual([]); // leased, b not due
+    const again = store.messages.claim(at(40_000), 10, 30_000);
     expect(again.map((i) => [i.idempotencyKey, i.attempts])).toEqual([
       ['a', 2],
       ['b', 1],
@@ -93,32 +93,32 @@ describe('outbox', () => {
 
   it('retries with a next attempt, goes dead, and can be replayed with the same key', () => {
     const a = item('a');
-    store.outbox.claim(T0, 1, 1000);
-    expect(store.outbox.markFailed(a.id, '429 99991400', at(1), { retryAt: at(5000) })).toBe(true);
-    expect(store.outbox.get(a.id)).toMatchObject({ status: 'pending', lastError: '429 99991400', nextAttemptAt: at(5000) });
-    expect(store.outbox.claim(at(4999), 1, 1000)).toEqual([]);
-    store.outbox.claim(at(5000), 1, 1000);
-    store.outbox.markFailed(a.id, '1254060 TextFieldConvFail', at(5001), { dead: true });
-    expect(store.outbox.listByStatus('dead').map((i) => i.lastError)).toEqual(['1254060 TextFieldConvFail']);
-    expect(store.outbox.requeueDead(a.id, at(6000))).toBe(true);
-    const replay = store.outbox.claim(at(6000), 1, 1000);
+    store.messages.claim(T0, 1, 1000);
+    expect(store.messages.markFailed(a.id, '429 99991400', at(1), { retryAt: at(5000) })).toBe(true);
+    expect(store.messages.get(a.id)).toMatchObject({ status: 'pending', lastError: '429 99991400', nextAttemptAt: at(5000) });
+    expect(store.messages.claim(at(4999), 1, 1000)).toEqual([]);
+    store.messages.claim(at(5000), 1, 1000);
+    store.messages.markFailed(a.id, '1254060 TextFieldConvFail', at(5001), { dead: true });
+    expect(store.messages.listByStatus('dead').map((i) => i.lastError)).toEqual(['1254060 TextFieldConvFail']);
+    expect(store.messages.requeueDead(a.id, at(6000))).toBe(true);
+    const replay = store.messages.claim(at(6000), 1, 1000);
     expect(replay[0]).toMatchObject({ idempotencyKey: 'a', attempts: 1 });
-    expect(store.outbox.markDone(a.id, at(6001))).toBe(true);
-    expect(store.outbox.markDone(a.id, at(6002))).toBe(false);
+    expect(store.messages.markDone(a.id, at(6001))).toBe(true);
+    expect(store.messages.markDone(a.id, at(6002))).toBe(false);
   });
 });
 
 describe('inbox', () => {
   it('records an event id once and prunes old ids in batches', () => {
-    expect(store.inbox.recordOnce('e1', 'feishu', T0)).toBe(true);
-    expect(store.inbox.recordOnce('e1', 'feishu', at(1))).toBe(false);
-    for (let i = 0; i < 5; i++) store.inbox.recordOnce(`old-${i}`, 'feishu', T0);
-    store.inbox.recordOnce('new', 'feishu', at(72 * 3_600_000));
+    expect(store.seenEvents.recordOnce('e1', 'feishu', T0)).toBe(true);
+    expect(store.seenEvents.recordOnce('e1', 'feishu', at(1))).toBe(false);
+    for (let i = 0; i < 5; i++) store.seenEvents.recordOnce(`old-${i}`, 'feishu', T0);
+    store.seenEvents.recordOnce('new', 'feishu', at(72 * 3_600_000));
     const now = at(72 * 3_600_000 + 1);
-    expect(store.inbox.prune(now, 4)).toBe(4);
-    expect(store.inbox.prune(now, 4)).toBe(2);
-    expect(store.inbox.has('new')).toBe(true);
-    expect(store.inbox.has('e1')).toBe(false);
+    expect(store.seenEvents.prune(now, 4)).toBe(4);
+    expect(store.seenEvents.prune(now, 4)).toBe(2);
+    expect(store.seenEvents.has('new')).toBe(true);
+    expect(store.seenEvents.has('e1')).toBe(false);
   });
 });
 
@@ -146,14 +146,14 @@ describe('tx', () => {
     expect(() =>
       store.tx(() => {
         const l = newLead('tx-1');
-        store.outbox.enqueue({ kind: 'x', target: 't', payload: {}, idempotencyKey: 'tx-o', now: T0 });
-        store.inbox.recordOnce('tx-e', 'feishu', T0);
+        store.messages.enqueue({ kind: 'x', target: 't', payload: {}, idempotencyKey: 'tx-o', now: T0 });
+        store.seenEvents.recordOnce('tx-e', 'feishu', T0);
         store.scores.append({ leadId: l.id, at: T0, delta: 5, reasonCode: 'x' });
         throw new Error('boom');
       }),
     ).toThrow('boom');
     expect(store.leads.count()).toBe(0);
-    expect(store.outbox.counts().pending).toBe(0);
-    expect(store.inbox.has('tx-e')).toBe(false);
+    expect(store.messages.counts().pending).toBe(0);
+    expect(store.seenEvents.has('tx-e')).toBe(false);
   });
 });

@@ -51,7 +51,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   const members = o.members ?? rosterOf();
   // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
   const lj = createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
-  const { cards, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage } = lj;
+  const { cards, offers, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage } = lj;
   const act = lj.cardActions;
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
   const sweep = () => createTimerSweep({ store, clock, log, context: async () => members, handlers: lj.timerHandlers });
@@ -137,6 +137,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
     clock,
     members,
     cards,
+    offers,
     act,
     scoring,
     engine,
@@ -162,7 +163,6 @@ export function rowFields(w: CardWorld, leadId: number): Record<string, unknown>
 }
 
 /** An outbox row's payload as Feishu receives it: cards rendered to JSON 2.0, notices as text with their <at>. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read the rendered JSON freely
 export function asSent(kind: string, payloadJson: string): any {
   const p = JSON.parse(payloadJson);
   return kind === 'im.patch' ? feishuCardUpdate(p) : kind === 'im.send' ? feishuMessage(p) : p;

@@ -26,7 +26,7 @@ export function tableWorld() {
   const mem = createMemoryLeadTable({ store, clock });
   const lj = createLeadJourney({ store, rules, clock, log, locale: 'zh-CN', team, chatId: () => 'oc_team', historyTableId: () => mem.layout.historyTableId });
   const leadsTable = templateTable(rules.template, 'leads');
-  const handle = createHandleRecordChange({ store, journey: rules.journey, clock, table: mem.table, team, leadsTable, log, cards: lj.cards, engine: lj.engine });
+  const handle = createHandleRecordChange({ store, journey: rules.journey, clock, table: mem.table, team, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine });
   const reconcile = createReconcile({ store, table: mem.table, clock, log, handle, overlapMs: 0 });
   const leads = mem.layout.leadsTableId;
   const as = (p: Person) => openIdOf(p);

@@ -92,7 +92,7 @@ export function queueLeads(store: Store, target: string, n: number, opts: { from
       keys.push(key);
       if (store.leads.getByKey(key)) continue;
       store.leads.insert({ leadKey: key, journeyId: 'default', facts: {}, now });
-      store.bitable.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `公司 ${i}`, 线索编号: key, 阶段: '线索', ...opts.fields?.(i) } }, `create:${key}`, now);
+      store.tableWrites.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `公司 ${i}`, 线索编号: key, 阶段: '线索', ...opts.fields?.(i) } }, `create:${key}`, now);
     }
   });
   return keys;

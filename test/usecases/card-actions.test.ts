@@ -174,7 +174,7 @@ describe('what follows an action', () => {
     const r = createChangeStageFor(w)({ leadId: a.leadId, to: 'opportunity', actor: { id: 'ou_lilei', roles: ['sales'] } });
     if (!r.ok) throw new Error(r.error.code);
     expect(r.value.outcome.status).toBe('applied');
-    expect(w.store.tx(() => w.cards.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now()))).toBe(false);
+    expect(w.store.tx(() => w.offers.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now()))).toBe(false);
     expect(w.store.assignments.current(a.leadId)!.status).toBe('offered');
   });
 
@@ -196,7 +196,7 @@ describe('what follows an action', () => {
     const moved = w.store.tx(() => {
       const r = createChangeStageFor(w)({ leadId: a.leadId, to: 'nurture', actor: { id: 'ou_lilei', roles: ['sales'] }, reason: '客户明年再议' });
       if (!r.ok || r.value.outcome.status !== 'applied') throw new Error('SQL → 培育池 should apply');
-      return w.cards.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now());
+      return w.offers.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now());
     });
     expect(moved).toBe(true);
     expect(w.store.assignments.listForLead(a.leadId).map((x) => x.status)).toEqual(['withdrawn']);

@@ -186,7 +186,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     const lead = await poolLead(w);
     await runUntil(w, T0 + 2 * DAY);
     await runUntil(w, T0 + 3 * DAY);
-    const rows = w.store.outbox.listByStatus('pending').filter((o) => o.kind === WEBHOOK_SEND);
+    const rows = w.store.messages.listByStatus('pending').filter((o) => o.kind === WEBHOOK_SEND);
     expect(rows).toHaveLength(1);
     const p = rows[0]!.payload as WebhookSendPayload;
     expect(p.url).toBe('https://ma.example.cn/hooks/lead');

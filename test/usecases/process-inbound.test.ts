@@ -11,7 +11,7 @@ describe('inbound processor', () => {
     const store = createStore(openDb(':memory:'));
     const clock = createManualClock('2026-11-24T08:00:00Z');
     const p = createInboundProcessor({ store, clock, log: createLogger({ level: 'silent' }), handlers, maxAttempts: 3 });
-    const add = (id: string, type: string) => store.inbound.add({ eventId: id, source: 'feishu.event', eventType: type, payload: { id }, now: clock.now() });
+    const add = (id: string, type: string) => store.eventQueue.add({ eventId: id, source: 'feishu.event', eventType: type, payload: { id }, now: clock.now() });
     return { store, p, add };
   };
 
@@ -23,7 +23,7 @@ describe('inbound processor', () => {
     add('5', 'a');
     await p.kick();
     expect(calls).toEqual([['1', '2', '3'], ['5']]);
-    expect(store.inbound.counts()).toEqual({ pending: 0, done: 5, failed: 0 });
+    expect(store.eventQueue.counts()).toEqual({ pending: 0, done: 5, failed: 0 });
     expect(p.processed).toMatchObject({ done: 5, ignored: 1 });
   });
 
@@ -36,14 +36,14 @@ describe('inbound processor', () => {
     });
     add('x', 'a');
     await p.kick();
-    expect(store.inbound.counts()).toMatchObject({ pending: 1 });
+    expect(store.eventQueue.counts()).toMatchObject({ pending: 1 });
     await p.kick();
     await p.kick();
-    expect(store.inbound.counts()).toEqual({ pending: 0, done: 0, failed: 1 });
+    expect(store.eventQueue.counts()).toEqual({ pending: 0, done: 0, failed: 1 });
     fail = false;
     add('y', 'a');
     await p.kick();
-    expect(store.inbound.counts()).toEqual({ pending: 0, done: 1, failed: 1 });
+    expect(store.eventQueue.counts()).toEqual({ pending: 0, done: 1, failed: 1 });
   });
 
   it('a kick while a pass runs is not lost', async () => {

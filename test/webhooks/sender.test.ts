@@ -23,14 +23,14 @@ describe('webhook sender (outbox kind webhook.send)', () => {
   const sender = (secret: string | null = SECRET) => createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
   const queue = (key: string) => {
     const payload: WebhookSendPayload = { url: hook.url, body: { type: 'lead.nurture_step', timestamp: '2026-12-02T10:00:00.000Z', data: { lead: { key: 'XS-000001', company: '蓝鲸教育' } } } };
-    return store.outbox.enqueue({ kind: WEBHOOK_SEND, target: hook.url, payload, idempotencyKey: key, now: new Date() });
+    return store.messages.enqueue({ kind: WEBHOOK_SEND, target: hook.url, payload, idempotencyKey: key, now: new Date() });
   };
   /** kick until the row is settled (done or dead) */
   const settle = async (s: ReturnType<typeof sender>, id: number) =>
     waitUntil(
       async () => {
         await s.kick();
-        const row = store.outbox.get(id)!;
+        const row = store.messages.get(id)!;
         return row.status === 'done' || row.status === 'dead' ? row : undefined;
       },
       10_000,
@@ -68,7 +68,7 @@ describe('webhook sender (outbox kind webhook.send)', () => {
     await s.kick();
     await s.kick(); // the 500's retry is due at once (backoff of a few ms): now the 429
     await waitUntil(() => hook.requests.length >= 2 || undefined, 5_000, 'the second attempt');
-    const waiting = store.outbox.get(row.id)!;
+    const waiting = store.messages.get(row.id)!;
     expect(waiting.status).toBe('pending');
     expect(waiting.lastError).toBe('HTTP 429');
     expect(waiting.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(500); // Retry-After: 1 s
@@ -94,22 +94,22 @@ describe('webhook sender (outbox kind webhook.send)', () => {
     expect(dead.status).toBe('dead');
     expect(dead.lastError).toContain('OUTBOUND_WEBHOOK_SECRET');
     expect(hook.requests).toHaveLength(0);
-    expect(store.outbox.requeueDead(row.id, new Date())).toBe(true);
+    expect(store.messages.requeueDead(row.id, new Date())).toBe(true);
     expect((await settle(sender(), row.id)).status).toBe('done');
     expect(hook.requests).toHaveLength(1);
   });
 
   it('an unreachable receiver is retried, not lost', async () => {
-    const row = store.outbox.enqueue({ kind: WEBHOOK_SEND, target: 'x', payload: { url: 'http://127.0.0.1:9/hook', body: { type: 't', timestamp: '', data: {} } }, idempotencyKey: 'msg_down', now: new Date() });
+    const row = store.messages.enqueue({ kind: WEBHOOK_SEND, target: 'x', payload: { url: 'http://127.0.0.1:9/hook', body: { type: 't', timestamp: '', data: {} } }, idempotencyKey: 'msg_down', now: new Date() });
     await sender().kick();
-    const r = store.outbox.get(row.id)!;
+    const r = store.messages.get(row.id)!;
     expect(r.status).toBe('pending');
     expect(r.lastError).toMatch(/^no answer/);
   });
 
   it('the IM sender and the webhook sender each claim only their own rows', () => {
     queue('msg_mine');
-    expect(store.outbox.claim(new Date(), 10, 1000, 'im.')).toEqual([]);
-    expect(store.outbox.claim(new Date(), 10, 1000, 'webhook.').map((r) => r.idempotencyKey)).toEqual(['msg_mine']);
+    expect(store.messages.claim(new Date(), 10, 1000, 'im.')).toEqual([]);
+    expect(store.messages.claim(new Date(), 10, 1000, 'webhook.').map((r) => r.idempotencyKey)).toEqual(['msg_mine']);
   });
 });
