@@ -37,8 +37,27 @@ export function writeStageMove(store: Store, o: { lead: LeadRow; move: StageMove
   if (!t) return;
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
   store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
-  if (o.historyTableId && lead.baseToken) {
-    const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorOpenId: isPersonId(o.actorOpenId) ? o.actorOpenId : undefined });
-    store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, o.historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
-  }
+  writeHistoryRow(store, lead, move, o.actorOpenId, o.historyTableId, now);
+}
+
+/** A 阶段历史 row for a move: who (a person, not the server's own actors), which approval; once per entry. */
+function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: string | undefined, historyTableId: string | undefined, now: Date): void {
+  if (!historyTableId || !lead.baseToken) return;
+  const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorOpenId: isPersonId(actorId) ? actorId : undefined });
+  store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
+}
+
+/**
+ * The server's answer to a person's edit of a lead's row: the fields it writes back (put-backs guarded
+ * by what the row showed, so a revert never overwrites a newer edit), and for a stage the edit moved,
+ * the 阶段历史 row.
+ */
+export function answerRowEdit(
+  store: Store,
+  o: { lead: LeadRow; fields: Record<string, unknown>; expect?: Record<string, unknown>; key: string; now: Date; moved?: { move: StageMove; editor: string; historyTableId: string | undefined } },
+): void {
+  const t = leadTargetOf(o.lead);
+  if (!t) return;
+  store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields: o.fields, ...(o.expect && Object.keys(o.expect).length ? { force: true, expect: o.expect } : {}) }, o.key, o.now);
+  if (o.moved) writeHistoryRow(store, o.lead, o.moved.move, o.moved.editor, o.moved.historyTableId, o.now);
 }
