@@ -76,7 +76,7 @@ line(`decay pass again, nothing due (${none.leads})`, LEADS, performance.now() -
 const members = new Map<string, Member>();
 for (let r = 0; r < 20; r++) {
   const id = `ou_rep${String(r).padStart(2, '0')}`;
-  members.set(id, { openId: id, name: `销售${r}`, roles: ['sales'], managerOpenId: undefined, onDuty: true, weight: 1 + (r % 3), regions: r % 4 ? ['华东'] : ['华北'], ...(r % 2 ? { capacity: 100_000 } : {}) });
+  members.set(id, { id: id, name: `销售${r}`, roles: ['sales'], managerId: undefined, onDuty: true, weight: 1 + (r % 3), regions: r % 4 ? ['华东'] : ['华北'], ...(r % 2 ? { capacity: 100_000 } : {}) });
 }
 const routingRules = loadRoutingRules(template);
 const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: ['sales'], openStages: openStages(journey) });

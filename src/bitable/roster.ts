@@ -39,10 +39,10 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
         const sdr = readCell(r.fields['对接SDR']);
         const team = readCell(r.fields['团队']);
         members.set(openId, {
-          openId,
+          id: openId,
           name: String(readCell(r.fields['姓名']) ?? ''),
           roles: listOf(roles).map((n) => roleIds[n] ?? n),
-          managerOpenId: Array.isArray(manager) ? manager[0] : undefined,
+          managerId: Array.isArray(manager) ? manager[0] : undefined,
           onDuty: readCell(r.fields['在岗']) === true,
           team: typeof team === 'string' && team ? team : undefined,
           regions: listOf(readCell(r.fields['负责地区'])),
@@ -50,7 +50,7 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
           weight: numberOf(r.fields['分配权重']),
           capacity: numberOf(r.fields['跟进上限']),
           leaveUntil: numberOf(r.fields['休假至']),
-          sdrOpenId: Array.isArray(sdr) ? sdr[0] : undefined,
+          sdrId: Array.isArray(sdr) ? sdr[0] : undefined,
         });
       }
     }

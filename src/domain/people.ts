@@ -4,10 +4,11 @@
  * manager, and what routing weighs (团队, 负责地区/行业, 分配权重, 跟进上限, 休假至, 对接SDR).
  */
 export interface Member {
-  openId: string;
+  /** the person's id on the chat platform in use (what person cells and mentions carry) */
+  id: string;
   name: string;
   roles: string[];
-  managerOpenId?: string | undefined;
+  managerId?: string | undefined;
   onDuty: boolean;
   /** 团队 */
   team?: string | undefined;
@@ -21,7 +22,7 @@ export interface Member {
   /** 休假至 (ms) */
   leaveUntil?: number | undefined;
   /** 对接SDR: the SDR whose qualified leads this rep takes */
-  sdrOpenId?: string | undefined;
+  sdrId?: string | undefined;
 }
 
 /** On duty (在岗) and not on leave (休假至) at `now`: someone a card or a lead can go to. */

@@ -58,11 +58,11 @@ export type RouteDecision =
 
 /** A rep who can take a new lead now, and why not when they cannot. */
 export function unavailable(rep: Rep, i: Pick<RouteInput, 'candidateRoles' | 'loads' | 'now' | 'exclude'>): string | undefined {
-  if (i.exclude?.has(rep.openId)) return '已退回或超时';
+  if (i.exclude?.has(rep.id)) return '已退回或超时';
   if (!rep.roles.some((r) => i.candidateRoles.includes(r))) return '不是可分配的角色';
   if (!rep.onDuty) return '不在岗';
   if (rep.leaveUntil !== undefined && rep.leaveUntil > i.now) return '休假中';
-  if (rep.capacity !== undefined && (i.loads.get(rep.openId) ?? 0) >= rep.capacity) return `已达跟进上限 ${rep.capacity}`;
+  if (rep.capacity !== undefined && (i.loads.get(rep.id) ?? 0) >= rep.capacity) return `已达跟进上限 ${rep.capacity}`;
   return undefined;
 }
 
@@ -123,11 +123,11 @@ function byRule(rule: RoutingRule, i: RouteInput): RouteDecision {
   };
   // the same company stays with its owner (no two reps calling one customer) while they can take it
   const sticky = ok(i.companyOwner);
-  if (sticky) return { kind: 'person', ownerId: sticky.openId, rule: rule.name, why: `同一公司的线索由 ${sticky.name} 跟进` };
+  if (sticky) return { kind: 'person', ownerId: sticky.id, rule: rule.name, why: `同一公司的线索由 ${sticky.name} 跟进` };
   if (rule.mode === 'sharer' || rule.mode === 'person') {
     const id = rule.mode === 'sharer' ? str(Array.isArray(i.facts.shared_by) ? i.facts.shared_by[0] : i.facts.shared_by) : rule.person;
     const rep = ok(id);
-    if (rep) return { kind: 'person', ownerId: rep.openId, rule: rule.name, why: rule.mode === 'sharer' ? `规则「${rule.name}」：来自 ${rep.name} 分享的内容` : `规则「${rule.name}」：指定 ${rep.name}` };
+    if (rep) return { kind: 'person', ownerId: rep.id, rule: rule.name, why: rule.mode === 'sharer' ? `规则「${rule.name}」：来自 ${rep.name} 分享的内容` : `规则「${rule.name}」：指定 ${rep.name}` };
     const who = id ? i.reps.get(id) : undefined;
     return { kind: 'none', rule: rule.name, why: `规则「${rule.name}」：${who ? `${who.name}${unavailable(who, i)}` : rule.mode === 'sharer' ? '没有填写分享人' : '指定的成员不在销售团队表中'}` };
   }
@@ -141,18 +141,18 @@ function byRule(rule: RoutingRule, i: RouteInput): RouteDecision {
   }
   // an SDR's qualified leads go to the reps that SDR feeds (if any of them can take it)
   const sdr = str(Array.isArray(i.facts.owner) ? i.facts.owner[0] : i.facts.owner);
-  const fed = sdr ? reps.filter((r) => r.sdrOpenId === sdr) : [];
+  const fed = sdr ? reps.filter((r) => r.sdrId === sdr) : [];
   if (fed.length) reps = fed;
   if (!reps.length) return { kind: 'none', rule: rule.name, why: `规则「${rule.name}」：没有可分配的人（在岗、未休假、未达跟进上限${rule.mode === 'team' ? `、属于${rule.team}` : rule.mode === 'territory' ? '、负责该地区和行业' : ''}）` };
   const pool = `rule:${rule.name}`;
   const turn = weightedTurn(
-    reps.map((r) => r.openId),
+    reps.map((r) => r.id),
     (id) => weight(i.reps.get(id)!),
     i.credits(pool),
   );
   const rep = i.reps.get(turn.pick)!;
   const scope = fed.length ? '对接该 SDR 的销售中' : rule.mode === 'team' ? `${rule.team}内` : rule.mode === 'territory' ? '负责该地区和行业的销售中' : '销售中';
-  return { kind: 'person', ownerId: rep.openId, rule: rule.name, why: `规则「${rule.name}」：${scope}按权重轮流分配给 ${rep.name}（权重 ${weight(rep)}）`, credits: { pool, values: turn.values } };
+  return { kind: 'person', ownerId: rep.id, rule: rule.name, why: `规则「${rule.name}」：${scope}按权重轮流分配给 ${rep.name}（权重 ${weight(rep)}）`, credits: { pool, values: turn.values } };
 }
 
 /** A company name as a key: without spaces, region brackets and suffixes such as 有限公司 / 集团. */

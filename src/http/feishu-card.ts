@@ -44,7 +44,7 @@ export function parseCardClick(event: Record<string, unknown> | undefined): Card
   const openId = operator.open_id;
   if (typeof openId !== 'string' || !openId) return undefined;
   return {
-    operatorOpenId: openId,
+    personId: openId,
     messageId: typeof context.open_message_id === 'string' ? context.open_message_id : undefined,
     value: isObj(action.value) ? action.value : undefined,
     name: typeof action.name === 'string' ? action.name : undefined,

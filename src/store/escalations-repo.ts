@@ -9,7 +9,7 @@ export interface EscalationRow {
   cardId: number | null;
   sla: string;
   step: EscalationStep;
-  toOpenId: string | null;
+  toId: string | null;
   at: Date;
 }
 
@@ -24,7 +24,7 @@ interface Raw {
   at: number;
 }
 
-const toRow = (r: Raw): EscalationRow => ({ id: r.id, leadId: r.lead_id, assignmentId: r.assignment_id, cardId: r.card_id, sla: r.sla, step: r.step, toOpenId: r.to_open_id, at: new Date(r.at) });
+const toRow = (r: Raw): EscalationRow => ({ id: r.id, leadId: r.lead_id, assignmentId: r.assignment_id, cardId: r.card_id, sla: r.sla, step: r.step, toId: r.to_open_id, at: new Date(r.at) });
 
 export type EscalationsRepo = ReturnType<typeof createEscalationsRepo>;
 
@@ -35,8 +35,8 @@ export function createEscalationsRepo(db: Db) {
   const forLead = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE lead_id = ? ORDER BY id');
   return {
     /** Record a step; false when this step was already taken for this assignment and SLA. */
-    record: (e: { leadId: number; assignmentId?: number; cardId?: number; sla: string; step: EscalationStep; toOpenId: string | null; at: Date }): boolean =>
-      insert.run({ leadId: e.leadId, assignmentId: e.assignmentId ?? null, cardId: e.cardId ?? null, sla: e.sla, step: e.step, to: e.toOpenId, at: e.at.getTime() }).changes === 1,
+    record: (e: { leadId: number; assignmentId?: number; cardId?: number; sla: string; step: EscalationStep; toId: string | null; at: Date }): boolean =>
+      insert.run({ leadId: e.leadId, assignmentId: e.assignmentId ?? null, cardId: e.cardId ?? null, sla: e.sla, step: e.step, to: e.toId, at: e.at.getTime() }).changes === 1,
     forCard: (id: number): EscalationRow[] => forCard.all(id).map(toRow),
     forAssignment: (id: number): EscalationRow[] => forAssignment.all(id).map(toRow),
     forLead: (id: number): EscalationRow[] => forLead.all(id).map(toRow),

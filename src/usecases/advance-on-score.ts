@@ -69,7 +69,7 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
     writeStageMove(store, {
       lead: moved,
       move: { from: label(from), to: label(target.to), label: r.value.outcome.label, reason: why },
-      actorOpenId: undefined,
+      actorId: undefined,
       historyTableId: deps.historyTableId(),
       writeStage: true,
       extra: { 旅程备注: journeyNote(now, [`${why}，自动进入「${label(target.to)}」`]) },

@@ -42,7 +42,7 @@ export interface ReturnInput {
   lead: LeadRow;
   reason: ReturnReason;
   /** who clicked return (the owner or their manager) */
-  by: { openId: string; name: string; roles: string[] };
+  by: { id: string; name: string; roles: string[] };
   /** the rep the lead was assigned to */
   ownerId: string;
   note: string;
@@ -97,22 +97,22 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
     // 5. whom to tell
     const told = new Set<string>();
     for (const n of reason.notify) {
-      const ids = n === MANAGER ? [i.members.get(i.ownerId)?.managerOpenId].filter((x): x is string => !!x) : [...i.members.values()].filter((m) => m.roles.includes(n)).map((m) => m.openId);
-      for (const id of ids) if (id !== i.by.openId) told.add(id);
+      const ids = n === MANAGER ? [i.members.get(i.ownerId)?.managerId].filter((x): x is string => !!x) : [...i.members.values()].filter((m) => m.roles.includes(n)).map((m) => m.id);
+      for (const id of ids) if (id !== i.by.id) told.add(id);
     }
     const names = [...told].map((id) => i.members.get(id)?.name || id);
     if (names.length) parts.push({ zh: `已通知 ${names.join('、')}`, en: `told ${names.join(', ')}` });
 
     let moved: Text = { zh: `留在「${label(fresh.stage).zh}」`, en: `stays at ${label(fresh.stage).en}` };
     if (to && to !== fresh.stage) {
-      const r = changeStage({ leadId: lead.id, to, actor: { id: i.by.openId, roles: i.by.roles }, reason: `退回：${why}` });
+      const r = changeStage({ leadId: lead.id, to, actor: { id: i.by.id, roles: i.by.roles }, reason: `退回：${why}` });
       if (r.ok && r.value.outcome.status === 'applied') {
         moved = { zh: `进入「${label(to).zh}」`, en: `moved to ${label(to).en}` };
         const next = joined(moved, parts);
         writeStageMove(store, {
           lead: r.value.lead,
           move: { from: label(fresh.stage).zh, to: label(to).zh, label: r.value.outcome.label, reason: `退回：${why}` },
-          actorOpenId: i.by.openId,
+          actorId: i.by.id,
           historyTableId: deps.historyTableId(),
           writeStage: true,
           extra: { ...extra, 旅程备注: journeyNote(now, [`${i.by.name} 退回：${why}；${next.zh}`]) },

@@ -28,7 +28,7 @@ import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './s
  *   the same click delivered again) is told who acted first.
  */
 export interface CardClick {
-  operatorOpenId: string;
+  personId: string;
   messageId: string | undefined;
   value: Record<string, unknown> | undefined;
   name: string | undefined;
@@ -101,7 +101,7 @@ export function createCardActions(deps: CardActionsDeps) {
     if (!members) return { toast: toast('warning', { zh: '团队信息正在加载，请稍后再点一次', en: 'Loading the team; please click again in a moment' }) };
     if (c.status !== 'open') return already(c, lead, members);
 
-    const actor = click.operatorOpenId;
+    const actor = click.personId;
     const roles = members.get(actor)?.roles ?? [];
     const subject = c.subject;
     if (c.kind === 'approval') {
@@ -109,7 +109,7 @@ export function createCardActions(deps: CardActionsDeps) {
       if (!roles.includes(String(subject.role))) return { toast: toast('warning', { zh: `只有${gate.zh}可以审批这条线索`, en: `Only the ${gate.en} can approve this` }) };
     } else {
       const owner = String(subject.owner);
-      if (actor !== owner && members.get(owner)?.managerOpenId !== actor) {
+      if (actor !== owner && members.get(owner)?.managerId !== actor) {
         const name = members.get(owner)?.name ?? '—';
         return { toast: toast('warning', { zh: `只有${name}或其直属上级可以认领或退回这条线索`, en: `Only ${name} or their manager can accept or return this lead` }) };
       }
@@ -132,7 +132,7 @@ export function createCardActions(deps: CardActionsDeps) {
         if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);
         else if (op === REJECT) reject(c, fresh, comment, actorName, now);
         else if (op === ACCEPT) accept(c, fresh, actor, actorName, detail.followUpDueAt as number, now);
-        else returnLead(c, fresh, { openId: actor, name: actorName, roles }, reason!, note, members, now);
+        else returnLead(c, fresh, { id: actor, name: actorName, roles }, reason!, note, members, now);
         return {
           toast: toast('success', { zh: `已${ACTED[op]!.zh}`, en: `Done: ${ACTED[op]!.en}` }),
           card: deps.cards.render(store.cards.get(c.id)!, store.leads.get(lead.id)!, members),
@@ -163,7 +163,7 @@ export function createCardActions(deps: CardActionsDeps) {
     writeStageMove(store, {
       lead: r.value.lead,
       move: { from: deps.cards.stageText(s.from).zh, to: deps.cards.stageText(s.to).zh, label: r.value.outcome.label, reason: comment || rec.reason, approvalId: `card-${c.id}` },
-      actorOpenId: actor,
+      actorId: actor,
       historyTableId: deps.historyTableId(),
       writeStage: true,
       extra: { 旅程备注: journeyNote(now, [`${actorName} 审批通过：${move}${comment ? `（${comment}）` : ''}`]) },
@@ -196,7 +196,7 @@ export function createCardActions(deps: CardActionsDeps) {
     writeLeadRow(store, lead, { 跟进人: a.ownerId, SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
   }
 
-  function returnLead(c: CardRow, lead: LeadRow, by: { openId: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): void {
+  function returnLead(c: CardRow, lead: LeadRow, by: { id: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): void {
     const a = store.assignments.get(Number(c.subject.assignmentId));
     if (!a || !store.assignments.markReturned(a.id, reason.option, note || null, now)) {
       throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });

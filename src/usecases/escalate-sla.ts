@@ -59,7 +59,7 @@ export function createEscalateSla(deps: EscalateDeps) {
         deps.cards.notify(a.ownerId, { zh: `${lead.leadKey}「${company}」${what.zh}已超时，请尽快处理`, en: `${lead.leadKey} ${company}: the ${what.en} SLA has passed; please act now` }, `esc:${a.id}:${sla}:remind`, now);
         note = `${what.zh}超时，已提醒 ${ownerName}`;
       } else if (step.step === 'manager') {
-        to = owner?.managerOpenId ?? null;
+        to = owner?.managerId ?? null;
         const managerName = to ? members.get(to)?.name || '—' : '—';
         if (to)
           deps.cards.notify(
@@ -101,7 +101,7 @@ export function createEscalateSla(deps: EscalateDeps) {
           note = `${what.zh}超时，已从 ${ownerName} 改派给 ${nextName}`;
         } else {
           // everyone who could take it let it lapse or gave it back: the managers choose, asked once
-          const managers = [...new Set([owner?.managerOpenId, ...tried.map((id) => members.get(id)?.managerOpenId)].filter((m): m is string => !!m))];
+          const managers = [...new Set([owner?.managerId, ...tried.map((id) => members.get(id)?.managerId)].filter((m): m is string => !!m))];
           const names = managers.map((id) => members.get(id)?.name || '—').join('、');
           for (const m of managers)
             deps.cards.notify(
@@ -116,7 +116,7 @@ export function createEscalateSla(deps: EscalateDeps) {
           note = managers.length ? `${what.zh}超时，已无其他销售可改派：已请 ${names} 在「跟进人」中指定` : `${what.zh}超时，已无其他销售可改派，且没有直属上级可通知：请在「跟进人」中指定`;
         }
       }
-      store.escalations.record({ leadId: lead.id, assignmentId: a.id, sla, step: step.step, toOpenId: to, at: now });
+      store.escalations.record({ leadId: lead.id, assignmentId: a.id, sla, step: step.step, toId: to, at: now });
       if (card && card.status === 'open' && step.step !== 'reassign') deps.cards.refresh(card, lead, members, now);
       writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:${a.id}:${sla}:${step.step}`, now);
       if (step.step !== 'reassign') scheduleLadderStep(store, deps.calendar, { kind: timer.kind === SLA_ACCEPT ? SLA_ACCEPT : SLA_FOLLOW_UP, leadId: lead.id, ladder, index: index + 1, slaDueAt, subject: { assignmentId: a.id }, now });
@@ -153,7 +153,7 @@ export function createEscalateSla(deps: EscalateDeps) {
         );
       note = `${move} 审批超时，已再次提醒 ${names}`;
     } else {
-      const managers = [...new Set(approvers.map((id) => members.get(id)?.managerOpenId).filter((m): m is string => !!m))];
+      const managers = [...new Set(approvers.map((id) => members.get(id)?.managerId).filter((m): m is string => !!m))];
       to = managers[0] ?? null;
       for (const id of managers)
         deps.cards.notify(
@@ -164,7 +164,7 @@ export function createEscalateSla(deps: EscalateDeps) {
         );
       note = managers.length ? `${move} 仍未审批，已通知 ${managers.map((id) => members.get(id)?.name || '—').join('、')}` : `${move} 仍未审批；审批人在销售团队表中没有直属上级，无人可通知`;
     }
-    store.escalations.record({ leadId: lead.id, cardId: card.id, sla: 'approval', step: step.step, toOpenId: to, at: now });
+    store.escalations.record({ leadId: lead.id, cardId: card.id, sla: 'approval', step: step.step, toId: to, at: now });
     deps.cards.refresh(card, lead, members, now);
     writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:card${card.id}:approval:${step.step}`, now);
     scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder, index: index + 1, slaDueAt, subject: { cardId: card.id }, now });

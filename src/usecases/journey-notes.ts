@@ -8,7 +8,7 @@ export function journeyNote(at: Date, lines: string[]): string {
   return `[${stamp.format(at).replace(/\//g, '-')}] ${lines.join('；')}`;
 }
 
-export function stageHistoryRow(h: { leadKey: string; from: string; to: string; label: string; at: Date; actorOpenId: string | undefined; reason: string | null; approvalId?: string | null }): Record<string, unknown> {
+export function stageHistoryRow(h: { leadKey: string; from: string; to: string; label: string; at: Date; actorId: string | undefined; reason: string | null; approvalId?: string | null }): Record<string, unknown> {
   return {
     摘要: `${h.leadKey} ${h.from || '（新建）'} → ${h.to}（${h.label}）`,
     线索编号: h.leadKey,
@@ -16,7 +16,7 @@ export function stageHistoryRow(h: { leadKey: string; from: string; to: string; 
     新阶段: h.to,
     第几次进入: h.label,
     变更时间: h.at.getTime(),
-    ...(h.actorOpenId ? { 操作人: h.actorOpenId } : {}),
+    ...(h.actorId ? { 操作人: h.actorId } : {}),
     ...(h.reason ? { 原因: h.reason } : {}),
     ...(h.approvalId ? { 审批单: h.approvalId } : {}),
   };

@@ -89,9 +89,9 @@ export function createLeadCards(deps: LeadCardsDeps) {
           state: {
             lead: view(lead),
             subject: { from: stageText(s.from), to: stageText(s.to), gate: s.gate, requestedBy: s.requestedBy, requestedAt: s.requestedAt },
-            approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.openId),
+            approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.id),
             checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
-            escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId })),
+            escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toId })),
             ...(c.status !== 'open'
               ? {
                   outcome: {
@@ -109,7 +109,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       );
     }
     const s = c.subject as { owner: string; acceptDueAt: number | null; assignmentId?: number };
-    const escalations = s.assignmentId === undefined ? [] : store.escalations.forAssignment(Number(s.assignmentId)).map((e) => ({ step: e.step, at: e.at, to: e.toOpenId }));
+    const escalations = s.assignmentId === undefined ? [] : store.escalations.forAssignment(Number(s.assignmentId)).map((e) => ({ step: e.step, at: e.at, to: e.toId }));
     const reason = deps.returnReasons().find((r) => r.option === detail.reason);
     const returnReasons = deps.returnReasons().map((r) => ({ value: r.option, label: r.label }));
     const next = (detail.next as Text | undefined) ?? { zh: '跟进人已清空', en: 'owner cleared' };
@@ -204,7 +204,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     },
     /** The people holding the role an approval card waits for. */
     approversOf(c: CardRow, members: Members): string[] {
-      return [...members.values()].filter((m) => m.roles.includes(String(c.subject.role))).map((m) => m.openId);
+      return [...members.values()].filter((m) => m.roles.includes(String(c.subject.role))).map((m) => m.id);
     },
     /** (inside a transaction) The assignment card for an offer: sent to the group, @-mentioning the owner. */
     offerCard(lead: LeadRow, a: AssignmentRow, members: Members, now: Date): CardRow | undefined {

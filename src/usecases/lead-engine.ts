@@ -74,7 +74,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     writeStageMove(store, {
       lead: r.value.lead,
       move: { from: label(lead.stage), to: label(to), label: r.value.outcome.label, reason: d.why },
-      actorOpenId: undefined,
+      actorId: undefined,
       historyTableId: deps.historyTableId(),
       writeStage: true,
       extra: { 旅程备注: journeyNote(now, [d.why]) },

@@ -31,19 +31,19 @@ export interface StageMove {
  * What a stage move shows in the Bitable: the row's 进入阶段次数 (and 阶段 itself when the move did not
  * come from the row: an approval), 待审批 cleared, and a 阶段历史 row naming who and which approval.
  */
-export function writeStageMove(store: Store, o: { lead: LeadRow; move: StageMove; actorOpenId: string | undefined; historyTableId: string | undefined; writeStage: boolean; extra?: Record<string, unknown>; now: Date; key: string }): void {
+export function writeStageMove(store: Store, o: { lead: LeadRow; move: StageMove; actorId: string | undefined; historyTableId: string | undefined; writeStage: boolean; extra?: Record<string, unknown>; now: Date; key: string }): void {
   const { lead, move, now } = o;
   const t = leadTargetOf(lead);
   if (!t) return;
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
   store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
-  writeHistoryRow(store, lead, move, o.actorOpenId, o.historyTableId, now);
+  writeHistoryRow(store, lead, move, o.actorId, o.historyTableId, now);
 }
 
 /** A 阶段历史 row for a move: who (a person, not the server's own actors), which approval; once per entry. */
 function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: string | undefined, historyTableId: string | undefined, now: Date): void {
   if (!historyTableId || !lead.baseToken) return;
-  const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorOpenId: isPersonId(actorId) ? actorId : undefined });
+  const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorId: isPersonId(actorId) ? actorId : undefined });
   store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
 }
 

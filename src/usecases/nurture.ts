@@ -71,9 +71,9 @@ export function createNurture(deps: NurtureDeps) {
         continue;
       }
       // the SDR who feeds the owner first, else everyone holding the role
-      const linked = owner ? members.get(owner)?.sdrOpenId : undefined;
+      const linked = owner ? members.get(owner)?.sdrId : undefined;
       const mine = linked && available(members.get(linked)) && members.get(linked)!.roles.includes(r) ? [linked] : [];
-      const all = [...members.values()].filter((m) => available(m) && m.roles.includes(r)).map((m) => m.openId);
+      const all = [...members.values()].filter((m) => available(m) && m.roles.includes(r)).map((m) => m.id);
       if (mine.length || all.length) return mine.length ? mine : all;
     }
     return [];

@@ -67,12 +67,12 @@ export function createOwnerQueue(deps: OwnerQueueDeps) {
       const loads = store.routing.loads();
       const state = reps
         .map((r) => {
-          const why = !r.onDuty ? '不在岗' : r.leaveUntil && r.leaveUntil > now.getTime() ? '休假中' : r.capacity !== undefined ? `${loads.get(r.openId) ?? 0}/${r.capacity}` : `${loads.get(r.openId) ?? 0} 条`;
+          const why = !r.onDuty ? '不在岗' : r.leaveUntil && r.leaveUntil > now.getTime() ? '休假中' : r.capacity !== undefined ? `${loads.get(r.id) ?? 0}/${r.capacity}` : `${loads.get(r.id) ?? 0} 条`;
           return `${r.name} ${why}`;
         })
         .join('，');
-      let managers = [...new Set(reps.map((r) => r.managerOpenId).filter((m): m is string => !!m && members.has(m)))];
-      if (!managers.length) managers = [...members.values()].filter((m) => m.roles.includes('sales_director')).map((m) => m.openId);
+      let managers = [...new Set(reps.map((r) => r.managerId).filter((m): m is string => !!m && members.has(m)))];
+      if (!managers.length) managers = [...members.values()].filter((m) => m.roles.includes('sales_director')).map((m) => m.id);
       const first = store.ownerQueue.list(1)[0];
       const firstKey = first ? store.leads.get(first.leadId)?.leadKey : undefined;
       for (const m of managers) {

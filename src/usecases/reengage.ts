@@ -54,11 +54,11 @@ export function createReengage(deps: ReengageDeps) {
     const out = new Set<string>();
     for (const n of p.notify ?? []) {
       if (n === MANAGER) {
-        const manager = p.by ? members.get(p.by)?.managerOpenId : undefined;
+        const manager = p.by ? members.get(p.by)?.managerId : undefined;
         if (manager && atWork(members.get(manager), now)) out.add(manager);
         continue;
       }
-      for (const m of members.values()) if (atWork(m, now) && m.roles.includes(n)) out.add(m.openId);
+      for (const m of members.values()) if (atWork(m, now) && m.roles.includes(n)) out.add(m.id);
     }
     return [...out];
   }
@@ -95,7 +95,7 @@ export function createReengage(deps: ReengageDeps) {
             writeStageMove(store, {
               lead: fresh,
               move: { from: label(from).zh, to: label(rule.stage).zh, label: r.value.outcome.label, reason: why },
-              actorOpenId: undefined,
+              actorId: undefined,
               historyTableId: deps.historyTableId(),
               writeStage: true,
               now,

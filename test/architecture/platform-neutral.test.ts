@@ -17,6 +17,7 @@ const ADAPTERS = ['bitable', 'feishu', 'im', 'http', 'sandbox', 'cards', 'webhoo
 /** platform shapes: Feishu ids, person cells, mention markup, card JSON 2.0 fields, IM message types */
 const SHAPES: Array<[string, RegExp]> = [
   ['open_id', /\bopen_id\b/],
+  ['a Feishu open id by name', /openId|OpenId/],
   ['an ou_ id', /['"`/^(]ou_/],
   ['a person cell [{ id }]', /\[\{\s*id\s*:/],
   ['<at> markup', /<at[\s>]/],
@@ -53,6 +54,7 @@ describe('platform-neutral layers use no platform adapter and no platform shape'
     expect(probe('const a = { 跟进人: [{ id: who }] };')).toEqual(['writes a person cell [{ id }]']);
     expect(probe('const t = "<at user_id=\\"x\\"></at>";')).toEqual(['writes <at> markup']);
     expect(probe("if (id.startsWith('ou_')) x();")).toEqual(['writes an ou_ id']);
+    expect(probe('const who = member.openId;')).toEqual(['writes a Feishu open id by name']);
     expect(probe('// a comment about open_id is fine\nconst x = 1;')).toEqual([]);
   });
 });

@@ -53,10 +53,10 @@ describe('chat port: cards queued as state, rendered by the Feishu adapter at se
   it('the callback answer: a toast in the server language with both i18n texts, and the card as raw JSON 2.0', async () => {
     const w = cardWorld();
     const p = w.pendingLead();
-    const answer = await w.act({ operatorOpenId: 'ou_lilei', messageId: p.approvalMessage, value: undefined, name: 'approve', formValue: {} });
+    const answer = await w.act({ personId: 'ou_lilei', messageId: p.approvalMessage, value: undefined, name: 'approve', formValue: {} });
     expect(answer.toast).toEqual({ type: 'warning', text: { zh: expect.stringMatching(/^只有/), en: expect.stringMatching(/^Only /) } });
     expect(feishuCardAnswer(answer, 'en').toast).toEqual({ type: 'warning', content: answer.toast.text.en, i18n: { zh_cn: answer.toast.text.zh, en_us: answer.toast.text.en } });
-    const ok = await w.act({ operatorOpenId: 'ou_wangmin', messageId: p.approvalMessage, value: undefined, name: 'approve', formValue: {} });
+    const ok = await w.act({ personId: 'ou_wangmin', messageId: p.approvalMessage, value: undefined, name: 'approve', formValue: {} });
     const shaped = feishuCardAnswer(ok);
     expect(shaped.toast.content).toBe('已通过');
     expect(shaped.card).toEqual({ type: 'raw', data: renderCard(ok.card!) });

@@ -14,8 +14,8 @@ import { tempDbPath } from '../support/temp-db.js';
 const template = loadBaseTemplate();
 const rules = loadRoutingRules(template);
 const NOW = Date.UTC(2026, 10, 24, 2);
-const rep = (openId: string, o: Partial<Rep> = {}): Rep => ({ openId, name: openId.replace('ou_', ''), roles: ['sales'], onDuty: true, ...o });
-const reps = (...rs: Rep[]) => new Map(rs.map((r) => [r.openId, r]));
+const rep = (id: string, o: Partial<Rep> = {}): Rep => ({ id, name: id.replace('ou_', ''), roles: ['sales'], onDuty: true, ...o });
+const reps = (...rs: Rep[]) => new Map(rs.map((r) => [r.id, r]));
 
 function input(facts: Record<string, unknown>, o: Partial<RouteInput> = {}): RouteInput {
   return {
@@ -66,7 +66,7 @@ describe('the shipped 分配规则, table-driven', () => {
   });
 
   it('the same company keeps its owner; an SDR qualified lead goes to the reps the SDR feeds', () => {
-    const team = reps(rep('ou_li'), rep('ou_han', { sdrOpenId: 'ou_sdr' }), rep('ou_wu', { sdrOpenId: 'ou_sdr' }), rep('ou_sdr', { roles: ['sdr'] }));
+    const team = reps(rep('ou_li'), rep('ou_han', { sdrId: 'ou_sdr' }), rep('ou_wu', { sdrId: 'ou_sdr' }), rep('ou_sdr', { roles: ['sdr'] }));
     expect(route(input({ source: '其他' }, { reps: team, companyOwner: 'ou_li' }))).toMatchObject({ kind: 'person', ownerId: 'ou_li', why: '同一公司的线索由 li 跟进' });
     const picks = new Set<string>();
     let credits = new Map<string, number>();
@@ -133,15 +133,15 @@ describe('weighted round robin: properties over 10,000 assignments (fast-check)'
     leads.forEach((l, i) => {
       const leaving = o.leaveAt?.get(i);
       if (leaving) onLeave.add(leaving);
-      const roster = new Map(team.map((r) => [r.openId, onLeave.has(r.openId) ? { ...r, leaveUntil: NOW + 1 } : r]));
+      const roster = new Map(team.map((r) => [r.id, onLeave.has(r.id) ? { ...r, leaveUntil: NOW + 1 } : r]));
       const d = route({ facts: {}, score: 0, when: 'handoff', rules: ALL, reps: roster, candidateRoles: ['sales'], loads, credits: (p) => credits.get(p) ?? new Map(), companyOwner: companies.get(l.company), now: NOW });
       if (d.kind !== 'person') {
         picks.push('-');
         return;
       }
       const r = roster.get(d.ownerId)!;
-      if (r.capacity !== undefined && (loads.get(r.openId) ?? 0) >= r.capacity) violations.push(`capacity of ${r.openId} at lead ${i}`);
-      if (onLeave.has(r.openId)) violations.push(`${r.openId} picked on leave at lead ${i}`);
+      if (r.capacity !== undefined && (loads.get(r.id) ?? 0) >= r.capacity) violations.push(`capacity of ${r.id} at lead ${i}`);
+      if (onLeave.has(r.id)) violations.push(`${r.id} picked on leave at lead ${i}`);
       const before = companies.get(l.company);
       if (before && before !== d.ownerId && !onLeave.has(before) && (roster.get(before)!.capacity ?? Infinity) > (loads.get(before) ?? 0)) violations.push(`company ${l.company} moved from ${before} to ${d.ownerId}`);
       if (d.credits) credits.set(d.credits.pool, d.credits.values);
@@ -156,19 +156,19 @@ describe('weighted round robin: properties over 10,000 assignments (fast-check)'
 
   const teamArb = fc
     .uniqueArray(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 8 })
-    .chain((ids) => fc.tuple(...ids.map((id) => fc.record({ openId: fc.constant(`ou_${String(id).padStart(2, '0')}`), weight: fc.integer({ min: 1, max: 5 }) }))));
+    .chain((ids) => fc.tuple(...ids.map((id) => fc.record({ id: fc.constant(`ou_${String(id).padStart(2, '0')}`), weight: fc.integer({ min: 1, max: 5 }) }))));
 
   it('each rep’s share is within 1% of their weight share (no capacity, all distinct companies)', () => {
     fc.assert(
       fc.property(teamArb, (team) => {
-        const rs = team.map((t) => rep(t.openId, { weight: t.weight }));
+        const rs = team.map((t) => rep(t.id, { weight: t.weight }));
         const { picks } = simulate(
           rs,
           Array.from({ length: 10_000 }, (_, i) => ({ company: i, closes: true })),
         );
         const total = rs.reduce((s, r) => s + r.weight!, 0);
         for (const r of rs) {
-          const share = picks.filter((p) => p === r.openId).length / picks.length;
+          const share = picks.filter((p) => p === r.id).length / picks.length;
           expect(Math.abs(share - r.weight! / total)).toBeLessThanOrEqual(0.01);
         }
       }),
@@ -184,9 +184,9 @@ describe('weighted round robin: properties over 10,000 assignments (fast-check)'
         fc.array(fc.boolean(), { minLength: 10_000, maxLength: 10_000 }),
         fc.integer({ min: 0, max: 9_999 }),
         (team, companies, closes, leaveAt) => {
-          const rs = team.map((t, i) => rep(t.openId, { weight: t.weight, ...(i % 2 ? { capacity: 50 + i } : {}) }));
+          const rs = team.map((t, i) => rep(t.id, { weight: t.weight, ...(i % 2 ? { capacity: 50 + i } : {}) }));
           const leads = companies.map((c, i) => ({ company: c, closes: closes[i]! }));
-          const { violations } = simulate(rs, leads, { leaveAt: new Map([[leaveAt, rs[0]!.openId]]) });
+          const { violations } = simulate(rs, leads, { leaveAt: new Map([[leaveAt, rs[0]!.id]]) });
           expect(violations).toEqual([]);
         },
       ),
@@ -216,8 +216,8 @@ describe('weighted round robin: properties over 10,000 assignments (fast-check)'
 
 describe('the router over SQLite: a restart in the middle changes nothing', () => {
   const journey = loadJourney('default');
-  const member = (openId: string, o: Partial<Member>): Member => ({ openId, name: openId, roles: ['sales'], managerOpenId: undefined, onDuty: true, ...o });
-  const team = new Map([member('ou_a', { weight: 3 }), member('ou_b', { weight: 1 }), member('ou_c', { weight: 2, capacity: 40 }), member('ou_d', { weight: 2 })].map((m) => [m.openId, m]));
+  const member = (id: string, o: Partial<Member>): Member => ({ id, name: id, roles: ['sales'], managerId: undefined, onDuty: true, ...o });
+  const team = new Map([member('ou_a', { weight: 3 }), member('ou_b', { weight: 1 }), member('ou_c', { weight: 2, capacity: 40 }), member('ou_d', { weight: 2 })].map((m) => [m.id, m]));
 
   function assignAll(store: Store, from: number, to: number, out: string[]) {
     const router = ruleRouter({ store, rules: () => rules, candidateRoles: ['sales'], openStages: openStages(journey) });

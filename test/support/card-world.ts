@@ -30,8 +30,8 @@ export const openIdOf = (p: Person) => (p === '外人' ? 'ou_stranger' : PEOPLE[
 
 export function rosterOf(extra: Member[] = []): Map<string, Member> {
   const m = new Map<string, Member>();
-  for (const [name, p] of Object.entries(PEOPLE)) m.set(p.openId, { openId: p.openId, name, roles: [...p.roles], managerOpenId: 'manager' in p ? p.manager : undefined, onDuty: true });
-  for (const x of extra) m.set(x.openId, x);
+  for (const [name, p] of Object.entries(PEOPLE)) m.set(p.openId, { id: p.openId, name, roles: [...p.roles], managerId: 'manager' in p ? p.manager : undefined, onDuty: true });
+  for (const x of extra) m.set(x.id, x);
   return m;
 }
 
@@ -80,7 +80,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
 
   /** A click, answered the way Feishu receives it (the callback route's shape: toast i18n, raw JSON 2.0 card). */
   const click = async (messageId: string, who: Person | string, a: { op: string; form?: Record<string, unknown> }): Promise<ReturnType<typeof feishuCardAnswer>> => {
-    const c: CardClick = { operatorOpenId: who in PEOPLE || who === '外人' ? openIdOf(who as Person) : who, messageId, value: a.form ? undefined : { op: a.op }, name: a.form ? a.op : undefined, formValue: a.form };
+    const c: CardClick = { personId: who in PEOPLE || who === '外人' ? openIdOf(who as Person) : who, messageId, value: a.form ? undefined : { op: a.op }, name: a.form ? a.op : undefined, formValue: a.form };
     return feishuCardAnswer(await act(c));
   };
 

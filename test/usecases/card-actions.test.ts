@@ -110,14 +110,14 @@ describe('authorization matrix: every action × every role', () => {
 
 describe('exactly once', () => {
   it('20 people holding the gate role approve at the same moment: one transition, 19 told who approved first', async () => {
-    const directors: Member[] = Array.from({ length: 20 }, (_, i) => ({ openId: `ou_director${i}`, name: `总监${i}`, roles: ['marketing_director'], managerOpenId: undefined, onDuty: true }));
+    const directors: Member[] = Array.from({ length: 20 }, (_, i) => ({ id: `ou_director${i}`, name: `总监${i}`, roles: ['marketing_director'], managerId: undefined, onDuty: true }));
     const w = cardWorld({ members: rosterOf(directors) });
     const p = w.pendingLead();
-    const answers = await Promise.all(directors.map((d) => w.click(p.approvalMessage, d.openId, { op: 'approve', form: {} })));
+    const answers = await Promise.all(directors.map((d) => w.click(p.approvalMessage, d.id, { op: 'approve', form: {} })));
     const ok = answers.filter((a) => a.toast.type === 'success');
     expect(ok).toHaveLength(1);
     const winner = w.store.cards.getByMessageId(p.approvalMessage)!.actedBy!;
-    const winnerName = directors.find((d) => d.openId === winner)!.name;
+    const winnerName = directors.find((d) => d.id === winner)!.name;
     for (const a of answers.filter((x) => x.toast.type !== 'success')) {
       expect(a.toast.type).toBe('info');
       expect(a.toast.i18n.zh_cn).toContain(`${winnerName} 已于`);
@@ -129,10 +129,10 @@ describe('exactly once', () => {
   });
 
   it('20 simultaneous accept clicks by different people: exactly one owner, one accept; the rest told why or who was first', async () => {
-    const reps: Member[] = Array.from({ length: 18 }, (_, i) => ({ openId: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerOpenId: 'ou_chenjing', onDuty: true }));
+    const reps: Member[] = Array.from({ length: 18 }, (_, i) => ({ id: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerId: 'ou_chenjing', onDuty: true }));
     const w = cardWorld({ members: rosterOf(reps) });
     const a = await w.assignedLead();
-    const clickers = [...reps.map((r) => r.openId), 'ou_lilei', 'ou_chenjing'];
+    const clickers = [...reps.map((r) => r.id), 'ou_lilei', 'ou_chenjing'];
     const answers = await Promise.all(clickers.map((id) => w.click(a.assignmentMessage, id, { op: 'accept' })));
     expect(answers.filter((x) => x.toast.type === 'success')).toHaveLength(1);
     expect(answers.filter((x) => x.toast.type === 'warning')).toHaveLength(18); // not theirs

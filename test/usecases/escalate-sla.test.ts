@@ -10,7 +10,7 @@ import { asSent, cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } f
  */
 const bj = (s: string) => new Date(`${s}+08:00`);
 const texts = queuedTexts;
-const steps = (w: CardWorld, leadId: number) => w.store.escalations.forLead(leadId).map((e) => `${e.sla}:${e.step}:${e.toOpenId}`);
+const steps = (w: CardWorld, leadId: number) => w.store.escalations.forLead(leadId).map((e) => `${e.sla}:${e.step}:${e.toId}`);
 const lastPatchTitleAndBody = (w: CardWorld) => {
   const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id").all() as Array<{ payload_json: string }>;
   return rows.length ? JSON.stringify(asSent('im.patch', rows.at(-1)!.payload_json).content) : '';
@@ -127,9 +127,9 @@ describe('SLA escalation ladder (accept)', () => {
         const members = rosterOf();
         members.delete('ou_lilei');
         members.delete('ou_hanmeimei');
-        members.set('ou_mgr2', { openId: 'ou_mgr2', name: '二区主管', roles: ['sales_director'], managerOpenId: undefined, onDuty: true });
-        const reps = team.map((t, i) => ({ openId: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerOpenId: t.manager, onDuty: !t.away || i === 0 }));
-        for (const r of reps) members.set(r.openId, r);
+        members.set('ou_mgr2', { id: 'ou_mgr2', name: '二区主管', roles: ['sales_director'], managerId: undefined, onDuty: true });
+        const reps = team.map((t, i) => ({ id: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerId: t.manager, onDuty: !t.away || i === 0 }));
+        for (const r of reps) members.set(r.id, r);
         const w = cardWorld({ members });
         const a = await w.assignedLead({ owner: 'ou_rep0' });
         await runLadderOut(w, w.sweep(), a.leadId);
@@ -137,7 +137,7 @@ describe('SLA escalation ladder (accept)', () => {
         expect(new Set(owners).size).toBe(owners.length); // never the same rep twice (so never in a loop)
         expect(owners.length).toBe(reps.filter((r) => r.onDuty).length); // every rep on duty had one chance
         const asks = texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'));
-        const managers = new Set(reps.filter((r) => owners.includes(r.openId)).map((r) => r.managerOpenId));
+        const managers = new Set(reps.filter((r) => owners.includes(r.id)).map((r) => r.managerId));
         expect(asks).toHaveLength(managers.size); // one request to each manager of the reps who let it lapse, once
         expect(w.store.assignments.current(a.leadId)).toBeUndefined();
       }),
@@ -196,8 +196,8 @@ describe('SLA escalation ladder (first feedback)', () => {
 describe('SLA escalation ladder (an approval left waiting)', () => {
   const roster = () =>
     rosterOf([
-      { openId: 'ou_wangmin', name: '王敏', roles: ['marketing_director'], managerOpenId: 'ou_boss', onDuty: true },
-      { openId: 'ou_boss', name: '赵总', roles: [], managerOpenId: undefined, onDuty: true },
+      { id: 'ou_wangmin', name: '王敏', roles: ['marketing_director'], managerId: 'ou_boss', onDuty: true },
+      { id: 'ou_boss', name: '赵总', roles: [], managerId: undefined, onDuty: true },
     ]);
 
   it('4 working hours without a decision: the approvers are reminded; 4 more: their manager is told; then nothing more', async () => {
