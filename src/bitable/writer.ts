@@ -3,6 +3,7 @@ import { FEISHU_CODES, fromThrown, type FeishuCallError } from '../feishu/errors
 import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { createKickLoop, type KickLoop } from '../lib/kick-loop.js';
 import { stableJson } from '../lib/stable-json.js';
 import { RECORD_CHANGED } from '../feishu/record-changed.js';
 import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-outbox-repo.js';
@@ -75,9 +76,7 @@ export function createBitableWriter(deps: WriterDeps) {
   const encode = deps.encode ?? ((f: Record<string, unknown>) => f);
   const log = deps.log.child({ component: 'bitable-writer' });
   const stats: WriterStats = { calls: { batch_create: 0, batch_update: 0 }, records: { created: 0, updated: 0 }, unchanged: 0, superseded: 0, retries: 0, rateLimited: 0, splits: 0, dead: 0 };
-  const running = new Map<string, Promise<void>>();
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   const wakers = new Set<() => void>();
   let kicks = 0;
 
@@ -345,52 +344,62 @@ export function createBitableWriter(deps: WriterDeps) {
     }
   }
 
-  function poll(untilIdle = false): Promise<void>[] {
-    for (const target of repo.activeTargets()) {
-      if (running.has(target)) continue;
-      const seenAtStart = kicks;
-      const p = runTarget(target, untilIdle)
-        .catch((e: unknown) => log.error({ target, err: e instanceof Error ? e.stack : String(e) }, 'bitable writer loop failed'))
-        .finally(() => {
-          running.delete(target);
-          // A kick while this worker ran (it counted as running, so the kick started nobody): look again.
-          if (!stopped && kicks !== seenAtStart) void poll();
-        });
-      running.set(target, p);
+  /**
+   * One worker per table (one call in flight each, tables in parallel), each a kick loop: a kick while
+   * it works means one more pass. A discovery loop looks for tables with work every pollMs and at once
+   * after kick(). In a pass, a batch waiting for its retry time is slept on (woken by kick or stop).
+   */
+  const onError = (target: string) => (e: unknown) => log.error({ target, err: e instanceof Error ? e.stack : String(e) }, 'bitable writer loop failed');
+  const workers = new Map<string, KickLoop>();
+  let draining = 0;
+  const workerFor = (target: string): KickLoop => {
+    let w = workers.get(target);
+    if (!w) {
+      w = createKickLoop(() => runTarget(target, draining > 0), { pollMs: o.pollMs, onError: onError(target) });
+      workers.set(target, w);
     }
-    return [...running.values()];
-  }
+    return w;
+  };
+  const discovery = createKickLoop(
+    async () => {
+      if (stopped) return;
+      for (const target of repo.activeTargets()) void workerFor(target).kick();
+    },
+    { pollMs: o.pollMs, onError: onError('*') },
+  );
 
   return {
     stats,
     /** Write everything queued, then resolve (scripts, benchmarks, tests). */
     async drain(): Promise<WriterStats> {
-      for (;;) {
-        const workers = poll(true);
-        if (!workers.length) return stats;
-        await Promise.all(workers);
-        if (stopped) return stats;
+      draining++;
+      try {
+        for (;;) {
+          const targets = repo.activeTargets();
+          if (!targets.length || stopped) return stats;
+          await Promise.all(targets.map((t) => workerFor(t).kick()));
+        }
+      } finally {
+        draining--;
       }
     },
     /** Background mode: look for work every pollMs, and at once after kick(). */
     start(): void {
       stopped = false;
-      timer = setInterval(() => void poll(), o.pollMs);
-      timer.unref();
-      void poll();
+      discovery.start();
     },
     /** New rows were queued: start on them now rather than at the next poll. */
     kick(): void {
       kicks++;
       for (const w of [...wakers]) w();
-      void poll();
+      void discovery.kick();
     },
     /** Stop taking new work; resolves when the calls in flight have finished. */
     async stop(): Promise<void> {
       stopped = true;
-      if (timer) clearInterval(timer);
+      await discovery.stop();
       for (const w of [...wakers]) w();
-      await Promise.all(running.values());
+      await Promise.all([...workers.values()].map((w) => w.stop()));
     },
   };
 }

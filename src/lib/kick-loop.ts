@@ -42,3 +42,5 @@ export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; o
     },
   };
 }
+
+export type KickLoop = ReturnType<typeof createKickLoop>;

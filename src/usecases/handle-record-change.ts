@@ -110,7 +110,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     const own = ownWrites(w, rec.id, lead.leadKey);
     const members: Members = stageEdited(deps.journey, rec, lead, own) || deps.engine ? await deps.team.members() : new Map();
     store.tx(() => {
-      const factsChanged = decide(w, rec, store.leads.get(lead.id)!, ownWrites(w, rec.id, lead.leadKey), editor, members, sum);
+      const factsChanged = decide(w, rec, lead, own, editor, members, sum);
       if (factsChanged) deps.engine?.onFactsChanged(store.leads.get(lead.id)!, members, deps.clock.now());
     });
   }
