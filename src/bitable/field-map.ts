@@ -1,6 +1,6 @@
-import type { LeadFacts } from '../domain/lead-facts.js';
+
 import { stableJson } from '../lib/stable-json.js';
-import type { BaseTemplate, TableTemplate } from '../rules/base-template.js';
+import type { BaseTemplate, } from '../rules/base-template.js';
 
 /**
  * A Bitable record (read shape, docs/platform/feishu.md#23-record-values) ↔ what the product works with. Text comes back as
@@ -68,23 +68,4 @@ export function bitableCellEncoder(template: BaseTemplate): (fields: Record<stri
     }
     return out ?? fields;
   };
-}
-
-/** The facts a record holds, by the template's `fact` names. A single person becomes one open_id. */
-export function recordToFacts(table: TableTemplate, fields: Record<string, unknown>): LeadFacts {
-  const facts: Record<string, string | number | boolean | readonly string[] | null> = {};
-  for (const f of table.fields) {
-    if (!f.fact) continue;
-    let v = readCell(fields[f.field_name]);
-    if (f.type === 11 && Array.isArray(v) && f.property?.multiple === false) v = v[0] ?? null;
-    if (typeof v === 'string' && v.trim() === '') v = null;
-    if (v !== null) facts[f.fact] = v;
-  }
-  return facts;
-}
-
-/** A string cell (text, single select, phone …) as plain text, or undefined when empty. */
-export function cellText(fields: Record<string, unknown>, name: string): string | undefined {
-  const v = readCell(fields[name]);
-  return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }

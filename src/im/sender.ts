@@ -3,9 +3,9 @@ import { createRateGate } from '../bitable/rate-gate.js';
 import { FEISHU_CODES, fromThrown } from '../feishu/errors.js';
 import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
-import { deliverInTargetOrder, type OutboxItem } from '../store/outbox-repo.js';
+import { createOutboxWorker } from '../jobs/outbox-worker.js';
+import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 import { mentionNames, renderCard } from '../cards/render.js';
 import { CHAT_SEND, CHAT_UPDATE, type ChatSendPayload, type ChatUpdatePayload } from '../ports/chat.js';
@@ -184,16 +184,8 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
     }
   }
 
-  async function pass(): Promise<void> {
-    for (;;) {
-      const items = deps.store.messages.claim(deps.clock.now(), 50, 60_000, 'im.');
-      if (!items.length) return;
-      // a group whose message failed gets nothing more this pass: the rest follow it, in order
-      await deliverInTargetOrder(deps.store.messages, items, () => deps.clock.now(), work);
-    }
-  }
-
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 1000, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'im sender loop failed') });
+  // a group whose message failed gets nothing more this pass: the rest follow it, in order
+  const loop = createOutboxWorker({ store: deps.store, clock: deps.clock, log, name: 'im sender', kindPrefix: 'im.', batch: 50, leaseMs: 60_000, pollMs: deps.pollMs ?? 1000, deliver: work });
   const kick = loop.kick;
 
   return {

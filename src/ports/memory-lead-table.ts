@@ -1,6 +1,6 @@
 import type { Clock } from '../lib/clock.js';
 import { stableJson } from '../lib/stable-json.js';
-import { bitableTarget, splitTarget, type UpdatePayload } from '../store/bitable-outbox-repo.js';
+import { splitTarget, type UpdatePayload } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
 import type { Cell, LeadTable, RecordChange, TableLayout, TableRow } from './lead-table.js';
 
@@ -121,7 +121,6 @@ export function createMemoryLeadTable(deps: { store: Store; clock: Clock; layout
       for (const target of deps.store.tableWrites.activeTargets()) n += deps.store.tx(() => applyTarget(target, at));
       return n;
     },
-    target: (tableId: string) => bitableTarget(layout.appToken, tableId),
   };
 }
 

@@ -122,19 +122,3 @@ export function createOutboxRepo(db: Db) {
     },
   };
 }
-
-/**
- * Work a worker's claimed rows in order per target (a group chat, a webhook URL): `deliver` says whether
- * a row is settled (sent, dead, given up) or waits for a retry; after a retry the rest of that target's
- * rows in this pass are given back untried, so they follow it in the order they were decided.
- */
-export async function deliverInTargetOrder(outbox: Pick<OutboxRepo, 'release'>, items: readonly OutboxItem[], now: () => Date, deliver: (item: OutboxItem) => Promise<'settled' | 'retry'>): Promise<void> {
-  const held = new Set<string>();
-  for (const item of items) {
-    if (held.has(item.target)) {
-      outbox.release(item.id, now());
-      continue;
-    }
-    if ((await deliver(item)) === 'retry') held.add(item.target);
-  }
-}

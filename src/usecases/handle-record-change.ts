@@ -48,9 +48,6 @@ export interface RecordChangeDeps {
   engine?: LeadEngine;
 }
 
-/** @deprecated the port's name: TableLayout */
-export type Layout = TableLayout;
-
 export type { RecordChange } from '../ports/lead-table.js';
 
 export interface ChangeSummary {

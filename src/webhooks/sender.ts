@@ -1,10 +1,10 @@
 import { WEBHOOK_SEND, type WebhookSendPayload } from '../ports/webhooks.js';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
-import { deliverInTargetOrder, type OutboxItem } from '../store/outbox-repo.js';
+import { createOutboxWorker } from '../jobs/outbox-worker.js';
+import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -99,16 +99,8 @@ export function createWebhookSender(deps: {
     return 'retry';
   }
 
-  async function pass(): Promise<void> {
-    for (;;) {
-      const items = deps.store.messages.claim(deps.clock.now(), 20, 120_000, 'webhook.');
-      if (!items.length) return;
-      // a receiver whose delivery failed gets nothing more this pass: the rest follow it, in order
-      await deliverInTargetOrder(deps.store.messages, items, () => deps.clock.now(), work);
-    }
-  }
-
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5_000, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'webhook sender loop failed') });
+  // a receiver whose delivery failed gets nothing more this pass: the rest follow it, in order
+  const loop = createOutboxWorker({ store: deps.store, clock: deps.clock, log, name: 'webhook sender', kindPrefix: 'webhook.', batch: 20, leaseMs: 120_000, pollMs: deps.pollMs ?? 5_000, deliver: work });
   return { stats, kick: loop.kick, start: loop.start, stop: loop.stop };
 }
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText as text, type sandboxHarness, startSandbox } from '../support/sandbox-main.js';
+import { describe, expect, it } from 'vitest';
+import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
 import { addWorkingDays, addWorkingHours, workingStartOn } from '../../src/domain/work-calendar.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 
@@ -41,14 +41,7 @@ describe('approval and assignment cards in the sandbox group', () => {
   /** the lead returned with 预计一年后采购 in the second test, and its re-engage date */
   let returnedLead: { key: string; reengageAt: number } | undefined;
 
-  let run: Awaited<ReturnType<typeof startSandbox>> | undefined;
-  beforeAll(async () => {
-    run = await startSandbox();
-    ({ h, chat } = run);
-  });
-  afterAll(async () => {
-    expect((await run?.stop()) ?? []).toEqual([]);
-  });
+  sandboxForFile((run) => ({ h, chat } = run));
 
   /** 线索 → MQL → SQL asked in the grid → held, 待审批 shown, approval card @王敏, the editor told once. */
   async function approveToSql(company: string) {

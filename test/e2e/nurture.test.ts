@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText as text, type sandboxHarness, startSandbox } from '../support/sandbox-main.js';
+import { describe, expect, it } from 'vitest';
+import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
 
 /**
  * Nurture on `npm start` (sandbox): the demo's 蓝鲸教育 sits in the 培育池 with nobody touching it.
@@ -21,14 +21,7 @@ describe('nurture steps in the sandbox group', () => {
   const nurtureCards = async (company: string) => (await cards()).filter((c) => /^(培育提醒|重新激活)/.test(c.card.header.title.content) && c.card.header.title.content.endsWith(`· ${company}`));
   const sandboxNow = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
 
-  let run: Awaited<ReturnType<typeof startSandbox>> | undefined;
-  beforeAll(async () => {
-    run = await startSandbox();
-    ({ h, chat } = run);
-  });
-  afterAll(async () => {
-    expect((await run?.stop()) ?? []).toEqual([]);
-  });
+  sandboxForFile((run) => ({ h, chat } = run));
 
   it('a silent lead in the pool gets day 1, 3, 7 and then 30, 45, 60-day steps, once each, as the clock moves', async () => {
     const key = text((await h.byCompany('蓝鲸教育')).fields['线索编号']);

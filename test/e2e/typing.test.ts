@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cellText as text, type sandboxHarness, startSandbox, type Fields } from '../support/sandbox-main.js';
+import { describe, expect, it } from 'vitest';
+import { cellText as text, type sandboxHarness, sandboxForFile, type Fields } from '../support/sandbox-main.js';
 
 /**
  * Leads as people really type them, on `npm start` (sandbox): 「+ 新增记录」 makes an empty row, and a
@@ -42,14 +42,7 @@ describe('a row typed cell by cell in the sandbox grid', () => {
     return recordId;
   }
 
-  let run: Awaited<ReturnType<typeof startSandbox>> | undefined;
-  beforeAll(async () => {
-    run = await startSandbox();
-    ({ h, chat } = run);
-  });
-  afterAll(async () => {
-    expect((await run?.stop()) ?? []).toEqual([]);
-  });
+  sandboxForFile((run) => ({ h, chat } = run));
 
   it('a website inquiry: a draft until it has a name and a phone, then a lead, and offered to a rep once its source is typed', async () => {
     const recordId = await typeRow([{ 公司名称: '云帆物流' }, { 联系人: '周经理' }, { 电话: '13900001234' }, { 来源渠道: '官网咨询' }, { 地区: '华东' }], async (typed, id) => {

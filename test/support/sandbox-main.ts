@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import Database from 'better-sqlite3';
 import { runMain, type RunningMain } from './run-main.js';
 import { tempDbPath } from './temp-db.js';
@@ -76,4 +77,21 @@ export async function startSandbox(env: Record<string, string> = {}) {
       return failures;
     },
   };
+}
+
+export type SandboxRun = Awaited<ReturnType<typeof startSandbox>>;
+
+/**
+ * `npm start` (sandbox) for the whole e2e file: started before its tests (`onStart` gets the run), and
+ * stopped after them, failing the file if the server logged an error or gave work up.
+ */
+export function sandboxForFile(onStart: (run: SandboxRun) => void, env: Record<string, string> = {}): void {
+  let run: SandboxRun | undefined;
+  beforeAll(async () => {
+    run = await startSandbox(env);
+    onStart(run);
+  });
+  afterAll(async () => {
+    expect((await run?.stop()) ?? []).toEqual([]);
+  });
 }

@@ -1,0 +1,42 @@
+import type { Clock } from '../lib/clock.js';
+import { createKickLoop } from '../lib/kick-loop.js';
+import type { Logger } from '../lib/logger.js';
+import type { OutboxItem } from '../store/outbox-repo.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * A sender over the message outbox (chat messages, webhooks): claims due rows of its kinds in batches
+ * (leased, so a crash gives them back), works them in order per target (a group chat, a webhook URL),
+ * and runs on the kick loop. `deliver` says whether a row is settled (sent, dead, given up) or waits for
+ * a retry; after a retry the rest of that target's rows in this pass are given back untried, so they
+ * follow it in the order they were decided.
+ */
+export function createOutboxWorker(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** for the log line when a pass fails */
+  name: string;
+  kindPrefix: string;
+  batch: number;
+  leaseMs: number;
+  pollMs: number;
+  deliver: (item: OutboxItem) => Promise<'settled' | 'retry'>;
+}) {
+  const outbox = deps.store.messages;
+  async function pass(): Promise<void> {
+    for (;;) {
+      const items = outbox.claim(deps.clock.now(), deps.batch, deps.leaseMs, deps.kindPrefix);
+      if (!items.length) return;
+      const held = new Set<string>();
+      for (const item of items) {
+        if (held.has(item.target)) {
+          outbox.release(item.id, deps.clock.now());
+          continue;
+        }
+        if ((await deps.deliver(item)) === 'retry') held.add(item.target);
+      }
+    }
+  }
+  return createKickLoop(pass, { pollMs: deps.pollMs, onError: (e) => deps.log.error({ err: e instanceof Error ? e.message : String(e) }, `${deps.name} loop failed`) });
+}
