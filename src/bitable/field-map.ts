@@ -1,6 +1,5 @@
-
 import { stableJson } from '../lib/stable-json.js';
-import type { BaseTemplate, } from '../rules/base-template.js';
+import type { BaseTemplate } from '../rules/base-template.js';
 
 /**
  * A Bitable record (read shape, docs/platform/feishu.md#23-record-values) ↔ what the product works with. Text comes back as
