@@ -53,11 +53,11 @@ const scoring = createScoring({ store, journey, rules: () => scoringRules });
 const facts = (i: number) => ({ company: `公司${i}有限公司`, source: ['内容下载', '官网咨询', '线下活动'][i % 3]!, industry: ['制造业', '教育', '金融'][i % 3]!, size: '200-999人', region: '华东' });
 const s0 = performance.now();
 for (let b = 0; b < LEADS; b += 5000) {
-  store.tx(() => {
+  await store.transaction(async () => {
     for (let i = b; i < Math.min(LEADS, b + 5000); i++) {
-      const lead = store.leads.insert({ leadKey: `XS-${String(i + 1).padStart(6, '0')}`, journeyId: 'default', facts: facts(i), baseToken: 'bascnBench', tableId: 'tblLeads', recordId: `rec${i}`, now: new Date(T0) });
-      store.leads.setStage(lead.id, lead.version, 'nurture', new Date(T0));
-      scoring.rescore(store.leads.get(lead.id)!, new Date(T0));
+      const lead = await store.leads.insert({ leadKey: `XS-${String(i + 1).padStart(6, '0')}`, journeyId: 'default', facts: facts(i), baseToken: 'bascnBench', tableId: 'tblLeads', recordId: `rec${i}`, now: new Date(T0) });
+      await store.leads.setStage(lead.id, lead.version, 'nurture', new Date(T0));
+      await scoring.rescore((await store.leads.get(lead.id))!, new Date(T0));
     }
   });
 }
@@ -66,10 +66,10 @@ process.stdout.write(`  setup: ${LEADS} scored leads in ${((performance.now() - 
 // 1. Decay: 15 days later every lead has its 14-day tier due.
 clock.set(T0 + 15 * DAY);
 let t = performance.now();
-const decayed = scoring.decayPass(clock.now());
+const decayed = await scoring.decayPass(clock.now());
 line(`decay pass (${decayed.leads} leads, ${decayed.tiers} tiers, row writes queued)`, LEADS, performance.now() - t, '≤ 2 s');
 t = performance.now();
-const none = scoring.decayPass(clock.now());
+const none = await scoring.decayPass(clock.now());
 line(`decay pass again, nothing due (${none.leads})`, LEADS, performance.now() - t);
 
 // 2. Routing: ROUTE new leads at the hand-off among 20 reps (weights 1–3, capacity on half), 1,000 companies.
@@ -79,28 +79,28 @@ for (let r = 0; r < 20; r++) {
   members.set(id, { id: id, name: `销售${r}`, roles: ['sales'], managerId: undefined, onDuty: true, weight: 1 + (r % 3), regions: r % 4 ? ['华东'] : ['华北'], ...(r % 2 ? { capacity: 100_000 } : {}) });
 }
 const routingRules = loadRoutingRules(template);
-const router = ruleRouter({ store, rules: () => routingRules, candidateRoles: ['sales'], openStages: openStages(journey) });
+const router = await ruleRouter({ store, rules: () => routingRules, candidateRoles: ['sales'], openStages: openStages(journey) });
 const routeIds: number[] = [];
-store.tx(() => {
+await store.transaction(async () => {
   for (let i = 0; i < ROUTE; i++) {
-    const lead = store.leads.insert({ leadKey: `RT-${i}`, journeyId: 'default', facts: { company: `客户${i % 1000}股份有限公司`, source: '线下活动', region: '华东', industry: '制造业' }, now: clock.now() });
-    store.leads.setStage(lead.id, lead.version, 'sql', clock.now());
+    const lead = await store.leads.insert({ leadKey: `RT-${i}`, journeyId: 'default', facts: { company: `客户${i % 1000}股份有限公司`, source: '线下活动', region: '华东', industry: '制造业' }, now: clock.now() });
+    await store.leads.setStage(lead.id, lead.version, 'sql', clock.now());
     routeIds.push(lead.id);
   }
 });
 t = performance.now();
-store.tx(() => {
+await store.transaction(async () => {
   for (const id of routeIds) {
-    const d = router.pick(store.leads.get(id)!, members, { when: 'handoff', now: clock.now() });
+    const d = await router.pick((await store.leads.get(id))!, members, { when: 'handoff', now: clock.now() });
     if (d.kind !== 'person') throw new Error(d.why);
-    store.assignments.offer({ leadId: id, ownerId: d.ownerId, source: `routing:${d.rule}`, acceptDueAt: null, why: d.why, now: clock.now() });
+    await store.assignments.offer({ leadId: id, ownerId: d.ownerId, source: `routing:${d.rule}`, acceptDueAt: null, why: d.why, now: clock.now() });
   }
 });
 line('routing (decide + record the assignment)', ROUTE, performance.now() - t, '≤ 1 s');
 
 // 3. Timer sweep: TIMERS due timers, each fired once (compare-and-set) with a handler that does nothing else.
-store.tx(() => {
-  for (let i = 0; i < TIMERS; i++) store.timers.schedule({ kind: 'bench.tick', dueAt: new Date(T0), dedupeKey: `tick:${i}`, now: new Date(T0) });
+await store.transaction(async () => {
+  for (let i = 0; i < TIMERS; i++) await store.timers.schedule({ kind: 'bench.tick', dueAt: new Date(T0), dedupeKey: `tick:${i}`, now: new Date(T0) });
 });
 let fired = 0;
 const sweep = createTimerSweep({
@@ -108,8 +108,8 @@ const sweep = createTimerSweep({
   clock,
   log: createLogger({ level: 'silent' }),
   handlers: {
-    'bench.tick': (timer, now) => {
-      if (store.timers.markFired(timer.id, now)) fired++;
+    'bench.tick': async (timer, now) => {
+      if (await store.timers.markFired(timer.id, now)) fired++;
     },
   },
 });
@@ -120,5 +120,5 @@ line(`timer sweep (${fired} fired)`, TIMERS, performance.now() - t, '≤ 5 s');
 sample();
 clearInterval(sampler);
 process.stdout.write(`\n  peak memory: ${mb(peak)} RSS (maxRSS ${mb(process.resourceUsage().maxRSS * 1024)})\n`);
-store.db.close();
+await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -23,12 +23,12 @@ const t0 = performance.now();
 for (let i = 1; i <= N; i++) {
   const s = performance.now();
   const now = new Date(1_770_000_000_000 + i);
-  store.tx(() => {
-    store.seenEvents.recordOnce(`evt-${i}`, 'feishu', now);
-    const lead = store.leads.insert({ leadKey: `k-${i}`, journeyId: 'default', facts: { company: `公司${i}`, phone: '13800000000', need: '数据采集' }, now });
-    store.transitions.append(lead.id, { from: null, to: 'lead', at: now, actorId: 'system', reason: null, approvalId: null, entryIndex: 1, kind: 'create' });
-    store.leads.setStage(lead.id, lead.version, 'lead', now);
-    store.messages.enqueue({ kind: 'bitable.upsert', target: 'tblLeads', payload: { leadKey: `k-${i}` }, idempotencyKey: `o-${i}`, now });
+  await store.transaction(async () => {
+    await store.seenEvents.recordOnce(`evt-${i}`, 'feishu', now);
+    const lead = await store.leads.insert({ leadKey: `k-${i}`, journeyId: 'default', facts: { company: `公司${i}`, phone: '13800000000', need: '数据采集' }, now });
+    await store.transitions.append(lead.id, { from: null, to: 'lead', at: now, actorId: 'system', reason: null, approvalId: null, entryIndex: 1, kind: 'create' });
+    await store.leads.setStage(lead.id, lead.version, 'lead', now);
+    await store.messages.enqueue({ kind: 'im.send', target: `oc_chat${i}`, payload: { leadKey: `k-${i}` }, idempotencyKey: `o-${i}`, now });
   });
   lat.push(performance.now() - s);
 }
@@ -36,20 +36,20 @@ const secs = (performance.now() - t0) / 1000;
 
 // 2. history read for one lead, as every event handler does
 const r0 = performance.now();
-for (let i = 1; i <= N; i++) store.transitions.listForLead(i);
+for (let i = 1; i <= N; i++) await store.transitions.listForLead(i);
 const readUs = ((performance.now() - r0) * 1000) / N;
 
 // 3. outbox claim throughput (lease 100 at a time)
 const c0 = performance.now();
 let claimed = 0;
 for (;;) {
-  const batch = store.messages.claim(new Date(1_780_000_000_000), 100, 60_000);
+  const batch = await store.messages.claim(new Date(1_780_000_000_000), 100, 60_000);
   if (!batch.length) break;
   claimed += batch.length;
 }
 const claimMs = performance.now() - c0;
 
-store.db.close();
+await store.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(`bench:store  decisions=${N}  (WAL, synchronous=FULL, on ${tmpdir()})`);
 console.log(`  decision commits/s     ${(N / secs).toFixed(0)}`);

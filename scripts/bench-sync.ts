@@ -43,11 +43,11 @@ for (const route of ['bitable.record.batch_create', 'bitable.record.batch_update
 const store = createStore(openDb(':memory:'));
 const now = new Date();
 const tq = performance.now();
-store.tx(() => {
+await store.transaction(async () => {
   for (let i = 1; i <= N; i++) {
     const key = `B-${String(i).padStart(6, '0')}`;
-    store.leads.insert({ leadKey: key, journeyId: 'default', facts: {}, now });
-    store.tableWrites.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `基准公司 ${i}`, 线索编号: key, 阶段: '线索', 来源渠道: '官网咨询' } }, `c:${key}`, now);
+    await store.leads.insert({ leadKey: key, journeyId: 'default', facts: {}, now });
+    await store.tableWrites.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `基准公司 ${i}`, 线索编号: key, 阶段: '线索', 来源渠道: '官网咨询' } }, `c:${key}`, now);
   }
 });
 const queueMs = performance.now() - tq;
@@ -87,4 +87,4 @@ console.log(`  wall time: ${s(wall)}; floor (write calls × latency): ${s(floor)
 console.log(`  one call per record: ${naivePerRecord.toFixed(1)} ms a record on ${SAMPLE} → ${s(naiveWall)} for ${N} (and ≥ ${s(naiveBudget)} under the 1,000/min budget)`);
 console.log(`  batched writer is ${(Math.max(naiveWall, naiveBudget) / wall).toFixed(0)}× faster, with ${(N / writeCalls).toFixed(0)}× fewer calls`);
 await running.close();
-store.db.close();
+await store.close();

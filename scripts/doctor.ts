@@ -36,8 +36,8 @@ if (dbPath === ':memory:' || !existsSync(dbPath)) deadLetters = undefined;
 else {
   const db = openDb(dbPath);
   const store = createStore(db);
-  deadLetters = store.tableWrites.counts().dead + store.messages.counts().dead;
-  unknownUsers = store.unknownUsers.list();
+  deadLetters = (await store.tableWrites.counts()).dead + (await store.messages.counts()).dead;
+  unknownUsers = await store.unknownUsers.list();
   db.close();
 }
 

@@ -32,10 +32,10 @@ if (path !== ':memory:' && !existsSync(path)) {
   process.exit(0);
 }
 const store = createStore(openDb(path));
-const dead = store.tableWrites.deadLetters();
-const deadMessages = store.messages.listByStatus('dead');
+const dead = await store.tableWrites.deadLetters();
+const deadMessages = await store.messages.listByStatus('dead');
 if (cmd === 'list') {
-  const c = store.tableWrites.counts();
+  const c = await store.tableWrites.counts();
   out(`发件箱 Outbox (${path}): 待发 pending ${c.pending} · 发送中 in flight ${c.in_flight} · 已完成 done ${c.done} · 死信 dead ${c.dead}`);
   for (const d of dead) {
     const what = 'leadKey' in d.payload && d.payload.leadKey ? d.payload.leadKey : 'recordId' in d.payload ? (d.payload.recordId ?? '') : '';
@@ -43,7 +43,7 @@ if (cmd === 'list') {
     out(`      原因 Error: ${d.error ?? '-'}`);
     out(`      字段 Fields: ${Object.keys(d.payload.fields).join(', ')}`);
   }
-  const m = store.messages.counts();
+  const m = await store.messages.counts();
   out(`卡片与消息 Cards and messages: 待发 pending ${m.pending} · 发送中 in flight ${m.in_flight} · 已完成 done ${m.done} · 死信 dead ${m.dead}`);
   for (const d of deadMessages) {
     out(`  #${d.id}  ${d.kind}  ${d.target}  ${d.createdAt.toISOString()}  尝试 attempts ${d.attempts}`);
@@ -61,9 +61,9 @@ if (cmd === 'list') {
   const now = new Date();
   let n = 0;
   for (const id of targets) {
-    if (store.tableWrites.retryDead(id, now) || store.messages.requeueDead(id, now)) n++;
+    if ((await store.tableWrites.retryDead(id, now)) || (await store.messages.requeueDead(id, now))) n++;
     else out(`  #${id} 不是死信，已跳过 / is not a dead letter; skipped`);
   }
   out(`已重新排队 ${n} 条。/ Re-queued ${n}.`);
 }
-store.db.close();
+await store.close();

@@ -28,9 +28,9 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger({ level: config.logLevel });
   const platform = config.feishu ? feishuPlatform(config.feishu, log) : await sandboxPlatform({ port: config.sandbox.port, log });
-  const services = createServices({ config, log, platform, version: pkg.version });
+  const services = await createServices({ config, log, platform, version: pkg.version });
   await platform.prepare(services);
-  services.start();
+  await services.start();
   const url = await services.listen();
   platform.onListening?.(url);
   log.info({ url, mode: platform.mode, ...platform.logFields }, 'Lead Journey listening');

@@ -93,8 +93,8 @@ export function createBitableWriter(deps: WriterDeps) {
     });
 
   /** A create batch from the table's pending creates (body and token stored), or undefined. Inside a transaction. */
-  function createBatchFromPending(target: string, now: Date): Batch | undefined {
-    const creates = repo.pending(target, 'bitable.create', now, o.batchSize);
+  async function createBatchFromPending(target: string, now: Date): Promise<Batch | undefined> {
+    const creates = await repo.pending(target, 'bitable.create', now, o.batchSize);
     if (!creates.length) return undefined;
     return repo.createBatch({ target, op: 'create', clientToken: randomUUID(), records: creates.map((r) => ({ fields: r.payload.fields })), items: creates.map((r) => [r.id]), now });
   }
@@ -105,12 +105,12 @@ export function createBitableWriter(deps: WriterDeps) {
    * batch waits behind the open one (oldest first). Creates only: new rows do not depend on each other,
    * so a split of the batch in flight may be sent after it without changing any outcome.
    */
-  function prebuildCreate(target: string, inFlight: number): void {
+  async function prebuildCreate(target: string, inFlight: number): Promise<void> {
     if (stopped) return;
     try {
-      deps.store.tx(() => {
-        if (repo.openBatch(target)?.id !== inFlight || repo.openBatchCount(target) > 1) return;
-        createBatchFromPending(target, deps.clock.now());
+      await deps.store.transaction(async () => {
+        if ((await repo.openBatch(target))?.id !== inFlight || (await repo.openBatchCount(target)) > 1) return;
+        await createBatchFromPending(target, deps.clock.now());
       });
     } catch (e) {
       // only an optimisation: the loop builds the batch itself when the table is free
@@ -119,21 +119,21 @@ export function createBitableWriter(deps: WriterDeps) {
   }
 
   /** The open batch of `target`, or a new one built from its pending rows; 'progress' when rows were settled without a call. */
-  function nextBatch(target: string): Batch | 'progress' | undefined {
-    return deps.store.tx(() => {
-      const open = repo.openBatch(target);
+  function nextBatch(target: string): Promise<Batch | 'progress' | undefined> {
+    return deps.store.transaction(async () => {
+      const open = await repo.openBatch(target);
       if (open) return open;
       const now = deps.clock.now();
-      const created = createBatchFromPending(target, now);
+      const created = await createBatchFromPending(target, now);
       if (created) return created;
       const byRecord = new Map<string, { fields: Record<string, unknown>; rows: number[]; force: boolean; expect?: Record<string, unknown> }>();
       let settled = 0;
-      for (const r of repo.pending(target, 'bitable.update', now, o.batchSize * 4)) {
+      for (const r of await repo.pending(target, 'bitable.update', now, o.batchSize * 4)) {
         const p = r.payload as UpdatePayload;
-        const recordId = p.recordId ?? (p.leadKey ? (deps.store.leads.getByKey(p.leadKey)?.recordId ?? undefined) : undefined);
+        const recordId = p.recordId ?? (p.leadKey ? ((await deps.store.leads.getByKey(p.leadKey))?.recordId ?? undefined) : undefined);
         if (!recordId) {
-          if (p.leadKey && repo.hasPendingCreate(target, p.leadKey)) continue; // sent once its create has a record id
-          repo.rowDead(r.id, `no record to update: ${p.leadKey ? `lead ${p.leadKey} has no Bitable row` : 'neither recordId nor leadKey given'}`, now);
+          if (p.leadKey && (await repo.hasPendingCreate(target, p.leadKey))) continue; // sent once its create has a record id
+          await repo.rowDead(r.id, `no record to update: ${p.leadKey ? `lead ${p.leadKey} has no Bitable row` : 'neither recordId nor leadKey given'}`, now);
           stats.dead++;
           settled++;
           continue;
@@ -149,10 +149,10 @@ export function createBitableWriter(deps: WriterDeps) {
       const records: Batch['records'] = [];
       const items: number[][] = [];
       for (const [recordId, e] of byRecord) {
-        const last = e.force ? new Map<string, string>() : repo.written(target, recordId);
+        const last = e.force ? new Map<string, string>() : await repo.written(target, recordId);
         const changed = Object.fromEntries(Object.entries(e.fields).filter(([k, v]) => last.get(k) !== stableJson(v)));
         if (!Object.keys(changed).length) {
-          for (const id of e.rows) repo.rowDone(id, now);
+          for (const id of e.rows) await repo.rowDone(id, now);
           stats.unchanged += e.rows.length;
           settled++;
           continue;
@@ -177,17 +177,17 @@ export function createBitableWriter(deps: WriterDeps) {
     const byId = new Map(live.records.map((r) => [r.record_id, r.fields]));
     const keep: number[] = [];
     const now = deps.clock.now();
-    deps.store.tx(() => {
+    await deps.store.transaction(async () => {
       for (const [i, r] of b.records.entries()) {
         const fields = r.expect ? byId.get(r.record_id!) : undefined;
         const current = !r.expect || (fields !== undefined && Object.entries(r.expect).every(([k, v]) => shownValue(fields[k]) === shownValue(v)));
         if (current) keep.push(i);
         else {
-          for (const id of b.items[i]!) repo.rowDone(id, now);
+          for (const id of b.items[i]!) await repo.rowDone(id, now);
           stats.superseded += b.items[i]!.length;
         }
       }
-      if (!keep.length) repo.finishBatch(b.id, 'done', now, 'superseded by a newer edit');
+      if (!keep.length) await repo.finishBatch(b.id, 'done', now, 'superseded by a newer edit');
     });
     return { ...b, records: keep.map((i) => b.records[i]!), items: keep.map((i) => b.items[i]!) };
   }
@@ -218,10 +218,10 @@ export function createBitableWriter(deps: WriterDeps) {
               b.records.map((r) => ({ record_id: r.record_id!, fields: encode(r.fields) })),
             );
       // after the request is on the wire (the SDK writes it over the next ticks), not before it
-      if (b.op === 'create') setTimeout(() => prebuildCreate(b.target, b.id), 2);
+      if (b.op === 'create') setTimeout(() => void prebuildCreate(b.target, b.id), 2);
       const res = await call;
       if (res.length !== b.records.length) throw new Error(`${b.op} answered ${res.length} records for ${b.records.length} sent`);
-      const putBacks = deps.store.tx(() =>
+      const putBacks = await deps.store.transaction(() =>
         succeeded(
           b,
           res.map((r) => r.record_id),
@@ -229,27 +229,27 @@ export function createBitableWriter(deps: WriterDeps) {
       );
       if (putBacks) deps.onPutBackLanded?.();
     } catch (e) {
-      failed(b, fromThrown(e));
+      await failed(b, fromThrown(e));
     }
   }
 
   /** (in a transaction) The batch landed: bookkeeping; returns how many put-backs it carried. */
-  function succeeded(b: Batch, recordIds: string[]): number {
+  async function succeeded(b: Batch, recordIds: string[]): Promise<number> {
     const now = deps.clock.now();
     let putBacks = 0;
-    const forced = b.op === 'update' ? repo.forcedRows(b.id) : new Set<number>();
+    const forced = b.op === 'update' ? await repo.forcedRows(b.id) : new Set<number>();
     const { appToken, tableId } = splitTarget(b.target);
     for (const [i, rows] of b.items.entries()) {
       const recordId = recordIds[i]!;
-      repo.recordWritten(b.target, recordId, b.records[i]!.fields, now);
+      await repo.recordWritten(b.target, recordId, b.records[i]!.fields, now);
       if (b.op === 'create') {
-        const leadKey = (repo.rowPayload(rows[0]!) as { leadKey?: string } | undefined)?.leadKey;
-        const lead = leadKey ? deps.store.leads.getByKey(leadKey) : undefined;
-        if (lead && !lead.recordId) deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId }, now);
+        const leadKey = ((await repo.rowPayload(rows[0]!)) as { leadKey?: string } | undefined)?.leadKey;
+        const lead = leadKey ? await deps.store.leads.getByKey(leadKey) : undefined;
+        if (lead && !lead.recordId) await deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId }, now);
       }
       // a put-back re-checks its row (the inbound path re-reads it and compares with the lead)
       if (rows.some((id) => forced.has(id))) {
-        deps.store.eventQueue.add({
+        await deps.store.eventQueue.add({
           eventId: `self-check:${b.id}:${recordId}`,
           source: 'self',
           eventType: RECORD_CHANGED,
@@ -258,28 +258,28 @@ export function createBitableWriter(deps: WriterDeps) {
         });
         putBacks++;
       }
-      for (const id of rows) repo.rowDone(id, now);
+      for (const id of rows) await repo.rowDone(id, now);
     }
-    repo.finishBatch(b.id, 'done', now);
+    await repo.finishBatch(b.id, 'done', now);
     stats.records[b.op === 'create' ? 'created' : 'updated'] += b.records.length;
     return putBacks;
   }
 
-  function failed(b: Batch, err: FeishuCallError): void {
+  async function failed(b: Batch, err: FeishuCallError): Promise<void> {
     const now = deps.clock.now();
     const at = now.getTime();
     const ctx = { target: b.target, op: b.op, batch: b.id, records: b.records.length, attempt: b.attempts + 1, error: err.summary };
     if (err.action === 'rate_limited') {
       const wait = backoffDelay(b.attempts, { ...o.backoff, ...(deps.random ? { random: deps.random } : {}) }, err);
       deps.gate.pauseUntil(Date.now() + wait);
-      repo.retryBatch(b.id, err.summary, at + wait, now, false);
+      await repo.retryBatch(b.id, err.summary, at + wait, now, false);
       stats.rateLimited++;
       log.warn({ ...ctx, waitMs: wait }, 'bitable write rate-limited; waiting for the reset');
       return;
     }
     if (err.action !== 'permanent') {
       if (b.attempts + 1 >= o.maxAttempts) {
-        bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
+        await bury(b, `gave up after ${b.attempts + 1} attempts: ${err.summary}`, now);
         return;
       }
       // A table lock held by another write (1254291) or data not yet ready (1254607) clears in moments
@@ -287,35 +287,35 @@ export function createBitableWriter(deps: WriterDeps) {
       const short = err.code === FEISHU_CODES.TABLE_LOCKED || err.code === FEISHU_CODES.DATA_NOT_READY;
       const scale = short ? { baseMs: Math.min(o.backoff.baseMs, 100), capMs: Math.min(o.backoff.capMs, 2000) } : o.backoff;
       const wait = backoffDelay(b.attempts, { ...scale, ...(deps.random ? { random: deps.random } : {}) });
-      repo.retryBatch(b.id, err.summary, at + wait, now, true);
+      await repo.retryBatch(b.id, err.summary, at + wait, now, true);
       stats.retries++;
       log.warn({ ...ctx, waitMs: wait }, 'bitable write failed; retrying the same batch');
       return;
     }
     if (b.records.length > 1) {
       // A refused value fails the whole call: halve until the bad record stands alone.
-      deps.store.tx(() => {
-        repo.finishBatch(b.id, 'split', now, err.summary);
-        for (const id of b.items.flat()) repo.rowBack(id, now);
+      await deps.store.transaction(async () => {
+        await repo.finishBatch(b.id, 'split', now, err.summary);
+        for (const id of b.items.flat()) await repo.rowBack(id, now);
         const mid = Math.ceil(b.records.length / 2);
         for (const [from, to] of [
           [0, mid],
           [mid, b.records.length],
         ] as const) {
-          repo.createBatch({ target: b.target, op: b.op, clientToken: b.op === 'create' ? randomUUID() : null, records: b.records.slice(from, to), items: b.items.slice(from, to), now });
+          await repo.createBatch({ target: b.target, op: b.op, clientToken: b.op === 'create' ? randomUUID() : null, records: b.records.slice(from, to), items: b.items.slice(from, to), now });
         }
       });
       stats.splits++;
       log.warn(ctx, 'bitable write refused; splitting the batch to find the refused record');
       return;
     }
-    bury(b, err.summary, now);
+    await bury(b, err.summary, now);
   }
 
-  function bury(b: Batch, error: string, now: Date): void {
-    deps.store.tx(() => {
-      for (const id of b.items.flat()) repo.rowDead(id, error, now);
-      repo.finishBatch(b.id, 'dead', now, error);
+  async function bury(b: Batch, error: string, now: Date): Promise<void> {
+    await deps.store.transaction(async () => {
+      for (const id of b.items.flat()) await repo.rowDead(id, error, now);
+      await repo.finishBatch(b.id, 'dead', now, error);
     });
     stats.dead += b.items.flat().length;
     log.error({ target: b.target, op: b.op, batch: b.id, rows: b.items.flat(), error }, 'bitable write dead-lettered (npm run outbox -- list)');
@@ -325,11 +325,11 @@ export function createBitableWriter(deps: WriterDeps) {
   async function runTarget(target: string, untilIdle: boolean): Promise<void> {
     while (!stopped) {
       const seen = kicks;
-      const b = nextBatch(target);
+      const b = await nextBatch(target);
       if (b === 'progress') continue;
       const now = deps.clock.now().getTime();
       if (!b) {
-        const due = repo.nextDueAt(target);
+        const due = await repo.nextDueAt(target);
         if (due === undefined) return;
         if (!untilIdle && due > now + o.pollMs) return; // the poll comes back for it
         if (kicks !== seen) continue; // rows queued while this worker was looking: take them now
@@ -363,7 +363,7 @@ export function createBitableWriter(deps: WriterDeps) {
   const discovery = createKickLoop(
     async () => {
       if (stopped) return;
-      for (const target of repo.activeTargets()) void workerFor(target).kick();
+      for (const target of await repo.activeTargets()) void workerFor(target).kick();
     },
     { pollMs: o.pollMs, onError: onError('*') },
   );
@@ -375,7 +375,7 @@ export function createBitableWriter(deps: WriterDeps) {
       draining++;
       try {
         for (;;) {
-          const targets = repo.activeTargets();
+          const targets = await repo.activeTargets();
           if (!targets.length || stopped) return stats;
           await Promise.all(targets.map((t) => workerFor(t).kick()));
         }

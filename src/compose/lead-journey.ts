@@ -41,12 +41,12 @@ export interface LeadJourneyDeps {
  * the tests. What comes in (record changes, card clicks, due timers) is handed to these; what goes out
  * is queued in the store's outboxes for the adapters to send.
  */
-export function createLeadJourney(deps: LeadJourneyDeps) {
+export async function createLeadJourney(deps: LeadJourneyDeps) {
   const { store, rules, clock, log, locale } = deps;
   const journey = rules.journey;
   const calendar = rules.calendar;
   const historyTableId = deps.historyTableId;
-  const router = ruleRouter({ store, rules: () => rules.routing, candidateRoles: rules.assignment.candidateRoles, openStages: openStages(journey) });
+  const router = await ruleRouter({ store, rules: () => rules.routing, candidateRoles: rules.assignment.candidateRoles, openStages: openStages(journey) });
   const cards = createLeadCards({ store, journey, rules: rules.assignment, router, returnReasons: () => rules.returnReasons, calendar, locale, chatId: deps.chatId, log });
   const offers = createOffers({ store, journey, rules: rules.assignment, router, calendar, cards, log });
   const scoring = createScoring({ store, journey, rules: () => rules.scoring });

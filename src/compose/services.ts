@@ -73,7 +73,7 @@ export interface ServicesInput {
  * loads the configuration, calls this, starts and stops; nothing else opens the database or builds
  * SDK clients. The use cases alone (no platform) come from `createLeadJourney`, which tests import.
  */
-export function createServices({ config, log, platform, version }: ServicesInput) {
+export async function createServices({ config, log, platform, version }: ServicesInput) {
   const rules = loadRuleSet(config.journey);
   const { journey, template } = rules;
   const { clock } = platform;
@@ -81,7 +81,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
   let migrated: number[] = [];
   const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
   const store = createStore(db);
-  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: await store.leads.count(), now: clock.now().toISOString() }, 'database ready');
   // SLAs count working time; a year without the official holiday schedule counts only weekends.
   const uncovered = uncoveredYears(rules.workCalendar.coveredYears, clock.now());
   if (uncovered.length)
@@ -116,7 +116,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
   // the leads table as the use cases see it (plain rows), over the Bitable
   const table = createBitableLeadTable({ api: bitableApi, template, layout: () => layout, log });
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
-  const lj = createLeadJourney({
+  const lj = await createLeadJourney({
     store,
     rules,
     clock,
@@ -185,7 +185,7 @@ export function createServices({ config, log, platform, version }: ServicesInput
   // The window is checked on the server's clock (in sandbox mode the sandbox's, which signs the requests).
   const verify = createFeishuVerifier({ encryptKey: f.encryptKey, verificationToken: f.verificationToken, clock });
   const app = createApp({
-    db,
+    ping: store.ping,
     log,
     mode: platform.mode,
     version,
@@ -203,7 +203,6 @@ export function createServices({ config, log, platform, version }: ServicesInput
     log,
     platform,
     rules,
-    db,
     store,
     bitableApi,
     roster,
@@ -218,12 +217,12 @@ export function createServices({ config, log, platform, version }: ServicesInput
       return layout;
     },
     /** The workers, once the Base is known. */
-    start(): void {
+    async start(): Promise<void> {
       writer.start();
       sender.start();
       webhooks.start();
       timerSweep.start();
-      lj.scoring.rescheduleAll();
+      await lj.scoring.rescheduleAll();
       decayJob.start();
       inbound.start();
       nurtureJob.start();
@@ -250,10 +249,10 @@ export function createServices({ config, log, platform, version }: ServicesInput
       await sender.stop();
       await webhooks.stop();
       await platform.close?.();
-      db.close();
+      await store.close();
     },
   };
   return services;
 }
 
-export type Services = ReturnType<typeof createServices>;
+export type Services = Awaited<ReturnType<typeof createServices>>;

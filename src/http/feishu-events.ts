@@ -29,7 +29,9 @@ export function createFeishuEventRoutes(deps: FeishuEventsDeps): Hono<AppEnv> {
   const commit = createGroupCommit(deps.store);
   verifiedFeishuPost(app, '/feishu/events', { verify: deps.verify, maxBodyBytes: deps.maxBodyBytes ?? MAX_EVENT_BODY_BYTES, what: 'feishu event' }, async (c, v) => {
     const now = deps.clock.now();
-    const fresh = await commit(() => deps.store.seenEvents.recordOnce(v.eventId, 'feishu.event', now) && deps.store.eventQueue.add({ eventId: v.eventId, source: 'feishu.event', eventType: v.eventType, payload: v.envelope, now }));
+    const fresh = await commit(
+      async () => (await deps.store.seenEvents.recordOnce(v.eventId, 'feishu.event', now)) && (await deps.store.eventQueue.add({ eventId: v.eventId, source: 'feishu.event', eventType: v.eventType, payload: v.envelope, now })),
+    );
     c.set('logFields', { eventId: v.eventId, eventType: v.eventType, duplicate: !fresh });
     if (fresh) deps.onStored();
     return c.json({ ok: true });

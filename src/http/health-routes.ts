@@ -1,29 +1,28 @@
 import { Hono } from 'hono';
-import type { Db } from '../store/db.js';
-import { pingDb } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import type { AppEnv } from './request-log.js';
 
 export interface HealthDeps {
-  db: Db;
+  ping: Store['ping'];
   mode: 'feishu' | 'sandbox';
   version: string;
   startedAt: Date;
   /** the Bitable outbox's row counts; dead letters are shown (and doctor fails on them) */
-  outbox?: () => { pending: number; in_flight: number; dead: number };
+  outbox?: () => Promise<{ pending: number; in_flight: number; dead: number }>;
   /** cards and messages waiting to be sent, and dead letters */
-  messages?: () => { pending: number; in_flight: number; dead: number };
+  messages?: () => Promise<{ pending: number; in_flight: number; dead: number }>;
   /** verified events waiting to be processed, and those given up on */
-  inbound?: () => { pending: number; failed: number };
+  inbound?: () => Promise<{ pending: number; failed: number }>;
 }
 
 /** GET /healthz: 200 when the database answers, 503 when it does not; outbox counts and dead-letter warnings. */
 export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/healthz', (c) => {
-    const db = pingDb(deps.db);
-    const outbox = db.ok && deps.outbox ? deps.outbox() : undefined;
-    const inbound = db.ok && deps.inbound ? deps.inbound() : undefined;
-    const messages = db.ok && deps.messages ? deps.messages() : undefined;
+  app.get('/healthz', async (c) => {
+    const db = await deps.ping();
+    const outbox = db.ok && deps.outbox ? await deps.outbox() : undefined;
+    const inbound = db.ok && deps.inbound ? await deps.inbound() : undefined;
+    const messages = db.ok && deps.messages ? await deps.messages() : undefined;
     const body = {
       status: db.ok ? 'ok' : 'error',
       version: deps.version,

@@ -108,22 +108,22 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       await chatGate(p.chatId).acquire();
       await appGate.acquire();
       const { messageId } = await deps.api.send({ chatId: p.chatId, msgType: p.msgType, content: JSON.stringify(p.content), uuid: p.uuid });
-      deps.store.tx(() => {
-        if (p.cardUuid) deps.store.cards.setMessageId(p.cardUuid, messageId, deps.clock.now());
-        deps.store.messages.markDone(item.id, deps.clock.now());
+      await deps.store.transaction(async () => {
+        if (p.cardUuid) await deps.store.cards.setMessageId(p.cardUuid, messageId, deps.clock.now());
+        await deps.store.messages.markDone(item.id, deps.clock.now());
       });
       stats.sent++;
       return;
     }
     if (item.kind === IM_PATCH) {
       const p = feishuCardUpdate(item.payload as ChatUpdatePayload | ImPatchPayload);
-      const card = deps.store.cards.getByUuid(p.cardUuid);
+      const card = await deps.store.cards.getByUuid(p.cardUuid);
       if (!card) throw Object.assign(new Error(`no card ${p.cardUuid}`), { permanent: true });
       if (!card.messageId) throw new Error(`card ${p.cardUuid} is not sent yet`);
       await chatGate(card.chatId).acquire();
       await appGate.acquire();
       await deps.api.patchCard(card.messageId, JSON.stringify(p.content));
-      deps.store.messages.markDone(item.id, deps.clock.now());
+      await deps.store.messages.markDone(item.id, deps.clock.now());
       stats.patched++;
       return;
     }
@@ -143,12 +143,12 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
         const fixed = withoutMentions(p.content, named ? [named] : undefined, p.names);
         if (fixed.removed.length) {
           const now = deps.clock.now();
-          deps.store.tx(() => {
-            deps.store.messages.updatePayload(item.id, { ...p, content: fixed.content }, now);
-            deps.store.messages.markFailed(item.id, err.summary, now, { retryAt: now });
+          await deps.store.transaction(async () => {
+            await deps.store.messages.updatePayload(item.id, { ...p, content: fixed.content }, now);
+            await deps.store.messages.markFailed(item.id, err.summary, now, { retryAt: now });
             for (const id of fixed.removed) {
               // said once per person: `npm run doctor` lists them all
-              if (deps.store.unknownUsers.record(id, p.names?.[id], now))
+              if (await deps.store.unknownUsers.record(id, p.names?.[id], now))
                 log.warn({ openId: id, name: p.names?.[id] }, 'Feishu does not know this person: the card shows the name instead of an @-mention; fix them in 销售团队 (npm run doctor lists them)');
             }
           });
@@ -159,7 +159,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       if (item.kind === IM_PATCH && err.code === CARD_TOO_OLD) {
         // Feishu lets a bot edit a message for 14 days: an older card stays as it was (what changed
         // since reaches the group as a new card or message), which is not a failure
-        deps.store.messages.markDone(item.id, deps.clock.now());
+        await deps.store.messages.markDone(item.id, deps.clock.now());
         stats.tooOld++;
         log.warn({ id: item.id, target: item.target }, 'card older than 14 days: left as it was (Feishu does not let it be updated)');
         return 'settled';
@@ -167,7 +167,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       const permanent = (e as { permanent?: boolean }).permanent === true || err.action === 'permanent';
       const now = deps.clock.now();
       if (permanent || item.attempts >= max) {
-        deps.store.messages.markFailed(item.id, err.summary, now, { dead: true });
+        await deps.store.messages.markFailed(item.id, err.summary, now, { dead: true });
         stats.dead++;
         log.error({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempts: item.attempts }, 'message not sent; kept as a dead letter');
         return 'settled';
@@ -177,7 +177,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
         const until = Date.now() + (err.retryAfterMs ?? 1000);
         appGate.pauseUntil(until);
       }
-      deps.store.messages.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
+      await deps.store.messages.markFailed(item.id, err.summary, now, { retryAt: new Date(now.getTime() + delay) });
       stats.retried++;
       log.warn({ id: item.id, kind: item.kind, target: item.target, error: err.summary, attempt: item.attempts, retryInMs: delay }, 'message not sent yet; will retry');
       return 'retry';
@@ -199,7 +199,7 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
       const until = Date.now() + timeoutMs;
       for (;;) {
         await kick();
-        const c = deps.store.messages.counts();
+        const c = await deps.store.messages.counts();
         if (c.pending + c.in_flight === 0) return stats;
         if (Date.now() > until) throw new Error(`im sender: ${c.pending} pending and ${c.in_flight} in flight after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 20));

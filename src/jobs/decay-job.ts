@@ -12,7 +12,7 @@ export function createDecayJob(deps: { scoring: Scoring; clock: Clock; log: Logg
   const log = deps.log.child({ component: 'decay' });
   const loop = createKickLoop(
     async () => {
-      const r = deps.scoring.decayPass(deps.clock.now());
+      const r = await deps.scoring.decayPass(deps.clock.now());
       if (r.leads) {
         log.info(r, 'silent leads decayed');
         deps.onDecayed();

@@ -21,23 +21,23 @@ export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: 
 
   async function pass(): Promise<void> {
     for (;;) {
-      const ts = store.transitions.after(store.cursors.get(TRANSITIONS) ?? 0, batch);
-      const as = store.activities.after(store.cursors.get(ACTIVITIES) ?? 0, batch);
+      const ts = await store.transitions.after((await store.cursors.get(TRANSITIONS)) ?? 0, batch);
+      const as = await store.activities.after((await store.cursors.get(ACTIVITIES)) ?? 0, batch);
       if (!ts.length && !as.length) return;
       const now = deps.clock.now();
       const leads = new Set<number>([...ts.map((t) => t.leadId), ...as.flatMap((a) => (a.leadId === null ? [] : [a.leadId]))]);
-      const sum = store.tx(() => {
+      const sum = await store.transaction(async () => {
         let planned = 0;
         let cancelled = 0;
         for (const id of leads) {
-          const lead = store.leads.get(id);
+          const lead = await store.leads.get(id);
           if (!lead) continue;
-          const r = deps.nurture.plan(lead, now);
+          const r = await deps.nurture.plan(lead, now);
           planned += r.planned;
           cancelled += r.cancelled;
         }
-        if (ts.length) store.cursors.set(TRANSITIONS, ts.at(-1)!.id, now);
-        if (as.length) store.cursors.set(ACTIVITIES, as.at(-1)!.id, now);
+        if (ts.length) await store.cursors.set(TRANSITIONS, ts.at(-1)!.id, now);
+        if (as.length) await store.cursors.set(ACTIVITIES, as.at(-1)!.id, now);
         return { leads: leads.size, planned, cancelled };
       });
       log.debug(sum, 'nurture re-planned');
@@ -45,17 +45,17 @@ export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: 
   }
 
   /** Re-plan every lead (after the 培育步骤 changed), in batches. */
-  function replanAll(): number {
+  async function replanAll(): Promise<number> {
     let after = 0;
     let n = 0;
     for (;;) {
-      const ids = store.leads.idsAfter(after, batch);
+      const ids = await store.leads.idsAfter(after, batch);
       if (!ids.length) return n;
       const now = deps.clock.now();
-      store.tx(() => {
+      await store.transaction(async () => {
         for (const id of ids) {
-          const lead = store.leads.get(id);
-          if (lead) deps.nurture.plan(lead, now);
+          const lead = await store.leads.get(id);
+          if (lead) await deps.nurture.plan(lead, now);
         }
       });
       n += ids.length;

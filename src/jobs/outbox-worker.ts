@@ -26,12 +26,12 @@ export function createOutboxWorker(deps: {
   const outbox = deps.store.messages;
   async function pass(): Promise<void> {
     for (;;) {
-      const items = outbox.claim(deps.clock.now(), deps.batch, deps.leaseMs, deps.kindPrefix);
+      const items = await outbox.claim(deps.clock.now(), deps.batch, deps.leaseMs, deps.kindPrefix);
       if (!items.length) return;
       const held = new Set<string>();
       for (const item of items) {
         if (held.has(item.target)) {
-          outbox.release(item.id, deps.clock.now());
+          await outbox.release(item.id, deps.clock.now());
           continue;
         }
         if ((await deps.deliver(item)) === 'retry') held.add(item.target);

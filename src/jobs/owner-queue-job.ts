@@ -12,8 +12,8 @@ export function createOwnerQueueJob(deps: { queue: OwnerQueue; members: () => Pr
   const log = deps.log.child({ component: 'owner-queue' });
   const loop = createKickLoop(
     async () => {
-      if (!deps.queue.waiting()) return;
-      const n = deps.queue.drain(await deps.members(), deps.clock.now());
+      if (!(await deps.queue.waiting())) return;
+      const n = await deps.queue.drain(await deps.members(), deps.clock.now());
       if (n) deps.onOffered?.();
     },
     { pollMs: deps.pollMs, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'offering waiting leads failed; trying again at the next interval') },

@@ -31,17 +31,17 @@ export function createTimerSweep<C = undefined>(deps: { store: Store; clock: Clo
     let loaded = false;
     for (;;) {
       const now = deps.clock.now();
-      const due = store.timers.dueOfKinds(now, kinds, deps.batch ?? 200).filter((t) => !failedThisPass.has(t.id));
+      const due = (await store.timers.dueOfKinds(now, kinds, deps.batch ?? 200)).filter((t) => !failedThisPass.has(t.id));
       if (!due.length) return;
       if (!loaded) {
         ctx = deps.context ? await deps.context() : undefined;
         loaded = true;
       }
       let fired = 0;
-      store.tx(() => {
+      await store.transaction(async () => {
         for (const t of due) {
           try {
-            store.tx(() => deps.handlers[t.kind]!(t, now, ctx as C));
+            await store.transaction(() => deps.handlers[t.kind]!(t, now, ctx as C));
             fired++;
           } catch (e) {
             failedThisPass.add(t.id);

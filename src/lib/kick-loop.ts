@@ -10,7 +10,7 @@ export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; o
   let timer: NodeJS.Timeout | undefined;
 
   function kick(): Promise<void> {
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return running;
     }

@@ -54,37 +54,37 @@ export function createMemoryLeadTable(deps: { store: Store; clock: Clock; layout
   };
 
   /** (in a transaction) The queued writes of one table, applied in order. */
-  function applyTarget(target: string, at: Date): number {
+  async function applyTarget(target: string, at: Date): Promise<number> {
     const repo = deps.store.tableWrites;
     const { tableId } = splitTarget(target);
     let applied = 0;
-    for (const r of repo.pending(target, 'bitable.create', at, 10_000)) {
+    for (const r of await repo.pending(target, 'bitable.create', at, 10_000)) {
       const id = `mrec${++seq}`;
       const fields = r.payload.fields as Record<string, Cell>;
       put(tableId, id, fields, undefined);
-      repo.recordWritten(target, id, fields, at);
+      await repo.recordWritten(target, id, fields, at);
       const leadKey = (r.payload as { leadKey?: string }).leadKey;
-      const lead = leadKey ? deps.store.leads.getByKey(leadKey) : undefined;
-      if (lead && !lead.recordId) deps.store.leads.linkRecord(lead.id, { baseToken: layout.appToken, tableId, recordId: id }, at);
-      repo.rowDone(r.id, at);
+      const lead = leadKey ? await deps.store.leads.getByKey(leadKey) : undefined;
+      if (lead && !lead.recordId) await deps.store.leads.linkRecord(lead.id, { baseToken: layout.appToken, tableId, recordId: id }, at);
+      await repo.rowDone(r.id, at);
       applied++;
     }
-    for (const r of repo.pending(target, 'bitable.update', at, 10_000)) {
+    for (const r of await repo.pending(target, 'bitable.update', at, 10_000)) {
       const p = r.payload as UpdatePayload;
-      const recordId = p.recordId ?? (p.leadKey ? deps.store.leads.getByKey(p.leadKey)?.recordId : undefined) ?? undefined;
+      const recordId = p.recordId ?? (p.leadKey ? (await deps.store.leads.getByKey(p.leadKey))?.recordId : undefined) ?? undefined;
       const row = recordId ? rowsOf(tableId).get(recordId) : undefined;
       if (!recordId || !row) {
-        repo.rowDead(r.id, `no row ${recordId ?? p.leadKey ?? '?'}`, at);
+        await repo.rowDead(r.id, `no row ${recordId ?? p.leadKey ?? '?'}`, at);
         continue;
       }
       // a put-back goes out only if the row still shows what the decision saw
       const current = !p.expect || Object.entries(p.expect).every(([k, v]) => plainCellKey(row.cells[k]) === plainCellKey(v));
       if (current) {
         put(tableId, recordId, p.fields as Record<string, Cell>, undefined);
-        repo.recordWritten(target, recordId, p.fields, at);
+        await repo.recordWritten(target, recordId, p.fields, at);
         applied++;
       }
-      repo.rowDone(r.id, at);
+      await repo.rowDone(r.id, at);
     }
     return applied;
   }
@@ -118,7 +118,7 @@ export function createMemoryLeadTable(deps: { store: Store; clock: Clock; layout
     async flush(): Promise<number> {
       const at = deps.clock.now();
       let n = 0;
-      for (const target of deps.store.tableWrites.activeTargets()) n += deps.store.tx(() => applyTarget(target, at));
+      for (const target of await deps.store.tableWrites.activeTargets()) n += await deps.store.transaction(() => applyTarget(target, at));
       return n;
     },
   };

@@ -11,27 +11,31 @@ import type { Store } from '../store/store.js';
  */
 export interface Router {
   /** (inside a transaction) the decision for `lead` among `members`; a person decision's credits are kept */
-  pick(lead: LeadRow, members: ReadonlyMap<string, Member>, o: { when: RouteWhen; now: Date }): RouteDecision;
+  pick(lead: LeadRow, members: ReadonlyMap<string, Member>, o: { when: RouteWhen; now: Date }): Promise<RouteDecision>;
 }
 
-export function ruleRouter(deps: { store: Store; rules: () => readonly RoutingRule[]; candidateRoles: readonly string[]; openStages: readonly string[] }): Router {
-  deps.store.routing.setOpenStages(deps.openStages);
+export async function ruleRouter(deps: { store: Store; rules: () => readonly RoutingRule[]; candidateRoles: readonly string[]; openStages: readonly string[] }): Promise<Router> {
+  await deps.store.routing.setOpenStages(deps.openStages);
   return {
-    pick(lead, members, o) {
+    async pick(lead, members, o) {
       const { store } = deps;
-      const d = route({
-        facts: lead.facts,
-        score: lead.score,
-        when: o.when,
-        rules: deps.rules(),
-        reps: members,
-        candidateRoles: deps.candidateRoles,
-        loads: store.routing.loads(),
-        credits: (pool) => store.routing.credits(pool),
-        companyOwner: store.routing.companyOwner(lead.companyKey, lead.id),
-        now: o.now.getTime(),
+      const [loads, companyOwner] = await Promise.all([store.routing.loads(), store.routing.companyOwner(lead.companyKey, lead.id)]);
+      // The pure decision asks for a round robin's credits only once it knows the pool: it is decided
+      // once without them to learn which pool, then again with that pool's credits read.
+      let pool: string | undefined;
+      const input = { facts: lead.facts, score: lead.score, when: o.when, rules: deps.rules(), reps: members, candidateRoles: deps.candidateRoles, loads, companyOwner, now: o.now.getTime() };
+      let d = route({
+        ...input,
+        credits: (p) => {
+          pool = p;
+          return new Map();
+        },
       });
-      if (d.kind === 'person' && d.credits) store.routing.setCredits(d.credits.pool, d.credits.values, o.now);
+      if (pool !== undefined) {
+        const credits = await store.routing.credits(pool);
+        d = route({ ...input, credits: () => credits });
+      }
+      if (d.kind === 'person' && d.credits) await store.routing.setCredits(d.credits.pool, d.credits.values, o.now);
       return d;
     },
   };

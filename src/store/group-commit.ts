@@ -7,23 +7,27 @@ import type { Store } from './store.js';
  * before the answer" still holds for each. A work item that throws rolls back only itself: the batch is
  * retried one by one so the others still commit. With one request at a time this is a plain transaction.
  */
-export function createGroupCommit(store: Pick<Store, 'tx'>, o: { maxBatch?: number } = {}) {
+export function createGroupCommit(store: Pick<Store, 'transaction'>, o: { maxBatch?: number } = {}) {
   const max = o.maxBatch ?? 256;
-  type Job = { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+  type Job = { fn: () => unknown | Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
   const queue: Job[] = [];
   let scheduled = false;
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     scheduled = false;
     const batch = queue.splice(0, max);
     if (queue.length) schedule();
     let results: unknown[];
     try {
-      results = store.tx(() => batch.map((j) => j.fn()));
+      results = await store.transaction(async () => {
+        const out: unknown[] = [];
+        for (const j of batch) out.push(await j.fn());
+        return out;
+      });
     } catch {
       for (const j of batch) {
         try {
-          j.resolve(store.tx(j.fn));
+          j.resolve(await store.transaction(j.fn));
         } catch (e) {
           j.reject(e);
         }
@@ -37,10 +41,10 @@ export function createGroupCommit(store: Pick<Store, 'tx'>, o: { maxBatch?: numb
   function schedule(): void {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(flush);
+    setImmediate(() => void flush());
   }
 
-  return function commit<T>(fn: () => T): Promise<T> {
+  return function commit<T>(fn: () => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       schedule();

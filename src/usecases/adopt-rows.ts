@@ -50,16 +50,16 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'table' | 'log' | 'm
 
   const minimum = leadMinimumOf(deps.journey);
 
-  return function adoptRecord(appToken: string, tableId: string, rec: TableRow, members: Members = new Map()): { adopted: string } | { skipped: string } | { draft: string[] } | undefined {
+  return async function adoptRecord(appToken: string, tableId: string, rec: TableRow, members: Members = new Map()): Promise<{ adopted: string } | { skipped: string } | { draft: string[] } | undefined> {
     const { store } = deps;
-    if (store.leads.getByRecordId(rec.id)) return undefined;
+    if (await store.leads.getByRecordId(rec.id)) return undefined;
     const typedKey = textOf(rec.cells, '线索编号');
-    const owner = typedKey ? store.leads.getByKey(typedKey) : undefined;
+    const owner = typedKey ? await store.leads.getByKey(typedKey) : undefined;
     if (owner?.recordId) return { skipped: `线索编号 ${typedKey} already belongs to row ${owner.recordId}` };
     const ref = { baseToken: appToken, tableId, recordId: rec.id };
     const now = deps.clock.now();
     if (owner) {
-      store.leads.linkRecord(owner.id, ref, now);
+      await store.leads.linkRecord(owner.id, ref, now);
       return { adopted: owner.leadKey };
     }
     const facts = factsOf(deps.leadsTable, rec.cells);
@@ -67,16 +67,16 @@ export function createAdoptRecord(deps: Omit<AdoptRowsDeps, 'table' | 'log' | 'm
     if (missing.length) return { draft: missing.map((g) => g.label.en) };
     const shown = textOf(rec.cells, '阶段');
     const stage = (shown && findStageByLabel(deps.journey, shown)) || findStage(deps.journey, deps.journey.initial)!;
-    const leadKey = typedKey ?? store.leads.nextLeadKey();
-    const started = startLead({ leadKey, facts, actor: { id: rec.editedBy ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
+    const leadKey = typedKey ?? (await store.leads.nextLeadKey());
+    const started = await startLead({ leadKey, facts, actor: { id: rec.editedBy ?? 'system:adopt', roles: [] }, stage: stage.id, record: ref });
     if (!started.ok) return { skipped: started.error.message.en };
-    store.tableWrites.enqueueUpdate(
+    await store.tableWrites.enqueueUpdate(
       bitableTarget(appToken, tableId),
       { recordId: rec.id, fields: { 线索编号: leadKey, 进入阶段次数: started.value.label ?? '', ...(shown === stage.label.zh ? {} : { 阶段: stage.label.zh }) } },
       `adopt:${rec.id}`,
       now,
     );
-    if (started.value.created) deps.engine?.onNewLead(started.value.lead, members, now);
+    if (started.value.created) await deps.engine?.onNewLead(started.value.lead, members, now);
     return { adopted: leadKey };
   };
 }
@@ -88,9 +88,9 @@ export function createAdoptRows(deps: AdoptRowsDeps) {
     const members = (await deps.members?.()) ?? new Map();
     for await (const page of deps.table.scan(tableId)) {
       out.seen += page.length;
-      deps.store.tx(() => {
+      await deps.store.transaction(async () => {
         for (const rec of page) {
-          const r = adoptRecord(appToken, tableId, rec, members);
+          const r = await adoptRecord(appToken, tableId, rec, members);
           if (r && 'adopted' in r) out.adopted.push(r.adopted);
           else if (r && 'draft' in r) out.drafts++;
           else if (r) out.skipped.push({ recordId: rec.id, why: r.skipped });

@@ -38,35 +38,35 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
   const changeStage = createChangeStage(deps);
   const label = (id: string) => findStage(journey, id)?.label.zh ?? id;
 
-  function step(lead: LeadRow, before: number, members: Members, now: Date): AdvanceOutcome {
-    const fresh = store.leads.get(lead.id);
+  async function step(lead: LeadRow, before: number, members: Members, now: Date): Promise<AdvanceOutcome> {
+    const fresh = await store.leads.get(lead.id);
     if (!fresh || fresh.deletedAt || fresh.pendingApproval) return undefined;
     const target = thresholdTarget(deps.rules(), journey, fresh.stage, fresh.score, before);
     if (!target || !fresh.stage) return undefined;
     const from = fresh.stage;
     const why = `线索评分 ${fresh.score} 达到「${label(target.to)}」阈值 ${target.min}`;
-    const r = changeStage({ leadId: fresh.id, to: target.to, actor: { id: SCORE_ACTOR, roles: [] }, reason: why });
+    const r = await changeStage({ leadId: fresh.id, to: target.to, actor: { id: SCORE_ACTOR, roles: [] }, reason: why });
     if (!r.ok) {
       if (r.error.code === 'conflict') throw new Error(`lead ${fresh.leadKey} changed while advancing on its score`);
       // Said once per missing set: the next activity does not repeat it.
-      writeLeadRow(store, fresh, { 旅程备注: journeyNote(now, [`${why}，但暂不能进入：${r.error.message.zh}`]) }, `threshold-blocked:${fresh.id}:${from}:${target.to}:${r.error.message.zh}`, now);
+      await writeLeadRow(store, fresh, { 旅程备注: journeyNote(now, [`${why}，但暂不能进入：${r.error.message.zh}`]) }, `threshold-blocked:${fresh.id}:${from}:${target.to}:${r.error.message.zh}`, now);
       return { status: 'blocked', to: target.to };
     }
     const moved = r.value.lead;
     if (r.value.outcome.status === 'pending_approval') {
       const gate = r.value.outcome.gate;
-      writeLeadRow(
+      await writeLeadRow(
         store,
         moved,
         { 待审批: `待${gate.label.zh}审批：${label(from)} → ${label(target.to)}`, 旅程备注: journeyNote(now, [`${why}，已提交${gate.label.zh}审批`]) },
         `threshold-gated:${fresh.id}:${moved.pendingApproval?.requestedAt ?? now.getTime()}`,
         now,
       );
-      if (moved.pendingApproval) deps.cards?.requestApproval(moved, moved.pendingApproval, members, now);
+      if (moved.pendingApproval) await deps.cards?.requestApproval(moved, moved.pendingApproval, members, now);
       deps.log.info({ lead: fresh.leadKey, to: target.to, score: fresh.score }, 'score crossed a threshold; approval requested');
       return { status: 'gated', to: target.to };
     }
-    writeStageMove(store, {
+    await writeStageMove(store, {
       lead: moved,
       move: { from: label(from), to: label(target.to), label: r.value.outcome.label, reason: why },
       actorId: undefined,
@@ -76,8 +76,8 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
       now,
       key: `threshold:${fresh.id}:${r.value.outcome.label}`,
     });
-    deps.cards?.voidOpenCards(moved, 'approval', members, now);
-    deps.offers?.offerAssignment(moved, members, now);
+    await deps.cards?.voidOpenCards(moved, 'approval', members, now);
+    await deps.offers?.offerAssignment(moved, members, now);
     deps.log.info({ lead: fresh.leadKey, from, to: target.to, score: fresh.score }, 'score crossed a threshold; lead moved on');
     return { status: 'moved', to: target.to };
   }
@@ -86,10 +86,10 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
    * The score went from `before` to what the lead has now: as far as the thresholds it crossed take it
    * (a new lead past two thresholds moves twice; the second may wait for approval).
    */
-  return function advance(lead: LeadRow, before: number, members: Members, now: Date): AdvanceOutcome {
+  return async function advance(lead: LeadRow, before: number, members: Members, now: Date): Promise<AdvanceOutcome> {
     let last: AdvanceOutcome;
     for (let i = 0; i < journey.stages.length; i++) {
-      const o = step(lead, before, members, now);
+      const o = await step(lead, before, members, now);
       if (!o) return last;
       last = o;
       if (o.status !== 'moved') return o;

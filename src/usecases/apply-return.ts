@@ -62,35 +62,35 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
     return to(KIND_OF[d]) ?? to('nurture');
   }
 
-  return function applyReturn(i: ReturnInput): Text {
+  return async function applyReturn(i: ReturnInput): Promise<Text> {
     const { lead, reason, now } = i;
     const parts: Text[] = [];
     // 1. the owner is cleared and the SLAs end
-    store.leads.setOwner(lead.id, null, now);
+    await store.leads.setOwner(lead.id, null, now);
     const { owner: _owner, ...facts } = lead.facts;
-    store.leads.setFacts(lead.id, facts, now);
-    store.timers.cancelForLead(lead.id, SLA_ACCEPT);
-    store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
+    await store.leads.setFacts(lead.id, facts, now);
+    await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
+    await store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
     // 2. the penalty, in the ledger
     if (reason.penalty > 0) {
-      const taken = deps.scoring.penalize(store.leads.get(lead.id)!, reason.penalty, `return:${reason.option}`, `退回：${reason.option}`, `return:${i.assignmentId}`, now);
+      const taken = await deps.scoring.penalize((await store.leads.get(lead.id))!, reason.penalty, `return:${reason.option}`, `退回：${reason.option}`, `return:${i.assignmentId}`, now);
       if (taken) parts.push({ zh: `扣 ${-taken} 分`, en: `${taken} points` });
     }
     // 3. the destination
-    const fresh = store.leads.get(lead.id)!;
+    const fresh = (await store.leads.get(lead.id))!;
     const to = fresh.stage ? destinationStage(fresh.stage, reason.destination) : undefined;
     const why = `${reason.option}${i.note ? `：${i.note}` : ''}`;
     const extra: Record<string, unknown> = { 跟进人: null, SLA截止: null, 退回原因: reason.option };
     if (reason.destination === 'cleansing') parts.push({ zh: '待数据清洗：请核实联系方式', en: 'flagged for a data check: verify the contact details' });
     if (reason.destination === 'merge') {
-      const same = store.leads.sameCompanyKeys(fresh.companyKey, fresh.id, 5);
+      const same = await store.leads.sameCompanyKeys(fresh.companyKey, fresh.id, 5);
       parts.push(same.length ? { zh: `请与 ${same.join('、')} 合并`, en: `merge with ${same.join(', ')}` } : { zh: '请在表格中找到重复的线索合并', en: 'find the duplicate in the table and merge' });
     }
     // 4. re-engage on a working morning that many days later
     let reengageAt: Date | undefined;
     if (reason.reengageDays) {
       reengageAt = workingStartOn(deps.calendar, new Date(now.getTime() + reason.reengageDays * DAY));
-      store.timers.schedule({ kind: REENGAGE, leadId: lead.id, dueAt: reengageAt, payload: { reason: reason.option, notify: reason.notify, by: i.ownerId }, dedupeKey: `reengage:${i.assignmentId}`, now });
+      await store.timers.schedule({ kind: REENGAGE, leadId: lead.id, dueAt: reengageAt, payload: { reason: reason.option, notify: reason.notify, by: i.ownerId }, dedupeKey: `reengage:${i.assignmentId}`, now });
       extra['重新激活'] = reengageAt.getTime();
       parts.push({ zh: `${ymd(reengageAt)} 重新激活`, en: `re-engage on ${ymd(reengageAt)}` });
     }
@@ -105,11 +105,11 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
 
     let moved: Text = { zh: `留在「${label(fresh.stage).zh}」`, en: `stays at ${label(fresh.stage).en}` };
     if (to && to !== fresh.stage) {
-      const r = changeStage({ leadId: lead.id, to, actor: { id: i.by.id, roles: i.by.roles }, reason: `退回：${why}` });
+      const r = await changeStage({ leadId: lead.id, to, actor: { id: i.by.id, roles: i.by.roles }, reason: `退回：${why}` });
       if (r.ok && r.value.outcome.status === 'applied') {
         moved = { zh: `进入「${label(to).zh}」`, en: `moved to ${label(to).en}` };
         const next = joined(moved, parts);
-        writeStageMove(store, {
+        await writeStageMove(store, {
           lead: r.value.lead,
           move: { from: label(fresh.stage).zh, to: label(to).zh, label: r.value.outcome.label, reason: `退回：${why}` },
           actorId: i.by.id,
@@ -119,20 +119,20 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
           now,
           key: `return:${i.assignmentId}`,
         });
-        tell(told, i, next);
+        await tell(told, i, next);
         return next;
       }
     }
     const next = joined(moved, parts);
-    writeLeadRow(store, store.leads.get(lead.id)!, { ...extra, 旅程备注: journeyNote(now, [`${i.by.name} 退回：${why}；${next.zh}`]) }, `return:${i.assignmentId}`, now);
-    tell(told, i, next);
+    await writeLeadRow(store, (await store.leads.get(lead.id))!, { ...extra, 旅程备注: journeyNote(now, [`${i.by.name} 退回：${why}；${next.zh}`]) }, `return:${i.assignmentId}`, now);
+    await tell(told, i, next);
     return next;
   };
 
-  function tell(ids: Set<string>, i: ReturnInput, next: Text): void {
+  async function tell(ids: Set<string>, i: ReturnInput, next: Text): Promise<void> {
     const company = typeof i.lead.facts.company === 'string' ? i.lead.facts.company : '';
     for (const id of ids) {
-      deps.cards.notify(
+      await deps.cards.notify(
         id,
         { zh: `${i.lead.leadKey}「${company}」被 ${i.by.name} 退回（${i.reason.option}）：${next.zh}`, en: `${i.lead.leadKey} ${company} was returned by ${i.by.name} (${i.reason.label.en}): ${next.en}` },
         `return:${i.assignmentId}:${id}`,

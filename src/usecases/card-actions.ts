@@ -79,8 +79,8 @@ export function createCardActions(deps: CardActionsDeps) {
     return: { zh: '退回', en: 'returned' },
   };
 
-  function already(c: CardRow, lead: LeadRow, members: ReadonlyMap<string, Member>): CardAnswer {
-    const card = deps.cards.render(c, lead, members);
+  async function already(c: CardRow, lead: LeadRow, members: ReadonlyMap<string, Member>): Promise<CardAnswer> {
+    const card = await deps.cards.render(c, lead, members);
     if (c.status === 'void' && c.action === RENEWED_ACTION) return { toast: toast('info', RENEWED), card };
     if (c.status === 'void') return { toast: toast('info', { zh: '这张卡片已失效：线索已另行处理', en: 'This card is no longer current: the lead was handled otherwise' }), card };
     const who = members.get(c.actedBy ?? '')?.name ?? '—';
@@ -91,11 +91,11 @@ export function createCardActions(deps: CardActionsDeps) {
 
   async function handle(click: CardClick): Promise<CardAnswer> {
     const now = deps.clock.now();
-    const c = click.messageId ? store.cards.getByMessageId(click.messageId) : undefined;
+    const c = click.messageId ? await store.cards.getByMessageId(click.messageId) : undefined;
     if (!c) return { toast: toast('error', { zh: '这张卡片已失效，或不是线索旅程发出的', en: 'This card is not current, or was not sent by Lead Journey' }) };
     const op = str(click.value?.op) || str(click.name);
     if (!(OPS[c.kind] as readonly string[]).includes(op)) return { toast: toast('error', { zh: '无法识别的操作', en: 'Unknown action' }) };
-    const lead = store.leads.get(c.leadId);
+    const lead = await store.leads.get(c.leadId);
     if (!lead || lead.deletedAt) return { toast: toast('error', { zh: '线索已从表格中删除', en: 'The lead was deleted from the table' }) };
     const members = await deps.members(1500);
     if (!members) return { toast: toast('warning', { zh: '团队信息正在加载，请稍后再点一次', en: 'Loading the team; please click again in a moment' }) };
@@ -123,44 +123,44 @@ export function createCardActions(deps: CardActionsDeps) {
 
     const actorName = members.get(actor)?.name ?? actor;
     try {
-      const done = store.tx((): CardAnswer | undefined => {
+      const done = await store.transaction(async (): Promise<CardAnswer | undefined> => {
         const detail: Record<string, unknown> = { ...(comment ? { comment } : {}), ...(reason ? { reason: reason.option } : {}), ...(note ? { note } : {}) };
         if (op === ACCEPT) detail.followUpDueAt = addWorkingDays(deps.calendar, now, deps.rules.followUpWithinWorkingDays).getTime();
-        if (!store.cards.close(c.id, { status: 'done', action: op, by: actor, detail, now })) return undefined;
-        if (c.kind === 'approval') store.timers.cancelForLead(c.leadId, SLA_APPROVAL); // decided: its ladder ends
-        const fresh = store.leads.get(lead.id)!;
-        if (op === APPROVE) approve(c, fresh, actor, roles, comment, actorName, members, now);
-        else if (op === REJECT) reject(c, fresh, comment, actorName, now);
-        else if (op === ACCEPT) accept(c, fresh, actor, actorName, detail.followUpDueAt as number, now);
-        else returnLead(c, fresh, { id: actor, name: actorName, roles }, reason!, note, members, now);
+        if (!(await store.cards.close(c.id, { status: 'done', action: op, by: actor, detail, now }))) return undefined;
+        if (c.kind === 'approval') await store.timers.cancelForLead(c.leadId, SLA_APPROVAL); // decided: its ladder ends
+        const fresh = (await store.leads.get(lead.id))!;
+        if (op === APPROVE) await approve(c, fresh, actor, roles, comment, actorName, members, now);
+        else if (op === REJECT) await reject(c, fresh, comment, actorName, now);
+        else if (op === ACCEPT) await accept(c, fresh, actor, actorName, detail.followUpDueAt as number, now);
+        else await returnLead(c, fresh, { id: actor, name: actorName, roles }, reason!, note, members, now);
         return {
           toast: toast('success', { zh: `已${ACTED[op]!.zh}`, en: `Done: ${ACTED[op]!.en}` }),
-          card: deps.cards.render(store.cards.get(c.id)!, store.leads.get(lead.id)!, members),
+          card: await deps.cards.render((await store.cards.get(c.id))!, (await store.leads.get(lead.id))!, members),
         };
       });
       if (done) {
         deps.log.info({ card: c.id, lead: lead.leadKey, op, by: actor }, 'card action applied');
         return done;
       }
-      return already(store.cards.get(c.id)!, store.leads.get(lead.id)!, members);
+      return already((await store.cards.get(c.id))!, (await store.leads.get(lead.id))!, members);
     } catch (e) {
       if (e instanceof Refused) return e.answer;
       throw e;
     }
   }
 
-  function approve(c: CardRow, lead: LeadRow, actor: string, roles: string[], comment: string, actorName: string, members: ReadonlyMap<string, Member>, now: Date): void {
+  async function approve(c: CardRow, lead: LeadRow, actor: string, roles: string[], comment: string, actorName: string, members: ReadonlyMap<string, Member>, now: Date): Promise<void> {
     const s = c.subject as { from: string; to: string };
     const pending = lead.pendingApproval;
     if (lead.stage !== s.from || !pending || pending.to !== s.to) {
       throw new Refused({ toast: toast('info', { zh: '线索阶段已变化，此审批不再需要', en: "The lead's stage changed; this approval is no longer needed" }) });
     }
-    const r = changeStage({ leadId: lead.id, to: s.to, actor: { id: actor, roles }, approval: { id: `card-${c.id}`, approverId: actor, approverRoles: roles } });
+    const r = await changeStage({ leadId: lead.id, to: s.to, actor: { id: actor, roles }, approval: { id: `card-${c.id}`, approverId: actor, approverRoles: roles } });
     if (!r.ok) throw new Refused({ toast: toast('error', { zh: `未能通过：${r.error.message.zh}`, en: `Not approved: ${r.error.message.en}` }) });
     if (r.value.outcome.status !== 'applied') throw new Error('an approved transition must apply');
     const rec = r.value.outcome.record;
     const move = deps.cards.moveText(s.from, s.to).zh;
-    writeStageMove(store, {
+    await writeStageMove(store, {
       lead: r.value.lead,
       move: { from: deps.cards.stageText(s.from).zh, to: deps.cards.stageText(s.to).zh, label: r.value.outcome.label, reason: comment || rec.reason, approvalId: `card-${c.id}` },
       actorId: actor,
@@ -170,39 +170,39 @@ export function createCardActions(deps: CardActionsDeps) {
       now,
       key: `approve:${c.id}`,
     });
-    deps.offers.offerAssignment(r.value.lead, members, now);
+    await deps.offers.offerAssignment(r.value.lead, members, now);
   }
 
-  function reject(c: CardRow, lead: LeadRow, comment: string, actorName: string, now: Date): void {
+  async function reject(c: CardRow, lead: LeadRow, comment: string, actorName: string, now: Date): Promise<void> {
     const s = c.subject as { from: string; to: string };
-    if (lead.pendingApproval && lead.pendingApproval.to === s.to) store.leads.setPendingApproval(lead.id, lead.version, null, now);
+    if (lead.pendingApproval && lead.pendingApproval.to === s.to) await store.leads.setPendingApproval(lead.id, lead.version, null, now);
     const move = deps.cards.moveText(s.from, s.to);
-    writeLeadRow(store, lead, { 待审批: null, 旅程备注: journeyNote(now, [`${actorName} 驳回 ${move.zh}：${comment}`]) }, `reject:${c.id}`, now);
+    await writeLeadRow(store, lead, { 待审批: null, 旅程备注: journeyNote(now, [`${actorName} 驳回 ${move.zh}：${comment}`]) }, `reject:${c.id}`, now);
     // the person who asked hears it where they work
     const asker = String(c.subject.requestedBy ?? '');
-    if (asker) deps.cards.notify(asker, { zh: `${lead.leadKey} ${move.zh} 被 ${actorName} 驳回：${comment}`, en: `${lead.leadKey} ${move.en} was rejected by ${actorName}: ${comment}` }, `reject:${c.id}`, now);
+    if (asker) await deps.cards.notify(asker, { zh: `${lead.leadKey} ${move.zh} 被 ${actorName} 驳回：${comment}`, en: `${lead.leadKey} ${move.en} was rejected by ${actorName}: ${comment}` }, `reject:${c.id}`, now);
   }
 
-  function accept(c: CardRow, lead: LeadRow, actor: string, actorName: string, followUpDueAt: number, now: Date): void {
-    const a = store.assignments.get(Number(c.subject.assignmentId));
-    if (!a || !store.assignments.accept(a.id, actor, new Date(followUpDueAt), now)) {
+  async function accept(c: CardRow, lead: LeadRow, actor: string, actorName: string, followUpDueAt: number, now: Date): Promise<void> {
+    const a = await store.assignments.get(Number(c.subject.assignmentId));
+    if (!a || !(await store.assignments.accept(a.id, actor, new Date(followUpDueAt), now))) {
       throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });
     }
-    store.leads.setOwner(lead.id, a.ownerId, now);
-    store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
-    store.timers.cancelForLead(lead.id, SLA_ACCEPT);
-    scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
+    await store.leads.setOwner(lead.id, a.ownerId, now);
+    await store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
+    await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
+    await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
-    writeLeadRow(store, lead, { 跟进人: a.ownerId, SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
+    await writeLeadRow(store, lead, { 跟进人: a.ownerId, SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
   }
 
-  function returnLead(c: CardRow, lead: LeadRow, by: { id: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): void {
-    const a = store.assignments.get(Number(c.subject.assignmentId));
-    if (!a || !store.assignments.markReturned(a.id, reason.option, note || null, now)) {
+  async function returnLead(c: CardRow, lead: LeadRow, by: { id: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): Promise<void> {
+    const a = await store.assignments.get(Number(c.subject.assignmentId));
+    if (!a || !(await store.assignments.markReturned(a.id, reason.option, note || null, now))) {
       throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });
     }
-    const next = deps.applyReturn({ lead, reason, by, ownerId: a.ownerId, note, assignmentId: a.id, members, now });
-    store.cards.addDetail(c.id, { next }, now);
+    const next = await deps.applyReturn({ lead, reason, by, ownerId: a.ownerId, note, assignmentId: a.id, members, now });
+    await store.cards.addDetail(c.id, { next }, now);
   }
 
   return handle;

@@ -30,12 +30,12 @@ export type ChangeStageRefusal =
  * atomically with a compare-and-set on the lead's version, so two simultaneous clicks apply once.
  */
 export function createChangeStage(deps: ChangeStageDeps) {
-  return function changeStage(input: ChangeStageInput): Result<{ outcome: TransitionOutcome; lead: LeadRow }, ChangeStageRefusal> {
+  return async function changeStage(input: ChangeStageInput): Promise<Result<{ outcome: TransitionOutcome; lead: LeadRow }, ChangeStageRefusal>> {
     const { store } = deps;
-    const lead = store.leads.get(input.leadId);
+    const lead = await store.leads.get(input.leadId);
     if (!lead) return err({ code: 'lead_not_found', message: { zh: `找不到线索 #${input.leadId}`, en: `Lead #${input.leadId} not found` } });
     const now = deps.clock.now();
-    const history = store.transitions.listForLead(lead.id);
+    const history = await store.transitions.listForLead(lead.id);
     const decision = requestTransition(
       deps.journey,
       { stage: lead.stage, facts: lead.facts, score: lead.score, history },
@@ -49,15 +49,15 @@ export function createChangeStage(deps: ChangeStageDeps) {
     );
     if (!decision.ok) return decision;
     const outcome = decision.value;
-    const saved = store.tx(() => {
+    const saved = await store.transaction(async () => {
       if (outcome.status === 'applied') {
-        if (!store.leads.setStage(lead.id, lead.version, outcome.record.to, now)) return false;
-        store.transitions.append(lead.id, outcome.record);
+        if (!(await store.leads.setStage(lead.id, lead.version, outcome.record.to, now))) return false;
+        await store.transitions.append(lead.id, outcome.record);
         return true;
       }
       return store.leads.setPendingApproval(lead.id, lead.version, { to: outcome.to, role: outcome.gate.role, requestedBy: input.actor.id, requestedAt: now.getTime() }, now);
     });
     if (!saved) return err({ code: 'conflict', message: { zh: '线索刚被其他人更新，请刷新后重试', en: 'The lead was just changed by someone else; refresh and try again' } });
-    return ok({ outcome, lead: store.leads.get(lead.id)! });
+    return ok({ outcome, lead: (await store.leads.get(lead.id))! });
   };
 }

@@ -75,10 +75,10 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
   const applyStageEdit = createStageEdit(deps);
 
   /** What the server wrote to the row or is writing: its own echo, whoever the event names. */
-  function ownWrites(w: TableLayout, rowId: string, leadKey: string): OwnWrites {
+  async function ownWrites(w: TableLayout, rowId: string, leadKey: string): Promise<OwnWrites> {
     const target = bitableTarget(w.appToken, w.leadsTableId);
-    const written = deps.store.tableWrites.written(target, rowId);
-    const inFlight = deps.store.tableWrites.inFlight(target, rowId, leadKey);
+    const written = await deps.store.tableWrites.written(target, rowId);
+    const inFlight = await deps.store.tableWrites.inFlight(target, rowId, leadKey);
     const key = deps.table.cellKey;
     return {
       written,
@@ -92,10 +92,10 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
 
   async function handleRecord(w: TableLayout, rec: TableRow, operator: string | undefined, sum: ChangeSummary): Promise<void> {
     const { store } = deps;
-    const lead = store.leads.getByRecordId(rec.id);
+    const lead = await store.leads.getByRecordId(rec.id);
     if (!lead) {
       const members = deps.engine ? await deps.team.members() : new Map();
-      const r = store.tx(() => adoptRecord(w.appToken, w.leadsTableId, rec, members));
+      const r = await store.transaction(() => adoptRecord(w.appToken, w.leadsTableId, rec, members));
       if (r && 'adopted' in r) sum.adopted++;
       else if (r && 'draft' in r) deps.log.debug({ recordId: rec.id, missing: r.draft }, 'draft row: not a lead until it has the minimum facts');
       else if (r) deps.log.warn({ recordId: rec.id, why: r.skipped }, 'row not adopted');
@@ -104,11 +104,11 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (lead.deletedAt) return;
     const editor = rec.editedBy ?? operator ?? 'unknown';
     // the team is read (outside the transaction) only when a decision needs it
-    const own = ownWrites(w, rec.id, lead.leadKey);
+    const own = await ownWrites(w, rec.id, lead.leadKey);
     const members: Members = stageEdited(deps.journey, rec, lead, own) || deps.engine ? await deps.team.members() : new Map();
-    store.tx(() => {
-      const factsChanged = decide(w, rec, lead, own, editor, members, sum);
-      if (factsChanged) deps.engine?.onFactsChanged(store.leads.get(lead.id)!, members, deps.clock.now());
+    await store.transaction(async () => {
+      const factsChanged = await decide(w, rec, lead, own, editor, members, sum);
+      if (factsChanged) await deps.engine?.onFactsChanged((await store.leads.get(lead.id))!, members, deps.clock.now());
     });
   }
 
@@ -117,7 +117,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
    * (facts; a stage edit through the stage machine, stage-edit.ts) and answer in the row (lead-row.ts).
    * Returns whether the lead's facts changed.
    */
-  function decide(w: TableLayout, rec: TableRow, lead: LeadRow, own: OwnWrites, editor: string, members: Members, sum: ChangeSummary): boolean {
+  async function decide(w: TableLayout, rec: TableRow, lead: LeadRow, own: OwnWrites, editor: string, members: Members, sum: ChangeSummary): Promise<boolean> {
     const { store } = deps;
     const now = deps.clock.now();
     const reading = readRow({ journey: deps.journey, leadsTable: deps.leadsTable, row: rec, lead, own, cellKey: deps.table.cellKey });
@@ -126,15 +126,15 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     // Human fields feed the facts the guards read; update them before deciding a stage move.
     let current: LeadRow = lead;
     if (reading.factsChanged) {
-      store.leads.setFacts(lead.id, reading.facts, now, rec.editedAt);
-      current = store.leads.get(lead.id)!;
+      await store.leads.setFacts(lead.id, reading.facts, now, rec.editedAt);
+      current = (await store.leads.get(lead.id))!;
       sum.facts++;
     }
     const shownBefore = rec.cells[STAGE] ?? null;
     const rowKey = `${rec.id}:${rec.editedAt ?? now.getTime()}`;
     let moved: Extract<StageEditOutcome, { kind: 'moved' }> | undefined;
     if (reading.stage.kind === 'edit') {
-      const out = applyStageEdit(current, reading.stage, { editor, roles: members.get(editor)?.roles ?? [], members, noticeKey: rowKey, approvalId: `grid-${rec.id}-${rec.editedAt ?? now.getTime()}` }, now);
+      const out = await applyStageEdit(current, reading.stage, { editor, roles: members.get(editor)?.roles ?? [], members, noticeKey: rowKey, approvalId: `grid-${rec.id}-${rec.editedAt ?? now.getTime()}` }, now);
       notes.push(out.note);
       if (out.kind === 'moved') {
         moved = out;
@@ -157,7 +157,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     if (moved) {
       // The row now shows the stage the lead is in: remember it as known, so a later edit back to a
       // value the server once wrote (a recycle) is not taken for the server's echo.
-      store.tableWrites.recordWritten(bitableTarget(w.appToken, w.leadsTableId), rec.id, { [STAGE]: moved.move.to }, now);
+      await store.tableWrites.recordWritten(bitableTarget(w.appToken, w.leadsTableId), rec.id, { [STAGE]: moved.move.to }, now);
       fields['进入阶段次数'] = moved.move.label;
       if (current.pendingApproval || deps.table.cellKey(rec.cells['待审批']) !== 'null') fields['待审批'] = null;
     }
@@ -168,7 +168,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     }
     // The decision above and these writes commit together (this runs inside one transaction).
     const key = `rc:${rec.id}:${rec.editedAt ?? now.getTime()}:${stableJson(fields)}`;
-    answerRowEdit(store, { lead: current, fields, expect, key, now, ...(moved ? { moved: { move: moved.move, editor, historyTableId: w.historyTableId } } : {}) });
+    await answerRowEdit(store, { lead: current, fields, expect, key, now, ...(moved ? { moved: { move: moved.move, editor, historyTableId: w.historyTableId } } : {}) });
     return reading.factsChanged;
   }
 
@@ -185,10 +185,10 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     const members = await deps.team.members();
     for (const rec of records) {
       const a = activityOfRow(rec);
-      const lead = a && deps.store.leads.getByKey(a.leadKey);
+      const lead = a && (await deps.store.leads.getByKey(a.leadKey));
       if (!a || !lead || lead.deletedAt) continue;
       const now = deps.clock.now();
-      const added = deps.store.tx(() => deps.engine!.onActivity(lead, { type: a.type, at: a.at ?? now, key: `bitable:${rec.id}`, ...(a.detail ? { detail: a.detail } : {}) }, members, now));
+      const added = await deps.store.transaction(() => deps.engine!.onActivity(lead, { type: a.type, at: a.at ?? now, key: `bitable:${rec.id}`, ...(a.detail ? { detail: a.detail } : {}) }, members, now));
       if (added) sum.activities++;
     }
   }
@@ -202,12 +202,12 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
   }
 
   /** Leads whose rows are gone (a full reconciliation pass did not see them). */
-  function markGone(recordIds: string[], sum: ChangeSummary = emptySummary()): ChangeSummary {
+  async function markGone(recordIds: string[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
     const now = deps.clock.now();
-    deps.store.tx(() => {
+    await deps.store.transaction(async () => {
       for (const id of recordIds) {
-        const lead = deps.store.leads.getByRecordId(id);
-        if (lead && deps.store.leads.markDeleted(lead.id, now)) sum.deleted++;
+        const lead = await deps.store.leads.getByRecordId(id);
+        if (lead && (await deps.store.leads.markDeleted(lead.id, now))) sum.deleted++;
       }
     });
     return sum;
@@ -235,7 +235,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     }
     const ids = [...operatorOf.keys()].filter((id) => !gone.has(id));
     const { rows: records, absent } = await deps.table.read(w.leadsTableId, ids);
-    markGone([...gone, ...absent], sum);
+    await markGone([...gone, ...absent], sum);
     for (const rec of records) await handleRecord(w, rec, operatorOf.get(rec.id), sum);
     return sum;
   }

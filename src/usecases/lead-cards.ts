@@ -72,13 +72,13 @@ export function createLeadCards(deps: LeadCardsDeps) {
     return { card, locale: deps.locale, names };
   };
 
-  function view(lead: LeadRow): LeadView {
-    const ledger = store.scores.listForLead(lead.id);
+  async function view(lead: LeadRow): Promise<LeadView> {
+    const ledger = await store.scores.listForLead(lead.id);
     const reasons = topReasons(ledger).map((r) => ({ zh: `${r.detail} ${formatPoints(r.points)}`, en: `${r.detail} ${formatPoints(r.points)}` }));
     return { key: lead.leadKey, facts: lead.facts, stage: stageText(lead.stage), ...(ledger.length ? { score: { value: lead.score, reasons } } : {}) };
   }
 
-  function render(c: CardRow, lead: LeadRow, members: Members): CardMessage {
+  async function render(c: CardRow, lead: LeadRow, members: Members): Promise<CardMessage> {
     const detail = c.detail ?? {};
     if (c.kind === 'approval') {
       const s = c.subject as { from: string; to: string; gate: Text; requestedBy: string; requestedAt: number };
@@ -87,11 +87,11 @@ export function createLeadCards(deps: LeadCardsDeps) {
         {
           kind: 'approval',
           state: {
-            lead: view(lead),
+            lead: await view(lead),
             subject: { from: stageText(s.from), to: stageText(s.to), gate: s.gate, requestedBy: s.requestedBy, requestedAt: s.requestedAt },
             approvers: [...members.values()].filter((m) => t?.approval && m.roles.includes(t.approval.role)).map((m) => m.id),
             checklist: guardChecklist(t?.guards, lead.facts, lead.score).map((x) => ({ label: x.guard.label, met: x.met })),
-            escalations: store.escalations.forCard(c.id).map((e) => ({ step: e.step, at: e.at, to: e.toId })),
+            escalations: (await store.escalations.forCard(c.id)).map((e) => ({ step: e.step, at: e.at, to: e.toId })),
             ...(c.status !== 'open'
               ? {
                   outcome: {
@@ -109,7 +109,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
       );
     }
     const s = c.subject as { owner: string; acceptDueAt: number | null; assignmentId?: number };
-    const escalations = s.assignmentId === undefined ? [] : store.escalations.forAssignment(Number(s.assignmentId)).map((e) => ({ step: e.step, at: e.at, to: e.toId }));
+    const escalations = s.assignmentId === undefined ? [] : (await store.escalations.forAssignment(Number(s.assignmentId))).map((e) => ({ step: e.step, at: e.at, to: e.toId }));
     const reason = deps.returnReasons().find((r) => r.option === detail.reason);
     const returnReasons = deps.returnReasons().map((r) => ({ value: r.option, label: r.label }));
     const next = (detail.next as Text | undefined) ?? { zh: '跟进人已清空', en: 'owner cleared' };
@@ -133,38 +133,38 @@ export function createLeadCards(deps: LeadCardsDeps) {
                 next,
               }
             : undefined;
-    return message({ kind: 'assignment', state: { lead: view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) } }, members);
+    return message({ kind: 'assignment', state: { lead: await view(lead), owner: s.owner, acceptDueAt: s.acceptDueAt === null ? null : new Date(s.acceptDueAt), returnReasons, escalations, ...(outcome ? { outcome } : {}) } }, members);
   }
 
-  function send(c: CardRow, card: CardMessage, now: Date): void {
+  async function send(c: CardRow, card: CardMessage, now: Date): Promise<void> {
     const payload: ChatSendPayload = { chatId: c.chatId, uuid: c.uuid, cardUuid: c.uuid, card };
     // Feishu lets a card be clicked for 14 days: one still open on day 13 is sent again (renew)
-    store.timers.schedule({ kind: CARD_RENEW, leadId: c.leadId, dueAt: new Date(c.createdAt.getTime() + RENEW_AFTER_MS), payload: { cardId: c.id }, dedupeKey: `card-renew:${c.id}`, now });
-    store.messages.enqueue({ kind: CHAT_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
+    await store.timers.schedule({ kind: CARD_RENEW, leadId: c.leadId, dueAt: new Date(c.createdAt.getTime() + RENEW_AFTER_MS), payload: { cardId: c.id }, dedupeKey: `card-renew:${c.id}`, now });
+    await store.messages.enqueue({ kind: CHAT_SEND, target: c.chatId, payload, idempotencyKey: c.uuid, now });
   }
 
   /** An open card whose state changed without a click (the lead moved in the grid …): update it in place. */
-  function patch(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
-    const fresh = store.cards.get(c.id)!;
-    const payload: ChatUpdatePayload = { cardUuid: c.uuid, card: render(fresh, lead, members) };
+  async function patch(c: CardRow, lead: LeadRow, members: Members, now: Date): Promise<void> {
+    const fresh = (await store.cards.get(c.id))!;
+    const payload: ChatUpdatePayload = { cardUuid: c.uuid, card: await render(fresh, lead, members) };
     // keyed by the content: the same card twice is one update; any change is a new one
-    store.messages.enqueue({ kind: CHAT_UPDATE, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.card))}`, now });
+    await store.messages.enqueue({ kind: CHAT_UPDATE, target: c.chatId, payload, idempotencyKey: `patch:${c.uuid}:${messageUuid(JSON.stringify(payload.card))}`, now });
   }
 
   /**
    * The timer sweep's handler for card.renew (in its transaction): a card still open is replaced by a
    * new one with the same state, before Feishu stops taking its clicks.
    */
-  function renew(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
-    return store.tx(() => {
-      if (!store.timers.markFired(timer.id, now)) return 'skipped';
-      const old = store.cards.get(Number((timer.payload as { cardId?: number }).cardId));
-      const lead = old ? store.leads.get(old.leadId) : undefined;
+  function renew(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+    return store.transaction(async () => {
+      if (!(await store.timers.markFired(timer.id, now))) return 'skipped';
+      const old = await store.cards.get(Number((timer.payload as { cardId?: number }).cardId));
+      const lead = old ? await store.leads.get(old.leadId) : undefined;
       if (old?.status !== 'open' || !lead || lead.deletedAt) return 'skipped';
-      const fresh = store.cards.create({ kind: old.kind, leadId: old.leadId, chatId: old.chatId, uuid: messageUuid(`renew:${old.id}`), subject: old.subject, now });
-      if (old.kind === 'assignment' && old.subject.assignmentId !== undefined) store.assignments.setCard(Number(old.subject.assignmentId), fresh.id);
-      if (store.cards.close(old.id, { status: 'void', action: RENEWED_ACTION, by: 'system', detail: { renewedTo: fresh.id }, now })) patch(old, lead, members, now);
-      send(fresh, render(fresh, lead, members), now);
+      const fresh = await store.cards.create({ kind: old.kind, leadId: old.leadId, chatId: old.chatId, uuid: messageUuid(`renew:${old.id}`), subject: old.subject, now });
+      if (old.kind === 'assignment' && old.subject.assignmentId !== undefined) await store.assignments.setCard(Number(old.subject.assignmentId), fresh.id);
+      if (await store.cards.close(old.id, { status: 'void', action: RENEWED_ACTION, by: 'system', detail: { renewedTo: fresh.id }, now })) await patch(old, lead, members, now);
+      await send(fresh, await render(fresh, lead, members), now);
       deps.log.info({ lead: lead.leadKey, card: old.id, renewedAs: fresh.id }, 'card sent again before its 14 days were up');
       return 'sent';
     });
@@ -179,16 +179,16 @@ export function createLeadCards(deps: LeadCardsDeps) {
     /** "MQL → SQL" in both languages, from stage ids */
     moveText: (from: string, to: string): Text => ({ zh: `${stageText(from).zh} → ${stageText(to).zh}`, en: `${stageText(from).en} → ${stageText(to).en}` }),
     /** (inside a transaction) The move waits for a role: one approval card per pending request. */
-    requestApproval(lead: LeadRow, pending: PendingApproval, members: Members, now: Date): CardRow | undefined {
+    async requestApproval(lead: LeadRow, pending: PendingApproval, members: Members, now: Date): Promise<CardRow | undefined> {
       const chatId = deps.chatId();
       if (!chatId || !lead.stage) return undefined;
-      const open = store.cards.openFor(lead.id, 'approval');
+      const open = await store.cards.openFor(lead.id, 'approval');
       const same = open.find((c) => c.subject.to === pending.to && c.subject.from === lead.stage);
       if (same) return same;
-      for (const c of open) if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) patch(c, lead, members, now);
-      store.timers.cancelForLead(lead.id, SLA_APPROVAL);
+      for (const c of open) if (await store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) await patch(c, lead, members, now);
+      await store.timers.cancelForLead(lead.id, SLA_APPROVAL);
       const gate = findTransition(journey, lead.stage, pending.to)?.approval;
-      const c = store.cards.create({
+      const c = await store.cards.create({
         kind: 'approval',
         leadId: lead.id,
         chatId,
@@ -196,10 +196,10 @@ export function createLeadCards(deps: LeadCardsDeps) {
         subject: { from: lead.stage, to: pending.to, role: pending.role, gate: gate?.label ?? { zh: pending.role, en: pending.role }, requestedBy: pending.requestedBy, requestedAt: pending.requestedAt },
         now,
       });
-      send(c, render(c, lead, members), now);
+      await send(c, await render(c, lead, members), now);
       // waiting too long starts the approval ladder (remind the approvers → @ their manager)
       const slaDueAt = addWorkingHours(deps.calendar, now, rules.approvalWithinWorkingHours);
-      scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder: rules.escalation.approval, index: 0, slaDueAt, subject: { cardId: c.id }, now });
+      await scheduleLadderStep(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder: rules.escalation.approval, index: 0, slaDueAt, subject: { cardId: c.id }, now });
       return c;
     },
     /** The people holding the role an approval card waits for. */
@@ -207,10 +207,10 @@ export function createLeadCards(deps: LeadCardsDeps) {
       return [...members.values()].filter((m) => m.roles.includes(String(c.subject.role))).map((m) => m.id);
     },
     /** (inside a transaction) The assignment card for an offer: sent to the group, @-mentioning the owner. */
-    offerCard(lead: LeadRow, a: AssignmentRow, members: Members, now: Date): CardRow | undefined {
+    async offerCard(lead: LeadRow, a: AssignmentRow, members: Members, now: Date): Promise<CardRow | undefined> {
       const chatId = deps.chatId();
       if (!chatId) return undefined;
-      const c = store.cards.create({
+      const c = await store.cards.create({
         kind: 'assignment',
         leadId: lead.id,
         chatId,
@@ -218,21 +218,21 @@ export function createLeadCards(deps: LeadCardsDeps) {
         subject: { assignmentId: a.id, owner: a.ownerId, acceptDueAt: a.acceptDueAt === null ? null : a.acceptDueAt.getTime() },
         now,
       });
-      store.assignments.setCard(a.id, c.id);
-      send(c, render(c, lead, members), now);
+      await store.assignments.setCard(a.id, c.id);
+      await send(c, await render(c, lead, members), now);
       return c;
     },
     /** (inside a transaction) An open card's state changed without a click (an escalation step): show it, in place. */
-    refresh(c: CardRow, lead: LeadRow, members: Members, now: Date): void {
-      if (c.status === 'open' || c.messageId) patch(c, lead, members, now);
+    async refresh(c: CardRow, lead: LeadRow, members: Members, now: Date): Promise<void> {
+      if (c.status === 'open' || c.messageId) await patch(c, lead, members, now);
     },
     /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
-    voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): number {
+    async voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): Promise<number> {
       let n = 0;
-      if (kind === 'approval') store.timers.cancelForLead(lead.id, SLA_APPROVAL);
-      for (const c of store.cards.openFor(lead.id, kind)) {
-        if (store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) {
-          patch(c, lead, members, now);
+      if (kind === 'approval') await store.timers.cancelForLead(lead.id, SLA_APPROVAL);
+      for (const c of await store.cards.openFor(lead.id, kind)) {
+        if (await store.cards.close(c.id, { status: 'void', action: 'superseded', by: 'system', now })) {
+          await patch(c, lead, members, now);
           n++;
         }
       }
@@ -243,22 +243,22 @@ export function createLeadCards(deps: LeadCardsDeps) {
      * @-mentioning `to`, keyed by `key` (the timer's), so the same step is one message however often it is
      * queued. False when no chat is configured.
      */
-    remind(lead: LeadRow, r: Omit<NurtureCardState, 'lead' | 'owner'>, members: Members, key: string, now: Date): boolean {
+    async remind(lead: LeadRow, r: Omit<NurtureCardState, 'lead' | 'owner'>, members: Members, key: string, now: Date): Promise<boolean> {
       const chatId = deps.chatId();
       if (!chatId) return false;
       const uuid = messageUuid(`remind:${key}`);
-      const card = message({ kind: 'nurture', state: { ...r, lead: view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members);
+      const card = message({ kind: 'nurture', state: { ...r, lead: await view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members);
       const payload: ChatSendPayload = { chatId, uuid, card };
-      store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
       return true;
     },
     /** (inside a transaction) Tell a person once, by @-mention in the group, what became of their edit. */
-    notify(personId: string, text: Text, key: string, now: Date): void {
+    async notify(personId: string, text: Text, key: string, now: Date): Promise<void> {
       const chatId = deps.chatId();
       if (!chatId || !isPersonId(personId)) return;
       const uuid = messageUuid(`notice:${key}`);
       const payload: ChatSendPayload = { chatId, uuid, notice: { to: personId, text: deps.locale === 'en' ? text.en : text.zh } };
-      store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
     },
   };
 }

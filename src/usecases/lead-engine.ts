@@ -52,26 +52,26 @@ export function createLeadEngine(deps: LeadEngineDeps) {
    * nurture pool (a low-score download), or offered to a rep at once (a website inquiry, a rep's shared
    * content). No rule: it waits for its hand-off.
    */
-  function routeNew(lead: LeadRow, members: Members, now: Date): void {
+  async function routeNew(lead: LeadRow, members: Members, now: Date): Promise<void> {
     if (!deps.router || lead.stage !== journey.initial || lead.facts.owner) return;
-    const d = deps.router.pick(lead, members, { when: 'new', now });
+    const d = await deps.router.pick(lead, members, { when: 'new', now });
     if (d.kind === 'person') {
-      deps.offers?.offerAssignment(lead, members, now, { anyStage: true, decision: d });
+      await deps.offers?.offerAssignment(lead, members, now, { anyStage: true, decision: d });
       return;
     }
     if (d.kind === 'none') {
       // a rule matched but nobody can take it: it waits for room (no rule: it waits for its hand-off)
-      if (d.rule !== undefined) deps.offers?.waitForOwner(lead, 'new', d.why, now);
+      if (d.rule !== undefined) await deps.offers?.waitForOwner(lead, 'new', d.why, now);
       return;
     }
     const to = journey.transitions.find((t) => t.from === lead.stage && findStage(journey, t.to)?.kind === 'nurture')?.to;
     if (!to) return;
-    const r = changeStage({ leadId: lead.id, to, actor: { id: ROUTING_ACTOR, roles: [] }, reason: d.why });
+    const r = await changeStage({ leadId: lead.id, to, actor: { id: ROUTING_ACTOR, roles: [] }, reason: d.why });
     if (!r.ok || r.value.outcome.status !== 'applied') {
       deps.log.warn({ lead: lead.leadKey, to, why: r.ok ? r.value.outcome.status : r.error.code }, 'routing to the pool was not applied');
       return;
     }
-    writeStageMove(store, {
+    await writeStageMove(store, {
       lead: r.value.lead,
       move: { from: label(lead.stage), to: label(to), label: r.value.outcome.label, reason: d.why },
       actorId: undefined,
@@ -85,10 +85,10 @@ export function createLeadEngine(deps: LeadEngineDeps) {
 
   return {
     /** A lead just came in: profile score and grade, silence clock, routing, and on if the score says so. */
-    onNewLead(lead: LeadRow, members: Members, now: Date): void {
-      scoring.rescore(lead, now);
-      routeNew(store.leads.get(lead.id)!, members, now);
-      advance(lead, 0, members, now);
+    async onNewLead(lead: LeadRow, members: Members, now: Date): Promise<void> {
+      await scoring.rescore(lead, now);
+      await routeNew((await store.leads.get(lead.id))!, members, now);
+      await advance(lead, 0, members, now);
     },
     /**
      * People edited the lead's facts (source, industry, size …): the profile points follow, and a lead
@@ -96,20 +96,20 @@ export function createLeadEngine(deps: LeadEngineDeps) {
      * typing the row cell by cell fills 来源渠道 after the minimum facts made it a lead); at a hand-off
      * stage a 跟进人 typed in (a manager picking the owner nobody accepted) is offered the lead.
      */
-    onFactsChanged(lead: LeadRow, members: Members, now: Date): void {
+    async onFactsChanged(lead: LeadRow, members: Members, now: Date): Promise<void> {
       const before = lead.score;
-      if (scoring.rescore(lead, now)) advance(lead, before, members, now);
-      const fresh = store.leads.get(lead.id)!;
-      if (fresh.ownerId || store.assignments.current(fresh.id)) return;
-      if (fresh.stage === journey.initial) routeNew(fresh, members, now);
-      else if (typeof fresh.facts.owner === 'string') deps.offers?.offerAssignment(fresh, members, now);
+      if (await scoring.rescore(lead, now)) await advance(lead, before, members, now);
+      const fresh = (await store.leads.get(lead.id))!;
+      if (fresh.ownerId || (await store.assignments.current(fresh.id))) return;
+      if (fresh.stage === journey.initial) await routeNew(fresh, members, now);
+      else if (typeof fresh.facts.owner === 'string') await deps.offers?.offerAssignment(fresh, members, now);
     },
     /** An activity of the lead; false when it was already recorded. */
-    onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): boolean {
-      const before = store.leads.get(lead.id)?.score ?? lead.score;
-      const points = scoring.addActivity(lead, a, now);
+    async onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): Promise<boolean> {
+      const before = (await store.leads.get(lead.id))?.score ?? lead.score;
+      const points = await scoring.addActivity(lead, a, now);
       if (points === undefined) return false;
-      if (points > 0) advance(lead, before, members, now);
+      if (points > 0) await advance(lead, before, members, now);
       return true;
     },
   };

@@ -13,9 +13,9 @@ export function leadTargetOf(lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'reco
   return lead.baseToken && lead.tableId && lead.recordId ? { target: bitableTarget(lead.baseToken, lead.tableId), recordId: lead.recordId } : undefined;
 }
 
-export function writeLeadRow(store: Store, lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>, fields: Record<string, unknown>, key: string, now: Date): void {
+export async function writeLeadRow(store: Store, lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>, fields: Record<string, unknown>, key: string, now: Date): Promise<void> {
   const t = leadTargetOf(lead);
-  if (t) store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, key, now);
+  if (t) await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, key, now);
 }
 
 export interface StageMove {
@@ -31,20 +31,23 @@ export interface StageMove {
  * What a stage move shows in the Bitable: the row's 进入阶段次数 (and 阶段 itself when the move did not
  * come from the row: an approval), 待审批 cleared, and a 阶段历史 row naming who and which approval.
  */
-export function writeStageMove(store: Store, o: { lead: LeadRow; move: StageMove; actorId: string | undefined; historyTableId: string | undefined; writeStage: boolean; extra?: Record<string, unknown>; now: Date; key: string }): void {
+export async function writeStageMove(
+  store: Store,
+  o: { lead: LeadRow; move: StageMove; actorId: string | undefined; historyTableId: string | undefined; writeStage: boolean; extra?: Record<string, unknown>; now: Date; key: string },
+): Promise<void> {
   const { lead, move, now } = o;
   const t = leadTargetOf(lead);
   if (!t) return;
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
-  store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
-  writeHistoryRow(store, lead, move, o.actorId, o.historyTableId, now);
+  await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
+  await writeHistoryRow(store, lead, move, o.actorId, o.historyTableId, now);
 }
 
 /** A 阶段历史 row for a move: who (a person, not the server's own actors), which approval; once per entry. */
-function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: string | undefined, historyTableId: string | undefined, now: Date): void {
+async function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: string | undefined, historyTableId: string | undefined, now: Date): Promise<void> {
   if (!historyTableId || !lead.baseToken) return;
   const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorId: isPersonId(actorId) ? actorId : undefined });
-  store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
+  await store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
 }
 
 /**
@@ -52,12 +55,12 @@ function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: 
  * by what the row showed, so a revert never overwrites a newer edit), and for a stage the edit moved,
  * the 阶段历史 row.
  */
-export function answerRowEdit(
+export async function answerRowEdit(
   store: Store,
   o: { lead: LeadRow; fields: Record<string, unknown>; expect?: Record<string, unknown>; key: string; now: Date; moved?: { move: StageMove; editor: string; historyTableId: string | undefined } },
-): void {
+): Promise<void> {
   const t = leadTargetOf(o.lead);
   if (!t) return;
-  store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields: o.fields, ...(o.expect && Object.keys(o.expect).length ? { force: true, expect: o.expect } : {}) }, o.key, o.now);
-  if (o.moved) writeHistoryRow(store, o.lead, o.moved.move, o.moved.editor, o.moved.historyTableId, o.now);
+  await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields: o.fields, ...(o.expect && Object.keys(o.expect).length ? { force: true, expect: o.expect } : {}) }, o.key, o.now);
+  if (o.moved) await writeHistoryRow(store, o.lead, o.moved.move, o.moved.editor, o.moved.historyTableId, o.now);
 }

@@ -46,17 +46,17 @@ export function createNurture(deps: NurtureDeps) {
   const stageLabel = (id: string): Text => findStage(journey, id)?.label ?? { zh: id, en: id };
 
   /** (inside a transaction) Schedule the lead's steps for its present state; cancel what it no longer calls for. */
-  function plan(lead: LeadRow, now: Date): { planned: number; cancelled: number } {
+  async function plan(lead: LeadRow, now: Date): Promise<{ planned: number; cancelled: number }> {
     const planned = planNurture(deps.steps(), lead, deps.calendar).filter((p) => p.dueAt.getTime() > now.getTime() - STALE_MS);
     const keys = new Set(planned.map((p) => p.dedupeKey));
     let cancelled = 0;
-    for (const t of store.timers.pendingForLead(lead.id)) {
-      if ((t.kind === NURTURE_STAGE || t.kind === NURTURE_SILENCE) && !keys.has(t.dedupeKey ?? '') && store.timers.cancel(t.id)) cancelled++;
+    for (const t of await store.timers.pendingForLead(lead.id)) {
+      if ((t.kind === NURTURE_STAGE || t.kind === NURTURE_SILENCE) && !keys.has(t.dedupeKey ?? '') && (await store.timers.cancel(t.id))) cancelled++;
     }
     // the same key again is the same timer (pending, or already fired: never twice)
     for (const p of planned) {
       const payload: Payload = { stepKey: p.stepKey, trigger: p.trigger, anchor: p.anchor, stage: p.stage };
-      store.timers.schedule({ kind: p.trigger === 'stage' ? NURTURE_STAGE : NURTURE_SILENCE, leadId: lead.id, dueAt: p.dueAt, payload, dedupeKey: p.dedupeKey, now });
+      await store.timers.schedule({ kind: p.trigger === 'stage' ? NURTURE_STAGE : NURTURE_SILENCE, leadId: lead.id, dueAt: p.dueAt, payload, dedupeKey: p.dedupeKey, now });
     }
     return { planned: planned.length, cancelled };
   }
@@ -111,12 +111,12 @@ export function createNurture(deps: NurtureDeps) {
   }
 
   /** The timer sweep's handler for nurture.stage and nurture.silence. */
-  function fire(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
-    return store.tx(() => {
-      if (!store.timers.markFired(timer.id, now)) return 'skipped';
+  function fire(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+    return store.transaction(async () => {
+      if (!(await store.timers.markFired(timer.id, now))) return 'skipped';
       const p = timer.payload as Payload;
-      const lead = timer.leadId === null ? undefined : store.leads.get(timer.leadId);
-      const v = nurtureVerdict(deps.steps(), lead, p, lead ? store.assignments.lastOfferedAt(lead.id) : null);
+      const lead = timer.leadId === null ? undefined : await store.leads.get(timer.leadId);
+      const v = nurtureVerdict(deps.steps(), lead, p, lead ? await store.assignments.lastOfferedAt(lead.id) : null);
       if (!v.go || !lead) {
         log.debug({ timer: timer.id, lead: lead?.leadKey, why: v.go ? 'gone' : v.why }, 'nurture step no longer applies');
         return 'skipped';
@@ -125,7 +125,7 @@ export function createNurture(deps: NurtureDeps) {
       let done: string;
       if (step.action === 'webhook') {
         const payload: WebhookSendPayload = { url: step.url!, body: webhookBody(lead, step, p, now) };
-        store.messages.enqueue({
+        await store.messages.enqueue({
           kind: WEBHOOK_SEND,
           target: step.url!,
           payload,
@@ -138,10 +138,10 @@ export function createNurture(deps: NurtureDeps) {
         done = '已推送到营销自动化（Webhook）';
       } else {
         const to = recipientsOf(lead, step.recipients, members, now);
-        deps.cards.remind(lead, { to, kind: 'step', name: step.name, sequence: step.sequence, content: step.content, why: whyOf(step, p) }, members, timer.dedupeKey ?? `timer:${timer.id}`, now);
+        await deps.cards.remind(lead, { to, kind: 'step', name: step.name, sequence: step.sequence, content: step.content, why: whyOf(step, p) }, members, timer.dedupeKey ?? `timer:${timer.id}`, now);
         done = to.length ? `已提醒 ${nameList(to, members)}` : '没有可提醒的人';
       }
-      writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`培育「${step.name}」（${whyOf(step, p).zh}）：${done}`]) }, `nurture:${timer.id}`, now);
+      await writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`培育「${step.name}」（${whyOf(step, p).zh}）：${done}`]) }, `nurture:${timer.id}`, now);
       log.info({ lead: lead.leadKey, step: stepKeyOf(step), action: step.action }, 'nurture step taken');
       return 'sent';
     });

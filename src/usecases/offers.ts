@@ -39,11 +39,11 @@ export function createOffers(deps: OffersDeps) {
    * at 跟进上限, off duty or on leave): it waits in the owner queue, its row says why and what it waits
    * for, and the first lead into an empty queue schedules one summary for the managers (owner-queue.ts).
    */
-  function waitForOwner(lead: LeadRow, when: RouteWhen, why: string, now: Date): void {
-    const wasEmpty = store.ownerQueue.size().count === 0;
-    if (!store.ownerQueue.add(lead.id, when, why, now)) return;
-    writeLeadRow(store, lead, { SLA截止: null, 旅程备注: journeyNote(now, [`等待分配：${why}。有销售空出名额（线索关闭或退回、调高跟进上限、休假结束）后按到达顺序自动分配`]) }, `queue:${lead.id}:${now.getTime()}`, now);
-    if (wasEmpty) store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
+  async function waitForOwner(lead: LeadRow, when: RouteWhen, why: string, now: Date): Promise<void> {
+    const wasEmpty = (await store.ownerQueue.size()).count === 0;
+    if (!(await store.ownerQueue.add(lead.id, when, why, now))) return;
+    await writeLeadRow(store, lead, { SLA截止: null, 旅程备注: journeyNote(now, [`等待分配：${why}。有销售空出名额（线索关闭或退回、调高跟进上限、休假结束）后按到达顺序自动分配`]) }, `queue:${lead.id}:${now.getTime()}`, now);
+    if (wasEmpty) await store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
   }
 
   return {
@@ -54,9 +54,9 @@ export function createOffers(deps: OffersDeps) {
      * the one routing picks, with why; the card @-mentions them, SLA截止 shows the accept SLA. `anyStage`
      * offers a lead at once whatever its stage (routing of a new lead: website inquiries go to sales).
      */
-    offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[]; anyStage?: boolean; when?: RouteWhen; decision?: RouteDecision; quiet?: boolean } = {}): AssignmentRow | undefined {
+    async offerAssignment(lead: LeadRow, members: Members, now: Date, o: { exclude?: readonly string[]; anyStage?: boolean; when?: RouteWhen; decision?: RouteDecision; quiet?: boolean } = {}): Promise<AssignmentRow | undefined> {
       if (!lead.stage || (!o.anyStage && !rules.assignOn.includes(lead.stage))) return undefined;
-      const live = store.assignments.current(lead.id);
+      const live = await store.assignments.current(lead.id);
       if (live) return live;
       const excluded = new Set(o.exclude ?? []);
       const typedOwner = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
@@ -64,25 +64,25 @@ export function createOffers(deps: OffersDeps) {
       const takesLeads = !known || known.roles.some((r) => rules.candidateRoles.includes(r));
       const typed = typedOwner && takesLeads && !excluded.has(typedOwner) ? typedOwner : undefined;
       const pool = excluded.size ? new Map([...members].filter(([id]) => !excluded.has(id))) : members;
-      const routed = typed ? undefined : (o.decision ?? deps.router.pick(lead, pool, { when: o.when ?? 'handoff', now }));
+      const routed = typed ? undefined : (o.decision ?? (await deps.router.pick(lead, pool, { when: o.when ?? 'handoff', now })));
       const ownerId = typed ?? (routed?.kind === 'person' ? routed.ownerId : undefined);
       if (!ownerId) {
         const why = routed?.why ?? '没有匹配的分配规则';
         // `quiet`: the caller says it on the row itself (and knows it is waiting)
         if (o.quiet) return undefined;
         // a rule matched but nobody can take it now: it waits for room, in arrival order
-        if (routed?.kind === 'none' && routed.rule !== undefined) waitForOwner(lead, o.when ?? 'handoff', why, now);
-        else writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
+        if (routed?.kind === 'none' && routed.rule !== undefined) await waitForOwner(lead, o.when ?? 'handoff', why, now);
+        else await writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
         deps.log.warn({ lead: lead.leadKey, why }, 'no one to assign the lead to');
         return undefined;
       }
       const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
       const why = typed ? '表格中填写的跟进人' : routed!.why;
-      const a = store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, why, now });
+      const a = await store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, why, now });
       deps.log.info({ lead: lead.leadKey, owner: ownerId, why }, 'lead offered');
-      scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
-      writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
-      deps.cards.offerCard(lead, a, members, now);
+      await scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
+      await writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
+      await deps.cards.offerCard(lead, a, members, now);
       return store.assignments.get(a.id);
     },
     /**
@@ -91,14 +91,14 @@ export function createOffers(deps: OffersDeps) {
      * card says so, in place. A move forward (SQL → 商机) leaves the offer open, and an accepted
      * assignment always stays: the owner keeps the lead.
      */
-    withdrawOffer(lead: LeadRow, from: string, members: Members, now: Date): boolean {
+    async withdrawOffer(lead: LeadRow, from: string, members: Members, now: Date): Promise<boolean> {
       if (!lead.stage || rules.assignOn.includes(lead.stage)) return false;
       if (findTransition(journey, from, lead.stage)?.kind === 'forward') return false;
-      const a = store.assignments.current(lead.id);
-      if (a?.status !== 'offered' || !store.assignments.withdraw(a.id, now)) return false;
-      store.timers.cancelForLead(lead.id, SLA_ACCEPT);
-      writeLeadRow(store, lead, { SLA截止: null }, `withdraw:${a.id}`, now);
-      deps.cards.voidOpenCards(lead, 'assignment', members, now);
+      const a = await store.assignments.current(lead.id);
+      if (a?.status !== 'offered' || !(await store.assignments.withdraw(a.id, now))) return false;
+      await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
+      await writeLeadRow(store, lead, { SLA截止: null }, `withdraw:${a.id}`, now);
+      await deps.cards.voidOpenCards(lead, 'assignment', members, now);
       return true;
     },
   };

@@ -36,35 +36,41 @@ export function createOwnerQueue(deps: OwnerQueueDeps) {
   const candidates = (members: Members): Member[] => [...members.values()].filter((m) => m.roles.some((r) => deps.rules.candidateRoles.includes(r)));
 
   /** Offer waiting leads to whoever has room now, oldest first. Returns how many were offered. */
-  function drain(members: Members, now: Date): number {
-    if (!store.ownerQueue.size().count) return 0;
-    return store.tx(() => {
+  async function drain(members: Members, now: Date): Promise<number> {
+    if (!(await store.ownerQueue.size()).count) return 0;
+    return store.transaction(async () => {
       let offered = 0;
-      for (const q of store.ownerQueue.list(1000)) {
-        const lead = store.leads.get(q.leadId);
-        if (!lead || lead.deletedAt || lead.ownerId || store.assignments.current(lead.id) || !isOpen(lead.stage)) {
-          store.ownerQueue.remove(q.leadId);
+      for (const q of await store.ownerQueue.list(1000)) {
+        const lead = await store.leads.get(q.leadId);
+        if (!lead || lead.deletedAt || lead.ownerId || (await store.assignments.current(lead.id)) || !isOpen(lead.stage)) {
+          await store.ownerQueue.remove(q.leadId);
           continue;
         }
-        const a = deps.offers.offerAssignment(lead, members, now, { anyStage: true, when: q.when, quiet: true });
+        const a = await deps.offers.offerAssignment(lead, members, now, { anyStage: true, when: q.when, quiet: true });
         if (!a) continue;
-        store.ownerQueue.remove(q.leadId);
+        await store.ownerQueue.remove(q.leadId);
         offered++;
-        writeLeadRow(store, store.leads.get(lead.id)!, { 旅程备注: journeyNote(now, [`等待分配（自 ${when(q.queuedAt)}）后，已交给 ${members.get(a.ownerId)?.name ?? a.ownerId}，等待认领`]) }, `dequeued:${lead.id}:${a.id}`, now);
+        await writeLeadRow(
+          store,
+          (await store.leads.get(lead.id))!,
+          { 旅程备注: journeyNote(now, [`等待分配（自 ${when(q.queuedAt)}）后，已交给 ${members.get(a.ownerId)?.name ?? a.ownerId}，等待认领`]) },
+          `dequeued:${lead.id}:${a.id}`,
+          now,
+        );
       }
-      if (offered) log.info({ offered, waiting: store.ownerQueue.size().count }, 'waiting leads offered');
+      if (offered) log.info({ offered, waiting: (await store.ownerQueue.size()).count }, 'waiting leads offered');
       return offered;
     });
   }
 
   /** The timer the first waiting lead scheduled: one message to each manager of the reps, with the count and why. */
-  function summary(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
-    return store.tx(() => {
-      if (timer.kind !== OWNER_QUEUE_SUMMARY || !store.timers.markFired(timer.id, now)) return 'skipped';
-      const { count, since } = store.ownerQueue.size();
+  function summary(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+    return store.transaction(async () => {
+      if (timer.kind !== OWNER_QUEUE_SUMMARY || !(await store.timers.markFired(timer.id, now))) return 'skipped';
+      const { count, since } = await store.ownerQueue.size();
       if (!count) return 'skipped';
       const reps = candidates(members);
-      const loads = store.routing.loads();
+      const loads = await store.routing.loads();
       const state = reps
         .map((r) => {
           const why = !r.onDuty ? '不在岗' : r.leaveUntil && r.leaveUntil > now.getTime() ? '休假中' : r.capacity !== undefined ? `${loads.get(r.id) ?? 0}/${r.capacity}` : `${loads.get(r.id) ?? 0} 条`;
@@ -73,10 +79,10 @@ export function createOwnerQueue(deps: OwnerQueueDeps) {
         .join('，');
       let managers = [...new Set(reps.map((r) => r.managerId).filter((m): m is string => !!m && members.has(m)))];
       if (!managers.length) managers = [...members.values()].filter((m) => m.roles.includes('sales_director')).map((m) => m.id);
-      const first = store.ownerQueue.list(1)[0];
-      const firstKey = first ? store.leads.get(first.leadId)?.leadKey : undefined;
+      const first = (await store.ownerQueue.list(1))[0];
+      const firstKey = first ? (await store.leads.get(first.leadId))?.leadKey : undefined;
       for (const m of managers) {
-        deps.cards.notify(
+        await deps.cards.notify(
           m,
           {
             zh: `有 ${count} 条线索在等待分配（最早 ${firstKey ?? ''} 于 ${since ? when(since) : ''} 到达）：${first?.why ?? ''}。销售现状：${state || '无'}。有人空出名额（线索关闭或退回、在销售团队中调高跟进上限）后将按到达顺序自动分配。`,
@@ -91,7 +97,7 @@ export function createOwnerQueue(deps: OwnerQueueDeps) {
     });
   }
 
-  return { drain, summary, waiting: (): number => store.ownerQueue.size().count };
+  return { drain, summary, waiting: async (): Promise<number> => (await store.ownerQueue.size()).count };
 }
 
 export type OwnerQueue = ReturnType<typeof createOwnerQueue>;

@@ -19,7 +19,7 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
 
   async function pass(): Promise<void> {
     for (;;) {
-      const batch = deps.store.eventQueue.pending(GROUP * 5);
+      const batch = await deps.store.eventQueue.pending(GROUP * 5);
       let progressed = false;
       // Runs of the same type go to their handler together (arrival order is kept).
       for (let i = 0; i < batch.length; ) {
@@ -31,8 +31,8 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
         try {
           if (handler) await handler(group.map((ev) => ev.payload));
           else processed.ignored += group.length;
-          deps.store.tx(() => {
-            for (const ev of group) deps.store.eventQueue.done(ev.eventId, deps.clock.now());
+          await deps.store.transaction(async () => {
+            for (const ev of group) await deps.store.eventQueue.done(ev.eventId, deps.clock.now());
           });
           processed.done += group.length;
           progressed = true;
@@ -40,12 +40,12 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
           const error = e instanceof Error ? e.message : String(e);
           for (const ev of group) {
             if (ev.attempts + 1 >= max) {
-              deps.store.eventQueue.failed(ev.eventId, error, deps.clock.now());
+              await deps.store.eventQueue.failed(ev.eventId, error, deps.clock.now());
               processed.failed++;
               progressed = true;
               log.error({ eventId: ev.eventId, eventType: ev.eventType, error }, 'inbound event failed for good');
             } else {
-              deps.store.eventQueue.attemptFailed(ev.eventId, error);
+              await deps.store.eventQueue.attemptFailed(ev.eventId, error);
               processed.retried++;
               log.warn({ eventId: ev.eventId, eventType: ev.eventType, attempt: ev.attempts + 1, error }, 'inbound event failed; will retry');
             }

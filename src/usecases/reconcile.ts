@@ -24,7 +24,7 @@ export function createReconcile(deps: { store: Store; table: LeadTable; clock: C
   return async function reconcile(opts: { full?: boolean } = {}): Promise<ReconcileResult | undefined> {
     const w = deps.table.layout();
     if (!w) return undefined;
-    const cursor = opts.full ? undefined : deps.store.cursors.get(RECONCILE_CURSOR);
+    const cursor = opts.full ? undefined : await deps.store.cursors.get(RECONCILE_CURSOR);
     const since = cursor === undefined ? undefined : cursor - overlap;
     const startedAt = deps.clock.now();
     const sum = deps.handle.emptySummary();
@@ -45,12 +45,12 @@ export function createReconcile(deps: { store: Store; table: LeadTable; clock: C
       await deps.handle.handleRows(fresh, sum);
     }
     if (since === undefined)
-      deps.handle.markGone(
-        deps.store.leads.activeRecordIds(w.leadsTableId).filter((id) => !seen.has(id)),
+      await deps.handle.markGone(
+        (await deps.store.leads.activeRecordIds(w.leadsTableId)).filter((id) => !seen.has(id)),
         sum,
       );
     // Never move the cursor past the start of this pass: rows changed during it are read next time.
-    deps.store.cursors.set(RECONCILE_CURSOR, Math.min(high, startedAt.getTime()), deps.clock.now());
+    await deps.store.cursors.set(RECONCILE_CURSOR, Math.min(high, startedAt.getTime()), deps.clock.now());
     const result = { ...sum, full: since === undefined, rows, searchCalls };
     if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted) deps.log.info(result, 'reconciliation repaired rows');
     return result;

@@ -63,13 +63,13 @@ export function createReengage(deps: ReengageDeps) {
     return [...out];
   }
 
-  return function reengage(timer: Timer, now: Date, members: Members): 'sent' | 'skipped' {
-    return store.tx(() => {
-      if (timer.kind !== REENGAGE || !store.timers.markFired(timer.id, now)) return 'skipped';
+  return function reengage(timer: Timer, now: Date, members: Members): Promise<'sent' | 'skipped'> {
+    return store.transaction(async () => {
+      if (timer.kind !== REENGAGE || !(await store.timers.markFired(timer.id, now))) return 'skipped';
       const p = timer.payload as Payload;
-      const lead = timer.leadId === null ? undefined : store.leads.get(timer.leadId);
+      const lead = timer.leadId === null ? undefined : await store.leads.get(timer.leadId);
       if (!lead || lead.deletedAt) return 'skipped';
-      const taken = store.assignments.current(lead.id);
+      const taken = await store.assignments.current(lead.id);
       if (taken || lead.ownerId) {
         log.info({ lead: lead.leadKey, owner: taken?.ownerId ?? lead.ownerId }, 're-engage date reached; the lead is already taken up');
         return 'skipped';
@@ -85,14 +85,14 @@ export function createReengage(deps: ReengageDeps) {
         if (!findTransition(journey, from, rule.stage)) {
           notes.push(`未回到「${label(rule.stage).zh}」：旅程中「${label(from).zh}」不能直接进入它`);
         } else {
-          const r = changeStage({ leadId: lead.id, to: rule.stage, actor: { id: REENGAGE_ACTOR, roles: [] }, reason: why });
+          const r = await changeStage({ leadId: lead.id, to: rule.stage, actor: { id: REENGAGE_ACTOR, roles: [] }, reason: why });
           if (!r.ok) {
             if (r.error.code === 'conflict') throw new Error(`lead ${lead.leadKey} changed while re-engaging it`);
             notes.push(`暂不能回到「${label(rule.stage).zh}」：${r.error.message.zh}`);
           } else if (r.value.outcome.status === 'applied') {
             fresh = r.value.lead;
             notes.push(`回到「${label(rule.stage).zh}」`);
-            writeStageMove(store, {
+            await writeStageMove(store, {
               lead: fresh,
               move: { from: label(from).zh, to: label(rule.stage).zh, label: r.value.outcome.label, reason: why },
               actorId: undefined,
@@ -101,11 +101,11 @@ export function createReengage(deps: ReengageDeps) {
               now,
               key: `reengage-move:${timer.id}`,
             });
-            deps.cards.voidOpenCards(fresh, 'approval', members, now);
+            await deps.cards.voidOpenCards(fresh, 'approval', members, now);
           } else {
             fresh = r.value.lead;
             notes.push(`回到「${label(rule.stage).zh}」需${r.value.outcome.gate.label.zh}审批，已提交`);
-            if (fresh.pendingApproval) deps.cards.requestApproval(fresh, fresh.pendingApproval, members, now);
+            if (fresh.pendingApproval) await deps.cards.requestApproval(fresh, fresh.pendingApproval, members, now);
           }
         }
       }
@@ -115,8 +115,8 @@ export function createReengage(deps: ReengageDeps) {
       if (rule.to !== 'pool' && !fresh.pendingApproval) {
         const rep = rule.to === 'owner' && p.by && atWork(members.get(p.by), now) ? p.by : undefined;
         const a = rep
-          ? deps.offers.offerAssignment(fresh, members, now, { anyStage: true, decision: { kind: 'person', ownerId: rep, rule: 'reengage', why: `${why}：交给原跟进人` } })
-          : deps.offers.offerAssignment(fresh, members, now, { anyStage: true, when: 'handoff' });
+          ? await deps.offers.offerAssignment(fresh, members, now, { anyStage: true, decision: { kind: 'person', ownerId: rep, rule: 'reengage', why: `${why}：交给原跟进人` } })
+          : await deps.offers.offerAssignment(fresh, members, now, { anyStage: true, when: 'handoff' });
         offeredTo = a?.ownerId;
         if (rule.to === 'owner' && !rep) notes.push(`原跟进人${p.by ? ` ${members.get(p.by)?.name ?? p.by} ` : ''}不在岗或已离开，按分配规则重新分配`);
         if (offeredTo) notes.push(`已交给 ${members.get(offeredTo)?.name ?? offeredTo}，等待认领`);
@@ -127,8 +127,8 @@ export function createReengage(deps: ReengageDeps) {
       if (!offeredTo) {
         told = rolesToTell(p, members, now);
         const content = `退回原因「${p.reason}」约定的时间到了：确认客户的需求、预算和采购时间有无变化，有意向就重新分配或推进`;
-        deps.cards.remind(
-          store.leads.get(lead.id)!,
+        await deps.cards.remind(
+          (await store.leads.get(lead.id))!,
           { to: told, kind: 'reengage', name: p.reason, sequence: '退回重新激活', content, why: { zh: `退回时约定的重新激活日期（${label(fresh.stage).zh}）`, en: `the re-engage date set when it was returned (${label(fresh.stage).en})` } },
           members,
           timer.dedupeKey ?? `timer:${timer.id}`,
@@ -136,7 +136,7 @@ export function createReengage(deps: ReengageDeps) {
         );
         notes.push(told.length ? `已提醒 ${told.map((id) => members.get(id)?.name ?? id).join('、')}` : '没有可提醒的人');
       }
-      writeLeadRow(store, store.leads.get(lead.id)!, { 重新激活: null, 旅程备注: journeyNote(now, [`${why}：${notes.join('；')}`]) }, `reengage:${timer.id}`, now);
+      await writeLeadRow(store, (await store.leads.get(lead.id))!, { 重新激活: null, 旅程备注: journeyNote(now, [`${why}：${notes.join('；')}`]) }, `reengage:${timer.id}`, now);
       log.info({ lead: lead.leadKey, reason: p.reason, stage: fresh.stage, owner: offeredTo, told: told.length }, 'lead re-engaged');
       return 'sent';
     });

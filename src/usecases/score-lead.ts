@@ -34,33 +34,33 @@ export function createScoring(deps: ScoringDeps) {
   /** Silence counts from the last activity, or from when the lead came in. */
   const silentSince = (lead: Pick<LeadRow, 'lastActivityAt' | 'createdAt'>) => lead.lastActivityAt ?? lead.createdAt;
 
-  function schedule(lead: LeadRow, decayedDays: number): void {
+  async function schedule(lead: LeadRow, decayedDays: number): Promise<void> {
     const next = decays(deps.journey, lead.stage) ? nextDecayAt(deps.rules(), silentSince(lead), decayedDays) : undefined;
-    store.leads.setDecay(lead.id, decayedDays, next ?? null);
+    await store.leads.setDecay(lead.id, decayedDays, next ?? null);
   }
 
   /** Write what people see: score, grade and the top reasons (keyed by the last ledger entry). */
-  function show(lead: LeadRow, now: Date): void {
-    const ledger = store.scores.listForLead(lead.id);
-    const fresh = store.leads.get(lead.id)!;
+  async function show(lead: LeadRow, now: Date): Promise<void> {
+    const ledger = await store.scores.listForLead(lead.id);
+    const fresh = (await store.leads.get(lead.id))!;
     const last = ledger.at(-1)?.id ?? 0;
-    writeLeadRow(store, fresh, { [SCORE_FIELDS.score]: fresh.score, [SCORE_FIELDS.grade]: fresh.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null }, `score:${lead.id}:${last}:${fresh.grade ?? ''}`, now);
+    await writeLeadRow(store, fresh, { [SCORE_FIELDS.score]: fresh.score, [SCORE_FIELDS.grade]: fresh.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null }, `score:${lead.id}:${last}:${fresh.grade ?? ''}`, now);
   }
 
   /**
    * Bring the profile points (source, industry, size, title, region) to what the lead's facts call for
    * now, and its grade. Returns whether anything changed. A new lead also starts its silence clock.
    */
-  function rescore(lead: LeadRow, now: Date): boolean {
+  async function rescore(lead: LeadRow, now: Date): Promise<boolean> {
     const rules = deps.rules();
-    const deltas = profileDeltas(rules, lead.facts, lines(store.scores.listForLead(lead.id)));
-    for (const d of deltas) store.scores.append({ leadId: lead.id, at: now, delta: d.delta, reasonCode: d.reasonCode, detail: d.detail });
+    const deltas = profileDeltas(rules, lead.facts, lines(await store.scores.listForLead(lead.id)));
+    for (const d of deltas) await store.scores.append({ leadId: lead.id, at: now, delta: d.delta, reasonCode: d.reasonCode, detail: d.detail });
     const grade = gradeOf(rules, lead.facts);
     const gradeChanged = grade !== lead.grade;
-    if (gradeChanged) store.leads.setGrade(lead.id, grade);
-    if (lead.decayNextAt === null && lead.decayedDays === 0) schedule(lead, 0);
+    if (gradeChanged) await store.leads.setGrade(lead.id, grade);
+    if (lead.decayNextAt === null && lead.decayedDays === 0) await schedule(lead, 0);
     const changed = deltas.length > 0 || gradeChanged;
-    if (changed) show(lead, now);
+    if (changed) await show(lead, now);
     return changed;
   }
 
@@ -69,29 +69,29 @@ export function createScoring(deps: ScoringDeps) {
    * silence clock starts again. Returns the points it scored (0 when capped or unscored), or undefined
    * when the key was seen before.
    */
-  function addActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): number | undefined {
-    const row = store.activities.add({ leadId: lead.id, type: a.type, at: a.at, key: a.key, ...(a.detail ? { detail: a.detail } : {}), now });
+  async function addActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): Promise<number | undefined> {
+    const row = await store.activities.add({ leadId: lead.id, type: a.type, at: a.at, key: a.key, ...(a.detail ? { detail: a.detail } : {}), now });
     if (!row) return undefined;
     return scoreActivity(lead, a, now);
   }
 
   /** Score an activity already recorded (one attached to its lead later). */
-  function scoreActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): number {
-    const p = activityPoints(deps.rules(), a.type, a.at, lines(store.scores.listForLead(lead.id)));
-    if (p && p.delta > 0) store.scores.append({ leadId: lead.id, at: a.at, delta: p.delta, reasonCode: `behaviour:${a.type}`, detail: p.detail, sourceKey: `activity:${a.key}` });
-    store.leads.recordActivity(lead.id, a.at, now);
-    const fresh = store.leads.get(lead.id)!;
-    schedule(fresh, fresh.decayedDays);
-    show(lead, now);
+  async function scoreActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): Promise<number> {
+    const p = activityPoints(deps.rules(), a.type, a.at, lines(await store.scores.listForLead(lead.id)));
+    if (p && p.delta > 0) await store.scores.append({ leadId: lead.id, at: a.at, delta: p.delta, reasonCode: `behaviour:${a.type}`, detail: p.detail, sourceKey: `activity:${a.key}` });
+    await store.leads.recordActivity(lead.id, a.at, now);
+    const fresh = (await store.leads.get(lead.id))!;
+    await schedule(fresh, fresh.decayedDays);
+    await show(lead, now);
     return p?.delta ?? 0;
   }
 
   /** Points off with a reason (a return): never below zero. */
-  function penalize(lead: LeadRow, points: number, reasonCode: string, detail: string, key: string, now: Date): number {
-    const fresh = store.leads.get(lead.id)!;
+  async function penalize(lead: LeadRow, points: number, reasonCode: string, detail: string, key: string, now: Date): Promise<number> {
+    const fresh = (await store.leads.get(lead.id))!;
     const delta = clampDelta(fresh.score, -Math.abs(points));
-    if (delta !== 0) store.scores.append({ leadId: lead.id, at: now, delta, reasonCode, detail, sourceKey: key });
-    show(lead, now);
+    if (delta !== 0) await store.scores.append({ leadId: lead.id, at: now, delta, reasonCode, detail, sourceKey: key });
+    await show(lead, now);
     return delta;
   }
 
@@ -100,9 +100,9 @@ export function createScoring(deps: ScoringDeps) {
    * and tier), score and next tier in one write, and the row's score fields. `ledger` is the lead's
    * ledger as read for the whole batch; the entries added here are appended to it.
    */
-  function decayLead(lead: DecayRow, ledger: Array<LedgerLine & { id: number }>, now: Date): number {
+  async function decayLead(lead: DecayRow, ledger: Array<LedgerLine & { id: number }>, now: Date): Promise<number> {
     if (!decays(deps.journey, lead.stage)) {
-      store.leads.setDecay(lead.id, lead.decayedDays, null);
+      await store.leads.setDecay(lead.id, lead.decayedDays, null);
       return 0;
     }
     const rules = deps.rules();
@@ -114,16 +114,16 @@ export function createScoring(deps: ScoringDeps) {
       const delta = clampDelta(score, t.points);
       if (delta === 0) continue;
       const detail = `沉默${t.days}天`;
-      const id = store.scores.appendKnown({ leadId: lead.id, at: now, delta, balance: score + delta, reasonCode: 'decay', detail, sourceKey: `decay:${lead.id}:${since.getTime()}:${t.days}` });
+      const id = await store.scores.appendKnown({ leadId: lead.id, at: now, delta, balance: score + delta, reasonCode: 'decay', detail, sourceKey: `decay:${lead.id}:${since.getTime()}:${t.days}` });
       if (id === undefined) continue;
       score += delta;
       last = id;
       ledger.push({ id, reasonCode: 'decay', delta, at: now, detail });
     }
     const days = due.length ? due.at(-1)!.days : lead.decayedDays;
-    store.leads.setDecayed(lead.id, score, days, nextDecayAt(rules, since, days) ?? null, now);
+    await store.leads.setDecayed(lead.id, score, days, nextDecayAt(rules, since, days) ?? null, now);
     if (due.length) {
-      writeLeadRow(store, lead, { [SCORE_FIELDS.score]: score, [SCORE_FIELDS.grade]: lead.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(ledger)) || null }, `score:${lead.id}:${last}:${lead.grade ?? ''}`, now);
+      await writeLeadRow(store, lead, { [SCORE_FIELDS.score]: score, [SCORE_FIELDS.grade]: lead.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(ledger)) || null }, `score:${lead.id}:${last}:${lead.grade ?? ''}`, now);
     }
     return due.length;
   }
@@ -133,16 +133,16 @@ export function createScoring(deps: ScoringDeps) {
    * middle repeats nothing: entries are keyed per silence and tier). Returns how many leads decayed.
    * A batch reads its leads (without their facts) in one query, then their ledgers.
    */
-  function decayPass(now: Date, o: { batch?: number } = {}): { leads: number; tiers: number } {
+  async function decayPass(now: Date, o: { batch?: number } = {}): Promise<{ leads: number; tiers: number }> {
     const out = { leads: 0, tiers: 0 };
     for (;;) {
-      const due = store.leads.decayDue(now, o.batch ?? 1000);
+      const due = await store.leads.decayDue(now, o.batch ?? 1000);
       if (!due.length) return out;
-      store.tx(() => {
-        const ledgers = store.scores.linesForLeads(due.map((l) => l.id));
+      await store.transaction(async () => {
+        const ledgers = await store.scores.linesForLeads(due.map((l) => l.id));
         for (const lead of due) {
           const ledger = (ledgers.get(lead.id) ?? []).map((e) => ({ id: e.id, reasonCode: e.reasonCode, delta: e.delta, at: now, detail: e.detail }));
-          const n = decayLead(lead, ledger, now);
+          const n = await decayLead(lead, ledger, now);
           out.tiers += n;
           if (n) out.leads++;
         }
@@ -151,16 +151,16 @@ export function createScoring(deps: ScoringDeps) {
   }
 
   /** The rules changed (decay tiers edited) or the schedule predates them: when is each lead's next tier. */
-  function rescheduleAll(o: { batch?: number } = {}): number {
+  async function rescheduleAll(o: { batch?: number } = {}): Promise<number> {
     let after = 0;
     let n = 0;
     for (;;) {
-      const ids = store.leads.idsAfter(after, o.batch ?? 1000);
+      const ids = await store.leads.idsAfter(after, o.batch ?? 1000);
       if (!ids.length) return n;
-      store.tx(() => {
+      await store.transaction(async () => {
         for (const id of ids) {
-          const lead = store.leads.get(id)!;
-          schedule(lead, lead.decayedDays);
+          const lead = (await store.leads.get(id))!;
+          await schedule(lead, lead.decayedDays);
           n++;
         }
       });

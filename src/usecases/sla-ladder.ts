@@ -23,15 +23,15 @@ export interface LadderPayload {
   slaDueAt?: number;
 }
 
-export function scheduleLadderStep(
+export async function scheduleLadderStep(
   store: Store,
   calendar: WorkCalendar,
   o: { kind: SlaKind; leadId: number; ladder: ReadonlyArray<{ afterWorkingHours: number }>; index: number; slaDueAt: Date; subject: { assignmentId: number } | { cardId: number }; now: Date },
-): void {
+): Promise<void> {
   const step = o.ladder[o.index];
   if (!step) return;
   const id = 'cardId' in o.subject ? o.subject.cardId : o.subject.assignmentId;
-  store.timers.schedule({
+  await store.timers.schedule({
     kind: o.kind,
     leadId: o.leadId,
     dueAt: addWorkingHours(calendar, o.slaDueAt, step.afterWorkingHours),

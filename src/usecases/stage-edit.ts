@@ -22,12 +22,12 @@ export type StageEditOutcome =
  */
 export function createStageEdit(deps: { store: Store; journey: Journey; clock: Clock; cards?: LeadCards; offers?: Offers }) {
   const changeStage = createChangeStage(deps);
-  return function applyStageEdit(
+  return async function applyStageEdit(
     lead: LeadRow,
     edit: { shown: string | undefined; to: string | undefined; reason: string | undefined },
     by: { editor: string; roles: string[]; members: Members /** keys this edit: its notices, and its approval when the editor holds the gate's role */; noticeKey: string; approvalId: string },
     now: Date,
-  ): StageEditOutcome {
+  ): Promise<StageEditOutcome> {
     const at = stageLabel(deps.journey, lead.stage);
     const { shown, to } = edit;
     if (!to) {
@@ -41,26 +41,26 @@ export function createStageEdit(deps: { store: Store; journey: Journey; clock: C
     const { editor, roles, members } = by;
     const gate = findTransition(deps.journey, lead.stage ?? '', to)?.approval;
     const selfApproval = gate && roles.includes(gate.role) ? { id: by.approvalId, approverId: editor, approverRoles: roles } : undefined;
-    const r = changeStage({ leadId: lead.id, to, actor: { id: editor, roles }, ...(edit.reason ? { reason: edit.reason } : {}), ...(selfApproval ? { approval: selfApproval } : {}) });
+    const r = await changeStage({ leadId: lead.id, to, actor: { id: editor, roles }, ...(edit.reason ? { reason: edit.reason } : {}), ...(selfApproval ? { approval: selfApproval } : {}) });
     if (!r.ok) {
       if (r.error.code === 'conflict') throw new Error(`lead ${lead.leadKey} changed while deciding; the event will be processed again`);
-      deps.cards?.notify(editor, { zh: `${lead.leadKey}「${at}」→「${shown}」未生效：${r.error.message.zh}`, en: `${lead.leadKey} ${at} → ${shown} not applied: ${r.error.message.en}` }, by.noticeKey, now);
+      await deps.cards?.notify(editor, { zh: `${lead.leadKey}「${at}」→「${shown}」未生效：${r.error.message.zh}`, en: `${lead.leadKey} ${at} → ${shown} not applied: ${r.error.message.en}` }, by.noticeKey, now);
       return { kind: 'reverted', show: at, extra: {}, note: `「${at}」→「${shown}」未生效：${r.error.message.zh} / not applied: ${r.error.message.en}` };
     }
     if (r.value.outcome.status === 'pending_approval') {
       const g = r.value.outcome.gate;
-      if (r.value.lead.pendingApproval) deps.cards?.requestApproval(r.value.lead, r.value.lead.pendingApproval, members, now);
-      deps.cards?.notify(editor, { zh: `${lead.leadKey}「${at}」→「${shown}」已提交${g.label.zh}审批，通过前保持「${at}」`, en: `${lead.leadKey} ${at} → ${shown} is waiting for the ${g.label.en}'s approval` }, by.noticeKey, now);
+      if (r.value.lead.pendingApproval) await deps.cards?.requestApproval(r.value.lead, r.value.lead.pendingApproval, members, now);
+      await deps.cards?.notify(editor, { zh: `${lead.leadKey}「${at}」→「${shown}」已提交${g.label.zh}审批，通过前保持「${at}」`, en: `${lead.leadKey} ${at} → ${shown} is waiting for the ${g.label.en}'s approval` }, by.noticeKey, now);
       return { kind: 'gated', show: at, extra: { 待审批: `待${g.label.zh}审批：${at} → ${shown}` }, note: `「${at}」→「${shown}」需要${g.label.zh}审批，审批通过前保持「${at}」 / needs the ${g.label.en}'s approval; stays ${at} until then` };
     }
     const t = r.value.outcome.record;
     const moved = r.value.lead;
     // Cards about the stage it left are void; a hand-off stage offers the lead to its owner.
-    deps.cards?.voidOpenCards(moved, 'approval', members, now);
-    deps.offers?.withdrawOffer(moved, lead.stage ?? '', members, now);
-    deps.offers?.offerAssignment(moved, members, now);
+    await deps.cards?.voidOpenCards(moved, 'approval', members, now);
+    await deps.offers?.withdrawOffer(moved, lead.stage ?? '', members, now);
+    await deps.offers?.offerAssignment(moved, members, now);
     // the owner moved the lead on: that is feedback, so the first-feedback SLA is met
-    deps.store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
+    await deps.store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
     return {
       kind: 'moved',
       lead: moved,

@@ -25,17 +25,17 @@ export interface StartLeadInput {
  * exists returns the existing lead (intake and imports retry).
  */
 export function createStartLead(deps: StartLeadDeps) {
-  return function startLead(input: StartLeadInput): Result<{ lead: LeadRow; created: boolean; label: string | null }, Refusal> {
-    const existing = deps.store.leads.getByKey(input.leadKey);
+  return async function startLead(input: StartLeadInput): Promise<Result<{ lead: LeadRow; created: boolean; label: string | null }, Refusal>> {
+    const existing = await deps.store.leads.getByKey(input.leadKey);
     if (existing) return ok({ lead: existing, created: false, label: null });
     const now = deps.clock.now();
     const decision = startJourney(deps.journey, { stage: null, facts: input.facts, history: [] }, { actor: input.actor, now, ...(input.stage ? { stage: input.stage } : {}) });
     if (!decision.ok) return err(decision.error);
-    const lead = deps.store.tx(() => {
-      const row = deps.store.leads.insert({ leadKey: input.leadKey, journeyId: deps.journey.id, facts: input.facts, now, ...(input.record ?? {}) });
-      deps.store.transitions.append(row.id, decision.value.record);
-      if (!deps.store.leads.setStage(row.id, row.version, decision.value.record.to, now)) throw new Error('lead changed during creation');
-      return deps.store.leads.get(row.id)!;
+    const lead = await deps.store.transaction(async () => {
+      const row = await deps.store.leads.insert({ leadKey: input.leadKey, journeyId: deps.journey.id, facts: input.facts, now, ...(input.record ?? {}) });
+      await deps.store.transitions.append(row.id, decision.value.record);
+      if (!(await deps.store.leads.setStage(row.id, row.version, decision.value.record.to, now))) throw new Error('lead changed during creation');
+      return (await deps.store.leads.get(row.id))!;
     });
     return ok({ lead, created: true, label: decision.value.label });
   };

@@ -80,12 +80,12 @@ export function createWebhookSender(deps: {
     const failed = item.kind === WEBHOOK_SEND ? await attempt(item) : { error: `unknown outbox kind ${item.kind}`, retry: false };
     const now = deps.clock.now();
     if (!failed) {
-      deps.store.messages.markDone(item.id, now);
+      await deps.store.messages.markDone(item.id, now);
       stats.sent++;
       return 'settled';
     }
     if (!failed.retry || item.attempts >= max) {
-      deps.store.messages.markFailed(item.id, failed.error, now, { dead: true });
+      await deps.store.messages.markFailed(item.id, failed.error, now, { dead: true });
       stats.dead++;
       log.error({ id: item.id, url, error: failed.error, attempts: item.attempts }, 'webhook not delivered; kept as a dead letter');
       return 'settled';
@@ -93,7 +93,7 @@ export function createWebhookSender(deps: {
     const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(item.attempts - 1, 30));
     // the receiver's own Retry-After wins over our backoff (bounded to an hour)
     const delay = Math.max(Math.min(failed.afterMs ?? 0, 3_600_000), Math.floor((deps.random ?? Math.random)() * ceiling));
-    deps.store.messages.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
+    await deps.store.messages.markFailed(item.id, failed.error, now, { retryAt: new Date(now.getTime() + delay) });
     stats.retried++;
     log.warn({ id: item.id, url, error: failed.error, attempt: item.attempts, retryInMs: delay }, 'webhook not delivered yet; will retry');
     return 'retry';

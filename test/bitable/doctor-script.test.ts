@@ -46,10 +46,10 @@ describe('npm run doctor', () => {
     leads.fields.find((f) => f.field_name === '电话')!.type = 1;
     await emu.client.drive.v1.file.deleteSubscribe({ path: { file_token: base.app_token }, params: { file_type: 'bitable' } });
     const store = createStore(openDb(db.path));
-    store.tableWrites.enqueueUpdate('app/tbl', { recordId: 'recX', fields: { 跟进时间: 'soon' } }, 'k1', new Date());
+    await store.tableWrites.enqueueUpdate('app/tbl', { recordId: 'recX', fields: { 跟进时间: 'soon' } }, 'k1', new Date());
     const { id } = store.db.prepare("SELECT id FROM outbox WHERE idempotency_key = 'k1'").get() as { id: number };
-    store.tableWrites.rowDead(id, 'code 1254064 DatetimeFieldConvFail', new Date());
-    store.unknownUsers.record('ou_gone_2025', '王五', new Date()); // a card @-mentioned someone Feishu does not know
+    await store.tableWrites.rowDead(id, 'code 1254064 DatetimeFieldConvFail', new Date());
+    await store.unknownUsers.record('ou_gone_2025', '王五', new Date()); // a card @-mentioned someone Feishu does not know
     store.db.close();
 
     const r = await runScript('doctor', env);

@@ -33,14 +33,14 @@ describe('Bitable writer under 30 s of faults', () => {
     const end = Date.now() + WINDOW_MS;
     while (Date.now() < end) {
       tick++;
-      keys.push(...queueLeads(fx.store, fx.target, 40, { from: keys.length + 1 }));
+      keys.push(...(await queueLeads(fx.store, fx.target, 40, { from: keys.length + 1 })));
       const now = new Date();
-      fx.store.tx(() => {
+      await fx.store.transaction(async () => {
         for (let j = 0; j < 25; j++) {
           const k = keys[Math.floor(Math.random() * keys.length)]!;
           const v = tick * 100 + j;
           last.set(k, v);
-          fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: v } }, `s:${tick}:${j}`, now);
+          await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: v } }, `s:${tick}:${j}`, now);
         }
       });
       // Every kind in turn (rules are used first-in first-out, so each kind is met early whatever the pace).
@@ -57,16 +57,16 @@ describe('Bitable writer under 30 s of faults', () => {
     await w.drain();
     await w.stop();
 
-    expect(w.stats.dead, JSON.stringify(fx.store.tableWrites.deadLetters().slice(0, 3))).toBe(0);
+    expect(w.stats.dead, JSON.stringify((await fx.store.tableWrites.deadLetters()).slice(0, 3))).toBe(0);
     expect(w.stats.rateLimited).toBeGreaterThan(0);
     expect(w.stats.retries).toBeGreaterThan(10);
-    expect(fx.store.tableWrites.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
+    expect(await fx.store.tableWrites.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
     const inBitable = fx.leadKeysInBitable();
     expect([...inBitable].filter(([, n]) => n > 1)).toEqual([]);
     expect(inBitable.size).toBe(keys.length);
     const table = getBitable(fx.emu.emu.kernel).state.table(fx.appToken, fx.leadsTableId);
     const score = table.fields.find((f) => f.field_name === '线索评分')!.field_id;
-    for (const [k, v] of last) expect(table.records.get(fx.store.leads.getByKey(k)!.recordId!)?.cells.get(score), k).toBe(v);
+    for (const [k, v] of last) expect(table.records.get((await fx.store.leads.getByKey(k))!.recordId!)?.cells.get(score), k).toBe(v);
     expect(Object.keys(injected).length).toBeGreaterThan(5);
   }, 120_000);
 });

@@ -60,8 +60,8 @@ describe('Bitable writer crash safety', () => {
     const { createStore } = await import('../../src/store/store.js');
     const store = createStore(openDb(fx.dbPath));
     try {
-      expect(store.leads.count()).toBe(N);
-      expect(store.tableWrites.counts()).toEqual({ pending: 0, in_flight: 0, done: N, dead: 0 });
+      expect(await store.leads.count()).toBe(N);
+      expect(await store.tableWrites.counts()).toEqual({ pending: 0, in_flight: 0, done: N, dead: 0 });
       const table = getBitable(fx.emu.emu.kernel).state.table(fx.appToken, fx.leadsTableId);
       const keyField = table.fields.find((f) => f.field_name === '线索编号')!.field_id;
       const rows = store.db.prepare('SELECT lead_key, record_id FROM leads').all() as Array<{ lead_key: string; record_id: string | null }>;

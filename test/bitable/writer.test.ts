@@ -13,7 +13,7 @@ describe('Bitable writer', () => {
 
   it('coalesces 1,200 creates into 500/500/200 batch_create calls and links each lead to its record', async () => {
     fx = await startWriterFixture();
-    const keys = queueLeads(fx.store, fx.target, 1200);
+    const keys = await queueLeads(fx.store, fx.target, 1200);
     const w = fx.writer();
     const stats = await w.drain();
     expect(stats.calls).toEqual({ batch_create: 3, batch_update: 0 });
@@ -23,83 +23,83 @@ describe('Bitable writer', () => {
     expect([...inBitable.values()].every((n) => n === 1)).toBe(true);
     const table = getBitable(fx.emu.emu.kernel).state.table(fx.appToken, fx.leadsTableId);
     for (const k of [keys[0]!, keys[699]!, keys[1199]!]) {
-      const lead = fx.store.leads.getByKey(k)!;
+      const lead = (await fx.store.leads.getByKey(k))!;
       expect(lead.recordId).toMatch(/^rec/);
       expect(table.records.has(lead.recordId!)).toBe(true);
     }
-    expect(fx.store.tableWrites.counts()).toEqual({ pending: 0, in_flight: 0, done: 1200, dead: 0 });
+    expect(await fx.store.tableWrites.counts()).toEqual({ pending: 0, in_flight: 0, done: 1200, dead: 0 });
   });
 
   it('updates: coalesced per record, only changed fields sent, nothing sent when nothing changed', async () => {
     fx = await startWriterFixture();
-    const keys = queueLeads(fx.store, fx.target, 600);
+    const keys = await queueLeads(fx.store, fx.target, 600);
     const w = fx.writer();
     await w.drain();
     const now = new Date();
     // Two updates of the same lead become one record in one call; the later value wins.
-    fx.store.tx(() => {
-      keys.forEach((k, i) => {
-        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i, 评分等级: 'C' } }, `score1:${k}`, now);
-      });
-      keys.forEach((k, i) => {
-        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1 } }, `score2:${k}`, now);
-      });
+    await fx.store.transaction(async () => {
+      for (const [i, k] of keys.entries()) {
+        await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i, 评分等级: 'C' } }, `score1:${k}`, now);
+      }
+      for (const [i, k] of keys.entries()) {
+        await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1 } }, `score2:${k}`, now);
+      }
     });
     const s1 = await w.drain();
     expect(s1.calls.batch_update).toBe(2); // 600 records: 500 + 100
     expect(s1.records.updated).toBe(600);
-    const lead = fx.store.leads.getByKey(keys[9]!)!;
+    const lead = (await fx.store.leads.getByKey(keys[9]!))!;
     const rec = await fx.api.search(fx.appToken, fx.leadsTableId, { filter: { conjunction: 'and', conditions: [{ field_name: '线索编号', operator: 'is', value: [keys[9]] }] } });
     expect(rec.items[0]!.record_id).toBe(lead.recordId);
     expect(rec.items[0]!.fields).toMatchObject({ 线索评分: 10, 评分等级: 'C' });
 
     // The same values again: no call at all. One changed field: only that field goes out.
-    fx.store.tx(() => {
-      keys.forEach((k, i) => {
-        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1, 评分等级: 'C' } }, `same:${k}`, now);
-      });
+    await fx.store.transaction(async () => {
+      for (const [i, k] of keys.entries()) {
+        await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i + 1, 评分等级: 'C' } }, `same:${k}`, now);
+      }
     });
     const before = { ...s1.calls };
     const s2 = await w.drain();
     expect(s2.calls).toEqual(before);
     expect(s2.unchanged).toBe(600);
-    fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 线索评分: 99, 评分等级: 'C' } }, 'one', now);
+    await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 线索评分: 99, 评分等级: 'C' } }, 'one', now);
     const table = getBitable(fx.emu.emu.kernel).state.table(fx.appToken, fx.leadsTableId);
     const revBefore = table.revision;
     await w.drain();
     expect(w.stats.calls.batch_update).toBe(before.batch_update + 1);
     expect(table.revision).toBe(revBefore + 1);
     // What the server wrote is remembered per cell (the inbound side tells echoes from human edits with it).
-    expect(fx.store.tableWrites.written(fx.target, fx.store.leads.getByKey(keys[0]!)!.recordId!).get('线索评分')).toBe('99');
+    expect((await fx.store.tableWrites.written(fx.target, (await fx.store.leads.getByKey(keys[0]!))!.recordId!)).get('线索评分')).toBe('99');
     // force writes even an unchanged value (a revert of a human edit).
-    fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 评分等级: 'C' }, force: true }, 'forced', now);
+    await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: keys[0]!, fields: { 评分等级: 'C' }, force: true }, 'forced', now);
     await w.drain();
     expect(w.stats.calls.batch_update).toBe(before.batch_update + 2);
   });
 
   it('one poison record among 500: 499 written, 1 dead-lettered with its error, the rest unharmed', async () => {
     fx = await startWriterFixture();
-    queueLeads(fx.store, fx.target, 500, { fields: (i) => (i === 137 ? { 电话: 'call me maybe' } : { 电话: `1380000${String(i).padStart(4, '0')}` }) });
+    await queueLeads(fx.store, fx.target, 500, { fields: (i) => (i === 137 ? { 电话: 'call me maybe' } : { 电话: `1380000${String(i).padStart(4, '0')}` }) });
     const stats = await fx.writer().drain();
     expect(stats.records.created).toBe(499);
     expect(stats.dead).toBe(1);
     expect(stats.splits).toBeGreaterThan(0);
     expect(stats.splits).toBeLessThanOrEqual(10); // halving 500 down to one record
-    const dead = fx.store.tableWrites.deadLetters();
+    const dead = await fx.store.tableWrites.deadLetters();
     expect(dead).toHaveLength(1);
     expect(dead[0]!.payload).toMatchObject({ leadKey: 'L-00137' });
     expect(dead[0]!.error).toContain('1254072');
     const inBitable = fx.leadKeysInBitable();
     expect(inBitable.size).toBe(499);
     expect(inBitable.has('L-00137')).toBe(false);
-    expect(fx.store.leads.getByKey('L-00137')!.recordId).toBeNull();
-    expect(fx.store.tableWrites.counts()).toMatchObject({ pending: 0, in_flight: 0, done: 499, dead: 1 });
+    expect((await fx.store.leads.getByKey('L-00137'))!.recordId).toBeNull();
+    expect(await fx.store.tableWrites.counts()).toMatchObject({ pending: 0, in_flight: 0, done: 499, dead: 1 });
     // An update for the dead lead has no record to go to: dead-lettered too, not retried forever.
-    fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: 'L-00137', fields: { 线索评分: 1 } }, 'u137', new Date());
+    await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: 'L-00137', fields: { 线索评分: 1 } }, 'u137', new Date());
     await fx.writer().drain();
-    expect(fx.store.tableWrites.deadLetters()).toHaveLength(2);
+    expect(await fx.store.tableWrites.deadLetters()).toHaveLength(2);
     // After a person fixes the value, retry sends it again.
-    expect(fx.store.tableWrites.retryDead(dead[0]!.id, new Date())).toBe(true);
+    expect(await fx.store.tableWrites.retryDead(dead[0]!.id, new Date())).toBe(true);
   });
 
   it('429 with a reset, 5xx, timeouts after the write landed, 1254291 and 1254607: every write applied exactly once', async () => {
@@ -112,15 +112,15 @@ describe('Bitable writer', () => {
     await add({ route: 'bitable.record.batch_create', kind: 'not_ready', times: 2 });
     await add({ route: 'bitable.record.batch_update', kind: 'http', status: 500, times: 2 });
     await add({ route: 'bitable.record.batch_update', kind: 'error', code: 1254290, times: 1 });
-    const keys = queueLeads(fx.store, fx.target, 1100);
+    const keys = await queueLeads(fx.store, fx.target, 1100);
     const w = fx.writer({ maxAttempts: 20 }, 1000);
     const t0 = Date.now();
     await w.drain();
     const now = new Date();
-    fx.store.tx(() => {
-      keys.forEach((k, i) => {
-        fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i } }, `s:${k}`, now);
-      });
+    await fx.store.transaction(async () => {
+      for (const [i, k] of keys.entries()) {
+        await fx.store.tableWrites.enqueueUpdate(fx.target, { leadKey: k, fields: { 线索评分: i } }, `s:${k}`, now);
+      }
     });
     await w.drain();
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // the 429's reset was waited out
@@ -134,6 +134,6 @@ describe('Bitable writer', () => {
     const scoreField = table.fields.find((f) => f.field_name === '线索评分')!.field_id;
     const keyField = table.fields.find((f) => f.field_name === '线索编号')!.field_id;
     for (const r of table.records.values()) expect(r.cells.get(scoreField)).toBe(keys.indexOf(String(r.cells.get(keyField))));
-    for (const k of keys) expect(table.records.has(fx.store.leads.getByKey(k)!.recordId!)).toBe(true);
+    for (const k of keys) expect(table.records.has((await fx.store.leads.getByKey(k))!.recordId!)).toBe(true);
   });
 });

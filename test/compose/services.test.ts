@@ -22,24 +22,24 @@ describe('createServices (the one composition root)', () => {
     const config = loadConfig({ DATABASE_PATH: t.path, PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent' });
     const log = createLogger({ level: 'silent' });
     const platform = await sandboxPlatform({ port: 0, log });
-    let s: Services | undefined = createServices({ config, log, platform, version: 'test' });
+    let s: Services | undefined = await createServices({ config, log, platform, version: 'test' });
     cleanups.push(() => s?.stop());
     await platform.prepare(s);
-    s.start();
+    await s.start();
     const url = await s.listen();
     platform.onListening?.(url);
-    expect(s.store.leads.count()).toBe(5);
+    expect(await s.store.leads.count()).toBe(5);
     expect(s.lj.timerHandlers).toHaveProperty('sla.accept');
     const health = (await (await fetch(`${url}/healthz`)).json()) as { mode: string; status: string };
     expect(health).toMatchObject({ mode: 'sandbox', status: 'ok' });
     // the writer (started by start()) gives every adopted row its 线索编号
-    await waitUntil(async () => s!.store.tableWrites.counts().pending === 0 || undefined, 20_000, 'writes drained');
+    await waitUntil(async () => (await s!.store.tableWrites.counts()).pending === 0 || undefined, 20_000, 'writes drained');
     // an unsigned event is refused: the verifier was built from the platform's keys
     const refused = await fetch(`${url}/feishu/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"schema":"2.0"}' });
     expect(refused.status).toBe(401);
     const stopped = s;
     s = undefined;
     await stopped.stop();
-    expect(stopped.db.open).toBe(false);
+    expect(stopped.store.db.open).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ function setup() {
   });
   const db = openDb(':memory:');
   let n = 0;
-  const app = createApp({ db, mode: 'sandbox', version: '0.1.0', startedAt: new Date('2026-03-02T00:00:00Z'), log: createLogger({ level: 'info', destination: dest }), newRequestId: () => `req-${++n}` });
+  const app = createApp({ ping: createStore(db).ping, mode: 'sandbox', version: '0.1.0', startedAt: new Date('2026-03-02T00:00:00Z'), log: createLogger({ level: 'info', destination: dest }), newRequestId: () => `req-${++n}` });
   return { app, db, lines };
 }
 
@@ -31,10 +31,10 @@ describe('createApp', () => {
   it('GET /healthz shows the Bitable outbox and warns about dead letters', async () => {
     const db = openDb(':memory:');
     const store = createStore(db);
-    const app = createApp({ db, mode: 'sandbox', version: '0.1.0', startedAt: new Date(), log: createLogger({ level: 'silent' }), outbox: () => store.tableWrites.counts() });
-    store.tableWrites.enqueueCreate('a/t', { fields: {} }, 'k1', new Date());
+    const app = createApp({ ping: store.ping, mode: 'sandbox', version: '0.1.0', startedAt: new Date(), log: createLogger({ level: 'silent' }), outbox: () => store.tableWrites.counts() });
+    await store.tableWrites.enqueueCreate('a/t', { fields: {} }, 'k1', new Date());
     expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok', outbox: { pending: 1, inFlight: 0, dead: 0 } });
-    store.tableWrites.rowDead(1, 'code 1254072', new Date());
+    await store.tableWrites.rowDead(1, 'code 1254072', new Date());
     const body = (await (await app.request('/healthz')).json()) as { outbox: unknown; warnings: string[] };
     expect(body.outbox).toEqual({ pending: 0, inFlight: 0, dead: 1 });
     expect(body.warnings[0]).toContain('npm run outbox -- list');

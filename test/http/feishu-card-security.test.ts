@@ -37,7 +37,7 @@ describe('POST /feishu/card: verification, then the action', () => {
   let lead: Awaited<ReturnType<CardWorld['assignedLead']>>;
   const make = (keys: { encryptKey?: string; token?: string } = { encryptKey: KEY, token: TOKEN }) =>
     createApp({
-      db: w.store.db,
+      ping: w.store.ping,
       log: createLogger({ level: 'silent' }),
       mode: 'feishu',
       version: 't',
@@ -48,13 +48,13 @@ describe('POST /feishu/card: verification, then the action', () => {
         verify: createFeishuVerifier({ encryptKey: keys.encryptKey ? new Secret(keys.encryptKey) : undefined, verificationToken: keys.token ? new Secret(keys.token) : undefined, clock: w.clock }),
       },
     });
-  let app: ReturnType<typeof make>;
+  let app: Awaited<ReturnType<typeof make>>;
   const post = (r: SignedReq) => app.request('/feishu/card', { method: 'POST', headers: r.headers, body: r.body });
   const acceptBy = (who: string, o: { token?: string; eventId?: string } = {}) => clickEnvelope({ message: lead.assignmentMessage, operator: who, value: { op: 'accept' }, ...o });
   const signed = (payload: unknown, ts = NOW, nonce?: string) => signedRequest(payload, { key: KEY, ts, ...(nonce ? { nonce } : {}) });
 
   beforeEach(async () => {
-    w = cardWorld();
+    w = await cardWorld();
     lead = await w.assignedLead();
     answered = 0;
     app = make();
@@ -95,7 +95,7 @@ describe('POST /feishu/card: verification, then the action', () => {
     expect(body.card?.type).toBe('raw');
     expect(body.card!.data.header.title.content).toContain('已认领');
     expect(answered).toBe(1);
-    expect(w.store.leads.get(lead.leadId)!.ownerId).toBe(openIdOf('李雷'));
+    expect((await w.store.leads.get(lead.leadId))!.ownerId).toBe(openIdOf('李雷'));
   });
 
   it('a click by someone not allowed is answered 200 with a warning toast (Feishu shows it) and changes nothing', async () => {
@@ -125,8 +125,8 @@ describe('POST /feishu/card: verification, then the action', () => {
     const clicks = Array.from({ length: 20 }, (_, i) => signed(acceptBy(people[i % people.length]!), NOW, `n${i}`));
     const answers = await Promise.all(clicks.map(async (c) => ((await (await post(c)).json()) as { toast: { type: string } }).toast.type));
     expect(answers.filter((t) => t === 'success')).toHaveLength(1);
-    expect(w.store.assignments.listForLead(lead.leadId).map((a) => a.status)).toEqual(['accepted']);
-    expect(w.store.leads.get(lead.leadId)!.ownerId).toBe(openIdOf('李雷'));
+    expect((await w.store.assignments.listForLead(lead.leadId)).map((a) => a.status)).toEqual(['accepted']);
+    expect((await w.store.leads.get(lead.leadId))!.ownerId).toBe(openIdOf('李雷'));
   });
 
   it('answers the url_verification challenge configured on the callback URL', async () => {

@@ -7,7 +7,7 @@ import { Secret } from '../../src/lib/secret.js';
 import { aesEncrypt } from '../../src/sandbox/feishu/events/crypto.js';
 import { refusalCases, signedRequest, withSignedHeader, type SignedReq } from '../support/feishu-signed.js';
 import { openDb } from '../../src/store/db.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createStore, type SqliteStore } from '../../src/store/store.js';
 
 /**
  * POST /feishu/events against forged, tampered, stale, replayed and malformed requests
@@ -26,12 +26,12 @@ type Req = SignedReq;
 const signed = (payload: unknown = envelope(), o: { ts?: number; nonce?: string; key?: string } = {}): Req => signedRequest(payload, { key: o.key ?? KEY, ts: o.ts ?? NOW, ...(o.nonce ? { nonce: o.nonce } : {}) });
 
 describe('POST /feishu/events: verification', () => {
-  let store: Store;
+  let store: SqliteStore;
   let stored = 0;
   const clock = createManualClock(NOW);
   const make = (keys: { encryptKey?: string; token?: string } = { encryptKey: KEY, token: TOKEN }) =>
     createApp({
-      db: store.db,
+      ping: store.ping,
       log: createLogger({ level: 'silent' }),
       mode: 'feishu',
       version: 't',
@@ -44,7 +44,7 @@ describe('POST /feishu/events: verification', () => {
         verify: createFeishuVerifier({ encryptKey: keys.encryptKey ? new Secret(keys.encryptKey) : undefined, verificationToken: keys.token ? new Secret(keys.token) : undefined, clock }),
       },
     });
-  let app: ReturnType<typeof make>;
+  let app: Awaited<ReturnType<typeof make>>;
   const post = (r: Req) => app.request('/feishu/events', { method: 'POST', headers: r.headers, body: r.body });
   const rows = () => (store.db.prepare('SELECT (SELECT COUNT(*) FROM inbound_events) + (SELECT COUNT(*) FROM inbox) AS n').get() as { n: number }).n;
 
@@ -72,7 +72,7 @@ describe('POST /feishu/events: verification', () => {
     const res = await post(good());
     expect(res.status).toBe(200);
     expect(rows()).toBe(2); // inbox id + the stored event, committed before the answer
-    expect(store.eventQueue.pending()).toMatchObject([{ eventId: 'ev-1', eventType: 'drive.file.bitable_record_changed_v1', payload: { header: { event_id: 'ev-1' } } }]);
+    expect(await store.eventQueue.pending()).toMatchObject([{ eventId: 'ev-1', eventType: 'drive.file.bitable_record_changed_v1', payload: { header: { event_id: 'ev-1' } } }]);
     expect(stored).toBe(1);
   });
 

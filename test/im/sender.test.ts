@@ -8,7 +8,7 @@ import { Secret } from '../../src/lib/secret.js';
 import { imModule } from '../../src/sandbox/feishu/im/module.js';
 import { getIm } from '../../src/sandbox/feishu/im/service.js';
 import { openDb } from '../../src/store/db.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createStore, type SqliteStore } from '../../src/store/store.js';
 import { messageUuid } from '../../src/usecases/lead-cards.js';
 import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
 
@@ -26,7 +26,7 @@ const card = (title: string) => ({
 
 describe('IM sender (outbox kinds im.send / im.patch)', () => {
   let emu: StartedEmulator;
-  let store: Store;
+  let store: SqliteStore;
   let chatId: string;
   const sender = (o: { timeoutMs?: number; maxAttempts?: number } = {}) =>
     createImSender({
@@ -37,14 +37,14 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
       random: () => 0.05, // short jittered waits: the test is about outcomes, not the backoff curve
       ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
     });
-  const queueCard = (n: number) => {
+  const queueCard = async (n: number) => {
     const uuid = messageUuid(`test-card-${n}`);
     const now = new Date();
-    store.tx(() => {
-      const lead = store.leads.insert({ leadKey: `XS-${n}`, journeyId: 'default', facts: {}, now });
-      store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid, subject: {}, now });
+    await store.transaction(async () => {
+      const lead = await store.leads.insert({ leadKey: `XS-${n}`, journeyId: 'default', facts: {}, now });
+      await store.cards.create({ kind: 'assignment', leadId: lead.id, chatId, uuid, subject: {}, now });
       const payload: ImSendPayload = { chatId, msgType: 'interactive', content: card(`线索 ${n}`), uuid, cardUuid: uuid };
-      store.messages.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      await store.messages.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now });
     });
     return uuid;
   };
@@ -68,7 +68,8 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     await fault({ route: 'im.message.create', kind: 'http', status: 502, times: 2 });
     await fault({ route: 'im.message.create', kind: 'error', code: 230020, status: 400, times: 1 });
     await fault({ route: 'im.message.create', kind: 'delay', ms: 2_000, times: 1 }); // the call times out; the message was sent
-    const uuids = [1, 2, 3, 4, 5].map(queueCard);
+    const uuids: string[] = [];
+    for (const n of [1, 2, 3, 4, 5]) uuids.push(await queueCard(n));
     const s = sender({ timeoutMs: 1_000 });
     const stats = await s.drain(30_000);
     expect(stats.dead).toBe(0);
@@ -77,31 +78,31 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     expect(messages).toHaveLength(5);
     expect(new Set(messages.map((m) => m.message_id)).size).toBe(5);
     // every card row knows its Feishu message (callbacks and in-place updates find it by that)
-    for (const u of uuids) expect(store.cards.getByUuid(u)!.messageId).toMatch(/^om_/);
-    expect(new Set(uuids.map((u) => store.cards.getByUuid(u)!.messageId)).size).toBe(5);
+    for (const u of uuids) expect((await store.cards.getByUuid(u))!.messageId).toMatch(/^om_/);
+    expect(new Set(await Promise.all(uuids.map(async (u) => (await store.cards.getByUuid(u))!.messageId))).size).toBe(5);
   });
 
   it('messages to a group arrive in the order they were decided, even when the first is retried (a clock jump, a 502)', async () => {
     await fault({ route: 'im.message.create', kind: 'http', status: 502, times: 2 });
-    [1, 2, 3, 4, 5].map(queueCard);
+    for (const n of [1, 2, 3, 4, 5]) await queueCard(n);
     const stats = await sender().drain(30_000);
     expect(stats.retried).toBeGreaterThanOrEqual(2);
     expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2', '线索 3', '线索 4', '线索 5']);
     // every row done, none counted as tried more than it was
-    expect(store.messages.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0, done: 5 });
+    expect(await store.messages.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0, done: 5 });
   });
 
   it('an update to a card older than 14 days (Feishu refuses it with 230031) leaves the card as it was: done, not a dead letter', async () => {
-    const uuid = queueCard(1);
+    const uuid = await queueCard(1);
     const s = sender();
     await s.drain(10_000);
     await emu.control('POST', '/clock/advance', { ms: 15 * 86_400_000 });
     const payload: ImPatchPayload = { cardUuid: uuid, content: card('线索 1（已更新）') };
-    store.messages.enqueue({ kind: IM_PATCH, target: chatId, payload, idempotencyKey: `patch:${uuid}:1`, now: new Date() });
-    queueCard(2); // and what follows still goes
+    await store.messages.enqueue({ kind: IM_PATCH, target: chatId, payload, idempotencyKey: `patch:${uuid}:1`, now: new Date() });
+    await queueCard(2); // and what follows still goes
     const stats = await s.drain(10_000);
     expect(stats).toMatchObject({ tooOld: 1, dead: 0, sent: 2 });
-    expect(store.messages.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
+    expect(await store.messages.counts()).toMatchObject({ pending: 0, in_flight: 0, dead: 0 });
     expect(inChat().map((m) => JSON.parse(m.content).header.title.content)).toEqual(['线索 1', '线索 2']);
   });
 
@@ -109,35 +110,35 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     const dir = emu.emu.kernel.directory;
     const rep = dir.addUser({ name: '李雷' });
     dir.findChat(chatId)!.members.push(rep.open_id);
-    const queue = (n: number) => {
+    const queue = async (n: number) => {
       const uuid = messageUuid(`mention-${n}`);
       const content = { ...card(`线索 ${n}`), body: { elements: [{ tag: 'markdown', content: `<at id=${rep.open_id}></at> <at id=ou_gone_2025></at> 请认领` }] } };
       const payload: ImSendPayload = { chatId, msgType: 'interactive', content, uuid, names: { [rep.open_id]: '李雷', ou_gone_2025: '王五"（已离职）' } };
-      store.tx(() => store.messages.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now: new Date() }));
+      await store.transaction(() => store.messages.enqueue({ kind: IM_SEND, target: chatId, payload, idempotencyKey: uuid, now: new Date() }));
     };
-    queue(1);
-    queue(2);
+    await queue(1);
+    await queue(2);
     const stats = await sender().drain(10_000);
     expect(stats.dead).toBe(0);
     const sent = inChat().map((m) => JSON.parse(m.content).body.elements[0].content as string);
     expect(sent).toEqual([`<at id=${rep.open_id}></at> @王五"（已离职） 请认领`, `<at id=${rep.open_id}></at> @王五"（已离职） 请认领`]);
-    expect(store.unknownUsers.list()).toMatchObject([{ openId: 'ou_gone_2025', name: '王五"（已离职）', times: 2 }]);
+    expect(await store.unknownUsers.list()).toMatchObject([{ openId: 'ou_gone_2025', name: '王五"（已离职）', times: 2 }]);
   });
 
   it('Feishu refusing a card for good (the bot left the group) makes a visible dead letter, and the rest still go', async () => {
     const dir = emu.emu.kernel.directory;
     const other = dir.addChat({ name: '没有机器人的群', members: [], bots: [] }).chat_id;
     const now = new Date();
-    store.messages.enqueue({ kind: IM_SEND, target: other, payload: { chatId: other, msgType: 'text', content: { text: 'hi' }, uuid: 'lj-orphan' } satisfies ImSendPayload, idempotencyKey: 'lj-orphan', now });
-    queueCard(1);
+    await store.messages.enqueue({ kind: IM_SEND, target: other, payload: { chatId: other, msgType: 'text', content: { text: 'hi' }, uuid: 'lj-orphan' } satisfies ImSendPayload, idempotencyKey: 'lj-orphan', now });
+    await queueCard(1);
     const stats = await sender().drain(10_000);
     expect(stats).toMatchObject({ sent: 1, dead: 1 });
-    expect(store.messages.listByStatus('dead')[0]!.lastError).toContain('230002');
+    expect((await store.messages.listByStatus('dead'))[0]!.lastError).toContain('230002');
     expect(inChat()).toHaveLength(1);
   });
 
   it('keeps under the chat limit (Feishu: 5/s; the sender: 4/s): 20 cards to one group, none refused, spread over ≥ 4 s', async () => {
-    for (let i = 0; i < 20; i++) queueCard(i);
+    for (let i = 0; i < 20; i++) await queueCard(i);
     const t0 = Date.now();
     const stats = await sender().drain(30_000);
     expect(stats).toMatchObject({ sent: 20, retried: 0, dead: 0 });
@@ -146,10 +147,10 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
   });
 
   it('an in-place update waits for its card to be sent, then replaces it (a new version of the same message)', async () => {
-    const uuid = queueCard(7);
+    const uuid = await queueCard(7);
     const now = new Date();
     // the update is queued before the send went out (an action right after the card was created)
-    store.messages.enqueue({ kind: IM_PATCH, target: chatId, payload: { cardUuid: uuid, content: card('已认领') } satisfies ImPatchPayload, idempotencyKey: `patch:${uuid}:1`, now });
+    await store.messages.enqueue({ kind: IM_PATCH, target: chatId, payload: { cardUuid: uuid, content: card('已认领') } satisfies ImPatchPayload, idempotencyKey: `patch:${uuid}:1`, now });
     await fault({ route: 'im.message.create', kind: 'http', status: 503, times: 1 });
     const stats = await sender().drain(15_000);
     expect(stats).toMatchObject({ sent: 1, patched: 1, dead: 0 });

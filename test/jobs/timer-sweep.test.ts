@@ -16,14 +16,14 @@ describe('timer sweep', () => {
   it('fires due timers of the kinds it handles, in due order, each once; other kinds stay pending', async () => {
     const { store, clock, log } = setup();
     const fired: string[] = [];
-    const handler = (t: { id: number; payload: unknown }, now: Date) => {
-      if (store.timers.markFired(t.id, now)) fired.push((t.payload as { n: string }).n);
+    const handler = async (t: { id: number; payload: unknown }, now: Date) => {
+      if (await store.timers.markFired(t.id, now)) fired.push((t.payload as { n: string }).n);
     };
     const now = clock.now();
-    store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 2000), payload: { n: 'a2' }, now });
-    store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 1000), payload: { n: 'a1' }, now });
-    store.timers.schedule({ kind: 'other', dueAt: new Date(now.getTime() + 500), payload: { n: 'o' }, now });
-    store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 60_000), payload: { n: 'later' }, now });
+    await store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 2000), payload: { n: 'a2' }, now });
+    await store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 1000), payload: { n: 'a1' }, now });
+    await store.timers.schedule({ kind: 'other', dueAt: new Date(now.getTime() + 500), payload: { n: 'o' }, now });
+    await store.timers.schedule({ kind: 'a', dueAt: new Date(now.getTime() + 60_000), payload: { n: 'later' }, now });
     const sweep = createTimerSweep({ store, clock, log, handlers: { a: handler } });
     await sweep.kick();
     expect(fired).toEqual([]);
@@ -43,14 +43,14 @@ describe('timer sweep', () => {
       clock,
       log,
       handlers: {
-        a: (t, now) => {
+        a: async (t, now) => {
           calls++;
           if (fail) throw new Error('Feishu is down');
-          store.timers.markFired(t.id, now);
+          await store.timers.markFired(t.id, now);
         },
       },
     });
-    store.timers.schedule({ kind: 'a', dueAt: clock.now(), now: clock.now() });
+    await store.timers.schedule({ kind: 'a', dueAt: clock.now(), now: clock.now() });
     await sweep.kick();
     expect(calls).toBe(1);
     expect(sweep.stats).toMatchObject({ fired: 0, failed: 1 });
@@ -62,7 +62,7 @@ describe('timer sweep', () => {
   it('fires a batch in one transaction: a handler that throws undoes only its own writes; the context is read once a pass', async () => {
     const { store, clock, log } = setup();
     const now = clock.now();
-    for (let i = 0; i < 5; i++) store.timers.schedule({ kind: 'a', dueAt: now, payload: { i }, dedupeKey: `a:${i}`, now });
+    for (let i = 0; i < 5; i++) await store.timers.schedule({ kind: 'a', dueAt: now, payload: { i }, dedupeKey: `a:${i}`, now });
     let contexts = 0;
     let batches = 0;
     const sweep = createTimerSweep({
@@ -73,10 +73,10 @@ describe('timer sweep', () => {
       context: async () => ({ n: ++contexts }),
       onFired: () => batches++,
       handlers: {
-        a: (t, at, ctx) => {
+        a: async (t, at, ctx) => {
           expect(ctx).toEqual({ n: 1 });
-          store.timers.markFired(t.id, at);
-          store.timers.schedule({ kind: 'b', dueAt: at, dedupeKey: `b:${t.id}`, now: at }); // an effect
+          await store.timers.markFired(t.id, at);
+          await store.timers.schedule({ kind: 'b', dueAt: at, dedupeKey: `b:${t.id}`, now: at }); // an effect
           if ((t.payload as { i: number }).i === 2) throw new Error('boom after writing');
         },
       },

@@ -86,8 +86,8 @@ export function leadTableContract(name: string, setup: () => Promise<TableHarnes
       const id = await x.type(x.layout.leadsTableId, { 公司名称: '己公司', 阶段: '线索' }, zhang);
       const due = Date.UTC(2026, 11, 4, 2, 0);
       const written = { 跟进人: li, SLA截止: due, 旅程备注: '[12-03 10:00] 已分配给 李雷', 线索编号: 'XS-000001' };
-      queueUpdate(x, x.layout.leadsTableId, id, written, 'w1');
-      x.store.tableWrites.enqueueCreate(bitableTarget(x.layout.appToken, x.layout.historyTableId), { fields: { 摘要: 'XS-000001 线索 → MQL', 线索编号: 'XS-000001', 操作人: zhang, 变更时间: due } }, 'h1', new Date(x.now()));
+      await queueUpdate(x, x.layout.leadsTableId, id, written, 'w1');
+      await x.store.tableWrites.enqueueCreate(bitableTarget(x.layout.appToken, x.layout.historyTableId), { fields: { 摘要: 'XS-000001 线索 → MQL', 线索编号: 'XS-000001', 操作人: zhang, 变更时间: due } }, 'h1', new Date(x.now()));
       await x.flush();
       const row = (await x.table.read(x.layout.leadsTableId, [id])).rows[0]!;
       for (const [k, v] of Object.entries(written)) {
@@ -107,8 +107,8 @@ export function leadTableContract(name: string, setup: () => Promise<TableHarnes
       const a = await x.type(x.layout.leadsTableId, { 公司名称: '庚公司', 阶段: 'MQL' }, zhang);
       const b = await x.type(x.layout.leadsTableId, { 公司名称: '辛公司', 阶段: 'MQL' }, zhang);
       // both put back to 线索, decided on a row that showed MQL; b is changed again before the write
-      queueUpdate(x, x.layout.leadsTableId, a, { 阶段: '线索' }, 'pa', { expect: { 阶段: 'MQL' } });
-      queueUpdate(x, x.layout.leadsTableId, b, { 阶段: '线索' }, 'pb', { expect: { 阶段: 'MQL' } });
+      await queueUpdate(x, x.layout.leadsTableId, a, { 阶段: '线索' }, 'pa', { expect: { 阶段: 'MQL' } });
+      await queueUpdate(x, x.layout.leadsTableId, b, { 阶段: '线索' }, 'pb', { expect: { 阶段: 'MQL' } });
       await x.edit(x.layout.leadsTableId, b, { 阶段: 'SQL' }, zhang);
       await x.flush();
       const rows = (await x.table.read(x.layout.leadsTableId, [a, b])).rows;

@@ -8,7 +8,7 @@ import { loadJourney } from '../../src/rules/load-journey.js';
 import { checkRoutingRows, loadRoutingRules } from '../../src/rules/routing-rules.js';
 import { ruleRouter } from '../../src/routing/router.js';
 import { openDb } from '../../src/store/db.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createStore, type SqliteStore } from '../../src/store/store.js';
 import { tempDbPath } from '../support/temp-db.js';
 
 const template = loadBaseTemplate();
@@ -219,40 +219,40 @@ describe('the router over SQLite: a restart in the middle changes nothing', () =
   const member = (id: string, o: Partial<Member>): Member => ({ id, name: id, roles: ['sales'], managerId: undefined, onDuty: true, ...o });
   const team = new Map([member('ou_a', { weight: 3 }), member('ou_b', { weight: 1 }), member('ou_c', { weight: 2, capacity: 40 }), member('ou_d', { weight: 2 })].map((m) => [m.id, m]));
 
-  function assignAll(store: Store, from: number, to: number, out: string[]) {
-    const router = ruleRouter({ store, rules: () => rules, candidateRoles: ['sales'], openStages: openStages(journey) });
+  async function assignAll(store: SqliteStore, from: number, to: number, out: string[]) {
+    const router = await ruleRouter({ store, rules: () => rules, candidateRoles: ['sales'], openStages: openStages(journey) });
     const now = new Date(NOW);
     for (let i = from; i < to; i++) {
-      store.tx(() => {
-        const lead = store.leads.insert({ leadKey: `XS-${String(i + 1).padStart(6, '0')}`, journeyId: 'default', facts: { company: `公司${i % 97}有限公司`, source: '其他' }, now });
-        store.leads.setStage(lead.id, lead.version, 'sql', now);
-        const d = router.pick(store.leads.get(lead.id)!, team, { when: 'handoff', now });
+      await store.transaction(async () => {
+        const lead = await store.leads.insert({ leadKey: `XS-${String(i + 1).padStart(6, '0')}`, journeyId: 'default', facts: { company: `公司${i % 97}有限公司`, source: '其他' }, now });
+        await store.leads.setStage(lead.id, lead.version, 'sql', now);
+        const d = await router.pick((await store.leads.get(lead.id))!, team, { when: 'handoff', now });
         if (d.kind !== 'person') throw new Error(d.why);
-        const a = store.assignments.offer({ leadId: lead.id, ownerId: d.ownerId, source: `routing:${d.rule}`, acceptDueAt: null, why: d.why, now });
-        if (i % 3 === 0) store.leads.setStage(lead.id, store.leads.get(lead.id)!.version, 'won', now); // some leave the rep's plate (won: no longer open)
+        const a = await store.assignments.offer({ leadId: lead.id, ownerId: d.ownerId, source: `routing:${d.rule}`, acceptDueAt: null, why: d.why, now });
+        if (i % 3 === 0) await store.leads.setStage(lead.id, (await store.leads.get(lead.id))!.version, 'won', now); // some leave the rep's plate (won: no longer open)
         void a;
         out.push(d.ownerId);
       });
     }
   }
 
-  it('the picks with a restart at 1,234 equal the picks without one; capacity and same-company hold', () => {
+  it('the picks with a restart at 1,234 equal the picks without one; capacity and same-company hold', async () => {
     const a = tempDbPath();
     const b = tempDbPath();
     try {
       const straight: string[] = [];
       const sa = createStore(openDb(a.path));
-      assignAll(sa, 0, 3000, straight);
+      await assignAll(sa, 0, 3000, straight);
       sa.db.close();
 
       const restarted: string[] = [];
       const first = createStore(openDb(b.path));
-      assignAll(first, 0, 1234, restarted);
+      await assignAll(first, 0, 1234, restarted);
       first.db.close(); // the process ends; a new one opens the same file
       const second = createStore(openDb(b.path));
-      assignAll(second, 1234, 3000, restarted);
+      await assignAll(second, 1234, 3000, restarted);
       expect(restarted).toEqual(straight);
-      const loads = second.routing.loads();
+      const loads = await second.routing.loads();
       expect(loads.get('ou_c') ?? 0).toBeLessThanOrEqual(40);
       // companies whose first owner never ran out of room stay with them (ou_c's overflow when it is full)
       const owners = second.db

@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/store/db.js';
 import { createGroupCommit } from '../../src/store/group-commit.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createStore, type SqliteStore, type Store } from '../../src/store/store.js';
 
 /** Writes that arrive together share one transaction; each caller settles after it commits. */
 describe('group commit', () => {
-  let store: Store;
+  let store: SqliteStore;
   let txs = 0;
   const counting = () => ({
-    tx: <T>(fn: () => T): T => {
+    transaction: <T>(fn: (tx: Store) => T | Promise<T>): Promise<T> => {
       txs++;
-      return store.tx(fn);
+      return store.transaction(fn);
     },
   });
   const ids = () => (store.db.prepare('SELECT event_id FROM inbox ORDER BY event_id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
@@ -38,8 +38,8 @@ describe('group commit', () => {
     const commit = createGroupCommit(counting());
     const settled = await Promise.allSettled([
       commit(() => store.seenEvents.recordOnce('a', 'test', new Date())),
-      commit(() => {
-        store.seenEvents.recordOnce('bad', 'test', new Date());
+      commit(async () => {
+        await store.seenEvents.recordOnce('bad', 'test', new Date());
         throw new Error('boom');
       }),
       commit(() => store.seenEvents.recordOnce('c', 'test', new Date())),

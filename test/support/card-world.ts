@@ -41,7 +41,7 @@ export const T0 = Date.UTC(2026, 10, 24, 2, 0);
  * `dbPath`: an on-disk SQLite file instead of memory, so a second world over the same file (and `at`
  * the first one's time) is the server after a restart.
  */
-export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; dbPath?: string; at?: number } = {}) {
+export async function cardWorld(o: { members?: Map<string, Member>; chatId?: string; dbPath?: string; at?: number } = {}) {
   const ruleSet = loadRuleSet('default');
   const { journey, calendar } = ruleSet;
   const rules = ruleSet.assignment;
@@ -50,7 +50,7 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
   // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
-  const lj = createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
+  const lj = await createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
   const { cards, offers, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage } = lj;
   const act = lj.cardActions;
   const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
@@ -58,9 +58,9 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   let seq = 0;
 
   /** A lead at MQL whose move to SQL (asked by 张伟) waits for approval; its approval card has message `om_…`. */
-  function pendingLead(facts: Record<string, string> = {}) {
+  async function pendingLead(facts: Record<string, string> = {}) {
     const n = ++seq;
-    const started = startLead({
+    const started = await startLead({
       leadKey: `XS-${String(n).padStart(6, '0')}`,
       facts: { company: `测试公司${n}`, phone: '13800138000', need: '设备联网', owner: 'ou_lilei', ...facts },
       actor: { id: 'ou_zhangwei', roles: ['sdr'] },
@@ -69,12 +69,12 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
     if (!started.ok) throw new Error(started.error.code);
     const id = started.value.lead.id;
     const sdr = { id: 'ou_zhangwei', roles: ['sdr'] };
-    const mql = changeStage({ leadId: id, to: 'mql', actor: sdr });
+    const mql = await changeStage({ leadId: id, to: 'mql', actor: sdr });
     if (!mql.ok) throw new Error(mql.error.code);
-    const held = changeStage({ leadId: id, to: 'sql', actor: sdr });
+    const held = await changeStage({ leadId: id, to: 'sql', actor: sdr });
     if (!held.ok || held.value.outcome.status !== 'pending_approval' || !held.value.lead.pendingApproval) throw new Error('MQL→SQL should wait for approval');
-    const card = store.tx(() => cards.requestApproval(held.value.lead, held.value.lead.pendingApproval!, members, clock.now()))!;
-    store.cards.setMessageId(card.uuid, `om_approval_${n}`, clock.now());
+    const card = (await store.transaction(() => cards.requestApproval(held.value.lead, held.value.lead.pendingApproval!, members, clock.now())))!;
+    await store.cards.setMessageId(card.uuid, `om_approval_${n}`, clock.now());
     return { leadId: id, approvalMessage: `om_approval_${n}` };
   }
 
@@ -86,12 +86,12 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
 
   /** Approve as 王敏, then "send" the assignment card: its message id. */
   async function assignedLead(facts: Record<string, string> = {}) {
-    const p = pendingLead(facts);
+    const p = await pendingLead(facts);
     const r = await click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
     if (r.toast.type !== 'success') throw new Error(`approval failed: ${r.toast.content}`);
-    const card = store.cards.openFor(p.leadId, 'assignment')[0]!;
+    const card = (await store.cards.openFor(p.leadId, 'assignment'))[0]!;
     const messageId = `om_assign_${p.leadId}`;
-    store.cards.setMessageId(card.uuid, messageId, clock.now());
+    await store.cards.setMessageId(card.uuid, messageId, clock.now());
     return { ...p, assignmentMessage: messageId };
   }
 
@@ -106,9 +106,9 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   });
 
   /** A lead that just came in (at `stage`, the first by default), scored by the engine like an adopted row. */
-  function newLead(facts: Record<string, string>, o: { stage?: string } = {}) {
+  async function newLead(facts: Record<string, string>, o: { stage?: string } = {}) {
     const n = ++seq;
-    const started = startLead({
+    const started = await startLead({
       leadKey: `XS-${String(n).padStart(6, '0')}`,
       facts,
       actor: { id: 'ou_zhangwei', roles: ['sdr'] },
@@ -116,8 +116,8 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
       record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${n}` },
     });
     if (!started.ok) throw new Error(started.error.code);
-    store.tx(() => engine.onNewLead(started.value.lead, members, clock.now()));
-    return store.leads.get(started.value.lead.id)!;
+    await store.transaction(() => engine.onNewLead(started.value.lead, members, clock.now()));
+    return (await store.leads.get(started.value.lead.id))!;
   }
 
   return {
@@ -149,11 +149,11 @@ export function cardWorld(o: { members?: Map<string, Member>; chatId?: string; d
   };
 }
 
-export type CardWorld = ReturnType<typeof cardWorld>;
+export type CardWorld = Awaited<ReturnType<typeof cardWorld>>;
 
 /** What a lead's row was last told, field by field (the outbox's Bitable updates merged in order). */
-export function rowFields(w: CardWorld, leadId: number): Record<string, unknown> {
-  const recordId = w.store.leads.get(leadId)!.recordId;
+export async function rowFields(w: CardWorld, leadId: number): Promise<Record<string, unknown>> {
+  const recordId = (await w.store.leads.get(leadId))!.recordId;
   const out: Record<string, unknown> = {};
   for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
     const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };

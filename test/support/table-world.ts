@@ -17,14 +17,14 @@ import { asSent, openIdOf, type Person, rosterOf, T0 } from './card-world.js';
  * is handed to the use case as the inbound queue would, and `flush()` lands what it queued, as the
  * writer would. No HTTP: a whole stage-enforcement scenario takes milliseconds.
  */
-export function tableWorld() {
+export async function tableWorld() {
   const rules = loadRuleSet('default');
   const store = createStore(openDb(':memory:'));
   const clock = createManualClock(T0);
   const log = createLogger({ level: 'silent' });
   const team = fixedTeam(rosterOf());
   const mem = createMemoryLeadTable({ store, clock });
-  const lj = createLeadJourney({ store, rules, clock, log, locale: 'zh-CN', team, chatId: () => 'oc_team', historyTableId: () => mem.layout.historyTableId });
+  const lj = await createLeadJourney({ store, rules, clock, log, locale: 'zh-CN', team, chatId: () => 'oc_team', historyTableId: () => mem.layout.historyTableId });
   const leadsTable = templateTable(rules.template, 'leads');
   const handle = createHandleRecordChange({ store, journey: rules.journey, clock, table: mem.table, team, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine });
   const reconcile = createReconcile({ store, table: mem.table, clock, log, handle, overlapMs: 0 });
@@ -55,7 +55,7 @@ export function tableWorld() {
       return sum;
     },
     row: (id: string) => mem.row(leads, id)!.cells,
-    lead: (id: string) => store.leads.getByRecordId(id)!,
+    lead: async (id: string) => (await store.leads.getByRecordId(id))!,
     /** the @-mention texts queued for the group */
     mentions: () =>
       (store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)

@@ -12,7 +12,7 @@ import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/modu
 import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
 import { bitableTarget } from '../../src/store/bitable-outbox-repo.js';
 import { openDb } from '../../src/store/db.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createStore, type SqliteStore } from '../../src/store/store.js';
 import { startEmulator, type StartedEmulator } from './feishu-emulator.js';
 import { tempDbPath } from './temp-db.js';
 
@@ -26,7 +26,7 @@ export interface WriterFixture {
   appToken: string;
   leadsTableId: string;
   target: string;
-  store: Store;
+  store: SqliteStore;
   dbPath: string;
   /** every log line the writers wrote (JSON objects) */
   logs: Array<{ level: string; msg: string; [k: string]: unknown }>;
@@ -83,16 +83,16 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
 }
 
 /** Queue `n` new leads (lead row + create row in one transaction, as a use case would). */
-export function queueLeads(store: Store, target: string, n: number, opts: { from?: number; prefix?: string; fields?: (i: number) => Record<string, unknown> } = {}): string[] {
+export async function queueLeads(store: SqliteStore, target: string, n: number, opts: { from?: number; prefix?: string; fields?: (i: number) => Record<string, unknown> } = {}): Promise<string[]> {
   const keys: string[] = [];
   const now = new Date();
-  store.tx(() => {
+  await store.transaction(async () => {
     for (let i = opts.from ?? 1; i < (opts.from ?? 1) + n; i++) {
       const key = `${opts.prefix ?? 'L'}-${String(i).padStart(5, '0')}`;
       keys.push(key);
-      if (store.leads.getByKey(key)) continue;
-      store.leads.insert({ leadKey: key, journeyId: 'default', facts: {}, now });
-      store.tableWrites.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `公司 ${i}`, 线索编号: key, 阶段: '线索', ...opts.fields?.(i) } }, `create:${key}`, now);
+      if (await store.leads.getByKey(key)) continue;
+      await store.leads.insert({ leadKey: key, journeyId: 'default', facts: {}, now });
+      await store.tableWrites.enqueueCreate(target, { leadKey: key, fields: { 公司名称: `公司 ${i}`, 线索编号: key, 阶段: '线索', ...opts.fields?.(i) } }, `create:${key}`, now);
     }
   });
   return keys;

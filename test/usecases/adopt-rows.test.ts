@@ -47,15 +47,15 @@ describe('adopt rows', () => {
     expect(r.adopted).toEqual(['XS-000001', 'XS-000002', 'XS-000041']);
     expect(r.drafts).toBe(3);
     // drafts are not leads and the server writes nothing into them
-    expect(fx.store.leads.getByKey('XS-000077')).toBeUndefined();
-    for (const id of ids.slice(4)) expect(fx.store.leads.getByRecordId(id!)).toBeUndefined();
+    expect(await fx.store.leads.getByKey('XS-000077')).toBeUndefined();
+    for (const id of ids.slice(4)) expect(await fx.store.leads.getByRecordId(id!)).toBeUndefined();
     expect(r.skipped).toEqual([{ recordId: ids[3], why: `线索编号 XS-000041 already belongs to row ${ids[2]}` }]);
 
-    const a = fx.store.leads.getByKey('XS-000001')!;
+    const a = (await fx.store.leads.getByKey('XS-000001'))!;
     expect(a).toMatchObject({ recordId: ids[0], stage: 'mql', baseToken: fx.appToken, tableId: fx.leadsTableId });
     expect(a.facts).toMatchObject({ company: '甲公司', contact_name: '赵', phone: '13800000001', need: '要 CRM' });
-    expect(fx.store.leads.getByKey('XS-000002')!.stage).toBe(journey.initial);
-    expect(fx.store.leads.getByKey('XS-000041')!.stage).toBe('nurture');
+    expect((await fx.store.leads.getByKey('XS-000002'))!.stage).toBe(journey.initial);
+    expect((await fx.store.leads.getByKey('XS-000041'))!.stage).toBe('nurture');
 
     await fx.writer().drain();
     const read = await fx.api.search(fx.appToken, fx.leadsTableId, {});

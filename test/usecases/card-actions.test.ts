@@ -27,13 +27,13 @@ describe('authorization matrix: every action × every role', () => {
     for (const who of EVERYONE) {
       const allowed = ALLOWED[action].includes(who);
       it(`${action} by ${who}: ${allowed ? 'applied' : 'refused, nothing changes'}`, async () => {
-        const w = cardWorld();
+        const w = await cardWorld();
         const spec = ACTIONS[action];
-        const lead = spec.card === 'approval' ? w.pendingLead() : await w.assignedLead();
+        const lead = spec.card === 'approval' ? await w.pendingLead() : await w.assignedLead();
         const message: string = 'assignmentMessage' in lead ? (lead as { assignmentMessage: string }).assignmentMessage : lead.approvalMessage;
         const before = w.snapshot();
         const r = await w.click(message, who, { op: spec.op, ...('form' in spec ? { form: spec.form } : {}) });
-        const row = w.store.leads.get(lead.leadId)!;
+        const row = (await w.store.leads.get(lead.leadId))!;
         if (!allowed) {
           expect(r.toast.type).toBe('warning');
           expect(r.toast.i18n.zh_cn).toMatch(/^只有/);
@@ -45,40 +45,40 @@ describe('authorization matrix: every action × every role', () => {
         expect(r.toast.type).toBe('success');
         expect(r.card?.type).toBe('raw');
         expect(JSON.stringify(r.card!.data)).not.toMatch(/"tag":"button"/);
-        const card = w.store.cards.getByMessageId(message)!;
+        const card = (await w.store.cards.getByMessageId(message))!;
         expect(card).toMatchObject({ status: 'done', action: spec.op, actedBy: openIdOf(who) });
         if (action === 'approve') {
           expect(row.stage).toBe('sql');
-          expect(w.store.transitions.listForLead(row.id).at(-1)).toMatchObject({ to: 'sql', approvalId: `card-${card.id}` });
-          expect(w.store.assignments.current(row.id)).toMatchObject({ ownerId: 'ou_lilei', status: 'offered' });
+          expect((await w.store.transitions.listForLead(row.id)).at(-1)).toMatchObject({ to: 'sql', approvalId: `card-${card.id}` });
+          expect(await w.store.assignments.current(row.id)).toMatchObject({ ownerId: 'ou_lilei', status: 'offered' });
         } else if (action === 'reject') {
           expect(row.stage).toBe('mql');
           expect(row.pendingApproval).toBeNull();
-          expect(w.store.cards.openFor(row.id, 'assignment')).toEqual([]);
+          expect(await w.store.cards.openFor(row.id, 'assignment')).toEqual([]);
         } else if (action === 'accept') {
           expect(row.ownerId).toBe('ou_lilei'); // the manager accepts on the rep's behalf; the owner stays the rep
-          expect(w.store.assignments.current(row.id)).toMatchObject({ status: 'accepted', acceptedBy: openIdOf(who) });
+          expect(await w.store.assignments.current(row.id)).toMatchObject({ status: 'accepted', acceptedBy: openIdOf(who) });
           // the accept SLA is over; the first-feedback SLA runs 5 working days on the working calendar
           // (T0 is Tuesday 2026-11-24 10:00 Beijing time → Tuesday 2026-12-01 10:00)
-          expect(w.store.timers.pendingForLead(row.id).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['sla.follow_up', '2026-12-01T02:00:00.000Z']]);
+          expect((await w.store.timers.pendingForLead(row.id)).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['sla.follow_up', '2026-12-01T02:00:00.000Z']]);
         } else {
           expect(row.ownerId).toBeNull();
           expect(row.facts.owner).toBeUndefined();
-          expect(w.store.assignments.listForLead(row.id).at(-1)).toMatchObject({ status: 'returned', returnReason: '需求不明确' });
+          expect((await w.store.assignments.listForLead(row.id)).at(-1)).toMatchObject({ status: 'returned', returnReason: '需求不明确' });
           // 需求不明确 → the pool, re-engaged 60 days later on a working morning (2027-01-25 is a Monday)
           expect(row.stage).toBe('nurture');
           expect(row.score).toBe(0); // this lead had no points: nothing is taken (never below zero)
-          expect(w.store.timers.pendingForLead(row.id).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['lead.reengage', '2027-01-25T01:00:00.000Z']]);
+          expect((await w.store.timers.pendingForLead(row.id)).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['lead.reengage', '2027-01-25T01:00:00.000Z']]);
         }
       });
     }
   }
 
   it('an approval needs a lead still waiting for it: after the lead moved on, the card says so and nothing changes', async () => {
-    const w = cardWorld();
-    const p = w.pendingLead();
+    const w = await cardWorld();
+    const p = await w.pendingLead();
     // the lead was sent back to 线索 in the meantime (the pending request is cleared by the move)
-    w.store.leads.setPendingApproval(p.leadId, w.store.leads.get(p.leadId)!.version, null, w.clock.now());
+    await w.store.leads.setPendingApproval(p.leadId, (await w.store.leads.get(p.leadId))!.version, null, w.clock.now());
     const before = w.snapshot();
     const r = await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
     expect(r.toast.type).toBe('info');
@@ -87,9 +87,9 @@ describe('authorization matrix: every action × every role', () => {
   });
 
   it('bad input gets a readable toast and changes nothing: reject without a comment, return without a reason, a reason not in the list, text over 200 characters, an unknown op, an unknown card', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const a = await w.assignedLead();
-    const p = w.pendingLead();
+    const p = await w.pendingLead();
     const before = w.snapshot();
     const cases: Array<[string, Person, { op: string; form?: Record<string, unknown> }, string]> = [
       [p.approvalMessage, '王敏', { op: 'reject', form: { comment: '  ' } }, '驳回请填写审批意见'],
@@ -111,26 +111,26 @@ describe('authorization matrix: every action × every role', () => {
 describe('exactly once', () => {
   it('20 people holding the gate role approve at the same moment: one transition, 19 told who approved first', async () => {
     const directors: Member[] = Array.from({ length: 20 }, (_, i) => ({ id: `ou_director${i}`, name: `总监${i}`, roles: ['marketing_director'], managerId: undefined, onDuty: true }));
-    const w = cardWorld({ members: rosterOf(directors) });
-    const p = w.pendingLead();
+    const w = await cardWorld({ members: rosterOf(directors) });
+    const p = await w.pendingLead();
     const answers = await Promise.all(directors.map((d) => w.click(p.approvalMessage, d.id, { op: 'approve', form: {} })));
     const ok = answers.filter((a) => a.toast.type === 'success');
     expect(ok).toHaveLength(1);
-    const winner = w.store.cards.getByMessageId(p.approvalMessage)!.actedBy!;
+    const winner = (await w.store.cards.getByMessageId(p.approvalMessage))!.actedBy!;
     const winnerName = directors.find((d) => d.id === winner)!.name;
     for (const a of answers.filter((x) => x.toast.type !== 'success')) {
       expect(a.toast.type).toBe('info');
       expect(a.toast.i18n.zh_cn).toContain(`${winnerName} 已于`);
       expect(a.card?.data).toEqual(ok[0]!.card!.data); // everyone sees the same, final card
     }
-    expect(w.store.transitions.listForLead(p.leadId).filter((t) => t.to === 'sql')).toHaveLength(1);
-    expect(w.store.assignments.listForLead(p.leadId)).toHaveLength(1);
+    expect((await w.store.transitions.listForLead(p.leadId)).filter((t) => t.to === 'sql')).toHaveLength(1);
+    expect(await w.store.assignments.listForLead(p.leadId)).toHaveLength(1);
     expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'bitable.create'").get()).toEqual({ n: 1 }); // one 阶段历史 row
   });
 
   it('20 simultaneous accept clicks by different people: exactly one owner, one accept; the rest told why or who was first', async () => {
     const reps: Member[] = Array.from({ length: 18 }, (_, i) => ({ id: `ou_rep${i}`, name: `销售${i}`, roles: ['sales'], managerId: 'ou_chenjing', onDuty: true }));
-    const w = cardWorld({ members: rosterOf(reps) });
+    const w = await cardWorld({ members: rosterOf(reps) });
     const a = await w.assignedLead();
     const clickers = [...reps.map((r) => r.id), 'ou_lilei', 'ou_chenjing'];
     const answers = await Promise.all(clickers.map((id) => w.click(a.assignmentMessage, id, { op: 'accept' })));
@@ -139,14 +139,14 @@ describe('exactly once', () => {
     const second = answers.filter((x) => x.toast.type === 'info');
     expect(second).toHaveLength(1);
     expect(second[0]!.toast.i18n.zh_cn).toMatch(/^(李雷|陈静) 已于 .* 认领，无需重复操作$/);
-    const lead = w.store.leads.get(a.leadId)!;
+    const lead = (await w.store.leads.get(a.leadId))!;
     expect(lead.ownerId).toBe('ou_lilei');
-    expect(w.store.assignments.listForLead(a.leadId).map((x) => x.status)).toEqual(['accepted']);
+    expect((await w.store.assignments.listForLead(a.leadId)).map((x) => x.status)).toEqual(['accepted']);
     expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM timers WHERE kind = 'sla.follow_up'").get()).toEqual({ n: 1 });
   });
 
   it('one click delivered twice: one effect; the second is told it was already done', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const a = await w.assignedLead();
     const first = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
     const snapshot = w.snapshot();
@@ -158,8 +158,8 @@ describe('exactly once', () => {
   });
 
   it('after an action every later click — any action, anyone — changes nothing', async () => {
-    const w = cardWorld();
-    const p = w.pendingLead();
+    const w = await cardWorld();
+    const p = await w.pendingLead();
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     const snapshot = w.snapshot();
     for (const who of EVERYONE) for (const op of ['approve', 'reject']) await w.click(p.approvalMessage, who, { op, form: { comment: 'x' } });
@@ -169,18 +169,18 @@ describe('exactly once', () => {
 
 describe('what follows an action', () => {
   it('a move forward (SQL → 商机) leaves the offer open; only a move back or out withdraws it', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const a = await w.assignedLead();
-    const r = createChangeStageFor(w)({ leadId: a.leadId, to: 'opportunity', actor: { id: 'ou_lilei', roles: ['sales'] } });
+    const r = await createChangeStageFor(w)({ leadId: a.leadId, to: 'opportunity', actor: { id: 'ou_lilei', roles: ['sales'] } });
     if (!r.ok) throw new Error(r.error.code);
     expect(r.value.outcome.status).toBe('applied');
-    expect(w.store.tx(() => w.offers.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now()))).toBe(false);
-    expect(w.store.assignments.current(a.leadId)!.status).toBe('offered');
+    expect(await w.store.transaction(() => w.offers.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now()))).toBe(false);
+    expect((await w.store.assignments.current(a.leadId))!.status).toBe('offered');
   });
 
   it('a rejected request tells the person who asked, once, by @-mention in the group', async () => {
-    const w = cardWorld();
-    const p = w.pendingLead();
+    const w = await cardWorld();
+    const p = await w.pendingLead();
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     const texts = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
@@ -191,17 +191,17 @@ describe('what follows an action', () => {
   });
 
   it('the lead leaves SQL before anyone accepted: the offer is withdrawn, its card says so in place, the accept SLA is cancelled', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const a = await w.assignedLead();
-    const moved = w.store.tx(() => {
-      const r = createChangeStageFor(w)({ leadId: a.leadId, to: 'nurture', actor: { id: 'ou_lilei', roles: ['sales'] }, reason: '客户明年再议' });
+    const moved = await w.store.transaction(async () => {
+      const r = await createChangeStageFor(w)({ leadId: a.leadId, to: 'nurture', actor: { id: 'ou_lilei', roles: ['sales'] }, reason: '客户明年再议' });
       if (!r.ok || r.value.outcome.status !== 'applied') throw new Error('SQL → 培育池 should apply');
       return w.offers.withdrawOffer(r.value.lead, 'sql', w.members, w.clock.now());
     });
     expect(moved).toBe(true);
-    expect(w.store.assignments.listForLead(a.leadId).map((x) => x.status)).toEqual(['withdrawn']);
-    expect(w.store.timers.pendingForLead(a.leadId)).toEqual([]);
-    const card = w.store.cards.getByMessageId(a.assignmentMessage)!;
+    expect((await w.store.assignments.listForLead(a.leadId)).map((x) => x.status)).toEqual(['withdrawn']);
+    expect(await w.store.timers.pendingForLead(a.leadId)).toEqual([]);
+    const card = (await w.store.cards.getByMessageId(a.assignmentMessage))!;
     expect(card.status).toBe('void');
     const patch = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch'").all() as Array<{ payload_json: string }>;
     expect(patch.map((p) => asSent('im.patch', p.payload_json).content.header.title.content)).toContain('已撤回 · 测试公司1');

@@ -6,7 +6,7 @@ import { asSent, cardWorld } from '../support/card-world.js';
 const DAY = 86_400_000;
 
 /** The last value each field of a lead's row was given through the outbox (what the Bitable will show). */
-function rowWrites(w: ReturnType<typeof cardWorld>, recordId: string): Record<string, unknown> {
+function rowWrites(w: Awaited<ReturnType<typeof cardWorld>>, recordId: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
     const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
@@ -15,13 +15,13 @@ function rowWrites(w: ReturnType<typeof cardWorld>, recordId: string): Record<st
   return out;
 }
 
-const ledgerOf = (w: ReturnType<typeof cardWorld>, leadId: number) => w.store.scores.listForLead(leadId).map((e) => [e.reasonCode, e.delta]);
+const ledgerOf = async (w: Awaited<ReturnType<typeof cardWorld>>, leadId: number) => (await w.store.scores.listForLead(leadId)).map((e) => [e.reasonCode, e.delta]);
 
 describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', () => {
-  it('a new lead gets its profile points, one ledger entry per rule, its grade, and the top reasons in the row', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '华东精密仪器有限公司', source: '内容下载', industry: '制造业', size: '1000人以上', title: '设备工程师', region: '华东' }, { stage: 'nurture' });
-    expect(ledgerOf(w, lead.id)).toEqual([
+  it('a new lead gets its profile points, one ledger entry per rule, its grade, and the top reasons in the row', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '华东精密仪器有限公司', source: '内容下载', industry: '制造业', size: '1000人以上', title: '设备工程师', region: '华东' }, { stage: 'nurture' });
+    expect(await ledgerOf(w, lead.id)).toEqual([
       ['source', 5],
       ['fit:industry', 10],
       ['fit:size', 15],
@@ -33,137 +33,137 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(lead.stage).toBe('nurture'); // 35 < 40: stays in the pool
   });
 
-  it('activities score within their caps, once per key; the ledger says why', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
+  it('activities score within their caps, once per key; the ledger says why', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
     const at = w.clock.now();
-    const add = (type: string, key: string, dayOffset = 0) => w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type, at: new Date(at.getTime() + dayOffset * DAY), key }, w.members, w.clock.now()));
-    expect(add('访问价格页', 'a1')).toBe(true);
-    expect(add('访问价格页', 'a1')).toBe(false); // the same activity delivered again
-    expect(add('访问价格页', 'a2')).toBe(true);
-    expect(add('访问价格页', 'a3')).toBe(true); // past the cap of 16 in 7 days: 0 points
-    expect(add('访问价格页', 'a4', 8)).toBe(true); // a week later: scores again
-    expect(w.store.activities.forLead(lead.id)).toHaveLength(4);
-    expect(ledgerOf(w, lead.id)).toEqual([
+    const add = (type: string, key: string, dayOffset = 0) => w.store.transaction(async () => w.engine.onActivity((await w.store.leads.get(lead.id))!, { type, at: new Date(at.getTime() + dayOffset * DAY), key }, w.members, w.clock.now()));
+    expect(await add('访问价格页', 'a1')).toBe(true);
+    expect(await add('访问价格页', 'a1')).toBe(false); // the same activity delivered again
+    expect(await add('访问价格页', 'a2')).toBe(true);
+    expect(await add('访问价格页', 'a3')).toBe(true); // past the cap of 16 in 7 days: 0 points
+    expect(await add('访问价格页', 'a4', 8)).toBe(true); // a week later: scores again
+    expect(await w.store.activities.forLead(lead.id)).toHaveLength(4);
+    expect(await ledgerOf(w, lead.id)).toEqual([
       ['source', 5],
       ['behaviour:访问价格页', 8],
       ['behaviour:访问价格页', 8],
       ['behaviour:访问价格页', 8],
     ]);
-    expect(w.store.leads.get(lead.id)!.score).toBe(29);
+    expect((await w.store.leads.get(lead.id))!.score).toBe(29);
   });
 
-  it('a pool lead whose activities cross the MQL threshold moves on by itself; past the SQL threshold it asks the marketing director', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '蓝鲸教育', contact_name: '李老师', wechat: 'lanjing_edu', need: '排课系统', source: '直播/网络研讨会', industry: '教育' }, { stage: 'nurture' });
+  it('a pool lead whose activities cross the MQL threshold moves on by itself; past the SQL threshold it asks the marketing director', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '蓝鲸教育', contact_name: '李老师', wechat: 'lanjing_edu', need: '排课系统', source: '直播/网络研讨会', industry: '教育' }, { stage: 'nurture' });
     expect(lead.score).toBe(10);
-    const add = (type: string, key: string) => w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type, at: w.clock.now(), key }, w.members, w.clock.now()));
-    add('参加直播', 'k1'); // 20
-    expect(w.store.leads.get(lead.id)!.stage).toBe('nurture');
-    add('申请演示', 'k2'); // 45: crosses 40
-    const mql = w.store.leads.get(lead.id)!;
+    const add = (type: string, key: string) => w.store.transaction(async () => w.engine.onActivity((await w.store.leads.get(lead.id))!, { type, at: w.clock.now(), key }, w.members, w.clock.now()));
+    await add('参加直播', 'k1'); // 20
+    expect((await w.store.leads.get(lead.id))!.stage).toBe('nurture');
+    await add('申请演示', 'k2'); // 45: crosses 40
+    const mql = (await w.store.leads.get(lead.id))!;
     expect(mql.stage).toBe('mql');
-    const t = w.store.transitions.listForLead(lead.id).at(-1)!;
+    const t = (await w.store.transitions.listForLead(lead.id)).at(-1)!;
     expect(t).toMatchObject({ from: 'nurture', to: 'mql', actorId: 'system:score' });
     expect(t.reason).toContain('线索评分 45 达到「MQL」阈值 40');
     expect(rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: 'MQL', 进入阶段次数: 'MQL-01' });
-    add('电话沟通', 'k3'); // 55
-    add('访问价格页', 'k4'); // 63: crosses 60 → MQL→SQL is gated
-    const gated = w.store.leads.get(lead.id)!;
+    await add('电话沟通', 'k3'); // 55
+    await add('访问价格页', 'k4'); // 63: crosses 60 → MQL→SQL is gated
+    const gated = (await w.store.leads.get(lead.id))!;
     expect(gated.stage).toBe('mql');
     expect(gated.pendingApproval).toMatchObject({ to: 'sql', role: 'marketing_director', requestedBy: 'system:score' });
-    const card = w.store.cards.openFor(lead.id, 'approval')[0]!;
-    expect(JSON.stringify(renderCard(w.cards.render(card, gated, w.members)))).toContain('系统（线索评分）');
+    const card = (await w.store.cards.openFor(lead.id, 'approval'))[0]!;
+    expect(JSON.stringify(renderCard(await w.cards.render(card, gated, w.members)))).toContain('系统（线索评分）');
     expect(rowWrites(w, lead.recordId!).待审批).toBe('待市场总监审批：MQL → SQL');
   });
 
-  it('a new lead past the threshold moves on; one missing a fact its guard needs stays, with a note saying what', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '星河云科技', email: 'qian@xinghe.example', need: '私有化部署', source: '官网咨询', industry: '信息技术', size: '200-999人' }, { stage: 'nurture' });
+  it('a new lead past the threshold moves on; one missing a fact its guard needs stays, with a note saying what', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '星河云科技', email: 'qian@xinghe.example', need: '私有化部署', source: '官网咨询', industry: '信息技术', size: '200-999人' }, { stage: 'nurture' });
     expect(lead.score).toBe(47);
-    expect(w.store.leads.get(lead.id)!.stage).toBe('mql'); // a new lead crossing 40 (from 0) moves on
-    const held = w.newLead({ company: '东方锅炉', email: 'a@b.cn', source: '官网咨询', industry: '制造业', size: '200-999人' }, { stage: 'nurture' });
+    expect((await w.store.leads.get(lead.id))!.stage).toBe('mql'); // a new lead crossing 40 (from 0) moves on
+    const held = await w.newLead({ company: '东方锅炉', email: 'a@b.cn', source: '官网咨询', industry: '制造业', size: '200-999人' }, { stage: 'nurture' });
     expect(held.stage).toBe('nurture'); // no need stated: the guard holds it, with a note
     expect(String(rowWrites(w, held.recordId!).旅程备注)).toContain('暂不能进入：进入「MQL」前还缺少：明确需求');
   });
 
-  it('silence decays the score in tiers, each once per silence, never below zero; a restart in between repeats nothing', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '华东精密仪器有限公司', source: '官网咨询', industry: '制造业' }, { stage: 'nurture' });
+  it('silence decays the score in tiers, each once per silence, never below zero; a restart in between repeats nothing', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '华东精密仪器有限公司', source: '官网咨询', industry: '制造业' }, { stage: 'nurture' });
     expect(lead.score).toBe(35);
     expect(lead.decayNextAt).toEqual(new Date(lead.createdAt.getTime() + 14 * DAY));
     w.clock.advance(13 * DAY);
-    expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
+    expect(await w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
     w.clock.advance(1 * DAY);
-    expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 1 });
-    expect(w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
-    expect(w.store.leads.get(lead.id)!.score).toBe(25);
+    expect(await w.scoring.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 1 });
+    expect(await w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
+    expect((await w.store.leads.get(lead.id))!.score).toBe(25);
     // the row shows it: the score, its grade and the reasons with the silence among them
     expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 25, 评分等级: lead.grade, 评分依据: '来源：官网咨询 +25；重点行业 +10；沉默14天 −10' });
     // a new process on the same database: the same pass at the same time does nothing again
     const again = createScoring({ store: w.store, journey: w.journey, rules: () => w.scoringRules });
-    again.rescheduleAll();
-    expect(again.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
+    await again.rescheduleAll();
+    expect(await again.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
     w.clock.advance(50 * DAY); // 64 days: −20 and −30, but only 25 left
-    expect(again.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 2 });
-    expect(w.store.leads.get(lead.id)!.score).toBe(0);
+    expect(await again.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 2 });
+    expect((await w.store.leads.get(lead.id))!.score).toBe(0);
     expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 0, 评分依据: '沉默60天 −35；来源：官网咨询 +25；重点行业 +10' });
-    expect(ledgerOf(w, lead.id).filter(([c]) => c === 'decay')).toEqual([
+    expect((await ledgerOf(w, lead.id)).filter(([c]) => c === 'decay')).toEqual([
       ['decay', -10],
       ['decay', -20],
       ['decay', -5],
     ]);
-    expect(w.store.leads.get(lead.id)!.decayNextAt).toBeNull();
+    expect((await w.store.leads.get(lead.id))!.decayNextAt).toBeNull();
     // an activity starts the silence again
-    w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type: '回复邮件', at: w.clock.now(), key: 'r1' }, w.members, w.clock.now()));
-    const back = w.store.leads.get(lead.id)!;
+    await w.store.transaction(async () => w.engine.onActivity((await w.store.leads.get(lead.id))!, { type: '回复邮件', at: w.clock.now(), key: 'r1' }, w.members, w.clock.now()));
+    const back = (await w.store.leads.get(lead.id))!;
     expect(back).toMatchObject({ score: 5, decayedDays: 0 });
     expect(back.decayNextAt).toEqual(new Date(w.clock.now().getTime() + 14 * DAY));
   });
 
-  it('a won lead does not decay', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '恒信金融服务', source: '转介绍' }, { stage: 'won' });
+  it('a won lead does not decay', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '恒信金融服务', source: '转介绍' }, { stage: 'won' });
     expect(lead.decayNextAt).toBeNull();
     w.clock.advance(100 * DAY);
-    expect(w.scoring.decayPass(w.clock.now()).leads).toBe(0);
+    expect((await w.scoring.decayPass(w.clock.now())).leads).toBe(0);
   });
 });
 
 describe('routing a new lead (shipped 分配规则)', () => {
-  it('a low-score content download goes to the nurture pool, with why, in history and in the row', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '蓝鲸教育', wechat: 'lj', source: '内容下载', industry: '教育' });
+  it('a low-score content download goes to the nurture pool, with why, in history and in the row', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '蓝鲸教育', wechat: 'lj', source: '内容下载', industry: '教育' });
     expect(lead.stage).toBe('nurture');
-    const t = w.store.transitions.listForLead(lead.id).at(-1)!;
+    const t = (await w.store.transitions.listForLead(lead.id)).at(-1)!;
     expect(t).toMatchObject({ from: 'lead', to: 'nurture', actorId: 'system:routing' });
     expect(t.reason).toContain('低分内容线索进培育池');
     expect(rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: '培育池' });
-    expect(w.store.assignments.current(lead.id)).toBeUndefined();
+    expect(await w.store.assignments.current(lead.id)).toBeUndefined();
   });
 
-  it('a website inquiry is offered to sales at once (card and accept SLA), the decision records why', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '东方锅炉', phone: '13800000000', source: '官网咨询', industry: '制造业', size: '50-199人' });
-    const a = w.store.assignments.current(lead.id)!;
+  it('a website inquiry is offered to sales at once (card and accept SLA), the decision records why', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '东方锅炉', phone: '13800000000', source: '官网咨询', industry: '制造业', size: '50-199人' });
+    const a = (await w.store.assignments.current(lead.id))!;
     expect(a).toMatchObject({ status: 'offered', source: 'routing:官网咨询和搜索线索立即分配' });
     expect(['ou_lilei', 'ou_hanmeimei']).toContain(a.ownerId);
     expect(a.why).toContain('按权重轮流分配给');
-    expect(w.store.cards.openFor(lead.id, 'assignment')).toHaveLength(1);
-    expect(w.store.leads.get(lead.id)!.stage).toBe('lead'); // 25+10+6 = 41 crosses 40, but no need is stated: it stays
+    expect(await w.store.cards.openFor(lead.id, 'assignment')).toHaveLength(1);
+    expect((await w.store.leads.get(lead.id))!.stage).toBe('lead'); // 25+10+6 = 41 crosses 40, but no need is stated: it stays
   });
 
-  it('a lead from a rep’s shared content goes to that rep; the same company later goes to the same rep', () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '恒信金融服务有限公司', phone: '13700002222', source: '销售分享', shared_by: 'ou_hanmeimei' });
-    expect(w.store.assignments.current(lead.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '规则「销售分享的线索给分享人」：来自 韩梅梅 分享的内容' });
-    const again = w.newLead({ company: '恒信金融服务', email: 'x@hx.cn', source: '搜索引擎（SEM）' });
-    expect(w.store.assignments.current(again.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '同一公司的线索由 韩梅梅 跟进' });
+  it('a lead from a rep’s shared content goes to that rep; the same company later goes to the same rep', async () => {
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '恒信金融服务有限公司', phone: '13700002222', source: '销售分享', shared_by: 'ou_hanmeimei' });
+    expect(await w.store.assignments.current(lead.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '规则「销售分享的线索给分享人」：来自 韩梅梅 分享的内容' });
+    const again = await w.newLead({ company: '恒信金融服务', email: 'x@hx.cn', source: '搜索引擎（SEM）' });
+    expect(await w.store.assignments.current(again.id)).toMatchObject({ ownerId: 'ou_hanmeimei', why: '同一公司的线索由 韩梅梅 跟进' });
   });
 });
 
 describe('a return follows its reason (shipped 退回原因)', () => {
-  const notices = (w: ReturnType<typeof cardWorld>, leadKey: string) =>
+  const notices = (w: Awaited<ReturnType<typeof cardWorld>>, leadKey: string) =>
     (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
       .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
       .filter((p) => p.msgType === 'text' && p.content.text?.includes(leadKey) && p.content.text.includes('退回'))
@@ -178,21 +178,21 @@ describe('a return follows its reason (shipped 退回原因)', () => {
     ['暂无预算', 'nurture', -15, '2027-05-24', ['ou_wangmin']],
     ['非目标客户', 'disqualified', -50, undefined, ['ou_wangmin']],
   ])('%s → %s, %i points, re-engage %s, told %j', async (reason, stage, points, reengage, told) => {
-    const w = cardWorld();
-    const twin = w.newLead({ company: '测试公司1（北京）有限公司', email: 'x@y.cn' }); // the same company, typed again
+    const w = await cardWorld();
+    const twin = await w.newLead({ company: '测试公司1（北京）有限公司', email: 'x@y.cn' }); // the same company, typed again
     const a = await w.assignedLead({ source: '官网咨询', size: '1000人以上', industry: '制造业', company: '测试公司1' });
-    w.store.tx(() => w.scoring.rescore(w.store.leads.get(a.leadId)!, w.clock.now()));
-    expect(w.store.leads.get(a.leadId)!.score).toBe(50);
+    await w.store.transaction(async () => w.scoring.rescore((await w.store.leads.get(a.leadId))!, w.clock.now()));
+    expect((await w.store.leads.get(a.leadId))!.score).toBe(50);
     const r = await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason, note: '' } });
     expect(r.toast.type).toBe('success');
-    const lead = w.store.leads.get(a.leadId)!;
+    const lead = (await w.store.leads.get(a.leadId))!;
     expect(lead.stage).toBe(stage);
     expect(lead.score).toBe(50 + points);
     expect(lead.ownerId).toBeNull();
-    const timers = w.store.timers.pendingForLead(lead.id).map((t) => [t.kind, t.dueAt.toISOString().slice(0, 10)]);
+    const timers = (await w.store.timers.pendingForLead(lead.id)).map((t) => [t.kind, t.dueAt.toISOString().slice(0, 10)]);
     expect(timers).toEqual(reengage ? [['lead.reengage', reengage]] : []);
     expect(notices(w, lead.leadKey)).toEqual(told);
-    const card = JSON.stringify(renderCard(w.cards.render(w.store.cards.openFor(lead.id, 'assignment')[0] ?? w.store.cards.get(w.store.assignments.listForLead(lead.id)[0]!.cardId!)!, lead, w.members)));
+    const card = JSON.stringify(renderCard(await w.cards.render((await w.store.cards.openFor(lead.id, 'assignment'))[0] ?? (await w.store.cards.get((await w.store.assignments.listForLead(lead.id))[0]!.cardId!))!, lead, w.members)));
     if (reason === '重复线索') expect(card).toContain(`请与 ${twin.leadKey} 合并`);
     if (reason === '联系方式错误') expect(card).toContain('待数据清洗');
     if (points) expect(card).toContain(`扣 ${-points} 分`);

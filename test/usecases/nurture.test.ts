@@ -39,14 +39,14 @@ async function runUntil(w: CardWorld, ms: number) {
 
 /** A content-download lead that lands in the pool; the job plans it at once, as the server's would within seconds. */
 async function poolLead(w: CardWorld, facts: Record<string, string> = {}) {
-  const lead = w.newLead({ company: '蓝鲸教育', source: '内容下载', phone: '13912345678', email: 'li@lanjing.cn', need: '排课系统', ...facts }, { stage: 'nurture' });
+  const lead = await w.newLead({ company: '蓝鲸教育', source: '内容下载', phone: '13912345678', email: 'li@lanjing.cn', need: '排课系统', ...facts }, { stage: 'nurture' });
   await w.nurtureJob.kick();
   return lead;
 }
 
 describe('nurture sequences (the shipped 培育步骤)', () => {
   it('a lead in the pool gets day 1, 3 and 7 reminders on working days, to the SDR when it has no owner, each once', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const T0 = w.clock.now().getTime();
     await poolLead(w);
     await w.nurtureJob.kick();
@@ -72,7 +72,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
   });
 
   it('the owner gets the card when the lead has one', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const lead = await poolLead(w, { owner: 'ou_hanmeimei' });
     expect(lead.facts.owner).toBe('ou_hanmeimei');
     await runUntil(w, w.clock.now().getTime() + DAY);
@@ -80,16 +80,16 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
   });
 
   it('leaving the pool ends its sequence; coming back starts it again from day 1', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const T0 = w.clock.now().getTime();
     const lead = await poolLead(w);
     await runUntil(w, T0 + DAY);
     const change = createChangeStage({ store: w.store, journey: w.journey, clock: w.clock });
-    expect(change({ leadId: lead.id, to: 'mql', actor: { id: 'ou_zhangwei', roles: ['sdr'] } }).ok).toBe(true);
+    expect((await change({ leadId: lead.id, to: 'mql', actor: { id: 'ou_zhangwei', roles: ['sdr'] } })).ok).toBe(true);
     await runUntil(w, T0 + 10 * DAY);
     expect(reminders(w)).toHaveLength(1);
-    expect(w.store.timers.pendingForLead(lead.id).filter((t) => t.kind === NURTURE_STAGE)).toEqual([]);
-    expect(change({ leadId: lead.id, to: 'nurture', actor: { id: 'ou_zhangwei', roles: ['sdr'] }, reason: '暂无预算' }).ok).toBe(true);
+    expect((await w.store.timers.pendingForLead(lead.id)).filter((t) => t.kind === NURTURE_STAGE)).toEqual([]);
+    expect((await change({ leadId: lead.id, to: 'nurture', actor: { id: 'ou_zhangwei', roles: ['sdr'] }, reason: '暂无预算' })).ok).toBe(true);
     await runUntil(w, T0 + 11 * DAY); // 12-05 is a Saturday: day 1 of the new entry waits for Monday
     expect(reminders(w)).toHaveLength(1);
     await runUntil(w, T0 + 13 * DAY - 3_600_000); // Monday 09:00 (its day 3 is Monday 10:00)
@@ -97,20 +97,20 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
   });
 
   it('an activity after entering ends the steps marked 遇互动停止 (day 7) and starts a new silence', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const T0 = w.clock.now().getTime();
     const lead = await poolLead(w);
     await runUntil(w, T0 + 4 * DAY);
-    w.store.tx(() => w.engine.onActivity(w.store.leads.get(lead.id)!, { type: '下载白皮书', at: w.clock.now(), key: 'a1' }, w.members, w.clock.now()));
+    await w.store.transaction(async () => w.engine.onActivity((await w.store.leads.get(lead.id))!, { type: '下载白皮书', at: w.clock.now(), key: 'a1' }, w.members, w.clock.now()));
     await runUntil(w, T0 + 8 * DAY);
     expect(reminders(w).map((r) => r.title.split('：')[1]!.split(' · ')[0])).toEqual(['入池第1天', '入池第3天']);
     // the silence counts from the download now: 30 days from T0+4d
-    const silence = w.store.timers.pendingForLead(lead.id).filter((t) => t.kind === NURTURE_SILENCE);
+    const silence = (await w.store.timers.pendingForLead(lead.id)).filter((t) => t.kind === NURTURE_SILENCE);
     expect(silence.map((t) => bjIso(t.dueAt.getTime()))).toEqual(['2026-12-28 10:00', '2027-01-12 10:00', '2027-01-27 10:00']);
   });
 
   it('a silent lead gets its 30, 45 and 60-day steps once each, even when the job and the sweep start over', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const T0 = w.clock.now().getTime();
     await poolLead(w, { owner: 'ou_hanmeimei' });
     await runUntil(w, T0 + 8 * DAY);
@@ -133,7 +133,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
   it('a restart between the 30 and the 45-day step (same SQLite file) loses none and sends none twice', async () => {
     const db = tempDbPath();
     try {
-      const before = cardWorld({ dbPath: db.path });
+      const before = await cardWorld({ dbPath: db.path });
       const T0 = before.clock.now().getTime();
       await poolLead(before, { owner: 'ou_hanmeimei' });
       await runUntil(before, T0 + 31 * DAY);
@@ -141,7 +141,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       expect(reminders(before).at(-1)!.title).toMatch(/^培育提醒：沉默30天/);
       before.store.db.close(); // the process stops
 
-      const after = cardWorld({ dbPath: db.path, at: T0 + 31 * DAY });
+      const after = await cardWorld({ dbPath: db.path, at: T0 + 31 * DAY });
       await runUntil(after, T0 + 31 * DAY + 60_000); // start-up: the job re-reads its cursors, the sweep finds nothing due
       expect(reminders(after)).toHaveLength(sent);
       for (const d of [45, 46, 60, 61, 90]) await runUntil(after, T0 + d * DAY + 3_600_000);
@@ -157,16 +157,16 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
   });
 
   it('a lead that was already past a step when planning began is not sent that step late', async () => {
-    const w = cardWorld();
-    const lead = w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
+    const w = await cardWorld();
+    const lead = await w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
     w.clock.advance(10 * DAY); // the job first runs ten days later (new rules, or the server was off)
     await w.nurtureJob.kick();
-    const kinds = w.store.timers.pendingForLead(lead.id).map((t) => t.kind);
+    const kinds = (await w.store.timers.pendingForLead(lead.id)).map((t) => t.kind);
     expect(kinds).toEqual([NURTURE_SILENCE, NURTURE_SILENCE, NURTURE_SILENCE]);
   });
 
   it('a webhook step queues one Standard Webhooks request for the marketing tool, with the phone masked', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     w.setNurtureSteps([
       {
         name: '推送到 MA',
@@ -186,7 +186,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     const lead = await poolLead(w);
     await runUntil(w, T0 + 2 * DAY);
     await runUntil(w, T0 + 3 * DAY);
-    const rows = w.store.messages.listByStatus('pending').filter((o) => o.kind === WEBHOOK_SEND);
+    const rows = (await w.store.messages.listByStatus('pending')).filter((o) => o.kind === WEBHOOK_SEND);
     expect(rows).toHaveLength(1);
     const p = rows[0]!.payload as WebhookSendPayload;
     expect(p.url).toBe('https://ma.example.cn/hooks/lead');

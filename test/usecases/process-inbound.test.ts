@@ -18,12 +18,12 @@ describe('inbound processor', () => {
   it('hands runs of the same type over together, in arrival order; types without a handler are done', async () => {
     const calls: string[][] = [];
     const { store, p, add } = setup({ a: async (evs) => void calls.push(evs.map((e) => (e as { id: string }).id)) });
-    for (const id of ['1', '2', '3']) add(id, 'a');
-    add('4', 'other');
-    add('5', 'a');
+    for (const id of ['1', '2', '3']) await add(id, 'a');
+    await add('4', 'other');
+    await add('5', 'a');
     await p.kick();
     expect(calls).toEqual([['1', '2', '3'], ['5']]);
-    expect(store.eventQueue.counts()).toEqual({ pending: 0, done: 5, failed: 0 });
+    expect(await store.eventQueue.counts()).toEqual({ pending: 0, done: 5, failed: 0 });
     expect(p.processed).toMatchObject({ done: 5, ignored: 1 });
   });
 
@@ -34,16 +34,16 @@ describe('inbound processor', () => {
         if (fail) throw new Error('Feishu is down');
       },
     });
-    add('x', 'a');
+    await add('x', 'a');
     await p.kick();
-    expect(store.eventQueue.counts()).toMatchObject({ pending: 1 });
+    expect(await store.eventQueue.counts()).toMatchObject({ pending: 1 });
     await p.kick();
     await p.kick();
-    expect(store.eventQueue.counts()).toEqual({ pending: 0, done: 0, failed: 1 });
+    expect(await store.eventQueue.counts()).toEqual({ pending: 0, done: 0, failed: 1 });
     fail = false;
-    add('y', 'a');
+    await add('y', 'a');
     await p.kick();
-    expect(store.eventQueue.counts()).toEqual({ pending: 0, done: 1, failed: 1 });
+    expect(await store.eventQueue.counts()).toEqual({ pending: 0, done: 1, failed: 1 });
   });
 
   it('a kick while a pass runs is not lost', async () => {
@@ -56,9 +56,9 @@ describe('inbound processor', () => {
         await gate;
       },
     });
-    add('1', 'a');
+    await add('1', 'a');
     const first = p.kick();
-    add('2', 'a');
+    await add('2', 'a');
     void p.kick();
     release();
     await first;

@@ -45,9 +45,9 @@ describe('record changes and reconciliation', () => {
     expect(await handle(ev('record_edited'))).toMatchObject({ moved: 0, reverted: 0, facts: 0 });
     await fx.writer().drain();
     expect(await handle(ev('record_edited'))).toMatchObject({ moved: 0, reverted: 0, facts: 0, echoes: 1 }); // the server's own writes coming back
-    const lead = fx.store.leads.getByRecordId(row!.record_id)!;
+    const lead = (await fx.store.leads.getByRecordId(row!.record_id))!;
     expect(lead.stage).toBe('mql');
-    expect(fx.store.transitions.listForLead(lead.id).map((t) => t.to)).toEqual(['lead', 'mql']);
+    expect((await fx.store.transitions.listForLead(lead.id)).map((t) => t.to)).toEqual(['lead', 'mql']);
   });
 
   it('reconciliation repairs a change whose event never came, reads only rows past its cursor, and finds deleted rows on a full pass', async () => {
@@ -71,10 +71,10 @@ describe('record changes and reconciliation', () => {
     await svc.updateRecords(fx.appToken, fx.leadsTableId, [{ record_id: rows[0]!.record_id, fields: { 阶段: 'MQL' } }], as);
     const inc = (await reconcile())!;
     expect(inc).toMatchObject({ full: false, rows: 1, moved: 1 });
-    expect(fx.store.leads.getByRecordId(rows[0]!.record_id)!.stage).toBe('mql');
+    expect((await fx.store.leads.getByRecordId(rows[0]!.record_id))!.stage).toBe('mql');
     await svc.deleteRecords(fx.appToken, fx.leadsTableId, [rows[1]!.record_id], as);
     expect((await reconcile({ full: true }))!).toMatchObject({ full: true, deleted: 1 });
-    expect(fx.store.leads.getByRecordId(rows[1]!.record_id)!.deletedAt).not.toBeNull();
+    expect((await fx.store.leads.getByRecordId(rows[1]!.record_id))!.deletedAt).not.toBeNull();
   });
 
   it('a full pass over 50,000 rows takes at most 100 search calls', async () => {

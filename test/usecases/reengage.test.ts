@@ -32,8 +32,8 @@ async function returned(w: CardWorld, reason: string) {
   const a = await w.assignedLead({ source: '官网咨询' });
   const r = await w.click(a.assignmentMessage, '李雷', { op: 'return', form: { reason, note: '' } });
   expect(r.toast.type).toBe('success');
-  const timer = w.store.timers.pendingForLead(a.leadId).find((t) => t.kind === 'lead.reengage')!;
-  return { ...a, timer, lead: () => w.store.leads.get(a.leadId)! };
+  const timer = (await w.store.timers.pendingForLead(a.leadId)).find((t) => t.kind === 'lead.reengage')!;
+  return { ...a, timer, lead: async () => (await w.store.leads.get(a.leadId))! };
 }
 
 async function runUntil(w: CardWorld, ms: number) {
@@ -43,25 +43,25 @@ async function runUntil(w: CardWorld, ms: number) {
 
 describe('re-engage dates (the shipped 退回原因)', () => {
   it('预计一年后采购: on its date the lead is back at MQL, offered to the rep who returned it with a new card, recorded in 阶段历史 — once', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const r = await returned(w, '预计一年后采购');
-    expect(r.lead().stage).toBe('nurture');
+    expect((await r.lead()).stage).toBe('nurture');
     expect(bjIso(r.timer.dueAt.getTime())).toBe('2027-09-20 09:00');
     await runUntil(w, r.timer.dueAt.getTime() - 60_000);
-    expect(r.lead().stage).toBe('nurture');
+    expect((await r.lead()).stage).toBe('nurture');
     const before = queued(w).length;
     await runUntil(w, r.timer.dueAt.getTime());
 
-    const lead = r.lead();
+    const lead = await r.lead();
     expect(lead.stage).toBe('mql');
-    const last = w.store.transitions.listForLead(lead.id).at(-1)!;
+    const last = (await w.store.transitions.listForLead(lead.id)).at(-1)!;
     expect(last).toMatchObject({ from: 'nurture', to: 'mql', actorId: 'system:reengage' });
     expect(
       queued(w)
         .slice(before)
         .some((q) => q.kind === 'bitable.create' && JSON.stringify(q.payload).includes('重新激活')),
     ).toBe(true); // the 阶段历史 row
-    const offer = w.store.assignments.current(lead.id)!;
+    const offer = (await w.store.assignments.current(lead.id))!;
     expect(offer).toMatchObject({ ownerId: 'ou_lilei', status: 'offered' });
     expect(offer.acceptDueAt).not.toBeNull();
     expect(cardsSince(w, before)).toEqual([{ title: expect.stringContaining('测试公司1'), to: ['ou_lilei'] }]);
@@ -76,45 +76,45 @@ describe('re-engage dates (the shipped 退回原因)', () => {
   });
 
   it('需求不明确 (重新激活给 线索池): back at MQL with no owner, and the SDRs are reminded', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const r = await returned(w, '需求不明确');
     const before = queued(w).length;
     await runUntil(w, r.timer.dueAt.getTime());
-    expect(r.lead().stage).toBe('mql');
-    expect(w.store.assignments.current(r.leadId)).toBeUndefined();
+    expect((await r.lead()).stage).toBe('mql');
+    expect(await w.store.assignments.current(r.leadId)).toBeUndefined();
     expect(cardsSince(w, before)).toEqual([{ title: '重新激活：需求不明确 · 测试公司1', to: ['ou_zhangwei'] }]);
-    expect(String(row(w, r.lead().recordId!).旅程备注)).toContain('回到「MQL」；已提醒 张伟');
+    expect(String(row(w, (await r.lead()).recordId!).旅程备注)).toContain('回到「MQL」；已提醒 张伟');
   });
 
   it('the rep who returned it is on leave that day: whom the 分配规则 pick gets it instead, and the note says why', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const r = await returned(w, '预计一年后采购');
     const lilei = w.members.get('ou_lilei')!;
     w.members.set('ou_lilei', { ...lilei, leaveUntil: r.timer.dueAt.getTime() + 7 * 86_400_000 });
     await runUntil(w, r.timer.dueAt.getTime());
-    expect(w.store.assignments.current(r.leadId)).toMatchObject({ ownerId: 'ou_hanmeimei', status: 'offered' });
-    expect(String(row(w, r.lead().recordId!).旅程备注)).toContain('原跟进人 李雷 不在岗或已离开，按分配规则重新分配；已交给 韩梅梅');
+    expect(await w.store.assignments.current(r.leadId)).toMatchObject({ ownerId: 'ou_hanmeimei', status: 'offered' });
+    expect(String(row(w, (await r.lead()).recordId!).旅程备注)).toContain('原跟进人 李雷 不在岗或已离开，按分配规则重新分配；已交给 韩梅梅');
   });
 
   it('a guard that holds it (the need was cleared): it stays in the pool, says what is missing, and is still offered to the rep', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const r = await returned(w, '暂无预算');
-    const { need: _need, ...facts } = r.lead().facts;
-    w.store.leads.setFacts(r.leadId, facts, w.clock.now());
+    const { need: _need, ...facts } = (await r.lead()).facts;
+    await w.store.leads.setFacts(r.leadId, facts, w.clock.now());
     await runUntil(w, r.timer.dueAt.getTime());
-    expect(r.lead().stage).toBe('nurture');
-    expect(w.store.assignments.current(r.leadId)).toMatchObject({ ownerId: 'ou_lilei' });
-    expect(String(row(w, r.lead().recordId!).旅程备注)).toMatch(/暂不能回到「MQL」：.*明确需求.*；已交给 李雷/);
+    expect((await r.lead()).stage).toBe('nurture');
+    expect(await w.store.assignments.current(r.leadId)).toMatchObject({ ownerId: 'ou_lilei' });
+    expect(String(row(w, (await r.lead()).recordId!).旅程备注)).toMatch(/暂不能回到「MQL」：.*明确需求.*；已交给 李雷/);
   });
 
   it('a lead someone took up again before its date: nothing is sent, nothing moves', async () => {
-    const w = cardWorld();
+    const w = await cardWorld();
     const r = await returned(w, '预计一年后采购');
-    w.store.tx(() => w.store.assignments.offer({ leadId: r.leadId, ownerId: 'ou_hanmeimei', source: 'bitable', acceptDueAt: null, now: w.clock.now() }));
+    await w.store.transaction(() => w.store.assignments.offer({ leadId: r.leadId, ownerId: 'ou_hanmeimei', source: 'bitable', acceptDueAt: null, now: w.clock.now() }));
     const before = queued(w).length;
     await runUntil(w, r.timer.dueAt.getTime());
     expect(queued(w).length).toBe(before);
-    expect(r.lead().stage).toBe('nurture');
-    expect(w.store.timers.pendingForLead(r.leadId).find((t) => t.kind === 'lead.reengage')).toBeUndefined();
+    expect((await r.lead()).stage).toBe('nurture');
+    expect((await w.store.timers.pendingForLead(r.leadId)).find((t) => t.kind === 'lead.reengage')).toBeUndefined();
   });
 });

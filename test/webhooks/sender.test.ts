@@ -5,7 +5,7 @@ import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import { openDb } from '../../src/store/db.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import { createStore, type SqliteStore } from '../../src/store/store.js';
 import { createWebhookSender, WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
 import { startWebhook, waitUntil, type TestWebhook } from '../support/webhook-server.js';
 
@@ -18,7 +18,7 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 describe('webhook sender (outbox kind webhook.send)', () => {
   let hook: TestWebhook;
-  let store: Store;
+  let store: SqliteStore;
   const log = createLogger({ level: 'silent' });
   const sender = (secret: string | null = SECRET) => createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
   const queue = (key: string) => {
@@ -30,7 +30,7 @@ describe('webhook sender (outbox kind webhook.send)', () => {
     waitUntil(
       async () => {
         await s.kick();
-        const row = store.messages.get(id)!;
+        const row = (await store.messages.get(id))!;
         return row.status === 'done' || row.status === 'dead' ? row : undefined;
       },
       10_000,
@@ -47,7 +47,7 @@ describe('webhook sender (outbox kind webhook.send)', () => {
   });
 
   it('signs each request so that the Standard Webhooks library verifies it', async () => {
-    const row = queue('msg_one');
+    const row = await queue('msg_one');
     const done = await settle(sender(), row.id);
     expect(done.status).toBe('done');
     expect(hook.requests).toHaveLength(1);
@@ -63,12 +63,12 @@ describe('webhook sender (outbox kind webhook.send)', () => {
 
   it('retries a 500 and a 429 (waiting its Retry-After) with the same webhook-id, then is done', async () => {
     hook.respond((_r, i) => (i === 0 ? { status: 500 } : i === 1 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 204, body: '' }));
-    const row = queue('msg_retry');
+    const row = await queue('msg_retry');
     const s = sender();
     await s.kick();
     await s.kick(); // the 500's retry is due at once (backoff of a few ms): now the 429
     await waitUntil(() => hook.requests.length >= 2 || undefined, 5_000, 'the second attempt');
-    const waiting = store.messages.get(row.id)!;
+    const waiting = (await store.messages.get(row.id))!;
     expect(waiting.status).toBe('pending');
     expect(waiting.lastError).toBe('HTTP 429');
     expect(waiting.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(500); // Retry-After: 1 s
@@ -81,7 +81,7 @@ describe('webhook sender (outbox kind webhook.send)', () => {
 
   it('a 400 is refused for good: one request, a dead letter saying why', async () => {
     hook.respond(() => ({ status: 400, body: { error: 'bad' } }));
-    const row = queue('msg_bad');
+    const row = await queue('msg_bad');
     const dead = await settle(sender(), row.id);
     expect(dead.status).toBe('dead');
     expect(dead.lastError).toBe('HTTP 400');
@@ -89,27 +89,27 @@ describe('webhook sender (outbox kind webhook.send)', () => {
   });
 
   it('without OUTBOUND_WEBHOOK_SECRET nothing is sent unsigned: the row waits as a dead letter, and goes out once the secret is set', async () => {
-    const row = queue('msg_nosecret');
+    const row = await queue('msg_nosecret');
     const dead = await settle(sender(null), row.id);
     expect(dead.status).toBe('dead');
     expect(dead.lastError).toContain('OUTBOUND_WEBHOOK_SECRET');
     expect(hook.requests).toHaveLength(0);
-    expect(store.messages.requeueDead(row.id, new Date())).toBe(true);
+    expect(await store.messages.requeueDead(row.id, new Date())).toBe(true);
     expect((await settle(sender(), row.id)).status).toBe('done');
     expect(hook.requests).toHaveLength(1);
   });
 
   it('an unreachable receiver is retried, not lost', async () => {
-    const row = store.messages.enqueue({ kind: WEBHOOK_SEND, target: 'x', payload: { url: 'http://127.0.0.1:9/hook', body: { type: 't', timestamp: '', data: {} } }, idempotencyKey: 'msg_down', now: new Date() });
+    const row = await store.messages.enqueue({ kind: WEBHOOK_SEND, target: 'x', payload: { url: 'http://127.0.0.1:9/hook', body: { type: 't', timestamp: '', data: {} } }, idempotencyKey: 'msg_down', now: new Date() });
     await sender().kick();
-    const r = store.messages.get(row.id)!;
+    const r = (await store.messages.get(row.id))!;
     expect(r.status).toBe('pending');
     expect(r.lastError).toMatch(/^no answer/);
   });
 
-  it('the IM sender and the webhook sender each claim only their own rows', () => {
-    queue('msg_mine');
-    expect(store.messages.claim(new Date(), 10, 1000, 'im.')).toEqual([]);
-    expect(store.messages.claim(new Date(), 10, 1000, 'webhook.').map((r) => r.idempotencyKey)).toEqual(['msg_mine']);
+  it('the IM sender and the webhook sender each claim only their own rows', async () => {
+    await queue('msg_mine');
+    expect(await store.messages.claim(new Date(), 10, 1000, 'im.')).toEqual([]);
+    expect((await store.messages.claim(new Date(), 10, 1000, 'webhook.')).map((r) => r.idempotencyKey)).toEqual(['msg_mine']);
   });
 });

@@ -57,7 +57,7 @@ export function gridView(main, ctx, appToken, tableRef) {
     append(td, displayCell(field, value, ctx.cellCtx(appToken)));
     td.addEventListener('click', (e) => {
       if (e.target.closest('a') || td.classList.contains('editing')) return;
-      startEdit(td, field, record);
+      void startEdit(td, field, record);
     });
     return td;
   }
@@ -109,7 +109,7 @@ export function gridView(main, ctx, appToken, tableRef) {
         td.classList.remove('editing');
         td.replaceChildren();
         append(td, displayCell(field, value, ctx.cellCtx(appToken)));
-        if (stale) refresh();
+        if (stale) void refresh();
         return;
       }
       void save(record, field, next, op);
@@ -125,7 +125,7 @@ export function gridView(main, ctx, appToken, tableRef) {
       toast('error', `${t('common.error')}: ${e.message}`);
       replaceRecord(record);
     }
-    if (stale) refresh();
+    if (stale) void refresh();
   }
 
   async function addRecord() {
@@ -137,7 +137,7 @@ export function gridView(main, ctx, appToken, tableRef) {
       toast('success', t('grid.added'), { timeout: 1500 });
       const primary = data.fields.find((f) => f.is_primary) ?? data.fields[0];
       const td = primary && main.querySelector(`td[data-record-id="${CSS.escape(rec.record_id)}"][data-field-id="${CSS.escape(primary.field_id)}"]`);
-      if (td && primary) startEdit(td, primary, data.records.find((r) => r.record_id === rec.record_id) ?? rec);
+      if (td && primary) void startEdit(td, primary, data.records.find((r) => r.record_id === rec.record_id) ?? rec);
     } catch (e) {
       toast('error', `${t('common.error')}: ${e.message}`);
     }
