@@ -7,21 +7,20 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBitableApi } from '../src/bitable/api.js';
 import { runDoctor } from '../src/bitable/doctor.js';
-import { CONFIG_KEYS, ConfigError, databasePathFrom, type FeishuCredentials, loadFeishuCredentials } from '../src/config.js';
+import { CONFIG_KEYS, ConfigError, databaseFrom, type FeishuCredentials, loadFeishuCredentials } from '../src/config.js';
 import { createImApi } from '../src/im/api.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
 import { loadBaseTemplate } from '../src/rules/base-template.js';
-import { openDb } from '../src/store/db.js';
-import { createStore } from '../src/store/store.js';
+import { openStore } from '../src/store/open-store.js';
 
 const env = mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env);
 let creds: FeishuCredentials;
-let dbPath: string;
+let database: ReturnType<typeof databaseFrom>;
 let chatId: string | undefined;
 try {
   creds = loadFeishuCredentials(env);
-  dbPath = databasePathFrom(env);
+  database = databaseFrom(env);
   const chat = CONFIG_KEYS.FEISHU_CHAT_ID.schema.safeParse(env.FEISHU_CHAT_ID);
   if (!chat.success) throw new ConfigError([{ key: 'FEISHU_CHAT_ID', message: chat.error.issues[0]?.message ?? 'invalid', hint: CONFIG_KEYS.FEISHU_CHAT_ID.hint }]);
   chatId = chat.data as string | undefined;
@@ -32,13 +31,12 @@ try {
 
 let deadLetters: number | undefined;
 let unknownUsers: Array<{ openId: string; name: string | null; lastSeenAt: Date }> | undefined;
-if (dbPath === ':memory:' || !existsSync(dbPath)) deadLetters = undefined;
+if (!database.databaseUrl && (database.databasePath === ':memory:' || !existsSync(database.databasePath))) deadLetters = undefined;
 else {
-  const db = openDb(dbPath);
-  const store = createStore(db);
+  const store = await openStore(database);
   deadLetters = (await store.tableWrites.counts()).dead + (await store.messages.counts()).dead;
   unknownUsers = await store.unknownUsers.list();
-  db.close();
+  await store.close();
 }
 
 const client = createFeishuClient({ domain: creds.domain, appId: creds.appId, appSecret: creds.appSecret });

@@ -10,8 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
-import { openDb } from '../src/store/db.js';
-import { createStore } from '../src/store/store.js';
+import { describeStore, openStore, type StoreChoice } from '../src/store/open-store.js';
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { all: { type: 'boolean', default: false } } });
@@ -20,18 +19,20 @@ if (cmd !== 'list' && cmd !== 'retry') {
   process.stderr.write('用法 Usage: npm run outbox -- list | retry ID… | retry --all\n');
   process.exit(2);
 }
-let path: string;
+let choice: StoreChoice;
 try {
-  path = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env)).databasePath;
+  const config = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env));
+  choice = { databasePath: config.databasePath, databaseUrl: config.databaseUrl };
 } catch (e) {
   process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
   process.exit(2);
 }
-if (path !== ':memory:' && !existsSync(path)) {
+const path = describeStore(choice);
+if (!choice.databaseUrl && path !== ':memory:' && !existsSync(path)) {
   out(`还没有数据库 ${path}（服务尚未运行过）。/ No database at ${path} yet (the server has not run).`);
   process.exit(0);
 }
-const store = createStore(openDb(path));
+const store = await openStore(choice);
 const dead = await store.tableWrites.deadLetters();
 const deadMessages = await store.messages.listByStatus('dead');
 if (cmd === 'list') {

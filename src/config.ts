@@ -22,6 +22,13 @@ export const CONFIG_KEYS = {
   LOG_LEVEL: { schema: withDefault(z.enum(LOG_LEVELS), 'info'), hint: { zh: `取值之一：${LOG_LEVELS.join('、')}`, en: `one of ${LOG_LEVELS.join(', ')}` } },
   LOCALE: { schema: withDefault(z.enum(['zh-CN', 'en']), 'zh-CN'), hint: { zh: '填写 zh-CN 或 en', en: 'zh-CN or en' } },
   DATABASE_PATH: { schema: withDefault(z.string().min(1), './data/lead-journey.db'), hint: { zh: '填写文件路径，如 ./data/lead-journey.db，或 :memory:', en: 'a file path such as ./data/lead-journey.db, or :memory:' } },
+  DATABASE_URL: {
+    schema: opt(z.string().refine((v) => /^postgres(ql)?:\/\/./.test(v) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), 'must be postgres://… (PostgreSQL) or a file path (SQLite)')),
+    hint: {
+      zh: 'PostgreSQL 连接串，如 postgres://用户:密码@主机:5432/库名（多实例、托管数据库时用）；填文件路径或留空则用 SQLite（DATABASE_PATH）',
+      en: 'a PostgreSQL connection string such as postgres://user:password@host:5432/db (several instances, a managed database); a file path or nothing keeps SQLite (DATABASE_PATH)',
+    },
+  },
   JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: { zh: '填写 default、lifecycle-9、funnel-4，或旅程 JSON 文件路径', en: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' } },
   SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: { zh: '填写 auto（未配置飞书应用时启用沙箱）、on 或 off', en: 'auto (sandbox when no Feishu app is configured), on or off' } },
   SANDBOX_PORT: { schema: withDefault(port, 3001), hint: { zh: '填写本地飞书沙箱的端口，如 3001', en: 'a TCP port for the local Feishu sandbox, e.g. 3001' } },
@@ -59,7 +66,7 @@ export const CONFIG_KEYS = {
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'DATABASE_URL'];
 
 const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
 
@@ -81,6 +88,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   locale: 'zh-CN' | 'en';
   databasePath: string;
+  /** DATABASE_URL=postgres://…: the PostgreSQL store instead of SQLite (a secret: it may hold a password) */
+  databaseUrl: Secret | undefined;
   journey: string;
   /** Real Feishu app, or undefined when running on the embedded sandbox. */
   feishu: FeishuConfig | undefined;
@@ -168,16 +177,20 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
         })
       : undefined;
 
+  const url = e.DATABASE_URL as string | undefined;
+  const postgresUrl = url && /^postgres(ql)?:\/\//.test(url) ? url : undefined;
+  const sqlitePath = url && !postgresUrl ? url : undefined;
   return Object.freeze({
     env: e.NODE_ENV as Config['env'],
     host: e.HOST as string,
     port: e.PORT as number,
     logLevel: e.LOG_LEVEL as Config['logLevel'],
     locale: e.LOCALE as Config['locale'],
-    databasePath: sandboxOn && !env.DATABASE_PATH?.trim() ? SANDBOX_DATABASE_PATH : (e.DATABASE_PATH as string),
+    databasePath: sqlitePath ?? (sandboxOn && !env.DATABASE_PATH?.trim() ? SANDBOX_DATABASE_PATH : (e.DATABASE_PATH as string)),
+    databaseUrl: postgresUrl ? new Secret(postgresUrl) : undefined,
     journey: e.JOURNEY as string,
     feishu,
-    sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() }),
+    sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
     webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
@@ -211,7 +224,9 @@ export function loadFeishuCredentials(env: Record<string, string | undefined> = 
   return Object.freeze({ domain: e.FEISHU_DOMAIN!, appId: e.FEISHU_APP_ID!, appSecret: new Secret(e.FEISHU_APP_SECRET!), bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN });
 }
 
-/** DATABASE_PATH as the server would read it (for CLIs that only need the database). */
-export function databasePathFrom(env: Record<string, string | undefined>): string {
-  return CONFIG_KEYS.DATABASE_PATH.schema.parse(env.DATABASE_PATH) as string;
+/** The database as the server would choose it (for CLIs that only need the database): the SQLite file, or DATABASE_URL's PostgreSQL. */
+export function databaseFrom(env: Record<string, string | undefined>): { databasePath: string; databaseUrl: Secret | undefined } {
+  const url = CONFIG_KEYS.DATABASE_URL.schema.parse(env.DATABASE_URL) as string | undefined;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return { databasePath: '', databaseUrl: new Secret(url) };
+  return { databasePath: url ?? (CONFIG_KEYS.DATABASE_PATH.schema.parse(env.DATABASE_PATH) as string), databaseUrl: undefined };
 }

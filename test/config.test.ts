@@ -75,6 +75,16 @@ describe('loadConfig', () => {
     expect(configError({ PORT: '4000', SANDBOX_PORT: '4000' }).problems[0]!.key).toBe('SANDBOX_PORT');
   });
 
+  it('DATABASE_URL chooses PostgreSQL (kept secret), a path keeps SQLite, another scheme is refused', () => {
+    const pg = loadConfig({ DATABASE_URL: 'postgres://lj:s3cret@db.internal:5432/leads' });
+    expect(pg.databaseUrl?.reveal()).toBe('postgres://lj:s3cret@db.internal:5432/leads');
+    expect(JSON.stringify(pg)).not.toContain('s3cret');
+    expect(pg.sandbox.freshDatabase).toBe(false); // a server's data is never emptied at start
+    const file = loadConfig({ DATABASE_URL: './data/other.db' });
+    expect([file.databaseUrl, file.databasePath]).toEqual([undefined, './data/other.db']);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL: must be postgres:\/\/… \(PostgreSQL\) or a file path/);
+  });
+
   it('SANDBOX_MODE=on keeps the sandbox even with Feishu keys set', () => {
     expect(loadConfig({ ...realApp, SANDBOX_MODE: 'on' })).toMatchObject({ feishu: undefined, sandbox: { enabled: true } });
   });

@@ -1,6 +1,5 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
 import { createBitableApi } from '../bitable/api.js';
 import { bitableCellEncoder } from '../bitable/field-map.js';
@@ -25,8 +24,7 @@ import type { TableLayout } from '../ports/lead-table.js';
 import type { Secret } from '../lib/secret.js';
 import { templateTable } from '../rules/base-template.js';
 import { uncoveredYears } from '../rules/work-calendar.js';
-import { openDb } from '../store/db.js';
-import { createStore } from '../store/store.js';
+import { describeStore, openStore } from '../store/open-store.js';
 import { createAdoptRows } from '../usecases/adopt-rows.js';
 import { createHandleRecordChange } from '../usecases/handle-record-change.js';
 import { createInboundProcessor } from '../usecases/process-inbound.js';
@@ -77,11 +75,10 @@ export async function createServices({ config, log, platform, version }: Service
   const rules = loadRuleSet(config.journey);
   const { journey, template } = rules;
   const { clock } = platform;
-  if (config.sandbox.freshDatabase) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.databasePath}${suffix}`, { force: true });
   let migrated: number[] = [];
-  const db = openDb(config.databasePath, { onMigrated: (a) => (migrated = a) });
-  const store = createStore(db);
-  log.info({ databasePath: config.databasePath, migrated, journey: journey.id, leads: await store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  const storeChoice = { databasePath: config.databasePath, databaseUrl: config.databaseUrl, fresh: config.sandbox.freshDatabase };
+  const store = await openStore(storeChoice, { onMigrated: (a) => (migrated = a) });
+  log.info({ database: describeStore(storeChoice), dialect: store.dialect, migrated, journey: journey.id, leads: await store.leads.count(), now: clock.now().toISOString() }, 'database ready');
   // SLAs count working time; a year without the official holiday schedule counts only weekends.
   const uncovered = uncoveredYears(rules.workCalendar.coveredYears, clock.now());
   if (uncovered.length)

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 /** Who was offered a lead, and what they did with it (migration 006). */
 export type AssignmentStatus = 'offered' | 'accepted' | 'returned' | 'withdrawn';
@@ -61,42 +61,40 @@ const toRow = (r: Raw): AssignmentRow => ({
 
 export type AssignmentsRepo = ReturnType<typeof createAssignmentsRepo>;
 
-export function createAssignmentsRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO assignments (lead_id, owner_id, status, source, offered_at, accept_due_at, card_id, why)
-     VALUES (@leadId, @ownerId, 'offered', @source, @now, @due, @cardId, @why)`,
-  );
-  const byId = db.prepare<[number], Raw>('SELECT * FROM assignments WHERE id = ?');
-  const current = db.prepare<[number], Raw>("SELECT * FROM assignments WHERE lead_id = ? AND status IN ('offered', 'accepted') ORDER BY id DESC LIMIT 1");
-  const forLead = db.prepare<[number], Raw>('SELECT * FROM assignments WHERE lead_id = ? ORDER BY id');
-  const accept = db.prepare(`UPDATE assignments SET status = 'accepted', accepted_at = @now, accepted_by = @by, follow_up_due_at = @due WHERE id = @id AND status = 'offered'`);
-  const ret = db.prepare(`UPDATE assignments SET status = 'returned', returned_at = @now, return_reason = @reason, return_note = @note WHERE id = @id AND status IN ('offered', 'accepted')`);
-  const withdraw = db.prepare(`UPDATE assignments SET status = 'withdrawn', returned_at = @now WHERE id = @id AND status IN ('offered', 'accepted')`);
-  const setCard = db.prepare('UPDATE assignments SET card_id = @cardId WHERE id = @id');
-  const lastOffered = db.prepare<[number], { at: number | null }>('SELECT MAX(offered_at) AS at FROM assignments WHERE lead_id = ?');
+export function createAssignmentsRepo(sql: Sql) {
+  const one = async (text: string, params: readonly unknown[]) => {
+    const r = await sql.get<Raw>(text, params);
+    return r && toRow(r);
+  };
+  const changed = async (text: string, params: Readonly<Record<string, unknown>>) => (await sql.run(text, params)) === 1;
   return {
-    offer(a: { leadId: number; ownerId: string; source: string; acceptDueAt: Date | null; why?: string; now: Date }): AssignmentRow {
-      const info = insert.run({ leadId: a.leadId, ownerId: a.ownerId, source: a.source, now: a.now.getTime(), due: a.acceptDueAt?.getTime() ?? null, cardId: null, why: a.why ?? null });
-      return toRow(byId.get(Number(info.lastInsertRowid))!);
+    async offer(a: { leadId: number; ownerId: string; source: string; acceptDueAt: Date | null; why?: string; now: Date }): Promise<AssignmentRow> {
+      const r = await sql.get<Raw>(
+        `INSERT INTO assignments (lead_id, owner_id, status, source, offered_at, accept_due_at, card_id, why)
+         VALUES (@leadId, @ownerId, 'offered', @source, @now, @due, @cardId, @why) RETURNING *`,
+        { leadId: a.leadId, ownerId: a.ownerId, source: a.source, now: a.now.getTime(), due: a.acceptDueAt?.getTime() ?? null, cardId: null, why: a.why ?? null },
+      );
+      return toRow(r!);
     },
-    get: (id: number): AssignmentRow | undefined => {
-      const r = byId.get(id);
-      return r && toRow(r);
-    },
+    get: (id: number): Promise<AssignmentRow | undefined> => one('SELECT * FROM assignments WHERE id = ?', [id]),
     /** The lead's live assignment (offered or accepted), if any. */
-    current: (leadId: number): AssignmentRow | undefined => {
-      const r = current.get(leadId);
-      return r && toRow(r);
-    },
-    listForLead: (leadId: number): AssignmentRow[] => forLead.all(leadId).map(toRow),
+    current: (leadId: number): Promise<AssignmentRow | undefined> => one("SELECT * FROM assignments WHERE lead_id = ? AND status IN ('offered', 'accepted') ORDER BY id DESC LIMIT 1", [leadId]),
+    listForLead: async (leadId: number): Promise<AssignmentRow[]> => (await sql.all<Raw>('SELECT * FROM assignments WHERE lead_id = ? ORDER BY id', [leadId])).map(toRow),
     /** When the lead was last offered to someone (null: never). */
-    lastOfferedAt: (leadId: number): Date | null => {
-      const at = lastOffered.get(leadId)?.at;
+    async lastOfferedAt(leadId: number): Promise<Date | null> {
+      const at = (await sql.get<{ at: number | null }>('SELECT MAX(offered_at) AS at FROM assignments WHERE lead_id = ?', [leadId]))?.at;
       return at === null || at === undefined ? null : new Date(at);
     },
-    setCard: (id: number, cardId: number): void => void setCard.run({ id, cardId }),
-    accept: (id: number, by: string, followUpDueAt: Date | null, now: Date): boolean => accept.run({ id, by, due: followUpDueAt?.getTime() ?? null, now: now.getTime() }).changes === 1,
-    markReturned: (id: number, reason: string, note: string | null, now: Date): boolean => ret.run({ id, reason, note, now: now.getTime() }).changes === 1,
-    withdraw: (id: number, now: Date): boolean => withdraw.run({ id, now: now.getTime() }).changes === 1,
+    setCard: async (id: number, cardId: number): Promise<void> => void (await sql.run('UPDATE assignments SET card_id = @cardId WHERE id = @id', { id, cardId })),
+    accept: (id: number, by: string, followUpDueAt: Date | null, now: Date): Promise<boolean> =>
+      changed(`UPDATE assignments SET status = 'accepted', accepted_at = @now, accepted_by = @by, follow_up_due_at = @due WHERE id = @id AND status = 'offered'`, {
+        id,
+        by,
+        due: followUpDueAt?.getTime() ?? null,
+        now: now.getTime(),
+      }),
+    markReturned: (id: number, reason: string, note: string | null, now: Date): Promise<boolean> =>
+      changed(`UPDATE assignments SET status = 'returned', returned_at = @now, return_reason = @reason, return_note = @note WHERE id = @id AND status IN ('offered', 'accepted')`, { id, reason, note, now: now.getTime() }),
+    withdraw: (id: number, now: Date): Promise<boolean> => changed(`UPDATE assignments SET status = 'withdrawn', returned_at = @now WHERE id = @id AND status IN ('offered', 'accepted')`, { id, now: now.getTime() }),
   };
 }

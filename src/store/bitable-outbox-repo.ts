@@ -1,5 +1,5 @@
 import { stableJson } from '../lib/stable-json.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 /**
  * Bitable writes as outbox rows (kind `bitable.create` / `bitable.update`, target `app_token/table_id`),
@@ -79,110 +79,103 @@ export function splitTarget(target: string): { appToken: string; tableId: string
 
 export type BitableOutboxRepo = ReturnType<typeof createBitableOutboxRepo>;
 
-export function createBitableOutboxRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
-     VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT(idempotency_key) DO NOTHING`,
-  );
-  const pendingOfKind = db.prepare<[string, string, number, number], { id: number; kind: PendingRow['kind']; payload_json: string }>(
-    `SELECT id, kind, payload_json FROM outbox WHERE target = ? AND status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
-  );
-  const openBatch = db.prepare<[string], RawBatch>(`SELECT * FROM bitable_batches WHERE status = 'open' AND target = ? ORDER BY id LIMIT 1`);
-  const batchById = db.prepare<[number], RawBatch>('SELECT * FROM bitable_batches WHERE id = ?');
-  const openCount = db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM bitable_batches WHERE status = 'open' AND target = ?`);
-  const insertBatch = db.prepare(
-    `INSERT INTO bitable_batches (target, op, client_token, body_json, items_json, status, next_attempt_at, created_at, updated_at)
-     VALUES (@target, @op, @token, @body, @items, 'open', @now, @now, @now)`,
-  );
-  const joinBatch = db.prepare(`UPDATE outbox SET status = 'in_flight', batch_id = @batch, updated_at = @now WHERE id = @id AND status = 'pending'`);
-  const rowDone = db.prepare(`UPDATE outbox SET status = 'done', last_error = NULL, updated_at = @now WHERE id = @id`);
-  const rowDead = db.prepare(`UPDATE outbox SET status = 'dead', last_error = @error, updated_at = @now WHERE id = @id`);
-  const rowAttempt = db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE batch_id = @batch`);
-  const rowBack = db.prepare(`UPDATE outbox SET status = 'pending', batch_id = NULL, updated_at = @now WHERE id = @id`);
-  const setBatch = db.prepare(`UPDATE bitable_batches SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @error, updated_at = @now WHERE id = @id`);
-  const activeTargets = db.prepare<[], { target: string }>(
-    `SELECT DISTINCT target FROM outbox WHERE kind LIKE 'bitable.%' AND status IN ('pending', 'in_flight')
-     UNION SELECT DISTINCT target FROM bitable_batches WHERE status = 'open'`,
-  );
-  const nextDue = db.prepare<[{ target: string }], { at: number | null }>(
-    `SELECT MIN(at) AS at FROM (SELECT MIN(next_attempt_at) AS at FROM outbox WHERE target = @target AND kind LIKE 'bitable.%' AND status = 'pending'
-     UNION ALL SELECT MIN(next_attempt_at) FROM bitable_batches WHERE target = @target AND status = 'open')`,
-  );
-  const createPendingFor = db.prepare<[string, string], { n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE target = ? AND kind = 'bitable.create' AND status IN ('pending', 'in_flight') AND json_extract(payload_json, '$.leadKey') = ?`);
-  const written = db.prepare<[string, string], { field_name: string; value_json: string }>('SELECT field_name, value_json FROM bitable_written WHERE target = ? AND record_id = ?');
-  const upsertWritten = db.prepare(
-    `INSERT INTO bitable_written (target, record_id, field_name, value_json, written_at) VALUES (@target, @record, @field, @value, @now)
-     ON CONFLICT(target, record_id, field_name) DO UPDATE SET value_json = excluded.value_json, written_at = excluded.written_at`,
-  );
-  const deadRows = db.prepare<[], { id: number; kind: string; target: string; payload_json: string; last_error: string | null; attempts: number; updated_at: number }>(
-    `SELECT id, kind, target, payload_json, last_error, attempts, updated_at FROM outbox WHERE kind LIKE 'bitable.%' AND status = 'dead' ORDER BY id`,
-  );
-  const revive = db.prepare(`UPDATE outbox SET status = 'pending', batch_id = NULL, attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'dead' AND kind LIKE 'bitable.%'`);
-  const inFlightFor = db.prepare<{ target: string; record: string; lead: string | null }, { payload_json: string }>(
-    `SELECT payload_json FROM outbox WHERE target = @target AND kind = 'bitable.update' AND status IN ('pending', 'in_flight')
-     AND (json_extract(payload_json, '$.recordId') = @record OR (@lead IS NOT NULL AND json_extract(payload_json, '$.leadKey') = @lead)) ORDER BY id`,
-  );
-  const payloadOf = db.prepare<[number], { payload_json: string }>('SELECT payload_json FROM outbox WHERE id = ?');
-  const forcedOf = db.prepare<[number], { id: number }>(`SELECT id FROM outbox WHERE batch_id = ? AND json_extract(payload_json, '$.force') = 1`);
-  const counts = db.prepare<[], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`);
-
-  const enqueue = (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) => insert.run({ kind, target, payload: JSON.stringify(payload), key, now: now.getTime() }).changes === 1;
+export function createBitableOutboxRepo(sql: Sql) {
+  const { jsonText, jsonTrue } = sql.dialect;
+  const batchById = async (id: number) => sql.get<RawBatch>('SELECT * FROM bitable_batches WHERE id = ?', [id]);
+  const setBatch = (p: { id: number; status: string; attempts: number; next: number; error: string | null; now: Date }) =>
+    sql.run(`UPDATE bitable_batches SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @error, updated_at = @now WHERE id = @id`, { ...p, now: p.now.getTime() });
+  const enqueue = async (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) =>
+    (await sql.run(
+      `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
+       VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT (idempotency_key) DO NOTHING`,
+      { kind, target, payload: JSON.stringify(payload), key, now: now.getTime() },
+    )) === 1;
+  const setRow = async (text: string, params: Readonly<Record<string, unknown>>) => void (await sql.run(text, params));
 
   return {
     /** Queue a record create; `key` makes the enqueue idempotent. False when the key was already queued. */
-    enqueueCreate: (target: string, payload: CreatePayload, key: string, now: Date): boolean => enqueue('bitable.create', target, payload, key, now),
-    enqueueUpdate: (target: string, payload: UpdatePayload, key: string, now: Date): boolean => enqueue('bitable.update', target, payload, key, now),
-    pending(target: string, kind: PendingRow['kind'], now: Date, limit: number): PendingRow[] {
-      return pendingOfKind.all(target, kind, now.getTime(), limit).map((r) => ({ id: r.id, kind: r.kind, payload: JSON.parse(r.payload_json) }));
+    enqueueCreate: (target: string, payload: CreatePayload, key: string, now: Date): Promise<boolean> => enqueue('bitable.create', target, payload, key, now),
+    enqueueUpdate: (target: string, payload: UpdatePayload, key: string, now: Date): Promise<boolean> => enqueue('bitable.update', target, payload, key, now),
+    async pending(target: string, kind: PendingRow['kind'], now: Date, limit: number): Promise<PendingRow[]> {
+      const rows = await sql.all<{ id: number; kind: PendingRow['kind']; payload_json: string }>(
+        `SELECT id, kind, payload_json FROM outbox WHERE target = ? AND status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+        [target, kind, now.getTime(), limit],
+      );
+      return rows.map((r) => ({ id: r.id, kind: r.kind, payload: JSON.parse(r.payload_json) }));
     },
-    hasPendingCreate: (target: string, leadKey: string): boolean => createPendingFor.get(target, leadKey)!.n > 0,
-    openBatch(target: string): Batch | undefined {
-      const r = openBatch.get(target);
+    hasPendingCreate: async (target: string, leadKey: string): Promise<boolean> =>
+      (await sql.get(`SELECT 1 AS one FROM outbox WHERE target = ? AND kind = 'bitable.create' AND status IN ('pending', 'in_flight') AND ${jsonText('payload_json', 'leadKey')} = ? LIMIT 1`, [target, leadKey])) !== undefined,
+    async openBatch(target: string): Promise<Batch | undefined> {
+      const r = await sql.get<RawBatch>(`SELECT * FROM bitable_batches WHERE status = 'open' AND target = ? ORDER BY id LIMIT 1`, [target]);
       return r && toBatch(r);
     },
-    openBatchCount: (target: string): number => openCount.get(target)!.n,
-    getBatch(id: number): Batch | undefined {
-      const r = batchById.get(id);
+    openBatchCount: async (target: string): Promise<number> => (await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bitable_batches WHERE status = 'open' AND target = ?`, [target]))!.n,
+    async getBatch(id: number): Promise<Batch | undefined> {
+      const r = await batchById(id);
       return r && toBatch(r);
     },
-    /** Persist a batch (body and token fixed from now on) and move its rows into it. Call inside a transaction. */
-    createBatch(b: { target: string; op: BatchOp; clientToken: string | null; records: Batch['records']; items: number[][]; now: Date }): Batch {
-      const info = insertBatch.run({ target: b.target, op: b.op, token: b.clientToken, body: JSON.stringify(b.records), items: JSON.stringify(b.items), now: b.now.getTime() });
-      const id = Number(info.lastInsertRowid);
-      for (const rowId of b.items.flat()) if (joinBatch.run({ batch: id, id: rowId, now: b.now.getTime() }).changes !== 1) throw new Error(`outbox row ${rowId} is not pending`);
-      return toBatch(batchById.get(id)!);
-    },
+    /** Persist a batch (body and token fixed from now on) and move its rows into it. */
+    createBatch: (b: { target: string; op: BatchOp; clientToken: string | null; records: Batch['records']; items: number[][]; now: Date }): Promise<Batch> =>
+      sql.transaction(async () => {
+        const created = (await sql.get<RawBatch>(
+          `INSERT INTO bitable_batches (target, op, client_token, body_json, items_json, status, next_attempt_at, created_at, updated_at)
+           VALUES (@target, @op, @token, @body, @items, 'open', @now, @now, @now) RETURNING *`,
+          { target: b.target, op: b.op, token: b.clientToken, body: JSON.stringify(b.records), items: JSON.stringify(b.items), now: b.now.getTime() },
+        ))!;
+        for (const rowId of b.items.flat())
+          if ((await sql.run(`UPDATE outbox SET status = 'in_flight', batch_id = @batch, updated_at = @now WHERE id = @id AND status = 'pending'`, { batch: created.id, id: rowId, now: b.now.getTime() })) !== 1)
+            throw new Error(`outbox row ${rowId} is not pending`);
+        return toBatch(created);
+      }),
     /** The rows of a batch that are put-backs (forced updates), in one read. */
-    forcedRows: (batchId: number): Set<number> => new Set(forcedOf.all(batchId).map((r) => r.id)),
-    rowPayload(id: number): CreatePayload | UpdatePayload | undefined {
-      const r = payloadOf.get(id);
+    forcedRows: async (batchId: number): Promise<Set<number>> => new Set((await sql.all<{ id: number }>(`SELECT id FROM outbox WHERE batch_id = ? AND ${jsonTrue('payload_json', 'force')}`, [batchId])).map((r) => r.id)),
+    async rowPayload(id: number): Promise<CreatePayload | UpdatePayload | undefined> {
+      const r = await sql.get<{ payload_json: string }>('SELECT payload_json FROM outbox WHERE id = ?', [id]);
       return r && JSON.parse(r.payload_json);
     },
-    rowDone: (id: number, now: Date) => void rowDone.run({ id, now: now.getTime() }),
-    rowDead: (id: number, error: string, now: Date) => void rowDead.run({ id, error, now: now.getTime() }),
+    rowDone: (id: number, now: Date) => setRow(`UPDATE outbox SET status = 'done', last_error = NULL, updated_at = @now WHERE id = @id`, { id, now: now.getTime() }),
+    rowDead: (id: number, error: string, now: Date) => setRow(`UPDATE outbox SET status = 'dead', last_error = @error, updated_at = @now WHERE id = @id`, { id, error, now: now.getTime() }),
     /** Rows of a split batch go back to pending, so the two halves can take them. */
-    rowBack: (id: number, now: Date) => void rowBack.run({ id, now: now.getTime() }),
-    finishBatch(id: number, status: 'done' | 'split' | 'dead', now: Date, error: string | null = null): void {
-      const b = batchById.get(id)!;
-      setBatch.run({ id, status, attempts: b.attempts, next: b.next_attempt_at, error, now: now.getTime() });
+    rowBack: (id: number, now: Date) => setRow(`UPDATE outbox SET status = 'pending', batch_id = NULL, updated_at = @now WHERE id = @id`, { id, now: now.getTime() }),
+    async finishBatch(id: number, status: 'done' | 'split' | 'dead', now: Date, error: string | null = null): Promise<void> {
+      const b = (await batchById(id))!;
+      await setBatch({ id, status, attempts: b.attempts, next: b.next_attempt_at, error, now });
     },
     /** A failed attempt: the batch stays open (same body, same token) until `retryAt`. */
-    retryBatch(id: number, error: string, retryAt: number, now: Date, countAttempt: boolean): void {
-      const b = batchById.get(id)!;
-      setBatch.run({ id, status: 'open', attempts: b.attempts + (countAttempt ? 1 : 0), next: retryAt, error, now: now.getTime() });
-      rowAttempt.run({ batch: id, error, now: now.getTime() });
-    },
-    activeTargets: (): string[] => activeTargets.all().map((r) => r.target),
+    retryBatch: (id: number, error: string, retryAt: number, now: Date, countAttempt: boolean): Promise<void> =>
+      sql.transaction(async () => {
+        const b = (await batchById(id))!;
+        await setBatch({ id, status: 'open', attempts: b.attempts + (countAttempt ? 1 : 0), next: retryAt, error, now });
+        await sql.run(`UPDATE outbox SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE batch_id = @batch`, { batch: id, error, now: now.getTime() });
+      }),
+    activeTargets: async (): Promise<string[]> =>
+      (
+        await sql.all<{ target: string }>(
+          `SELECT DISTINCT target FROM outbox WHERE kind LIKE 'bitable.%' AND status IN ('pending', 'in_flight')
+           UNION SELECT DISTINCT target FROM bitable_batches WHERE status = 'open'`,
+        )
+      ).map((r) => r.target),
     /** When the next row or open batch of `target` is due (ms), or undefined when it has none. */
-    nextDueAt: (target: string): number | undefined => nextDue.get({ target })?.at ?? undefined,
+    nextDueAt: async (target: string): Promise<number | undefined> =>
+      (
+        await sql.get<{ at: number | null }>(
+          `SELECT MIN(at) AS at FROM (SELECT MIN(next_attempt_at) AS at FROM outbox WHERE target = @target AND kind LIKE 'bitable.%' AND status = 'pending'
+           UNION ALL SELECT MIN(next_attempt_at) FROM bitable_batches WHERE target = @target AND status = 'open') AS due`,
+          { target },
+        )
+      )?.at ?? undefined,
     /** What the server last wrote to each field of a record, as stable JSON. */
-    written(target: string, recordId: string): Map<string, string> {
-      return new Map(written.all(target, recordId).map((r) => [r.field_name, r.value_json]));
-    },
+    written: async (target: string, recordId: string): Promise<Map<string, string>> =>
+      new Map((await sql.all<{ field_name: string; value_json: string }>('SELECT field_name, value_json FROM bitable_written WHERE target = ? AND record_id = ?', [target, recordId])).map((r) => [r.field_name, r.value_json])),
     /** Values the server has queued or is sending to a record (field → stable JSON of each), not yet confirmed. */
-    inFlight(target: string, recordId: string, leadKey?: string): Map<string, Set<string>> {
+    async inFlight(target: string, recordId: string, leadKey?: string): Promise<Map<string, Set<string>>> {
       const out = new Map<string, Set<string>>();
-      for (const r of inFlightFor.all({ target, record: recordId, lead: leadKey ?? null })) {
+      const rows = await sql.all<{ payload_json: string }>(
+        `SELECT payload_json FROM outbox WHERE target = @target AND kind = 'bitable.update' AND status IN ('pending', 'in_flight')
+         AND (${jsonText('payload_json', 'recordId')} = @record OR (CAST(@lead AS TEXT) IS NOT NULL AND ${jsonText('payload_json', 'leadKey')} = @lead)) ORDER BY id`,
+        { target, record: recordId, lead: leadKey ?? null },
+      );
+      for (const r of rows) {
         for (const [k, v] of Object.entries((JSON.parse(r.payload_json) as UpdatePayload).fields)) {
           if (!out.has(k)) out.set(k, new Set());
           out.get(k)!.add(stableJson(v));
@@ -190,17 +183,26 @@ export function createBitableOutboxRepo(db: Db) {
       }
       return out;
     },
-    recordWritten(target: string, recordId: string, fields: Record<string, unknown>, now: Date): void {
-      for (const [field, value] of Object.entries(fields)) upsertWritten.run({ target, record: recordId, field, value: stableJson(value), now: now.getTime() });
+    async recordWritten(target: string, recordId: string, fields: Record<string, unknown>, now: Date): Promise<void> {
+      for (const [field, value] of Object.entries(fields))
+        await sql.run(
+          `INSERT INTO bitable_written (target, record_id, field_name, value_json, written_at) VALUES (@target, @record, @field, @value, @now)
+           ON CONFLICT (target, record_id, field_name) DO UPDATE SET value_json = excluded.value_json, written_at = excluded.written_at`,
+          { target, record: recordId, field, value: stableJson(value), now: now.getTime() },
+        );
     },
-    deadLetters() {
-      return deadRows.all().map((r) => ({ id: r.id, kind: r.kind, target: r.target, payload: JSON.parse(r.payload_json) as CreatePayload | UpdatePayload, error: r.last_error, attempts: r.attempts, at: new Date(r.updated_at) }));
+    async deadLetters() {
+      const rows = await sql.all<{ id: number; kind: string; target: string; payload_json: string; last_error: string | null; attempts: number; updated_at: number }>(
+        `SELECT id, kind, target, payload_json, last_error, attempts, updated_at FROM outbox WHERE kind LIKE 'bitable.%' AND status = 'dead' ORDER BY id`,
+      );
+      return rows.map((r) => ({ id: r.id, kind: r.kind, target: r.target, payload: JSON.parse(r.payload_json) as CreatePayload | UpdatePayload, error: r.last_error, attempts: r.attempts, at: new Date(r.updated_at) }));
     },
     /** Send a dead row again (a create keeps its lead key, so it links to the same lead). */
-    retryDead: (id: number, now: Date): boolean => revive.run({ id, now: now.getTime() }).changes === 1,
-    counts(): Record<'pending' | 'in_flight' | 'done' | 'dead', number> {
+    retryDead: async (id: number, now: Date): Promise<boolean> =>
+      (await sql.run(`UPDATE outbox SET status = 'pending', batch_id = NULL, attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'dead' AND kind LIKE 'bitable.%'`, { id, now: now.getTime() })) === 1,
+    async counts(): Promise<Record<'pending' | 'in_flight' | 'done' | 'dead', number>> {
       const out = { pending: 0, in_flight: 0, done: 0, dead: 0 };
-      for (const r of counts.all()) out[r.status as keyof typeof out] = r.n;
+      for (const r of await sql.all<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`)) out[r.status as keyof typeof out] = r.n;
       return out;
     },
   };

@@ -1,13 +1,16 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 export type CursorsRepo = ReturnType<typeof createCursorsRepo>;
 
 /** Named numeric cursors (reconciliation's high-water mark …). */
-export function createCursorsRepo(db: Db) {
-  const get = db.prepare<[string], { value: number }>('SELECT value FROM sync_cursors WHERE name = ?');
-  const set = db.prepare('INSERT INTO sync_cursors (name, value, updated_at) VALUES (@name, @value, @now) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+export function createCursorsRepo(sql: Sql) {
   return {
-    get: (name: string): number | undefined => get.get(name)?.value,
-    set: (name: string, value: number, now: Date) => void set.run({ name, value, now: now.getTime() }),
+    get: async (name: string): Promise<number | undefined> => (await sql.get<{ value: number }>('SELECT value FROM sync_cursors WHERE name = ?', [name]))?.value,
+    set: async (name: string, value: number, now: Date): Promise<void> =>
+      void (await sql.run('INSERT INTO sync_cursors (name, value, updated_at) VALUES (@name, @value, @now) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', {
+        name,
+        value,
+        now: now.getTime(),
+      })),
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 /** SLA escalation steps taken (migration 007); each step at most once per assignment and SLA. */
 export type EscalationStep = 'remind' | 'manager' | 'reassign';
@@ -28,17 +28,22 @@ const toRow = (r: Raw): EscalationRow => ({ id: r.id, leadId: r.lead_id, assignm
 
 export type EscalationsRepo = ReturnType<typeof createEscalationsRepo>;
 
-export function createEscalationsRepo(db: Db) {
-  const insert = db.prepare(`INSERT OR IGNORE INTO escalations (lead_id, assignment_id, card_id, sla, step, to_open_id, at) VALUES (@leadId, @assignmentId, @cardId, @sla, @step, @to, @at)`);
-  const forAssignment = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE assignment_id = ? ORDER BY id');
-  const forCard = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE card_id = ? ORDER BY id');
-  const forLead = db.prepare<[number], Raw>('SELECT * FROM escalations WHERE lead_id = ? ORDER BY id');
+export function createEscalationsRepo(sql: Sql) {
+  const list = async (column: 'assignment_id' | 'card_id' | 'lead_id', id: number): Promise<EscalationRow[]> => (await sql.all<Raw>(`SELECT * FROM escalations WHERE ${column} = ? ORDER BY id`, [id])).map(toRow);
   return {
     /** Record a step; false when this step was already taken for this assignment and SLA. */
-    record: (e: { leadId: number; assignmentId?: number; cardId?: number; sla: string; step: EscalationStep; toId: string | null; at: Date }): boolean =>
-      insert.run({ leadId: e.leadId, assignmentId: e.assignmentId ?? null, cardId: e.cardId ?? null, sla: e.sla, step: e.step, to: e.toId, at: e.at.getTime() }).changes === 1,
-    forCard: (id: number): EscalationRow[] => forCard.all(id).map(toRow),
-    forAssignment: (id: number): EscalationRow[] => forAssignment.all(id).map(toRow),
-    forLead: (id: number): EscalationRow[] => forLead.all(id).map(toRow),
+    record: async (e: { leadId: number; assignmentId?: number; cardId?: number; sla: string; step: EscalationStep; toId: string | null; at: Date }): Promise<boolean> =>
+      (await sql.run('INSERT INTO escalations (lead_id, assignment_id, card_id, sla, step, to_open_id, at) VALUES (@leadId, @assignmentId, @cardId, @sla, @step, @to, @at) ON CONFLICT DO NOTHING', {
+        leadId: e.leadId,
+        assignmentId: e.assignmentId ?? null,
+        cardId: e.cardId ?? null,
+        sla: e.sla,
+        step: e.step,
+        to: e.toId,
+        at: e.at.getTime(),
+      })) === 1,
+    forCard: (id: number) => list('card_id', id),
+    forAssignment: (id: number) => list('assignment_id', id),
+    forLead: (id: number) => list('lead_id', id),
   };
 }

@@ -1,6 +1,6 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
 import { companyKey } from '../domain/routing.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 /** A lead as the server keeps it: the Bitable row's facts plus what only the server knows. */
 export interface LeadRow {
@@ -109,127 +109,122 @@ const toRow = (r: Raw): LeadRow => ({
 
 export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
 
-export function createLeadsRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, created_at, updated_at)
-     VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @now, @now)`,
-  );
-  const byId = db.prepare<[number], Raw>('SELECT * FROM leads WHERE id = ?');
-  const byKey = db.prepare<[string], Raw>('SELECT * FROM leads WHERE lead_key = ?');
-  const byRecord = db.prepare<[string], Raw>('SELECT * FROM leads WHERE record_id = ?');
-  const byStage = db.prepare<[string, string], Raw>('SELECT * FROM leads WHERE journey_id = ? AND stage = ? ORDER BY id');
-  const setStage = db.prepare(
-    `UPDATE leads SET stage = @stage, stage_entered_at = @at, pending_approval_json = NULL, updated_at = @at, version = version + 1
-     WHERE id = @id AND version = @version`,
-  );
-  const setFacts = db.prepare(`UPDATE leads SET facts_json = @facts, company_key = @companyKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`);
-  const setRecord = db.prepare('UPDATE leads SET base_token = @baseToken, table_id = @tableId, record_id = @recordId, updated_at = @now WHERE id = @id');
-  const setPending = db.prepare('UPDATE leads SET pending_approval_json = @pending, updated_at = @now, version = version + 1 WHERE id = @id AND version = @version');
-  const setOwner = db.prepare('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id');
-  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM leads');
-  const seqGet = db.prepare<[string], { value: number }>('SELECT value FROM sync_cursors WHERE name = ?');
-  const seqSet = db.prepare('INSERT INTO sync_cursors (name, value, updated_at) VALUES (@name, @value, @now) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
-  const activeRecords = db.prepare<[string], { record_id: string }>('SELECT record_id FROM leads WHERE table_id = ? AND record_id IS NOT NULL AND deleted_at IS NULL');
-  const markDeleted = db.prepare('UPDATE leads SET deleted_at = @now, updated_at = @now, version = version + 1 WHERE id = @id AND deleted_at IS NULL');
-  const setActivity = db.prepare(
-    `UPDATE leads SET last_activity_at = MAX(COALESCE(last_activity_at, 0), @at), decayed_days = CASE WHEN @at >= COALESCE(last_activity_at, 0) THEN 0 ELSE decayed_days END, updated_at = @now, version = version + 1 WHERE id = @id`,
-  );
-  const setDecay = db.prepare('UPDATE leads SET decayed_days = @days, decay_next_at = @next WHERE id = @id');
-  const setGrade = db.prepare('UPDATE leads SET grade = @grade WHERE id = @id');
-  // the decay pass reads only what it needs (not the facts): it touches every silent lead
-  const decayDue = db.prepare<[number, number], RawDecay>(
-    `SELECT id, stage, score, grade, created_at, last_activity_at, decayed_days, base_token, table_id, record_id FROM leads
-     WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?`,
-  );
-  // the version moves only when the score did (as the ledger's append does)
-  const setDecayed = db.prepare(
-    `UPDATE leads SET version = version + (score != @score), updated_at = CASE WHEN score != @score THEN @now ELSE updated_at END,
-       score = @score, decayed_days = @days, decay_next_at = @next WHERE id = @id`,
-  );
-  const idsAfter = db.prepare<[number, number], { id: number }>('SELECT id FROM leads WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
-  const sameCompany = db.prepare<[string, number, number], { lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?');
-  const maxSeq = db.prepare<[{ glob: string; from: number }], { m: number | null }>('SELECT MAX(CAST(substr(lead_key, @from) AS INTEGER)) AS m FROM leads WHERE lead_key GLOB @glob');
+export function createLeadsRepo(sql: Sql) {
+  const one = async (text: string, params: readonly unknown[]) => {
+    const r = await sql.get<Raw>(text, params);
+    return r && toRow(r);
+  };
+  const byKey = (key: string) => one('SELECT * FROM leads WHERE lead_key = ?', [key]);
+  const seqGet = async (name: string) => (await sql.get<{ value: number }>('SELECT value FROM sync_cursors WHERE name = ?', [name]))?.value;
+  const seqSet = (name: string, value: number, now: number) =>
+    sql.run('INSERT INTO sync_cursors (name, value, updated_at) VALUES (@name, @value, @now) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', { name, value, now });
+  const changed = async (text: string, params: Readonly<Record<string, unknown>>) => (await sql.run(text, params)) === 1;
 
   return {
-    insert(l: NewLead): LeadRow {
-      // A key typed or imported in the XS- form moves the counter past it, so new keys never collide.
-      const typed = /^XS-(\d+)$/.exec(l.leadKey);
-      if (typed) {
-        const cur = seqGet.get('lead_key:XS-')?.value;
-        if (cur !== undefined && Number(typed[1]) > cur) seqSet.run({ name: 'lead_key:XS-', value: Number(typed[1]), now: l.now.getTime() });
-      }
-      const info = insert.run({
-        leadKey: l.leadKey,
-        baseToken: l.baseToken ?? null,
-        tableId: l.tableId ?? null,
-        recordId: l.recordId ?? null,
-        journeyId: l.journeyId,
-        facts: JSON.stringify(l.facts),
-        modified: l.bitableModifiedAt ?? null,
-        ownerId: l.ownerId ?? null,
-        companyKey: companyKey(l.facts.company) ?? null,
-        now: l.now.getTime(),
-      });
-      return toRow(byId.get(Number(info.lastInsertRowid))!);
-    },
-    get: (id: number): LeadRow | undefined => {
-      const r = byId.get(id);
-      return r && toRow(r);
-    },
-    getByKey: (key: string): LeadRow | undefined => {
-      const r = byKey.get(key);
-      return r && toRow(r);
-    },
-    getByRecordId: (recordId: string): LeadRow | undefined => {
-      const r = byRecord.get(recordId);
-      return r && toRow(r);
-    },
-    listByStage: (journeyId: string, stage: string): LeadRow[] => byStage.all(journeyId, stage).map(toRow),
-    count: (): number => count.get()!.n,
+    insert: (l: NewLead): Promise<LeadRow> =>
+      sql.transaction(async () => {
+        // A key typed or imported in the XS- form moves the counter past it, so new keys never collide.
+        const typed = /^XS-(\d+)$/.exec(l.leadKey);
+        if (typed) {
+          const cur = await seqGet('lead_key:XS-');
+          if (cur !== undefined && Number(typed[1]) > cur) await seqSet('lead_key:XS-', Number(typed[1]), l.now.getTime());
+        }
+        const r = await sql.get<Raw>(
+          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, created_at, updated_at)
+           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @now, @now) RETURNING *`,
+          {
+            leadKey: l.leadKey,
+            baseToken: l.baseToken ?? null,
+            tableId: l.tableId ?? null,
+            recordId: l.recordId ?? null,
+            journeyId: l.journeyId,
+            facts: JSON.stringify(l.facts),
+            modified: l.bitableModifiedAt ?? null,
+            ownerId: l.ownerId ?? null,
+            companyKey: companyKey(l.facts.company) ?? null,
+            now: l.now.getTime(),
+          },
+        );
+        return toRow(r!);
+      }),
+    get: (id: number): Promise<LeadRow | undefined> => one('SELECT * FROM leads WHERE id = ?', [id]),
+    getByKey: byKey,
+    getByRecordId: (recordId: string): Promise<LeadRow | undefined> => one('SELECT * FROM leads WHERE record_id = ?', [recordId]),
+    listByStage: async (journeyId: string, stage: string): Promise<LeadRow[]> => (await sql.all<Raw>('SELECT * FROM leads WHERE journey_id = ? AND stage = ? ORDER BY id', [journeyId, stage])).map(toRow),
+    count: async (): Promise<number> => (await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM leads'))!.n,
     /** Take the next free 线索编号 such as XS-000042 (call inside the transaction that inserts it). */
-    nextLeadKey(prefix = 'XS-'): string {
-      // A counter row instead of MAX() over every key: adopting 50,000 rows must not be quadratic. The
-      // first call (or a counter behind the keys, e.g. after an import) takes the MAX once.
-      const name = `lead_key:${prefix}`;
-      const stored = seqGet.get(name)?.value;
-      const floor = stored ?? maxSeq.get({ glob: `${prefix}[0-9]*`, from: prefix.length + 1 })?.m ?? 0;
-      let next = floor + 1;
-      while (byKey.get(`${prefix}${String(next).padStart(6, '0')}`)) next++;
-      seqSet.run({ name, value: next, now: Date.now() });
-      return `${prefix}${String(next).padStart(6, '0')}`;
-    },
+    nextLeadKey: (prefix = 'XS-'): Promise<string> =>
+      sql.transaction(async () => {
+        // A counter row instead of MAX() over every key: adopting 50,000 rows must not be quadratic. The
+        // first call (or a counter behind the keys, e.g. after an import) reads the keys once.
+        const name = `lead_key:${prefix}`;
+        let floor = await seqGet(name);
+        if (floor === undefined) {
+          floor = 0;
+          for (const r of await sql.all<{ lead_key: string }>('SELECT lead_key FROM leads WHERE substr(lead_key, 1, ?) = ?', [prefix.length, prefix])) {
+            const digits = r.lead_key.slice(prefix.length);
+            if (/^\d+$/.test(digits)) floor = Math.max(floor, Number(digits));
+          }
+        }
+        let next = floor + 1;
+        while (await byKey(`${prefix}${String(next).padStart(6, '0')}`)) next++;
+        await seqSet(name, next, Date.now());
+        return `${prefix}${String(next).padStart(6, '0')}`;
+      }),
     /** Compare-and-set the stage: false when someone else changed the lead since `version` was read. */
-    setStage(id: number, version: number, stage: string, at: Date): boolean {
-      return setStage.run({ id, version, stage, at: at.getTime() }).changes === 1;
+    setStage: (id: number, version: number, stage: string, at: Date): Promise<boolean> =>
+      changed(
+        `UPDATE leads SET stage = @stage, stage_entered_at = @at, pending_approval_json = NULL, updated_at = @at, version = version + 1
+         WHERE id = @id AND version = @version`,
+        { id, version, stage, at: at.getTime() },
+      ),
+    async setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): Promise<void> {
+      await sql.run(`UPDATE leads SET facts_json = @facts, company_key = @companyKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`, {
+        id,
+        facts: JSON.stringify(facts),
+        companyKey: companyKey(facts.company) ?? null,
+        modified: bitableModifiedAt ?? null,
+        now: now.getTime(),
+      });
     },
-    setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): void {
-      setFacts.run({ id, facts: JSON.stringify(facts), companyKey: companyKey(facts.company) ?? null, modified: bitableModifiedAt ?? null, now: now.getTime() });
+    async linkRecord(id: number, ref: { baseToken: string; tableId: string; recordId: string }, now: Date): Promise<void> {
+      await sql.run('UPDATE leads SET base_token = @baseToken, table_id = @tableId, record_id = @recordId, updated_at = @now WHERE id = @id', { id, ...ref, now: now.getTime() });
     },
-    linkRecord(id: number, ref: { baseToken: string; tableId: string; recordId: string }, now: Date): void {
-      setRecord.run({ id, ...ref, now: now.getTime() });
-    },
-    setPendingApproval(id: number, version: number, pending: PendingApproval | null, now: Date): boolean {
-      return setPending.run({ id, version, pending: pending === null ? null : JSON.stringify(pending), now: now.getTime() }).changes === 1;
-    },
+    setPendingApproval: (id: number, version: number, pending: PendingApproval | null, now: Date): Promise<boolean> =>
+      changed('UPDATE leads SET pending_approval_json = @pending, updated_at = @now, version = version + 1 WHERE id = @id AND version = @version', {
+        id,
+        version,
+        pending: pending === null ? null : JSON.stringify(pending),
+        now: now.getTime(),
+      }),
     /** Record ids of the leads that still have a row in `tableId`. */
-    activeRecordIds: (tableId: string): string[] => activeRecords.all(tableId).map((r) => r.record_id),
+    activeRecordIds: async (tableId: string): Promise<string[]> => (await sql.all<{ record_id: string }>('SELECT record_id FROM leads WHERE table_id = ? AND record_id IS NOT NULL AND deleted_at IS NULL', [tableId])).map((r) => r.record_id),
     /** The row is gone from the Bitable: mark the lead (history stays). False when already marked. */
-    markDeleted: (id: number, now: Date): boolean => markDeleted.run({ id, now: now.getTime() }).changes === 1,
+    markDeleted: (id: number, now: Date): Promise<boolean> => changed('UPDATE leads SET deleted_at = @now, updated_at = @now, version = version + 1 WHERE id = @id AND deleted_at IS NULL', { id, now: now.getTime() }),
     /** An interaction at `at`: silence starts again from it (a late, older activity changes nothing). */
-    recordActivity(id: number, at: Date, now: Date): void {
-      setActivity.run({ id, at: at.getTime(), now: now.getTime() });
+    async recordActivity(id: number, at: Date, now: Date): Promise<void> {
+      await sql.run(
+        `UPDATE leads SET last_activity_at = ${sql.dialect.greatest('COALESCE(last_activity_at, 0)', '@at')}, decayed_days = CASE WHEN @at >= COALESCE(last_activity_at, 0) THEN 0 ELSE decayed_days END,
+           updated_at = @now, version = version + 1 WHERE id = @id`,
+        { id, at: at.getTime(), now: now.getTime() },
+      );
     },
     /** How far the current silence has been decayed, and when its next tier is due. */
-    setDecay(id: number, days: number, next: Date | null): void {
-      setDecay.run({ id, days, next: next?.getTime() ?? null });
+    async setDecay(id: number, days: number, next: Date | null): Promise<void> {
+      await sql.run('UPDATE leads SET decayed_days = @days, decay_next_at = @next WHERE id = @id', { id, days, next: next?.getTime() ?? null });
     },
-    setGrade(id: number, grade: string | null): void {
-      setGrade.run({ id, grade });
+    async setGrade(id: number, grade: string | null): Promise<void> {
+      await sql.run('UPDATE leads SET grade = @grade WHERE id = @id', { id, grade });
     },
-    /** Leads whose next silence tier is due at `now`, oldest first. */
-    /** Leads whose next silence tier is due, oldest first: what the decay pass needs of each. */
-    decayDue: (now: Date, limit: number): DecayRow[] =>
-      decayDue.all(now.getTime(), limit).map((r) => ({
+    /** Leads whose next silence tier is due, oldest first: what the decay pass needs of each (not the facts). */
+    decayDue: async (now: Date, limit: number): Promise<DecayRow[]> =>
+      (
+        await sql.all<RawDecay>(
+          `SELECT id, stage, score, grade, created_at, last_activity_at, decayed_days, base_token, table_id, record_id FROM leads
+           WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?`,
+          [now.getTime(), limit],
+        )
+      ).map((r) => ({
         id: r.id,
         stage: r.stage,
         score: r.score,
@@ -241,16 +236,21 @@ export function createLeadsRepo(db: Db) {
         tableId: r.table_id,
         recordId: r.record_id,
       })),
-    /** A decayed lead: its score (the ledger's balance) and its next tier in one write. */
-    setDecayed(id: number, score: number, days: number, next: Date | null, now: Date): void {
-      setDecayed.run({ id, score, days, next: next?.getTime() ?? null, now: now.getTime() });
+    /** A decayed lead: its score (the ledger's balance) and its next tier in one write; the version moves only when the score did. */
+    async setDecayed(id: number, score: number, days: number, next: Date | null, now: Date): Promise<void> {
+      await sql.run(
+        `UPDATE leads SET version = version + (CASE WHEN score <> @score THEN 1 ELSE 0 END), updated_at = CASE WHEN score <> @score THEN @now ELSE updated_at END,
+           score = @score, decayed_days = @days, decay_next_at = @next WHERE id = @id`,
+        { id, score, days, next: next?.getTime() ?? null, now: now.getTime() },
+      );
     },
     /** Ids of live leads after `afterId`, for passes over every lead in pages. */
-    idsAfter: (afterId: number, limit: number): number[] => idsAfter.all(afterId, limit).map((r) => r.id),
+    idsAfter: async (afterId: number, limit: number): Promise<number[]> => (await sql.all<{ id: number }>('SELECT id FROM leads WHERE id > ? AND deleted_at IS NULL ORDER BY id LIMIT ?', [afterId, limit])).map((r) => r.id),
     /** 线索编号 of other live leads of the same company (duplicates to merge). */
-    sameCompanyKeys: (companyKey: string | null, exceptId: number, limit: number): string[] => (companyKey ? sameCompany.all(companyKey, exceptId, limit).map((r) => r.lead_key) : []),
-    setOwner(id: number, ownerId: string | null, now: Date): void {
-      setOwner.run({ id, ownerId, now: now.getTime() });
+    sameCompanyKeys: async (companyKey: string | null, exceptId: number, limit: number): Promise<string[]> =>
+      companyKey ? (await sql.all<{ lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?', [companyKey, exceptId, limit])).map((r) => r.lead_key) : [],
+    async setOwner(id: number, ownerId: string | null, now: Date): Promise<void> {
+      await sql.run('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id', { id, ownerId, now: now.getTime() });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 /**
  * Transactional outbox: a side effect (Bitable write, card send, webhook) is a row written in the same
@@ -52,72 +52,73 @@ const toItem = (r: Raw): OutboxItem => ({
 
 export type OutboxRepo = ReturnType<typeof createOutboxRepo>;
 
-export function createOutboxRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
-     VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT(idempotency_key) DO NOTHING`,
-  );
-  const byKey = db.prepare<[string], Raw>('SELECT * FROM outbox WHERE idempotency_key = ?');
-  const byId = db.prepare<[number], Raw>('SELECT * FROM outbox WHERE id = ?');
+export function createOutboxRepo(sql: Sql) {
+  const changed = async (text: string, params: Readonly<Record<string, unknown>>) => (await sql.run(text, params)) === 1;
   // Expired leases count as due: a worker that died mid-call leaves its rows to be retried. Each worker
   // claims its own kinds by prefix (`im.`, `webhook.`); Bitable rows are never claimed here: the Bitable
   // writer batches them per table (bitable-outbox-repo.ts).
   // In order per target (a group chat, a webhook URL): a row waits while an earlier one to the same
   // target is waiting for its retry or is in flight, so messages arrive in the order of the decisions
   // that caused them (a reminder never lands after the reassignment it preceded). A dead row does not
-  // hold the rest back.
-  const due = db.prepare<[{ prefix: string; now: number; limit: number }], Raw>(
-    `SELECT * FROM outbox o WHERE kind NOT LIKE 'bitable.%' AND substr(kind, 1, length(@prefix)) = @prefix
+  // hold the rest back. On PostgreSQL the rows are locked as they are read and other instances skip them.
+  const due = `SELECT * FROM outbox o WHERE kind NOT LIKE 'bitable.%' AND substr(kind, 1, length(CAST(@prefix AS TEXT))) = @prefix
        AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'in_flight' AND lease_until <= @now))
        AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.target = o.target AND e.id < o.id AND e.kind NOT LIKE 'bitable.%'
-         AND substr(e.kind, 1, length(@prefix)) = @prefix
+         AND substr(e.kind, 1, length(CAST(@prefix AS TEXT))) = @prefix
          AND ((e.status = 'pending' AND e.next_attempt_at > @now) OR (e.status = 'in_flight' AND e.lease_until > @now)))
-     ORDER BY id LIMIT @limit`,
-  );
-  const release = db.prepare(`UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts - 1, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
-  const lease = db.prepare(`UPDATE outbox SET status = 'in_flight', lease_until = @until, attempts = attempts + 1, updated_at = @now WHERE id = @id`);
-  const done = db.prepare(`UPDATE outbox SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
-  const retry = db.prepare(`UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`);
-  const setPayload = db.prepare('UPDATE outbox SET payload_json = @payload, updated_at = @now WHERE id = @id');
-  const byStatus = db.prepare<[string], Raw>("SELECT * FROM outbox WHERE status = ? AND kind NOT LIKE 'bitable.%' ORDER BY id");
-  const requeue = db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead' AND kind NOT LIKE 'bitable.%'`);
-  // Bitable rows have their own counts (bitable-outbox-repo.ts); these are the other side effects.
-  const counts = db.prepare<[], { status: OutboxStatus; n: number }>("SELECT status, COUNT(*) AS n FROM outbox WHERE kind NOT LIKE 'bitable.%' GROUP BY status");
-
-  const claim = db.transaction((now: Date, limit: number, leaseMs: number, kindPrefix: string): OutboxItem[] => {
-    const rows = due.all({ prefix: kindPrefix, now: now.getTime(), limit });
-    for (const r of rows) lease.run({ id: r.id, until: now.getTime() + leaseMs, now: now.getTime() });
-    return rows.map((r) => toItem(byId.get(r.id)!));
-  });
-
+     ORDER BY id LIMIT @limit ${sql.dialect.skipLocked}`;
   return {
     /** Queue a side effect; a second enqueue with the same key returns the first row unchanged. */
-    enqueue(e: { kind: string; target: string; payload: unknown; idempotencyKey: string; now: Date }): OutboxItem {
-      insert.run({ kind: e.kind, target: e.target, payload: JSON.stringify(e.payload), key: e.idempotencyKey, now: e.now.getTime() });
-      return toItem(byKey.get(e.idempotencyKey)!);
+    async enqueue(e: { kind: string; target: string; payload: unknown; idempotencyKey: string; now: Date }): Promise<OutboxItem> {
+      const added = await sql.get<Raw>(
+        `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
+         VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+        { kind: e.kind, target: e.target, payload: JSON.stringify(e.payload), key: e.idempotencyKey, now: e.now.getTime() },
+      );
+      return toItem(added ?? (await sql.get<Raw>('SELECT * FROM outbox WHERE idempotency_key = ?', [e.idempotencyKey]))!);
     },
     /** Lease up to `limit` due rows whose kind starts with `kindPrefix` ('' for all) for `leaseMs`. */
-    claim: (now: Date, limit: number, leaseMs: number, kindPrefix = ''): OutboxItem[] => claim(now, limit, leaseMs, kindPrefix),
+    claim: (now: Date, limit: number, leaseMs: number, kindPrefix = ''): Promise<OutboxItem[]> =>
+      sql.transaction(async () => {
+        const rows = await sql.all<Raw>(due, { prefix: kindPrefix, now: now.getTime(), limit });
+        const out: OutboxItem[] = [];
+        for (const r of rows) {
+          const leased = await sql.get<Raw>(`UPDATE outbox SET status = 'in_flight', lease_until = @until, attempts = attempts + 1, updated_at = @now WHERE id = @id RETURNING *`, {
+            id: r.id,
+            until: now.getTime() + leaseMs,
+            now: now.getTime(),
+          });
+          out.push(toItem(leased!));
+        }
+        return out;
+      }),
     /** Replace what a row sends (the same idempotency key): a card with a mention Feishu refused, say. */
-    updatePayload: (id: number, payload: unknown, now: Date): boolean => setPayload.run({ id, payload: JSON.stringify(payload), now: now.getTime() }).changes === 1,
+    updatePayload: (id: number, payload: unknown, now: Date): Promise<boolean> => changed('UPDATE outbox SET payload_json = @payload, updated_at = @now WHERE id = @id', { id, payload: JSON.stringify(payload), now: now.getTime() }),
     /** Give a claimed row back untried (an earlier row to its target failed): no attempt is counted. */
-    release: (id: number, now: Date): boolean => release.run({ id, now: now.getTime() }).changes === 1,
-    markDone: (id: number, now: Date): boolean => done.run({ id, now: now.getTime() }).changes === 1,
+    release: (id: number, now: Date): Promise<boolean> => changed(`UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts - 1, updated_at = @now WHERE id = @id AND status = 'in_flight'`, { id, now: now.getTime() }),
+    markDone: (id: number, now: Date): Promise<boolean> => changed(`UPDATE outbox SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = @now WHERE id = @id AND status = 'in_flight'`, { id, now: now.getTime() }),
     /** Record a failed attempt: retry at `nextAttemptAt`, or give up (`dead`) and keep the row visible. */
-    markFailed(id: number, error: string, now: Date, next: { retryAt: Date } | { dead: true }): boolean {
+    markFailed(id: number, error: string, now: Date, next: { retryAt: Date } | { dead: true }): Promise<boolean> {
       const dead = 'dead' in next;
-      return retry.run({ id, status: dead ? 'dead' : 'pending', error, next: dead ? now.getTime() : next.retryAt.getTime(), now: now.getTime() }).changes === 1;
+      return changed(`UPDATE outbox SET status = @status, lease_until = NULL, last_error = @error, next_attempt_at = @next, updated_at = @now WHERE id = @id AND status = 'in_flight'`, {
+        id,
+        status: dead ? 'dead' : 'pending',
+        error,
+        next: dead ? now.getTime() : next.retryAt.getTime(),
+        now: now.getTime(),
+      });
     },
-    get: (id: number): OutboxItem | undefined => {
-      const r = byId.get(id);
+    get: async (id: number): Promise<OutboxItem | undefined> => {
+      const r = await sql.get<Raw>('SELECT * FROM outbox WHERE id = ?', [id]);
       return r && toItem(r);
     },
-    listByStatus: (status: OutboxStatus): OutboxItem[] => byStatus.all(status).map(toItem),
+    listByStatus: async (status: OutboxStatus): Promise<OutboxItem[]> => (await sql.all<Raw>("SELECT * FROM outbox WHERE status = ? AND kind NOT LIKE 'bitable.%' ORDER BY id", [status])).map(toItem),
     /** Replay a dead row with the same idempotency key. */
-    requeueDead: (id: number, now: Date): boolean => requeue.run({ id, now: now.getTime() }).changes === 1,
-    counts(): Record<OutboxStatus, number> {
+    requeueDead: (id: number, now: Date): Promise<boolean> =>
+      changed(`UPDATE outbox SET status = 'pending', next_attempt_at = @now, attempts = 0, updated_at = @now WHERE id = @id AND status = 'dead' AND kind NOT LIKE 'bitable.%'`, { id, now: now.getTime() }),
+    async counts(): Promise<Record<OutboxStatus, number>> {
       const out: Record<OutboxStatus, number> = { pending: 0, in_flight: 0, done: 0, dead: 0 };
-      for (const r of counts.all()) out[r.status] = r.n;
+      for (const r of await sql.all<{ status: OutboxStatus; n: number }>("SELECT status, COUNT(*) AS n FROM outbox WHERE kind NOT LIKE 'bitable.%' GROUP BY status")) out[r.status] = r.n;
       return out;
     },
   };

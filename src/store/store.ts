@@ -1,5 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createExclusive, type Exclusive } from '../lib/exclusive.js';
+import type { PGlite } from '@electric-sql/pglite';
 import { createActivitiesRepo } from './activities-repo.js';
 import { createAssignmentsRepo } from './assignments-repo.js';
 import { createBitableOutboxRepo } from './bitable-outbox-repo.js';
@@ -12,41 +11,43 @@ import { createInboxRepo } from './inbox-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
 import { createOwnerQueueRepo } from './owner-queue-repo.js';
+import { type OpenPostgresOptions, openPostgres, postgresSchemaVersion } from './postgres-db.js';
 import { createRoutingRepo } from './routing-repo.js';
 import { createScoreLedgerRepo } from './score-ledger-repo.js';
+import { sqliteSql } from './sql/sqlite.js';
+import type { DialectName, Sql } from './sql/sql.js';
 import { createTimersRepo } from './timers-repo.js';
 import { createTransitionsRepo } from './transitions-repo.js';
 import { createUnknownUsersRepo } from './unknown-users-repo.js';
 
-/** Every repository over one SQLite database, synchronous (better-sqlite3); wrapped by `createStore`. */
-function createRepos(db: Db) {
+/** Every repository over one database, each written once for both engines (sql/sql.ts). */
+function createRepos(sql: Sql) {
   return {
-    leads: createLeadsRepo(db),
-    transitions: createTransitionsRepo(db),
-    scores: createScoreLedgerRepo(db),
+    leads: createLeadsRepo(sql),
+    transitions: createTransitionsRepo(sql),
+    scores: createScoreLedgerRepo(sql),
     /** chat messages to send (cards, notices) and outbound webhooks: kinds im.* and webhook.* */
-    messages: createOutboxRepo(db),
+    messages: createOutboxRepo(sql),
     /** table writes to send (row creates and field updates), with the batches and what was written */
-    tableWrites: createBitableOutboxRepo(db),
+    tableWrites: createBitableOutboxRepo(sql),
     /** event ids already taken in (dedupe of at-least-once deliveries) */
-    seenEvents: createInboxRepo(db),
+    seenEvents: createInboxRepo(sql),
     /** verified events waiting to be handled (and handled ones, for a while) */
-    eventQueue: createInboundEventsRepo(db),
-    timers: createTimersRepo(db),
-    cursors: createCursorsRepo(db),
-    cards: createCardsRepo(db),
-    assignments: createAssignmentsRepo(db),
-    escalations: createEscalationsRepo(db),
-    activities: createActivitiesRepo(db),
-    routing: createRoutingRepo(db),
-    ownerQueue: createOwnerQueueRepo(db),
-    unknownUsers: createUnknownUsersRepo(db),
+    eventQueue: createInboundEventsRepo(sql),
+    timers: createTimersRepo(sql),
+    cursors: createCursorsRepo(sql),
+    cards: createCardsRepo(sql),
+    assignments: createAssignmentsRepo(sql),
+    escalations: createEscalationsRepo(sql),
+    activities: createActivitiesRepo(sql),
+    routing: createRoutingRepo(sql),
+    ownerQueue: createOwnerQueueRepo(sql),
+    unknownUsers: createUnknownUsersRepo(sql),
   };
 }
 
 type Repos = ReturnType<typeof createRepos>;
-/** A repository as the use cases see it: every method answers a promise. */
-export type AsyncRepo<T> = { [K in keyof T]: T[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : T[K] };
+type Health = { ok: true; schemaVersion: number } | { ok: false; error: string };
 
 /**
  * The store port: the repositories and a unit of work. Every call answers a promise, so an adapter may
@@ -54,86 +55,49 @@ export type AsyncRepo<T> = { [K in keyof T]: T[K] extends (...a: infer A) => inf
  * decision (a nested call is a savepoint: it undoes only itself when it throws). Inside fn, calls on
  * the store (or on the `tx` it is given, the same object) belong to that transaction.
  */
-export type Store = { readonly [K in keyof Repos]: AsyncRepo<Repos[K]> } & {
-  readonly dialect: 'sqlite';
+export type Store = Repos & {
+  readonly dialect: DialectName;
   transaction<T>(fn: (tx: Store) => T | Promise<T>): Promise<T>;
   /** a cheap liveness probe for /healthz */
-  ping(): Promise<{ ok: true; schemaVersion: number } | { ok: false; error: string }>;
+  ping(): Promise<Health>;
   close(): Promise<void>;
 };
 
 /** The SQLite store, with its connection for SQLite-only tooling (scripts, tests that inspect tables). */
 export type SqliteStore = Store & { readonly db: Db };
 
-interface Scope {
-  open: boolean;
-  depth: number;
-  /** nested transactions inside this one take turns */
-  nested: Exclusive;
+function storeOver(sql: Sql, ping: () => Promise<Health>): Store {
+  const store: Store = {
+    ...createRepos(sql),
+    dialect: sql.dialect.name,
+    transaction: (fn) => sql.transaction(() => fn(store)),
+    ping,
+    close: () => sql.close(),
+  };
+  return store;
 }
 
 /**
- * The SQLite adapter of the store port over better-sqlite3 (docs/architecture.md#store-storestorets). One connection
- * runs one transaction at a time, so transactions in this process take turns (`createExclusive`), and a
- * call outside any transaction waits while one is open instead of slipping into it; with nothing open,
- * a call runs at once (synchronously, answered by a settled promise). Which transaction a call belongs
- * to follows the async context (AsyncLocalStorage), so code inside `transaction` needs no handle passed
- * down. A transaction is BEGIN IMMEDIATE: it takes the write lock up front, so there is no upgrade
- * deadlock with another process on the same file.
+ * The SQLite store over a database `openDb` opened (migrated, durability checked): the default, one
+ * file, no server (docs/architecture.md#store-storestorets).
  */
 export function createStore(db: Db): SqliteStore {
-  const repos = createRepos(db);
-  const turn = createExclusive();
-  const scopes = new AsyncLocalStorage<Scope>();
+  const sql = sqliteSql(db);
+  return { ...storeOver(sql, async () => pingDb(db)), db };
+}
 
-  function call<R>(fn: () => R): Promise<R> {
-    const scope = scopes.getStore();
-    if (scope?.open || !turn.held) {
-      try {
-        return Promise.resolve(fn());
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    return turn.run(fn);
-  }
+/** The PostgreSQL store, with its executor for PostgreSQL-only tooling (migrate, tests). */
+export type PostgresStore = Store & { readonly sql: Sql };
 
-  async function within<T>(depth: number, fn: (tx: Store) => T | Promise<T>, begin: string, commit: string[], rollback: string[]): Promise<T> {
-    db.exec(begin);
-    const scope: Scope = { open: true, depth, nested: createExclusive() };
+/** The PostgreSQL store: a server (`postgres://…`) or an embedded PGlite; migrated on open. */
+export async function createPostgresStore(target: string | PGlite, o: OpenPostgresOptions = {}): Promise<PostgresStore> {
+  const sql = await openPostgres(target, o);
+  const store = storeOver(sql, async () => {
     try {
-      const result = await scopes.run(scope, () => fn(store));
-      scope.open = false;
-      for (const sql of commit) db.exec(sql);
-      return result;
+      return { ok: true, schemaVersion: await postgresSchemaVersion(sql) };
     } catch (e) {
-      scope.open = false;
-      if (db.inTransaction) for (const sql of rollback) db.exec(sql);
-      throw e;
+      return { ok: false, error: (e as Error).message };
     }
-  }
-
-  const wrapped = Object.fromEntries(
-    Object.entries(repos).map(([name, repo]) => [name, Object.fromEntries(Object.entries(repo).map(([k, v]) => [k, typeof v === 'function' ? (...a: unknown[]) => call(() => (v as (...x: unknown[]) => unknown).apply(repo, a)) : v]))]),
-  ) as { [K in keyof Repos]: AsyncRepo<Repos[K]> };
-
-  const store: SqliteStore = {
-    ...wrapped,
-    db,
-    dialect: 'sqlite',
-    transaction<T>(fn: (tx: Store) => T | Promise<T>): Promise<T> {
-      const scope = scopes.getStore();
-      if (scope?.open) {
-        const sp = `lj_sp_${scope.depth + 1}`;
-        return scope.nested.run(() => within(scope.depth + 1, fn, `SAVEPOINT ${sp}`, [`RELEASE ${sp}`], [`ROLLBACK TO ${sp}`, `RELEASE ${sp}`]));
-      }
-      return turn.run(() => within(0, fn, 'BEGIN IMMEDIATE', ['COMMIT'], ['ROLLBACK']));
-    },
-    ping: () => call(() => pingDb(db)),
-    close: () =>
-      turn.run(() => {
-        if (db.open) db.close();
-      }),
-  };
-  return store;
+  });
+  return { ...store, sql };
 }

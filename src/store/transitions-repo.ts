@@ -1,5 +1,5 @@
 import type { TransitionRecord } from '../domain/transitions.js';
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 interface Raw {
   from_stage: string | null;
@@ -26,21 +26,20 @@ const toRecord = (r: Raw): TransitionRecord => ({
 export type TransitionsRepo = ReturnType<typeof createTransitionsRepo>;
 
 /** Stage history: every entry into a stage, append-only. */
-export function createTransitionsRepo(db: Db) {
-  const insert = db.prepare(
-    `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind)
-     VALUES (@leadId, @from, @to, @at, @actorId, @reason, @approvalId, @entryIndex, @kind)`,
-  );
-  const forLead = db.prepare<[number], Raw>('SELECT * FROM stage_transitions WHERE lead_id = ? ORDER BY at, id');
-  const between = db.prepare<[number, number], Raw & { lead_id: number }>('SELECT * FROM stage_transitions WHERE at >= ? AND at < ? ORDER BY at, id');
-  const after = db.prepare<[number, number], { id: number; lead_id: number }>('SELECT id, lead_id FROM stage_transitions WHERE id > ? ORDER BY id LIMIT ?');
+export function createTransitionsRepo(sql: Sql) {
   return {
     /** Stage entries after `id` (a job's cursor), oldest first: their ids and leads. */
-    after: (id: number, limit: number): Array<{ id: number; leadId: number }> => after.all(id, limit).map((r) => ({ id: r.id, leadId: r.lead_id })),
-    append(leadId: number, r: TransitionRecord): void {
-      insert.run({ leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind });
+    after: async (id: number, limit: number): Promise<Array<{ id: number; leadId: number }>> =>
+      (await sql.all<{ id: number; lead_id: number }>('SELECT id, lead_id FROM stage_transitions WHERE id > ? ORDER BY id LIMIT ?', [id, limit])).map((r) => ({ id: r.id, leadId: r.lead_id })),
+    async append(leadId: number, r: TransitionRecord): Promise<void> {
+      await sql.run(
+        `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind)
+         VALUES (@leadId, @from, @to, @at, @actorId, @reason, @approvalId, @entryIndex, @kind)`,
+        { leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind },
+      );
     },
-    listForLead: (leadId: number): TransitionRecord[] => forLead.all(leadId).map(toRecord),
-    listBetween: (from: Date, to: Date): Array<TransitionRecord & { leadId: number }> => between.all(from.getTime(), to.getTime()).map((r) => ({ ...toRecord(r), leadId: r.lead_id })),
+    listForLead: async (leadId: number): Promise<TransitionRecord[]> => (await sql.all<Raw>('SELECT * FROM stage_transitions WHERE lead_id = ? ORDER BY at, id', [leadId])).map(toRecord),
+    listBetween: async (from: Date, to: Date): Promise<Array<TransitionRecord & { leadId: number }>> =>
+      (await sql.all<Raw & { lead_id: number }>('SELECT * FROM stage_transitions WHERE at >= ? AND at < ? ORDER BY at, id', [from.getTime(), to.getTime()])).map((r) => ({ ...toRecord(r), leadId: r.lead_id })),
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql/sql.js';
 
 /** Open ids Feishu refused in a card (migration 010), for the doctor. */
 export interface UnknownUser {
@@ -11,20 +11,26 @@ export interface UnknownUser {
 
 export type UnknownUsersRepo = ReturnType<typeof createUnknownUsersRepo>;
 
-export function createUnknownUsersRepo(db: Db) {
-  const has = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM unknown_users WHERE open_id = ?');
-  const upsert = db.prepare(
-    `INSERT INTO unknown_users (open_id, name, first_seen_at, last_seen_at) VALUES (@openId, @name, @now, @now)
-     ON CONFLICT(open_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, times = times + 1, name = COALESCE(excluded.name, name)`,
-  );
-  const all = db.prepare<[], { open_id: string; name: string | null; first_seen_at: number; last_seen_at: number; times: number }>('SELECT * FROM unknown_users ORDER BY first_seen_at, open_id');
+export function createUnknownUsersRepo(sql: Sql) {
   return {
     /** Note a refused id; true the first time it is seen (say it once). */
-    record(openId: string, name: string | undefined, now: Date): boolean {
-      const first = has.get(openId)!.n === 0;
-      upsert.run({ openId, name: name ?? null, now: now.getTime() });
-      return first;
-    },
-    list: (): UnknownUser[] => all.all().map((r) => ({ openId: r.open_id, name: r.name, firstSeenAt: new Date(r.first_seen_at), lastSeenAt: new Date(r.last_seen_at), times: r.times })),
+    record: (openId: string, name: string | undefined, now: Date): Promise<boolean> =>
+      sql.transaction(async () => {
+        const first = (await sql.get('SELECT 1 AS one FROM unknown_users WHERE open_id = ?', [openId])) === undefined;
+        await sql.run(
+          `INSERT INTO unknown_users (open_id, name, first_seen_at, last_seen_at) VALUES (@openId, @name, @now, @now)
+           ON CONFLICT (open_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, times = unknown_users.times + 1, name = COALESCE(excluded.name, unknown_users.name)`,
+          { openId, name: name ?? null, now: now.getTime() },
+        );
+        return first;
+      }),
+    list: async (): Promise<UnknownUser[]> =>
+      (await sql.all<{ open_id: string; name: string | null; first_seen_at: number; last_seen_at: number; times: number }>('SELECT * FROM unknown_users ORDER BY first_seen_at, open_id')).map((r) => ({
+        openId: r.open_id,
+        name: r.name,
+        firstSeenAt: new Date(r.first_seen_at),
+        lastSeenAt: new Date(r.last_seen_at),
+        times: r.times,
+      })),
   };
 }

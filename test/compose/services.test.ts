@@ -3,7 +3,7 @@ import { createServices, type Services } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { sandboxPlatform } from '../../src/sandbox/platform.js';
-import { tempDbPath } from '../support/temp-db.js';
+import { databaseEnvs } from '../support/stores.js';
 import { waitUntil } from '../support/webhook-server.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -15,11 +15,11 @@ afterEach(async () => {
  * The composition root in-process: what `npm start` builds, imported by a test instead of spawned.
  * The server runs on the sandbox, adopts the demo rows, answers /healthz and a signed event, and stops.
  */
-describe('createServices (the one composition root)', () => {
+const databases = databaseEnvs(cleanups);
+
+describe.each(databases)('createServices (the one composition root) on $name', ({ env }) => {
   it('builds the server on the sandbox platform: prepare, start, listen, stop', async () => {
-    const t = tempDbPath();
-    cleanups.push(t.remove);
-    const config = loadConfig({ DATABASE_PATH: t.path, PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ ...(await env()), PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent' });
     const log = createLogger({ level: 'silent' });
     const platform = await sandboxPlatform({ port: 0, log });
     let s: Services | undefined = await createServices({ config, log, platform, version: 'test' });
@@ -40,6 +40,6 @@ describe('createServices (the one composition root)', () => {
     const stopped = s;
     s = undefined;
     await stopped.stop();
-    expect(stopped.store.db.open).toBe(false);
+    expect((await stopped.store.ping()).ok).toBe(false); // the database is closed
   });
 });

@@ -1,3 +1,5 @@
+import { postgresDdl } from './postgres.js';
+
 /**
  * Verified inbound events kept until processed: the event is stored (and its id deduplicated in
  * `inbox`) in the transaction that precedes the 200, so an acknowledged event survives a crash; the
@@ -16,4 +18,10 @@ CREATE TABLE inbound_events (
   processed_at INTEGER
 ) STRICT;
 CREATE INDEX inbound_events_pending ON inbound_events(status, received_at);
+`;
+
+/** PostgreSQL has no rowid: `seq` keeps the order events arrived in (several share a millisecond). */
+export const postgres = `${postgresDdl(sql)}
+ALTER TABLE inbound_events ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY;
+CREATE INDEX inbound_events_order ON inbound_events(status, received_at, seq);
 `;

@@ -1,3 +1,5 @@
+import { postgresDdl } from './postgres.js';
+
 /**
  * The lead engine: each lead's last interaction, how many days of silence its score has already been
  * decayed for and when the next tier is due (reset by an activity), its fit grade and company key; the activities received (idempotent by the
@@ -59,4 +61,38 @@ CREATE TABLE routing_credits (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (pool, open_id)
 ) STRICT;
+`;
+
+/** PostgreSQL: the same tables; the rep_loads triggers as PL/pgSQL (same rules as above). */
+export const postgres = `${postgresDdl(sql.replace(/CREATE TRIGGER[\s\S]*?\nEND;\n/g, ''))}
+CREATE FUNCTION lj_lead_open(lead BIGINT) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM leads l JOIN open_stages o ON o.stage = l.stage WHERE l.id = lead AND l.deleted_at IS NULL)
+$$;
+CREATE FUNCTION lj_rep_loads_assignment() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT lj_lead_open(NEW.lead_id) THEN RETURN NULL; END IF;
+  IF TG_OP = 'UPDATE' AND OLD.status IN ('offered', 'accepted') THEN
+    UPDATE rep_loads SET n = n - 1 WHERE owner_id = OLD.owner_id;
+  END IF;
+  IF NEW.status IN ('offered', 'accepted') THEN
+    INSERT INTO rep_loads (owner_id, n) VALUES (NEW.owner_id, 1) ON CONFLICT (owner_id) DO UPDATE SET n = rep_loads.n + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER rep_loads_offer AFTER INSERT ON assignments FOR EACH ROW EXECUTE FUNCTION lj_rep_loads_assignment();
+CREATE TRIGGER rep_loads_status AFTER UPDATE OF status, owner_id ON assignments FOR EACH ROW EXECUTE FUNCTION lj_rep_loads_assignment();
+CREATE FUNCTION lj_rep_loads_lead() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  was_open boolean := OLD.deleted_at IS NULL AND EXISTS (SELECT 1 FROM open_stages WHERE stage = OLD.stage);
+  is_open boolean := NEW.deleted_at IS NULL AND EXISTS (SELECT 1 FROM open_stages WHERE stage = NEW.stage);
+BEGIN
+  IF was_open IS DISTINCT FROM is_open THEN
+    INSERT INTO rep_loads (owner_id, n)
+      SELECT a.owner_id, COUNT(*) * (CASE WHEN is_open THEN 1 ELSE -1 END) FROM assignments a
+      WHERE a.lead_id = NEW.id AND a.status IN ('offered', 'accepted') GROUP BY a.owner_id
+    ON CONFLICT (owner_id) DO UPDATE SET n = rep_loads.n + excluded.n;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER rep_loads_stage AFTER UPDATE OF stage, deleted_at ON leads FOR EACH ROW EXECUTE FUNCTION lj_rep_loads_lead();
 `;

@@ -1,33 +1,37 @@
 import { sql as init } from './001-init.js';
 import { sql as bitableWriter } from './002-bitable-writer.js';
-import { sql as inboundEvents } from './003-inbound-events.js';
+import { sql as inboundEvents, postgres as inboundEventsPostgres } from './003-inbound-events.js';
 import { sql as leadDeleted } from './004-lead-deleted.js';
 import { sql as syncCursors } from './005-sync-cursors.js';
 import { sql as cardsAssignments } from './006-cards-assignments.js';
 import { sql as escalations } from './007-escalations.js';
-import { sql as engine } from './008-engine.js';
+import { sql as engine, postgres as enginePostgres } from './008-engine.js';
 import { sql as ownerQueue } from './009-owner-queue.js';
 import { sql as unknownUsers } from './010-unknown-users.js';
 
 /**
- * Numbered migrations, applied in order at start; `PRAGMA user_version` holds the last one applied.
- * Append only: never edit a migration that has shipped.
+ * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
+ * one applied in `PRAGMA user_version`, PostgreSQL in `schema_migrations`. Append only: never edit a
+ * migration that has shipped.
  */
 export interface Migration {
   version: number;
   name: string;
+  /** the SQLite text (what shipped; never edited) */
   sql: string;
+  /** the PostgreSQL text where it cannot be derived from `sql` (postgres.ts#postgresDdl) */
+  postgres?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'bitable-writer', sql: bitableWriter },
-  { version: 3, name: 'inbound-events', sql: inboundEvents },
+  { version: 3, name: 'inbound-events', sql: inboundEvents, postgres: inboundEventsPostgres },
   { version: 4, name: 'lead-deleted', sql: leadDeleted },
   { version: 5, name: 'sync-cursors', sql: syncCursors },
   { version: 6, name: 'cards-assignments', sql: cardsAssignments },
   { version: 7, name: 'escalations', sql: escalations },
-  { version: 8, name: 'engine', sql: engine },
+  { version: 8, name: 'engine', sql: engine, postgres: enginePostgres },
   { version: 9, name: 'owner-queue', sql: ownerQueue },
   { version: 10, name: 'unknown-users', sql: unknownUsers },
 ];
