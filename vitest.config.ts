@@ -1,14 +1,41 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The tests whose store is chosen by LJ_TEST_STORE (test/support/test-store.ts): they run once more on
+ * embedded PostgreSQL (PGlite) in `npm test`, and on a real PostgreSQL server in `npm run
+ * test:postgres` (.ci/run). Every other test, and the store contract (which runs all engines itself),
+ * runs once.
+ */
+const STORE_TESTS = [
+  'test/usecases/card-actions.test.ts',
+  'test/usecases/card-renew.test.ts',
+  'test/usecases/change-stage.test.ts',
+  'test/usecases/escalate-sla.test.ts',
+  'test/usecases/lead-engine.test.ts',
+  'test/usecases/nurture.test.ts',
+  'test/usecases/owner-queue.test.ts',
+  'test/usecases/reengage.test.ts',
+  'test/usecases/stage-enforcement.test.ts',
+  'test/im/chat-payload.test.ts',
+  'test/http/feishu-card-security.test.ts',
+];
+
+const shared = {
+  environment: 'node' as const,
+  // Suites start real HTTP servers on 127.0.0.1 and real SQLite files; keep them isolated per file.
+  pool: 'forks' as const,
+  // Generous limits: tests wait for states, not for time; these only bound how long a step may take on
+  // a busy 2-core CI machine before it counts as broken (see `npm run test:stress`).
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+};
+
+const onPostgres = process.env.LJ_TEST_STORE === 'postgres';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    environment: 'node',
-    // Suites start real HTTP servers on 127.0.0.1 and real SQLite files; keep them isolated per file.
-    pool: 'forks',
-    // Generous limits: tests wait for states, not for time; these only bound how long a step may take on
-    // a busy 2-core CI machine before it counts as broken (see `npm run test:stress`).
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: onPostgres
+      ? [{ test: { ...shared, name: 'postgres', include: STORE_TESTS, env: { LJ_TEST_STORE: 'postgres' }, globalSetup: ['test/support/postgres-global-setup.ts'] } }]
+      : [{ test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'] } }, { test: { ...shared, name: 'pglite', include: STORE_TESTS, env: { LJ_TEST_STORE: 'pglite' } } }],
   },
 });

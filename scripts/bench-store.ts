@@ -86,6 +86,6 @@ try {
 console.log(`bench:store  decisions=${N}`);
 const metrics = [...new Set(results.flatMap(([, r]) => Object.keys(r)))];
 const width = Math.max(...metrics.map((m) => m.length)) + 2;
-results.forEach(([label], i) => console.log(`  ${i + 1}. ${label}`));
+for (const [i, [label]] of results.entries()) console.log(`  ${i + 1}. ${label}`);
 console.log(`  ${''.padEnd(width)}${results.map((_, i) => `${i + 1}.`.padStart(18)).join('')}`);
 for (const m of metrics) console.log(`  ${m.padEnd(width)}${results.map(([, r]) => (r[m] ?? '-').padStart(18)).join('')}`);

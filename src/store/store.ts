@@ -63,8 +63,8 @@ export type Store = Repos & {
   close(): Promise<void>;
 };
 
-/** The SQLite store, with its connection for SQLite-only tooling (scripts, tests that inspect tables). */
-export type SqliteStore = Store & { readonly db: Db };
+/** The SQLite store, with its connection for SQLite-only tooling, and its executor (tests that inspect tables). */
+export type SqliteStore = Store & { readonly db: Db; readonly sql: Sql };
 
 function storeOver(sql: Sql, ping: () => Promise<Health>): Store {
   const store: Store = {
@@ -83,7 +83,7 @@ function storeOver(sql: Sql, ping: () => Promise<Health>): Store {
  */
 export function createStore(db: Db): SqliteStore {
   const sql = sqliteSql(db);
-  return { ...storeOver(sql, async () => pingDb(db)), db };
+  return { ...storeOver(sql, async () => pingDb(db)), db, sql };
 }
 
 /** The PostgreSQL store, with its executor for PostgreSQL-only tooling (migrate, tests). */

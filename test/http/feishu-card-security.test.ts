@@ -62,29 +62,29 @@ describe('POST /feishu/card: verification, then the action', () => {
 
   const refusals = refusalCases({ key: KEY, token: TOKEN, now: NOW, envelope: (token) => acceptBy(openIdOf('李雷'), token ? { token } : {}) });
   it.each(refusals)('refuses %s with no state change', async (_name, build, status, reason) => {
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const res = await post(build());
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ error: reason });
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
     expect(answered).toBe(0);
   });
 
   it('an event that is not a card action (a record change sent to the card URL) is refused', async () => {
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const res = await post(signed(clickEnvelope({ message: lead.assignmentMessage, operator: openIdOf('李雷'), value: { op: 'accept' }, eventType: 'drive.file.bitable_record_changed_v1' })));
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'unexpected_event_type' });
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 
   it('a signed callback without an operator is malformed', async () => {
     const env = acceptBy(openIdOf('李雷')) as { event: Record<string, unknown> };
     delete env.event.operator;
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const res = await post(signed(env));
     expect(res.status).toBe(400);
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 
   it('a valid click is answered with a toast and the new card; the queued writes are started after the answer', async () => {
@@ -99,22 +99,22 @@ describe('POST /feishu/card: verification, then the action', () => {
   });
 
   it('a click by someone not allowed is answered 200 with a warning toast (Feishu shows it) and changes nothing', async () => {
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const res = await post(signed(acceptBy(openIdOf('韩梅梅'))));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { toast: { type: string } }).toast.type).toBe('warning');
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 
   it('20 a captured click replayed inside the window: no second effect, told it was done', async () => {
     const r = signed(acceptBy(openIdOf('李雷')));
     expect((await post(r)).status).toBe(200);
-    const after = w.snapshot();
+    const after = await w.snapshot();
     w.clock.advance(60_000);
     const again = await post(r);
     expect(again.status).toBe(200);
     expect(((await again.json()) as { toast: { type: string; content: string } }).toast).toMatchObject({ type: 'info' });
-    expect(w.snapshot()).toEqual(after);
+    expect(await w.snapshot()).toEqual(after);
     // the same request outside the window is refused outright
     w.clock.advance(300_000);
     expect((await post(r)).status).toBe(401);
@@ -135,19 +135,19 @@ describe('POST /feishu/card: verification, then the action', () => {
   });
 
   it('fails closed without an Encrypt Key or a Verification Token (503)', async () => {
-    const before = w.snapshot();
+    const before = await w.snapshot();
     for (const keys of [{ token: TOKEN }, { encryptKey: KEY }, {}]) {
       app = make(keys);
       expect((await post(signed(acceptBy(openIdOf('李雷'))))).status).toBe(503);
     }
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 
   it('refuses an oversize body with 413 before verifying it', async () => {
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const big = clickEnvelope({ message: lead.assignmentMessage, operator: openIdOf('李雷'), name: 'return', form: { reason: '需求不明确', note: 'x'.repeat(100 * 1024) } });
     const res = await post(signed(big));
     expect(res.status).toBe(413);
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 });

@@ -14,7 +14,7 @@ describe('chat port: cards queued as state, rendered by the Feishu adapter at se
   it('an approval card is queued as state with its names, and renders exactly as the card function does', async () => {
     const w = await cardWorld();
     const p = await w.pendingLead();
-    const row = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id LIMIT 1").get() as { payload_json: string };
+    const row = (await w.store.sql.get("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id LIMIT 1")) as { payload_json: string };
     const queued = JSON.parse(row.payload_json) as ChatSendPayload;
     expect(row.payload_json).not.toMatch(/"schema"|"tag"|<at |msgType/);
     expect(queued.card).toMatchObject({ card: { kind: 'approval' }, locale: 'zh-CN', names: { ou_wangmin: '王敏', ou_zhangwei: '张伟' } });
@@ -32,7 +32,7 @@ describe('chat port: cards queued as state, rendered by the Feishu adapter at se
     const w = await cardWorld();
     await w.store.transaction(() => w.cards.notify('ou_lilei', { zh: '请尽快处理', en: 'please act' }, 'k1', w.clock.now()));
     await w.store.transaction(() => w.cards.notify('system:score', { zh: '不是人', en: 'not a person' }, 'k2', w.clock.now()));
-    const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>;
+    const rows = (await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.send'")) as Array<{ payload_json: string }>;
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0]!.payload_json)).toMatchObject({ chatId: 'oc_team', notice: { to: 'ou_lilei', text: '请尽快处理' } });
     expect(asSent('im.send', rows[0]!.payload_json)).toMatchObject({ msgType: 'text', content: { text: '<at user_id="ou_lilei"></at> 请尽快处理' } });

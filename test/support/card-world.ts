@@ -2,12 +2,11 @@ import type { Member } from '../../src/bitable/roster.js';
 import { createLeadJourney } from '../../src/compose/lead-journey.js';
 import { feishuCardAnswer } from '../../src/http/feishu-card.js';
 import { feishuCardUpdate, feishuMessage } from '../../src/im/sender.js';
+import { testStore } from './test-store.js';
 import { fixedTeam } from '../../src/ports/team.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore } from '../../src/store/store.js';
 import type { CardClick } from '../../src/usecases/card-actions.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
@@ -45,7 +44,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   const ruleSet = loadRuleSet('default');
   const { journey, calendar } = ruleSet;
   const rules = ruleSet.assignment;
-  const store = createStore(openDb(o.dbPath ?? ':memory:'));
+  const store = await testStore({ dbPath: o.dbPath });
   const clock = createManualClock(o.at ?? T0);
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
@@ -96,13 +95,13 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   }
 
   /** Everything a card action can change, to compare before and after a refused click. */
-  const snapshot = () => ({
-    leads: store.db.prepare('SELECT * FROM leads ORDER BY id').all(),
-    cards: store.db.prepare('SELECT * FROM cards ORDER BY id').all(),
-    assignments: store.db.prepare('SELECT * FROM assignments ORDER BY id').all(),
-    transitions: store.db.prepare('SELECT * FROM stage_transitions ORDER BY id').all(),
-    outbox: store.db.prepare('SELECT * FROM outbox ORDER BY id').all(),
-    timers: store.db.prepare('SELECT * FROM timers ORDER BY id').all(),
+  const snapshot = async () => ({
+    leads: await store.sql.all('SELECT * FROM leads ORDER BY id'),
+    cards: await store.sql.all('SELECT * FROM cards ORDER BY id'),
+    assignments: await store.sql.all('SELECT * FROM assignments ORDER BY id'),
+    transitions: await store.sql.all('SELECT * FROM stage_transitions ORDER BY id'),
+    outbox: await store.sql.all('SELECT * FROM outbox ORDER BY id'),
+    timers: await store.sql.all('SELECT * FROM timers ORDER BY id'),
   });
 
   /** A lead that just came in (at `stage`, the first by default), scored by the engine like an adopted row. */
@@ -155,7 +154,7 @@ export type CardWorld = Awaited<ReturnType<typeof cardWorld>>;
 export async function rowFields(w: CardWorld, leadId: number): Promise<Record<string, unknown>> {
   const recordId = (await w.store.leads.get(leadId))!.recordId;
   const out: Record<string, unknown> = {};
-  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
+  for (const r of (await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id")) as Array<{ payload_json: string }>) {
     const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
     if (p.recordId === recordId) Object.assign(out, p.fields);
   }
@@ -169,8 +168,8 @@ export function asSent(kind: string, payloadJson: string): any {
 }
 
 /** The text messages (@-mentions) queued for the group, oldest first. */
-export function queuedTexts(w: CardWorld): string[] {
-  return (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
+export async function queuedTexts(w: CardWorld): Promise<string[]> {
+  return ((await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id")) as Array<{ payload_json: string }>)
     .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
     .filter((m) => m.msgType === 'text')
     .map((m) => m.content.text!);

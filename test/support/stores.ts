@@ -17,7 +17,8 @@ export interface StoreEngine {
   close(): Promise<void>;
 }
 
-const TABLES = [
+/** Every table of the store (emptied between tests on PostgreSQL). */
+export const STORE_TABLES = [
   'leads',
   'stage_transitions',
   'score_ledger',
@@ -50,7 +51,7 @@ function postgresEngine(name: 'pglite' | 'postgres', connect: () => Promise<Post
     open,
     async reset() {
       const s = await open();
-      await s.sql.exec(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+      await s.sql.exec(`TRUNCATE ${STORE_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
       return s;
     },
     async close() {

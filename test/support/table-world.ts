@@ -6,8 +6,7 @@ import type { Cell } from '../../src/ports/lead-table.js';
 import { createMemoryLeadTable } from '../../src/ports/memory-lead-table.js';
 import { fixedTeam } from '../../src/ports/team.js';
 import { templateTable } from '../../src/rules/base-template.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore } from '../../src/store/store.js';
+import { testStore } from './test-store.js';
 import { createHandleRecordChange } from '../../src/usecases/handle-record-change.js';
 import { createReconcile } from '../../src/usecases/reconcile.js';
 import { asSent, openIdOf, type Person, rosterOf, T0 } from './card-world.js';
@@ -19,7 +18,7 @@ import { asSent, openIdOf, type Person, rosterOf, T0 } from './card-world.js';
  */
 export async function tableWorld() {
   const rules = loadRuleSet('default');
-  const store = createStore(openDb(':memory:'));
+  const store = await testStore();
   const clock = createManualClock(T0);
   const log = createLogger({ level: 'silent' });
   const team = fixedTeam(rosterOf());
@@ -57,8 +56,8 @@ export async function tableWorld() {
     row: (id: string) => mem.row(leads, id)!.cells,
     lead: async (id: string) => (await store.leads.getByRecordId(id))!,
     /** the @-mention texts queued for the group */
-    mentions: () =>
-      (store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
+    mentions: async () =>
+      ((await store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id")) as Array<{ payload_json: string }>)
         .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
         .filter((m) => m.msgType === 'text')
         .map((m) => m.content.text!),

@@ -31,7 +31,7 @@ describe('authorization matrix: every action × every role', () => {
         const spec = ACTIONS[action];
         const lead = spec.card === 'approval' ? await w.pendingLead() : await w.assignedLead();
         const message: string = 'assignmentMessage' in lead ? (lead as { assignmentMessage: string }).assignmentMessage : lead.approvalMessage;
-        const before = w.snapshot();
+        const before = await w.snapshot();
         const r = await w.click(message, who, { op: spec.op, ...('form' in spec ? { form: spec.form } : {}) });
         const row = (await w.store.leads.get(lead.leadId))!;
         if (!allowed) {
@@ -39,7 +39,7 @@ describe('authorization matrix: every action × every role', () => {
           expect(r.toast.i18n.zh_cn).toMatch(/^只有/);
           expect(r.toast.i18n.en_us).toMatch(/^Only /);
           expect(r.card).toBeUndefined();
-          expect(w.snapshot()).toEqual(before);
+          expect(await w.snapshot()).toEqual(before);
           return;
         }
         expect(r.toast.type).toBe('success');
@@ -79,18 +79,18 @@ describe('authorization matrix: every action × every role', () => {
     const p = await w.pendingLead();
     // the lead was sent back to 线索 in the meantime (the pending request is cleared by the move)
     await w.store.leads.setPendingApproval(p.leadId, (await w.store.leads.get(p.leadId))!.version, null, w.clock.now());
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const r = await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} });
     expect(r.toast.type).toBe('info');
     expect(r.toast.i18n.zh_cn).toContain('不再需要');
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 
   it('bad input gets a readable toast and changes nothing: reject without a comment, return without a reason, a reason not in the list, text over 200 characters, an unknown op, an unknown card', async () => {
     const w = await cardWorld();
     const a = await w.assignedLead();
     const p = await w.pendingLead();
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const cases: Array<[string, Person, { op: string; form?: Record<string, unknown> }, string]> = [
       [p.approvalMessage, '王敏', { op: 'reject', form: { comment: '  ' } }, '驳回请填写审批意见'],
       [a.assignmentMessage, '李雷', { op: 'return', form: { note: '没有原因' } }, '请选择退回原因'],
@@ -104,7 +104,7 @@ describe('authorization matrix: every action × every role', () => {
       expect(r.toast.type, zh).toBe('error');
       expect(r.toast.i18n.zh_cn).toContain(zh);
     }
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 });
 
@@ -125,7 +125,7 @@ describe('exactly once', () => {
     }
     expect((await w.store.transitions.listForLead(p.leadId)).filter((t) => t.to === 'sql')).toHaveLength(1);
     expect(await w.store.assignments.listForLead(p.leadId)).toHaveLength(1);
-    expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'bitable.create'").get()).toEqual({ n: 1 }); // one 阶段历史 row
+    expect(await w.store.sql.get("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'bitable.create'")).toEqual({ n: 1 }); // one 阶段历史 row
   });
 
   it('20 simultaneous accept clicks by different people: exactly one owner, one accept; the rest told why or who was first', async () => {
@@ -142,28 +142,28 @@ describe('exactly once', () => {
     const lead = (await w.store.leads.get(a.leadId))!;
     expect(lead.ownerId).toBe('ou_lilei');
     expect((await w.store.assignments.listForLead(a.leadId)).map((x) => x.status)).toEqual(['accepted']);
-    expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM timers WHERE kind = 'sla.follow_up'").get()).toEqual({ n: 1 });
+    expect(await w.store.sql.get("SELECT COUNT(*) AS n FROM timers WHERE kind = 'sla.follow_up'")).toEqual({ n: 1 });
   });
 
   it('one click delivered twice: one effect; the second is told it was already done', async () => {
     const w = await cardWorld();
     const a = await w.assignedLead();
     const first = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
-    const snapshot = w.snapshot();
+    const snapshot = await w.snapshot();
     const again = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
     expect(first.toast.type).toBe('success');
     expect(again.toast).toMatchObject({ type: 'info' });
     expect(again.toast.i18n.zh_cn).toContain('李雷 已于');
-    expect(w.snapshot()).toEqual(snapshot);
+    expect(await w.snapshot()).toEqual(snapshot);
   });
 
   it('after an action every later click — any action, anyone — changes nothing', async () => {
     const w = await cardWorld();
     const p = await w.pendingLead();
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
-    const snapshot = w.snapshot();
+    const snapshot = await w.snapshot();
     for (const who of EVERYONE) for (const op of ['approve', 'reject']) await w.click(p.approvalMessage, who, { op, form: { comment: 'x' } });
-    expect(w.snapshot()).toEqual(snapshot);
+    expect(await w.snapshot()).toEqual(snapshot);
   });
 });
 
@@ -183,7 +183,7 @@ describe('what follows an action', () => {
     const p = await w.pendingLead();
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
     await w.click(p.approvalMessage, '王敏', { op: 'reject', form: { comment: '先补充预算' } });
-    const texts = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
+    const texts = ((await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.send'")) as Array<{ payload_json: string }>)
       .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
       .filter((x) => x.msgType === 'text');
     expect(texts).toHaveLength(1);
@@ -203,11 +203,11 @@ describe('what follows an action', () => {
     expect(await w.store.timers.pendingForLead(a.leadId)).toEqual([]);
     const card = (await w.store.cards.getByMessageId(a.assignmentMessage))!;
     expect(card.status).toBe('void');
-    const patch = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch'").all() as Array<{ payload_json: string }>;
+    const patch = (await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.patch'")) as Array<{ payload_json: string }>;
     expect(patch.map((p) => asSent('im.patch', p.payload_json).content.header.title.content)).toContain('已撤回 · 测试公司1');
     // a late click on the withdrawn card changes nothing
-    const before = w.snapshot();
+    const before = await w.snapshot();
     expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.i18n.zh_cn).toContain('已失效');
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
   });
 });

@@ -50,7 +50,7 @@ describe('cards sent again before Feishu’s 14 days are up', () => {
     const offer = (await w.store.assignments.current(a.leadId))!;
     w.clock.advance(13 * DAY);
     await w.sweep().kick();
-    const cards = w.store.db.prepare("SELECT id, status, action FROM cards WHERE lead_id = ? AND kind = 'assignment' ORDER BY id").all(a.leadId) as Array<{ id: number; status: string; action: string | null }>;
+    const cards = (await w.store.sql.all("SELECT id, status, action FROM cards WHERE lead_id = ? AND kind = 'assignment' ORDER BY id", [a.leadId])) as Array<{ id: number; status: string; action: string | null }>;
     expect(cards.map((c) => [c.status, c.action])).toEqual([
       ['void', 'renewed'],
       ['open', null],
@@ -58,15 +58,15 @@ describe('cards sent again before Feishu’s 14 days are up', () => {
     expect((await w.store.assignments.get(offer.id))!.cardId).toBe(cards[1]!.id);
     // past 14 days: a click on the old card changes nothing and says where to act
     w.clock.advance(2 * DAY);
-    const before = w.snapshot();
+    const before = await w.snapshot();
     const late = await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
     expect(late.toast.i18n.zh_cn).toContain('已在群里重新发出：请在最新的卡片上操作');
-    expect(w.snapshot()).toEqual(before);
+    expect(await w.snapshot()).toEqual(before);
     // the renewed card takes the click: 李雷 accepts from it
     await w.store.cards.setMessageId((await w.store.cards.get(cards[1]!.id))!.uuid, 'om_assign_renewed', w.clock.now());
     expect((await w.click('om_assign_renewed', '李雷', { op: 'accept' })).toast.type).toBe('success');
     expect((await w.store.assignments.get(offer.id))!.status).toBe('accepted');
     expect(await w.store.cards.openFor(b.leadId, 'assignment')).toEqual([]);
-    expect(w.store.db.prepare("SELECT COUNT(*) AS n FROM cards WHERE lead_id = ? AND kind = 'assignment'").get(b.leadId)).toEqual({ n: 1 });
+    expect(await w.store.sql.get("SELECT COUNT(*) AS n FROM cards WHERE lead_id = ? AND kind = 'assignment'", [b.leadId])).toEqual({ n: 1 });
   });
 });

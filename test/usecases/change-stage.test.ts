@@ -1,20 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore, type SqliteStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { createStartLead } from '../../src/usecases/start-lead.js';
 import { director, fullFacts, HOUR, rep } from '../support/journey.js';
 
 const journey = loadJourney('default');
-let store: SqliteStore;
+let store: TestStore;
 let clock: ReturnType<typeof createManualClock>;
 let startLead: ReturnType<typeof createStartLead>;
 let changeStage: ReturnType<typeof createChangeStage>;
 
-beforeEach(() => {
-  store = createStore(openDb(':memory:'));
+beforeEach(async () => {
+  store = await testStore();
   clock = createManualClock('2026-03-02T01:00:00Z');
   startLead = createStartLead({ store, journey, clock });
   changeStage = createChangeStage({ store, journey, clock });

@@ -11,8 +11,8 @@ import { asSent, cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } f
 const bj = (s: string) => new Date(`${s}+08:00`);
 const texts = queuedTexts;
 const steps = async (w: CardWorld, leadId: number) => (await w.store.escalations.forLead(leadId)).map((e) => `${e.sla}:${e.step}:${e.toId}`);
-const lastPatchTitleAndBody = (w: CardWorld) => {
-  const rows = w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id").all() as Array<{ payload_json: string }>;
+const lastPatchTitleAndBody = async (w: CardWorld) => {
+  const rows = (await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.patch' ORDER BY id")) as Array<{ payload_json: string }>;
   return rows.length ? JSON.stringify(asSent('im.patch', rows.at(-1)!.payload_json).content) : '';
 };
 
@@ -43,8 +43,8 @@ describe('SLA escalation ladder (accept)', () => {
     await sweep.kick();
     await sweep.kick(); // a second sweep at the same moment takes no second step
     expect(await steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei']);
-    expect(texts(w).filter((t) => t.includes('已超时'))).toEqual(['<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领已超时，请尽快处理']);
-    expect(lastPatchTitleAndBody(w)).toContain('认领超时，已提醒 李雷');
+    expect((await texts(w)).filter((t) => t.includes('已超时'))).toEqual(['<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领已超时，请尽快处理']);
+    expect(await lastPatchTitleAndBody(w)).toContain('认领超时，已提醒 李雷');
 
     w.clock.set(bj('2026-11-24T17:29'));
     await sweep.kick();
@@ -52,8 +52,8 @@ describe('SLA escalation ladder (accept)', () => {
     w.clock.set(bj('2026-11-24T17:30'));
     await sweep.kick();
     expect(await steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei', 'accept:manager:ou_chenjing']);
-    expect(texts(w).at(-1)).toContain('<at user_id="ou_chenjing"></at> XS-000001「测试公司1」分配给 李雷，认领已超时仍未处理');
-    expect(lastPatchTitleAndBody(w)).toContain('已通知直属上级 陈静');
+    expect((await texts(w)).at(-1)).toContain('<at user_id="ou_chenjing"></at> XS-000001「测试公司1」分配给 李雷，认领已超时仍未处理');
+    expect(await lastPatchTitleAndBody(w)).toContain('已通知直属上级 陈静');
 
     // +4 working hours after 15:30 is Wednesday 10:30 (the evening and the night do not count)
     w.clock.set(bj('2026-11-25T10:29'));
@@ -73,7 +73,7 @@ describe('SLA escalation ladder (accept)', () => {
     expect(fresh[0]!.subject.owner).toBe('ou_hanmeimei');
     // the new owner has a fresh accept SLA: 4 working hours from Wednesday 10:30 → 15:30... minus lunch: 16:00
     expect((await w.store.assignments.current(a.leadId))!.acceptDueAt!.toISOString()).toBe(bj('2026-11-25T16:00').toISOString());
-    const notes = (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update'").all() as Array<{ payload_json: string }>).map((r) => JSON.stringify(JSON.parse(r.payload_json).fields['旅程备注'] ?? ''));
+    const notes = ((await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'bitable.update'")) as Array<{ payload_json: string }>).map((r) => JSON.stringify(JSON.parse(r.payload_json).fields['旅程备注'] ?? ''));
     expect(notes.join()).toContain('认领超时，已从 李雷 改派给 韩梅梅');
     // the old rep can no longer accept from the old card
     expect((await w.click(a.assignmentMessage, '李雷', { op: 'accept' })).toast.i18n.zh_cn).toContain('已失效');
@@ -83,7 +83,7 @@ describe('SLA escalation ladder (accept)', () => {
     const oldCard = JSON.stringify(renderCard(await w.cards.render(old, (await w.store.leads.get(a.leadId))!, w.members)));
     expect(oldCard).toContain('李雷 认领超时，已改派给 韩梅梅');
     expect(oldCard).not.toContain('跟进人：李雷');
-    expect(texts(w)).toContain('<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领超时，已改派给 韩梅梅');
+    expect(await texts(w)).toContain('<at user_id="ou_lilei"></at> XS-000001「测试公司1」认领超时，已改派给 韩梅梅');
     expect(await rowFields(w, a.leadId)).toMatchObject({ 跟进人: null, SLA截止: bj('2026-11-25T16:00').getTime() });
     expect((await w.store.leads.get(a.leadId))!.facts.owner).toBeUndefined();
   });
@@ -97,18 +97,18 @@ describe('SLA escalation ladder (accept)', () => {
       ['ou_lilei', 'withdrawn'],
       ['ou_hanmeimei', 'withdrawn'],
     ]);
-    const asks = texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'));
+    const asks = (await texts(w)).filter((t) => t.includes('请在表格中为它填写跟进人'));
     expect(asks).toEqual(['<at user_id="ou_chenjing"></at> XS-000001「测试公司1」已依次分配给 李雷、韩梅梅，都未在时限内认领，也没有其他可分配的销售：请在表格中为它填写跟进人']);
     expect(await rowFields(w, a.leadId)).toMatchObject({ 跟进人: null, SLA截止: null });
     expect(String((await rowFields(w, a.leadId)).旅程备注)).toContain('认领超时，已无其他销售可改派：已请 陈静 在「跟进人」中指定');
     // the last card says nobody could take it
-    const cards = w.store.db.prepare("SELECT id FROM cards WHERE kind = 'assignment' ORDER BY id").all() as Array<{ id: number }>;
+    const cards = (await w.store.sql.all("SELECT id FROM cards WHERE kind = 'assignment' ORDER BY id")) as Array<{ id: number }>;
     expect(JSON.stringify(renderCard(await w.cards.render((await w.store.cards.get(cards.at(-1)!.id))!, (await w.store.leads.get(a.leadId))!, w.members)))).toContain('韩梅梅 认领超时，暂无其他销售可接，已请销售主管分配');
     // nothing more happens by itself
     w.clock.advance(30 * 86_400_000);
     await sweep.kick();
     expect(await w.store.assignments.current(a.leadId)).toBeUndefined();
-    expect(texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'))).toHaveLength(1);
+    expect((await texts(w)).filter((t) => t.includes('请在表格中为它填写跟进人'))).toHaveLength(1);
     // 陈静 types 李雷 in 跟进人: her choice is offered to him, with a new card
     const lead = (await w.store.leads.get(a.leadId))!;
     await w.store.transaction(async () => {
@@ -133,7 +133,7 @@ describe('SLA escalation ladder (accept)', () => {
         const owners = (await w.store.assignments.listForLead(a.leadId)).map((x) => x.ownerId);
         expect(new Set(owners).size).toBe(owners.length); // never the same rep twice (so never in a loop)
         expect(owners.length).toBe(reps.filter((r) => r.onDuty).length); // every rep on duty had one chance
-        const asks = texts(w).filter((t) => t.includes('请在表格中为它填写跟进人'));
+        const asks = (await texts(w)).filter((t) => t.includes('请在表格中为它填写跟进人'));
         const managers = new Set(reps.filter((r) => owners.includes(r.id)).map((r) => r.managerId));
         expect(asks).toHaveLength(managers.size); // one request to each manager of the reps who let it lapse, once
         expect(await w.store.assignments.current(a.leadId)).toBeUndefined();
@@ -150,7 +150,7 @@ describe('SLA escalation ladder (accept)', () => {
     w.clock.set(bj('2026-11-24T20:00'));
     await w.sweep().kick();
     expect(await w.store.escalations.forLead(a.leadId)).toEqual([]);
-    expect(texts(w).filter((t) => t.includes('超时'))).toEqual([]);
+    expect((await texts(w)).filter((t) => t.includes('超时'))).toEqual([]);
   });
 
   it('across a weekend: offered Friday 16:00, due Monday 11:00; nothing fires on Saturday or Sunday', async () => {
@@ -211,11 +211,11 @@ describe('SLA escalation ladder (an approval left waiting)', () => {
     w.clock.set(bj('2026-11-30T10:30'));
     await sweep.kick();
     expect(await steps(w, p.leadId)).toEqual(['approval:remind:ou_wangmin', 'approval:manager:ou_boss']);
-    expect(texts(w).filter((t) => t.includes('审批'))).toEqual([
+    expect((await texts(w)).filter((t) => t.includes('审批'))).toEqual([
       '<at user_id="ou_wangmin"></at> XS-000001「测试公司1」MQL → SQL 等待你审批已超时，请在群里的审批卡片上处理',
       '<at user_id="ou_boss"></at> XS-000001「测试公司1」MQL → SQL 等待 王敏 审批已超时，请跟进',
     ]);
-    expect(lastPatchTitleAndBody(w)).toContain('仍未审批，已通知 赵总');
+    expect(await lastPatchTitleAndBody(w)).toContain('仍未审批，已通知 赵总');
     // still approvable, and approving ends the ladder
     expect((await w.click(p.approvalMessage, '王敏', { op: 'approve', form: {} })).toast.type).toBe('success');
   });

@@ -6,9 +6,9 @@ import { asSent, cardWorld } from '../support/card-world.js';
 const DAY = 86_400_000;
 
 /** The last value each field of a lead's row was given through the outbox (what the Bitable will show). */
-function rowWrites(w: Awaited<ReturnType<typeof cardWorld>>, recordId: string): Record<string, unknown> {
+async function rowWrites(w: Awaited<ReturnType<typeof cardWorld>>, recordId: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const r of w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id").all() as Array<{ payload_json: string }>) {
+  for (const r of (await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'bitable.update' ORDER BY id")) as Array<{ payload_json: string }>) {
     const p = JSON.parse(r.payload_json) as { recordId: string; fields: Record<string, unknown> };
     if (p.recordId === recordId) Object.assign(out, p.fields);
   }
@@ -29,7 +29,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     ]);
     expect(lead.score).toBe(35);
     expect(lead.grade).toBe('A');
-    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 35, 评分等级: 'A', 评分依据: '大型企业 +15；重点行业 +10；来源：内容下载 +5' });
+    expect(await rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 35, 评分等级: 'A', 评分依据: '大型企业 +15；重点行业 +10；来源：内容下载 +5' });
     expect(lead.stage).toBe('nurture'); // 35 < 40: stays in the pool
   });
 
@@ -66,7 +66,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     const t = (await w.store.transitions.listForLead(lead.id)).at(-1)!;
     expect(t).toMatchObject({ from: 'nurture', to: 'mql', actorId: 'system:score' });
     expect(t.reason).toContain('线索评分 45 达到「MQL」阈值 40');
-    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: 'MQL', 进入阶段次数: 'MQL-01' });
+    expect(await rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: 'MQL', 进入阶段次数: 'MQL-01' });
     await add('电话沟通', 'k3'); // 55
     await add('访问价格页', 'k4'); // 63: crosses 60 → MQL→SQL is gated
     const gated = (await w.store.leads.get(lead.id))!;
@@ -74,7 +74,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(gated.pendingApproval).toMatchObject({ to: 'sql', role: 'marketing_director', requestedBy: 'system:score' });
     const card = (await w.store.cards.openFor(lead.id, 'approval'))[0]!;
     expect(JSON.stringify(renderCard(await w.cards.render(card, gated, w.members)))).toContain('系统（线索评分）');
-    expect(rowWrites(w, lead.recordId!).待审批).toBe('待市场总监审批：MQL → SQL');
+    expect((await rowWrites(w, lead.recordId!)).待审批).toBe('待市场总监审批：MQL → SQL');
   });
 
   it('a new lead past the threshold moves on; one missing a fact its guard needs stays, with a note saying what', async () => {
@@ -84,7 +84,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect((await w.store.leads.get(lead.id))!.stage).toBe('mql'); // a new lead crossing 40 (from 0) moves on
     const held = await w.newLead({ company: '东方锅炉', email: 'a@b.cn', source: '官网咨询', industry: '制造业', size: '200-999人' }, { stage: 'nurture' });
     expect(held.stage).toBe('nurture'); // no need stated: the guard holds it, with a note
-    expect(String(rowWrites(w, held.recordId!).旅程备注)).toContain('暂不能进入：进入「MQL」前还缺少：明确需求');
+    expect(String((await rowWrites(w, held.recordId!)).旅程备注)).toContain('暂不能进入：进入「MQL」前还缺少：明确需求');
   });
 
   it('silence decays the score in tiers, each once per silence, never below zero; a restart in between repeats nothing', async () => {
@@ -99,7 +99,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     expect(await w.scoring.decayPass(w.clock.now())).toEqual({ leads: 0, tiers: 0 });
     expect((await w.store.leads.get(lead.id))!.score).toBe(25);
     // the row shows it: the score, its grade and the reasons with the silence among them
-    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 25, 评分等级: lead.grade, 评分依据: '来源：官网咨询 +25；重点行业 +10；沉默14天 −10' });
+    expect(await rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 25, 评分等级: lead.grade, 评分依据: '来源：官网咨询 +25；重点行业 +10；沉默14天 −10' });
     // a new process on the same database: the same pass at the same time does nothing again
     const again = createScoring({ store: w.store, journey: w.journey, rules: () => w.scoringRules });
     await again.rescheduleAll();
@@ -107,7 +107,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     w.clock.advance(50 * DAY); // 64 days: −20 and −30, but only 25 left
     expect(await again.decayPass(w.clock.now())).toEqual({ leads: 1, tiers: 2 });
     expect((await w.store.leads.get(lead.id))!.score).toBe(0);
-    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 0, 评分依据: '沉默60天 −35；来源：官网咨询 +25；重点行业 +10' });
+    expect(await rowWrites(w, lead.recordId!)).toMatchObject({ 线索评分: 0, 评分依据: '沉默60天 −35；来源：官网咨询 +25；重点行业 +10' });
     expect((await ledgerOf(w, lead.id)).filter(([c]) => c === 'decay')).toEqual([
       ['decay', -10],
       ['decay', -20],
@@ -138,7 +138,7 @@ describe('routing a new lead (shipped 分配规则)', () => {
     const t = (await w.store.transitions.listForLead(lead.id)).at(-1)!;
     expect(t).toMatchObject({ from: 'lead', to: 'nurture', actorId: 'system:routing' });
     expect(t.reason).toContain('低分内容线索进培育池');
-    expect(rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: '培育池' });
+    expect(await rowWrites(w, lead.recordId!)).toMatchObject({ 阶段: '培育池' });
     expect(await w.store.assignments.current(lead.id)).toBeUndefined();
   });
 
@@ -163,8 +163,8 @@ describe('routing a new lead (shipped 分配规则)', () => {
 });
 
 describe('a return follows its reason (shipped 退回原因)', () => {
-  const notices = (w: Awaited<ReturnType<typeof cardWorld>>, leadKey: string) =>
-    (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send'").all() as Array<{ payload_json: string }>)
+  const notices = async (w: Awaited<ReturnType<typeof cardWorld>>, leadKey: string) =>
+    ((await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.send'")) as Array<{ payload_json: string }>)
       .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { text?: string } })
       .filter((p) => p.msgType === 'text' && p.content.text?.includes(leadKey) && p.content.text.includes('退回'))
       .map((p) => /<at user_id="(ou_\w+)">/.exec(p.content.text!)![1]);
@@ -191,7 +191,7 @@ describe('a return follows its reason (shipped 退回原因)', () => {
     expect(lead.ownerId).toBeNull();
     const timers = (await w.store.timers.pendingForLead(lead.id)).map((t) => [t.kind, t.dueAt.toISOString().slice(0, 10)]);
     expect(timers).toEqual(reengage ? [['lead.reengage', reengage]] : []);
-    expect(notices(w, lead.leadKey)).toEqual(told);
+    expect(await notices(w, lead.leadKey)).toEqual(told);
     const card = JSON.stringify(renderCard(await w.cards.render((await w.store.cards.openFor(lead.id, 'assignment'))[0] ?? (await w.store.cards.get((await w.store.assignments.listForLead(lead.id))[0]!.cardId!))!, lead, w.members)));
     if (reason === '重复线索') expect(card).toContain(`请与 ${twin.leadKey} 合并`);
     if (reason === '联系方式错误') expect(card).toContain('待数据清洗');

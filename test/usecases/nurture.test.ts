@@ -20,8 +20,8 @@ interface Sent {
   body: string;
 }
 /** The reminder cards queued for the group, oldest first. */
-function reminders(w: CardWorld): Sent[] {
-  return (w.store.db.prepare("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id").all() as Array<{ payload_json: string }>)
+async function reminders(w: CardWorld): Promise<Sent[]> {
+  return ((await w.store.sql.all("SELECT payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id")) as Array<{ payload_json: string }>)
     .map((r) => asSent('im.send', r.payload_json) as { msgType: string; content: { header?: { title: { content: string } } } })
     .filter((p) => p.msgType === 'interactive' && /^(培育提醒|重新激活)/.test(p.content.header?.title.content ?? ''))
     .map((p) => {
@@ -50,7 +50,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     const T0 = w.clock.now().getTime();
     await poolLead(w);
     await w.nurtureJob.kick();
-    const due = w.store.db.prepare(`SELECT kind, due_at FROM timers WHERE kind LIKE 'nurture.%' ORDER BY due_at`).all() as Array<{ kind: string; due_at: number }>;
+    const due = (await w.store.sql.all(`SELECT kind, due_at FROM timers WHERE kind LIKE 'nurture.%' ORDER BY due_at`)) as Array<{ kind: string; due_at: number }>;
     expect(due.map((t) => [t.kind, bjIso(t.due_at)])).toEqual([
       [NURTURE_STAGE, '2026-11-25 10:00'],
       [NURTURE_STAGE, '2026-11-27 10:00'],
@@ -60,15 +60,15 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       [NURTURE_SILENCE, '2027-01-25 09:00'], // day 60 is Saturday 01-23 (not a 调休 day): Monday morning
     ]);
     await runUntil(w, T0 + DAY - 60_000);
-    expect(reminders(w)).toEqual([]);
+    expect(await reminders(w)).toEqual([]);
     await runUntil(w, T0 + DAY);
-    expect(reminders(w).map((r) => [r.title, r.to])).toEqual([['培育提醒：入池第1天：欢迎与白皮书 · 蓝鲸教育', ['ou_zhangwei']]]);
-    expect(reminders(w)[0]!.body).toContain('发送欢迎邮件和《行业数字化白皮书》');
-    expect(reminders(w)[0]!.body).toContain('进入培育池第 1 天');
-    expect(reminders(w)[0]!.body).not.toContain('13912345678'); // the phone is masked on cards
+    expect((await reminders(w)).map((r) => [r.title, r.to])).toEqual([['培育提醒：入池第1天：欢迎与白皮书 · 蓝鲸教育', ['ou_zhangwei']]]);
+    expect((await reminders(w))[0]!.body).toContain('发送欢迎邮件和《行业数字化白皮书》');
+    expect((await reminders(w))[0]!.body).toContain('进入培育池第 1 天');
+    expect((await reminders(w))[0]!.body).not.toContain('13912345678'); // the phone is masked on cards
     await runUntil(w, T0 + 7 * DAY);
     await runUntil(w, T0 + 7 * DAY); // sweeping again sends nothing twice
-    expect(reminders(w).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：入池第1天：欢迎与白皮书', '培育提醒：入池第3天：直播邀请', '培育提醒：入池第7天：同行案例']);
+    expect((await reminders(w)).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：入池第1天：欢迎与白皮书', '培育提醒：入池第3天：直播邀请', '培育提醒：入池第7天：同行案例']);
   });
 
   it('the owner gets the card when the lead has one', async () => {
@@ -76,7 +76,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     const lead = await poolLead(w, { owner: 'ou_hanmeimei' });
     expect(lead.facts.owner).toBe('ou_hanmeimei');
     await runUntil(w, w.clock.now().getTime() + DAY);
-    expect(reminders(w).map((r) => r.to)).toEqual([['ou_hanmeimei']]);
+    expect((await reminders(w)).map((r) => r.to)).toEqual([['ou_hanmeimei']]);
   });
 
   it('leaving the pool ends its sequence; coming back starts it again from day 1', async () => {
@@ -87,13 +87,13 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     const change = createChangeStage({ store: w.store, journey: w.journey, clock: w.clock });
     expect((await change({ leadId: lead.id, to: 'mql', actor: { id: 'ou_zhangwei', roles: ['sdr'] } })).ok).toBe(true);
     await runUntil(w, T0 + 10 * DAY);
-    expect(reminders(w)).toHaveLength(1);
+    expect(await reminders(w)).toHaveLength(1);
     expect((await w.store.timers.pendingForLead(lead.id)).filter((t) => t.kind === NURTURE_STAGE)).toEqual([]);
     expect((await change({ leadId: lead.id, to: 'nurture', actor: { id: 'ou_zhangwei', roles: ['sdr'] }, reason: '暂无预算' })).ok).toBe(true);
     await runUntil(w, T0 + 11 * DAY); // 12-05 is a Saturday: day 1 of the new entry waits for Monday
-    expect(reminders(w)).toHaveLength(1);
+    expect(await reminders(w)).toHaveLength(1);
     await runUntil(w, T0 + 13 * DAY - 3_600_000); // Monday 09:00 (its day 3 is Monday 10:00)
-    expect(reminders(w).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：入池第1天：欢迎与白皮书', '培育提醒：入池第1天：欢迎与白皮书']);
+    expect((await reminders(w)).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：入池第1天：欢迎与白皮书', '培育提醒：入池第1天：欢迎与白皮书']);
   });
 
   it('an activity after entering ends the steps marked 遇互动停止 (day 7) and starts a new silence', async () => {
@@ -103,7 +103,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     await runUntil(w, T0 + 4 * DAY);
     await w.store.transaction(async () => w.engine.onActivity((await w.store.leads.get(lead.id))!, { type: '下载白皮书', at: w.clock.now(), key: 'a1' }, w.members, w.clock.now()));
     await runUntil(w, T0 + 8 * DAY);
-    expect(reminders(w).map((r) => r.title.split('：')[1]!.split(' · ')[0])).toEqual(['入池第1天', '入池第3天']);
+    expect((await reminders(w)).map((r) => r.title.split('：')[1]!.split(' · ')[0])).toEqual(['入池第1天', '入池第3天']);
     // the silence counts from the download now: 30 days from T0+4d
     const silence = (await w.store.timers.pendingForLead(lead.id)).filter((t) => t.kind === NURTURE_SILENCE);
     expect(silence.map((t) => bjIso(t.dueAt.getTime()))).toEqual(['2026-12-28 10:00', '2027-01-12 10:00', '2027-01-27 10:00']);
@@ -114,16 +114,12 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     const T0 = w.clock.now().getTime();
     await poolLead(w, { owner: 'ou_hanmeimei' });
     await runUntil(w, T0 + 8 * DAY);
-    const stageSteps = reminders(w).length;
+    const stageSteps = (await reminders(w)).length;
     for (const d of [30, 31, 45, 46, 60, 61, 90]) {
       await runUntil(w, T0 + d * DAY + 3_600_000);
       await runUntil(w, T0 + d * DAY + 3_600_000); // a second sweep, as after a restart
     }
-    expect(
-      reminders(w)
-        .slice(stageSteps)
-        .map((r) => [r.title.split(' · ')[0], r.to]),
-    ).toEqual([
+    expect((await reminders(w)).slice(stageSteps).map((r) => [r.title.split(' · ')[0], r.to])).toEqual([
       ['培育提醒：沉默30天：产品简报', ['ou_hanmeimei']],
       ['培育提醒：沉默45天：电话回访', ['ou_hanmeimei']],
       ['培育提醒：沉默60天：限时活动', ['ou_hanmeimei']],
@@ -137,20 +133,16 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       const T0 = before.clock.now().getTime();
       await poolLead(before, { owner: 'ou_hanmeimei' });
       await runUntil(before, T0 + 31 * DAY);
-      const sent = reminders(before).length;
-      expect(reminders(before).at(-1)!.title).toMatch(/^培育提醒：沉默30天/);
-      before.store.db.close(); // the process stops
+      const sent = (await reminders(before)).length;
+      expect((await reminders(before)).at(-1)!.title).toMatch(/^培育提醒：沉默30天/);
+      await before.store.close(); // the process stops
 
       const after = await cardWorld({ dbPath: db.path, at: T0 + 31 * DAY });
       await runUntil(after, T0 + 31 * DAY + 60_000); // start-up: the job re-reads its cursors, the sweep finds nothing due
-      expect(reminders(after)).toHaveLength(sent);
+      expect(await reminders(after)).toHaveLength(sent);
       for (const d of [45, 46, 60, 61, 90]) await runUntil(after, T0 + d * DAY + 3_600_000);
-      expect(
-        reminders(after)
-          .slice(sent - 1)
-          .map((r) => r.title.split(' · ')[0]),
-      ).toEqual(['培育提醒：沉默30天：产品简报', '培育提醒：沉默45天：电话回访', '培育提醒：沉默60天：限时活动']);
-      after.store.db.close();
+      expect((await reminders(after)).slice(sent - 1).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：沉默30天：产品简报', '培育提醒：沉默45天：电话回访', '培育提醒：沉默60天：限时活动']);
+      await after.store.close();
     } finally {
       db.remove();
     }
@@ -195,7 +187,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       data: { lead: { key: lead.leadKey, company: '蓝鲸教育', email: 'li@lanjing.cn', phone: '139****5678', stage: 'nurture' }, step: { name: '推送到 MA', day: 2, trigger: 'stage_entry' } },
     });
     expect(rows[0]!.idempotencyKey).toMatch(/^msg_[A-Za-z0-9_-]{32}$/);
-    expect(reminders(w)).toEqual([]);
+    expect(await reminders(w)).toEqual([]);
     void Webhook; // (the signature itself: test/webhooks/sender.test.ts)
   });
 });

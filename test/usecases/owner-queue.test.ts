@@ -38,13 +38,13 @@ describe('leads waiting for an owner (every rep at 跟进上限)', () => {
     // one summary to the manager, a minute later — not one message per lead
     w.clock.advance(61_000);
     await w.sweep().kick();
-    const summaries = () => texts(w).filter((t) => t.includes('条线索在等待分配'));
-    expect(summaries()).toHaveLength(1);
-    expect(summaries()[0]).toMatch(/^<at user_id="ou_chenjing"><\/at> 有 3 条线索在等待分配（最早 XS-000005 于 .*）：.*销售现状：李雷 2\/2，韩梅梅 2\/2/);
+    const summaries = async () => (await texts(w)).filter((t) => t.includes('条线索在等待分配'));
+    expect(await summaries()).toHaveLength(1);
+    expect((await summaries())[0]).toMatch(/^<at user_id="ou_chenjing"><\/at> 有 3 条线索在等待分配（最早 XS-000005 于 .*）：.*销售现状：李雷 2\/2，韩梅梅 2\/2/);
     await inquiry(w, 8); // another in the same wait: no second summary
     w.clock.advance(120_000);
     await w.sweep().kick();
-    expect(summaries()).toHaveLength(1);
+    expect(await summaries()).toHaveLength(1);
 
     // nothing frees up: nothing moves
     expect(await w.ownerQueue.drain(w.members, w.clock.now())).toBe(0);

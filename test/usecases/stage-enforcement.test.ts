@@ -31,7 +31,7 @@ describe('stage enforcement (in-memory lead table)', () => {
     expect(w.row(id).阶段).toBe('MQL');
     expect(text(w.row(id).旅程备注)).toMatch(/「MQL」→「成单」未生效/);
     expect((await w.lead(id)).stage).toBe('mql');
-    expect(w.mentions().filter((m) => m.includes(openIdOf('李雷')) && m.includes('XS-000001「MQL」→「成单」未生效'))).toHaveLength(1);
+    expect((await w.mentions()).filter((m) => m.includes(openIdOf('李雷')) && m.includes('XS-000001「MQL」→「成单」未生效'))).toHaveLength(1);
   });
 
   it('guard failing: 培育池 → MQL without a stated need is put back, naming what is missing', async () => {
