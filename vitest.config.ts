@@ -18,6 +18,17 @@ const STORE_TESTS = [
   'test/usecases/stage-enforcement.test.ts',
   'test/im/chat-payload.test.ts',
   'test/http/feishu-card-security.test.ts',
+  'test/http/feishu-events-security.test.ts',
+  'test/jobs/timer-sweep.test.ts',
+  'test/usecases/process-inbound.test.ts',
+  'test/im/sender.test.ts',
+  'test/webhooks/sender.test.ts',
+  'test/store/group-commit.test.ts',
+  'test/ports/memory-lead-table.test.ts',
+  'test/ports/bitable-lead-table.test.ts',
+  'test/bitable/writer.test.ts',
+  'test/usecases/record-change.test.ts',
+  'test/usecases/adopt-rows.test.ts',
 ];
 
 const shared = {

@@ -38,7 +38,7 @@ describe('Bitable writer crash safety', () => {
     // A realistic per-call latency (400 ms, so the 20 calls take 8 s): each run below lives at most
     // 1.2 s after queueing, i.e. makes at most 3 calls' progress, so all 5 kills land mid-sync.
     await fx.emu.control('POST', '/faults', { route: 'bitable.record.batch_create', kind: 'delay', ms: 400 });
-    fx.store.db.close(); // the child processes own the database while they run
+    await fx.store.close(); // the child processes own the database while they run
     const kills: number[] = [];
     let killed = 0;
     for (let i = 0; i < 5; i++) {

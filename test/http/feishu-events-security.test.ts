@@ -6,8 +6,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import { aesEncrypt } from '../../src/sandbox/feishu/events/crypto.js';
 import { refusalCases, signedRequest, withSignedHeader, type SignedReq } from '../support/feishu-signed.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore, type SqliteStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 
 /**
  * POST /feishu/events against forged, tampered, stale, replayed and malformed requests
@@ -26,7 +25,7 @@ type Req = SignedReq;
 const signed = (payload: unknown = envelope(), o: { ts?: number; nonce?: string; key?: string } = {}): Req => signedRequest(payload, { key: o.key ?? KEY, ts: o.ts ?? NOW, ...(o.nonce ? { nonce: o.nonce } : {}) });
 
 describe('POST /feishu/events: verification', () => {
-  let store: SqliteStore;
+  let store: TestStore;
   let stored = 0;
   const clock = createManualClock(NOW);
   const make = (keys: { encryptKey?: string; token?: string } = { encryptKey: KEY, token: TOKEN }) =>
@@ -46,15 +45,15 @@ describe('POST /feishu/events: verification', () => {
     });
   let app: Awaited<ReturnType<typeof make>>;
   const post = (r: Req) => app.request('/feishu/events', { method: 'POST', headers: r.headers, body: r.body });
-  const rows = () => (store.db.prepare('SELECT (SELECT COUNT(*) FROM inbound_events) + (SELECT COUNT(*) FROM inbox) AS n').get() as { n: number }).n;
+  const rows = async () => ((await store.sql.get('SELECT (SELECT COUNT(*) FROM inbound_events) + (SELECT COUNT(*) FROM inbox) AS n')) as { n: number }).n;
 
-  beforeEach(() => {
-    store = createStore(openDb(':memory:'));
+  beforeEach(async () => {
+    store = await testStore();
     stored = 0;
     clock.set(NOW);
     app = make();
   });
-  afterEach(() => store.db.close());
+  afterEach(() => store.close());
 
   const withHeader = withSignedHeader;
   const good = () => signed();
@@ -64,14 +63,14 @@ describe('POST /feishu/events: verification', () => {
     const res = await post(build());
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ error: reason });
-    expect(rows()).toBe(0);
+    expect(await rows()).toBe(0);
     expect(stored).toBe(0);
   });
 
   it('accepts a valid event, stores it before answering, and wakes the processor', async () => {
     const res = await post(good());
     expect(res.status).toBe(200);
-    expect(rows()).toBe(2); // inbox id + the stored event, committed before the answer
+    expect(await rows()).toBe(2); // inbox id + the stored event, committed before the answer
     expect(await store.eventQueue.pending()).toMatchObject([{ eventId: 'ev-1', eventType: 'drive.file.bitable_record_changed_v1', payload: { header: { event_id: 'ev-1' } } }]);
     expect(stored).toBe(1);
   });
@@ -87,7 +86,7 @@ describe('POST /feishu/events: verification', () => {
     clock.advance(60_000);
     expect((await post(r)).status).toBe(200);
     expect((await post(signed(envelope('ev-1'), { ts: NOW + 60_000, nonce: 'fresh' }))).status).toBe(200);
-    expect(rows()).toBe(2);
+    expect(await rows()).toBe(2);
     expect(stored).toBe(1);
   });
 
@@ -101,7 +100,7 @@ describe('POST /feishu/events: verification', () => {
     const res = await post({ body: JSON.stringify({ encrypt: aesEncrypt(JSON.stringify({ type: 'url_verification', challenge: 'ch-42', token: TOKEN }), KEY) }), headers: {} });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ challenge: 'ch-42' });
-    expect(rows()).toBe(0);
+    expect(await rows()).toBe(0);
   });
 
   it('fails closed without an Encrypt Key or a Verification Token (503), even for a challenge', async () => {
@@ -110,14 +109,14 @@ describe('POST /feishu/events: verification', () => {
       expect((await post(good())).status).toBe(503);
       expect((await post({ body: JSON.stringify({ encrypt: aesEncrypt(JSON.stringify({ type: 'url_verification', challenge: 'c', token: TOKEN }), KEY) }), headers: {} })).status).toBe(503);
     }
-    expect(rows()).toBe(0);
+    expect(await rows()).toBe(0);
   });
 
   it('refuses an oversize body with 413 before verifying it', async () => {
     const big = signed({ ...envelope(), event: { pad: 'x'.repeat(100 * 1024) } });
     const res = await post(big);
     expect(res.status).toBe(413);
-    expect(rows()).toBe(0);
+    expect(await rows()).toBe(0);
   });
 
   it('signature known-answer vector', () => {

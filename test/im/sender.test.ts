@@ -7,8 +7,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import { imModule } from '../../src/sandbox/feishu/im/module.js';
 import { getIm } from '../../src/sandbox/feishu/im/service.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore, type SqliteStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 import { messageUuid } from '../../src/usecases/lead-cards.js';
 import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
 
@@ -26,7 +25,7 @@ const card = (title: string) => ({
 
 describe('IM sender (outbox kinds im.send / im.patch)', () => {
   let emu: StartedEmulator;
-  let store: SqliteStore;
+  let store: TestStore;
   let chatId: string;
   const sender = (o: { timeoutMs?: number; maxAttempts?: number } = {}) =>
     createImSender({
@@ -56,10 +55,10 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
     const dir = emu.emu.kernel.directory;
     const rep = dir.addUser({ name: '李雷' });
     chatId = dir.addChat({ name: '线索作战群', members: [rep.open_id], bots: [emu.app.app_id] }).chat_id;
-    store = createStore(openDb(':memory:'));
+    store = await testStore();
   });
   afterEach(async () => {
-    store.db.close();
+    await store.close();
     await emu.stop();
   });
 

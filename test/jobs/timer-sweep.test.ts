@@ -2,19 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 
 /** Durable timers fire when due, once each; a failing handler leaves its timer for the next sweep. */
 describe('timer sweep', () => {
-  const setup = () => {
-    const store = createStore(openDb(':memory:'));
+  const setup = async () => {
+    const store = await testStore();
     const clock = createManualClock('2026-11-24T02:00:00Z');
     return { store, clock, log: createLogger({ level: 'silent' }) };
   };
 
   it('fires due timers of the kinds it handles, in due order, each once; other kinds stay pending', async () => {
-    const { store, clock, log } = setup();
+    const { store, clock, log } = await setup();
     const fired: string[] = [];
     const handler = async (t: { id: number; payload: unknown }, now: Date) => {
       if (await store.timers.markFired(t.id, now)) fired.push((t.payload as { n: string }).n);
@@ -31,11 +30,11 @@ describe('timer sweep', () => {
     await sweep.kick();
     await sweep.kick();
     expect(fired).toEqual(['a1', 'a2']);
-    expect(store.db.prepare("SELECT kind, status FROM timers WHERE kind = 'other'").get()).toEqual({ kind: 'other', status: 'pending' });
+    expect(await store.sql.get("SELECT kind, status FROM timers WHERE kind = 'other'")).toEqual({ kind: 'other', status: 'pending' });
   });
 
   it('a handler that throws leaves its timer pending (no busy loop), and the next sweep fires it', async () => {
-    const { store, clock, log } = setup();
+    const { store, clock, log } = await setup();
     let fail = true;
     let calls = 0;
     const sweep = createTimerSweep({
@@ -56,11 +55,11 @@ describe('timer sweep', () => {
     expect(sweep.stats).toMatchObject({ fired: 0, failed: 1 });
     fail = false;
     await sweep.kick();
-    expect(store.db.prepare('SELECT status FROM timers').get()).toEqual({ status: 'fired' });
+    expect(await store.sql.get('SELECT status FROM timers')).toEqual({ status: 'fired' });
   });
 
   it('fires a batch in one transaction: a handler that throws undoes only its own writes; the context is read once a pass', async () => {
-    const { store, clock, log } = setup();
+    const { store, clock, log } = await setup();
     const now = clock.now();
     for (let i = 0; i < 5; i++) await store.timers.schedule({ kind: 'a', dueAt: now, payload: { i }, dedupeKey: `a:${i}`, now });
     let contexts = 0;
@@ -85,7 +84,7 @@ describe('timer sweep', () => {
     expect(contexts).toBe(1);
     expect(batches).toBe(3); // 2 + 2 + 1, each fired something
     expect(sweep.stats).toEqual({ fired: 4, failed: 1 });
-    const rows = store.db.prepare<[], { kind: string; status: string; payload_json: string | null }>('SELECT kind, status, payload_json FROM timers ORDER BY id').all();
+    const rows = await store.sql.all<{ kind: string; status: string; payload_json: string | null }>('SELECT kind, status, payload_json FROM timers ORDER BY id');
     // the failed one is pending with no effect; the others fired with theirs
     expect(rows.filter((r) => r.kind === 'a').map((r) => r.status)).toEqual(['fired', 'fired', 'pending', 'fired', 'fired']);
     expect(rows.filter((r) => r.kind === 'b')).toHaveLength(4);

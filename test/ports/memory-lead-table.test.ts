@@ -1,11 +1,10 @@
 import { createManualClock } from '../../src/lib/clock.js';
 import { createMemoryLeadTable } from '../../src/ports/memory-lead-table.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 import { leadTableContract } from './lead-table-contract.js';
 
 leadTableContract('in memory', async () => {
-  const store = createStore(openDb(':memory:'));
+  const store = await testStore();
   const clock = createManualClock(Date.UTC(2026, 11, 3, 2, 0));
   const mem = createMemoryLeadTable({ store, clock });
   return {
@@ -18,6 +17,6 @@ leadTableContract('in memory', async () => {
     flush: async () => void (await mem.flush()),
     now: () => clock.now().getTime(),
     advance: (ms) => clock.advance(ms),
-    close: async () => void store.db.close(),
+    close: () => store.close(),
   };
 });

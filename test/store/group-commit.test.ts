@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/db.js';
 import { createGroupCommit } from '../../src/store/group-commit.js';
-import { createStore, type SqliteStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 
 /** Writes that arrive together share one transaction; each caller settles after it commits. */
 describe('group commit', () => {
-  let store: SqliteStore;
+  let store: TestStore;
   let txs = 0;
   const counting = () => ({
     transaction: <T>(fn: (tx: Store) => T | Promise<T>): Promise<T> => {
@@ -13,19 +13,19 @@ describe('group commit', () => {
       return store.transaction(fn);
     },
   });
-  const ids = () => (store.db.prepare('SELECT event_id FROM inbox ORDER BY event_id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
-  beforeEach(() => {
-    store = createStore(openDb(':memory:'));
+  const ids = async () => ((await store.sql.all('SELECT event_id FROM inbox ORDER BY event_id')) as Array<{ event_id: string }>).map((r) => r.event_id);
+  beforeEach(async () => {
+    store = await testStore();
     txs = 0;
   });
-  afterEach(() => store.db.close());
+  afterEach(() => store.close());
 
   it('a burst of 50 is one transaction; every caller gets its own result after the commit', async () => {
     const commit = createGroupCommit(counting());
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => commit(() => store.seenEvents.recordOnce(`ev-${String(i).padStart(2, '0')}`, 'test', new Date()))));
     expect(txs).toBe(1);
     expect(results.every((r) => r === true)).toBe(true);
-    expect(ids()).toHaveLength(50);
+    expect(await ids()).toHaveLength(50);
   });
 
   it('the same id twice in one burst: the first is new, the second a duplicate', async () => {
@@ -45,7 +45,7 @@ describe('group commit', () => {
       commit(() => store.seenEvents.recordOnce('c', 'test', new Date())),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(ids()).toEqual(['a', 'c']);
+    expect(await ids()).toEqual(['a', 'c']);
   });
 
   it('one at a time, each is its own transaction; bursts above maxBatch are split', async () => {

@@ -12,7 +12,8 @@ import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/modu
 import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
 import { bitableTarget } from '../../src/store/bitable-outbox-repo.js';
 import { openDb } from '../../src/store/db.js';
-import { createStore, type SqliteStore } from '../../src/store/store.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { TEST_STORE, type TestStore, testStore } from './test-store.js';
 import { startEmulator, type StartedEmulator } from './feishu-emulator.js';
 import { tempDbPath } from './temp-db.js';
 
@@ -26,7 +27,7 @@ export interface WriterFixture {
   appToken: string;
   leadsTableId: string;
   target: string;
-  store: SqliteStore;
+  store: TestStore;
   dbPath: string;
   /** every log line the writers wrote (JSON objects) */
   logs: Array<{ level: string; msg: string; [k: string]: unknown }>;
@@ -39,6 +40,11 @@ export interface WriterFixture {
 export const FAST_BACKOFF = { baseMs: 20, capMs: 400 };
 
 export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<WriterFixture> {
+  // The store first: opening PGlite takes seconds, and an HTTP connection left idle that long by
+  // provisioning is closed by the server (the next call would meet ECONNRESET and be retried).
+  const db = tempDbPath();
+  // the SQLite file is what writer-crash's child process opens; on PostgreSQL the test file's database
+  const store: TestStore = TEST_STORE === 'sqlite' ? createStore(openDb(db.path)) : await testStore();
   const emu = await startEmulator({ modules: [bitableModule, eventsModule] });
   emu.emu.kernel.rates.setEnabled(o.rates ?? true);
   const creds = { domain: emu.url, appId: emu.app.app_id, appSecret: new Secret(emu.app.app_secret) };
@@ -47,8 +53,6 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
   const res = await provision(api, template);
   const appToken = res.appToken!;
   const leadsTableId = res.tables.get('线索')!;
-  const db = tempDbPath();
-  const store = createStore(openDb(db.path));
   const logs: WriterFixture['logs'] = [];
   const log = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
   return {
@@ -75,7 +79,7 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
       return out;
     },
     async close() {
-      store.db.close();
+      await store.close();
       await emu.stop();
       db.remove();
     },
@@ -83,7 +87,7 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
 }
 
 /** Queue `n` new leads (lead row + create row in one transaction, as a use case would). */
-export async function queueLeads(store: SqliteStore, target: string, n: number, opts: { from?: number; prefix?: string; fields?: (i: number) => Record<string, unknown> } = {}): Promise<string[]> {
+export async function queueLeads(store: Store, target: string, n: number, opts: { from?: number; prefix?: string; fields?: (i: number) => Record<string, unknown> } = {}): Promise<string[]> {
   const keys: string[] = [];
   const now = new Date();
   await store.transaction(async () => {

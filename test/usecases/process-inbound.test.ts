@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 import { createInboundProcessor } from '../../src/usecases/process-inbound.js';
 
 /** The queue of verified events: arrival order, runs of one type handled together, retries, then failed. */
 describe('inbound processor', () => {
-  const setup = (handlers: Parameters<typeof createInboundProcessor>[0]['handlers']) => {
-    const store = createStore(openDb(':memory:'));
+  const setup = async (handlers: Parameters<typeof createInboundProcessor>[0]['handlers']) => {
+    const store = await testStore();
     const clock = createManualClock('2026-11-24T08:00:00Z');
     const p = createInboundProcessor({ store, clock, log: createLogger({ level: 'silent' }), handlers, maxAttempts: 3 });
     const add = (id: string, type: string) => store.eventQueue.add({ eventId: id, source: 'feishu.event', eventType: type, payload: { id }, now: clock.now() });
@@ -17,7 +16,7 @@ describe('inbound processor', () => {
 
   it('hands runs of the same type over together, in arrival order; types without a handler are done', async () => {
     const calls: string[][] = [];
-    const { store, p, add } = setup({ a: async (evs) => void calls.push(evs.map((e) => (e as { id: string }).id)) });
+    const { store, p, add } = await setup({ a: async (evs) => void calls.push(evs.map((e) => (e as { id: string }).id)) });
     for (const id of ['1', '2', '3']) await add(id, 'a');
     await add('4', 'other');
     await add('5', 'a');
@@ -29,7 +28,7 @@ describe('inbound processor', () => {
 
   it('a failing handler leaves its events pending for the next pass, then marks them failed with the error', async () => {
     let fail = true;
-    const { store, p, add } = setup({
+    const { store, p, add } = await setup({
       a: async () => {
         if (fail) throw new Error('Feishu is down');
       },
@@ -50,7 +49,7 @@ describe('inbound processor', () => {
     const seen: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const { p, add } = setup({
+    const { p, add } = await setup({
       a: async (evs) => {
         seen.push(...evs.map((e) => (e as { id: string }).id));
         await gate;

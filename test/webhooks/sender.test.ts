@@ -4,8 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { systemClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
-import { openDb } from '../../src/store/db.js';
-import { createStore, type SqliteStore } from '../../src/store/store.js';
+import { type TestStore, testStore } from '../support/test-store.js';
 import { createWebhookSender, WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
 import { startWebhook, waitUntil, type TestWebhook } from '../support/webhook-server.js';
 
@@ -18,7 +17,7 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 describe('webhook sender (outbox kind webhook.send)', () => {
   let hook: TestWebhook;
-  let store: SqliteStore;
+  let store: TestStore;
   const log = createLogger({ level: 'silent' });
   const sender = (secret: string | null = SECRET) => createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
   const queue = (key: string) => {
@@ -39,10 +38,10 @@ describe('webhook sender (outbox kind webhook.send)', () => {
 
   beforeEach(async () => {
     hook = await startWebhook();
-    store = createStore(openDb(':memory:'));
+    store = await testStore();
   });
   afterEach(async () => {
-    store.db.close();
+    await store.close();
     await hook.close();
   });
 
