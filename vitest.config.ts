@@ -20,6 +20,7 @@ const STORE_TESTS = [
   'test/http/feishu-card-security.test.ts',
   'test/http/feishu-events-security.test.ts',
   'test/jobs/timer-sweep.test.ts',
+  'test/jobs/lease.test.ts',
   'test/usecases/process-inbound.test.ts',
   'test/im/sender.test.ts',
   'test/webhooks/sender.test.ts',

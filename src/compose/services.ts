@@ -14,6 +14,7 @@ import { createFeishuVerifier } from '../feishu/verify.js';
 import { createImApi } from '../im/api.js';
 import { createImSender } from '../im/sender.js';
 import { createDecayJob } from '../jobs/decay-job.js';
+import { createLease, instanceId } from '../jobs/lease.js';
 import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
 import { createTimerSweep } from '../jobs/timer-sweep.js';
@@ -75,10 +76,12 @@ export async function createServices({ config, log, platform, version }: Service
   const rules = loadRuleSet(config.journey);
   const { journey, template } = rules;
   const { clock } = platform;
+  /** this process among the instances sharing the database */
+  const instance = instanceId();
   let migrated: number[] = [];
   const storeChoice = { databasePath: config.databasePath, databaseUrl: config.databaseUrl, fresh: config.sandbox.freshDatabase };
   const store = await openStore(storeChoice, { onMigrated: (a) => (migrated = a) });
-  log.info({ database: describeStore(storeChoice), dialect: store.dialect, migrated, journey: journey.id, leads: await store.leads.count(), now: clock.now().toISOString() }, 'database ready');
+  log.info({ database: describeStore(storeChoice), dialect: store.dialect, instance, migrated, journey: journey.id, leads: await store.leads.count(), now: clock.now().toISOString() }, 'database ready');
   // SLAs count working time; a year without the official holiday schedule counts only weekends.
   const uncovered = uncoveredYears(rules.workCalendar.coveredYears, clock.now());
   if (uncovered.length)
@@ -168,13 +171,16 @@ export async function createServices({ config, log, platform, version }: Service
   });
   // Reconciliation: the rows changed since its cursor every RECONCILE_INTERVAL_SECONDS (and a full pass
   // at start where the platform asks for one: it also finds rows deleted while the server was down).
+  // With several instances on one PostgreSQL, one of them reconciles at a time (a lease).
   const reconcile = createReconcile({ store, table, clock, log, handle: handleRecordChange });
+  const reconcileLease = createLease({ store, clock, log, name: 'reconcile', holder: instance, ttlMs: Math.max(60_000, config.reconcileIntervalMs) });
   let fullPass = platform.reconcileAtStart;
   const reconcileLoop = createKickLoop(
     async () => {
       const full = fullPass;
       fullPass = false;
-      await reconcile({ full });
+      const r = await reconcileLease.run(() => reconcile({ full }));
+      if (!r.ran) log.debug('another instance is reconciling; skipped');
       writer.kick();
     },
     { pollMs: config.reconcileIntervalMs, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; trying again at the next interval') },

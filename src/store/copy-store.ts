@@ -25,6 +25,7 @@ const TABLES: Array<{ name: string; order: string }> = [
   { name: 'routing_credits', order: 'pool, open_id' },
   { name: 'owner_queue', order: 'lead_id' },
   { name: 'unknown_users', order: 'open_id' },
+  { name: 'leases', order: 'name' },
 ];
 
 export interface CopyProgress {

@@ -9,6 +9,7 @@ import { createEscalationsRepo } from './escalations-repo.js';
 import { createInboundEventsRepo } from './inbound-events-repo.js';
 import { createInboxRepo } from './inbox-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
+import { createLeasesRepo } from './leases-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
 import { createOwnerQueueRepo } from './owner-queue-repo.js';
 import { type OpenPostgresOptions, openPostgres, postgresSchemaVersion } from './postgres-db.js';
@@ -43,6 +44,8 @@ function createRepos(sql: Sql) {
     routing: createRoutingRepo(sql),
     ownerQueue: createOwnerQueueRepo(sql),
     unknownUsers: createUnknownUsersRepo(sql),
+    /** work only one instance may do at a time (lib/lease.ts) */
+    leases: createLeasesRepo(sql),
   };
 }
 

@@ -34,6 +34,7 @@ describe('openDb', () => {
       'inbound_events',
       'inbox',
       'leads',
+      'leases',
       'open_stages',
       'outbox',
       'owner_queue',

@@ -469,4 +469,18 @@ describe.each(engines)('store on $name', (engine) => {
       expect(await store.messages.counts()).toEqual({ pending: 0, in_flight: 0, done: 0, dead: 0 }); // kept apart from chat messages
     });
   });
+  describe('leases', () => {
+    it('one holder at a time; renewed by its holder; taken over once expired; let go by its holder only', async () => {
+      expect(await store.leases.acquire('reconcile', 'a', 1000, T0)).toBe(true);
+      expect(await store.leases.acquire('reconcile', 'b', 1000, at(500))).toBe(false);
+      expect(await store.leases.acquire('reconcile', 'a', 1000, at(900))).toBe(true); // renewed until 1900
+      expect(await store.leases.acquire('reconcile', 'b', 1000, at(1500))).toBe(false);
+      expect(await store.leases.holder('reconcile', at(1500))).toBe('a');
+      expect(await store.leases.acquire('reconcile', 'b', 1000, at(1900))).toBe(true); // a died: expired
+      expect(await store.leases.release('reconcile', 'a')).toBe(false);
+      expect(await store.leases.release('reconcile', 'b')).toBe(true);
+      expect(await store.leases.holder('reconcile', at(2000))).toBeUndefined();
+      expect(await store.leases.acquire('other', 'a', 1000, at(2000))).toBe(true); // names are independent
+    });
+  });
 });

@@ -38,6 +38,7 @@ export const STORE_TABLES = [
   'routing_credits',
   'owner_queue',
   'unknown_users',
+  'leases',
 ];
 
 function postgresEngine(name: 'pglite' | 'postgres', connect: () => Promise<PostgresStore>, after?: () => Promise<void>): StoreEngine {

@@ -8,6 +8,7 @@ import { sql as escalations } from './007-escalations.js';
 import { sql as engine, postgres as enginePostgres } from './008-engine.js';
 import { sql as ownerQueue } from './009-owner-queue.js';
 import { sql as unknownUsers } from './010-unknown-users.js';
+import { sql as leases } from './011-leases.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'engine', sql: engine, postgres: enginePostgres },
   { version: 9, name: 'owner-queue', sql: ownerQueue },
   { version: 10, name: 'unknown-users', sql: unknownUsers },
+  { version: 11, name: 'leases', sql: leases },
 ];
