@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, isPostgresUrl, loadConfig } from '../src/config.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { Secret } from '../src/lib/secret.js';
 import { copySqliteToPostgres } from '../src/store/copy-store.js';
@@ -46,7 +46,7 @@ async function migrate(): Promise<void> {
 
 async function move(from: string | undefined, to: string | undefined): Promise<void> {
   const usage = '用法 Usage: npm run migrate -- --from sqlite:./data/lead-journey.db --to postgres://user:password@host:5432/db';
-  if (!from?.startsWith('sqlite:') || !to || !/^postgres(ql)?:\/\//.test(to)) fail(usage);
+  if (!from?.startsWith('sqlite:') || !to || !isPostgresUrl(to)) fail(usage);
   const path = from!.slice('sqlite:'.length);
   if (!existsSync(path)) fail(`没有这个 SQLite 文件 No SQLite file at ${path}`);
   const source = openDb(path);

@@ -14,6 +14,15 @@ const withDefault = <T extends z.ZodTypeAny>(s: T, d: z.input<T>) => z.preproces
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** A DATABASE_URL that names PostgreSQL (anything else is a SQLite file path). */
+export const isPostgresUrl = (v: string): boolean => /^postgres(ql)?:\/\/./.test(v);
+
+/** DATABASE_URL over DATABASE_PATH: PostgreSQL when it is a postgres:// URL, else the SQLite file it or `path` names. */
+function chooseDatabase(url: string | undefined, path: string): { databasePath: string; databaseUrl: Secret | undefined } {
+  if (url && isPostgresUrl(url)) return { databasePath: path, databaseUrl: new Secret(url) };
+  return { databasePath: url ?? path, databaseUrl: undefined };
+}
+
 /** Per key: the schema plus the hint shown when the value is wrong. */
 export const CONFIG_KEYS = {
   NODE_ENV: { schema: withDefault(z.enum(['development', 'production', 'test']), 'development'), hint: { zh: '填写 development、production 或 test', en: 'use development, production or test' } },
@@ -23,7 +32,7 @@ export const CONFIG_KEYS = {
   LOCALE: { schema: withDefault(z.enum(['zh-CN', 'en']), 'zh-CN'), hint: { zh: '填写 zh-CN 或 en', en: 'zh-CN or en' } },
   DATABASE_PATH: { schema: withDefault(z.string().min(1), './data/lead-journey.db'), hint: { zh: '填写文件路径，如 ./data/lead-journey.db，或 :memory:', en: 'a file path such as ./data/lead-journey.db, or :memory:' } },
   DATABASE_URL: {
-    schema: opt(z.string().refine((v) => /^postgres(ql)?:\/\/./.test(v) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), 'must be postgres://… (PostgreSQL) or a file path (SQLite)')),
+    schema: opt(z.string().refine((v) => isPostgresUrl(v) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), 'must be postgres://… (PostgreSQL) or a file path (SQLite)')),
     hint: {
       zh: 'PostgreSQL 连接串，如 postgres://用户:密码@主机:5432/库名（多实例、托管数据库时用）；填文件路径或留空则用 SQLite（DATABASE_PATH）',
       en: 'a PostgreSQL connection string such as postgres://user:password@host:5432/db (several instances, a managed database); a file path or nothing keeps SQLite (DATABASE_PATH)',
@@ -177,17 +186,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
         })
       : undefined;
 
-  const url = e.DATABASE_URL as string | undefined;
-  const postgresUrl = url && /^postgres(ql)?:\/\//.test(url) ? url : undefined;
-  const sqlitePath = url && !postgresUrl ? url : undefined;
+  const database = chooseDatabase(e.DATABASE_URL as string | undefined, sandboxOn && !env.DATABASE_PATH?.trim() ? SANDBOX_DATABASE_PATH : (e.DATABASE_PATH as string));
   return Object.freeze({
     env: e.NODE_ENV as Config['env'],
     host: e.HOST as string,
     port: e.PORT as number,
     logLevel: e.LOG_LEVEL as Config['logLevel'],
     locale: e.LOCALE as Config['locale'],
-    databasePath: sqlitePath ?? (sandboxOn && !env.DATABASE_PATH?.trim() ? SANDBOX_DATABASE_PATH : (e.DATABASE_PATH as string)),
-    databaseUrl: postgresUrl ? new Secret(postgresUrl) : undefined,
+    ...database,
     journey: e.JOURNEY as string,
     feishu,
     sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL }),
@@ -226,7 +232,5 @@ export function loadFeishuCredentials(env: Record<string, string | undefined> = 
 
 /** The database as the server would choose it (for CLIs that only need the database): the SQLite file, or DATABASE_URL's PostgreSQL. */
 export function databaseFrom(env: Record<string, string | undefined>): { databasePath: string; databaseUrl: Secret | undefined } {
-  const url = CONFIG_KEYS.DATABASE_URL.schema.parse(env.DATABASE_URL) as string | undefined;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return { databasePath: '', databaseUrl: new Secret(url) };
-  return { databasePath: url ?? (CONFIG_KEYS.DATABASE_PATH.schema.parse(env.DATABASE_PATH) as string), databaseUrl: undefined };
+  return chooseDatabase(CONFIG_KEYS.DATABASE_URL.schema.parse(env.DATABASE_URL) as string | undefined, CONFIG_KEYS.DATABASE_PATH.schema.parse(env.DATABASE_PATH) as string);
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { createRoutingRepo } from './routing-repo.js';
 import type { Sql } from './sql/sql.js';
 
 /**
@@ -27,6 +28,9 @@ const TABLES: Array<{ name: string; order: string }> = [
   { name: 'unknown_users', order: 'open_id' },
   { name: 'leases', order: 'name' },
 ];
+
+/** Every table of the store (what a copy covers, and rep_loads, which it rebuilds). */
+export const STORE_TABLES: readonly string[] = [...TABLES.map((t) => t.name), 'rep_loads'];
 
 export interface CopyProgress {
   table: string;
@@ -70,13 +74,7 @@ export async function copySqliteToPostgres(o: { from: Db; to: Sql; pageSize?: nu
     }
     if (columns.includes('id')) await o.to.get(`SELECT setval(pg_get_serial_sequence('${t.name}', 'id'), GREATEST((SELECT MAX(id) FROM ${t.name}), 1))`);
   }
-  await o.to.transaction(async () => {
-    await o.to.run('DELETE FROM rep_loads');
-    await o.to.run(
-      `INSERT INTO rep_loads (owner_id, n) SELECT a.owner_id, COUNT(*) FROM assignments a JOIN leads l ON l.id = a.lead_id
-       WHERE a.status IN ('offered', 'accepted') AND l.deleted_at IS NULL AND l.stage IN (SELECT stage FROM open_stages) GROUP BY a.owner_id`,
-    );
-  });
+  await createRoutingRepo(o.to).rebuildLoads();
   const tables: CopyReport['tables'] = [];
   for (const t of TABLES) {
     const source = (o.from.prepare(`SELECT COUNT(*) AS n FROM ${t.name}`).get() as { n: number }).n;

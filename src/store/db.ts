@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { MIGRATIONS, type Migration, migrationsAfter } from './migrations/index.js';
 
 export type Db = Database.Database;
 
@@ -35,14 +35,7 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
   const applied: number[] = [];
-  const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration ${m.name}: expected version ${i + 1}, got ${m.version}`);
-  });
-  const latest = sorted.at(-1)?.version ?? 0;
-  if (current > latest) throw new Error(`database schema version ${current} is newer than this build knows (${latest}); upgrade Lead Journey`);
-  for (const m of sorted) {
-    if (m.version <= current) continue;
+  for (const m of migrationsAfter(current, migrations)) {
     db.transaction(() => {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);

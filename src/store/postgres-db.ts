@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { MIGRATIONS, type Migration, migrationsAfter } from './migrations/index.js';
 import { postgresDdl } from './migrations/postgres.js';
 import { pgliteEngine, pgPoolEngine } from './sql/engines.js';
 import { postgresSql } from './sql/postgres.js';
@@ -37,17 +37,9 @@ export async function openPostgres(target: string | PGlite, o: OpenPostgresOptio
  */
 export async function migratePostgres(sql: Sql, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   await sql.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-  const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration ${m.name}: expected version ${i + 1}, got ${m.version}`);
-  });
-  const latest = sorted.at(-1)?.version ?? 0;
-  const current = async () => (await sql.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations'))?.v ?? 0;
-  const now = await current();
-  if (now > latest) throw new Error(`database schema version ${now} is newer than this build knows (${latest}); upgrade Lead Journey`);
+  const current = () => postgresSchemaVersion(sql);
   const applied: number[] = [];
-  for (const m of sorted) {
-    if (m.version <= now) continue;
+  for (const m of migrationsAfter(await current(), migrations)) {
     await sql.transaction(async () => {
       await sql.get('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
       if ((await current()) >= m.version) return; // another instance applied it while this one waited

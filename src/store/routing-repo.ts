@@ -8,7 +8,17 @@ import type { Sql } from './sql/sql.js';
 export type RoutingRepo = ReturnType<typeof createRoutingRepo>;
 
 export function createRoutingRepo(sql: Sql) {
+  const rebuildLoads = () =>
+    sql.transaction(async () => {
+      await sql.run('DELETE FROM rep_loads');
+      await sql.run(
+        `INSERT INTO rep_loads (owner_id, n) SELECT a.owner_id, COUNT(*) FROM assignments a JOIN leads l ON l.id = a.lead_id
+         WHERE a.status IN ('offered', 'accepted') AND l.deleted_at IS NULL AND l.stage IN (SELECT stage FROM open_stages) GROUP BY a.owner_id`,
+      );
+    });
   return {
+    /** Count every rep's open leads again from the assignments (the triggers keep them after that). */
+    rebuildLoads,
     credits: async (pool: string): Promise<Map<string, number>> => new Map((await sql.all<{ open_id: string; credit: number }>('SELECT open_id, credit FROM routing_credits WHERE pool = ?', [pool])).map((r) => [r.open_id, r.credit])),
     async setCredits(pool: string, values: ReadonlyMap<string, number>, now: Date): Promise<void> {
       for (const [openId, credit] of values)
@@ -30,11 +40,7 @@ export function createRoutingRepo(sql: Sql) {
         if (JSON.stringify(now) === JSON.stringify(want)) return false;
         await sql.run('DELETE FROM open_stages');
         for (const s of want) await sql.run('INSERT INTO open_stages (stage) VALUES (?)', [s]);
-        await sql.run('DELETE FROM rep_loads');
-        await sql.run(
-          `INSERT INTO rep_loads (owner_id, n) SELECT a.owner_id, COUNT(*) FROM assignments a JOIN leads l ON l.id = a.lead_id
-           WHERE a.status IN ('offered', 'accepted') AND l.deleted_at IS NULL AND l.stage IN (SELECT stage FROM open_stages) GROUP BY a.owner_id`,
-        );
+        await rebuildLoads();
         return true;
       }),
     /** Open leads per rep: offered or accepted, whose lead is in an open stage (kept by triggers). */

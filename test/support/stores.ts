@@ -1,5 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
+import { STORE_TABLES } from '../../src/store/copy-store.js';
 import { openDb } from '../../src/store/db.js';
+import type { Sql } from '../../src/store/sql/sql.js';
 import { createPostgresStore, createStore, type PostgresStore, type Store } from '../../src/store/store.js';
 import { createDatabase, type PostgresServer, postgresBinaries, startPostgres } from './postgres-server.js';
 import { tempDbPath } from './temp-db.js';
@@ -10,36 +12,15 @@ import { tempDbPath } from './temp-db.js';
  * a throwaway cluster from Debian's `postgresql` binaries when installed (.ci/run installs them).
  * `open()` once per file, `reset()` before each test (every table emptied, ids restarted).
  */
+/** A store with its executor, for tests that look at the tables themselves. */
+export type TestStore = Store & { readonly sql: Sql };
+
 export interface StoreEngine {
   name: 'sqlite' | 'pglite' | 'postgres';
-  open(): Promise<Store>;
-  reset(): Promise<Store>;
+  open(): Promise<TestStore>;
+  reset(): Promise<TestStore>;
   close(): Promise<void>;
 }
-
-/** Every table of the store (emptied between tests on PostgreSQL). */
-export const STORE_TABLES = [
-  'leads',
-  'stage_transitions',
-  'score_ledger',
-  'outbox',
-  'inbox',
-  'timers',
-  'bitable_batches',
-  'bitable_written',
-  'inbound_events',
-  'sync_cursors',
-  'cards',
-  'assignments',
-  'escalations',
-  'activities',
-  'open_stages',
-  'rep_loads',
-  'routing_credits',
-  'owner_queue',
-  'unknown_users',
-  'leases',
-];
 
 function postgresEngine(name: 'pglite' | 'postgres', connect: () => Promise<PostgresStore>, after?: () => Promise<void>): StoreEngine {
   let store: PostgresStore | undefined;
@@ -64,7 +45,7 @@ function postgresEngine(name: 'pglite' | 'postgres', connect: () => Promise<Post
 }
 
 export function sqliteEngine(): StoreEngine {
-  let store: Store | undefined;
+  let store: TestStore | undefined;
   return {
     name: 'sqlite',
     async open() {

@@ -1,12 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
 import { openDb } from '../../src/store/db.js';
-import type { Sql } from '../../src/store/sql/sql.js';
-import { createPostgresStore, createStore, type PostgresStore, type Store } from '../../src/store/store.js';
-import { createDatabase } from './postgres-server.js';
-import { STORE_TABLES } from './stores.js';
+import { createStore } from '../../src/store/store.js';
+import { pgliteEngine, serverEngine, type TestStore } from './stores.js';
 
-/** A store for a use-case test, with its executor for tests that look at the tables themselves. */
-export type TestStore = Store & { readonly sql: Sql };
+export type { TestStore } from './stores.js';
 
 /**
  * Which engine the use-case tests run on: `LJ_TEST_STORE` = sqlite (the default), pglite (embedded
@@ -16,14 +12,8 @@ export type TestStore = Store & { readonly sql: Sql };
  */
 export const TEST_STORE = (process.env.LJ_TEST_STORE ?? 'sqlite') as 'sqlite' | 'pglite' | 'postgres';
 
-let shared: Promise<PostgresStore> | undefined;
-
-async function openShared(): Promise<PostgresStore> {
-  if (TEST_STORE === 'pglite') return createPostgresStore(await PGlite.create());
-  const url = process.env.LJ_TEST_POSTGRES_URL;
-  if (!url) throw new Error('LJ_TEST_STORE=postgres needs LJ_TEST_POSTGRES_URL (npm run test:postgres starts a server and sets it)');
-  return createPostgresStore(await createDatabase(url), { max: 4 });
-}
+if (TEST_STORE === 'postgres' && !process.env.LJ_TEST_POSTGRES_URL) throw new Error('LJ_TEST_STORE=postgres needs LJ_TEST_POSTGRES_URL (npm run test:postgres starts a server and sets it)');
+const engine = TEST_STORE === 'pglite' ? pgliteEngine() : TEST_STORE === 'postgres' ? serverEngine() : undefined;
 
 /**
  * A store with empty tables. On SQLite a new in-memory database each time (or the file `dbPath`, for
@@ -32,9 +22,6 @@ async function openShared(): Promise<PostgresStore> {
  * end of the file: the worker process ends with it.
  */
 export async function testStore(o: { dbPath?: string } = {}): Promise<TestStore> {
-  if (o.dbPath || TEST_STORE === 'sqlite') return createStore(openDb(o.dbPath ?? ':memory:'));
-  shared ??= openShared();
-  const s = await shared;
-  await s.sql.exec(`TRUNCATE ${STORE_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
-  return { ...s, close: async () => undefined };
+  if (o.dbPath || !engine) return createStore(openDb(o.dbPath ?? ':memory:'));
+  return { ...(await engine.reset()), close: async () => undefined };
 }

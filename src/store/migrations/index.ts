@@ -37,3 +37,17 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'unknown-users', sql: unknownUsers },
   { version: 11, name: 'leases', sql: leases },
 ];
+
+/**
+ * The migrations to apply to a database at schema version `current`, in order. Throws when the list is
+ * not numbered 1, 2, 3 … or the database is newer than this build.
+ */
+export function migrationsAfter(current: number, migrations: readonly Migration[] = MIGRATIONS): Migration[] {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name}: expected version ${i + 1}, got ${m.version}`);
+  });
+  const latest = sorted.at(-1)?.version ?? 0;
+  if (current > latest) throw new Error(`database schema version ${current} is newer than this build knows (${latest}); upgrade Lead Journey`);
+  return sorted.filter((m) => m.version > current);
+}
