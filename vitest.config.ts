@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The tests whose store is chosen by LJ_TEST_STORE (test/support/test-store.ts): they run once more on
@@ -32,6 +32,12 @@ const STORE_TESTS = [
   'test/usecases/adopt-rows.test.ts',
 ];
 
+/**
+ * Tests that need a real PostgreSQL server (several processes on one database): only in `npm run
+ * test:postgres`.
+ */
+const POSTGRES_ONLY = ['test/e2e/instances-chaos.test.ts'];
+
 const shared = {
   environment: 'node' as const,
   // Suites start real HTTP servers on 127.0.0.1 and real SQLite files; keep them isolated per file.
@@ -47,7 +53,7 @@ const onPostgres = process.env.LJ_TEST_STORE === 'postgres';
 export default defineConfig({
   test: {
     projects: onPostgres
-      ? [{ test: { ...shared, name: 'postgres', include: STORE_TESTS, env: { LJ_TEST_STORE: 'postgres' }, globalSetup: ['test/support/postgres-global-setup.ts'] } }]
-      : [{ test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'] } }, { test: { ...shared, name: 'pglite', include: STORE_TESTS, env: { LJ_TEST_STORE: 'pglite' } } }],
+      ? [{ test: { ...shared, name: 'postgres', include: [...STORE_TESTS, ...POSTGRES_ONLY], env: { LJ_TEST_STORE: 'postgres' }, globalSetup: ['test/support/postgres-global-setup.ts'] } }]
+      : [{ test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...POSTGRES_ONLY] } }, { test: { ...shared, name: 'pglite', include: STORE_TESTS, env: { LJ_TEST_STORE: 'pglite' } } }],
   },
 });

@@ -1,10 +1,12 @@
 /**
- * npm run bench:sync [-- --leads 10000 --latency 300 --naive-sample 100]
+ * npm run bench:sync [-- --leads 10000 --latency 300 --naive-sample 100 --store sqlite|postgres]
  *
  * The Bitable writer against the embedded emulator with the documented rate limits on and a fixed
  * per-call latency on every record write: queue N new leads, write them all, and print calls by
  * endpoint, wall time, the floor (write calls × latency) and the ratio to a writer that makes one call
- * per record (measured on a sample, extrapolated). Prints figures; asserts nothing.
+ * per record (measured on a sample, extrapolated). The store is SQLite in memory, or with `--store
+ * postgres` a database on BENCH_POSTGRES_URL or on a local throwaway cluster (fsync on). Prints
+ * figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
 import { createBitableApi } from '../src/bitable/api.js';
@@ -21,9 +23,10 @@ import { getBitable } from '../src/sandbox/feishu/bitable/module.js';
 import { ALL_MODULES } from '../src/sandbox/feishu/modules.js';
 import { bitableTarget } from '../src/store/bitable-outbox-repo.js';
 import { openDb } from '../src/store/db.js';
-import { createStore } from '../src/store/store.js';
+import { createPostgresStore, createStore } from '../src/store/store.js';
+import { createDatabase, type PostgresServer, startPostgres } from '../test/support/postgres-server.js';
 
-const { values } = parseArgs({ options: { leads: { type: 'string', default: '10000' }, latency: { type: 'string', default: '300' }, 'naive-sample': { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { leads: { type: 'string', default: '10000' }, latency: { type: 'string', default: '300' }, 'naive-sample': { type: 'string', default: '100' }, store: { type: 'string', default: 'sqlite' } } });
 const N = Number(values.leads);
 const LATENCY = Number(values.latency);
 const SAMPLE = Number(values['naive-sample']);
@@ -40,7 +43,12 @@ for (const route of ['bitable.record.batch_create', 'bitable.record.batch_update
   await fetch(`${running.url}/__control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ route, kind: 'delay', ms: LATENCY }) });
 }
 
-const store = createStore(openDb(':memory:'));
+const onPostgres = values.store === 'postgres';
+const server: PostgresServer | undefined = onPostgres && !process.env.BENCH_POSTGRES_URL ? await startPostgres({ durable: true }) : undefined;
+const pgUrl = process.env.BENCH_POSTGRES_URL ?? server?.url;
+if (onPostgres && !pgUrl) throw new Error('--store postgres needs BENCH_POSTGRES_URL or PostgreSQL server binaries (apt-get install postgresql)');
+const store = onPostgres ? await createPostgresStore(await createDatabase(pgUrl!, 'lj_bench_sync')) : createStore(openDb(':memory:'));
+const engine = onPostgres ? `PostgreSQL (${server ? 'local throwaway cluster, fsync on' : 'BENCH_POSTGRES_URL'}, loopback)` : 'SQLite (in memory)';
 const now = new Date();
 const tq = performance.now();
 await store.transaction(async () => {
@@ -80,7 +88,7 @@ const naiveBudget = (N / 1000) * 60_000;
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 console.log(`bench:sync — ${N} new leads → the 线索 table of a sandbox Base (rate limits on, ${LATENCY} ms per record-write call)`);
-console.log(`  queued in SQLite (lead + outbox row, one transaction): ${queueMs.toFixed(0)} ms`);
+console.log(`  store: ${engine}\n  queued (lead + outbox row, one transaction): ${queueMs.toFixed(0)} ms`);
 console.log(`  calls by endpoint: ${JSON.stringify(calls)}`);
 console.log(`  write calls: ${writeCalls} (batch_create ${stats.calls.batch_create}, batch_update ${stats.calls.batch_update}); rows in the Base: ${rows}; retries ${stats.retries}, rate-limited ${stats.rateLimited}, dead ${stats.dead}`);
 console.log(`  wall time: ${s(wall)}; floor (write calls × latency): ${s(floor)}; wall / floor = ${(wall / floor).toFixed(3)} (target ≤ 1.2)`);
@@ -88,3 +96,4 @@ console.log(`  one call per record: ${naivePerRecord.toFixed(1)} ms a record on 
 console.log(`  batched writer is ${(Math.max(naiveWall, naiveBudget) / wall).toFixed(0)}× faster, with ${(N / writeCalls).toFixed(0)}× fewer calls`);
 await running.close();
 await store.close();
+server?.stop();

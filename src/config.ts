@@ -72,6 +72,13 @@ export const CONFIG_KEYS = {
     schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300),
     hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' },
   },
+  FAILOVER_SECONDS: {
+    schema: withDefault(z.coerce.number().int().min(3).max(600), 30),
+    hint: {
+      zh: '多个实例共用一个 PostgreSQL 时，某实例停止响应后，其余实例接手它的工作（写表、发消息、定时器）前最多等待的秒数，3–600，默认 30',
+      en: 'with several instances on one PostgreSQL: how long, at most, the others wait before taking over the work (table writes, messages, timers) of one that stopped answering, 3–600 seconds (default 30)',
+    },
+  },
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -113,6 +120,8 @@ export interface Config {
   bitableReadsPerSecond: number;
   /** how often reconciliation re-reads rows changed since its cursor */
   reconcileIntervalMs: number;
+  /** how long a lease or a claimed message outlives an instance that died holding it (docs/architecture.md#several-instances) */
+  failoverMs: number;
   /** signs outbound webhooks (Standard Webhooks); undefined: webhook steps wait as dead letters until it is set */
   webhookSecret: Secret | undefined;
 }
@@ -199,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
+    failoverMs: (e.FAILOVER_SECONDS as number) * 1000,
     webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
     bitableWriter: Object.freeze({ batchSize: e.BITABLE_BATCH_SIZE as number, perSecond: e.BITABLE_WRITES_PER_SECOND as number, perMinute: e.BITABLE_WRITES_PER_MINUTE as number }),
   });

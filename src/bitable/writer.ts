@@ -4,6 +4,7 @@ import { backoffDelay } from '../feishu/retry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createKickLoop, type KickLoop } from '../lib/kick-loop.js';
+import type { Lease } from '../jobs/lease.js';
 import { stableJson } from '../lib/stable-json.js';
 import { RECORD_CHANGED } from '../feishu/record-changed.js';
 import { splitTarget, type Batch, type UpdatePayload } from '../store/bitable-outbox-repo.js';
@@ -53,6 +54,12 @@ export interface WriterDeps {
    * time (bitableCellEncoder). What the server remembers as written stays plain.
    */
   encode?: (fields: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Several instances on one database: the lease named `name` (one per table) is held by the instance
+   * writing that table, so one call is in flight per table across all of them. Without it (one
+   * instance), the worker per table is enough.
+   */
+  lease?: (name: string) => Lease;
 }
 
 export interface WriterStats {
@@ -119,8 +126,11 @@ export function createBitableWriter(deps: WriterDeps) {
   }
 
   /** The open batch of `target`, or a new one built from its pending rows; 'progress' when rows were settled without a call. */
-  function nextBatch(target: string): Promise<Batch | 'progress' | undefined> {
-    return deps.store.transaction(async () => {
+  async function nextBatch(target: string): Promise<Batch | 'progress' | undefined> {
+    // counted after the commit: PostgreSQL may run the transaction again
+    const tally = { dead: 0, unchanged: 0 };
+    const next = await deps.store.transaction(async () => {
+      tally.dead = tally.unchanged = 0;
       const open = await repo.openBatch(target);
       if (open) return open;
       const now = deps.clock.now();
@@ -134,7 +144,7 @@ export function createBitableWriter(deps: WriterDeps) {
         if (!recordId) {
           if (p.leadKey && (await repo.hasPendingCreate(target, p.leadKey))) continue; // sent once its create has a record id
           await repo.rowDead(r.id, `no record to update: ${p.leadKey ? `lead ${p.leadKey} has no Bitable row` : 'neither recordId nor leadKey given'}`, now);
-          stats.dead++;
+          tally.dead++;
           settled++;
           continue;
         }
@@ -153,7 +163,7 @@ export function createBitableWriter(deps: WriterDeps) {
         const changed = Object.fromEntries(Object.entries(e.fields).filter(([k, v]) => last.get(k) !== stableJson(v)));
         if (!Object.keys(changed).length) {
           for (const id of e.rows) await repo.rowDone(id, now);
-          stats.unchanged += e.rows.length;
+          tally.unchanged += e.rows.length;
           settled++;
           continue;
         }
@@ -163,6 +173,9 @@ export function createBitableWriter(deps: WriterDeps) {
       if (records.length) return repo.createBatch({ target, op: 'update', clientToken: null, records, items, now });
       return settled ? 'progress' : undefined;
     });
+    stats.dead += tally.dead;
+    stats.unchanged += tally.unchanged;
+    return next;
   }
 
   /**
@@ -177,17 +190,20 @@ export function createBitableWriter(deps: WriterDeps) {
     const byId = new Map(live.records.map((r) => [r.record_id, r.fields]));
     const keep: number[] = [];
     const now = deps.clock.now();
-    await deps.store.transaction(async () => {
+    stats.superseded += await deps.store.transaction(async () => {
+      keep.length = 0; // PostgreSQL may run the transaction again
+      let superseded = 0;
       for (const [i, r] of b.records.entries()) {
         const fields = r.expect ? byId.get(r.record_id!) : undefined;
         const current = !r.expect || (fields !== undefined && Object.entries(r.expect).every(([k, v]) => shownValue(fields[k]) === shownValue(v)));
         if (current) keep.push(i);
         else {
           for (const id of b.items[i]!) await repo.rowDone(id, now);
-          stats.superseded += b.items[i]!.length;
+          superseded += b.items[i]!.length;
         }
       }
       if (!keep.length) await repo.finishBatch(b.id, 'done', now, 'superseded by a newer edit');
+      return superseded;
     });
     return { ...b, records: keep.map((i) => b.records[i]!), items: keep.map((i) => b.items[i]!) };
   }
@@ -227,6 +243,7 @@ export function createBitableWriter(deps: WriterDeps) {
           res.map((r) => r.record_id),
         ),
       );
+      stats.records[b.op === 'create' ? 'created' : 'updated'] += b.records.length;
       if (putBacks) deps.onPutBackLanded?.();
     } catch (e) {
       await failed(b, fromThrown(e));
@@ -261,7 +278,6 @@ export function createBitableWriter(deps: WriterDeps) {
       for (const id of rows) await repo.rowDone(id, now);
     }
     await repo.finishBatch(b.id, 'done', now);
-    stats.records[b.op === 'create' ? 'created' : 'updated'] += b.records.length;
     return putBacks;
   }
 
@@ -321,9 +337,10 @@ export function createBitableWriter(deps: WriterDeps) {
     log.error({ target: b.target, op: b.op, batch: b.id, rows: b.items.flat(), error }, 'bitable write dead-lettered (npm run outbox -- list)');
   }
 
-  /** Work one table until it has nothing due: one call at a time. */
-  async function runTarget(target: string, untilIdle: boolean): Promise<void> {
+  /** Work one table until it has nothing due: one call at a time (and only while this instance holds the table's lease). */
+  async function runTarget(target: string, untilIdle: boolean, lease: Lease | undefined): Promise<void> {
     while (!stopped) {
+      if (lease && !lease.held()) return; // another instance took the table over
       const seen = kicks;
       const b = await nextBatch(target);
       if (b === 'progress') continue;
@@ -355,7 +372,8 @@ export function createBitableWriter(deps: WriterDeps) {
   const workerFor = (target: string): KickLoop => {
     let w = workers.get(target);
     if (!w) {
-      w = createKickLoop(() => runTarget(target, draining > 0), { pollMs: o.pollMs, onError: onError(target) });
+      const lease = deps.lease?.(`bitable:${target}`);
+      w = createKickLoop(() => runTarget(target, draining > 0, lease), { pollMs: o.pollMs, onError: onError(target), ...(lease ? { lease } : {}) });
       workers.set(target, w);
     }
     return w;
@@ -377,7 +395,10 @@ export function createBitableWriter(deps: WriterDeps) {
         for (;;) {
           const targets = await repo.activeTargets();
           if (!targets.length || stopped) return stats;
+          const before = JSON.stringify(stats);
           await Promise.all(targets.map((t) => workerFor(t).kick()));
+          // nothing moved: another instance holds these tables (it writes them); look again shortly
+          if (JSON.stringify(stats) === before) await nap(o.pollMs);
         }
       } finally {
         draining--;

@@ -18,7 +18,7 @@ import { createLease, instanceId } from '../jobs/lease.js';
 import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
 import { createTimerSweep } from '../jobs/timer-sweep.js';
-import type { Clock } from '../lib/clock.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { TableLayout } from '../ports/lead-table.js';
@@ -90,6 +90,12 @@ export async function createServices({ config, log, platform, version }: Service
       `工作日历缺少 ${uncovered.join('、')} 年的法定节假日安排（升级 chinese-days，或在 bitable-templates/work-calendar.json 中补充）/ no official holiday schedule for ${uncovered.join(', ')} yet: update chinese-days or add the days to work-calendar.json`,
     );
 
+  // Work only one instance may do at a time (docs/architecture.md#several-instances): held under a
+  // lease on the database, timed by the wall clock (the sandbox's clock can jump forward), renewed while
+  // the work runs, taken over FAILOVER_SECONDS after an instance died holding it. With one instance
+  // (SQLite) they cost a statement or two per pass.
+  const lease = (name: string) => createLease({ store, clock: systemClock, log, name, holder: instance, ttlMs: config.failoverMs });
+
   const f = platform.feishu;
   const feishuClient = createFeishuClient({ domain: f.domain, appId: f.appId, appSecret: f.appSecret, log });
   const bitableApi = createBitableApi(feishuClient, { readGate: createRateGate({ perSecond: config.bitableReadsPerSecond, perMinute: config.bitableReadsPerSecond * 60 }) });
@@ -103,9 +109,10 @@ export async function createServices({ config, log, platform, version }: Service
     log,
     options: { batchSize: config.bitableWriter.batchSize },
     encode: bitableCellEncoder(rules.template),
+    lease,
   });
   // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits.
-  const sender = createImSender({ store, api: createImApi(feishuClient), clock, log });
+  const sender = createImSender({ store, api: createImApi(feishuClient), clock, log, leaseMs: config.failoverMs });
   const chatId = platform.chatId;
   if (!chatId) log.warn({}, 'FEISHU_CHAT_ID is not set: approval and assignment cards are not sent (see .env.example)');
 
@@ -132,7 +139,7 @@ export async function createServices({ config, log, platform, version }: Service
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
   // cards through the IM sender, webhooks through their own signed sender.
   const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
-  const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, clock, log, pollMs: pollMs(2_000, 30_000) });
+  const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, clock, log, pollMs: pollMs(2_000, 30_000), lease: lease('nurture') });
   // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
   const ownerQueueJob = createOwnerQueueJob({
     queue: lj.ownerQueue,
@@ -140,6 +147,7 @@ export async function createServices({ config, log, platform, version }: Service
     clock,
     log,
     pollMs: pollMs(2_000, 30_000),
+    lease: lease('owner-queue'),
     onOffered: () => {
       writer.kick();
       void sender.kick();
@@ -154,13 +162,14 @@ export async function createServices({ config, log, platform, version }: Service
   };
   // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers; and the
   // other timers (nurture steps, re-engage dates, card renewals, owner-queue summaries).
-  const timerSweep = createTimerSweep({ store, clock, log, context: () => roster.members(), onFired: afterDecisions, handlers: lj.timerHandlers, pollMs: pollMs(2_000, 15_000) });
+  const timerSweep = createTimerSweep({ store, clock, log, context: () => roster.members(), onFired: afterDecisions, handlers: lj.timerHandlers, pollMs: pollMs(2_000, 15_000), lease: lease('timers') });
   // Silence costs points: each lead's next tier is due on its own clock (the pass takes only those due).
-  const decayJob = createDecayJob({ scoring: lj.scoring, clock, log, onDecayed: afterDecisions, pollMs: pollMs(2_000, 60_000) });
+  const decayJob = createDecayJob({ scoring: lj.scoring, clock, log, onDecayed: afterDecisions, pollMs: pollMs(2_000, 60_000), lease: lease('decay') });
   const inbound = createInboundProcessor({
     store,
     clock,
     log,
+    lease: lease('inbound'),
     handlers: {
       [RECORD_CHANGED]: async (envelopes) => {
         const sum = await handleRecordChange.handleRecordChanges(envelopes.map(parseRecordChanged));
@@ -173,17 +182,20 @@ export async function createServices({ config, log, platform, version }: Service
   // at start where the platform asks for one: it also finds rows deleted while the server was down).
   // With several instances on one PostgreSQL, one of them reconciles at a time (a lease).
   const reconcile = createReconcile({ store, table, clock, log, handle: handleRecordChange });
-  const reconcileLease = createLease({ store, clock, log, name: 'reconcile', holder: instance, ttlMs: Math.max(60_000, config.reconcileIntervalMs) });
   let fullPass = platform.reconcileAtStart;
   const reconcileLoop = createKickLoop(
     async () => {
       const full = fullPass;
       fullPass = false;
-      const r = await reconcileLease.run(() => reconcile({ full }));
-      if (!r.ran) log.debug('another instance is reconciling; skipped');
+      await reconcile({ full });
       writer.kick();
     },
-    { pollMs: config.reconcileIntervalMs, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; trying again at the next interval') },
+    {
+      pollMs: config.reconcileIntervalMs,
+      lease: lease('reconcile'),
+      leaseRetryMs: config.reconcileIntervalMs,
+      onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; trying again at the next interval'),
+    },
   );
   // The window is checked on the server's clock (in sandbox mode the sandbox's, which signs the requests).
   const verify = createFeishuVerifier({ encryptKey: f.encryptKey, verificationToken: f.verificationToken, clock });
@@ -225,7 +237,6 @@ export async function createServices({ config, log, platform, version }: Service
       sender.start();
       webhooks.start();
       timerSweep.start();
-      await lj.scoring.rescheduleAll();
       decayJob.start();
       inbound.start();
       nurtureJob.start();

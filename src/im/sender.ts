@@ -85,7 +85,23 @@ export function withoutMentions(content: unknown, ids: readonly string[] | undef
   return { content: JSON.parse(json), removed };
 }
 
-export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; log: Logger; appGate?: RateGate; perChatPerSecond?: number; maxAttempts?: number; pollMs?: number; random?: () => number }) {
+export function createImSender(deps: {
+  store: Store;
+  api: ImApi;
+  clock: Clock;
+  log: Logger;
+  appGate?: RateGate;
+  perChatPerSecond?: number;
+  maxAttempts?: number;
+  pollMs?: number;
+  random?: () => number;
+  /**
+   * How long a claimed row stays this instance's (default 60 s): another instance sends it after that if
+   * this one died mid-send (the message uuid keeps Feishu from showing it twice). A pass claims no more
+   * than half the lease can send at a chat's pace, so a live instance is never overtaken.
+   */
+  leaseMs?: number;
+}) {
   const log = deps.log.child({ component: 'im-sender' });
   // Under Feishu's limits with a margin: the gate counts when a call starts, Feishu when it arrives, and
   // jitter between the two would otherwise put a sixth message into Feishu's one-second window.
@@ -185,7 +201,9 @@ export function createImSender(deps: { store: Store; api: ImApi; clock: Clock; l
   }
 
   // a group whose message failed gets nothing more this pass: the rest follow it, in order
-  const loop = createOutboxWorker({ store: deps.store, clock: deps.clock, log, name: 'im sender', kindPrefix: 'im.', batch: 50, leaseMs: 60_000, pollMs: deps.pollMs ?? 1000, deliver: work });
+  const leaseMs = deps.leaseMs ?? 60_000;
+  const batch = Math.max(1, Math.min(50, Math.floor(((leaseMs / 1000) * (deps.perChatPerSecond ?? 4)) / 2)));
+  const loop = createOutboxWorker({ store: deps.store, clock: deps.clock, log, name: 'im sender', kindPrefix: 'im.', batch, leaseMs, pollMs: deps.pollMs ?? 1000, deliver: work });
   const kick = loop.kick;
 
   return {

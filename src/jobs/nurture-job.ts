@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop } from '../lib/kick-loop.js';
+import { createKickLoop, type LoopLease } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
 import type { Nurture } from '../usecases/nurture.js';
@@ -14,7 +14,7 @@ import type { Nurture } from '../usecases/nurture.js';
 const TRANSITIONS = 'nurture.transitions';
 const ACTIVITIES = 'nurture.activities';
 
-export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: Clock; log: Logger; pollMs: number; batch?: number }) {
+export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: Clock; log: Logger; pollMs: number; batch?: number; lease?: LoopLease }) {
   const { store } = deps;
   const log = deps.log.child({ component: 'nurture' });
   const batch = deps.batch ?? 500;
@@ -63,6 +63,10 @@ export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: 
     }
   }
 
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'nurture planning failed; trying again at the next interval') });
+  const loop = createKickLoop(pass, {
+    pollMs: deps.pollMs,
+    ...(deps.lease ? { lease: deps.lease } : {}),
+    onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'nurture planning failed; trying again at the next interval'),
+  });
   return { kick: loop.kick, start: loop.start, stop: loop.stop, replanAll };
 }

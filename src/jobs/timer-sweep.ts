@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop } from '../lib/kick-loop.js';
+import { createKickLoop, type LoopLease } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
@@ -15,11 +15,21 @@ import type { Timer } from '../store/timers-repo.js';
  * timer, and a handler that throws undoes only its own effect and leaves its timer pending for the
  * next sweep (logged). What a handler needs from outside the database (the team roster) is read once
  * per pass by `context`, before the first batch. `onFired` runs after each batch that fired something
- * (to wake the workers that send what the handlers queued).
+ * (to wake the workers that send what the handlers queued). With `lease`, one instance sweeps at a time.
  */
 export type TimerHandler<C> = (t: Timer, now: Date, ctx: C) => unknown;
 
-export function createTimerSweep<C = undefined>(deps: { store: Store; clock: Clock; log: Logger; handlers: Record<string, TimerHandler<C>>; context?: () => Promise<C>; onFired?: () => void; pollMs?: number; batch?: number }) {
+export function createTimerSweep<C = undefined>(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  handlers: Record<string, TimerHandler<C>>;
+  context?: () => Promise<C>;
+  onFired?: () => void;
+  pollMs?: number;
+  batch?: number;
+  lease?: LoopLease;
+}) {
   const log = deps.log.child({ component: 'timers' });
   const stats = { fired: 0, failed: 0 };
   const kinds = Object.keys(deps.handlers);
@@ -37,19 +47,24 @@ export function createTimerSweep<C = undefined>(deps: { store: Store; clock: Clo
         ctx = deps.context ? await deps.context() : undefined;
         loaded = true;
       }
-      let fired = 0;
-      await store.transaction(async () => {
+      // What happened is counted after the commit: PostgreSQL may run the transaction again.
+      const { fired, failed } = await store.transaction(async () => {
+        const out = { fired: 0, failed: [] as Array<{ t: Timer; err: unknown }> };
         for (const t of due) {
           try {
             await store.transaction(() => deps.handlers[t.kind]!(t, now, ctx as C));
-            fired++;
-          } catch (e) {
-            failedThisPass.add(t.id);
-            stats.failed++;
-            log.error({ timer: t.id, kind: t.kind, err: e instanceof Error ? e.message : String(e) }, 'timer handler failed; will retry');
+            out.fired++;
+          } catch (err) {
+            out.failed.push({ t, err });
           }
         }
+        return out;
       });
+      for (const { t, err } of failed) {
+        failedThisPass.add(t.id);
+        stats.failed++;
+        log.error({ timer: t.id, kind: t.kind, err: err instanceof Error ? err.message : String(err) }, 'timer handler failed; will retry');
+      }
       stats.fired += fired;
       if (fired) deps.onFired?.();
       // let requests in between batches
@@ -57,6 +72,6 @@ export function createTimerSweep<C = undefined>(deps: { store: Store; clock: Clo
     }
   }
 
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 15_000, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'timer sweep failed') });
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 15_000, ...(deps.lease ? { lease: deps.lease } : {}), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'timer sweep failed') });
   return { stats, kick: loop.kick, start: loop.start, stop: loop.stop };
 }

@@ -3,11 +3,32 @@
  * coalesce into one more pass (so none is lost, and none starts a second worker), and a timer kicks it
  * every `pollMs` for work that became due by time (retries). The one loop every background worker uses
  * (inbound queue, senders, timer sweep, jobs, reconciliation).
+ *
+ * With `lease` (several instances on one database), a pass runs only while this instance holds the
+ * lease; a pass skipped because another instance holds it is tried again after `leaseRetryMs` (the
+ * holder may have read its work before the kick's work arrived), until one runs or the loop stops.
  */
-export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void }) {
+export interface LoopLease {
+  run(fn: () => Promise<void>): Promise<{ ran: boolean }>;
+}
+
+export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void; lease?: LoopLease; leaseRetryMs?: number }) {
   let running: Promise<void> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const lease = o.lease;
+  const once = lease
+    ? async () => {
+        if ((await lease.run(pass)).ran || stopped || retry) return;
+        retry = setTimeout(() => {
+          retry = undefined;
+          void kick();
+        }, o.leaseRetryMs ?? Math.min(o.pollMs, 1000));
+        retry.unref();
+      }
+    : pass;
 
   function kick(): Promise<void> {
     if (running !== undefined) {
@@ -17,7 +38,7 @@ export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; o
     const loop = (async () => {
       do {
         again = false;
-        await pass();
+        await once();
       } while (again);
     })();
     running = (o.onError ? loop.catch(o.onError) : loop).finally(() => {
@@ -32,12 +53,16 @@ export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; o
     kick,
     /** `now: false`: the first pass comes at the first interval rather than at once. */
     start(opts: { now?: boolean } = {}): void {
+      stopped = false;
       timer = setInterval(() => void kick(), o.pollMs);
       timer.unref();
       if (opts.now !== false) void kick();
     },
     async stop(): Promise<void> {
+      stopped = true;
       if (timer) clearInterval(timer);
+      if (retry) clearTimeout(retry);
+      retry = undefined;
       await running;
     },
   };

@@ -88,14 +88,17 @@ export function createAdoptRows(deps: AdoptRowsDeps) {
     const members = (await deps.members?.()) ?? new Map();
     for await (const page of deps.table.scan(tableId)) {
       out.seen += page.length;
-      await deps.store.transaction(async () => {
-        for (const rec of page) {
-          const r = await adoptRecord(appToken, tableId, rec, members);
-          if (r && 'adopted' in r) out.adopted.push(r.adopted);
-          else if (r && 'draft' in r) out.drafts++;
-          else if (r) out.skipped.push({ recordId: rec.id, why: r.skipped });
-        }
+      // collected inside, counted after the commit: PostgreSQL may run the transaction again
+      const results = await deps.store.transaction(async () => {
+        const rs: Array<{ recordId: string; r: Awaited<ReturnType<typeof adoptRecord>> }> = [];
+        for (const rec of page) rs.push({ recordId: rec.id, r: await adoptRecord(appToken, tableId, rec, members) });
+        return rs;
       });
+      for (const { recordId, r } of results) {
+        if (r && 'adopted' in r) out.adopted.push(r.adopted);
+        else if (r && 'draft' in r) out.drafts++;
+        else if (r) out.skipped.push({ recordId, why: r.skipped });
+      }
     }
     if (out.adopted.length || out.skipped.length) deps.log.info({ seen: out.seen, adopted: out.adopted.length, drafts: out.drafts, skipped: out.skipped }, 'adopted leads rows');
     return out;

@@ -204,11 +204,13 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
   /** Leads whose rows are gone (a full reconciliation pass did not see them). */
   async function markGone(recordIds: string[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
     const now = deps.clock.now();
-    await deps.store.transaction(async () => {
+    sum.deleted += await deps.store.transaction(async () => {
+      let deleted = 0;
       for (const id of recordIds) {
         const lead = await deps.store.leads.getByRecordId(id);
-        if (lead && (await deps.store.leads.markDeleted(lead.id, now))) sum.deleted++;
+        if (lead && (await deps.store.leads.markDeleted(lead.id, now))) deleted++;
       }
+      return deleted;
     });
     return sum;
   }

@@ -1,18 +1,19 @@
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop } from '../lib/kick-loop.js';
+import { createKickLoop, type LoopLease } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
 
 /**
  * Works through verified events stored by the webhook, one at a time in arrival order, after the 200
  * went out. A handler that throws leaves the event pending for the next pass; after `maxAttempts` it is
- * marked failed (kept, with the error). Event types without a handler are marked done.
+ * marked failed (kept, with the error). Event types without a handler are marked done. With `lease`
+ * (several instances), one instance works the queue at a time, so arrival order holds across them.
  */
 /** Handles the queued events of one type together (in arrival order); they succeed or fail together. */
 export type InboundHandler = (envelopes: unknown[]) => Promise<void>;
 const GROUP = 100;
 
-export function createInboundProcessor(deps: { store: Store; clock: Clock; log: Logger; handlers: Record<string, InboundHandler>; maxAttempts?: number; pollMs?: number }) {
+export function createInboundProcessor(deps: { store: Store; clock: Clock; log: Logger; handlers: Record<string, InboundHandler>; maxAttempts?: number; pollMs?: number; lease?: LoopLease }) {
   const log = deps.log.child({ component: 'inbound' });
   const max = deps.maxAttempts ?? 5;
   const processed = { done: 0, failed: 0, retried: 0, ignored: 0 };
@@ -56,7 +57,7 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
     }
   }
 
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5000 });
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5000, ...(deps.lease ? { lease: deps.lease } : {}) });
 
   return {
     processed,

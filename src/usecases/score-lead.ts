@@ -138,15 +138,20 @@ export function createScoring(deps: ScoringDeps) {
     for (;;) {
       const due = await store.leads.decayDue(now, o.batch ?? 1000);
       if (!due.length) return out;
-      await store.transaction(async () => {
+      // counted after the commit: PostgreSQL may run the transaction again
+      const tiers = await store.transaction(async () => {
         const ledgers = await store.scores.linesForLeads(due.map((l) => l.id));
+        const ns: number[] = [];
         for (const lead of due) {
           const ledger = (ledgers.get(lead.id) ?? []).map((e) => ({ id: e.id, reasonCode: e.reasonCode, delta: e.delta, at: now, detail: e.detail }));
-          const n = await decayLead(lead, ledger, now);
-          out.tiers += n;
-          if (n) out.leads++;
+          ns.push(await decayLead(lead, ledger, now));
         }
+        return ns;
       });
+      for (const n of tiers) {
+        out.tiers += n;
+        if (n) out.leads++;
+      }
     }
   }
 
@@ -161,9 +166,9 @@ export function createScoring(deps: ScoringDeps) {
         for (const id of ids) {
           const lead = (await store.leads.get(id))!;
           await schedule(lead, lead.decayedDays);
-          n++;
         }
       });
+      n += ids.length;
       after = ids.at(-1)!;
     }
   }

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLease } from '../../src/jobs/lease.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
 import { queueLeads, startWriterFixture, type WriterFixture } from '../support/writer-fixture.js';
 
@@ -135,5 +138,25 @@ describe('Bitable writer', () => {
     const keyField = table.fields.find((f) => f.field_name === '线索编号')!.field_id;
     for (const r of table.records.values()) expect(r.cells.get(scoreField)).toBe(keys.indexOf(String(r.cells.get(keyField))));
     for (const k of keys) expect(table.records.has((await fx.store.leads.getByKey(k))!.recordId!)).toBe(true);
+  });
+
+  it('two instances on one database: one call in flight per table (no write lock met), every batch sent once', async () => {
+    fx = await startWriterFixture();
+    // each write holds the table's lock for 150 ms: a second call meanwhile would get 1254291
+    await fx.emu.control('POST', '/bitable/config', { writeLatencyMs: 150 });
+    await queueLeads(fx.store, fx.target, 2000);
+    const log = createLogger({ level: 'silent' });
+    const instance = (holder: string) => (name: string) => createLease({ store: fx.store, clock: systemClock, log, name, holder, ttlMs: 3000 });
+    const a = fx.writer({ batchSize: 250 }, 10_000, instance('a'));
+    const b = fx.writer({ batchSize: 250 }, 10_000, instance('b'));
+    const [sa, sb] = await Promise.all([a.drain(), b.drain()]);
+    expect(sa.retries + sb.retries).toBe(0);
+    expect(sa.calls.batch_create + sb.calls.batch_create).toBe(8);
+    expect(sa.records.created + sb.records.created).toBe(2000);
+    const inBitable = fx.leadKeysInBitable();
+    expect(inBitable.size).toBe(2000);
+    expect([...inBitable.values()].every((n) => n === 1)).toBe(true);
+    expect(await fx.store.tableWrites.counts()).toEqual({ pending: 0, in_flight: 0, done: 2000, dead: 0 });
+    expect(await fx.store.leases.holder(`bitable:${fx.target}`, new Date())).toBeUndefined(); // let go when idle
   });
 });

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLease } from '../../src/jobs/lease.js';
 import { createManualClock, systemClock } from '../../src/lib/clock.js';
+import { createKickLoop } from '../../src/lib/kick-loop.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { testStore } from '../support/test-store.js';
 
@@ -36,5 +37,54 @@ describe('lease', () => {
     const a = createLease({ store, clock: systemClock, log, name: 'x', holder: 'a' });
     await expect(a.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await store.leases.holder('x', new Date())).toBeUndefined();
+  });
+
+  it('held() turns false once a renewal finds another holder (the work stops before its next step)', async () => {
+    const store = await testStore();
+    const clock = createManualClock('2026-12-03T02:00:00Z');
+    const a = createLease({ store, clock, log, name: 'bitable:t', holder: 'a', ttlMs: 90 });
+    let lost!: () => void;
+    const sawLoss = new Promise<void>((r) => (lost = r));
+    const working = a.run(async () => {
+      expect(a.held()).toBe(true);
+      clock.advance(1000); // a stalled (a long GC pause, a frozen VM): its lease ran out meanwhile
+      expect(await store.leases.acquire('bitable:t', 'b', 60_000, clock.now())).toBe(true);
+      const t = setInterval(() => {
+        if (a.held()) return;
+        clearInterval(t);
+        lost();
+      }, 5);
+      await sawLoss;
+    });
+    await working;
+    expect(a.held()).toBe(false);
+    expect(await store.leases.holder('bitable:t', clock.now())).toBe('b'); // a's release did not take b's lease
+  });
+});
+
+describe('a kick loop under a lease', () => {
+  it('skips its pass while another instance holds the lease, and tries again shortly without another kick', async () => {
+    const store = await testStore();
+    const clock = createManualClock('2026-12-03T02:00:00Z');
+    await store.leases.acquire('timers', 'other', 60_000, clock.now());
+    let passes = 0;
+    const loop = createKickLoop(async () => void passes++, { pollMs: 60_000, leaseRetryMs: 30, lease: createLease({ store, clock, log, name: 'timers', holder: 'me' }) });
+    await loop.kick();
+    expect(passes).toBe(0);
+    await store.leases.release('timers', 'other');
+    await vi.waitFor(() => expect(passes).toBe(1), { timeout: 2000, interval: 10 });
+    await loop.stop();
+  });
+
+  it('a stopped loop does not try again', async () => {
+    const store = await testStore();
+    await store.leases.acquire('decay', 'other', 60_000, new Date());
+    let passes = 0;
+    const loop = createKickLoop(async () => void passes++, { pollMs: 60_000, leaseRetryMs: 20, lease: createLease({ store, clock: systemClock, log, name: 'decay', holder: 'me' }) });
+    await loop.kick();
+    await loop.stop();
+    await store.leases.release('decay', 'other');
+    await new Promise((r) => setTimeout(r, 80));
+    expect(passes).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import type { Member } from '../../src/bitable/roster.js';
 import { createLeadJourney } from '../../src/compose/lead-journey.js';
 import { feishuCardAnswer } from '../../src/http/feishu-card.js';
 import { feishuCardUpdate, feishuMessage } from '../../src/im/sender.js';
-import { testStore } from './test-store.js';
+import { testStore, twinStore } from './test-store.js';
 import { fixedTeam } from '../../src/ports/team.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
@@ -78,10 +78,13 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   }
 
   /** A click, answered the way Feishu receives it (the callback route's shape: toast i18n, raw JSON 2.0 card). */
-  const click = async (messageId: string, who: Person | string, a: { op: string; form?: Record<string, unknown> }): Promise<ReturnType<typeof feishuCardAnswer>> => {
-    const c: CardClick = { personId: who in PEOPLE || who === '外人' ? openIdOf(who as Person) : who, messageId, value: a.form ? undefined : { op: a.op }, name: a.form ? a.op : undefined, formValue: a.form };
-    return feishuCardAnswer(await act(c));
-  };
+  const clickOn =
+    (actions: typeof act) =>
+    async (messageId: string, who: Person | string, a: { op: string; form?: Record<string, unknown> }): Promise<ReturnType<typeof feishuCardAnswer>> => {
+      const c: CardClick = { personId: who in PEOPLE || who === '外人' ? openIdOf(who as Person) : who, messageId, value: a.form ? undefined : { op: a.op }, name: a.form ? a.op : undefined, formValue: a.form };
+      return feishuCardAnswer(await actions(c));
+    };
+  const click = clickOn(act);
 
   /** Approve as 王敏, then "send" the assignment card: its message id. */
   async function assignedLead(facts: Record<string, string> = {}) {
@@ -92,6 +95,19 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
     const messageId = `om_assign_${p.leadId}`;
     await store.cards.setMessageId(card.uuid, messageId, clock.now());
     return { ...p, assignmentMessage: messageId };
+  }
+
+  /**
+   * A second server on the same database (several instances behind one callback URL): its own use
+   * cases, and on a real PostgreSQL server its own connections. Its `click` answers as that instance.
+   */
+  async function anotherInstance() {
+    const twin = await twinStore(store);
+    const other = await createLeadJourney({ store: twin, rules: loadRuleSet('default'), clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
+    return {
+      click: clickOn(other.cardActions),
+      close: async () => (twin === store ? undefined : twin.close()),
+    };
   }
 
   /** Everything a card action can change, to compare before and after a refused click. */
@@ -144,6 +160,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
     assignedLead,
     newLead,
     click,
+    anotherInstance,
     snapshot,
   };
 }

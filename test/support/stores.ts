@@ -20,6 +20,8 @@ export interface StoreEngine {
   open(): Promise<TestStore>;
   reset(): Promise<TestStore>;
   close(): Promise<void>;
+  /** a real server's database: its URL (another instance connects to it); undefined for the embedded engines */
+  url?(): string | undefined;
 }
 
 function postgresEngine(name: 'pglite' | 'postgres', connect: () => Promise<PostgresStore>, after?: () => Promise<void>): StoreEngine {
@@ -86,7 +88,7 @@ export async function postgresDatabase(): Promise<{ url: string; close(): Promis
 /** A real server's store (a database of its own). */
 export function serverEngine(): StoreEngine {
   let db: Awaited<ReturnType<typeof postgresDatabase>> | undefined;
-  return postgresEngine(
+  const engine = postgresEngine(
     'postgres',
     async () => {
       db = await postgresDatabase();
@@ -94,6 +96,7 @@ export function serverEngine(): StoreEngine {
     },
     async () => db?.close(),
   );
+  return { ...engine, url: () => db?.url };
 }
 
 /** Whether a real server can be had here (a URL given, or the binaries installed). */

@@ -1,5 +1,5 @@
 import { openDb } from '../../src/store/db.js';
-import { createStore } from '../../src/store/store.js';
+import { createPostgresStore, createStore } from '../../src/store/store.js';
 import { pgliteEngine, serverEngine, type TestStore } from './stores.js';
 
 export type { TestStore } from './stores.js';
@@ -24,4 +24,15 @@ const engine = TEST_STORE === 'pglite' ? pgliteEngine() : TEST_STORE === 'postgr
 export async function testStore(o: { dbPath?: string } = {}): Promise<TestStore> {
   if (o.dbPath || !engine) return createStore(openDb(o.dbPath ?? ':memory:'));
   return { ...(await engine.reset()), close: async () => undefined };
+}
+
+/**
+ * The same database as `store`, as a second instance sees it: on a real PostgreSQL server a pool of its
+ * own (its transactions really run beside the first one's); on SQLite and PGlite, which one process
+ * reaches through one connection, `store` itself (the second instance's use cases still run apart).
+ */
+export async function twinStore(store: TestStore): Promise<TestStore> {
+  const url = engine?.url?.();
+  if (TEST_STORE !== 'postgres' || !url) return store;
+  return createPostgresStore(url, { max: 4 });
 }

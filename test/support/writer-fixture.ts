@@ -1,7 +1,7 @@
 import { createBitableApi, type BitableApi } from '../../src/bitable/api.js';
 import { bitableCellEncoder } from '../../src/bitable/field-map.js';
 import { provision } from '../../src/bitable/provision.js';
-import { createBitableWriter, type WriterOptions } from '../../src/bitable/writer.js';
+import { createBitableWriter, type WriterDeps, type WriterOptions } from '../../src/bitable/writer.js';
 import { createRateGate } from '../../src/bitable/rate-gate.js';
 import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -31,7 +31,8 @@ export interface WriterFixture {
   dbPath: string;
   /** every log line the writers wrote (JSON objects) */
   logs: Array<{ level: string; msg: string; [k: string]: unknown }>;
-  writer(options?: Partial<WriterOptions>, timeoutMs?: number): ReturnType<typeof createBitableWriter>;
+  /** `lease`: as an instance among several sharing the store (its leases, its holder name) */
+  writer(options?: Partial<WriterOptions>, timeoutMs?: number, lease?: WriterDeps['lease']): ReturnType<typeof createBitableWriter>;
   /** the leads table's rows as the emulator holds them: 线索编号 → count */
   leadKeysInBitable(): Map<string, number>;
   close(): Promise<void>;
@@ -64,9 +65,18 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
     store,
     dbPath: db.path,
     logs,
-    writer(options = {}, timeoutMs = 10_000) {
+    writer(options = {}, timeoutMs = 10_000, lease = undefined) {
       const wapi = createBitableApi(createFeishuClient({ ...creds, timeoutMs }));
-      return createBitableWriter({ store, api: wapi, gate: createRateGate({ perSecond: 45, perMinute: 900 }), clock: systemClock, log, options: { backoff: FAST_BACKOFF, pollMs: 50, ...options }, encode: bitableCellEncoder(template) });
+      return createBitableWriter({
+        store,
+        api: wapi,
+        gate: createRateGate({ perSecond: 45, perMinute: 900 }),
+        clock: systemClock,
+        log,
+        options: { backoff: FAST_BACKOFF, pollMs: 50, ...options },
+        encode: bitableCellEncoder(template),
+        ...(lease ? { lease } : {}),
+      });
     },
     leadKeysInBitable() {
       const table = getBitable(emu.emu.kernel).state.table(appToken, leadsTableId);

@@ -157,6 +157,30 @@ describe('exactly once', () => {
     expect(await w.snapshot()).toEqual(snapshot);
   });
 
+  it('two instances on one database: 20 approvals split between them, and one click delivered to both, each take effect once', async () => {
+    const directors: Member[] = Array.from({ length: 20 }, (_, i) => ({ id: `ou_director${i}`, name: `总监${i}`, roles: ['marketing_director'], managerId: undefined, onDuty: true }));
+    const w = await cardWorld({ members: rosterOf(directors) });
+    const other = await w.anotherInstance();
+    try {
+      const p = await w.pendingLead();
+      const answers = await Promise.all(directors.map((d, i) => (i % 2 ? other.click : w.click)(p.approvalMessage, d.id, { op: 'approve', form: {} })));
+      expect(answers.filter((a) => a.toast.type === 'success')).toHaveLength(1);
+      expect(answers.filter((a) => a.toast.type === 'info')).toHaveLength(19);
+      expect((await w.store.transitions.listForLead(p.leadId)).filter((t) => t.to === 'sql')).toHaveLength(1);
+      expect(await w.store.assignments.listForLead(p.leadId)).toHaveLength(1);
+
+      // Feishu delivers the rep's accept to one instance, times out, and delivers it again to the other.
+      const card = (await w.store.cards.openFor(p.leadId, 'assignment'))[0]!;
+      await w.store.cards.setMessageId(card.uuid, `om_assign_${p.leadId}`, w.clock.now());
+      const both = await Promise.all([w.click(`om_assign_${p.leadId}`, '李雷', { op: 'accept' }), other.click(`om_assign_${p.leadId}`, '李雷', { op: 'accept' })]);
+      expect(both.map((a) => a.toast.type).sort()).toEqual(['info', 'success']);
+      expect((await w.store.assignments.listForLead(p.leadId)).map((x) => x.status)).toEqual(['accepted']);
+      expect(await w.store.sql.get("SELECT COUNT(*) AS n FROM timers WHERE kind = 'sla.follow_up'")).toEqual({ n: 1 });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('after an action every later click — any action, anyone — changes nothing', async () => {
     const w = await cardWorld();
     const p = await w.pendingLead();
