@@ -256,14 +256,23 @@ export function createBitableWriter(deps: WriterDeps) {
     let putBacks = 0;
     const forced = b.op === 'update' ? await repo.forcedRows(b.id) : new Set<number>();
     const { appToken, tableId } = splitTarget(b.target);
+    // set-based where it can be: on PostgreSQL each statement is a round trip
+    await repo.recordWrittenMany(
+      b.target,
+      b.records.map((r, i) => ({ recordId: recordIds[i]!, fields: r.fields })),
+      now,
+    );
+    if (b.op === 'create') {
+      const payloads = await repo.rowPayloads(b.items.map((rows) => rows[0]!));
+      const keyOf = (rows: number[]) => (payloads.get(rows[0]!) as { leadKey?: string } | undefined)?.leadKey;
+      const leads = await deps.store.leads.getByKeys(b.items.flatMap((rows) => keyOf(rows) ?? []));
+      for (const [i, rows] of b.items.entries()) {
+        const lead = leads.get(keyOf(rows) ?? '');
+        if (lead && !lead.recordId) await deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId: recordIds[i]! }, now);
+      }
+    }
     for (const [i, rows] of b.items.entries()) {
       const recordId = recordIds[i]!;
-      await repo.recordWritten(b.target, recordId, b.records[i]!.fields, now);
-      if (b.op === 'create') {
-        const leadKey = ((await repo.rowPayload(rows[0]!)) as { leadKey?: string } | undefined)?.leadKey;
-        const lead = leadKey ? await deps.store.leads.getByKey(leadKey) : undefined;
-        if (lead && !lead.recordId) await deps.store.leads.linkRecord(lead.id, { baseToken: appToken, tableId, recordId }, now);
-      }
       // a put-back re-checks its row (the inbound path re-reads it and compares with the lead)
       if (rows.some((id) => forced.has(id))) {
         await deps.store.eventQueue.add({
@@ -275,8 +284,8 @@ export function createBitableWriter(deps: WriterDeps) {
         });
         putBacks++;
       }
-      for (const id of rows) await repo.rowDone(id, now);
     }
+    await repo.rowsDone(b.items.flat(), now);
     await repo.finishBatch(b.id, 'done', now);
     return putBacks;
   }

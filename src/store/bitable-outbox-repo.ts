@@ -1,5 +1,5 @@
 import { stableJson } from '../lib/stable-json.js';
-import type { Sql } from './sql/sql.js';
+import { chunks, placeholders, type Sql } from './sql/sql.js';
 
 /**
  * Bitable writes as outbox rows (kind `bitable.create` / `bitable.update`, target `app_token/table_id`),
@@ -92,6 +92,18 @@ export function createBitableOutboxRepo(sql: Sql) {
     )) === 1;
   const setRow = async (text: string, params: Readonly<Record<string, unknown>>) => void (await sql.run(text, params));
 
+  /** What the server wrote to these records' cells (one statement per 200 cells; the last value of a cell wins). */
+  async function recordWrittenMany(target: string, records: ReadonlyArray<{ recordId: string; fields: Record<string, unknown> }>, now: Date): Promise<void> {
+    const cells = new Map<string, unknown[]>();
+    for (const r of records) for (const [field, value] of Object.entries(r.fields)) cells.set(`${r.recordId}\u0000${field}`, [target, r.recordId, field, stableJson(value), now.getTime()]);
+    for (const part of chunks([...cells.values()], 200))
+      await sql.run(
+        `INSERT INTO bitable_written (target, record_id, field_name, value_json, written_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (target, record_id, field_name) DO UPDATE SET value_json = excluded.value_json, written_at = excluded.written_at`,
+        part.flat(),
+      );
+  }
+
   return {
     /** Queue a record create; `key` makes the enqueue idempotent. False when the key was already queued. */
     enqueueCreate: (target: string, payload: CreatePayload, key: string, now: Date): Promise<boolean> => enqueue('bitable.create', target, payload, key, now),
@@ -129,9 +141,16 @@ export function createBitableOutboxRepo(sql: Sql) {
       }),
     /** The rows of a batch that are put-backs (forced updates), in one read. */
     forcedRows: async (batchId: number): Promise<Set<number>> => new Set((await sql.all<{ id: number }>(`SELECT id FROM outbox WHERE batch_id = ? AND ${jsonTrue('payload_json', 'force')}`, [batchId])).map((r) => r.id)),
-    async rowPayload(id: number): Promise<CreatePayload | UpdatePayload | undefined> {
-      const r = await sql.get<{ payload_json: string }>('SELECT payload_json FROM outbox WHERE id = ?', [id]);
-      return r && JSON.parse(r.payload_json);
+    /** Several rows' payloads at once (the writer's bookkeeping after a batch landed). */
+    async rowPayloads(ids: readonly number[]): Promise<Map<number, CreatePayload | UpdatePayload>> {
+      const out = new Map<number, CreatePayload | UpdatePayload>();
+      for (const part of chunks(ids, 500))
+        for (const r of await sql.all<{ id: number; payload_json: string }>(`SELECT id, payload_json FROM outbox WHERE id IN (${placeholders(part.length)})`, part)) out.set(r.id, JSON.parse(r.payload_json));
+      return out;
+    },
+    /** Several rows done in one statement per 500. */
+    async rowsDone(ids: readonly number[], now: Date): Promise<void> {
+      for (const part of chunks(ids, 500)) await sql.run(`UPDATE outbox SET status = 'done', last_error = NULL, updated_at = ? WHERE id IN (${placeholders(part.length)})`, [now.getTime(), ...part]);
     },
     rowDone: (id: number, now: Date) => setRow(`UPDATE outbox SET status = 'done', last_error = NULL, updated_at = @now WHERE id = @id`, { id, now: now.getTime() }),
     rowDead: (id: number, error: string, now: Date) => setRow(`UPDATE outbox SET status = 'dead', last_error = @error, updated_at = @now WHERE id = @id`, { id, error, now: now.getTime() }),
@@ -183,14 +202,9 @@ export function createBitableOutboxRepo(sql: Sql) {
       }
       return out;
     },
-    async recordWritten(target: string, recordId: string, fields: Record<string, unknown>, now: Date): Promise<void> {
-      for (const [field, value] of Object.entries(fields))
-        await sql.run(
-          `INSERT INTO bitable_written (target, record_id, field_name, value_json, written_at) VALUES (@target, @record, @field, @value, @now)
-           ON CONFLICT (target, record_id, field_name) DO UPDATE SET value_json = excluded.value_json, written_at = excluded.written_at`,
-          { target, record: recordId, field, value: stableJson(value), now: now.getTime() },
-        );
-    },
+    /** What the server wrote to a record's cells. */
+    recordWritten: (target: string, recordId: string, fields: Record<string, unknown>, now: Date): Promise<void> => recordWrittenMany(target, [{ recordId, fields }], now),
+    recordWrittenMany,
     async deadLetters() {
       const rows = await sql.all<{ id: number; kind: string; target: string; payload_json: string; last_error: string | null; attempts: number; updated_at: number }>(
         `SELECT id, kind, target, payload_json, last_error, attempts, updated_at FROM outbox WHERE kind LIKE 'bitable.%' AND status = 'dead' ORDER BY id`,

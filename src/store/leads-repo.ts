@@ -1,6 +1,6 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
 import { companyKey } from '../domain/routing.js';
-import type { Sql } from './sql/sql.js';
+import { chunks, placeholders, type Sql } from './sql/sql.js';
 
 /** A lead as the server keeps it: the Bitable row's facts plus what only the server knows. */
 export interface LeadRow {
@@ -149,6 +149,12 @@ export function createLeadsRepo(sql: Sql) {
       }),
     get: (id: number): Promise<LeadRow | undefined> => one('SELECT * FROM leads WHERE id = ?', [id]),
     getByKey: byKey,
+    /** Several leads by 线索编号 at once (keys not found are absent). */
+    async getByKeys(keys: readonly string[]): Promise<Map<string, LeadRow>> {
+      const out = new Map<string, LeadRow>();
+      for (const part of chunks(keys, 500)) for (const r of await sql.all<Raw>(`SELECT * FROM leads WHERE lead_key IN (${placeholders(part.length)})`, part)) out.set(r.lead_key, toRow(r));
+      return out;
+    },
     getByRecordId: (recordId: string): Promise<LeadRow | undefined> => one('SELECT * FROM leads WHERE record_id = ?', [recordId]),
     listByStage: async (journeyId: string, stage: string): Promise<LeadRow[]> => (await sql.all<Raw>('SELECT * FROM leads WHERE journey_id = ? AND stage = ? ORDER BY id', [journeyId, stage])).map(toRow),
     count: async (): Promise<number> => (await sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM leads'))!.n,

@@ -468,6 +468,42 @@ describe.each(engines)('store on $name', (engine) => {
       expect(await store.tableWrites.counts()).toEqual({ pending: 1, in_flight: 0, done: 1, dead: 1 });
       expect(await store.messages.counts()).toEqual({ pending: 0, in_flight: 0, done: 0, dead: 0 }); // kept apart from chat messages
     });
+
+    it("bookkeeping for a whole batch at once: cells written, rows done, leads by key, past the statements' slice sizes", async () => {
+      const target = 'bascnX/tblY';
+      const records = Array.from({ length: 300 }, (_, i) => ({ recordId: `rec${i}`, fields: { 线索编号: `XS-${i}`, 线索评分: i } }));
+      // 600 cells (three statements), and a cell written twice in one call: the last value wins
+      await store.tableWrites.recordWrittenMany(target, [...records, { recordId: 'rec7', fields: { 线索评分: 'seven' } }], at(10));
+      expect(await store.tableWrites.written(target, 'rec7')).toEqual(
+        new Map([
+          ['线索编号', '"XS-7"'],
+          ['线索评分', '"seven"'],
+        ]),
+      );
+      expect(await store.tableWrites.written(target, 'rec299')).toEqual(
+        new Map([
+          ['线索编号', '"XS-299"'],
+          ['线索评分', '299'],
+        ]),
+      );
+      const ids: number[] = [];
+      const keys: string[] = [];
+      await store.transaction(async () => {
+        for (let i = 0; i < 620; i++) {
+          keys.push(`XS-${i}`);
+          if (i % 2) await store.leads.insert({ leadKey: `XS-${i}`, journeyId: 'default', facts: {}, now: at(20) });
+          await store.tableWrites.enqueueCreate(target, { leadKey: `XS-${i}`, fields: { 线索编号: `XS-${i}` } }, `c${i}`, at(20));
+        }
+      });
+      for (const r of await store.tableWrites.pending(target, 'bitable.create', at(30), 1000)) ids.push(r.id);
+      const payloads = await store.tableWrites.rowPayloads(ids);
+      expect(payloads.size).toBe(620);
+      expect(payloads.get(ids[555]!)).toEqual({ leadKey: 'XS-555', fields: { 线索编号: 'XS-555' } });
+      const leads = await store.leads.getByKeys(keys);
+      expect([...leads.keys()].sort()).toEqual(keys.filter((_, i) => i % 2).sort()); // the ones that exist
+      await store.tableWrites.rowsDone(ids.slice(0, 610), at(40));
+      expect(await store.tableWrites.counts()).toEqual({ pending: 10, in_flight: 0, done: 610, dead: 0 });
+    });
   });
   describe('leases', () => {
     it('one holder at a time; renewed by its holder; taken over once expired; let go by its holder only', async () => {

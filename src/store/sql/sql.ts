@@ -58,6 +58,11 @@ export const POSTGRES: Dialect = {
 };
 
 /** `?, ?, ?` for a list of n values (an IN list both engines read). */
+/** `items` in slices of at most `size` (set-based statements keep under the engines' parameter limits). */
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
 export const placeholders = (n: number): string => (n ? Array.from({ length: n }, () => '?').join(', ') : 'NULL');
 
 /**
