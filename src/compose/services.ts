@@ -208,6 +208,8 @@ export async function createServices({ config, log, platform, version }: Service
     outbox: () => store.tableWrites.counts(),
     messages: () => store.messages.counts(),
     inbound: () => store.eventQueue.counts(),
+    instance,
+    leases: () => store.leases.held(systemClock.now()),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
     feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
   });

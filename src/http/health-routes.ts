@@ -13,6 +13,9 @@ export interface HealthDeps {
   messages?: () => Promise<{ pending: number; in_flight: number; dead: number }>;
   /** verified events waiting to be processed, and those given up on */
   inbound?: () => Promise<{ pending: number; failed: number }>;
+  /** this process among the instances sharing the database, and the leases held now (who does what) */
+  instance?: string;
+  leases?: () => Promise<Array<{ name: string; holder: string; expiresAt: Date }>>;
 }
 
 /** GET /healthz: 200 when the database answers, 503 when it does not; outbox counts and dead-letter warnings. */
@@ -23,15 +26,18 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
     const outbox = db.ok && deps.outbox ? await deps.outbox() : undefined;
     const inbound = db.ok && deps.inbound ? await deps.inbound() : undefined;
     const messages = db.ok && deps.messages ? await deps.messages() : undefined;
+    const leases = db.ok && deps.leases ? await deps.leases() : undefined;
     const body = {
       status: db.ok ? 'ok' : 'error',
       version: deps.version,
       mode: deps.mode,
       startedAt: deps.startedAt.toISOString(),
+      ...(deps.instance ? { instance: deps.instance } : {}),
       db,
       ...(outbox ? { outbox: { pending: outbox.pending, inFlight: outbox.in_flight, dead: outbox.dead } } : {}),
       ...(messages ? { messages: { pending: messages.pending, inFlight: messages.in_flight, dead: messages.dead } } : {}),
       ...(inbound ? { inbound: { pending: inbound.pending, failed: inbound.failed } } : {}),
+      ...(leases ? { leases: leases.map((l) => ({ name: l.name, holder: l.holder, mine: l.holder === deps.instance, expiresAt: l.expiresAt.toISOString() })) } : {}),
       ...(outbox?.dead || messages?.dead
         ? {
             warnings: [

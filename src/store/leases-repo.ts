@@ -18,6 +18,13 @@ export function createLeasesRepo(sql: Sql) {
       )) === 1,
     /** Let go (only the holder can). */
     release: async (name: string, holder: string): Promise<boolean> => (await sql.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder])) === 1,
+    /** The leases held now (which instance is doing what), by name. */
+    held: async (now: Date): Promise<Array<{ name: string; holder: string; expiresAt: Date }>> =>
+      (await sql.all<{ name: string; holder: string; expires_at: number }>('SELECT name, holder, expires_at FROM leases WHERE expires_at > ? ORDER BY name', [now.getTime()])).map((r) => ({
+        name: r.name,
+        holder: r.holder,
+        expiresAt: new Date(r.expires_at),
+      })),
     holder: async (name: string, now: Date): Promise<string | undefined> => (await sql.get<{ holder: string }>('SELECT holder FROM leases WHERE name = ? AND expires_at > ?', [name, now.getTime()]))?.holder,
   };
 }

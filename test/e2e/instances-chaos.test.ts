@@ -162,9 +162,12 @@ describe('two instances on one PostgreSQL, one killed mid-sync', () => {
     expect(cards.every((m) => m.msg_type === 'interactive')).toBe(true);
     expect((await store.messages.counts()).dead).toBe(0);
 
-    // The survivor is still answering, and says so.
+    // The survivor is still answering, names itself, and no lease is left to the dead one.
     const health = await fetch(`${survivor.url}/healthz`);
     expect(health.status).toBe(200);
+    const h = (await health.json()) as { instance: string; leases: Array<{ holder: string }> };
+    expect(h.instance).toContain(`:${survivor.child.pid}:`);
+    expect(h.leases.filter((l) => l.holder.includes(`:${victim!.child.pid}:`))).toEqual([]);
     console.info(`killed at ${rowsAtKill} of ${N} rows; ${cards.length} cards, ${fired.length} timers; ms since start ${JSON.stringify(phases)} ${samples.join(' ')}`);
   }, 240_000);
 });

@@ -40,6 +40,20 @@ describe('createApp', () => {
     expect(body.warnings[0]).toContain('npm run outbox -- list');
   });
 
+  it('GET /healthz names this instance and the leases held now (which instance writes which table)', async () => {
+    const store = createStore(openDb(':memory:'));
+    const app = createApp({ ping: store.ping, mode: 'feishu', version: '0.1.0', startedAt: new Date(), log: createLogger({ level: 'silent' }), instance: 'host-a:1:aaaa', leases: () => store.leases.held(new Date()) });
+    await store.leases.acquire('bitable:bascn/tbl1', 'host-a:1:aaaa', 30_000, new Date());
+    await store.leases.acquire('timers', 'host-b:2:bbbb', 30_000, new Date());
+    await store.leases.acquire('decay', 'host-b:2:bbbb', -1, new Date()); // run out: not shown
+    const body = (await (await app.request('/healthz')).json()) as { instance: string; leases: Array<{ name: string; holder: string; mine: boolean }> };
+    expect(body.instance).toBe('host-a:1:aaaa');
+    expect(body.leases.map(({ name, holder, mine }) => ({ name, holder, mine }))).toEqual([
+      { name: 'bitable:bascn/tbl1', holder: 'host-a:1:aaaa', mine: true },
+      { name: 'timers', holder: 'host-b:2:bbbb', mine: false },
+    ]);
+  });
+
   it('answers 503 when the database is gone', async () => {
     const { app, db } = setup();
     db.close();
