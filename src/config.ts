@@ -41,6 +41,13 @@ export const CONFIG_KEYS = {
   JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: { zh: '填写 default、lifecycle-9、funnel-4，或旅程 JSON 文件路径', en: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' } },
   SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: { zh: '填写 auto（未配置飞书应用时启用沙箱）、on 或 off', en: 'auto (sandbox when no Feishu app is configured), on or off' } },
   SANDBOX_PORT: { schema: withDefault(port, 3001), hint: { zh: '填写本地飞书沙箱的端口，如 3001', en: 'a TCP port for the local Feishu sandbox, e.g. 3001' } },
+  SANDBOX_START_AT: {
+    schema: opt(z.iso.datetime({ offset: true })),
+    hint: {
+      zh: '沙箱时钟从这个时刻开始走（带时区的 ISO 时间，如 2026-09-30T16:00:00+08:00），用来演示节假日和调休对 SLA 的影响；留空为当前时间',
+      en: 'the sandbox clock starts at this moment (ISO time with its offset, e.g. 2026-09-30T16:00:00+08:00), to try SLAs across holidays and 调休; empty: now',
+    },
+  },
   FEISHU_DOMAIN: { schema: withDefault(z.url(), 'https://open.feishu.cn'), hint: { zh: '飞书填 https://open.feishu.cn，Lark 填 https://open.larksuite.com', en: 'https://open.feishu.cn (Feishu) or https://open.larksuite.com (Lark)' } },
   FEISHU_APP_ID: {
     schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')),
@@ -113,7 +120,7 @@ export interface Config {
    * The sandbox's Base lives in memory and is new at every start, so its leads database is too: with
    * DATABASE_PATH unset it is ./data/sandbox.db, emptied at start (`freshDatabase`).
    */
-  sandbox: { enabled: boolean; port: number; freshDatabase: boolean };
+  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined };
   /** the Bitable writer: batch size and the app's write budget (docs/platform/feishu.md#26-batch-writes) */
   bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
   /** record reads per second at most (search, batch_get share Feishu's 20/s) */
@@ -205,7 +212,12 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     ...database,
     journey: e.JOURNEY as string,
     feishu,
-    sandbox: Object.freeze({ enabled: sandboxOn, port: e.SANDBOX_PORT as number, freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL }),
+    sandbox: Object.freeze({
+      enabled: sandboxOn,
+      port: e.SANDBOX_PORT as number,
+      freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL,
+      startAt: e.SANDBOX_START_AT ? new Date(e.SANDBOX_START_AT as string) : undefined,
+    }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
     failoverMs: (e.FAILOVER_SECONDS as number) * 1000,

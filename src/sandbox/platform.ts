@@ -10,9 +10,9 @@ import { startSandbox } from './start-sandbox.js';
  * server's clock (real time unless moved: the UI's 快进时间, POST /__control/clock/advance, brings SLAs
  * due), and work is looked for every few seconds. Rate limits count real time either way.
  */
-export async function sandboxPlatform(o: { port: number; log: Logger }): Promise<Platform> {
+export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: Date | undefined }): Promise<Platform> {
   const { log } = o;
-  const sandbox = await startSandbox({ port: o.port, log });
+  const sandbox = await startSandbox({ port: o.port, log, startAt: o.startAt });
   const app = sandbox.demo.app;
   log.info({ url: sandbox.running.url, appId: app.app_id }, 'Feishu sandbox started (local emulator, not Feishu)');
   return {

@@ -19,10 +19,11 @@ export interface Sandbox {
  * demo app, people and group chat. The Base is not made here: the product provisions it through the
  * SDK exactly as it would in a real tenant. It is not Feishu; see README "The sandbox".
  */
-export async function startSandbox(opts: { port: number; log: Logger }): Promise<Sandbox> {
+export async function startSandbox(opts: { port: number; log: Logger; startAt?: Date | undefined }): Promise<Sandbox> {
   const log = opts.log.child({ component: 'sandbox' });
   const emulator = createFeishuEmulator({
     modules: ALL_MODULES,
+    ...(opts.startAt ? { clock: { startAt: opts.startAt.getTime() } } : {}),
     log: (level, msg, extra) => log[level]({ ...extra }, msg),
   });
   // Like a console-configured app: an Encrypt Key, so events arrive signed and encrypted (docs/platform/feishu.md §3.3–3.4).

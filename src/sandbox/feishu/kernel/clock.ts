@@ -9,6 +9,8 @@ export interface EmuClockOptions {
   timeScale?: number;
   /** Start frozen at this ms timestamp: time moves only through advance(). Good for rate-limit tests. */
   frozenAt?: number;
+  /** Start at this ms timestamp and run in real time from there (try the calendar on a chosen day). */
+  startAt?: number;
 }
 
 export interface EmuTimer {
@@ -36,7 +38,7 @@ interface Pending {
 
 export function createEmuClock(opts: EmuClockOptions = {}): EmuClock {
   let timeScale = opts.timeScale ?? 1;
-  let offset = 0;
+  let offset = opts.frozenAt === undefined && opts.startAt !== undefined ? opts.startAt - Date.now() : 0;
   const frozen = opts.frozenAt !== undefined;
   const frozenBase = opts.frozenAt ?? 0;
   const pending = new Map<number, Pending>();
