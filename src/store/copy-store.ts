@@ -62,7 +62,7 @@ export async function copySqliteToPostgres(o: { from: Db; to: Sql; pageSize?: nu
     while (copied < total) {
       const rows = select.all(page, copied) as Array<Record<string, unknown>>;
       if (!rows.length) break;
-      const values = rows.map((r) => `(${columns.map(() => '?').join(', ')})`).join(', ');
+      const values = rows.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
       await o.to.transaction(() =>
         o.to.run(
           `INSERT INTO ${t.name} (${columns.join(', ')}) VALUES ${values} ON CONFLICT DO NOTHING`,

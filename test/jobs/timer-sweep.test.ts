@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { type TestStore, testStore } from '../support/test-store.js';
+import { testStore } from '../support/test-store.js';
 
 /** Durable timers fire when due, once each; a failing handler leaves its timer for the next sweep. */
 describe('timer sweep', () => {

@@ -1,6 +1,6 @@
 import { createManualClock } from '../../src/lib/clock.js';
 import { createMemoryLeadTable } from '../../src/ports/memory-lead-table.js';
-import { type TestStore, testStore } from '../support/test-store.js';
+import { testStore } from '../support/test-store.js';
 import { leadTableContract } from './lead-table-contract.js';
 
 leadTableContract('in memory', async () => {

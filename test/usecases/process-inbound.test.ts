@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { type TestStore, testStore } from '../support/test-store.js';
+import { testStore } from '../support/test-store.js';
 import { createInboundProcessor } from '../../src/usecases/process-inbound.js';
 
 /** The queue of verified events: arrival order, runs of one type handled together, retries, then failed. */
