@@ -30,6 +30,7 @@ const STORE_TESTS = [
   'test/bitable/writer.test.ts',
   'test/usecases/record-change.test.ts',
   'test/usecases/adopt-rows.test.ts',
+  'test/usecases/rule-tables.test.ts',
 ];
 
 /**

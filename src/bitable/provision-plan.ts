@@ -19,6 +19,8 @@ export type ProvisionStep =
   | { kind: 'create_field'; tableName: string; field: FieldTemplate }
   | { kind: 'add_options'; tableName: string; field: LiveField; options: string[] }
   | { kind: 'create_view'; tableName: string; view: ViewTemplate }
+  /** a rule table just created gets its default rows (bitable-templates/<file>) */
+  | { kind: 'seed_rows'; tableName: string; file: string }
   /** drive file subscription: without it no record-change event arrives (docs/platform/feishu.md#36-bitable-record-changed-event) */
   | { kind: 'subscribe' };
 
@@ -49,6 +51,7 @@ export function planProvision(template: BaseTemplate, live: readonly LiveTable[]
     const views = t.views ?? [];
     if (!table) {
       steps.push({ kind: 'create_table', table: t });
+      if (t.rows) steps.push({ kind: 'seed_rows', tableName: t.name, file: t.rows });
       for (const v of views) steps.push({ kind: 'create_view', tableName: t.name, view: v });
       for (const v of views) if (v.manual) manual.push({ tableName: t.name, viewName: v.view_name, text: v.manual });
       continue;
@@ -87,6 +90,8 @@ export function schemaProblems(plan: ProvisionPlan): SchemaProblem[] {
     else if (s.kind === 'create_field') out.push({ kind: 'missing_field', tableName: s.tableName, fieldName: s.field.field_name, type: s.field.type });
     else if (s.kind === 'subscribe') out.push({ kind: 'not_subscribed' });
     else if (s.kind === 'add_options') out.push({ kind: 'missing_options', tableName: s.tableName, fieldName: s.field.field_name, options: s.options });
+    else if (s.kind === 'seed_rows')
+      continue; // part of the missing table
     else if (!plan.steps.some((x) => x.kind === 'create_table' && x.table.name === s.tableName)) out.push({ kind: 'missing_view', tableName: s.tableName, viewName: s.view.view_name });
   }
   return out;
@@ -128,6 +133,8 @@ export function describeStep(s: ProvisionStep): Text {
       return { zh: `给「${s.tableName}.${s.field.field_name}」添加选项：${s.options.join('、')}`, en: `add options to "${s.tableName}.${s.field.field_name}": ${s.options.join(', ')}` };
     case 'create_view':
       return { zh: `在「${s.tableName}」新建视图「${s.view.view_name}」（${s.view.view_type}）`, en: `create view "${s.view.view_name}" (${s.view.view_type}) in "${s.tableName}"` };
+    case 'seed_rows':
+      return { zh: `在「${s.tableName}」写入默认规则（bitable-templates/${s.file}）`, en: `write the default rules into "${s.tableName}" (bitable-templates/${s.file})` };
     case 'subscribe':
       return { zh: '订阅多维表格的记录变更事件', en: "subscribe to the Base's record-change events" };
   }

@@ -3,6 +3,7 @@ import type { Text } from '../domain/text.js';
 import { withRetry } from '../feishu/retry.js';
 import type { BaseTemplate } from '../rules/base-template.js';
 import { fieldCreateBody } from '../rules/base-template.js';
+import { readRuleFile } from '../rules/rule-table.js';
 import type { BitableApi } from './api.js';
 import { describeStep, planProvision, tableCreateBody, withOptions, type LiveTable, type ProvisionPlan, type ProvisionStep } from './provision-plan.js';
 
@@ -88,6 +89,17 @@ export async function provision(api: BitableApi, template: BaseTemplate, o: Prov
             return { field_id: f.field_id, operator: c.operator, ...(c.value !== undefined ? { value: c.value } : {}) };
           });
           await retry(step.view.view_name, () => api.patchViewFilter(token, id, view.view_id, { conjunction: filter.conjunction, conditions }));
+        }
+        break;
+      }
+      case 'seed_rows': {
+        const id = tableId(step.tableName);
+        const fields = new Set(template.tables.find((t) => t.name === step.tableName)?.fields.map((f) => f.field_name));
+        const { rows } = readRuleFile(step.file.replace(/^rules\/|\.json$/g, ''));
+        const records = rows.map((r) => ({ fields: Object.fromEntries(Object.entries(r).filter(([k, v]) => fields.has(k) && v !== null && v !== '')) }));
+        for (let i = 0; i < records.length; i += 500) {
+          const clientToken = randomUUID(); // a retried create cannot add the rows twice
+          await retry(step.tableName, () => api.batchCreate(token, id, records.slice(i, i + 500), clientToken));
         }
         break;
       }

@@ -2,7 +2,9 @@ import { loadAssignmentRules } from '../rules/assignment-rules.js';
 import { loadBaseTemplate } from '../rules/base-template.js';
 import { loadJourney } from '../rules/load-journey.js';
 import { loadNurtureSteps } from '../rules/nurture-rules.js';
-import { loadReturnReasons } from '../rules/return-reasons.js';
+import { checkReturnRows, loadReturnReasons, type ReturnReason } from '../rules/return-reasons.js';
+import { templateTable } from '../rules/base-template.js';
+import type { RuleTableSpec } from '../usecases/rule-tables.js';
 import { loadRoutingRules } from '../rules/routing-rules.js';
 import { loadScoringRules } from '../rules/scoring-rules.js';
 import { loadWorkCalendar } from '../rules/work-calendar.js';
@@ -31,3 +33,20 @@ export function loadRuleSet(journeyIdOrPath: string) {
 }
 
 export type RuleSet = ReturnType<typeof loadRuleSet>;
+
+/**
+ * The rule tables the team edits in the Base (template tables with default rows), each with the
+ * validator its defaults pass and the member of the rule set it replaces once every row is right.
+ */
+export function ruleTableSpecs(rules: RuleSet): RuleTableSpec[] {
+  return [
+    {
+      key: 'rules_returns',
+      name: templateTable(rules.template, 'rules_returns').name,
+      check: (rows) => checkReturnRows(rows, rules.template, rules.journey),
+      apply: (values) => {
+        rules.returnReasons = values as ReturnReason[];
+      },
+    },
+  ];
+}

@@ -30,9 +30,11 @@ import { createAdoptRows } from '../usecases/adopt-rows.js';
 import { createHandleRecordChange } from '../usecases/handle-record-change.js';
 import { createInboundProcessor } from '../usecases/process-inbound.js';
 import { createReconcile } from '../usecases/reconcile.js';
+import { createRuleTables } from '../usecases/rule-tables.js';
+import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import { createWebhookSender } from '../webhooks/sender.js';
 import { createLeadJourney } from './lead-journey.js';
-import { loadRuleSet } from './rule-set.js';
+import { loadRuleSet, ruleTableSpecs } from './rule-set.js';
 
 /**
  * Where the server's Feishu is: a real app (compose/feishu-platform.ts) or the embedded sandbox
@@ -133,6 +135,27 @@ export async function createServices({ config, log, platform, version }: Service
     chatId: () => chatId,
     historyTableId: () => layout?.historyTableId,
   });
+  // Rules the team edits in the Base (退回原因 …): read at start, on their events, and every interval on
+  // every instance (only the holder of the inbound lease sees the events).
+  const ruleTableIds = new Map<string, string>();
+  const ruleTables = createRuleTables({
+    store,
+    table,
+    clock,
+    log,
+    specs: ruleTableSpecs(rules),
+    locate: (key) => {
+      const id = ruleTableIds.get(key);
+      return id && layout ? { tableId: id, target: bitableTarget(layout.appToken, id) } : undefined;
+    },
+    onQueued: () => writer.kick(),
+  });
+  const ruleLoop = createKickLoop(
+    async () => {
+      await ruleTables.reloadAll();
+    },
+    { pollMs: Math.min(config.reconcileIntervalMs, 60_000), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reading the rule tables failed; trying again at the next interval') },
+  );
   const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine });
   const adoptRows = createAdoptRows({ store, journey, clock, table, leadsTable, log, engine: lj.engine, members: () => roster.members() });
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
@@ -172,7 +195,9 @@ export async function createServices({ config, log, platform, version }: Service
     lease: lease('inbound'),
     handlers: {
       [RECORD_CHANGED]: async (envelopes) => {
-        const sum = await handleRecordChange.handleRecordChanges(envelopes.map(parseRecordChanged));
+        const changes = envelopes.map(parseRecordChanged);
+        if (changes.some((c) => ruleTables.specOf(c.tableId))) void ruleLoop.kick();
+        const sum = await handleRecordChange.handleRecordChanges(changes.filter((c) => !ruleTables.specOf(c.tableId)));
         if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted + sum.activities) log.info(sum, 'record change handled');
         afterDecisions();
       },
@@ -227,10 +252,16 @@ export async function createServices({ config, log, platform, version }: Service
     lj,
     leadsTable,
     adoptRows,
+    ruleTables,
     /** The Base the server works in: its token and its tables by name. */
     useBase(appToken: string, tables: Map<string, string>): TableLayout | undefined {
       const leadsTableId = tables.get(leadsTable.name);
       layout = leadsTableId ? { appToken, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) } : undefined;
+      ruleTableIds.clear();
+      for (const t of template.tables) {
+        const id = t.rows ? tables.get(t.name) : undefined;
+        if (id) ruleTableIds.set(t.key, id);
+      }
       return layout;
     },
     /** The workers, once the Base is known. */
@@ -245,6 +276,7 @@ export async function createServices({ config, log, platform, version }: Service
       ownerQueueJob.start();
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
+      ruleLoop.start();
     },
     /** Serve the HTTP app; resolves with its URL. */
     listen(): Promise<string> {
@@ -256,6 +288,7 @@ export async function createServices({ config, log, platform, version }: Service
     async stop(): Promise<void> {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       await reconcileLoop.stop();
+      await ruleLoop.stop();
       await inbound.stop();
       await writer.stop();
       await timerSweep.stop();

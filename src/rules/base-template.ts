@@ -63,6 +63,11 @@ const table = z
     description: z.string().optional(),
     fields: z.array(field).min(1),
     views: z.array(view).optional(),
+    /** a rule table's default rows (bitable-templates/<rows>), written into it when provisioning creates it */
+    rows: z
+      .string()
+      .regex(/^rules\/[a-z-]+\.json$/)
+      .optional(),
   })
   .strict();
 

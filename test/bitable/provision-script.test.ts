@@ -44,11 +44,15 @@ describe('npm run provision', () => {
     const pendingField = byName.get('线索')!.fields.find((f) => f.field_name === '待审批')!;
     expect(pending.property?.filter_info?.conditions).toEqual([expect.objectContaining({ field_id: pendingField.field_id, operator: 'isNotEmpty' })]);
     expect(first.stdout).toContain('手动步骤');
+    // a rule table is created with the shipped rules as its rows
+    expect(first.stdout).toContain('写入默认规则');
+    expect(byName.get('退回原因')!.records.size).toBe(7);
 
     const second = await runScript('provision', { ...env, FEISHU_BITABLE_APP_TOKEN: token! });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('Nothing to change');
     expect(getBitable(emu.emu.kernel).listBases()).toHaveLength(1);
+    expect(byName.get('退回原因')!.records.size).toBe(7); // rows are written only into a table provisioning made
     expect([...base.tables.values()].map((t) => t.revision)).toEqual([...getBitable(emu.emu.kernel).state.base(token!).tables.values()].map((t) => t.revision));
   });
 

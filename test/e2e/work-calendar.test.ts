@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
+import { cellText as text, type SandboxCard, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
 
 /**
  * The working calendar on `npm start` (sandbox), with the sandbox clock started on Wednesday
@@ -14,11 +14,6 @@ import { cellText as text, type sandboxHarness, sandboxForFile } from '../suppor
 const HOUR = 3_600_000;
 const bj = (s: string) => new Date(`${s}+08:00`).getTime();
 
-interface CardInfo {
-  message_id: string;
-  card: { header: { title: { content: string } }; body: unknown };
-}
-
 describe('the working calendar in the sandbox: 国庆 and a 调休 Saturday', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
@@ -29,7 +24,8 @@ describe('the working calendar in the sandbox: 国庆 and a 调休 Saturday', ()
   const leadOf = async (company: string) => h.lead(text((await h.byCompany(company)).fields['线索编号']));
   const offer = (leadId: number) => h.sql<{ offered_at: number; accept_due_at: number }>("SELECT offered_at, accept_due_at FROM assignments WHERE lead_id = ? AND status = 'offered' ORDER BY id DESC", leadId)[0];
   const escalations = (leadId: number) => h.sql<{ sla: string; step: string; at: number }>('SELECT sla, step, at FROM escalations WHERE lead_id = ? ORDER BY id', leadId);
-  const nurtureCards = async (company: string) => (await h.control<CardInfo[]>('GET', `/im/cards?chat_id=${chat}`)).filter((c) => c.card.header.title.content.startsWith('培育提醒') && c.card.header.title.content.endsWith(`· ${company}`));
+  const nurtureCards = async (company: string) =>
+    (await h.control<SandboxCard[]>('GET', `/im/cards?chat_id=${chat}`)).filter((c) => c.card.header.title.content.startsWith('培育提醒') && c.card.header.title.content.endsWith(`· ${company}`));
   /** Move a lead to SQL in the grid (as the SDR 张伟) and approve it on its card (as 王敏): it is offered to a rep. */
   async function approvedIntoSql(company: string, first?: Record<string, unknown>) {
     const row = await h.byCompany(company);
@@ -39,7 +35,7 @@ describe('the working calendar in the sandbox: 国庆 and a 调休 Saturday', ()
     }
     await h.edit(row.record_id, '张伟', { 阶段: 'SQL' });
     const approval = await h.until(`approval card for ${company}`, async () =>
-      (await h.control<CardInfo[]>('GET', `/im/cards?chat_id=${chat}`)).find((c) => c.card.header.title.content.includes('待审批') && c.card.header.title.content.includes(company)),
+      (await h.control<SandboxCard[]>('GET', `/im/cards?chat_id=${chat}`)).find((c) => c.card.header.title.content.includes('待审批') && c.card.header.title.content.includes(company)),
     );
     const ok = await h.control<{ toast?: { type?: string } }>('POST', '/cards/click', { message_id: approval.message_id, operator_open_id: h.users['王敏'], name: 'approve', form_value: { comment: '同意' } });
     expect(ok.toast?.type).toBe('success');

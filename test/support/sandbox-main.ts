@@ -10,6 +10,11 @@ import { waitUntil } from './webhook-server.js';
  * what it decided.
  */
 export type Fields = Record<string, unknown>;
+/** A card in a sandbox group chat, as GET /__control/im/cards lists it. */
+export interface SandboxCard {
+  message_id: string;
+  card: { header: { title: { content: string } }; body: unknown };
+}
 export interface Rec {
   record_id: string;
   fields: Fields;
