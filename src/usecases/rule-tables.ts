@@ -76,8 +76,12 @@ export function createRuleTables(deps: {
     });
     if (queued) deps.onQueued?.();
     const result = { table: spec.name, rows: records.length, problems: checked.problems.length, applied: false };
-    if (checked.problems.length || !checked.values.length) {
+    if (checked.problems.length) {
       log.warn({ ...result, wrong: checked.problems.map((p) => p.row) }, `「${spec.name}」有 ${checked.problems.length} 行有误，继续使用上一份正确的规则 / rows with problems: the last good rules stay in force`);
+      return result;
+    }
+    if (!checked.values.length) {
+      log.warn(result, `「${spec.name}」没有可用的规则行，继续使用上一份正确的规则 / no rule rows: the last good rules stay in force`);
       return result;
     }
     const values = checked.values.map((v) => v.value);

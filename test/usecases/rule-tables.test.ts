@@ -41,6 +41,15 @@ describe('rule tables edited in the Base', () => {
     expect((await w.rt.reloadAll())[0]!.applied).toBe(false); // read again, unchanged: nothing to swap
   });
 
+  it('a table emptied of rows changes nothing: the last good rules stay', async () => {
+    const w = await world();
+    await w.rt.reloadAll();
+    const before = w.rules.returnReasons;
+    w.rows.length = 0;
+    expect((await w.rt.reloadAll())[0]).toEqual({ table: '退回原因', rows: 0, problems: 0, applied: false });
+    expect(w.rules.returnReasons).toBe(before);
+  });
+
   it('two wrong rows: each gets its message (zh, then en), the last good rules stay; fixed: the messages are cleared and the edit is in force', async () => {
     const w = await world();
     await w.rt.reloadAll();
