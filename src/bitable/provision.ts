@@ -3,6 +3,8 @@ import type { Text } from '../domain/text.js';
 import { withRetry } from '../feishu/retry.js';
 import type { BaseTemplate } from '../rules/base-template.js';
 import { fieldCreateBody } from '../rules/base-template.js';
+import { join } from 'node:path';
+import { TEMPLATES_DIR } from '../rules/load-journey.js';
 import { readRuleFile } from '../rules/rule-table.js';
 import type { BitableApi } from './api.js';
 import { describeStep, planProvision, tableCreateBody, withOptions, type LiveTable, type ProvisionPlan, type ProvisionStep } from './provision-plan.js';
@@ -95,7 +97,7 @@ export async function provision(api: BitableApi, template: BaseTemplate, o: Prov
       case 'seed_rows': {
         const id = tableId(step.tableName);
         const fields = new Set(template.tables.find((t) => t.name === step.tableName)?.fields.map((f) => f.field_name));
-        const { rows } = readRuleFile(step.file.replace(/^rules\/|\.json$/g, ''));
+        const { rows } = readRuleFile(step.tableName, join(TEMPLATES_DIR, step.file));
         const records = rows.map((r) => ({ fields: Object.fromEntries(Object.entries(r).filter(([k, v]) => fields.has(k) && v !== null && v !== '')) }));
         for (let i = 0; i < records.length; i += 500) {
           const clientToken = randomUUID(); // a retried create cannot add the rows twice

@@ -382,7 +382,7 @@ export function createBitableWriter(deps: WriterDeps) {
     let w = workers.get(target);
     if (!w) {
       const lease = deps.lease?.(`bitable:${target}`);
-      w = createKickLoop(() => runTarget(target, draining > 0, lease), { pollMs: o.pollMs, onError: onError(target), ...(lease ? { lease } : {}) });
+      w = createKickLoop(() => runTarget(target, draining > 0, lease), { pollMs: o.pollMs, onError: onError(target), lease });
       workers.set(target, w);
     }
     return w;

@@ -26,7 +26,7 @@ export function createDecayJob(deps: { scoring: Scoring; clock: Clock; log: Logg
         deps.onDecayed();
       }
     },
-    { pollMs: deps.pollMs, ...(deps.lease ? { lease: deps.lease } : {}), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'decay pass failed; trying again at the next interval') },
+    { pollMs: deps.pollMs, lease: deps.lease, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'decay pass failed; trying again at the next interval') },
   );
   return { kick: loop.kick, start: loop.start, stop: loop.stop };
 }

@@ -65,7 +65,7 @@ export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: 
 
   const loop = createKickLoop(pass, {
     pollMs: deps.pollMs,
-    ...(deps.lease ? { lease: deps.lease } : {}),
+    lease: deps.lease,
     onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'nurture planning failed; trying again at the next interval'),
   });
   return { kick: loop.kick, start: loop.start, stop: loop.stop, replanAll };

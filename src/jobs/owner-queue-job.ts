@@ -16,7 +16,7 @@ export function createOwnerQueueJob(deps: { queue: OwnerQueue; members: () => Pr
       const n = await deps.queue.drain(await deps.members(), deps.clock.now());
       if (n) deps.onOffered?.();
     },
-    { pollMs: deps.pollMs, ...(deps.lease ? { lease: deps.lease } : {}), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'offering waiting leads failed; trying again at the next interval') },
+    { pollMs: deps.pollMs, lease: deps.lease, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'offering waiting leads failed; trying again at the next interval') },
   );
   return { kick: loop.kick, start: loop.start, stop: loop.stop };
 }

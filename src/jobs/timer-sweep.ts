@@ -72,6 +72,6 @@ export function createTimerSweep<C = undefined>(deps: {
     }
   }
 
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 15_000, ...(deps.lease ? { lease: deps.lease } : {}), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'timer sweep failed') });
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 15_000, lease: deps.lease, onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'timer sweep failed') });
   return { stats, kick: loop.kick, start: loop.start, stop: loop.stop };
 }

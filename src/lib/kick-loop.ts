@@ -12,7 +12,7 @@ export interface LoopLease {
   run(fn: () => Promise<void>): Promise<{ ran: boolean }>;
 }
 
-export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void; lease?: LoopLease; leaseRetryMs?: number }) {
+export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void; lease?: LoopLease | undefined; leaseRetryMs?: number }) {
   let running: Promise<void> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;

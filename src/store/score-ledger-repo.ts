@@ -1,4 +1,4 @@
-import { placeholders, type Sql } from './sql/sql.js';
+import { chunks, placeholders, type Sql } from './sql/sql.js';
 
 export interface LedgerEntry {
   id: number;
@@ -62,8 +62,7 @@ export function createScoreLedgerRepo(sql: Sql) {
     /** The ledgers of a batch of leads (the decay pass), each as id, points and reason, oldest first. */
     async linesForLeads(leadIds: readonly number[]): Promise<Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>>> {
       const out = new Map<number, Array<{ id: number; delta: number; reasonCode: string; detail: string | null }>>(leadIds.map((id) => [id, []]));
-      for (let i = 0; i < leadIds.length; i += 500) {
-        const ids = leadIds.slice(i, i + 500);
+      for (const ids of chunks(leadIds, 500)) {
         const rows = await sql.all<{ id: number; lead_id: number; delta: number; reason_code: string; detail: string | null }>(
           `SELECT id, lead_id, delta, reason_code, detail FROM score_ledger WHERE lead_id IN (${placeholders(ids.length)}) ORDER BY lead_id, id`,
           ids,

@@ -57,7 +57,7 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
     }
   }
 
-  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5000, ...(deps.lease ? { lease: deps.lease } : {}) });
+  const loop = createKickLoop(pass, { pollMs: deps.pollMs ?? 5000, lease: deps.lease });
 
   return {
     processed,

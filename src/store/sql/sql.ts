@@ -57,12 +57,12 @@ export const POSTGRES: Dialect = {
   skipLocked: 'FOR UPDATE SKIP LOCKED',
 };
 
-/** `?, ?, ?` for a list of n values (an IN list both engines read). */
 /** `items` in slices of at most `size` (set-based statements keep under the engines' parameter limits). */
 export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
+/** `?, ?, ?` for a list of n values (an IN list both engines read). */
 export const placeholders = (n: number): string => (n ? Array.from({ length: n }, () => '?').join(', ') : 'NULL');
 
 /**
