@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Text } from '../domain/text.js';
 import { withRetry } from '../feishu/retry.js';
 import type { BaseTemplate } from '../rules/base-template.js';
-import { fieldCreateBody } from '../rules/base-template.js';
+import { fieldCreateBody, type TableTemplate } from '../rules/base-template.js';
 import { join } from 'node:path';
 import { TEMPLATES_DIR } from '../rules/load-journey.js';
-import { readRuleFile } from '../rules/rule-table.js';
+import { list, readRuleFile, type RuleRow } from '../rules/rule-table.js';
 import type { BitableApi } from './api.js';
 import { describeStep, planProvision, tableCreateBody, withOptions, type LiveTable, type ProvisionPlan, type ProvisionStep } from './provision-plan.js';
 
@@ -96,9 +96,9 @@ export async function provision(api: BitableApi, template: BaseTemplate, o: Prov
       }
       case 'seed_rows': {
         const id = tableId(step.tableName);
-        const fields = new Set(template.tables.find((t) => t.name === step.tableName)?.fields.map((f) => f.field_name));
         const { rows } = readRuleFile(step.tableName, join(TEMPLATES_DIR, step.file));
-        const records = rows.map((r) => ({ fields: Object.fromEntries(Object.entries(r).filter(([k, v]) => fields.has(k) && v !== null && v !== '')) }));
+        const table = template.tables.find((t) => t.name === step.tableName)!;
+        const records = rows.map((r) => ({ fields: seedCells(table, r) }));
         for (let i = 0; i < records.length; i += 500) {
           const clientToken = randomUUID(); // a retried create cannot add the rows twice
           await retry(step.tableName, () => api.batchCreate(token, id, records.slice(i, i + 500), clientToken));
@@ -112,4 +112,19 @@ export async function provision(api: BitableApi, template: BaseTemplate, o: Prov
     applied++;
   }
   return { appToken, createdBase, plan, applied, tables };
+}
+
+/**
+ * A default rule row → the cells the record API takes: only the table's fields, empty values left out,
+ * and a multi-select given as text (「新线索、移交」, as the rule files write it) sent as its options.
+ */
+export function seedCells(table: TableTemplate, row: RuleRow): Record<string, unknown> {
+  const types = new Map(table.fields.map((f) => [f.field_name, f.type]));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    const type = types.get(k);
+    if (type === undefined || v === null || v === '') continue;
+    out[k] = type === 4 ? list(v) : v;
+  }
+  return out;
 }

@@ -1,12 +1,14 @@
 import { loadAssignmentRules } from '../rules/assignment-rules.js';
 import { loadBaseTemplate } from '../rules/base-template.js';
 import { loadJourney } from '../rules/load-journey.js';
-import { loadNurtureSteps } from '../rules/nurture-rules.js';
+import { checkNurtureRows, loadNurtureSteps, type NurtureStep } from '../rules/nurture-rules.js';
 import { checkReturnRows, loadReturnReasons, type ReturnReason } from '../rules/return-reasons.js';
 import { templateTable } from '../rules/base-template.js';
 import type { RuleTableSpec } from '../usecases/rule-tables.js';
-import { loadRoutingRules } from '../rules/routing-rules.js';
-import { loadScoringRules } from '../rules/scoring-rules.js';
+import type { RoutingRule } from '../domain/routing.js';
+import { checkRoutingRows, compileRouting, loadRoutingRules } from '../rules/routing-rules.js';
+import { applySla, checkSlaRows, type SlaRow } from '../rules/sla-rules.js';
+import { checkScoringRows, compileScoring, loadScoringRules, type ScoringRow } from '../rules/scoring-rules.js';
 import { loadWorkCalendar } from '../rules/work-calendar.js';
 
 /**
@@ -41,12 +43,45 @@ export type RuleSet = ReturnType<typeof loadRuleSet>;
 export function ruleTableSpecs(rules: RuleSet): RuleTableSpec[] {
   return [
     {
+      // a change scores what happens next (scores already given stay); the decay job re-plans the tiers
+      key: 'rules_scoring',
+      name: templateTable(rules.template, 'rules_scoring').name,
+      check: (rows) => checkScoringRows(rows, rules.journey, rules.template),
+      apply: (values) => {
+        rules.scoring = compileScoring(values.map((value) => ({ value: value as ScoringRow })));
+      },
+    },
+    {
+      key: 'rules_routing',
+      name: templateTable(rules.template, 'rules_routing').name,
+      check: (rows) => checkRoutingRows(rows, rules.template),
+      apply: (values, rows) => {
+        rules.routing = compileRouting(values.map((value, i) => ({ row: rows[i]!, value: value as RoutingRule & { order: number } })));
+      },
+    },
+    {
       key: 'rules_returns',
       name: templateTable(rules.template, 'rules_returns').name,
       check: (rows) => checkReturnRows(rows, rules.template, rules.journey),
       apply: (values) => {
         rules.returnReasons = values as ReturnReason[];
       },
+    },
+    {
+      // the nurture job re-plans every lead when the steps in force change
+      key: 'rules_nurture',
+      name: templateTable(rules.template, 'rules_nurture').name,
+      check: (rows) => checkNurtureRows(rows, rules.journey, rules.template),
+      apply: (values) => {
+        rules.nurtureSteps = values as NurtureStep[];
+      },
+    },
+    {
+      // in place: the use cases hold the assignment rules; an SLA that already started keeps its due time
+      key: 'rules_sla',
+      name: templateTable(rules.template, 'rules_sla').name,
+      check: (rows) => checkSlaRows(rows),
+      apply: (values) => applySla(rules.assignment, values as SlaRow[]),
     },
   ];
 }

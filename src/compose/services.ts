@@ -149,10 +149,24 @@ export async function createServices({ config, log, platform, version }: Service
       return id && layout ? { tableId: id, target: bitableTarget(layout.appToken, id) } : undefined;
     },
     onQueued: () => writer.kick(),
+    // the jobs that plan by the rules (nurture steps, decay tiers) see the change at once
+    onApplied: () => {
+      void nurtureJob.kick();
+      void decayJob.kick();
+    },
   });
   const ruleLoop = createKickLoop(
     async () => {
-      await ruleTables.reloadAll();
+      const first = !ruleTables.settled();
+      try {
+        await ruleTables.reloadAll();
+      } finally {
+        // the jobs that re-plan when the rules change waited for the Base's rules (not the files')
+        if (first) {
+          void nurtureJob.kick();
+          void decayJob.kick();
+        }
+      }
     },
     { pollMs: Math.min(config.reconcileIntervalMs, 60_000), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reading the rule tables failed; trying again at the next interval') },
   );
@@ -162,7 +176,7 @@ export async function createServices({ config, log, platform, version }: Service
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
   // cards through the IM sender, webhooks through their own signed sender.
   const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
-  const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, clock, log, pollMs: pollMs(2_000, 30_000), lease: lease('nurture') });
+  const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, steps: () => (ruleTables.settled() ? rules.nurtureSteps : undefined), clock, log, pollMs: pollMs(2_000, 30_000), lease: lease('nurture') });
   // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
   const ownerQueueJob = createOwnerQueueJob({
     queue: lj.ownerQueue,
@@ -187,7 +201,7 @@ export async function createServices({ config, log, platform, version }: Service
   // other timers (nurture steps, re-engage dates, card renewals, owner-queue summaries).
   const timerSweep = createTimerSweep({ store, clock, log, context: () => roster.members(), onFired: afterDecisions, handlers: lj.timerHandlers, pollMs: pollMs(2_000, 15_000), lease: lease('timers') });
   // Silence costs points: each lead's next tier is due on its own clock (the pass takes only those due).
-  const decayJob = createDecayJob({ scoring: lj.scoring, clock, log, onDecayed: afterDecisions, pollMs: pollMs(2_000, 60_000), lease: lease('decay') });
+  const decayJob = createDecayJob({ store, scoring: lj.scoring, tiers: () => (ruleTables.settled() ? rules.scoring.decay : undefined), clock, log, onDecayed: afterDecisions, pollMs: pollMs(2_000, 60_000), lease: lease('decay') });
   const inbound = createInboundProcessor({
     store,
     clock,

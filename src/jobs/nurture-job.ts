@@ -3,23 +3,40 @@ import { createKickLoop, type LoopLease } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
 import type { Nurture } from '../usecases/nurture.js';
+import { replanOnChange } from './replan-on-change.js';
 
 /**
  * Keeps each lead's nurture timers in step with what happened to it: every stage entry and every
  * activity recorded since the job's cursors (kept in SQLite, so a restart neither misses nor repeats
  * one) re-plans that lead's 培育步骤. Whatever wrote the entry or the activity (a grid edit, a card
- * click, a return, the score) needs to know nothing about nurture. `replanAll` re-plans every lead
- * (the steps changed).
+ * click, a return, the score) needs to know nothing about nurture. When the 培育步骤 in force differ
+ * from those the leads were last planned for (edited in the Base; a fingerprint kept in the store, so a
+ * change made while the server was down counts too), a pass first re-plans every lead.
  */
 const TRANSITIONS = 'nurture.transitions';
 const ACTIVITIES = 'nurture.activities';
+const STEPS = 'nurture.steps';
 
-export function createNurtureJob(deps: { store: Store; nurture: Nurture; clock: Clock; log: Logger; pollMs: number; batch?: number; lease?: LoopLease }) {
+export function createNurtureJob(deps: {
+  store: Store;
+  nurture: Nurture;
+  /** the 培育步骤 in force (fingerprinted); undefined while not yet known (the Base not read yet) */
+  steps: () => unknown;
+  clock: Clock;
+  log: Logger;
+  pollMs: number;
+  batch?: number;
+  lease?: LoopLease;
+}) {
   const { store } = deps;
   const log = deps.log.child({ component: 'nurture' });
   const batch = deps.batch ?? 500;
 
   async function pass(): Promise<void> {
+    const n = await replanOnChange(store, deps.clock, STEPS, deps.steps(), replanAll);
+    if (n !== undefined) {
+      log.info({ leads: n }, '培育步骤已变更，所有线索已按新步骤重新排期 / nurture steps changed: every lead re-planned');
+    }
     for (;;) {
       const ts = await store.transitions.after((await store.cursors.get(TRANSITIONS)) ?? 0, batch);
       const as = await store.activities.after((await store.cursors.get(ACTIVITIES)) ?? 0, batch);

@@ -7,7 +7,7 @@ import { journeyNote } from './journey-notes.js';
 import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow } from './lead-row.js';
-import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP, type LadderPayload } from './sla-ladder.js';
+import { ladderIndex, resumeLadder, scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP, type LadderPayload } from './sla-ladder.js';
 
 /**
  * An SLA passed and nobody acted (timers `sla.accept` and `sla.follow_up`, fired once each by the timer
@@ -42,10 +42,15 @@ export function createEscalateSla(deps: EscalateDeps) {
       const waiting = sla === 'accept' ? a?.status === 'offered' : a?.status === 'accepted';
       if (!a || !lead || lead.deletedAt || !waiting) return 'skipped';
       const ladder = sla === 'accept' ? deps.rules.escalation.accept : deps.rules.escalation.followUp;
-      const index = p.step ?? 0;
+      const index = ladderIndex(ladder, p);
+      const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
+      const kind = timer.kind === SLA_ACCEPT ? SLA_ACCEPT : SLA_FOLLOW_UP;
+      if (index < 0) {
+        await resumeLadder(store, deps.calendar, { kind, leadId: lead.id, ladder, slaDueAt, firedDueAt: timer.dueAt, subject: { assignmentId: a.id }, now });
+        return 'skipped';
+      }
       const step = ladder[index];
       if (!step) return 'skipped';
-      const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
       const owner = members.get(a.ownerId);
       const ownerName = owner?.name || '—';
       const what = sla === 'accept' ? { zh: '认领', en: 'accept' } : { zh: '首次跟进反馈', en: 'first feedback' };
@@ -116,7 +121,7 @@ export function createEscalateSla(deps: EscalateDeps) {
       await store.escalations.record({ leadId: lead.id, assignmentId: a.id, sla, step: step.step, toId: to, at: now });
       if (card && card.status === 'open' && step.step !== 'reassign') await deps.cards.refresh(card, lead, members, now);
       await writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [note]) }, `esc:${a.id}:${sla}:${step.step}`, now);
-      if (step.step !== 'reassign') await scheduleLadderStep(store, deps.calendar, { kind: timer.kind === SLA_ACCEPT ? SLA_ACCEPT : SLA_FOLLOW_UP, leadId: lead.id, ladder, index: index + 1, slaDueAt, subject: { assignmentId: a.id }, now });
+      if (step.step !== 'reassign') await scheduleLadderStep(store, deps.calendar, { kind, leadId: lead.id, ladder, index: index + 1, slaDueAt, subject: { assignmentId: a.id }, now });
       log.info({ lead: lead.leadKey, assignment: a.id, sla, step: step.step, to }, 'sla escalated');
       return 'done';
     });
@@ -129,10 +134,14 @@ export function createEscalateSla(deps: EscalateDeps) {
     const lead = card ? await store.leads.get(card.leadId) : undefined;
     if (card?.status !== 'open' || !lead || lead.deletedAt || !lead.pendingApproval) return 'skipped';
     const ladder = deps.rules.escalation.approval;
-    const index = p.step ?? 0;
+    const index = ladderIndex(ladder, p);
+    const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
+    if (index < 0) {
+      await resumeLadder(store, deps.calendar, { kind: SLA_APPROVAL, leadId: lead.id, ladder, slaDueAt, firedDueAt: timer.dueAt, subject: { cardId: card.id }, now });
+      return 'skipped';
+    }
     const step = ladder[index];
     if (!step) return 'skipped';
-    const slaDueAt = new Date(p.slaDueAt ?? timer.dueAt.getTime());
     const approvers = deps.cards.approversOf(card, members);
     const { zh: move, en: moveEn } = deps.cards.moveText(String(card.subject.from), String(card.subject.to));
     const company = typeof lead.facts.company === 'string' ? lead.facts.company : lead.leadKey;

@@ -25,8 +25,8 @@ export interface RuleTableSpec {
   name: string;
   /** check every row (1-based problems, as checkRows gives them) */
   check(rows: readonly RuleRow[]): CheckedRows<unknown>;
-  /** put the checked values in force */
-  apply(values: unknown[]): void;
+  /** put the checked values in force (`rows`: each value's 1-based row, for rules whose row order counts) */
+  apply(values: unknown[], rows: number[]): void;
 }
 
 export interface RuleTableResult {
@@ -47,6 +47,8 @@ export function createRuleTables(deps: {
   locate: (key: string) => { tableId: string; target: string } | undefined;
   /** 校验结果 writes were queued (wake the writer) */
   onQueued?: () => void;
+  /** a table's rules were put in force (wake the jobs that plan by them) */
+  onApplied?: (key: string) => void;
 }) {
   const log = deps.log.child({ component: 'rule-tables' });
   /** what is in force per table, to tell a change from a re-read */
@@ -85,16 +87,21 @@ export function createRuleTables(deps: {
       return result;
     }
     const values = checked.values.map((v) => v.value);
-    const fingerprint = JSON.stringify(values);
+    const at = checked.values.map((v) => v.row);
+    const fingerprint = JSON.stringify([values, at]);
     if (inForce.get(spec.key) === fingerprint) return result;
     const first = !inForce.has(spec.key);
-    spec.apply(values);
+    spec.apply(values, at);
     inForce.set(spec.key, fingerprint);
+    deps.onApplied?.(spec.key);
     log.info(result, first ? `「${spec.name}」从多维表格读取 / read from the Base` : `「${spec.name}」已更新并生效 / changed in the Base, now in force`);
     return { ...result, applied: true };
   }
 
+  let settled = false;
   return {
+    /** the tables were read once (whatever came of it): the rules in force are the Base's, not the files' */
+    settled: () => settled,
     /** the spec whose table this is, if it is a rule table */
     specOf(tableId: string): RuleTableSpec | undefined {
       return deps.specs.find((s) => deps.locate(s.key)?.tableId === tableId);
@@ -102,9 +109,13 @@ export function createRuleTables(deps: {
     reload,
     async reloadAll(): Promise<RuleTableResult[]> {
       const out: RuleTableResult[] = [];
-      for (const s of deps.specs) {
-        const r = await reload(s);
-        if (r) out.push(r);
+      try {
+        for (const s of deps.specs) {
+          const r = await reload(s);
+          if (r) out.push(r);
+        }
+      } finally {
+        settled = true;
       }
       return out;
     },

@@ -19,6 +19,8 @@ export interface LadderPayload {
   cardId?: number;
   /** index in the ladder */
   step?: number;
+  /** the step (remind, manager, reassign): found by name when the ladder was edited since (SLA 策略) */
+  name?: string;
   /** the SLA's own due time (steps are offsets from it) */
   slaDueAt?: number;
 }
@@ -26,7 +28,7 @@ export interface LadderPayload {
 export async function scheduleLadderStep(
   store: Store,
   calendar: WorkCalendar,
-  o: { kind: SlaKind; leadId: number; ladder: ReadonlyArray<{ afterWorkingHours: number }>; index: number; slaDueAt: Date; subject: { assignmentId: number } | { cardId: number }; now: Date },
+  o: { kind: SlaKind; leadId: number; ladder: ReadonlyArray<{ step: string; afterWorkingHours: number }>; index: number; slaDueAt: Date; subject: { assignmentId: number } | { cardId: number }; now: Date },
 ): Promise<void> {
   const step = o.ladder[o.index];
   if (!step) return;
@@ -35,8 +37,32 @@ export async function scheduleLadderStep(
     kind: o.kind,
     leadId: o.leadId,
     dueAt: addWorkingHours(calendar, o.slaDueAt, step.afterWorkingHours),
-    payload: { ...o.subject, step: o.index, slaDueAt: o.slaDueAt.getTime() } satisfies LadderPayload,
-    dedupeKey: o.index === 0 ? `${o.kind}:${id}` : `${o.kind}:${id}:${o.index}`,
+    payload: { ...o.subject, step: o.index, name: step.step, slaDueAt: o.slaDueAt.getTime() } satisfies LadderPayload,
+    // by the step's name, not its place: a ladder edited while it runs cannot make two steps share a key
+    dedupeKey: `${o.kind}:${id}:${step.step}`,
     now: o.now,
   });
+}
+
+/**
+ * Which step of the ladder in force a timer stands for: the step it was scheduled as, found by name (the
+ * ladder may have been edited in the SLA 策略 table since; -1 when that step was taken out), or by
+ * position for a timer scheduled before steps carried their name.
+ */
+export function ladderIndex(ladder: ReadonlyArray<{ step: string }>, p: LadderPayload): number {
+  return p.name ? ladder.findIndex((s) => s.step === p.name) : (p.step ?? 0);
+}
+
+/**
+ * A timer whose step was taken out of the ladder (SLA 策略 edited while the SLA ran): the ladder goes
+ * on with the first step in force that falls after this timer's time, so editing a ladder neither
+ * drops the rest of it nor takes a later step early.
+ */
+export async function resumeLadder(
+  store: Store,
+  calendar: WorkCalendar,
+  o: { kind: SlaKind; leadId: number; ladder: ReadonlyArray<{ step: string; afterWorkingHours: number }>; slaDueAt: Date; firedDueAt: Date; subject: { assignmentId: number } | { cardId: number }; now: Date },
+): Promise<void> {
+  const index = o.ladder.findIndex((s) => addWorkingHours(calendar, o.slaDueAt, s.afterWorkingHours).getTime() > o.firedDueAt.getTime());
+  if (index >= 0) await scheduleLadderStep(store, calendar, { ...o, index });
 }

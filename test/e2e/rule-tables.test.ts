@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { cellText as text, type SandboxCard, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
 
 /**
- * Rules edited in the Base, on `npm start` (sandbox): the 退回原因 table is provisioned with the default
- * rows. A row edited to nonsense gets a message in its 校验结果 and changes nothing (the last good rules
+ * Rules edited in the Base, on `npm start` (sandbox): the rule tables (评分规则, 分配规则, 退回原因,
+ * 培育步骤) are provisioned with the default rows, and the server reads every one of them as right. A row edited to nonsense gets a message in its 校验结果 and changes nothing (the last good rules
  * stay in force); fixed, the message is cleared and the edited rule is what a return applies, without a
  * restart.
  */
 
-describe('退回原因 edited in the sandbox Base', () => {
+describe('rule tables edited in the sandbox Base', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
   sandboxForFile((run) => ({ h, chat } = run));
@@ -59,5 +59,29 @@ describe('退回原因 edited in the sandbox Base', () => {
 
     // and now a return with that reason takes 20 points off, without a restart
     expect(await returned('华东精密仪器有限公司', '需求不明确')).toBe(-20);
+  });
+
+  const ruleRow = async (table: string, name: string) => (await h.rows(h.tableId(table))).find((r) => text(r.fields['规则']) === name)!;
+  const editRule = (table: string, recordId: string, fields: Record<string, unknown>) => h.control('POST', `/bases/${h.app}/tables/${h.tableId(table)}/records/${recordId}/edit`, { operator_open_id: h.users['陈静'], fields });
+  /** A lead typed into the grid from 官网咨询: the points its source gave. */
+  async function sourcePoints(company: string): Promise<number> {
+    await h.control('POST', `/bases/${h.app}/tables/${h.leads}/records`, { operator_open_id: h.users['张伟'], fields: { 公司名称: company, 联系人: '吴经理', 电话: '13600003333', 来源渠道: '官网咨询', 阶段: '线索' } });
+    const key = await h.until(`${company} adopted`, async () => text((await h.byCompany(company))?.fields['线索编号']) || undefined);
+    return h.until(`${company} scored`, async () => h.sql<{ points: number | null }>("SELECT SUM(delta) AS points FROM score_ledger WHERE lead_id = ? AND reason_code = 'source'", h.lead(key).id)[0]?.points ?? undefined);
+  }
+
+  it('评分规则: every shipped rule table reads as right; a wrong row is explained and the old points apply; fixed, a new lead scores the new points', async () => {
+    const row = await ruleRow('评分规则', '官网咨询');
+    expect(row.fields['分值']).toBe(25);
+    await editRule('评分规则', row.record_id, { 类别: '天气', 分值: 40 });
+    const explained = await h.until('校验结果 explains the row', async () => text((await ruleRow('评分规则', '官网咨询')).fields['校验结果']) || undefined);
+    expect(explained).toMatch(/^「类别」须为 来源渠道、[\s\S]*\n类别 must be one of/);
+    // the shipped rows of every rule table, read back from the Base (multi-selects, checkboxes, numbers), are right
+    for (const t of ['分配规则', '退回原因', '培育步骤']) expect((await h.rows(h.tableId(t))).filter((r) => text(r.fields['校验结果']))).toEqual([]);
+    expect(await sourcePoints('东方云计算有限公司')).toBe(25);
+
+    await editRule('评分规则', row.record_id, { 类别: '来源渠道' });
+    await h.until('校验结果 cleared', async () => text((await ruleRow('评分规则', '官网咨询')).fields['校验结果']) === '');
+    expect(await sourcePoints('西湖智能制造有限公司')).toBe(40);
   });
 });

@@ -52,7 +52,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   const lj = await createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
   const { cards, offers, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage } = lj;
   const act = lj.cardActions;
-  const nurtureJob = createNurtureJob({ store, nurture, clock, log, pollMs: 60_000 });
+  const nurtureJob = createNurtureJob({ store, nurture, steps: () => ruleSet.nurtureSteps, clock, log, pollMs: 60_000 });
   const sweep = () => createTimerSweep({ store, clock, log, context: async () => members, handlers: lj.timerHandlers });
   let seq = 0;
 

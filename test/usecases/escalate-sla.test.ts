@@ -1,6 +1,8 @@
 import { renderCard } from '../../src/cards/render.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { addWorkingHours } from '../../src/domain/work-calendar.js';
+import { applySla, checkSlaRows } from '../../src/rules/sla-rules.js';
 import { asSent, cardWorld, queuedTexts, rosterOf, rowFields, type CardWorld } from '../support/card-world.js';
 
 /**
@@ -167,6 +169,33 @@ describe('SLA escalation ladder (accept)', () => {
     w.clock.set(bj('2026-11-30T11:00'));
     await sweep.kick();
     expect(await steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei']);
+  });
+});
+
+describe('SLA escalation ladder edited in the SLA 策略 table while it runs', () => {
+  it('a step taken out is not taken; the ladder goes on with the next step in force, at its time, once', async () => {
+    const w = await cardWorld();
+    const a = await w.assignedLead();
+    const sweep = w.sweep();
+    w.clock.set(bj('2026-11-24T15:30'));
+    await sweep.kick();
+    expect(await steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei']); // the @-manager step is due 17:30
+
+    // the team drops the @-manager step and reassigns after 3 working hours instead of 4
+    applySla(
+      w.rules,
+      checkSlaRows([{ 环节: '接受线索', 时限: 4, 提醒跟进人: 0, 改派他人: 3 }]).values.map((v) => v.value),
+    );
+    w.clock.set(bj('2026-11-24T17:30'));
+    await sweep.kick();
+    expect(await steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei']);
+    const next = (await w.store.timers.pendingForLead(a.leadId)).filter((t) => t.kind === 'sla.accept');
+    const due = addWorkingHours(w.calendar, bj('2026-11-24T15:30'), 3);
+    expect(next.map((t) => [t.dueAt.toISOString(), (t.payload as { name?: string }).name])).toEqual([[due.toISOString(), 'reassign']]);
+    w.clock.set(due.getTime());
+    await sweep.kick();
+    await sweep.kick();
+    expect(await steps(w, a.leadId)).toEqual(['accept:remind:ou_lilei', 'accept:reassign:ou_hanmeimei']);
   });
 });
 

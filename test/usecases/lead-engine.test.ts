@@ -1,7 +1,10 @@
 import { renderCard } from '../../src/cards/render.js';
 import { describe, expect, it } from 'vitest';
 import { createScoring } from '../../src/usecases/score-lead.js';
-import { asSent, cardWorld } from '../support/card-world.js';
+import { createDecayJob } from '../../src/jobs/decay-job.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { asSent, cardWorld, type CardWorld } from '../support/card-world.js';
+import { tempDbPath } from '../support/temp-db.js';
 
 const DAY = 86_400_000;
 
@@ -119,6 +122,39 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
     const back = (await w.store.leads.get(lead.id))!;
     expect(back).toMatchObject({ score: 5, decayedDays: 0 });
     expect(back.decayNextAt).toEqual(new Date(w.clock.now().getTime() + 14 * DAY));
+  });
+
+  it('decay tiers edited in the Base: the decay job re-plans every lead once (not before the Base was read), and a restart with the same tiers re-plans none', async () => {
+    const db = tempDbPath();
+    const tiersCursor = async (w: CardWorld) => (await w.store.sql.all("SELECT updated_at FROM sync_cursors WHERE name = 'decay.tiers'")) as Array<{ updated_at: number }>;
+    const job = (w: CardWorld, tiers: () => unknown) => createDecayJob({ store: w.store, scoring: w.scoring, tiers, clock: w.clock, log: createLogger({ level: 'silent' }), onDecayed: () => {}, pollMs: 60_000 });
+    try {
+      const w = await cardWorld({ dbPath: db.path });
+      const lead = await w.newLead({ company: '华东精密仪器有限公司', source: '官网咨询', industry: '制造业' }, { stage: 'nurture' });
+      expect(lead.decayNextAt).toEqual(new Date(lead.createdAt.getTime() + 14 * DAY));
+      // the first tier edited from 14 to 7 days (in place: the use cases read the rules through a getter)
+      (w.scoringRules.decay as Array<{ days: number; points: number }>)[0] = { ...w.scoringRules.decay[0]!, days: 7 };
+      let settled = false;
+      const j = job(w, () => (settled ? w.scoringRules.decay : undefined));
+      await j.kick();
+      expect((await w.store.leads.get(lead.id))!.decayNextAt).toEqual(new Date(lead.createdAt.getTime() + 14 * DAY)); // not yet read: left alone
+      expect(await tiersCursor(w)).toEqual([]);
+      settled = true;
+      w.clock.advance(60_000);
+      await j.kick();
+      expect((await w.store.leads.get(lead.id))!.decayNextAt).toEqual(new Date(lead.createdAt.getTime() + 7 * DAY));
+      const at = w.clock.now().getTime();
+      expect(await tiersCursor(w)).toEqual([{ updated_at: at }]);
+      const tiers = w.scoringRules.decay;
+      await w.store.close();
+
+      const after = await cardWorld({ dbPath: db.path, at: at + 60_000 });
+      await job(after, () => tiers).kick();
+      expect(await tiersCursor(after)).toEqual([{ updated_at: at }]);
+      await after.store.close();
+    } finally {
+      db.remove();
+    }
   });
 
   it('a won lead does not decay', async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { asSent, cardWorld, type CardWorld } from '../support/card-world.js';
 import { tempDbPath } from '../support/temp-db.js';
+import { createNurtureJob } from '../../src/jobs/nurture-job.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
 import { WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
@@ -142,6 +144,43 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
       expect(await reminders(after)).toHaveLength(sent);
       for (const d of [45, 46, 60, 61, 90]) await runUntil(after, T0 + d * DAY + 3_600_000);
       expect((await reminders(after)).slice(sent - 1).map((r) => r.title.split(' · ')[0])).toEqual(['培育提醒：沉默30天：产品简报', '培育提醒：沉默45天：电话回访', '培育提醒：沉默60天：限时活动']);
+      await after.store.close();
+    } finally {
+      db.remove();
+    }
+  });
+
+  it('steps edited in the Base re-plan every lead once (not before the Base was read); a restart with the same steps re-plans none', async () => {
+    const db = tempDbPath();
+    const stepsCursor = async (w: CardWorld) => (await w.store.sql.all("SELECT updated_at FROM sync_cursors WHERE name = 'nurture.steps'")) as Array<{ updated_at: number }>;
+    const stageTimers = async (w: CardWorld) => ((await w.store.sql.all(`SELECT due_at FROM timers WHERE kind = '${NURTURE_STAGE}' AND status = 'pending' ORDER BY due_at`)) as Array<{ due_at: number }>).map((t) => bjIso(t.due_at));
+    try {
+      const w = await cardWorld({ dbPath: db.path });
+      const T0 = w.clock.now().getTime();
+      await poolLead(w);
+      expect(await stageTimers(w)).toEqual(['2026-11-25 10:00', '2026-11-27 10:00', '2026-12-01 10:00']);
+      const edited = w.nurtureSteps().map((x) => (x.name === '入池第1天：欢迎与白皮书' ? { ...x, day: 2 } : x));
+
+      // a job whose steps are not known yet (the Base's rule tables not read) leaves the plan alone
+      let settled = false;
+      const job = createNurtureJob({ store: w.store, nurture: w.nurture, steps: () => (settled ? edited : undefined), clock: w.clock, log: createLogger({ level: 'silent' }), pollMs: 60_000 });
+      const before = await stepsCursor(w);
+      await job.kick();
+      expect(await stepsCursor(w)).toEqual(before);
+      // read: the edited steps are in force, with no stage entry or activity since
+      w.setNurtureSteps(edited);
+      settled = true;
+      w.clock.set(T0 + 3_600_000);
+      await job.kick();
+      expect(await stageTimers(w)).toEqual(['2026-11-26 10:00', '2026-11-27 10:00', '2026-12-01 10:00']);
+      expect(await stepsCursor(w)).toEqual([{ updated_at: T0 + 3_600_000 }]);
+      await w.store.close();
+
+      // a restart: the same steps in force, nothing to re-plan
+      const after = await cardWorld({ dbPath: db.path, at: T0 + 7_200_000 });
+      after.setNurtureSteps(edited);
+      await after.nurtureJob.kick();
+      expect(await stepsCursor(after)).toEqual([{ updated_at: T0 + 3_600_000 }]);
       await after.store.close();
     } finally {
       db.remove();
