@@ -31,6 +31,7 @@ const STORE_TESTS = [
   'test/usecases/record-change.test.ts',
   'test/usecases/adopt-rows.test.ts',
   'test/usecases/rule-tables.test.ts',
+  'test/usecases/claim-lead.test.ts',
 ];
 
 /**

@@ -1,5 +1,7 @@
 import type { BaseTemplate } from '../rules/base-template.js';
 import type { BitableApi } from './api.js';
+import { checkRosterRows } from '../rules/roster-rows.js';
+import type { RuleRow } from '../rules/rule-table.js';
 import { readCell } from './field-map.js';
 import { searchPages } from './search-pages.js';
 
@@ -10,50 +12,39 @@ export { atWork, type Member } from '../domain/people.js';
 /**
  * The team port (ports/team.ts) over the 销售团队 table: who is who (open_id), which roles they hold
  * (the 角色 options mapped to journey role ids by the template's `roles`), their manager. Read whole (a
- * team is small) and cached; a change to the table, or `maxAgeMs`, makes the next read fresh.
+ * team is small) and cached; a change to the table, or `maxAgeMs`, makes the next read fresh. Each row is
+ * checked (rules/roster-rows.ts): a wrong row keeps the person as their row was last read right, and a
+ * row never read right is left out until it is fixed.
  */
-
-const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
-const numberOf = (v: unknown): number | undefined => {
-  const c = readCell(v);
-  return typeof c === 'number' && Number.isFinite(c) ? c : undefined;
-};
 
 export function createRoster(deps: { api: BitableApi; template: BaseTemplate; appToken: () => string | undefined; tableId: () => string | undefined; maxAgeMs?: number; now?: () => number }) {
   const now = deps.now ?? Date.now;
   let cache: { at: number; members: Map<string, Member> } | undefined;
-  const roleIds = deps.template.roles ?? {};
+  /** each row's member as last read right (record id → member): a row made wrong keeps it */
+  let lastGood = new Map<string, Member>();
 
   async function load(): Promise<Map<string, Member>> {
     const appToken = deps.appToken();
     const tableId = deps.tableId();
     const members = new Map<string, Member>();
     if (!appToken || !tableId) return members;
+    const records: Array<{ id: string; row: RuleRow }> = [];
     for await (const page of searchPages(deps.api, appToken, tableId, {})) {
-      for (const r of page) {
-        const person = readCell(r.fields['成员']);
-        const openId = Array.isArray(person) ? person[0] : undefined;
-        if (!openId) continue;
-        const roles = readCell(r.fields['角色']);
-        const manager = readCell(r.fields['直属上级']);
-        const sdr = readCell(r.fields['对接SDR']);
-        const team = readCell(r.fields['团队']);
-        members.set(openId, {
-          id: openId,
-          name: String(readCell(r.fields['姓名']) ?? ''),
-          roles: listOf(roles).map((n) => roleIds[n] ?? n),
-          managerId: Array.isArray(manager) ? manager[0] : undefined,
-          onDuty: readCell(r.fields['在岗']) === true,
-          team: typeof team === 'string' && team ? team : undefined,
-          regions: listOf(readCell(r.fields['负责地区'])),
-          industries: listOf(readCell(r.fields['负责行业'])),
-          weight: numberOf(r.fields['分配权重']),
-          capacity: numberOf(r.fields['跟进上限']),
-          leaveUntil: numberOf(r.fields['休假至']),
-          sdrId: Array.isArray(sdr) ? sdr[0] : undefined,
-        });
-      }
+      for (const r of page) records.push({ id: r.record_id, row: Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, readCell(v)])) });
     }
+    // checked as the rule tables are (rules/roster-rows.ts); the 校验结果 messages are written by the rule tables' pass
+    const checked = checkRosterRows(
+      records.map((r) => r.row),
+      deps.template,
+    );
+    const good = new Map<string, Member>();
+    for (const v of checked.values) good.set(records[v.row - 1]!.id, v.value);
+    for (const p of checked.problems) {
+      const kept = lastGood.get(records[p.row - 1]!.id);
+      if (kept) good.set(records[p.row - 1]!.id, kept);
+    }
+    for (const m of good.values()) if (!members.has(m.id)) members.set(m.id, m);
+    lastGood = good;
     return members;
   }
 

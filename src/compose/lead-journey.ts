@@ -16,6 +16,7 @@ import { createLeadEngine } from '../usecases/lead-engine.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../usecases/nurture.js';
 import { createOffers } from '../usecases/offers.js';
 import { createOwnerQueue } from '../usecases/owner-queue.js';
+import { createClaims } from '../usecases/claim-lead.js';
 import { createReengage } from '../usecases/reengage.js';
 import { createScoring } from '../usecases/score-lead.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../usecases/sla-ladder.js';
@@ -57,6 +58,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, offers, log });
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
+  const claims = createClaims({ store, journey, pools: () => rules.pools, rules: rules.assignment, calendar, log });
   const reengage = createReengage({ store, journey, clock, cards, offers, returnReasons: () => rules.returnReasons, historyTableId, log });
   /** What each durable timer does when it comes due (the timer sweep hands them the team). */
   const timerHandlers: Record<string, TimerHandler<Members>> = {
@@ -73,6 +75,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     rules,
     router,
     cards,
+    claims,
     offers,
     scoring,
     engine,

@@ -7,6 +7,8 @@ import { templateTable } from '../rules/base-template.js';
 import type { RuleTableSpec } from '../usecases/rule-tables.js';
 import type { RoutingRule } from '../domain/routing.js';
 import { checkRoutingRows, compileRouting, loadRoutingRules } from '../rules/routing-rules.js';
+import { checkPoolRows, loadPoolRules, type PoolRule } from '../rules/pool-rules.js';
+import { checkRosterRows } from '../rules/roster-rows.js';
 import { applySla, checkSlaRows, type SlaRow } from '../rules/sla-rules.js';
 import { checkScoringRows, compileScoring, loadScoringRules, type ScoringRow } from '../rules/scoring-rules.js';
 import { loadWorkCalendar } from '../rules/work-calendar.js';
@@ -31,6 +33,7 @@ export function loadRuleSet(journeyIdOrPath: string) {
     routing: loadRoutingRules(template),
     returnReasons: loadReturnReasons(template, journey),
     nurtureSteps: loadNurtureSteps(journey, template),
+    pools: loadPoolRules(journey),
   };
 }
 
@@ -38,9 +41,10 @@ export type RuleSet = ReturnType<typeof loadRuleSet>;
 
 /**
  * The rule tables the team edits in the Base (template tables with default rows), each with the
- * validator its defaults pass and the member of the rule set it replaces once every row is right.
+ * validator its defaults pass and the member of the rule set it replaces once every row is right; and
+ * the 销售团队 rows, checked the same way (the roster reads them itself: `onTeamChanged` tells it).
  */
-export function ruleTableSpecs(rules: RuleSet): RuleTableSpec[] {
+export function ruleTableSpecs(rules: RuleSet, o: { onTeamChanged?: () => void } = {}): RuleTableSpec[] {
   return [
     {
       // a change scores what happens next (scores already given stay); the decay job re-plans the tiers
@@ -82,6 +86,21 @@ export function ruleTableSpecs(rules: RuleSet): RuleTableSpec[] {
       name: templateTable(rules.template, 'rules_sla').name,
       check: (rows) => checkSlaRows(rows),
       apply: (values) => applySla(rules.assignment, values as SlaRow[]),
+    },
+    {
+      key: 'rules_pool',
+      name: templateTable(rules.template, 'rules_pool').name,
+      check: (rows) => checkPoolRows(rows, rules.journey),
+      apply: (values) => {
+        rules.pools = values as PoolRule[];
+      },
+    },
+    {
+      key: 'reps',
+      name: templateTable(rules.template, 'reps').name,
+      check: (rows) => checkRosterRows(rows, rules.template),
+      apply: () => o.onTeamChanged?.(),
+      whileWrong: '这些人按其行上次正确的内容分配 / rows with problems (see 校验结果): those people are routed as their rows last read right',
     },
   ];
 }

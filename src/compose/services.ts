@@ -135,15 +135,16 @@ export async function createServices({ config, log, platform, version }: Service
     chatId: () => chatId,
     historyTableId: () => layout?.historyTableId,
   });
-  // Rules the team edits in the Base (退回原因 …): read at start, on their events, and every interval on
-  // every instance (only the holder of the inbound lease sees the events).
+  // Rules the team edits in the Base (评分规则 … SLA 策略, and the 销售团队 rows): read at start, on their
+  // events, and every interval on every instance (only the holder of the inbound lease sees the events).
   const ruleTableIds = new Map<string, string>();
+  const specs = ruleTableSpecs(rules, { onTeamChanged: () => roster.invalidate() });
   const ruleTables = createRuleTables({
     store,
     table,
     clock,
     log,
-    specs: ruleTableSpecs(rules),
+    specs,
     locate: (key) => {
       const id = ruleTableIds.get(key);
       return id && layout ? { tableId: id, target: bitableTarget(layout.appToken, id) } : undefined;
@@ -170,7 +171,7 @@ export async function createServices({ config, log, platform, version }: Service
     },
     { pollMs: Math.min(config.reconcileIntervalMs, 60_000), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reading the rule tables failed; trying again at the next interval') },
   );
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine, claims: lj.claims });
   const adoptRows = createAdoptRows({ store, journey, clock, table, leadsTable, log, engine: lj.engine, members: () => roster.members() });
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
@@ -211,7 +212,7 @@ export async function createServices({ config, log, platform, version }: Service
       [RECORD_CHANGED]: async (envelopes) => {
         const changes = envelopes.map(parseRecordChanged);
         if (changes.some((c) => ruleTables.specOf(c.tableId))) void ruleLoop.kick();
-        const sum = await handleRecordChange.handleRecordChanges(changes.filter((c) => !ruleTables.specOf(c.tableId)));
+        const sum = await handleRecordChange.handleRecordChanges(changes); // it reads the leads, 活动记录 and 销售团队 tables only
         if (sum.adopted + sum.moved + sum.reverted + sum.gated + sum.facts + sum.deleted + sum.activities) log.info(sum, 'record change handled');
         afterDecisions();
       },
@@ -272,9 +273,9 @@ export async function createServices({ config, log, platform, version }: Service
       const leadsTableId = tables.get(leadsTable.name);
       layout = leadsTableId ? { appToken, leadsTableId, historyTableId: tables.get(tableName('stage_history')), repsTableId: tables.get(tableName('reps')), activitiesTableId: tables.get(tableName('activities')) } : undefined;
       ruleTableIds.clear();
-      for (const t of template.tables) {
-        const id = t.rows ? tables.get(t.name) : undefined;
-        if (id) ruleTableIds.set(t.key, id);
+      for (const spec of specs) {
+        const id = tables.get(tableName(spec.key));
+        if (id) ruleTableIds.set(spec.key, id);
       }
       return layout;
     },

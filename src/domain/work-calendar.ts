@@ -26,6 +26,11 @@ function localDay(cal: WorkCalendar, t: number): { key: string; midnight: number
   return { key: new Date(midnightShifted).toISOString().slice(0, 10), midnight: midnightShifted - cal.utcOffsetMinutes * MIN };
 }
 
+/** Local midnight of the day that contains `at` (daily counts: 今天已领取 …). */
+export function localMidnight(cal: WorkCalendar, at: Date): Date {
+  return new Date(localDay(cal, at.getTime()).midnight);
+}
+
 /** Is this local day ('YYYY-MM-DD') a working day? 调休 beats the weekend; a holiday beats a weekday. */
 export function isWorkingDay(cal: WorkCalendar, day: string): boolean {
   if (cal.workdays.has(day)) return true;

@@ -1,7 +1,7 @@
 import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
 import type { NurtureStep, NurtureTrigger } from '../domain/nurture.js';
 import type { BaseTemplate } from './base-template.js';
-import { checkRows, list, num, problemsText, readRuleFile, rowError, rowOk, str, type CheckedRows, type RowCheck, type RuleRow } from './rule-table.js';
+import { checkRows, list, num, problemsText, readRuleFile, rowError, rowOk, stagesOf, str, type CheckedRows, type RowCheck, type RuleRow } from './rule-table.js';
 
 /**
  * 培育步骤 rows → nurture steps, each on the lead's own clock. Columns: 步骤 (name), 序列 (the sequence it
@@ -24,14 +24,9 @@ export function nurtureRowChecker(journey: Journey, template: BaseTemplate) {
     if (!name) return rowError('「步骤」（名称）不能为空', '步骤 (the name) cannot be empty');
     const trigger = TRIGGERS[str(r['触发'])];
     if (!trigger) return rowError(`「触发」须为 ${Object.keys(TRIGGERS).join('、')} 之一`, `触发 must be one of ${Object.keys(TRIGGERS).join(', ')}`);
-    const stageNames = list(r['阶段']);
-    if (!stageNames.length) return rowError('「阶段」不能为空', '阶段 cannot be empty');
-    const stages: string[] = [];
-    for (const s of stageNames) {
-      const st = findStageByLabel(journey, s) ?? findStage(journey, s);
-      if (!st) return rowError(`「${s}」不是旅程「${journey.name.zh}」的阶段`, `"${s}" is not a stage of journey ${journey.id}`);
-      stages.push(st.id);
-    }
+    const named = stagesOf(journey, r['阶段']);
+    if (!named.ok) return named.error;
+    const stages = named.stages.map((st) => st.id);
     const day = num(r['第几天']);
     if (day === undefined || Number.isNaN(day) || !Number.isInteger(day) || day < 0 || day > 730) return rowError('「第几天」须为 0–730 的整数', '第几天 must be a whole number from 0 to 730');
     const action = ACTIONS[str(r['动作'])];

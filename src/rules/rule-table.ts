@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findStage, findStageByLabel, type Journey, type StageDef } from '../domain/journey.js';
 import type { Text } from '../domain/text.js';
 import type { BaseTemplate } from './base-template.js';
 import { TEMPLATES_DIR } from './load-journey.js';
@@ -29,7 +30,9 @@ export interface CheckedRows<T> {
   problems: RowProblem[];
 }
 
-export function checkRows<T>(rows: readonly RuleRow[], nameField: string, check: (row: RuleRow) => RowCheck<T>, keyOf?: (v: T) => string): CheckedRows<T> {
+const SAME_CONDITION = (first: number): Text => ({ zh: `与第 ${first} 行重复（同一条件只能有一行）`, en: `duplicates row ${first} (one row per condition)` });
+
+export function checkRows<T>(rows: readonly RuleRow[], nameField: string, check: (row: RuleRow) => RowCheck<T>, keyOf?: (v: T) => string, duplicate: (first: number) => Text = SAME_CONDITION): CheckedRows<T> {
   const out: CheckedRows<T> = { values: [], problems: [] };
   const seen = new Map<string, number>();
   rows.forEach((r, i) => {
@@ -45,7 +48,7 @@ export function checkRows<T>(rows: readonly RuleRow[], nameField: string, check:
     if (key !== undefined) {
       const first = seen.get(key);
       if (first !== undefined) {
-        out.problems.push({ row, name, message: { zh: `与第 ${first} 行重复（同一条件只能有一行）`, en: `duplicates row ${first} (one row per condition)` } });
+        out.problems.push({ row, name, message: duplicate(first) });
         return;
       }
       seen.set(key, row);
@@ -95,4 +98,17 @@ export function readRuleFile(name: string, file = join(TEMPLATES_DIR, 'rules', `
   const data = JSON.parse(readFileSync(file, 'utf8')) as { table?: unknown; rows?: unknown };
   if (typeof data.table !== 'string' || !Array.isArray(data.rows)) throw new Error(`${file}: expected { "table": "<表名>", "rows": [ … ] }`);
   return { file, table: data.table, rows: data.rows as RuleRow[] };
+}
+
+/** The stages a 阶段 cell names (labels, codes or ids), or the row's error for the first it does not know. */
+export function stagesOf(journey: Journey, v: unknown, emptyZh = '「阶段」不能为空'): { ok: true; stages: StageDef[] } | { ok: false; error: RowCheck<never> } {
+  const names = list(v);
+  if (!names.length) return { ok: false, error: rowError(emptyZh, '阶段 cannot be empty') };
+  const stages: StageDef[] = [];
+  for (const s of names) {
+    const st = findStageByLabel(journey, s) ?? findStage(journey, s);
+    if (!st) return { ok: false, error: rowError(`「${s}」不是旅程「${journey.name.zh}」的阶段`, `"${s}" is not a stage of journey ${journey.id}`) };
+    stages.push(st);
+  }
+  return { ok: true, stages };
 }

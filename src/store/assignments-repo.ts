@@ -85,6 +85,27 @@ export function createAssignmentsRepo(sql: Sql) {
       const at = (await sql.get<{ at: number | null }>('SELECT MAX(offered_at) AS at FROM assignments WHERE lead_id = ?', [leadId]))?.at;
       return at === null || at === undefined ? null : new Date(at);
     },
+    /** How many leads `ownerId` claimed from a pool since `since`. */
+    async claimsSince(ownerId: string, since: Date): Promise<number> {
+      return Number((await sql.get<{ n: number }>("SELECT COUNT(*) AS n FROM assignments WHERE owner_id = ? AND source = 'claim' AND offered_at >= ?", [ownerId, since.getTime()]))?.n ?? 0);
+    },
+    /** How many leads in `stages` `ownerId` holds (offered or accepted, not deleted). */
+    async holding(ownerId: string, stages: readonly string[]): Promise<number> {
+      if (!stages.length) return 0;
+      return Number(
+        (
+          await sql.get<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM assignments a JOIN leads l ON l.id = a.lead_id WHERE a.owner_id = ? AND a.status IN ('offered', 'accepted') AND l.deleted_at IS NULL AND l.stage IN (${stages.map(() => '?').join(', ')})`,
+            [ownerId, ...stages],
+          )
+        )?.n ?? 0,
+      );
+    },
+    /** When `ownerId` last gave this lead back (null: never). */
+    async returnedBy(leadId: number, ownerId: string): Promise<Date | null> {
+      const at = (await sql.get<{ at: number | null }>("SELECT MAX(returned_at) AS at FROM assignments WHERE lead_id = ? AND owner_id = ? AND status = 'returned'", [leadId, ownerId]))?.at;
+      return at === null || at === undefined ? null : new Date(at);
+    },
     setCard: async (id: number, cardId: number): Promise<void> => void (await sql.run('UPDATE assignments SET card_id = @cardId WHERE id = @id', { id, cardId })),
     accept: (id: number, by: string, followUpDueAt: Date | null, now: Date): Promise<boolean> =>
       changed(`UPDATE assignments SET status = 'accepted', accepted_at = @now, accepted_by = @by, follow_up_due_at = @due WHERE id = @id AND status = 'offered'`, {

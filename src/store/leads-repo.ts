@@ -255,6 +255,10 @@ export function createLeadsRepo(sql: Sql) {
     /** 线索编号 of other live leads of the same company (duplicates to merge). */
     sameCompanyKeys: async (companyKey: string | null, exceptId: number, limit: number): Promise<string[]> =>
       companyKey ? (await sql.all<{ lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?', [companyKey, exceptId, limit])).map((r) => r.lead_key) : [],
+    /** The lead becomes `ownerId`'s if nobody owns it (a compare-and-set: of two claims at once, one wins). */
+    async claimOwner(id: number, ownerId: string, now: Date): Promise<boolean> {
+      return (await sql.run('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id AND owner_id IS NULL AND deleted_at IS NULL', { id, ownerId, now: now.getTime() })) === 1;
+    },
     async setOwner(id: number, ownerId: string | null, now: Date): Promise<void> {
       await sql.run('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id', { id, ownerId, now: now.getTime() });
     },

@@ -16,6 +16,7 @@ import { createStageEdit, type StageEditOutcome } from './stage-edit.js';
 import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadEngine } from './lead-engine.js';
+import type { Claims } from './claim-lead.js';
 
 /**
  * A change in the leads table, whoever made it: the event (or a reconciliation pass) is only a trigger.
@@ -46,7 +47,12 @@ export interface RecordChangeDeps {
   offers?: Offers;
   /** scoring and what it moves (absent: facts are mirrored, nothing is scored) */
   engine?: LeadEngine;
+  /** claims from the pool (领取 ticked; absent: the tick is ignored) */
+  claims?: Claims;
 }
+
+/** The 线索 checkbox a rep ticks to claim a pool lead. */
+export const CLAIM = '领取';
 
 export type { RecordChange } from '../ports/lead-table.js';
 
@@ -87,10 +93,13 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
         const last = written.get(field);
         return (last !== undefined && key(JSON.parse(last)) === n) || [...(inFlight.get(field) ?? [])].some((v) => key(JSON.parse(v)) === n);
       },
+      pending: (field) => inFlight.has(field),
     };
   }
 
-  async function handleRecord(w: TableLayout, rec: TableRow, operator: string | undefined, sum: ChangeSummary): Promise<void> {
+  /** `operators`: the people the row's events name, oldest first (none: a reconciliation pass). */
+  async function handleRecord(w: TableLayout, rec: TableRow, operators: readonly string[], sum: ChangeSummary): Promise<void> {
+    const operator = operators.at(-1);
     const { store } = deps;
     const lead = await store.leads.getByRecordId(rec.id);
     if (!lead) {
@@ -105,9 +114,12 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     const editor = rec.editedBy ?? operator ?? 'unknown';
     // the team is read (outside the transaction) only when a decision needs it
     const own = await ownWrites(w, rec.id, lead.leadKey);
-    const members: Members = stageEdited(deps.journey, rec, lead, own) || deps.engine ? await deps.team.members() : new Map();
+    const members: Members = stageEdited(deps.journey, rec, lead, own) || deps.engine || rec.cells[CLAIM] === true ? await deps.team.members() : new Map();
+    // A claim is the act of a person on the team the events name (the latest; the row's last editor when a
+    // pass re-reads it): an event of the server's own write, read after a person ticked, names the app.
+    const claimer = [...operators, ...(rec.editedBy ? [rec.editedBy] : [])].reverse().find((id) => members.has(id));
     await store.transaction(async () => {
-      const factsChanged = await decide(w, rec, lead, own, editor, members, sum);
+      const factsChanged = await decide(w, rec, lead, own, { editor, claimer }, members, sum);
       if (factsChanged) await deps.engine?.onFactsChanged((await store.leads.get(lead.id))!, members, deps.clock.now());
     });
   }
@@ -117,7 +129,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
    * (facts; a stage edit through the stage machine, stage-edit.ts) and answer in the row (lead-row.ts).
    * Returns whether the lead's facts changed.
    */
-  async function decide(w: TableLayout, rec: TableRow, lead: LeadRow, own: OwnWrites, editor: string, members: Members, sum: ChangeSummary): Promise<boolean> {
+  async function decide(w: TableLayout, rec: TableRow, lead: LeadRow, own: OwnWrites, who: { editor: string; claimer: string | undefined }, members: Members, sum: ChangeSummary): Promise<boolean> {
+    const { editor, claimer } = who;
     const { store } = deps;
     const now = deps.clock.now();
     const reading = readRow({ journey: deps.journey, leadsTable: deps.leadsTable, row: rec, lead, own, cellKey: deps.table.cellKey });
@@ -161,6 +174,23 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
       fields['进入阶段次数'] = moved.move.label;
       if (current.pendingApproval || deps.table.cellKey(rec.cells['待审批']) !== 'null') fields['待审批'] = null;
     }
+    // 领取 ticked: the person claims the lead; either way the tick is cleared. A tick the server is already
+    // answering (its clearing write not landed yet) is not a new claim; nor is one by the lead's owner.
+    // Without a team member to claim it (only the app's own write named) the tick waits for its event.
+    if (deps.claims && claimer && rec.cells[CLAIM] === true && !own.pending?.(CLAIM)) {
+      const out = current.ownerId === claimer ? undefined : await deps.claims.claim(current, claimer, members, now);
+      expect[CLAIM] = true; // clear the tick only while it is still ticked (and past the writer's "already written" check)
+      if (!out) fields[CLAIM] = false;
+      else if (out.won) {
+        Object.assign(fields, out.fields);
+        notes.push(out.note);
+      } else {
+        fields[CLAIM] = false;
+        notes.push(`${members.get(claimer)?.name || claimer} 领取未成功：${out.why.zh}`);
+        const company = typeof current.facts.company === 'string' ? current.facts.company : current.leadKey;
+        await deps.cards?.notify(claimer, { zh: `${current.leadKey}「${company}」领取未成功：${out.why.zh}`, en: `${current.leadKey} ${company}: not claimed — ${out.why.en}` }, `claim:${rowKey}`, now);
+      }
+    }
     if (notes.length) fields['旅程备注'] = journeyNote(now, notes);
     if (!Object.keys(fields).length) {
       sum.echoes++;
@@ -197,7 +227,7 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
   async function handleRows(records: TableRow[], sum: ChangeSummary = emptySummary()): Promise<ChangeSummary> {
     const w = deps.table.layout();
     if (!w) return sum;
-    for (const rec of records) await handleRecord(w, rec, undefined, sum);
+    for (const rec of records) await handleRecord(w, rec, [], sum);
     return sum;
   }
 
@@ -228,17 +258,17 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     const activityIds = new Set(mine.filter((e) => w.activitiesTableId && e.tableId === w.activitiesTableId).flatMap((e) => e.actions.filter((a) => a.action !== 'record_deleted').map((a) => a.recordId)));
     await handleActivities(w, [...activityIds], sum);
     const gone = new Set<string>();
-    const operatorOf = new Map<string, string | undefined>();
+    const operatorOf = new Map<string, string[]>();
     for (const ev of mine.filter((e) => e.tableId === w.leadsTableId)) {
       for (const a of ev.actions) {
         if (a.action === 'record_deleted') gone.add(a.recordId);
-        else operatorOf.set(a.recordId, ev.editorId);
+        else operatorOf.set(a.recordId, [...(operatorOf.get(a.recordId) ?? []), ...(ev.editorId ? [ev.editorId] : [])]);
       }
     }
     const ids = [...operatorOf.keys()].filter((id) => !gone.has(id));
     const { rows: records, absent } = await deps.table.read(w.leadsTableId, ids);
     await markGone([...gone, ...absent], sum);
-    for (const rec of records) await handleRecord(w, rec, operatorOf.get(rec.id), sum);
+    for (const rec of records) await handleRecord(w, rec, operatorOf.get(rec.id) ?? [], sum);
     return sum;
   }
 

@@ -13,6 +13,8 @@ export interface OwnWrites {
   /** field → the value last written (JSON) */
   written: ReadonlyMap<string, string>;
   ours(field: string, value: unknown): boolean;
+  /** the server is writing this field of the row now (queued or on the wire) */
+  pending?(field: string): boolean;
 }
 
 /** What a row shows against what the server knows of its lead (pure: nothing is decided yet). */

@@ -27,6 +27,8 @@ export interface RuleTableSpec {
   check(rows: readonly RuleRow[]): CheckedRows<unknown>;
   /** put the checked values in force (`rows`: each value's 1-based row, for rules whose row order counts) */
   apply(values: unknown[], rows: number[]): void;
+  /** what holds while a row is wrong (logged); default: the last good rules stay in force */
+  whileWrong?: string;
 }
 
 export interface RuleTableResult {
@@ -53,6 +55,8 @@ export function createRuleTables(deps: {
   const log = deps.log.child({ component: 'rule-tables' });
   /** what is in force per table, to tell a change from a re-read */
   const inForce = new Map<string, string>();
+  /** what was last logged about each table's rows */
+  const said = new Map<string, string>();
 
   const message = (m: Text) => `${m.zh}\n${m.en}`;
   const plain = (v: Cell | undefined): unknown => (Array.isArray(v) ? [...v] : v);
@@ -78,12 +82,20 @@ export function createRuleTables(deps: {
     });
     if (queued) deps.onQueued?.();
     const result = { table: spec.name, rows: records.length, problems: checked.problems.length, applied: false };
+    // what is wrong is logged when it changes, not at every read
+    const state = JSON.stringify([records.length, checked.problems.map((p) => [p.row, p.message.zh])]);
+    const news = said.get(spec.key) !== state;
+    said.set(spec.key, state);
     if (checked.problems.length) {
-      log.warn({ ...result, wrong: checked.problems.map((p) => p.row) }, `「${spec.name}」有 ${checked.problems.length} 行有误，继续使用上一份正确的规则 / rows with problems: the last good rules stay in force`);
+      if (news)
+        log.warn(
+          { ...result, wrong: checked.problems.map((p) => p.row) },
+          `「${spec.name}」有 ${checked.problems.length} 行有误（见「校验结果」），${spec.whileWrong ?? '继续使用上一份正确的规则 / rows with problems (see 校验结果): the last good rules stay in force'}`,
+        );
       return result;
     }
     if (!checked.values.length) {
-      log.warn(result, `「${spec.name}」没有可用的规则行，继续使用上一份正确的规则 / no rule rows: the last good rules stay in force`);
+      if (news) log.warn(result, `「${spec.name}」没有可用的规则行，继续使用上一份正确的规则 / no rule rows: the last good rules stay in force`);
       return result;
     }
     const values = checked.values.map((v) => v.value);

@@ -84,4 +84,16 @@ describe('rule tables edited in the sandbox Base', () => {
     await h.until('校验结果 cleared', async () => text((await ruleRow('评分规则', '官网咨询')).fields['校验结果']) === '');
     expect(await sourcePoints('西湖智能制造有限公司')).toBe(40);
   });
+
+  it('销售团队: a wrong row is explained in 校验结果 and cleared once fixed', async () => {
+    const team = () => h.rows(h.tableId('销售团队'));
+    expect((await team()).filter((r) => text(r.fields['校验结果']))).toEqual([]); // the demo team is right
+    const li = (await team()).find((r) => text(r.fields['姓名']) === '李雷')!;
+    const edit = (fields: Record<string, unknown>) => h.control('POST', `/bases/${h.app}/tables/${h.tableId('销售团队')}/records/${li.record_id}/edit`, { operator_open_id: h.users['陈静'], fields });
+    await edit({ 跟进上限: -5 });
+    const said = await h.until('校验结果 on 李雷', async () => text((await team()).find((r) => r.record_id === li.record_id)!.fields['校验结果']) || undefined);
+    expect(said).toMatch(/^「跟进上限」须为 0–10000 的整数，或留空（不限）\n跟进上限 must be a whole number/);
+    await edit({ 跟进上限: li.fields['跟进上限'] ?? null });
+    await h.until('校验结果 cleared', async () => text((await team()).find((r) => r.record_id === li.record_id)!.fields['校验结果']) === '');
+  });
 });

@@ -14,8 +14,9 @@ const tables = rules.template.tables.filter((t) => t.rows);
 const specs = ruleTableSpecs(rules);
 
 describe('rule tables in leads.base.json', () => {
-  it('every rule table has a spec, and every spec a table', () => {
-    expect(tables.map((t) => t.key).sort()).toEqual(specs.map((s) => s.key).sort());
+  it('every rule table has a spec, and every spec a table (销售团队 is checked without default rows)', () => {
+    expect([...tables.map((t) => t.key), 'reps'].sort()).toEqual(specs.map((s) => s.key).sort());
+    for (const s of specs) expect(rules.template.tables.find((t) => t.key === s.key)?.fields.find((f) => f.field_name === CHECK_FIELD)?.owner).toBe('server');
   });
 
   it.each(tables.map((t) => [t.name, t] as const))('%s: its rows use only its fields, pass their check as written into the Base, and it has a server-owned 校验结果', (_name, t) => {

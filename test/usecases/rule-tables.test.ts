@@ -8,7 +8,7 @@ import { CHECK_FIELD, createRuleTables } from '../../src/usecases/rule-tables.js
 import { testStore } from '../support/test-store.js';
 
 /** The rule tables as the team edits them: rows in, 校验结果 out through the table outbox, rules swapped only when all is right. */
-const FILES: Record<string, string> = { rules_scoring: 'scoring', rules_routing: 'routing', rules_returns: 'returns', rules_nurture: 'nurture', rules_sla: 'sla' };
+const FILES: Record<string, string> = { rules_scoring: 'scoring', rules_routing: 'routing', rules_returns: 'returns', rules_nurture: 'nurture', rules_sla: 'sla', rules_pool: 'pool' };
 
 describe('rule tables edited in the Base', () => {
   async function world() {
@@ -31,7 +31,7 @@ describe('rule tables edited in the Base', () => {
       clock: createManualClock('2026-12-03T02:00:00Z'),
       log: createLogger({ level: 'silent' }),
       specs: ruleTableSpecs(rules),
-      locate: (key) => ({ tableId: `tbl_${key}`, target: `bascn/tbl_${key}` }),
+      locate: (key) => (FILES[key] ? { tableId: `tbl_${key}`, target: `bascn/tbl_${key}` } : undefined), // 销售团队: the e2e
       onApplied: (key) => applied.push(key),
     });
     const queued = async (key = 'rules_returns') => (await store.tableWrites.pending(`bascn/tbl_${key}`, 'bitable.update', new Date('2027-01-01'), 100)).map((p) => p.payload as { recordId: string; fields: Record<string, unknown> });
@@ -48,8 +48,9 @@ describe('rule tables edited in the Base', () => {
       { table: '退回原因', rows: 7, problems: 0, applied: true },
       { table: '培育步骤', rows: 6, problems: 0, applied: true },
       { table: 'SLA 策略', rows: 3, problems: 0, applied: true },
+      { table: '公海规则', rows: 1, problems: 0, applied: true },
     ]);
-    expect(w.applied).toEqual(['rules_scoring', 'rules_routing', 'rules_returns', 'rules_nurture', 'rules_sla']);
+    expect(w.applied).toEqual(['rules_scoring', 'rules_routing', 'rules_returns', 'rules_nurture', 'rules_sla', 'rules_pool']);
     for (const key of Object.keys(FILES)) expect(await w.queued(key)).toEqual([]);
     // the rules read from the Base are the shipped ones
     const shipped = loadRuleSet('default');
@@ -57,7 +58,8 @@ describe('rule tables edited in the Base', () => {
     expect(w.rules.scoring).toEqual(shipped.scoring);
     expect(w.rules.nurtureSteps).toEqual(shipped.nurtureSteps);
     expect(w.rules.assignment).toEqual(shipped.assignment);
-    expect((await w.rt.reloadAll()).map((r) => r.applied)).toEqual([false, false, false, false, false]); // read again, unchanged: nothing to swap
+    expect(w.rules.pools).toEqual(shipped.pools);
+    expect((await w.rt.reloadAll()).map((r) => r.applied)).toEqual([false, false, false, false, false, false]); // read again, unchanged: nothing to swap
   });
 
   it('a table emptied of rows changes nothing: the last good rules stay', async () => {

@@ -1,0 +1,53 @@
+import type { Text } from './text.js';
+
+/**
+ * The lead pool (公海): leads nobody follows in a pool stage, which a rep may claim within the pool's
+ * caps. Pure: the use case gathers the counts and asks.
+ */
+export interface PoolRule {
+  name: string;
+  /** stage ids whose unowned leads are in this pool */
+  stages: string[];
+  /** claims per rep per working day (undefined: no limit) */
+  perDay: number | undefined;
+  /** a rep may claim while holding fewer open leads than this (undefined: no limit) */
+  holding: number | undefined;
+  /** days after giving a lead back before the same rep may claim it again (0: at once) */
+  reclaimAfterDays: number;
+}
+
+const DAY = 86_400_000;
+
+export const poolOf = (rules: readonly PoolRule[], stage: string | null): PoolRule | undefined => (stage ? rules.find((r) => r.stages.includes(stage)) : undefined);
+
+export interface ClaimFacts {
+  rule: PoolRule | undefined;
+  /** the lead's owner now (null: nobody) */
+  ownerName: string | null;
+  /** the claimer holds a role that takes leads */
+  canTakeLeads: boolean;
+  claimedToday: number;
+  holding: number;
+  /** when this rep last gave this lead back (null: never) */
+  returnedAt: Date | null;
+  now: Date;
+}
+
+/** Whether the claim may go ahead, and if not why (zh/en, for the row, the toast and the chat). */
+export function claimRefusal(f: ClaimFacts): Text | undefined {
+  if (f.ownerName !== null) return { zh: `这条线索已由 ${f.ownerName} 跟进，不在公海中`, en: `${f.ownerName} already follows this lead; it is not in the pool` };
+  if (!f.rule) return { zh: '这条线索不在公海中（它的阶段不属于任何公海规则）', en: 'this lead is not in a pool (its stage is in no 公海规则 row)' };
+  if (!f.canTakeLeads) return { zh: '只有销售团队中可分配线索的成员才能领取', en: 'only team members who take leads can claim' };
+  if (f.rule.perDay !== undefined && f.claimedToday >= f.rule.perDay)
+    return { zh: `今天已领取 ${f.claimedToday} 条，达到「${f.rule.name}」的每日领取上限 ${f.rule.perDay} 条，明天再来`, en: `you claimed ${f.claimedToday} today: the daily limit of ${f.rule.perDay} is reached` };
+  if (f.rule.holding !== undefined && f.holding >= f.rule.holding)
+    return { zh: `你正在跟进 ${f.holding} 条线索，达到持有上限 ${f.rule.holding} 条：先推进或退回一些再领取`, en: `you follow ${f.holding} open leads: the limit of ${f.rule.holding} is reached` };
+  if (f.returnedAt && f.rule.reclaimAfterDays > 0) {
+    const until = f.returnedAt.getTime() + f.rule.reclaimAfterDays * DAY;
+    if (f.now.getTime() < until) {
+      const days = Math.ceil((until - f.now.getTime()) / DAY);
+      return { zh: `你退回这条线索不到 ${f.rule.reclaimAfterDays} 天，${days} 天后才能再领取`, en: `you gave this lead back less than ${f.rule.reclaimAfterDays} days ago: claim it again in ${days} days` };
+    }
+  }
+  return undefined;
+}

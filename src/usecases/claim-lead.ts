@@ -1,0 +1,71 @@
+import type { Journey } from '../domain/journey.js';
+import { claimRefusal, poolOf, type PoolRule } from '../domain/pool.js';
+import type { Text } from '../domain/text.js';
+import { when } from '../domain/text.js';
+import { addWorkingDays, localMidnight, type WorkCalendar } from '../domain/work-calendar.js';
+import type { Logger } from '../lib/logger.js';
+import type { AssignmentRules } from '../rules/assignment-rules.js';
+import type { LeadRow } from '../store/leads-repo.js';
+import type { Store } from '../store/store.js';
+import type { Members } from './lead-cards.js';
+import { scheduleLadderStep, SLA_FOLLOW_UP } from './sla-ladder.js';
+
+/**
+ * A rep claims a lead from the pool (公海): from the grid (ticking 领取) or a card. The pool's rules
+ * (公海规则: daily claims, leads held, days before a lead given back may be claimed again) are checked,
+ * then the lead becomes theirs with a compare-and-set on its owner, so of two claims at once exactly one
+ * wins and the other is told who. A claim is an accepted assignment (source `claim`): the first-feedback
+ * SLA starts, capacity and history count it like any other. Runs inside the caller's transaction; the
+ * caller writes the row fields it returns (with its own key).
+ */
+export type ClaimOutcome = { won: true; fields: Record<string, unknown>; note: string; pool: string } | { won: false; why: Text; ownerId: string | null };
+
+export interface ClaimsDeps {
+  store: Store;
+  journey: Journey;
+  pools: () => readonly PoolRule[];
+  rules: AssignmentRules;
+  calendar: WorkCalendar;
+  log: Logger;
+}
+
+export function createClaims(deps: ClaimsDeps) {
+  const { store } = deps;
+  // leads a rep holds: those still being worked (open and nurture stages)
+  const held = deps.journey.stages.filter((s) => s.kind === 'open' || s.kind === 'nurture').map((s) => s.id);
+  const ownerOf = (lead: LeadRow): string | null => lead.ownerId ?? (typeof lead.facts.owner === 'string' && lead.facts.owner ? lead.facts.owner : null);
+
+  /** (inside a transaction) `personId` claims `lead`. */
+  async function claim(lead: LeadRow, personId: string, members: Members, now: Date): Promise<ClaimOutcome> {
+    const me = members.get(personId);
+    const owner = ownerOf(lead);
+    const rule = poolOf(deps.pools(), lead.stage);
+    const why = claimRefusal({
+      rule,
+      ownerName: owner === null ? null : members.get(owner)?.name || owner,
+      canTakeLeads: !!me && me.roles.some((r) => deps.rules.candidateRoles.includes(r)),
+      claimedToday: await store.assignments.claimsSince(personId, localMidnight(deps.calendar, now)),
+      holding: await store.assignments.holding(personId, held),
+      returnedAt: await store.assignments.returnedBy(lead.id, personId),
+      now,
+    });
+    if (why) return { won: false, why, ownerId: owner };
+    if (!(await store.leads.claimOwner(lead.id, personId, now))) {
+      const winner = (await store.leads.get(lead.id))?.ownerId ?? null;
+      const name = winner ? members.get(winner)?.name || winner : '—';
+      return { won: false, why: { zh: `已被 ${name} 领取`, en: `${name} claimed it first` }, ownerId: winner };
+    }
+    const followUpDueAt = addWorkingDays(deps.calendar, now, deps.rules.followUpWithinWorkingDays);
+    const a = await store.assignments.offer({ leadId: lead.id, ownerId: personId, source: 'claim', acceptDueAt: null, why: `从公海「${rule!.name}」领取`, now });
+    await store.assignments.accept(a.id, personId, followUpDueAt, now);
+    await store.leads.setFacts(lead.id, { ...lead.facts, owner: personId }, now);
+    await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: followUpDueAt, subject: { assignmentId: a.id }, now });
+    const note = `${me!.name || personId} 从公海「${rule!.name}」领取，首次跟进反馈截止 ${when(followUpDueAt)}`;
+    deps.log.info({ lead: lead.leadKey, owner: personId, pool: rule!.name }, 'lead claimed from the pool');
+    return { won: true, fields: { 跟进人: personId, SLA截止: followUpDueAt.getTime(), 领取: false }, note, pool: rule!.name };
+  }
+
+  return { claim };
+}
+
+export type Claims = ReturnType<typeof createClaims>;

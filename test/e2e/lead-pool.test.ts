@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
+
+/**
+ * The lead pool (公海) on `npm start` (sandbox): a content download lands in 培育池 with nobody
+ * following it; a rep ticks 领取 in the grid and it is theirs; someone else ticking it after is told who
+ * has it; the daily cap, edited in the 公海规则 table, refuses the next claim with a clear message.
+ */
+describe('claiming from the pool in the sandbox grid', () => {
+  let h: Awaited<ReturnType<typeof sandboxHarness>>;
+  let chat: string;
+  sandboxForFile((run) => ({ h, chat } = run));
+
+  /** A lead typed into the grid from 内容下载: it lands in 培育池 without an owner. */
+  async function poolLead(company: string) {
+    await h.control('POST', `/bases/${h.app}/tables/${h.leads}/records`, { operator_open_id: h.users['张伟'], fields: { 公司名称: company, 联系人: '吴经理', 电话: '13600003333', 来源渠道: '内容下载', 阶段: '线索' } });
+    return h.until(`${company} in 培育池`, async () => {
+      const r = await h.byCompany(company);
+      return r && text(r.fields['阶段']) === '培育池' && !ownerOf(r) ? r : undefined;
+    });
+  }
+  const tick = (recordId: string, as: string) => h.edit(recordId, as, { 领取: true });
+  const dump = async (company: string) => {
+    const r = await h.byCompany(company);
+    console.log(
+      'DUMP',
+      JSON.stringify(r.fields),
+      JSON.stringify(h.sql("SELECT id, status, substr(payload_json, 1, 300) AS p, last_error FROM outbox WHERE kind LIKE 'bitable%' ORDER BY id DESC LIMIT 6")),
+      JSON.stringify(h.sql('SELECT id, status, substr(payload_json, 1, 200) AS p FROM inbound_events ORDER BY id DESC LIMIT 6')),
+    );
+  };
+  /** who 跟进人 shows (a person cell: [{id, name}]) */
+  const ownerOf = (r: { fields: Record<string, unknown> }) => ((r.fields['跟进人'] as Array<{ name?: string }> | undefined) ?? []).map((p) => p.name).join('、');
+  const owner = async (company: string) => ownerOf(await h.byCompany(company));
+
+  it('a rep claims in the grid; a second claimer is told who has it; the daily cap (edited in 公海规则) refuses the next', async () => {
+    const first = await poolLead('云帆教育科技');
+    await tick(first.record_id, '李雷');
+    const claimed = await h
+      .until('李雷 follows it', async () => {
+        const r = await h.byCompany('云帆教育科技');
+        return r.fields['领取'] !== true && ownerOf(r) === '李雷' && r;
+      })
+      .catch(async (e) => {
+        await dump('云帆教育科技');
+        throw e;
+      });
+    expect(text(claimed.fields['旅程备注'])).toMatch(/李雷 从公海「培育池公海」领取，首次跟进反馈截止/);
+    expect(text(claimed.fields['SLA截止'])).not.toBe('');
+
+    // 韩梅梅 ticks it too: the tick is cleared, the row and a chat message say who has it
+    await tick(first.record_id, '韩梅梅');
+    await h
+      .until('the tick cleared with why', async () => {
+        const r = await h.byCompany('云帆教育科技');
+        return r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('韩梅梅 领取未成功：这条线索已由 李雷 跟进');
+      })
+      .catch(async (e) => {
+        await dump('云帆教育科技');
+        throw e;
+      });
+    expect(await owner('云帆教育科技')).toContain('李雷');
+    const told = await h.until('韩梅梅 told in the group', async () => (await h.control<unknown[]>('GET', `/im/messages?chat_id=${chat}`)).find((m) => JSON.stringify(m).includes('领取未成功')));
+    expect(JSON.stringify(told)).toContain(h.users['韩梅梅']!);
+
+    // the team sets 每日领取上限 to 1 in 公海规则 (a wrong value first: its 校验结果 clearing shows the fix is in force)
+    const ruleRow = async () => (await h.rows(h.tableId('公海规则'))).find((r) => text(r.fields['规则']) === '培育池公海')!;
+    const editRule = async (fields: Record<string, unknown>) => h.control('POST', `/bases/${h.app}/tables/${h.tableId('公海规则')}/records/${(await ruleRow()).record_id}/edit`, { operator_open_id: h.users['陈静'], fields });
+    await editRule({ 每日领取上限: 0 });
+    await h.until('校验结果 explains', async () => text((await ruleRow()).fields['校验结果']).includes('每日领取上限'));
+    await editRule({ 每日领取上限: 1 });
+    await h.until('校验结果 cleared', async () => text((await ruleRow()).fields['校验结果']) === '');
+    const second = await poolLead('星海文化传媒');
+    expect(await owner('星海文化传媒')).toBe('');
+    await tick(second.record_id, '李雷');
+    await h
+      .until('李雷 refused by the cap', async () => {
+        const r = await h.byCompany('星海文化传媒');
+        return r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('李雷 领取未成功：今天已领取 1 条，达到「培育池公海」的每日领取上限 1 条');
+      })
+      .catch(async (e) => {
+        await dump('星海文化传媒');
+        console.log('DUMP2', JSON.stringify(h.sql('SELECT owner_id, source, status, offered_at FROM assignments')));
+        throw e;
+      });
+    expect(await owner('星海文化传媒')).toBe('');
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { loadBaseTemplate } from '../../src/rules/base-template.js';
+import { checkRosterRows } from '../../src/rules/roster-rows.js';
+
+const template = loadBaseTemplate();
+const li = { 姓名: '李雷', 成员: ['ou_lilei'], 角色: ['销售'], 在岗: true };
+
+describe('销售团队 rows: one person a row, numbers that make sense', () => {
+  it('a right row is the member routing and cards use', () => {
+    const { values, problems } = checkRosterRows([{ ...li, 团队: '华东销售组', 负责地区: ['华东'], 分配权重: 2, 跟进上限: 30, 直属上级: 'ou_chenjing', 对接SDR: ['ou_zhangwei'], 休假至: 1_800_000_000_000 }], template);
+    expect(problems).toEqual([]);
+    expect(values[0]!.value).toEqual({
+      id: 'ou_lilei',
+      name: '李雷',
+      roles: ['sales'],
+      managerId: 'ou_chenjing',
+      onDuty: true,
+      team: '华东销售组',
+      regions: ['华东'],
+      industries: [],
+      weight: 2,
+      capacity: 30,
+      leaveUntil: 1_800_000_000_000,
+      sdrId: 'ou_zhangwei',
+    });
+  });
+
+  it.each([
+    [{ 姓名: '空行' }, '「成员」为空'],
+    [{ ...li, 成员: ['ou_lilei', 'ou_hanmeimei'] }, '「成员」只能选一个人'],
+    [{ ...li, 角色: ['销售', '老板'] }, '「老板」不是已知角色'],
+    [{ ...li, 分配权重: -1 }, '「分配权重」须为 0–100 的数字'],
+    [{ ...li, 跟进上限: 2.5 }, '「跟进上限」须为 0–10000 的整数'],
+    [{ ...li, 直属上级: ['ou_lilei'] }, '「直属上级」不能是本人'],
+    [{ ...li, 对接SDR: 'ou_lilei' }, '「对接SDR」不能是本人'],
+  ])('%o is refused: %s', (row, says) => {
+    const { values, problems } = checkRosterRows([row], template);
+    expect(values).toEqual([]);
+    expect(problems[0]!.message.zh).toContain(says);
+    expect(problems[0]!.message.en).toMatch(/\w/);
+  });
+
+  it('the same person on two rows: the second is named', () => {
+    const { values, problems } = checkRosterRows([li, { ...li, 姓名: '李雷（重复）' }], template);
+    expect(values).toHaveLength(1);
+    expect(problems.map((p) => [p.row, p.message.zh])).toEqual([[2, '这个人在第 1 行已经有了（每人一行）']]);
+  });
+});
