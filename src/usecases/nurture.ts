@@ -47,8 +47,11 @@ export function createNurture(deps: NurtureDeps) {
 
   /** (inside a transaction) Schedule the lead's steps for its present state; cancel what it no longer calls for. */
   async function plan(lead: LeadRow, now: Date): Promise<{ planned: number; cancelled: number }> {
-    const planned = planNurture(deps.steps(), lead, deps.calendar).filter((p) => p.dueAt.getTime() > now.getTime() - STALE_MS);
-    const keys = new Set(planned.map((p) => p.dedupeKey));
+    const all = planNurture(deps.steps(), lead, deps.calendar);
+    // a step already past when planning began is not scheduled late; but a timer already pending for a
+    // step still in the plan stays (re-planning, after the steps changed, must not drop what is due)
+    const planned = all.filter((p) => p.dueAt.getTime() > now.getTime() - STALE_MS);
+    const keys = new Set(all.map((p) => p.dedupeKey));
     let cancelled = 0;
     for (const t of await store.timers.pendingForLead(lead.id)) {
       if ((t.kind === NURTURE_STAGE || t.kind === NURTURE_SILENCE) && !keys.has(t.dedupeKey ?? '') && (await store.timers.cancel(t.id))) cancelled++;

@@ -187,6 +187,18 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
     }
   });
 
+  it('a re-plan (the steps edited, or a first plan after an upgrade) keeps timers already due but not yet fired', async () => {
+    const w = await cardWorld();
+    const T0 = w.clock.now().getTime();
+    const lead = await poolLead(w);
+    w.clock.set(T0 + 10 * DAY); // day 1, 3 and 7 are due; the sweep has not run (the server was busy or down)
+    await w.store.transaction(async () => w.nurture.plan((await w.store.leads.get(lead.id))!, w.clock.now()));
+    const pending = (await w.store.timers.pendingForLead(lead.id)).filter((t) => t.kind === NURTURE_STAGE);
+    expect(pending).toHaveLength(3);
+    await w.sweep().kick();
+    expect((await reminders(w)).map((r) => r.title.split('：')[1])).toEqual(['入池第1天', '入池第3天', '入池第7天']);
+  });
+
   it('a lead that was already past a step when planning began is not sent that step late', async () => {
     const w = await cardWorld();
     const lead = await w.newLead({ company: '蓝鲸教育', source: '内容下载' }, { stage: 'nurture' });
