@@ -150,12 +150,13 @@ export async function createServices({ config, log, platform, version }: Service
       return id && layout ? { tableId: id, target: bitableTarget(layout.appToken, id) } : undefined;
     },
     onQueued: () => writer.kick(),
-    // the jobs that plan by the rules (nurture steps, decay tiers) see the change at once
-    onApplied: () => {
-      void nurtureJob.kick();
-      void decayJob.kick();
-    },
+    onApplied: () => kickPlanners(),
   });
+  // the jobs that plan by the rules (nurture steps, decay tiers): they see a change at once
+  const kickPlanners = () => {
+    void nurtureJob.kick();
+    void decayJob.kick();
+  };
   const ruleLoop = createKickLoop(
     async () => {
       const first = !ruleTables.settled();
@@ -163,10 +164,7 @@ export async function createServices({ config, log, platform, version }: Service
         await ruleTables.reloadAll();
       } finally {
         // the jobs that re-plan when the rules change waited for the Base's rules (not the files')
-        if (first) {
-          void nurtureJob.kick();
-          void decayJob.kick();
-        }
+        if (first) kickPlanners();
       }
     },
     { pollMs: Math.min(config.reconcileIntervalMs, 60_000), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reading the rule tables failed; trying again at the next interval') },

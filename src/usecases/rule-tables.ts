@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Text } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
+import { fingerprint } from '../lib/fingerprint.js';
 import type { Logger } from '../lib/logger.js';
 import type { Cell, LeadTable } from '../ports/lead-table.js';
 import type { CheckedRows, RuleRow } from '../rules/rule-table.js';
@@ -54,7 +55,7 @@ export function createRuleTables(deps: {
 }) {
   const log = deps.log.child({ component: 'rule-tables' });
   /** what is in force per table, to tell a change from a re-read */
-  const inForce = new Map<string, string>();
+  const inForce = new Map<string, number>();
   /** what was last logged about each table's rows */
   const said = new Map<string, string>();
 
@@ -100,11 +101,11 @@ export function createRuleTables(deps: {
     }
     const values = checked.values.map((v) => v.value);
     const at = checked.values.map((v) => v.row);
-    const fingerprint = JSON.stringify([values, at]);
-    if (inForce.get(spec.key) === fingerprint) return result;
+    const print = fingerprint([values, at]);
+    if (inForce.get(spec.key) === print) return result;
     const first = !inForce.has(spec.key);
     spec.apply(values, at);
-    inForce.set(spec.key, fingerprint);
+    inForce.set(spec.key, print);
     deps.onApplied?.(spec.key);
     log.info(result, first ? `「${spec.name}」从多维表格读取 / read from the Base` : `「${spec.name}」已更新并生效 / changed in the Base, now in force`);
     return { ...result, applied: true };

@@ -20,15 +20,22 @@ describe('claiming from the pool in the sandbox grid', () => {
     });
   }
   const tick = (recordId: string, as: string) => h.edit(recordId, as, { 领取: true });
-  const dump = async (company: string) => {
-    const r = await h.byCompany(company);
-    console.log(
-      'DUMP',
-      JSON.stringify(r.fields),
-      JSON.stringify(h.sql("SELECT id, status, substr(payload_json, 1, 300) AS p, last_error FROM outbox WHERE kind LIKE 'bitable%' ORDER BY id DESC LIMIT 6")),
-      JSON.stringify(h.sql('SELECT id, status, substr(payload_json, 1, 200) AS p FROM inbound_events ORDER BY id DESC LIMIT 6')),
-    );
-  };
+  /** Wait for `company`'s row to satisfy `ok`; on a timeout, print the row, its writes, the events and the assignments. */
+  const untilRow = <T>(what: string, company: string, ok: (r: Awaited<ReturnType<typeof h.byCompany>>) => T | false) =>
+    h
+      .until(what, async () => ok(await h.byCompany(company)))
+      .catch(async (e) => {
+        const r = await h.byCompany(company);
+        const recent = (q: string) => JSON.stringify(h.sql(q));
+        console.log(
+          'DUMP',
+          JSON.stringify(r.fields),
+          recent("SELECT id, status, substr(payload_json, 1, 300) AS p, last_error FROM outbox WHERE kind LIKE 'bitable%' ORDER BY id DESC LIMIT 6"),
+          recent('SELECT id, status, substr(payload_json, 1, 200) AS p FROM inbound_events ORDER BY id DESC LIMIT 6'),
+          recent('SELECT owner_id, source, status, offered_at FROM assignments'),
+        );
+        throw e;
+      });
   /** who 跟进人 shows (a person cell: [{id, name}]) */
   const ownerOf = (r: { fields: Record<string, unknown> }) => ((r.fields['跟进人'] as Array<{ name?: string }> | undefined) ?? []).map((p) => p.name).join('、');
   const owner = async (company: string) => ownerOf(await h.byCompany(company));
@@ -36,29 +43,13 @@ describe('claiming from the pool in the sandbox grid', () => {
   it('a rep claims in the grid; a second claimer is told who has it; the daily cap (edited in 公海规则) refuses the next', async () => {
     const first = await poolLead('云帆教育科技');
     await tick(first.record_id, '李雷');
-    const claimed = await h
-      .until('李雷 follows it', async () => {
-        const r = await h.byCompany('云帆教育科技');
-        return r.fields['领取'] !== true && ownerOf(r) === '李雷' && r;
-      })
-      .catch(async (e) => {
-        await dump('云帆教育科技');
-        throw e;
-      });
+    const claimed = await untilRow('李雷 follows it', '云帆教育科技', (r) => r.fields['领取'] !== true && ownerOf(r) === '李雷' && r);
     expect(text(claimed.fields['旅程备注'])).toMatch(/李雷 从公海「培育池公海」领取，首次跟进反馈截止/);
     expect(text(claimed.fields['SLA截止'])).not.toBe('');
 
     // 韩梅梅 ticks it too: the tick is cleared, the row and a chat message say who has it
     await tick(first.record_id, '韩梅梅');
-    await h
-      .until('the tick cleared with why', async () => {
-        const r = await h.byCompany('云帆教育科技');
-        return r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('韩梅梅 领取未成功：这条线索已由 李雷 跟进');
-      })
-      .catch(async (e) => {
-        await dump('云帆教育科技');
-        throw e;
-      });
+    await untilRow('the tick cleared with why', '云帆教育科技', (r) => r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('韩梅梅 领取未成功：这条线索已由 李雷 跟进'));
     expect(await owner('云帆教育科技')).toContain('李雷');
     const told = await h.until('韩梅梅 told in the group', async () => (await h.control<unknown[]>('GET', `/im/messages?chat_id=${chat}`)).find((m) => JSON.stringify(m).includes('领取未成功')));
     expect(JSON.stringify(told)).toContain(h.users['韩梅梅']!);
@@ -73,16 +64,7 @@ describe('claiming from the pool in the sandbox grid', () => {
     const second = await poolLead('星海文化传媒');
     expect(await owner('星海文化传媒')).toBe('');
     await tick(second.record_id, '李雷');
-    await h
-      .until('李雷 refused by the cap', async () => {
-        const r = await h.byCompany('星海文化传媒');
-        return r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('李雷 领取未成功：今天已领取 1 条，达到「培育池公海」的每日领取上限 1 条');
-      })
-      .catch(async (e) => {
-        await dump('星海文化传媒');
-        console.log('DUMP2', JSON.stringify(h.sql('SELECT owner_id, source, status, offered_at FROM assignments')));
-        throw e;
-      });
+    await untilRow('李雷 refused by the cap', '星海文化传媒', (r) => r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('李雷 领取未成功：今天已领取 1 条，达到「培育池公海」的每日领取上限 1 条'));
     expect(await owner('星海文化传媒')).toBe('');
   });
 });
