@@ -31,7 +31,8 @@ const STORE_TESTS = [
   'test/usecases/record-change.test.ts',
   'test/usecases/adopt-rows.test.ts',
   'test/usecases/rule-tables.test.ts',
-  'test/usecases/claim-lead.test.ts',
+  'test/usecases/lead-pool.test.ts',
+  'test/usecases/pool-cards.test.ts',
 ];
 
 /**

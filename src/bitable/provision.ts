@@ -88,7 +88,7 @@ export async function provision(api: BitableApi, template: BaseTemplate, o: Prov
           const conditions = filter.conditions.map((c) => {
             const f = fields.find((x) => x.field_name === c.field_name);
             if (!f) throw new Error(`view "${step.view.view_name}" filters on "${c.field_name}", which "${step.tableName}" lacks`);
-            return { field_id: f.field_id, operator: c.operator, ...(c.value !== undefined ? { value: c.value } : {}) };
+            return { field_id: f.field_id, operator: c.operator, ...(c.value !== undefined ? { value: filterValue(step.view.view_name, f, c.value) } : {}) };
           });
           await retry(step.view.view_name, () => api.patchViewFilter(token, id, view.view_id, { conjunction: filter.conjunction, conditions }));
         }
@@ -127,4 +127,21 @@ export function seedCells(table: TableTemplate, row: RuleRow): Record<string, un
     out[k] = type === 4 ? list(v) : v;
   }
   return out;
+}
+
+/**
+ * A view filter's value as Feishu takes it: a JSON array in a string, options of a select field by id
+ * (docs/platform/feishu.md#210-creating-a-base-and-views); the template names them.
+ */
+export function filterValue(view: string, field: { field_name: string; type: number; property?: { options?: Array<{ id?: string; name: string }> } | null }, value: string): string {
+  if (field.type !== 3 && field.type !== 4) return value;
+  const names = JSON.parse(value) as unknown;
+  if (!Array.isArray(names)) throw new Error(`view "${view}": the filter value on "${field.field_name}" must be a JSON array of option names`);
+  return JSON.stringify(
+    names.map((n) => {
+      const id = field.property?.options?.find((o) => o.name === n)?.id;
+      if (!id) throw new Error(`view "${view}" filters on the option "${String(n)}" of "${field.field_name}", which it lacks`);
+      return id;
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { approvalCard } from './approval-card.js';
 import { assignmentCard } from './assignment-card.js';
 import type { CardCtx, CardJson } from './card-kit.js';
 import { nurtureCard } from './nurture-card.js';
+import { poolCard } from './pool-card.js';
 
 /** A queued card (state, language, names) as Feishu card JSON 2.0, at send time. */
 export function renderCard(m: CardMessage): CardJson {
@@ -14,6 +15,8 @@ export function renderCard(m: CardMessage): CardJson {
       return assignmentCard(m.card.state, ctx);
     case 'nurture':
       return nurtureCard(m.card.state, ctx);
+    case 'pool':
+      return poolCard(m.card.state, ctx);
   }
 }
 

@@ -16,7 +16,7 @@ import { createLeadEngine } from '../usecases/lead-engine.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../usecases/nurture.js';
 import { createOffers } from '../usecases/offers.js';
 import { createOwnerQueue } from '../usecases/owner-queue.js';
-import { createClaims } from '../usecases/claim-lead.js';
+import { createLeadPool } from '../usecases/lead-pool.js';
 import { createReengage } from '../usecases/reengage.js';
 import { createScoring } from '../usecases/score-lead.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../usecases/sla-ladder.js';
@@ -52,13 +52,13 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const offers = createOffers({ store, journey, rules: rules.assignment, router, calendar, cards, log });
   const scoring = createScoring({ store, journey, rules: () => rules.scoring });
   const advance = createAdvanceOnScore({ store, journey, clock, rules: () => rules.scoring, cards, offers, historyTableId, log });
-  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, historyTableId, log, advance });
-  const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, historyTableId });
-  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, offers, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn });
+  const pool = createLeadPool({ store, journey, pools: () => rules.pools, rules: rules.assignment, calendar, cards, log });
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, pool, historyTableId, log, advance });
+  const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, pool, historyTableId });
+  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, offers, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn, pool });
   const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, offers, log });
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
-  const claims = createClaims({ store, journey, pools: () => rules.pools, rules: rules.assignment, calendar, log });
   const reengage = createReengage({ store, journey, clock, cards, offers, returnReasons: () => rules.returnReasons, historyTableId, log });
   /** What each durable timer does when it comes due (the timer sweep hands them the team). */
   const timerHandlers: Record<string, TimerHandler<Members>> = {
@@ -75,7 +75,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     rules,
     router,
     cards,
-    claims,
+    pool,
     offers,
     scoring,
     engine,

@@ -169,7 +169,7 @@ export async function createServices({ config, log, platform, version }: Service
     },
     { pollMs: Math.min(config.reconcileIntervalMs, 60_000), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reading the rule tables failed; trying again at the next interval') },
   );
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine, claims: lj.claims });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine, pool: lj.pool });
   const adoptRows = createAdoptRows({ store, journey, clock, table, leadsTable, log, engine: lj.engine, members: () => roster.members() });
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder

@@ -14,7 +14,14 @@ export interface PoolRule {
   holding: number | undefined;
   /** days after giving a lead back before the same rep may claim it again (0: at once) */
   reclaimAfterDays: number;
+  /** when the group gets a card offering the lead: a lead someone followed comes back, every lead entering, never */
+  announce: PoolAnnounce;
 }
+
+export type PoolAnnounce = 'returned' | 'all' | 'none';
+
+/** Whether a lead entering `rule`'s pool is offered in the group (`returned`: it had an owner before). */
+export const announces = (rule: PoolRule, returned: boolean): boolean => rule.announce === 'all' || (rule.announce === 'returned' && returned);
 
 const DAY = 86_400_000;
 

@@ -69,7 +69,20 @@ export interface NurtureCardState {
   why: Text;
 }
 
-export type CardState = { kind: 'approval'; state: ApprovalCardState } | { kind: 'assignment'; state: AssignmentCardState } | { kind: 'nurture'; state: NurtureCardState };
+/** A lead in the pool (公海) offered to the group: whoever may take leads claims it, first come first served. */
+export interface PoolCardState {
+  lead: LeadView;
+  /** the 公海规则 row's name */
+  pool: string;
+  /** why it is in the pool now, e.g. 李雷 退回：需求不明确 */
+  why: Text;
+  /** the pool's caps, for the reader (e.g. 每人每天最多领取 10 条) */
+  limits?: Text;
+  /** claimed (from the card or the grid), or closed: it left the pool otherwise, or the card's 14 days are nearly up (`expired`) */
+  outcome?: { action: 'claim'; by: string; at: Instant } | { action: 'void'; at: Instant; expired?: boolean };
+}
+
+export type CardState = { kind: 'approval'; state: ApprovalCardState } | { kind: 'assignment'; state: AssignmentCardState } | { kind: 'nurture'; state: NurtureCardState } | { kind: 'pool'; state: PoolCardState };
 
 /** A card as the message outbox keeps it: its state, the language, and the names of the people it shows. */
 export interface CardMessage {
@@ -116,6 +129,7 @@ export const RETURN_FORM = 'return_form';
 export const RETURN = 'return';
 export const RETURN_REASON = 'reason';
 export const RETURN_NOTE = 'note';
+export const CLAIM = 'claim';
 
 /** What a card replaced before the platform's 14-day limit says, on the card and to a late click. */
 export const RENEWED: Text = {

@@ -37,7 +37,10 @@ const view = z
     view_name: z.string().min(1),
     view_type: z.enum(['grid', 'kanban', 'gallery', 'gantt', 'form']),
     description: z.string().optional(),
-    /** set through PATCH …/views/:id property.filter_info; conditions name fields of this table */
+    /**
+     * set through PATCH …/views/:id property.filter_info; conditions name fields of this table; a value
+     * is a JSON array as a string, and for a select field it names options (provisioning sends their ids)
+     */
     filter: z
       .object({
         conjunction: z.enum(['and', 'or']),

@@ -1,11 +1,13 @@
 import { findStage, findStageByLabel, type Journey } from '../domain/journey.js';
-import type { PoolRule } from '../domain/pool.js';
+import type { PoolAnnounce, PoolRule } from '../domain/pool.js';
 import { checkRows, list, num, problemsText, readRuleFile, rowError, rowOk, stagesOf, str, type CheckedRows, type RowCheck, type RuleRow } from './rule-table.js';
 
 /**
  * 公海规则 rows → the lead pools. Columns: 规则 (name), 阶段 (the stages whose unowned leads are in this
  * pool), 每日领取上限 (claims per rep per day), 持有上限 (a rep may claim while holding fewer open leads),
- * 退回后禁领天数 (a rep cannot claim back a lead they gave back for this many days). Empty caps: no limit.
+ * 退回后禁领天数 (a rep cannot claim back a lead they gave back for this many days), 群内推送 (when the group
+ * gets a card to claim from: 回流时 a lead someone followed comes back, 全部 every lead, 不推送 never).
+ * Empty caps: no limit.
  */
 export type { PoolRule } from '../domain/pool.js';
 
@@ -14,6 +16,8 @@ const cap = (v: unknown): number | undefined | 'bad' => {
   if (n === undefined) return undefined;
   return Number.isNaN(n) || !Number.isInteger(n) || n < 1 || n > 10_000 ? 'bad' : n;
 };
+
+const ANNOUNCE: Record<string, PoolAnnounce> = { 回流时: 'returned', 全部: 'all', 不推送: 'none' };
 
 export function poolRowChecker(journey: Journey) {
   return function check(r: RuleRow): RowCheck<PoolRule> {
@@ -30,7 +34,9 @@ export function poolRowChecker(journey: Journey) {
     if (holding === 'bad') return rowError('「持有上限」须为 1–10000 的整数，或留空（不限）', '持有上限 must be a whole number from 1 to 10000, or empty');
     const days = num(r['退回后禁领天数']);
     if (days !== undefined && (Number.isNaN(days) || !Number.isInteger(days) || days < 0 || days > 365)) return rowError('「退回后禁领天数」须为 0–365 的整数，或留空', '退回后禁领天数 must be a whole number from 0 to 365, or empty');
-    return rowOk({ name, stages, perDay, holding, reclaimAfterDays: days ?? 0 });
+    const announce = ANNOUNCE[str(r['群内推送']) || '回流时'];
+    if (!announce) return rowError(`「群内推送」须为 ${Object.keys(ANNOUNCE).join('、')} 之一，或留空（回流时）`, `群内推送 must be one of ${Object.keys(ANNOUNCE).join(', ')}, or empty`);
+    return rowOk({ name, stages, perDay, holding, reclaimAfterDays: days ?? 0, announce });
   };
 }
 

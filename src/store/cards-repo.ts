@@ -1,7 +1,7 @@
 import type { Sql } from './sql/sql.js';
 
 /** A card the server sent to a chat, and what became of it (migration 006). */
-export type CardKind = 'approval' | 'assignment';
+export type CardKind = 'approval' | 'assignment' | 'pool';
 export type CardStatus = 'open' | 'done' | 'void';
 
 export interface CardRow {

@@ -77,6 +77,7 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
       key: `threshold:${fresh.id}:${r.value.outcome.label}`,
     });
     await deps.cards?.voidOpenCards(moved, 'approval', members, now);
+    await deps.cards?.voidOpenCards(moved, 'pool', members, now);
     await deps.offers?.offerAssignment(moved, members, now);
     deps.log.info({ lead: fresh.leadKey, from, to: target.to, score: fresh.score }, 'score crossed a threshold; lead moved on');
     return { status: 'moved', to: target.to };

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards } from './lead-cards.js';
+import type { LeadPool } from './lead-pool.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
 import { SLA_ACCEPT, SLA_FOLLOW_UP } from './sla-ladder.js';
@@ -30,6 +31,8 @@ export interface ApplyReturnDeps {
   calendar: WorkCalendar;
   scoring: Scoring;
   cards: LeadCards;
+  /** a lead returned into a pool may be offered to the group on a pool card */
+  pool?: LeadPool;
   historyTableId: () => string | undefined;
 }
 
@@ -120,12 +123,14 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
           key: `return:${i.assignmentId}`,
         });
         await tell(told, i, next);
+        await deps.pool?.entered(r.value.lead, { returned: true, why: { zh: `${i.by.name} 退回：${why}`, en: `returned by ${i.by.name}: ${i.reason.label.en}` }, key: `return:${i.assignmentId}` }, i.members, now);
         return next;
       }
     }
     const next = joined(moved, parts);
     await writeLeadRow(store, (await store.leads.get(lead.id))!, { ...extra, 旅程备注: journeyNote(now, [`${i.by.name} 退回：${why}；${next.zh}`]) }, `return:${i.assignmentId}`, now);
     await tell(told, i, next);
+    await deps.pool?.entered((await store.leads.get(lead.id))!, { returned: true, why: { zh: `${i.by.name} 退回：${why}`, en: `returned by ${i.by.name}: ${i.reason.label.en}` }, key: `return:${i.assignmentId}` }, i.members, now);
     return next;
   };
 

@@ -4,7 +4,7 @@ import { addWorkingDays, type WorkCalendar } from '../domain/work-calendar.js';
 import { type Locale, type Text, when } from '../domain/text.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { ACCEPT, APPROVE, type CardAnswer, COMMENT, REJECT, RENEWED, RETURN, RETURN_NOTE, RETURN_REASON } from '../ports/chat.js';
+import { ACCEPT, APPROVE, type CardAnswer, CLAIM, COMMENT, REJECT, RENEWED, RETURN, RETURN_NOTE, RETURN_REASON } from '../ports/chat.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import type { ApplyReturn } from './apply-return.js';
@@ -15,6 +15,7 @@ import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
 import { RENEWED_ACTION, type LeadCards } from './lead-cards.js';
 import type { Offers } from './offers.js';
+import type { LeadPool } from './lead-pool.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
@@ -52,9 +53,11 @@ export interface CardActionsDeps extends ChangeStageDeps {
   historyTableId: () => string | undefined;
   /** a return's next action, from the 退回原因 taxonomy */
   applyReturn: ApplyReturn;
+  /** claims from a pool card */
+  pool: LeadPool;
 }
 
-const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN] } as const;
+const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN], pool: [CLAIM] } as const;
 const MAX_TEXT = 200;
 
 /** Thrown inside the transaction to undo the card's close and answer with a toast instead. */
@@ -77,6 +80,7 @@ export function createCardActions(deps: CardActionsDeps) {
     reject: { zh: '驳回', en: 'rejected' },
     accept: { zh: '认领', en: 'accepted' },
     return: { zh: '退回', en: 'returned' },
+    claim: { zh: '领取', en: 'claimed' },
   };
 
   async function already(c: CardRow, lead: LeadRow, members: ReadonlyMap<string, Member>): Promise<CardAnswer> {
@@ -102,6 +106,7 @@ export function createCardActions(deps: CardActionsDeps) {
     if (c.status !== 'open') return already(c, lead, members);
 
     const actor = click.personId;
+    if (c.kind === 'pool') return claimFromCard(c, lead, actor, members, now);
     const roles = members.get(actor)?.roles ?? [];
     const subject = c.subject;
     if (c.kind === 'approval') {
@@ -140,6 +145,41 @@ export function createCardActions(deps: CardActionsDeps) {
       });
       if (done) {
         deps.log.info({ card: c.id, lead: lead.leadKey, op, by: actor }, 'card action applied');
+        return done;
+      }
+      return already((await store.cards.get(c.id))!, (await store.leads.get(lead.id))!, members);
+    } catch (e) {
+      if (e instanceof Refused) return e.answer;
+      throw e;
+    }
+  }
+
+  /**
+   * 领取 on a pool card: whoever may take leads (the pool's caps checked by the claim itself). The card
+   * closes with the claim; a refused claim undoes the close and says why, the card stays open for others.
+   */
+  async function claimFromCard(c: CardRow, lead: LeadRow, actor: string, members: ReadonlyMap<string, Member>, now: Date): Promise<CardAnswer> {
+    try {
+      const done = await store.transaction(async (): Promise<CardAnswer | undefined> => {
+        const fresh = (await store.leads.get(lead.id))!;
+        if (!deps.pool.inPool(fresh) && (await deps.cards.voidOpenCards(fresh, 'pool', members, now))) {
+          // it left the pool some way the card did not hear of: the card says so now
+          return { toast: toast('info', { zh: '这条线索已不在公海中', en: 'This lead is no longer in the pool' }), card: await deps.cards.render((await store.cards.get(c.id))!, fresh, members) };
+        }
+        if (!(await store.cards.close(c.id, { status: 'done', action: CLAIM, by: actor, now }))) return undefined;
+        const out = await deps.pool.claim(fresh, actor, members, now);
+        if (!out.won) {
+          throw new Refused({ toast: toast('warning', { zh: `领取未成功：${out.why.zh}`, en: `Not claimed: ${out.why.en}` }), card: await deps.cards.render(c, fresh, members) });
+        }
+        const { 领取: _tick, ...fields } = out.fields;
+        await writeLeadRow(store, fresh, { ...fields, 旅程备注: journeyNote(now, [out.note]) }, `claim-card:${c.id}`, now);
+        return {
+          toast: toast('success', { zh: `已领取，首次跟进反馈截止 ${when(out.followUpDueAt)}`, en: `Claimed: first feedback due ${when(out.followUpDueAt)}` }),
+          card: await deps.cards.render((await store.cards.get(c.id))!, (await store.leads.get(lead.id))!, members),
+        };
+      });
+      if (done) {
+        deps.log.info({ card: c.id, lead: lead.leadKey, op: CLAIM, by: actor }, 'card action applied');
         return done;
       }
       return already((await store.cards.get(c.id))!, (await store.leads.get(lead.id))!, members);

@@ -16,7 +16,7 @@ import { createStageEdit, type StageEditOutcome } from './stage-edit.js';
 import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadEngine } from './lead-engine.js';
-import type { Claims } from './claim-lead.js';
+import type { LeadPool } from './lead-pool.js';
 
 /**
  * A change in the leads table, whoever made it: the event (or a reconciliation pass) is only a trigger.
@@ -48,7 +48,7 @@ export interface RecordChangeDeps {
   /** scoring and what it moves (absent: facts are mirrored, nothing is scored) */
   engine?: LeadEngine;
   /** claims from the pool (领取 ticked; absent: the tick is ignored) */
-  claims?: Claims;
+  pool?: LeadPool;
 }
 
 /** The 线索 checkbox a rep ticks to claim a pool lead. */
@@ -177,8 +177,8 @@ export function createHandleRecordChange(deps: RecordChangeDeps) {
     // 领取 ticked: the person claims the lead; either way the tick is cleared. A tick the server is already
     // answering (its clearing write not landed yet) is not a new claim; nor is one by the lead's owner.
     // Without a team member to claim it (only the app's own write named) the tick waits for its event.
-    if (deps.claims && claimer && rec.cells[CLAIM] === true && !own.pending?.(CLAIM)) {
-      const out = current.ownerId === claimer ? undefined : await deps.claims.claim(current, claimer, members, now);
+    if (deps.pool && claimer && rec.cells[CLAIM] === true && !own.pending?.(CLAIM)) {
+      const out = current.ownerId === claimer ? undefined : await deps.pool.claim(current, claimer, members, now);
       expect[CLAIM] = true; // clear the tick only while it is still ticked (and past the writer's "already written" check)
       if (!out) fields[CLAIM] = false;
       else if (out.won) {

@@ -11,7 +11,7 @@ import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import type { Router } from '../routing/router.js';
 import type { AssignmentRow } from '../store/assignments-repo.js';
-import type { CardRow } from '../store/cards-repo.js';
+import type { CardKind, CardRow } from '../store/cards-repo.js';
 import type { LeadRow, PendingApproval } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
@@ -48,6 +48,8 @@ export type Members = ReadonlyMap<string, Member>;
  */
 export const CARD_RENEW = 'card.renew';
 export const RENEWED_ACTION = 'renewed';
+/** A pool card near its 14 days is closed, not renewed: the grid's 领取 stays. */
+export const POOL_EXPIRED = 'expired';
 const RENEW_AFTER_MS = 13 * 86_400_000;
 
 /** The timer kind of the summary of leads waiting for an owner (scheduled by offers.ts). */
@@ -108,6 +110,16 @@ export function createLeadCards(deps: LeadCardsDeps) {
         members,
       );
     }
+    if (c.kind === 'pool') {
+      const s = c.subject as { pool: string; why: Text; limits?: Text };
+      const outcome =
+        c.status === 'open'
+          ? undefined
+          : c.status === 'done'
+            ? { action: 'claim' as const, by: c.actedBy ?? '', at: c.actedAt ?? new Date(0) }
+            : { action: 'void' as const, at: c.actedAt ?? new Date(0), ...(c.action === POOL_EXPIRED ? { expired: true } : {}) };
+      return message({ kind: 'pool', state: { lead: await view(lead), pool: s.pool, why: s.why, ...(s.limits ? { limits: s.limits } : {}), ...(outcome ? { outcome } : {}) } }, members);
+    }
     const s = c.subject as { owner: string; acceptDueAt: number | null; assignmentId?: number };
     const escalations = s.assignmentId === undefined ? [] : (await store.escalations.forAssignment(Number(s.assignmentId))).map((e) => ({ step: e.step, at: e.at, to: e.toId }));
     const reason = deps.returnReasons().find((r) => r.option === detail.reason);
@@ -161,6 +173,11 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const old = await store.cards.get(Number((timer.payload as { cardId?: number }).cardId));
       const lead = old ? await store.leads.get(old.leadId) : undefined;
       if (old?.status !== 'open' || !lead || lead.deletedAt) return 'skipped';
+      if (old.kind === 'pool') {
+        // a pool card is not sent again (a lead may sit in the pool for months): it says to claim in the grid
+        if (await store.cards.close(old.id, { status: 'void', action: POOL_EXPIRED, by: 'system', now })) await patch(old, lead, members, now);
+        return 'sent';
+      }
       const fresh = await store.cards.create({ kind: old.kind, leadId: old.leadId, chatId: old.chatId, uuid: messageUuid(`renew:${old.id}`), subject: old.subject, now });
       if (old.kind === 'assignment' && old.subject.assignmentId !== undefined) await store.assignments.setCard(Number(old.subject.assignmentId), fresh.id);
       if (await store.cards.close(old.id, { status: 'void', action: RENEWED_ACTION, by: 'system', detail: { renewedTo: fresh.id }, now })) await patch(old, lead, members, now);
@@ -222,12 +239,31 @@ export function createLeadCards(deps: LeadCardsDeps) {
       await send(c, await render(c, lead, members), now);
       return c;
     },
+    /**
+     * (inside a transaction) The lead is in the pool: a card offering it to the group, once per `key`
+     * (the event that put it there). Open pool cards of the lead before it are withdrawn.
+     */
+    async poolCard(lead: LeadRow, subject: { pool: string; why: Text; limits?: Text }, members: Members, key: string, now: Date): Promise<CardRow | undefined> {
+      const chatId = deps.chatId();
+      if (!chatId) return undefined;
+      const uuid = messageUuid(`pool:${lead.id}:${key}`);
+      const known = await store.cards.getByUuid(uuid);
+      if (known) return known;
+      for (const old of await store.cards.openFor(lead.id, 'pool')) if (await store.cards.close(old.id, { status: 'void', action: 'superseded', by: 'system', now })) await patch(old, lead, members, now);
+      const c = await store.cards.create({ kind: 'pool', leadId: lead.id, chatId, uuid, subject, now });
+      await send(c, await render(c, lead, members), now);
+      return c;
+    },
+    /** (inside a transaction) `by` claimed the lead (in the grid or on a card): its open pool cards say who. */
+    async claimedPoolCards(lead: LeadRow, by: string, members: Members, now: Date): Promise<void> {
+      for (const c of await store.cards.openFor(lead.id, 'pool')) if (await store.cards.close(c.id, { status: 'done', action: 'claim', by, now })) await patch(c, lead, members, now);
+    },
     /** (inside a transaction) An open card's state changed without a click (an escalation step): show it, in place. */
     async refresh(c: CardRow, lead: LeadRow, members: Members, now: Date): Promise<void> {
       if (c.status === 'open' || c.messageId) await patch(c, lead, members, now);
     },
-    /** (inside a transaction) The lead left the state an open card asks about: the card says so, in place. */
-    async voidOpenCards(lead: LeadRow, kind: 'approval' | 'assignment', members: Members, now: Date): Promise<number> {
+    /** (inside a transaction) The lead left the state an open card asks about (a pool card: the pool): the card says so, in place. */
+    async voidOpenCards(lead: LeadRow, kind: CardKind, members: Members, now: Date): Promise<number> {
       let n = 0;
       if (kind === 'approval') await store.timers.cancelForLead(lead.id, SLA_APPROVAL);
       for (const c of await store.cards.openFor(lead.id, kind)) {

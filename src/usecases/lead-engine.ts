@@ -8,6 +8,7 @@ import type { AdvanceOnScore } from './advance-on-score.js';
 import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
 import type { Offers } from './offers.js';
+import type { LeadPool } from './lead-pool.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
@@ -28,6 +29,8 @@ export interface LeadEngineDeps {
   cards?: LeadCards;
   /** who a lead is offered to (absent: no offers) */
   offers?: Offers;
+  /** a lead routed to the pool may be offered to the group on a pool card */
+  pool?: LeadPool;
   historyTableId: () => string | undefined;
   log: Logger;
 }
@@ -81,6 +84,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
       now,
       key: `route-pool:${lead.id}`,
     });
+    await deps.pool?.entered(r.value.lead, { returned: false, why: { zh: d.why, en: d.why }, key: 'routed' }, members, now);
   }
 
   return {

@@ -83,6 +83,7 @@ export function createOffers(deps: OffersDeps) {
       await scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
       await writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);
       await deps.cards.offerCard(lead, a, members, now);
+      await deps.cards.voidOpenCards(lead, 'pool', members, now); // offered to someone: no longer in the pool to claim
       return store.assignments.get(a.id);
     },
     /**

@@ -102,6 +102,7 @@ export function createReengage(deps: ReengageDeps) {
               key: `reengage-move:${timer.id}`,
             });
             await deps.cards.voidOpenCards(fresh, 'approval', members, now);
+            await deps.cards.voidOpenCards(fresh, 'pool', members, now);
           } else {
             fresh = r.value.lead;
             notes.push(`回到「${label(rule.stage).zh}」需${r.value.outcome.gate.label.zh}审批，已提交`);

@@ -65,7 +65,7 @@ export function createRuleTables(deps: {
   async function reload(spec: RuleTableSpec): Promise<RuleTableResult | undefined> {
     const where = deps.locate(spec.key);
     if (!where) return undefined;
-    const records: Array<{ id: string; cells: Record<string, Cell> }> = [];
+    const records: Array<{ id: string; cells: Record<string, Cell>; editedAt?: number }> = [];
     for await (const page of deps.table.scan(where.tableId)) records.push(...page);
     const rows: RuleRow[] = records.map((r) => Object.fromEntries(Object.entries(r.cells).map(([k, v]) => [k, plain(v)])));
     const checked = spec.check(rows);
@@ -77,7 +77,8 @@ export function createRuleTables(deps: {
         const want = wrong.get(i + 1) ?? '';
         const shown = typeof r.cells[CHECK_FIELD] === 'string' ? (r.cells[CHECK_FIELD] as string).trim() : '';
         if (shown === want.trim()) continue;
-        const key = `rule-check:${r.id}:${createHash('sha256').update(want).digest('base64url').slice(0, 16)}`;
+        // keyed by the row's edit too: the same mistake made again after a fix is said again
+        const key = `rule-check:${r.id}:${r.editedAt ?? ''}:${createHash('sha256').update(want).digest('base64url').slice(0, 16)}`;
         if (await deps.store.tableWrites.enqueueUpdate(where.target, { recordId: r.id, fields: { [CHECK_FIELD]: want } }, key, now)) queued++;
       }
     });

@@ -57,6 +57,7 @@ export function createStageEdit(deps: { store: Store; journey: Journey; clock: C
     const moved = r.value.lead;
     // Cards about the stage it left are void; a hand-off stage offers the lead to its owner.
     await deps.cards?.voidOpenCards(moved, 'approval', members, now);
+    await deps.cards?.voidOpenCards(moved, 'pool', members, now);
     await deps.offers?.withdrawOffer(moved, lead.stage ?? '', members, now);
     await deps.offers?.offerAssignment(moved, members, now);
     // the owner moved the lead on: that is feedback, so the first-feedback SLA is met

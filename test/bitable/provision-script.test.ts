@@ -43,6 +43,14 @@ describe('npm run provision', () => {
     const pending = byName.get('线索')!.views.find((v) => v.view_name === '待审批')!;
     const pendingField = byName.get('线索')!.fields.find((f) => f.field_name === '待审批')!;
     expect(pending.property?.filter_info?.conditions).toEqual([expect.objectContaining({ field_id: pendingField.field_id, operator: 'isNotEmpty' })]);
+    // 公海: nobody following, stage 培育池 — the option sent by its id, as Feishu takes it
+    const pool = byName.get('线索')!.views.find((v) => v.view_name === '公海')!;
+    const fieldOf = (n: string) => byName.get('线索')!.fields.find((f) => f.field_name === n)!;
+    const nurture = fieldOf('阶段').property!.options!.find((o) => o.name === '培育池')!.id;
+    expect(pool.property?.filter_info?.conditions).toEqual([
+      expect.objectContaining({ field_id: fieldOf('跟进人').field_id, operator: 'isEmpty' }),
+      expect.objectContaining({ field_id: fieldOf('阶段').field_id, operator: 'is', value: JSON.stringify([nurture]) }),
+    ]);
     expect(first.stdout).toContain('手动步骤');
     // a rule table is created with the shipped rules as its rows
     expect(first.stdout).toContain('写入默认规则');

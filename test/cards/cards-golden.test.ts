@@ -6,6 +6,7 @@ import { assignmentCard, type AssignmentCardState } from '../../src/cards/assign
 import type { CardCtx, CardJson } from '../../src/cards/card-kit.js';
 import type { LeadView } from '../../src/cards/lead-view.js';
 import { nurtureCard } from '../../src/cards/nurture-card.js';
+import { poolCard, type PoolCardState } from '../../src/cards/pool-card.js';
 import type { Locale } from '../../src/domain/text.js';
 import { validateCard } from '../../src/sandbox/feishu/im/card-parse.js';
 import { ROOT } from '../support/run-main.js';
@@ -19,7 +20,7 @@ import { ROOT } from '../support/run-main.js';
 const DIR = join(ROOT, 'test', 'fixtures', 'cards');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-const PEOPLE: Record<string, string> = { ou_wangmin: '王敏', ou_zhangwei: '张伟', ou_lilei: '李雷', ou_chenjing: '陈静' };
+const PEOPLE: Record<string, string> = { ou_wangmin: '王敏', ou_zhangwei: '张伟', ou_lilei: '李雷', ou_chenjing: '陈静', ou_hanmeimei: '韩梅梅' };
 const ctx = (locale: Locale): CardCtx => ({ locale, nameOf: (id) => PEOPLE[id] });
 const AT = new Date(Date.UTC(2026, 10, 24, 6, 30)); // 14:30 Beijing time
 const LATER = new Date(AT.getTime() + 20 * 60_000);
@@ -58,6 +59,17 @@ const returnReasons = [
   { value: '需求不明确', label: { zh: '需求不明确', en: 'Need unclear' } },
 ];
 const assignment = (o: Partial<AssignmentCardState> = {}): AssignmentCardState => ({ lead: scored, owner: 'ou_lilei', acceptDueAt: new Date(AT.getTime() + 4 * 3_600_000), returnReasons, ...o });
+
+const pool = (o: Partial<PoolCardState> = {}): PoolCardState => ({
+  lead: { ...scored, stage: { zh: '培育池', en: 'Nurture' } },
+  pool: '培育池公海',
+  why: { zh: '李雷 退回：需求不明确', en: 'returned by 李雷: Need unclear' },
+  limits: {
+    zh: '每人每天最多领取 10 条；跟进中的线索达到 50 条时不能再领取；自己退回的线索 7 天内不能领回。',
+    en: 'At most 10 claims a day each; no claims while following 50 open leads; a lead you gave back can be claimed again after 7 days.',
+  },
+  ...o,
+});
 
 const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'approval-open': (c) => approvalCard(approval(), c),
@@ -111,6 +123,11 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
       { lead: scored, to: ['ou_lilei'], owner: 'ou_lilei', kind: 'reengage', name: '预计一年后采购', sequence: '退回原因', content: '明年Q2预算', why: { zh: '退回时约定的重新激活日期', en: 'the re-engage date set at return' } },
       c,
     ),
+  'pool-open': (c) => poolCard(pool(), c),
+  'pool-open-no-limits': (c) => poolCard(pool({ limits: undefined }), c),
+  'pool-claimed': (c) => poolCard(pool({ outcome: { action: 'claim', by: 'ou_hanmeimei', at: LATER } }), c),
+  'pool-left': (c) => poolCard(pool({ outcome: { action: 'void', at: LATER } }), c),
+  'pool-expired': (c) => poolCard(pool({ outcome: { action: 'void', at: LATER, expired: true } }), c),
 };
 
 describe('cards are pure functions of state (golden files)', () => {

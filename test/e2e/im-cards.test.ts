@@ -184,7 +184,10 @@ describe('approval and assignment cards in the sandbox group', () => {
     expect(a).toEqual([{ status: 'returned', return_reason: '预计一年后采购', return_note: '明年Q2预算' }]);
     // the SLAs ended; what waits is the re-engage date (and the pool's nurture steps)
     const pending = h.sql<{ kind: string; due_at: number }>("SELECT kind, due_at FROM timers WHERE lead_id = ? AND status = 'pending' ORDER BY id", h.lead(key).id);
-    expect(pending.filter((t) => !t.kind.startsWith('nurture.'))).toEqual([{ kind: 'lead.reengage', due_at: reengage.getTime() }]);
+    expect(pending.filter((t) => !t.kind.startsWith('nurture.') && t.kind !== 'card.renew')).toEqual([{ kind: 'lead.reengage', due_at: reengage.getTime() }]);
+    // back in the pool, it is offered to the group on a pool card (closed near its 14 days: the card.renew timer)
+    const poolCard = await cardFor('华东精密仪器有限公司', '公海线索待领取');
+    expect(JSON.stringify(poolCard.card.body)).toContain('李雷 退回：预计一年后采购');
     returnedLead = { key, reengageAt: reengage.getTime() };
     // a click that arrives after the return: told who acted first, nothing changes
     const late = await click(assignment.message_id, '陈静', { value: { op: 'accept' } }).catch((e: Error) => e);

@@ -39,6 +39,15 @@ describe('claiming from the pool in the sandbox grid', () => {
   /** who 跟进人 shows (a person cell: [{id, name}]) */
   const ownerOf = (r: { fields: Record<string, unknown> }) => ((r.fields['跟进人'] as Array<{ name?: string }> | undefined) ?? []).map((p) => p.name).join('、');
   const owner = async (company: string) => ownerOf(await h.byCompany(company));
+  const ruleRow = async () => (await h.rows(h.tableId('公海规则'))).find((r) => text(r.fields['规则']) === '培育池公海')!;
+  const editRule = async (fields: Record<string, unknown>) => h.control('POST', `/bases/${h.app}/tables/${h.tableId('公海规则')}/records/${(await ruleRow()).record_id}/edit`, { operator_open_id: h.users['陈静'], fields });
+  interface CardInfo {
+    message_id: string;
+    card: { header: { title: { content: string } }; body: unknown };
+  }
+  const cardFor = (company: string, title: string) =>
+    h.until(`card 「${title}」 for ${company}`, async () => (await h.control<CardInfo[]>('GET', `/im/cards?chat_id=${chat}`)).find((c) => c.card.header.title.content.includes(title) && c.card.header.title.content.includes(company)));
+  const click = (messageId: string, as: string) => h.control<{ toast?: { type?: string; content?: string } }>('POST', '/cards/click', { message_id: messageId, operator_open_id: h.users[as], value: { op: 'claim' } });
 
   it('a rep claims in the grid; a second claimer is told who has it; the daily cap (edited in 公海规则) refuses the next', async () => {
     const first = await poolLead('云帆教育科技');
@@ -55,8 +64,6 @@ describe('claiming from the pool in the sandbox grid', () => {
     expect(JSON.stringify(told)).toContain(h.users['韩梅梅']!);
 
     // the team sets 每日领取上限 to 1 in 公海规则 (a wrong value first: its 校验结果 clearing shows the fix is in force)
-    const ruleRow = async () => (await h.rows(h.tableId('公海规则'))).find((r) => text(r.fields['规则']) === '培育池公海')!;
-    const editRule = async (fields: Record<string, unknown>) => h.control('POST', `/bases/${h.app}/tables/${h.tableId('公海规则')}/records/${(await ruleRow()).record_id}/edit`, { operator_open_id: h.users['陈静'], fields });
     await editRule({ 每日领取上限: 0 });
     await h.until('校验结果 explains', async () => text((await ruleRow()).fields['校验结果']).includes('每日领取上限'));
     await editRule({ 每日领取上限: 1 });
@@ -66,5 +73,21 @@ describe('claiming from the pool in the sandbox grid', () => {
     await tick(second.record_id, '李雷');
     await untilRow('李雷 refused by the cap', '星海文化传媒', (r) => r.fields['领取'] !== true && text(r.fields['旅程备注']).includes('李雷 领取未成功：今天已领取 1 条，达到「培育池公海」的每日领取上限 1 条'));
     expect(await owner('星海文化传媒')).toBe('');
+  });
+
+  it('a pool card in the group (群内推送 全部 in 公海规则): a rep clicks 领取 and the lead is theirs; the card says who', async () => {
+    // 全部 and a wrong cap in one edit (the same mistake as above, said again), then the cap fixed: the row in force carries 全部
+    await editRule({ 群内推送: '全部', 每日领取上限: 0 });
+    await h.until('校验结果 explains', async () => text((await ruleRow()).fields['校验结果']).includes('每日领取上限'));
+    await editRule({ 每日领取上限: 5 });
+    await h.until('校验结果 cleared', async () => text((await ruleRow()).fields['校验结果']) === '');
+    await poolLead('远山物流');
+    const card = await cardFor('远山物流', '公海线索待领取');
+    expect(JSON.stringify(card.card.body)).toContain('每人每天最多领取 5 条');
+    const r = await click(card.message_id, '韩梅梅');
+    expect(r.toast).toMatchObject({ type: 'success' });
+    expect(r.toast?.content).toMatch(/^已领取，首次跟进反馈截止 /);
+    await untilRow('韩梅梅 follows it', '远山物流', (x) => ownerOf(x) === '韩梅梅' && text(x.fields['旅程备注']).includes('韩梅梅 从公海「培育池公海」领取'));
+    await cardFor('远山物流', '已被领取');
   });
 });

@@ -6,7 +6,7 @@ const journey = loadJourney('default');
 
 describe('公海规则 rows: which leads are in the pool, and its caps', () => {
   it('the shipped pool: 培育池, 10 claims a day, 50 held, 7 days before a lead given back may be claimed again', () => {
-    expect(loadPoolRules(journey)).toEqual([{ name: '培育池公海', stages: ['nurture'], perDay: 10, holding: 50, reclaimAfterDays: 7 }]);
+    expect(loadPoolRules(journey)).toEqual([{ name: '培育池公海', stages: ['nurture'], perDay: 10, holding: 50, reclaimAfterDays: 7, announce: 'returned' }]);
   });
 
   it.each([
@@ -17,10 +17,20 @@ describe('公海规则 rows: which leads are in the pool, and its caps', () => {
     [{ 规则: 'A', 阶段: '培育池', 每日领取上限: 0 }, '「每日领取上限」须为 1–10000 的整数'],
     [{ 规则: 'A', 阶段: '培育池', 持有上限: 2.5 }, '「持有上限」须为 1–10000 的整数'],
     [{ 规则: 'A', 阶段: '培育池', 退回后禁领天数: 400 }, '「退回后禁领天数」须为 0–365 的整数'],
+    [{ 规则: 'A', 阶段: '培育池', 群内推送: '每小时' }, '「群内推送」须为 回流时、全部、不推送 之一'],
   ])('%o is refused: %s', (row, says) => {
     const { values, problems } = checkPoolRows([row], journey);
     expect(values).toEqual([]);
     expect(problems[0]!.message.zh).toContain(says);
+  });
+
+  it.each([
+    ['回流时', 'returned'],
+    ['全部', 'all'],
+    ['不推送', 'none'],
+    ['', 'returned'],
+  ])('群内推送 %o → %s', (cell, announce) => {
+    expect(checkPoolRows([{ 规则: 'A', 阶段: '培育池', 群内推送: cell }], journey).values[0]!.value.announce).toBe(announce);
   });
 
   it('a stage belongs to one pool: the later row naming it is refused', () => {

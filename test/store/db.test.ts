@@ -73,6 +73,27 @@ describe('openDb', () => {
     db.close();
   });
 
+  it('migration 12 rebuilds cards for pool cards, keeping rows, ids and the references to them', () => {
+    const t = fresh();
+    const old = openDb(t.path, { migrations: MIGRATIONS.slice(0, 11) });
+    old.exec(`INSERT INTO leads (id, lead_key, journey_id, created_at, updated_at) VALUES (1, 'XS-1', 'default', 0, 0);
+      INSERT INTO cards (id, kind, lead_id, chat_id, uuid, message_id, status, subject_json, created_at, updated_at) VALUES (7, 'assignment', 1, 'oc_1', 'u7', 'om_7', 'open', '{}', 0, 0);
+      INSERT INTO assignments (id, lead_id, owner_id, status, source, offered_at, card_id) VALUES (3, 1, 'ou_a', 'offered', 'bitable', 0, 7);
+      INSERT INTO escalations (lead_id, assignment_id, card_id, sla, step, at) VALUES (1, 3, 7, 'accept', 'remind', 0);`);
+    old.close();
+    const db = openDb(t.path);
+    expect(db.pragma('user_version', { simple: true })).toBe(12);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.prepare('SELECT id, kind, message_id FROM cards').all()).toEqual([{ id: 7, kind: 'assignment', message_id: 'om_7' }]);
+    expect(db.prepare('SELECT a.id FROM assignments a JOIN cards c ON c.id = a.card_id').all()).toEqual([{ id: 3 }]);
+    db.prepare("INSERT INTO cards (kind, lead_id, chat_id, uuid, status, subject_json, created_at, updated_at) VALUES ('pool', 1, 'oc_1', 'u8', 'open', '{}', 0, 0)").run();
+    expect(() => db.prepare("INSERT INTO cards (kind, lead_id, chat_id, uuid, status, subject_json, created_at, updated_at) VALUES ('other', 1, 'oc_1', 'u9', 'open', '{}', 0, 0)").run()).toThrow(/CHECK/);
+    // the references still hold: a card that does not exist cannot be named, and a lead's cards go with it
+    expect(() => db.prepare('UPDATE assignments SET card_id = 99 WHERE id = 3').run()).toThrow(/FOREIGN KEY/);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'cards_lead'").get()).toEqual({ n: 1 });
+    db.close();
+  });
+
   it('rolls back a failing migration completely', () => {
     const db = new Database(':memory:');
     const bad = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); INSERT INTO nope VALUES (1);' }];

@@ -68,7 +68,12 @@ describe('authorization matrix: every action × every role', () => {
           // 需求不明确 → the pool, re-engaged 60 days later on a working morning (2027-01-25 is a Monday)
           expect(row.stage).toBe('nurture');
           expect(row.score).toBe(0); // this lead had no points: nothing is taken (never below zero)
-          expect((await w.store.timers.pendingForLead(row.id)).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['lead.reengage', '2027-01-25T01:00:00.000Z']]);
+          // (and the pool card offering it to the group closes itself near its 14 days: pool-cards.test.ts)
+          expect((await w.store.timers.pendingForLead(row.id)).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([
+            ['card.renew', '2026-12-07T02:00:00.000Z'],
+            ['lead.reengage', '2027-01-25T01:00:00.000Z'],
+          ]);
+          expect((await w.store.cards.openFor(row.id, 'pool')).map((c) => c.subject.pool)).toEqual(['培育池公海']);
         }
       });
     }

@@ -226,7 +226,10 @@ describe('a return follows its reason (shipped 退回原因)', () => {
     expect(lead.score).toBe(50 + points);
     expect(lead.ownerId).toBeNull();
     const timers = (await w.store.timers.pendingForLead(lead.id)).map((t) => [t.kind, t.dueAt.toISOString().slice(0, 10)]);
-    expect(timers).toEqual(reengage ? [['lead.reengage', reengage]] : []);
+    // a lead returned into 培育池 is offered to the group on a pool card (closed near its 14 days: card.renew)
+    const pooled = stage === 'nurture';
+    expect(timers).toEqual([...(pooled ? [['card.renew', '2026-12-07']] : []), ...(reengage ? [['lead.reengage', reengage]] : [])]);
+    expect((await w.store.cards.openFor(lead.id, 'pool')).length).toBe(pooled ? 1 : 0);
     expect(await notices(w, lead.leadKey)).toEqual(told);
     const card = JSON.stringify(renderCard(await w.cards.render((await w.store.cards.openFor(lead.id, 'assignment'))[0] ?? (await w.store.cards.get((await w.store.assignments.listForLead(lead.id))[0]!.cardId!))!, lead, w.members)));
     if (reason === '重复线索') expect(card).toContain(`请与 ${twin.leadKey} 合并`);

@@ -107,6 +107,7 @@ describe('re-engage dates (the shipped 退回原因)', () => {
     const w = await cardWorld();
     const r = await returned(w, '预计一年后采购');
     await w.store.transaction(() => w.store.assignments.offer({ leadId: r.leadId, ownerId: 'ou_hanmeimei', source: 'bitable', acceptDueAt: null, now: w.clock.now() }));
+    await runUntil(w, r.timer.dueAt.getTime() - 60_000); // (what comes before the date, such as the pool card closing at 13 days)
     const before = (await queued(w)).length;
     await runUntil(w, r.timer.dueAt.getTime());
     expect((await queued(w)).length).toBe(before);

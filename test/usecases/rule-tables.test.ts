@@ -102,6 +102,24 @@ describe('rule tables edited in the Base', () => {
     expect(w.rules.returnReasons.map((x) => x.penalty).slice(0, 2)).toEqual([12, 20]);
   });
 
+  it('the same mistake made again after a fix is said again (each edit of the row is its own message)', async () => {
+    const w = await world();
+    await w.rt.reloadAll();
+    const row = w.rows[1]!;
+    const edit = async (cells: Record<string, Cell>, at: number) => {
+      Object.assign(row.cells, cells);
+      row.editedAt = at;
+      await w.reload('rules_returns');
+    };
+    const says = async () => (await w.queued()).map((m) => String(m.fields[CHECK_FIELD]).split('\n')[0]);
+    await edit({ 扣分: 5000 }, 1);
+    row.cells[CHECK_FIELD] = String((await w.queued())[0]!.fields[CHECK_FIELD]);
+    await edit({ 扣分: 20 }, 2);
+    row.cells[CHECK_FIELD] = '';
+    await edit({ 扣分: 5000 }, 3);
+    expect(await says()).toEqual(['「扣分」须为 0–1000 的数字', '', '「扣分」须为 0–1000 的数字']);
+  });
+
   type World = Awaited<ReturnType<typeof world>>;
   // per table: a row made wrong (its message), and a right edit (what it changes once in force)
   const cases: Array<{ key: string; row: number; wrong: Record<string, Cell>; says: RegExp; right: Record<string, Cell>; inForce: (w: World) => unknown; expected: unknown }> = [

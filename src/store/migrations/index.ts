@@ -9,6 +9,7 @@ import { sql as engine, postgres as enginePostgres } from './008-engine.js';
 import { sql as ownerQueue } from './009-owner-queue.js';
 import { sql as unknownUsers } from './010-unknown-users.js';
 import { sql as leases } from './011-leases.js';
+import { sql as poolCards, postgres as poolCardsPostgres } from './012-pool-cards.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -22,6 +23,11 @@ export interface Migration {
   sql: string;
   /** the PostgreSQL text where it cannot be derived from `sql` (postgres.ts#postgresDdl) */
   postgres?: string;
+  /**
+   * SQLite only: run with foreign keys off (a table rebuilt, https://www.sqlite.org/lang_altertable.html#otheralter);
+   * `foreign_key_check` must find nothing before it commits
+   */
+  rebuildsTables?: true;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -36,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'owner-queue', sql: ownerQueue },
   { version: 10, name: 'unknown-users', sql: unknownUsers },
   { version: 11, name: 'leases', sql: leases },
+  { version: 12, name: 'pool-cards', sql: poolCards, postgres: poolCardsPostgres, rebuildsTables: true },
 ];
 
 /**

@@ -16,8 +16,8 @@ const LI = 'ou_lilei';
 const HAN = 'ou_hanmeimei';
 
 const poolLead = async (w: CardWorld, n: number): Promise<LeadRow> => w.newLead({ company: `公海公司${n}`, source: '内容下载', phone: '13912345678' }, { stage: 'nurture' });
-const claim = (w: CardWorld, lead: LeadRow, who: string) => w.store.transaction(async () => w.claims.claim((await w.store.leads.get(lead.id))!, who, w.members, w.clock.now()));
-const setPool = (w: CardWorld, p: Partial<PoolRule>) => (w.ruleSet.pools = [{ name: '培育池公海', stages: ['nurture'], perDay: 10, holding: 50, reclaimAfterDays: 7, ...p }]);
+const claim = (w: CardWorld, lead: LeadRow, who: string) => w.store.transaction(async () => w.pool.claim((await w.store.leads.get(lead.id))!, who, w.members, w.clock.now()));
+const setPool = (w: CardWorld, p: Partial<PoolRule>) => (w.ruleSet.pools = [{ name: '培育池公海', stages: ['nurture'], perDay: 10, holding: 50, reclaimAfterDays: 7, announce: 'returned', ...p }]);
 /** What a return does to ownership (apply-return.ts): the assignment ends, nobody owns the lead. */
 async function giveBack(w: CardWorld, lead: LeadRow) {
   await w.store.transaction(async () => {
