@@ -33,6 +33,7 @@ const STORE_TESTS = [
   'test/usecases/rule-tables.test.ts',
   'test/usecases/lead-pool.test.ts',
   'test/usecases/pool-cards.test.ts',
+  'test/usecases/protection.test.ts',
 ];
 
 /**

@@ -16,7 +16,8 @@ import { createLeadEngine } from '../usecases/lead-engine.js';
 import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../usecases/nurture.js';
 import { createOffers } from '../usecases/offers.js';
 import { createOwnerQueue } from '../usecases/owner-queue.js';
-import { createLeadPool } from '../usecases/lead-pool.js';
+import { createLeadPool, type LeadPool } from '../usecases/lead-pool.js';
+import { createProtection, PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from '../usecases/protection.js';
 import { createReengage } from '../usecases/reengage.js';
 import { createScoring } from '../usecases/score-lead.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../usecases/sla-ladder.js';
@@ -52,10 +53,14 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const offers = createOffers({ store, journey, rules: rules.assignment, router, calendar, cards, log });
   const scoring = createScoring({ store, journey, rules: () => rules.scoring });
   const advance = createAdvanceOnScore({ store, journey, clock, rules: () => rules.scoring, cards, offers, historyTableId, log });
-  const pool = createLeadPool({ store, journey, pools: () => rules.pools, rules: rules.assignment, calendar, cards, log });
-  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, pool, historyTableId, log, advance });
+  // the pool and 保护期 use each other: claims start a protection, a recycle may offer the lead on a pool card
+  let poolRef: LeadPool | undefined;
+  const protection = createProtection({ store, journey, rules: () => rules.recycle, calendar, clock, cards, pool: () => poolRef, historyTableId, log });
+  const pool = createLeadPool({ store, journey, pools: () => rules.pools, rules: rules.assignment, calendar, cards, protection, log });
+  poolRef = pool;
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, pool, protection, historyTableId, log, advance });
   const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, pool, historyTableId });
-  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, offers, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn, pool });
+  const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, offers, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn, pool, protection });
   const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, offers, log });
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
@@ -70,12 +75,16 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     [REENGAGE]: reengage,
     [OWNER_QUEUE_SUMMARY]: ownerQueue.summary,
     [CARD_RENEW]: cards.renew,
+    [PROTECT_RECYCLE]: protection.onRecycle,
+    [PROTECT_WARN]: protection.onWarn,
+    [PROTECT_DAILY]: protection.onDaily,
   };
   return {
     rules,
     router,
     cards,
     pool,
+    protection,
     offers,
     scoring,
     engine,

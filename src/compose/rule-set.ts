@@ -8,6 +8,7 @@ import type { RuleTableSpec } from '../usecases/rule-tables.js';
 import type { RoutingRule } from '../domain/routing.js';
 import { checkRoutingRows, compileRouting, loadRoutingRules } from '../rules/routing-rules.js';
 import { checkPoolRows, loadPoolRules, type PoolRule } from '../rules/pool-rules.js';
+import { checkRecycleRows, loadRecycleRules, type RecycleRule } from '../rules/recycle-rules.js';
 import { checkRosterRows } from '../rules/roster-rows.js';
 import { applySla, checkSlaRows, type SlaRow } from '../rules/sla-rules.js';
 import { checkScoringRows, compileScoring, loadScoringRules, type ScoringRow } from '../rules/scoring-rules.js';
@@ -34,6 +35,7 @@ export function loadRuleSet(journeyIdOrPath: string) {
     returnReasons: loadReturnReasons(template, journey),
     nurtureSteps: loadNurtureSteps(journey, template),
     pools: loadPoolRules(journey),
+    recycle: loadRecycleRules(journey),
   };
 }
 
@@ -93,6 +95,14 @@ export function ruleTableSpecs(rules: RuleSet, o: { onTeamChanged?: () => void }
       check: (rows) => checkPoolRows(rows, rules.journey),
       apply: (values) => {
         rules.pools = values as PoolRule[];
+      },
+    },
+    {
+      key: 'rules_recycle',
+      name: templateTable(rules.template, 'rules_recycle').name,
+      check: (rows) => checkRecycleRows(rows, rules.journey),
+      apply: (values) => {
+        rules.recycle = values as RecycleRule[];
       },
     },
     {

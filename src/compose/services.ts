@@ -150,8 +150,17 @@ export async function createServices({ config, log, platform, version }: Service
       return id && layout ? { tableId: id, target: bitableTarget(layout.appToken, id) } : undefined;
     },
     onQueued: () => writer.kick(),
-    onApplied: () => kickPlanners(),
+    onApplied: (key) => {
+      kickPlanners();
+      if (key === 'rules_recycle') void replanProtection();
+    },
   });
+  // 回收规则 changed: every owned lead's 保护期 again, in the timer sweep (once per set of rules, whichever instance)
+  const replanProtection = () =>
+    store
+      .transaction(() => lj.protection.rulesChanged(clock.now()))
+      .then(() => timerSweep.kick())
+      .catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'could not schedule the 保护期 pass after 回收规则 changed'));
   // the jobs that plan by the rules (nurture steps, decay tiers): they see a change at once
   const kickPlanners = () => {
     void nurtureJob.kick();
@@ -169,7 +178,7 @@ export async function createServices({ config, log, platform, version }: Service
     },
     { pollMs: Math.min(config.reconcileIntervalMs, 60_000), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'reading the rule tables failed; trying again at the next interval') },
   );
-  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine, pool: lj.pool });
+  const handleRecordChange = createHandleRecordChange({ store, journey, clock, table, team: roster, leadsTable, log, cards: lj.cards, offers: lj.offers, engine: lj.engine, pool: lj.pool, protection: lj.protection });
   const adoptRows = createAdoptRows({ store, journey, clock, table, leadsTable, log, engine: lj.engine, members: () => roster.members() });
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder

@@ -1,3 +1,4 @@
+import type { Journey } from './journey.js';
 import type { Text } from './text.js';
 
 /**
@@ -58,3 +59,52 @@ export function claimRefusal(f: ClaimFacts): Text | undefined {
   }
   return undefined;
 }
+
+/**
+ * 保护期 and recycling (回收规则): an owned lead in `stages` (and, when set, from `sources`) is protected
+ * for `days` after its latest real follow-up (an activity, a stage move, the claim or acceptance), at most
+ * `maxDays` after it became the owner's; when that runs out it goes back to the pool (`to`), and the
+ * owner is told `warnDays` before. Converted leads (商机 and beyond) are never recycled.
+ */
+export interface RecycleRule {
+  name: string;
+  stages: string[];
+  /** 来源渠道 values (empty: any source) */
+  sources: string[];
+  days: number;
+  /** undefined: follow-ups extend it without limit */
+  maxDays: number | undefined;
+  /** 0: no warning */
+  warnDays: number;
+  /** the stage a recycled lead goes to (the pool) */
+  to: string;
+}
+
+/** Stages a lead is converted in: won stages, and 商机 (`opportunity`) and any open stage after it. */
+export function convertedStages(journey: Journey): Set<string> {
+  const out = new Set(journey.stages.filter((s) => s.kind === 'won').map((s) => s.id));
+  const from = journey.stages.findIndex((s) => s.id === 'opportunity');
+  if (from >= 0) for (const s of journey.stages.slice(from)) if (s.kind === 'open' || s.kind === 'won') out.add(s.id);
+  return out;
+}
+
+/** The first rule for a lead at `stage` from `source`. */
+export const recycleRuleFor = (rules: readonly RecycleRule[], stage: string | null, source: string): RecycleRule | undefined =>
+  stage ? rules.find((r) => r.stages.includes(stage) && (!r.sources.length || r.sources.includes(source))) : undefined;
+
+export interface Protection {
+  /** when the lead goes back to the pool */
+  until: Date;
+  /** when the owner is told (null: no warning, or its time has passed when the protection began) */
+  warnAt: Date | null;
+}
+
+/** The protection of a lead owned since `ownedSince` whose latest follow-up was `lastFollowUp`. */
+export function protectionOf(rule: RecycleRule, f: { ownedSince: Date; lastFollowUp: Date }): Protection {
+  const last = Math.max(f.ownedSince.getTime(), f.lastFollowUp.getTime());
+  const until = Math.min(last + rule.days * DAY, rule.maxDays === undefined ? Number.POSITIVE_INFINITY : f.ownedSince.getTime() + rule.maxDays * DAY);
+  return { until: new Date(until), warnAt: rule.warnDays > 0 ? new Date(until - rule.warnDays * DAY) : null };
+}
+
+/** Whole days left (rounded up; 0 once due), as the row shows them. */
+export const daysLeft = (until: Date, now: Date): number => Math.max(0, Math.ceil((until.getTime() - now.getTime()) / DAY));

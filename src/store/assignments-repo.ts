@@ -106,6 +106,9 @@ export function createAssignmentsRepo(sql: Sql) {
       const at = (await sql.get<{ at: number | null }>("SELECT MAX(returned_at) AS at FROM assignments WHERE lead_id = ? AND owner_id = ? AND status = 'returned'", [leadId, ownerId]))?.at;
       return at === null || at === undefined ? null : new Date(at);
     },
+    /** Accepted assignments after id `afterId`, in id order (a pass over the leads reps hold, page by page). */
+    acceptedPage: async (afterId: number, limit: number): Promise<Array<{ id: number; leadId: number }>> =>
+      (await sql.all<{ id: number; lead_id: number }>("SELECT id, lead_id FROM assignments WHERE status = 'accepted' AND id > ? ORDER BY id LIMIT ?", [afterId, limit])).map((r) => ({ id: Number(r.id), leadId: Number(r.lead_id) })),
     setCard: async (id: number, cardId: number): Promise<void> => void (await sql.run('UPDATE assignments SET card_id = @cardId WHERE id = @id', { id, cardId })),
     accept: (id: number, by: string, followUpDueAt: Date | null, now: Date): Promise<boolean> =>
       changed(`UPDATE assignments SET status = 'accepted', accepted_at = @now, accepted_by = @by, follow_up_due_at = @due WHERE id = @id AND status = 'offered'`, {

@@ -12,6 +12,7 @@ import type { LeadCards } from './lead-cards.js';
 import type { LeadPool } from './lead-pool.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
+import { PROTECT_RECYCLE, PROTECT_WARN } from './protection.js';
 import { SLA_ACCEPT, SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
@@ -74,6 +75,8 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
     await store.leads.setFacts(lead.id, facts, now);
     await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
     await store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
+    await store.timers.cancelForLead(lead.id, PROTECT_RECYCLE); // given back: no 保护期 any more
+    await store.timers.cancelForLead(lead.id, PROTECT_WARN);
     // 2. the penalty, in the ledger
     if (reason.penalty > 0) {
       const taken = await deps.scoring.penalize((await store.leads.get(lead.id))!, reason.penalty, `return:${reason.option}`, `退回：${reason.option}`, `return:${i.assignmentId}`, now);
@@ -83,7 +86,7 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
     const fresh = (await store.leads.get(lead.id))!;
     const to = fresh.stage ? destinationStage(fresh.stage, reason.destination) : undefined;
     const why = `${reason.option}${i.note ? `：${i.note}` : ''}`;
-    const extra: Record<string, unknown> = { 跟进人: null, SLA截止: null, 退回原因: reason.option };
+    const extra: Record<string, unknown> = { 跟进人: null, SLA截止: null, 保护期至: null, 保护剩余天数: null, 退回原因: reason.option };
     if (reason.destination === 'cleansing') parts.push({ zh: '待数据清洗：请核实联系方式', en: 'flagged for a data check: verify the contact details' });
     if (reason.destination === 'merge') {
       const same = await store.leads.sameCompanyKeys(fresh.companyKey, fresh.id, 5);

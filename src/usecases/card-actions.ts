@@ -16,6 +16,7 @@ import { journeyNote } from './journey-notes.js';
 import { RENEWED_ACTION, type LeadCards } from './lead-cards.js';
 import type { Offers } from './offers.js';
 import type { LeadPool } from './lead-pool.js';
+import type { Protection } from './protection.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
 
@@ -55,6 +56,8 @@ export interface CardActionsDeps extends ChangeStageDeps {
   applyReturn: ApplyReturn;
   /** claims from a pool card */
   pool: LeadPool;
+  /** an accepted lead's 保护期 starts */
+  protection?: Protection;
 }
 
 const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN], pool: [CLAIM] } as const;
@@ -234,6 +237,7 @@ export function createCardActions(deps: CardActionsDeps) {
     await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
     await writeLeadRow(store, lead, { 跟进人: a.ownerId, SLA截止: followUpDueAt, 旅程备注: journeyNote(now, [`${onBehalf ? '' : actorName}已认领${onBehalf}，首次跟进反馈截止 ${when(new Date(followUpDueAt))}`]) }, `accept:${c.id}`, now);
+    await deps.protection?.refresh((await store.leads.get(lead.id))!, now);
   }
 
   async function returnLead(c: CardRow, lead: LeadRow, by: { id: string; name: string; roles: string[] }, reason: ReturnReason, note: string, members: ReadonlyMap<string, Member>, now: Date): Promise<void> {

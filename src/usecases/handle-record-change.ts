@@ -17,6 +17,7 @@ import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadEngine } from './lead-engine.js';
 import type { LeadPool } from './lead-pool.js';
+import type { Protection } from './protection.js';
 
 /**
  * A change in the leads table, whoever made it: the event (or a reconciliation pass) is only a trigger.
@@ -49,6 +50,8 @@ export interface RecordChangeDeps {
   engine?: LeadEngine;
   /** claims from the pool (领取 ticked; absent: the tick is ignored) */
   pool?: LeadPool;
+  /** 保护期: a stage moved in the grid is a follow-up */
+  protection?: Protection;
 }
 
 /** The 线索 checkbox a rep ticks to claim a pool lead. */

@@ -9,6 +9,7 @@ import { createChangeStage } from './change-stage.js';
 import { journeyNote } from './journey-notes.js';
 import type { Offers } from './offers.js';
 import type { LeadPool } from './lead-pool.js';
+import type { Protection } from './protection.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
@@ -31,6 +32,8 @@ export interface LeadEngineDeps {
   offers?: Offers;
   /** a lead routed to the pool may be offered to the group on a pool card */
   pool?: LeadPool;
+  /** an activity is a follow-up: it extends the owner's 保护期 */
+  protection?: Protection;
   historyTableId: () => string | undefined;
   log: Logger;
 }
@@ -114,6 +117,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
       const points = await scoring.addActivity(lead, a, now);
       if (points === undefined) return false;
       if (points > 0) await advance(lead, before, members, now);
+      await deps.protection?.refresh((await store.leads.get(lead.id))!, now);
       return true;
     },
   };

@@ -8,6 +8,7 @@ import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { LeadCards, Members } from './lead-cards.js';
+import type { Protection } from './protection.js';
 import { scheduleLadderStep, SLA_FOLLOW_UP } from './sla-ladder.js';
 
 /**
@@ -29,6 +30,8 @@ export interface LeadPoolDeps {
   calendar: WorkCalendar;
   /** the group's cards (absent: no pool cards) */
   cards?: LeadCards;
+  /** a claimed lead's 保护期 starts */
+  protection?: Protection;
   log: Logger;
 }
 
@@ -80,7 +83,9 @@ export function createLeadPool(deps: LeadPoolDeps) {
     await store.assignments.accept(a.id, personId, followUpDueAt, now);
     await store.leads.setFacts(lead.id, { ...lead.facts, owner: personId }, now);
     await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: followUpDueAt, subject: { assignmentId: a.id }, now });
-    await deps.cards?.claimedPoolCards((await store.leads.get(lead.id))!, personId, members, now);
+    const claimed = (await store.leads.get(lead.id))!;
+    await deps.cards?.claimedPoolCards(claimed, personId, members, now);
+    await deps.protection?.refresh(claimed, now);
     const note = `${me!.name || personId} 从公海「${rule!.name}」领取，首次跟进反馈截止 ${when(followUpDueAt)}`;
     deps.log.info({ lead: lead.leadKey, owner: personId, pool: rule!.name }, 'lead claimed from the pool');
     return { won: true, fields: { 跟进人: personId, SLA截止: followUpDueAt.getTime(), 领取: false }, note, pool: rule!.name, followUpDueAt };

@@ -33,21 +33,24 @@ export interface StageMove {
  */
 export async function writeStageMove(
   store: Store,
-  o: { lead: LeadRow; move: StageMove; actorId: string | undefined; historyTableId: string | undefined; writeStage: boolean; extra?: Record<string, unknown>; now: Date; key: string },
+  o: { lead: LeadRow; move: StageMove; actorId: string | undefined; historyTableId: string | undefined; writeStage: boolean; extra?: Record<string, unknown>; now: Date; key: string; historyKey?: string },
 ): Promise<void> {
   const { lead, move, now } = o;
   const t = leadTargetOf(lead);
   if (!t) return;
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
   await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
-  await writeHistoryRow(store, lead, move, o.actorId, o.historyTableId, now);
+  await writeHistoryRow(store, lead, move, o.actorId, o.historyTableId, now, o.historyKey);
 }
 
-/** A 阶段历史 row for a move: who (a person, not the server's own actors), which approval; once per entry. */
-async function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: string | undefined, historyTableId: string | undefined, now: Date): Promise<void> {
+/**
+ * A 阶段历史 row for a move: who (a person, not the server's own actors), which approval; once per entry
+ * (`key`: once per something else, for a row that records an event within the stage, such as a recycle).
+ */
+async function writeHistoryRow(store: Store, lead: LeadRow, move: StageMove, actorId: string | undefined, historyTableId: string | undefined, now: Date, key?: string): Promise<void> {
   if (!historyTableId || !lead.baseToken) return;
   const row = stageHistoryRow({ leadKey: lead.leadKey, ...move, at: now, actorId: isPersonId(actorId) ? actorId : undefined });
-  await store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, historyTableId), { fields: row }, `hist:${lead.id}:${move.label}`, now);
+  await store.tableWrites.enqueueCreate(bitableTarget(lead.baseToken, historyTableId), { fields: row }, key ?? `hist:${lead.id}:${move.label}`, now);
 }
 
 /**

@@ -6,6 +6,7 @@ import { createChangeStage } from './change-stage.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { StageMove } from './lead-row.js';
 import type { Offers } from './offers.js';
+import type { Protection } from './protection.js';
 import { stageLabel } from './row-edit.js';
 import { SLA_FOLLOW_UP } from './sla-ladder.js';
 
@@ -20,7 +21,7 @@ export type StageEditOutcome =
  * lead, the first-feedback SLA met); refused → why, told to the editor; gated → held, an approval card
  * asked for. A holder of the gate's role moving the lead themselves: their edit is their approval.
  */
-export function createStageEdit(deps: { store: Store; journey: Journey; clock: Clock; cards?: LeadCards; offers?: Offers }) {
+export function createStageEdit(deps: { store: Store; journey: Journey; clock: Clock; cards?: LeadCards; offers?: Offers; protection?: Protection }) {
   const changeStage = createChangeStage(deps);
   return async function applyStageEdit(
     lead: LeadRow,
@@ -60,6 +61,7 @@ export function createStageEdit(deps: { store: Store; journey: Journey; clock: C
     await deps.cards?.voidOpenCards(moved, 'pool', members, now);
     await deps.offers?.withdrawOffer(moved, lead.stage ?? '', members, now);
     await deps.offers?.offerAssignment(moved, members, now);
+    await deps.protection?.refresh(moved, now); // a stage move is a follow-up (or, into 商机, the end of recycling)
     // the owner moved the lead on: that is feedback, so the first-feedback SLA is met
     await deps.store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
     return {

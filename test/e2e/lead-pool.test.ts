@@ -90,4 +90,24 @@ describe('claiming from the pool in the sandbox grid', () => {
     await untilRow('韩梅梅 follows it', '远山物流', (x) => ownerOf(x) === '韩梅梅' && text(x.fields['旅程备注']).includes('韩梅梅 从公海「培育池公海」领取'));
     await cardFor('远山物流', '已被领取');
   });
+
+  it('保护期: the claimed lead shows its end; the clock moved to 3 days before, the owner is told; at the end it is back in the pool with a card and a 阶段历史 row', async () => {
+    const DAY = 86_400_000;
+    const row = await untilRow('保护期 shown', '远山物流', (x) => typeof x.fields['保护期至'] === 'number' && x.fields['保护剩余天数'] === 15 && x);
+    const end = row.fields['保护期至'] as number;
+    const now = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
+    const told = async () => (await h.control<unknown[]>('GET', `/im/messages?chat_id=${chat}`)).filter((m) => JSON.stringify(m).includes('保护期还剩 3 天') && JSON.stringify(m).includes('远山物流'));
+    await h.control('POST', '/clock/advance', { ms: end - 3 * DAY - (await now()) + 1_000 });
+    const [warning] = await h.until('韩梅梅 told 3 days before', async () => ((await told()).length ? told() : undefined));
+    expect(JSON.stringify(warning)).toContain(h.users['韩梅梅']!);
+    await untilRow('3 days left shown', '远山物流', (x) => x.fields['保护剩余天数'] === 3 && ownerOf(x) === '韩梅梅');
+
+    await h.control('POST', '/clock/advance', { ms: end - (await now()) + 1_000 });
+    await untilRow('back in the pool', '远山物流', (x) => ownerOf(x) === '' && text(x.fields['旅程备注']).includes('韩梅梅 的保护期到期，回到公海') && !x.fields['保护期至'] && x);
+    const card = await cardFor('远山物流', '公海线索待领取');
+    expect(JSON.stringify(card.card.body)).toContain('韩梅梅 的保护期到期回收');
+    expect(await told()).toHaveLength(1); // told once
+    const history = await h.until('a 阶段历史 row', async () => (await h.rows(h.tableId('阶段历史'))).find((r) => text(r.fields['原因']).startsWith('保护期到期回收') && text(r.fields['摘要']).includes('培育池')));
+    expect(text(history.fields['原因'])).toContain('15 天未跟进');
+  });
 });

@@ -24,7 +24,7 @@ describe('startSandbox (what npm start shows without credentials)', () => {
     await sb.seedDemoRows(prov.appToken!);
     const client = sdkClient(sb.running.url, app);
     const tables = await api.listTables(prov.appToken!);
-    expect(tables.map((t) => t.name)).toEqual(['数据表', '线索', '销售团队', '活动记录', '阶段历史', '评分规则', '分配规则', '退回原因', '培育步骤', 'SLA 策略', '公海规则']);
+    expect(tables.map((t) => t.name)).toEqual(['数据表', '线索', '销售团队', '活动记录', '阶段历史', '评分规则', '分配规则', '退回原因', '培育步骤', 'SLA 策略', '公海规则', '回收规则']);
     // a rule table comes with the shipped rows (written by the app)
     const rules = await client.bitable.v1.appTableRecord.search({ path: { app_token: prov.appToken!, table_id: prov.tables.get('退回原因')! }, params: { page_size: 50 }, data: {} });
     expect(rules.data?.total).toBe(7);

@@ -60,7 +60,12 @@ describe('authorization matrix: every action × every role', () => {
           expect(await w.store.assignments.current(row.id)).toMatchObject({ status: 'accepted', acceptedBy: openIdOf(who) });
           // the accept SLA is over; the first-feedback SLA runs 5 working days on the working calendar
           // (T0 is Tuesday 2026-11-24 10:00 Beijing time → Tuesday 2026-12-01 10:00)
-          expect((await w.store.timers.pendingForLead(row.id)).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([['sla.follow_up', '2026-12-01T02:00:00.000Z']]);
+          // and the 保护期 (回收规则 销售跟进: 30 days from the acceptance, the owner told 3 days before)
+          expect((await w.store.timers.pendingForLead(row.id)).map((t) => [t.kind, t.dueAt.toISOString()])).toEqual([
+            ['sla.follow_up', '2026-12-01T02:00:00.000Z'],
+            ['pool.recycle_warn', '2026-12-21T02:00:00.000Z'],
+            ['pool.recycle', '2026-12-24T02:00:00.000Z'],
+          ]);
         } else {
           expect(row.ownerId).toBeNull();
           expect(row.facts.owner).toBeUndefined();

@@ -114,12 +114,19 @@ describe('claiming a lead from the pool (公海)', () => {
 
   // 10,000 steps on SQLite; on PGlite and PostgreSQL (slower a statement) the same property over fewer
   const runs = TEST_STORE === 'sqlite' ? 50 : 4;
-  it(`property: over random claims and give-backs (${runs * 200} steps, a restart in the middle) no rep passes a cap and no lead has two owners`, async () => {
+  it(`property: over random claims, give-backs, follow-ups and recycles (${runs * 200} steps, a restart in the middle) no rep passes a cap, no lead has two owners, none outlives its 保护期`, async () => {
     const reps = [LI, HAN];
     const perDay = 3;
     const holding = 4;
-    const op = fc.record({ kind: fc.constantFrom('claim', 'claim', 'claim', 'back', 'tick'), rep: fc.integer({ min: 0, max: 1 }), lead: fc.integer({ min: 0, max: 7 }), hours: fc.integer({ min: 0, max: 30 }) });
+    const op = fc.record({
+      kind: fc.constantFrom('claim', 'claim', 'claim', 'back', 'tick', 'follow', 'days'),
+      rep: fc.integer({ min: 0, max: 1 }),
+      lead: fc.integer({ min: 0, max: 7 }),
+      hours: fc.integer({ min: 0, max: 30 }),
+      days: fc.integer({ min: 1, max: 12 }),
+    });
     let steps = 0;
+    let recycled = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 200, maxLength: 200 }), async (ops) => {
         const db = tempDbPath();
@@ -140,6 +147,16 @@ describe('claiming a lead from the pool (公海)', () => {
             if (o.kind === 'claim') await claim(w, lead, reps[o.rep]!);
             else if (o.kind === 'back' && lead.ownerId === reps[o.rep]) await giveBack(w, lead);
             else if (o.kind === 'tick') w.clock.advance(o.hours * 3_600_000);
+            else if (o.kind === 'follow' && lead.ownerId) await w.store.transaction(() => w.engine.onActivity(lead, { type: '电话沟通', at: w.clock.now(), key: `f${i}` }, w.members, w.clock.now()));
+            else if (o.kind === 'days') {
+              // days pass: the timer sweep recycles whatever ran out (15 days after the last follow-up, at most 60)
+              w.clock.advance(o.days * DAY);
+              await w.sweep().kick();
+              for (const l of leads) {
+                const span = await w.protection.spanOf((await w.store.leads.get(l.id))!, w.clock.now());
+                if (span) expect(span.until.getTime()).toBeGreaterThan(w.clock.now().getTime());
+              }
+            }
             steps++;
             // invariants, after every step
             for (const l of leads) {
@@ -157,6 +174,7 @@ describe('claiming a lead from the pool (公海)', () => {
             perRepDay.set(k, (perRepDay.get(k) ?? 0) + 1);
           }
           expect(Math.max(0, ...perRepDay.values())).toBeLessThanOrEqual(perDay);
+          recycled += Number(((await w.store.sql.get("SELECT COUNT(*) AS n FROM assignments WHERE return_reason = '保护期到期'")) as { n: number }).n);
           await w.store.close();
         } finally {
           db.remove();
@@ -165,5 +183,6 @@ describe('claiming a lead from the pool (公海)', () => {
       { numRuns: runs, seed: 20261203 },
     );
     expect(steps).toBe(runs * 200);
+    expect(recycled).toBeGreaterThan(0); // the runs did recycle leads
   }, 240_000);
 });

@@ -8,7 +8,7 @@ import { CHECK_FIELD, createRuleTables } from '../../src/usecases/rule-tables.js
 import { testStore } from '../support/test-store.js';
 
 /** The rule tables as the team edits them: rows in, 校验结果 out through the table outbox, rules swapped only when all is right. */
-const FILES: Record<string, string> = { rules_scoring: 'scoring', rules_routing: 'routing', rules_returns: 'returns', rules_nurture: 'nurture', rules_sla: 'sla', rules_pool: 'pool' };
+const FILES: Record<string, string> = { rules_scoring: 'scoring', rules_routing: 'routing', rules_returns: 'returns', rules_nurture: 'nurture', rules_sla: 'sla', rules_pool: 'pool', rules_recycle: 'recycle' };
 
 describe('rule tables edited in the Base', () => {
   async function world() {
@@ -49,8 +49,9 @@ describe('rule tables edited in the Base', () => {
       { table: '培育步骤', rows: 6, problems: 0, applied: true },
       { table: 'SLA 策略', rows: 3, problems: 0, applied: true },
       { table: '公海规则', rows: 1, problems: 0, applied: true },
+      { table: '回收规则', rows: 2, problems: 0, applied: true },
     ]);
-    expect(w.applied).toEqual(['rules_scoring', 'rules_routing', 'rules_returns', 'rules_nurture', 'rules_sla', 'rules_pool']);
+    expect(w.applied).toEqual(['rules_scoring', 'rules_routing', 'rules_returns', 'rules_nurture', 'rules_sla', 'rules_pool', 'rules_recycle']);
     for (const key of Object.keys(FILES)) expect(await w.queued(key)).toEqual([]);
     // the rules read from the Base are the shipped ones
     const shipped = loadRuleSet('default');
@@ -59,7 +60,8 @@ describe('rule tables edited in the Base', () => {
     expect(w.rules.nurtureSteps).toEqual(shipped.nurtureSteps);
     expect(w.rules.assignment).toEqual(shipped.assignment);
     expect(w.rules.pools).toEqual(shipped.pools);
-    expect((await w.rt.reloadAll()).map((r) => r.applied)).toEqual([false, false, false, false, false, false]); // read again, unchanged: nothing to swap
+    expect(w.rules.recycle).toEqual(shipped.recycle);
+    expect((await w.rt.reloadAll()).map((r) => r.applied)).toEqual([false, false, false, false, false, false, false]); // read again, unchanged: nothing to swap
   });
 
   it('a table emptied of rows changes nothing: the last good rules stay', async () => {
@@ -162,6 +164,15 @@ describe('rule tables edited in the Base', () => {
         { step: 'manager', afterWorkingHours: 2 },
         { step: 'reassign', afterWorkingHours: 3 },
       ],
+    },
+    {
+      key: 'rules_recycle',
+      row: 2, // 销售跟进 30 days
+      wrong: { 阶段: ['SQL', '商机'] },
+      says: /^「商机」的线索不回收（已转化或已关闭）\nleads at "Opportunity" are never recycled/,
+      right: { 保护期天数: 20 },
+      inForce: (w) => w.rules.recycle.find((r) => r.name === '销售跟进')?.days,
+      expected: 20,
     },
   ];
 
