@@ -34,6 +34,7 @@ const STORE_TESTS = [
   'test/usecases/lead-pool.test.ts',
   'test/usecases/pool-cards.test.ts',
   'test/usecases/protection.test.ts',
+  'test/usecases/handover.test.ts',
 ];
 
 /**

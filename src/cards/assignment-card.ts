@@ -23,7 +23,9 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
         ? t(ctx, { zh: '已退回', en: 'Returned' })
         : o.renewed
           ? t(ctx, { zh: '已重新发出', en: 'Sent again' })
-          : t(ctx, { zh: '已撤回', en: 'Withdrawn' });
+          : o.handedOver
+            ? t(ctx, { zh: '已离职交接', en: 'Handed over' })
+            : t(ctx, { zh: '已撤回', en: 'Withdrawn' });
   const color = !o ? 'blue' : o.action === 'accept' ? 'green' : 'grey';
   const elements: CardJson[] = [];
   if (!o) {
@@ -75,6 +77,19 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
     );
   } else if (o.renewed) {
     elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} ${RENEWED.zh}`, en: `${when(o.at)}: ${RENEWED.en}` })));
+  } else if (o.handedOver) {
+    const next = o.reassignedTo ? nameOrDash(ctx, o.reassignedTo) : undefined;
+    elements.push(
+      hr(),
+      text(
+        t(
+          ctx,
+          next
+            ? { zh: `${when(o.at)} ${owner} 已离职，线索已移交给 ${next}`, en: `${when(o.at)}: ${owner} is leaving; the lead went to ${next}` }
+            : { zh: `${when(o.at)} ${owner} 已离职，线索已回到公海`, en: `${when(o.at)}: ${owner} is leaving; the lead went back to the pool` },
+        ),
+      ),
+    );
   } else if (o.timedOut) {
     const next = o.reassignedTo ? nameOrDash(ctx, o.reassignedTo) : undefined;
     elements.push(

@@ -17,6 +17,7 @@ import { createNurture, NURTURE_SILENCE, NURTURE_STAGE } from '../usecases/nurtu
 import { createOffers } from '../usecases/offers.js';
 import { createOwnerQueue } from '../usecases/owner-queue.js';
 import { createLeadPool, type LeadPool } from '../usecases/lead-pool.js';
+import { createHandover } from '../usecases/handover.js';
 import { createProtection, PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from '../usecases/protection.js';
 import { createReengage } from '../usecases/reengage.js';
 import { createScoring } from '../usecases/score-lead.js';
@@ -64,6 +65,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, offers, log });
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
+  const handover = createHandover({ store, journey, clock, rules: rules.assignment, recycle: () => rules.recycle, calendar, cards, offers, protection, pool: () => poolRef, historyTableId, log });
   const reengage = createReengage({ store, journey, clock, cards, offers, returnReasons: () => rules.returnReasons, historyTableId, log });
   /** What each durable timer does when it comes due (the timer sweep hands them the team). */
   const timerHandlers: Record<string, TimerHandler<Members>> = {
@@ -85,6 +87,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     cards,
     pool,
     protection,
+    handover,
     offers,
     scoring,
     engine,

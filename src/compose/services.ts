@@ -18,6 +18,7 @@ import { createLease, instanceId } from '../jobs/lease.js';
 import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
 import { createTimerSweep } from '../jobs/timer-sweep.js';
+import { createHandoverJob } from '../jobs/handover-job.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
@@ -138,7 +139,12 @@ export async function createServices({ config, log, platform, version }: Service
   // Rules the team edits in the Base (评分规则 … SLA 策略, and the 销售团队 rows): read at start, on their
   // events, and every interval on every instance (only the holder of the inbound lease sees the events).
   const ruleTableIds = new Map<string, string>();
-  const specs = ruleTableSpecs(rules, { onTeamChanged: () => roster.invalidate() });
+  const specs = ruleTableSpecs(rules, {
+    onTeamChanged: () => {
+      roster.invalidate();
+      void handoverJob.kick(); // someone marked as leaving: their leads are handed over now
+    },
+  });
   const ruleTables = createRuleTables({
     store,
     table,
@@ -197,6 +203,16 @@ export async function createServices({ config, log, platform, version }: Service
       writer.kick();
       void sender.kick();
     },
+  });
+  // 离职交接: a leaver's open leads to the person named, or back to the pool
+  const handoverJob = createHandoverJob({
+    handover: lj.handover,
+    members: () => roster.members(),
+    clock,
+    log,
+    pollMs: pollMs(2_000, 60_000),
+    lease: lease('handover'),
+    onMoved: () => afterDecisions(),
   });
   const afterDecisions = () => {
     writer.kick();
@@ -296,6 +312,7 @@ export async function createServices({ config, log, platform, version }: Service
       inbound.start();
       nurtureJob.start();
       ownerQueueJob.start();
+      handoverJob.start();
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
       ruleLoop.start();
@@ -317,6 +334,7 @@ export async function createServices({ config, log, platform, version }: Service
       await decayJob.stop();
       await nurtureJob.stop();
       await ownerQueueJob.stop();
+      await handoverJob.stop();
       await sender.stop();
       await webhooks.stop();
       await platform.close?.();

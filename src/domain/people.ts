@@ -23,6 +23,10 @@ export interface Member {
   leaveUntil?: number | undefined;
   /** 对接SDR: the SDR whose qualified leads this rep takes */
   sdrId?: string | undefined;
+  /** 离职: leaving (never on duty); their open leads are handed over */
+  leaving?: boolean | undefined;
+  /** 交接给: who takes a leaver's leads (absent: the pool, opportunities to the manager) */
+  successorId?: string | undefined;
 }
 
 /** On duty (在岗) and not on leave (休假至) at `now`: someone a card or a lead can go to. */

@@ -51,8 +51,9 @@ export interface AssignmentCardState {
     | { action: 'accept'; by: string; at: Instant; followUpDueAt: Instant | null }
     | { action: 'return'; by: string; at: Instant; reason: Text; note?: string | undefined; next: Text }
     /** withdrawn: by the ladder after nobody accepted (`reassignedTo`: who has it now; null: nobody could
-     * take it), or because the lead moved on (neither) */
-    | { action: 'void'; at: Instant; timedOut?: boolean; reassignedTo?: string | null; renewed?: boolean };
+     * take it), because the owner left (`handedOver`, with `reassignedTo`; null: back to the pool), or
+     * because the lead moved on (none of these) */
+    | { action: 'void'; at: Instant; timedOut?: boolean; reassignedTo?: string | null; renewed?: boolean; handedOver?: boolean };
 }
 
 export interface NurtureCardState {
@@ -82,7 +83,27 @@ export interface PoolCardState {
   outcome?: { action: 'claim'; by: string; at: Instant } | { action: 'void'; at: Instant; expired?: boolean };
 }
 
-export type CardState = { kind: 'approval'; state: ApprovalCardState } | { kind: 'assignment'; state: AssignmentCardState } | { kind: 'nurture'; state: NurtureCardState } | { kind: 'pool'; state: PoolCardState };
+/** 离职交接: what became of a leaver's open leads, for their manager (one card per handover). */
+export interface HandoverCardState {
+  leaver: string;
+  /** 交接给 as named (null: nobody named) */
+  successor: string | null;
+  /** who is @-mentioned: the leaver's manager, else the sales directors */
+  to: readonly string[];
+  /** each lead handed over: to a person, or (null) back to the pool */
+  leads: ReadonlyArray<{ key: string; company: string; stage: Text; to: string | null }>;
+  /** leads left with the leaver: nobody could take them (an opportunity, and no manager) */
+  kept: ReadonlyArray<{ key: string; company: string; stage: Text }>;
+  /** why the named successor could not take them */
+  successorProblem?: Text;
+}
+
+export type CardState =
+  | { kind: 'approval'; state: ApprovalCardState }
+  | { kind: 'assignment'; state: AssignmentCardState }
+  | { kind: 'nurture'; state: NurtureCardState }
+  | { kind: 'pool'; state: PoolCardState }
+  | { kind: 'handover'; state: HandoverCardState };
 
 /** A card as the message outbox keeps it: its state, the language, and the names of the people it shows. */
 export interface CardMessage {

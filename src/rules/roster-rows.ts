@@ -5,7 +5,8 @@ import { checkRows, list, num, rowError, rowOk, str, type CheckedRows, type RowC
 /**
  * 销售团队 rows → the team. Columns: 姓名, 成员 (the person: routing and @-mentions need it), 团队, 角色
  * (options mapped to journey role ids by the template's `roles`), 负责地区, 负责行业, 分配权重 (default 1),
- * 跟进上限, 在岗, 休假至, 直属上级, 对接SDR. A row is checked like a rule row: one person a row, weights and
+ * 跟进上限, 在岗, 休假至, 直属上级, 对接SDR, 离职 (leaving: never on duty, their leads handed over), 交接给 (to
+ * whom). A row is checked like a rule row: one person a row, weights and
  * capacities that make sense, nobody their own manager. A wrong row gets a message in 校验结果; the
  * person keeps the version of their row last read right (bitable/roster.ts).
  */
@@ -31,6 +32,9 @@ export function rosterRowChecker(template: BaseTemplate) {
     if (managerId === id) return rowError('「直属上级」不能是本人：超时升级会找不到人', '直属上级 cannot be the person themselves');
     const sdrId = list(r['对接SDR'])[0];
     if (sdrId === id) return rowError('「对接SDR」不能是本人', '对接SDR cannot be the person themselves');
+    const leaving = r['离职'] === true;
+    const successorId = list(r['交接给'])[0];
+    if (successorId === id) return rowError('「交接给」不能是本人：选择接手线索的同事', '交接给 cannot be the person themselves');
     const leave = num(r['休假至']);
     const team = str(r['团队']);
     return rowOk({
@@ -38,7 +42,7 @@ export function rosterRowChecker(template: BaseTemplate) {
       name: str(r['姓名']),
       roles: roleNames.map((n) => roleIds[n]!),
       managerId,
-      onDuty: r['在岗'] === true,
+      onDuty: r['在岗'] === true && !leaving,
       team: team || undefined,
       regions: list(r['负责地区']),
       industries: list(r['负责行业']),
@@ -46,6 +50,8 @@ export function rosterRowChecker(template: BaseTemplate) {
       capacity,
       leaveUntil: leave !== undefined && !Number.isNaN(leave) ? leave : undefined,
       sdrId,
+      ...(leaving ? { leaving: true } : {}),
+      ...(successorId ? { successorId } : {}),
     });
   };
 }

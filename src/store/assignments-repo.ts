@@ -106,6 +106,9 @@ export function createAssignmentsRepo(sql: Sql) {
       const at = (await sql.get<{ at: number | null }>("SELECT MAX(returned_at) AS at FROM assignments WHERE lead_id = ? AND owner_id = ? AND status = 'returned'", [leadId, ownerId]))?.at;
       return at === null || at === undefined ? null : new Date(at);
     },
+    /** The live assignments (offered or accepted) of one person, on leads still in the table, oldest first. */
+    liveOf: async (ownerId: string): Promise<AssignmentRow[]> =>
+      (await sql.all<Raw>("SELECT a.* FROM assignments a JOIN leads l ON l.id = a.lead_id WHERE a.owner_id = ? AND a.status IN ('offered', 'accepted') AND l.deleted_at IS NULL ORDER BY a.id", [ownerId])).map(toRow),
     /** Accepted assignments after id `afterId`, in id order (a pass over the leads reps hold, page by page). */
     acceptedPage: async (afterId: number, limit: number): Promise<Array<{ id: number; leadId: number }>> =>
       (await sql.all<{ id: number; lead_id: number }>("SELECT id, lead_id FROM assignments WHERE status = 'accepted' AND id > ? ORDER BY id LIMIT ?", [afterId, limit])).map((r) => ({ id: Number(r.id), leadId: Number(r.lead_id) })),

@@ -203,6 +203,8 @@ export function createLeadsRepo(sql: Sql) {
         pending: pending === null ? null : JSON.stringify(pending),
         now: now.getTime(),
       }),
+    /** The leads a person owns (still in the table), by id. */
+    idsOwnedBy: async (ownerId: string): Promise<number[]> => (await sql.all<{ id: number }>('SELECT id FROM leads WHERE owner_id = ? AND deleted_at IS NULL ORDER BY id', [ownerId])).map((r) => Number(r.id)),
     /** Record ids of the leads that still have a row in `tableId`. */
     activeRecordIds: async (tableId: string): Promise<string[]> => (await sql.all<{ record_id: string }>('SELECT record_id FROM leads WHERE table_id = ? AND record_id IS NOT NULL AND deleted_at IS NULL', [tableId])).map((r) => r.record_id),
     /** The row is gone from the Bitable: mark the lead (history stays). False when already marked. */

@@ -6,7 +6,7 @@ import { findStage, findTransition, type Journey } from '../domain/journey.js';
 import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import type { Logger } from '../lib/logger.js';
-import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type CardState, type ChatSendPayload, type ChatUpdatePayload, type LeadView, type NurtureCardState } from '../ports/chat.js';
+import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type CardState, type ChatSendPayload, type ChatUpdatePayload, type HandoverCardState, type LeadView, type NurtureCardState } from '../ports/chat.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import type { Router } from '../routing/router.js';
@@ -48,6 +48,8 @@ export type Members = ReadonlyMap<string, Member>;
  */
 export const CARD_RENEW = 'card.renew';
 export const RENEWED_ACTION = 'renewed';
+/** An open assignment card whose owner left (离职交接): it says who has the lead now. */
+export const HANDED_OVER = 'handed_over';
 /** A pool card near its 14 days is closed, not renewed: the grid's 领取 stays. */
 export const POOL_EXPIRED = 'expired';
 const RENEW_AFTER_MS = 13 * 86_400_000;
@@ -131,6 +133,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
             action: 'void' as const,
             at: c.actedAt ?? new Date(0),
             ...(c.action === 'reassigned' ? { timedOut: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}),
+            ...(c.action === HANDED_OVER ? { handedOver: true, reassignedTo: typeof detail.reassignedTo === 'string' ? detail.reassignedTo : null } : {}),
             ...(c.action === RENEWED_ACTION ? { renewed: true } : {}),
           }
         : c.action === 'accept'
@@ -285,6 +288,21 @@ export function createLeadCards(deps: LeadCardsDeps) {
       const uuid = messageUuid(`remind:${key}`);
       const card = message({ kind: 'nurture', state: { ...r, lead: await view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members);
       const payload: ChatSendPayload = { chatId, uuid, card };
+      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      return true;
+    },
+    /** (inside a transaction) The lead's open assignment cards: its owner left, and `to` has it now (null: the pool). */
+    async handedOver(lead: LeadRow, to: string | null, members: Members, now: Date): Promise<void> {
+      for (const c of await store.cards.openFor(lead.id, 'assignment')) {
+        if (await store.cards.close(c.id, { status: 'void', action: HANDED_OVER, by: 'system', detail: { reassignedTo: to }, now })) await patch(c, lead, members, now);
+      }
+    },
+    /** (inside a transaction) A 离职交接 summary in the group, once per `key`. False when no chat is configured. */
+    async handoverSummary(state: HandoverCardState, members: Members, key: string, now: Date): Promise<boolean> {
+      const chatId = deps.chatId();
+      if (!chatId) return false;
+      const uuid = messageUuid(`handover:${key}`);
+      const payload: ChatSendPayload = { chatId, uuid, card: message({ kind: 'handover', state }, members) };
       await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
       return true;
     },

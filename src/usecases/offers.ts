@@ -61,7 +61,7 @@ export function createOffers(deps: OffersDeps) {
       const excluded = new Set(o.exclude ?? []);
       const typedOwner = typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined;
       const known = typedOwner ? members.get(typedOwner) : undefined;
-      const takesLeads = !known || known.roles.some((r) => rules.candidateRoles.includes(r));
+      const takesLeads = !known || (!known.leaving && known.roles.some((r) => rules.candidateRoles.includes(r)));
       const typed = typedOwner && takesLeads && !excluded.has(typedOwner) ? typedOwner : undefined;
       const pool = excluded.size ? new Map([...members].filter(([id]) => !excluded.has(id))) : members;
       const routed = typed ? undefined : (o.decision ?? (await deps.router.pick(lead, pool, { when: o.when ?? 'handoff', now })));

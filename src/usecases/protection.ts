@@ -1,5 +1,4 @@
-import { findStage, findTransition, type Journey } from '../domain/journey.js';
-import { entryLabel } from '../domain/transitions.js';
+import type { Journey } from '../domain/journey.js';
 import { convertedStages, daysLeft, protectionOf, type Protection as Span, type RecycleRule, recycleRuleFor } from '../domain/pool.js';
 import { when } from '../domain/text.js';
 import { localMidnight, type WorkCalendar } from '../domain/work-calendar.js';
@@ -10,12 +9,11 @@ import type { AssignmentRow } from '../store/assignments-repo.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { Timer } from '../store/timers-repo.js';
-import { createChangeStage } from './change-stage.js';
-import { journeyNote } from './journey-notes.js';
+import { createBackToPool } from './back-to-pool.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadPool } from './lead-pool.js';
-import { writeLeadRow, writeStageMove } from './lead-row.js';
-import { SLA_ACCEPT, SLA_FOLLOW_UP } from './sla-ladder.js';
+import { writeLeadRow } from './lead-row.js';
+import { PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from './protection-kinds.js';
 
 /**
  * 保护期 and recycling (回收规则): a lead a rep accepted or claimed is theirs while they follow it up.
@@ -29,9 +27,7 @@ import { SLA_ACCEPT, SLA_FOLLOW_UP } from './sla-ladder.js';
  * one pass a day for the days left. A timer that fires recomputes from the lead as it is now, so a
  * follow-up anywhere only has to be seen by then: it moves the timers on instead of recycling.
  */
-export const PROTECT_RECYCLE = 'pool.recycle';
-export const PROTECT_WARN = 'pool.recycle_warn';
-export const PROTECT_DAILY = 'pool.days_left';
+export { PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from './protection-kinds.js';
 export const RECYCLE_ACTOR = 'system:recycle';
 /** 退回原因 recorded on the assignment a recycle ends (so 退回后禁领天数 applies to the rep too) */
 export const RECYCLED_REASON = '保护期到期';
@@ -65,8 +61,7 @@ export function createProtection(deps: ProtectionDeps) {
   const { store, journey } = deps;
   const log = deps.log.child({ component: 'protection' });
   const converted = convertedStages(journey);
-  const changeStage = createChangeStage({ store, journey, clock: deps.clock });
-  const label = (id: string | null) => (id ? (findStage(journey, id)?.label.zh ?? id) : '—');
+  const backToPool = createBackToPool({ store, journey, clock: deps.clock, ...(deps.pool ? { pool: deps.pool } : {}), historyTableId: deps.historyTableId });
   const company = (lead: LeadRow) => (typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey);
 
   /**
@@ -145,51 +140,20 @@ export function createProtection(deps: ProtectionDeps) {
     const { a, rule } = st;
     if (!(await store.assignments.markReturned(a.id, RECYCLED_REASON, null, now))) return false;
     const owner = members.get(a.ownerId)?.name || a.ownerId;
-    await store.leads.setOwner(lead.id, null, now);
-    const { owner: _owner, ...facts } = lead.facts;
-    await store.leads.setFacts(lead.id, facts, now);
-    for (const kind of [SLA_ACCEPT, SLA_FOLLOW_UP, PROTECT_WARN, PROTECT_RECYCLE]) await store.timers.cancelForLead(lead.id, kind);
     const maxed = rule.maxDays !== undefined && st.span.until.getTime() === st.ownedSince.getTime() + rule.maxDays * DAY;
     const why = maxed ? `已满最长保护 ${rule.maxDays} 天（回收规则「${rule.name}」）` : `${rule.days} 天未跟进（最近跟进 ${when(st.lastFollowUp)}，回收规则「${rule.name}」）`;
-    const note = `${owner} 的保护期到期，回到公海：${why}`;
-    const fields = { 跟进人: null, SLA截止: null, 保护期至: null, 保护剩余天数: null, 旅程备注: journeyNote(now, [note]) };
-    const fresh = (await store.leads.get(lead.id))!;
-    const from = fresh.stage!;
-    let moved = fresh;
-    if (rule.to !== from && findTransition(journey, from, rule.to)) {
-      const r = await changeStage({ leadId: lead.id, to: rule.to, actor: { id: RECYCLE_ACTOR, roles: [] }, reason: `保护期到期回收：${why}` });
-      if (r.ok && r.value.outcome.status === 'applied') {
-        moved = r.value.lead;
-        await writeStageMove(store, {
-          lead: moved,
-          move: { from: label(from), to: label(rule.to), label: r.value.outcome.label, reason: `保护期到期回收：${why}` },
-          actorId: undefined,
-          historyTableId: deps.historyTableId(),
-          writeStage: true,
-          extra: fields,
-          now,
-          key: `recycle:${a.id}`,
-        });
-      }
-    }
-    if (moved === fresh) {
-      // recycled where it is (a lead claimed from the pool goes back to it): the history still says so
-      const last = (await store.transitions.listForLead(lead.id)).at(-1);
-      const entry = last ? entryLabel(journey, last.to, last.entryIndex) : '';
-      await writeStageMove(store, {
-        lead: fresh,
-        move: { from: label(from), to: label(from), label: entry, reason: `保护期到期回收：${why}` },
-        actorId: undefined,
-        historyTableId: deps.historyTableId(),
-        writeStage: false,
-        extra: fields,
-        now,
-        key: `recycle:${a.id}`,
-        historyKey: `hist:${lead.id}:recycle:${a.id}`,
-      });
-    }
+    const moved = await backToPool({
+      lead,
+      to: rule.to,
+      actor: RECYCLE_ACTOR,
+      reason: `保护期到期回收：${why}`,
+      note: `${owner} 的保护期到期，回到公海：${why}`,
+      why: { zh: `${owner} 的保护期到期回收`, en: `${owner}'s protection ended` },
+      key: `recycle:${a.id}`,
+      members,
+      now,
+    });
     await deps.cards?.notify(a.ownerId, { zh: `${lead.leadKey}「${company(lead)}」保护期到期，已回收到公海：${why}`, en: `${lead.leadKey} ${company(lead)}: protection ended, back in the pool` }, `recycled:${a.id}`, now);
-    await deps.pool?.()?.entered(moved, { returned: true, why: { zh: `${owner} 的保护期到期回收`, en: `${owner}'s protection ended` }, key: `recycle:${a.id}` }, members, now);
     log.info({ lead: lead.leadKey, owner: a.ownerId, rule: rule.name, to: moved.stage }, 'protection ended; lead recycled to the pool');
     return true;
   }

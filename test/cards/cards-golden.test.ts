@@ -7,6 +7,7 @@ import type { CardCtx, CardJson } from '../../src/cards/card-kit.js';
 import type { LeadView } from '../../src/cards/lead-view.js';
 import { nurtureCard } from '../../src/cards/nurture-card.js';
 import { poolCard, type PoolCardState } from '../../src/cards/pool-card.js';
+import { handoverCard } from '../../src/cards/handover-card.js';
 import type { Locale } from '../../src/domain/text.js';
 import { validateCard } from '../../src/sandbox/feishu/im/card-parse.js';
 import { ROOT } from '../support/run-main.js';
@@ -121,6 +122,34 @@ const CASES: Record<string, (c: CardCtx) => CardJson> = {
   'nurture-reengage': (c) =>
     nurtureCard(
       { lead: scored, to: ['ou_lilei'], owner: 'ou_lilei', kind: 'reengage', name: '预计一年后采购', sequence: '退回原因', content: '明年Q2预算', why: { zh: '退回时约定的重新激活日期', en: 'the re-engage date set at return' } },
+      c,
+    ),
+  'assignment-handed-over': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, handedOver: true, reassignedTo: 'ou_hanmeimei' } }), c),
+  'assignment-handed-over-to-pool': (c) => assignmentCard(assignment({ outcome: { action: 'void', at: LATER, handedOver: true, reassignedTo: null } }), c),
+  'handover-summary': (c) =>
+    handoverCard(
+      {
+        leaver: 'ou_lilei',
+        successor: null,
+        to: ['ou_chenjing'],
+        leads: [
+          { key: 'XS-000042', company: '南方医疗器械集团', stage: { zh: 'SQL', en: 'SQL' }, to: null },
+          { key: 'XS-000043', company: '华东精密仪器', stage: { zh: '商机', en: 'Opportunity' }, to: 'ou_chenjing' },
+        ],
+        kept: [{ key: 'XS-000044', company: '星海文化', stage: { zh: '商机', en: 'Opportunity' } }],
+        successorProblem: { zh: '「交接给」张伟 不在岗或不是可分配线索的角色，线索按规则交接（回到公海，商机交给直属上级）', en: '交接给 张伟 cannot take leads: they went by the rules (the pool; opportunities to the manager)' },
+      },
+      c,
+    ),
+  'handover-many': (c) =>
+    handoverCard(
+      {
+        leaver: 'ou_lilei',
+        successor: 'ou_hanmeimei',
+        to: [],
+        leads: Array.from({ length: 23 }, (_, i) => ({ key: `XS-${String(100 + i).padStart(6, '0')}`, company: `公司${i + 1}`, stage: { zh: 'SQL', en: 'SQL' }, to: 'ou_hanmeimei' })),
+        kept: [],
+      },
       c,
     ),
   'pool-open': (c) => poolCard(pool(), c),

@@ -4,9 +4,12 @@ import { cellText as text, type sandboxHarness, sandboxForFile } from '../suppor
 /**
  * The lead pool (公海) on `npm start` (sandbox): a content download lands in 培育池 with nobody
  * following it; a rep ticks 领取 in the grid and it is theirs; someone else ticking it after is told who
- * has it; the daily cap, edited in the 公海规则 table, refuses the next claim with a clear message.
+ * has it; the daily cap, edited in the 公海规则 table, refuses the next claim with a clear message; with
+ * 群内推送 全部 a pool card offers a new pool lead and a click claims it; the sandbox clock moved, the
+ * owner is told 3 days before the 保护期 ends and the lead goes back to the pool; a rep marked 离职 in
+ * 销售团队 has their lead handed to the person named in 交接给.
  */
-describe('claiming from the pool in the sandbox grid', () => {
+describe('the lead pool in the sandbox: claims, pool cards, 保护期, 离职交接', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
   sandboxForFile((run) => ({ h, chat } = run));
@@ -109,5 +112,24 @@ describe('claiming from the pool in the sandbox grid', () => {
     expect(await told()).toHaveLength(1); // told once
     const history = await h.until('a 阶段历史 row', async () => (await h.rows(h.tableId('阶段历史'))).find((r) => text(r.fields['原因']).startsWith('保护期到期回收') && text(r.fields['摘要']).includes('培育池')));
     expect(text(history.fields['原因'])).toContain('15 天未跟进');
+  });
+
+  it('离职交接: 李雷 marked 离职 with 交接给 韩梅梅 in 销售团队: his lead is hers with its history; his manager gets one summary card', async () => {
+    const lead = await poolLead('青松家居');
+    await tick(lead.record_id, '李雷');
+    const claimed = await untilRow('李雷 follows it', '青松家居', (r) => ownerOf(r) === '李雷' && r);
+    const key = text(claimed.fields['线索编号']);
+    const history = async () => (await h.rows(h.tableId('阶段历史'))).filter((r) => text(r.fields['线索编号']) === key).length;
+    const rowsBefore = await history();
+    const team = h.tableId('销售团队');
+    const li = (await h.rows(team)).find((r) => text(r.fields['姓名']) === '李雷')!;
+    await h.control('POST', `/bases/${h.app}/tables/${team}/records/${li.record_id}/edit`, { operator_open_id: h.users['陈静'], fields: { 离职: true, 交接给: [{ id: h.users['韩梅梅'] }] } });
+    const moved = await untilRow('韩梅梅 follows it', '青松家居', (r) => ownerOf(r) === '韩梅梅' && r);
+    expect(text(moved.fields['旅程备注'])).toContain('离职交接：李雷 → 韩梅梅');
+    expect([text(moved.fields['阶段']), text(moved.fields['线索编号'])]).toEqual(['培育池', key]);
+    expect(await history()).toBe(rowsBefore); // its history as it was: no move, nothing lost
+    const summary = await cardFor('', '离职交接：李雷');
+    expect(JSON.stringify(summary.card.body)).toContain(`<at id=${h.users['陈静']}></at>`);
+    expect(JSON.stringify(summary.card.body)).toContain(`${key} 青松家居（培育池） → 韩梅梅`);
   });
 });

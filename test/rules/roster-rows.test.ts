@@ -33,11 +33,17 @@ describe('销售团队 rows: one person a row, numbers that make sense', () => {
     [{ ...li, 跟进上限: 2.5 }, '「跟进上限」须为 0–10000 的整数'],
     [{ ...li, 直属上级: ['ou_lilei'] }, '「直属上级」不能是本人'],
     [{ ...li, 对接SDR: 'ou_lilei' }, '「对接SDR」不能是本人'],
+    [{ ...li, 离职: true, 交接给: ['ou_lilei'] }, '「交接给」不能是本人'],
   ])('%o is refused: %s', (row, says) => {
     const { values, problems } = checkRosterRows([row], template);
     expect(values).toEqual([]);
     expect(problems[0]!.message.zh).toContain(says);
     expect(problems[0]!.message.en).toMatch(/\w/);
+  });
+
+  it('离职: never on duty (whatever 在岗 says), with the successor named in 交接给', () => {
+    const { values } = checkRosterRows([{ ...li, 离职: true, 交接给: ['ou_hanmeimei'] }], template);
+    expect(values[0]!.value).toMatchObject({ id: 'ou_lilei', onDuty: false, leaving: true, successorId: 'ou_hanmeimei' });
   });
 
   it('the same person on two rows: the second is named', () => {

@@ -50,7 +50,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   const members = o.members ?? rosterOf();
   // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
   const lj = await createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
-  const { cards, offers, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage, pool, protection } = lj;
+  const { cards, offers, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage, pool, protection, handover } = lj;
   const act = lj.cardActions;
   const nurtureJob = createNurtureJob({ store, nurture, steps: () => ruleSet.nurtureSteps, clock, log, pollMs: 60_000 });
   const sweep = () => createTimerSweep({ store, clock, log, context: async () => members, handlers: lj.timerHandlers });
@@ -150,6 +150,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
     nurtureSteps: () => ruleSet.nurtureSteps,
     pool,
     protection,
+    handover,
     /** the 公海规则 in force (edit in place or replace) */
     ruleSet,
     store,
