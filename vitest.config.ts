@@ -35,6 +35,7 @@ const STORE_TESTS = [
   'test/usecases/pool-cards.test.ts',
   'test/usecases/protection.test.ts',
   'test/usecases/handover.test.ts',
+  'test/usecases/assignment-hours.test.ts',
 ];
 
 /**

@@ -77,32 +77,18 @@ export function assignmentCard(s: AssignmentCardState, ctx: CardCtx): CardJson {
     );
   } else if (o.renewed) {
     elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} ${RENEWED.zh}`, en: `${when(o.at)}: ${RENEWED.en}` })));
-  } else if (o.handedOver) {
+  } else if (o.handedOver || o.timedOut) {
+    // who has it now (or nobody), after the owner left or let the accept SLA lapse
     const next = o.reassignedTo ? nameOrDash(ctx, o.reassignedTo) : undefined;
-    elements.push(
-      hr(),
-      text(
-        t(
-          ctx,
-          next
-            ? { zh: `${when(o.at)} ${owner} 已离职，线索已移交给 ${next}`, en: `${when(o.at)}: ${owner} is leaving; the lead went to ${next}` }
-            : { zh: `${when(o.at)} ${owner} 已离职，线索已回到公海`, en: `${when(o.at)}: ${owner} is leaving; the lead went back to the pool` },
-        ),
-      ),
-    );
-  } else if (o.timedOut) {
-    const next = o.reassignedTo ? nameOrDash(ctx, o.reassignedTo) : undefined;
-    elements.push(
-      hr(),
-      text(
-        t(
-          ctx,
-          next
-            ? { zh: `${when(o.at)} ${owner} 认领超时，已改派给 ${next}`, en: `${when(o.at)}: ${owner} did not accept in time; reassigned to ${next}` }
-            : { zh: `${when(o.at)} ${owner} 认领超时，暂无其他销售可接，已请销售主管分配`, en: `${when(o.at)}: ${owner} did not accept in time; nobody else can take it, the sales manager is asked to assign it` },
-        ),
-      ),
-    );
+    const at = when(o.at);
+    const line: Text = o.handedOver
+      ? next
+        ? { zh: `${at} ${owner} 已离职，线索已移交给 ${next}`, en: `${at}: ${owner} is leaving; the lead went to ${next}` }
+        : { zh: `${at} ${owner} 已离职，线索已回到公海`, en: `${at}: ${owner} is leaving; the lead went back to the pool` }
+      : next
+        ? { zh: `${at} ${owner} 认领超时，已改派给 ${next}`, en: `${at}: ${owner} did not accept in time; reassigned to ${next}` }
+        : { zh: `${at} ${owner} 认领超时，暂无其他销售可接，已请销售主管分配`, en: `${at}: ${owner} did not accept in time; nobody else can take it, the sales manager is asked to assign it` };
+    elements.push(hr(), text(t(ctx, line)));
   } else {
     elements.push(hr(), text(t(ctx, { zh: `${when(o.at)} 线索已另行处理，此分配撤回`, en: `${when(o.at)}: the lead was handled otherwise; this assignment is withdrawn` })));
   }

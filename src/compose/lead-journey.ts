@@ -49,7 +49,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const journey = rules.journey;
   const calendar = rules.calendar;
   const historyTableId = deps.historyTableId;
-  const router = await ruleRouter({ store, rules: () => rules.routing, candidateRoles: rules.assignment.candidateRoles, openStages: openStages(journey) });
+  const router = await ruleRouter({ store, rules: () => rules.routing, candidateRoles: rules.assignment.candidateRoles, openStages: openStages(journey), calendar });
   const cards = createLeadCards({ store, journey, rules: rules.assignment, router, returnReasons: () => rules.returnReasons, calendar, locale, chatId: deps.chatId, log });
   const offers = createOffers({ store, journey, rules: rules.assignment, router, calendar, cards, log });
   const scoring = createScoring({ store, journey, rules: () => rules.scoring });

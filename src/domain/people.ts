@@ -19,6 +19,8 @@ export interface Member {
   weight?: number | undefined;
   /** 跟进上限: open leads at most */
   capacity?: number | undefined;
+  /** 每日新线索上限: leads routed to them per day at most */
+  dailyCap?: number | undefined;
   /** 休假至 (ms) */
   leaveUntil?: number | undefined;
   /** 对接SDR: the SDR whose qualified leads this rep takes */

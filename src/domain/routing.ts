@@ -1,5 +1,6 @@
 import type { Member } from './people.js';
 import type { LeadFacts } from './lead-facts.js';
+import { when as at } from './text.js';
 
 /**
  * Who gets a lead (docs/domain.md#routing-分配), pure: ordered rules on source, region, industry, size and score send
@@ -28,6 +29,8 @@ export interface RoutingRule {
   team?: string;
   /** for mode person */
   person?: string;
+  /** 分配时段: offer only in working time (a lead arriving outside it waits for the next working period), or at any hour */
+  hours?: 'working' | 'always';
 }
 
 /** Routing reads a team member through a read-only lens (the one people type: domain/people.ts). */
@@ -48,21 +51,27 @@ export interface RouteInput {
   companyOwner: string | undefined;
   /** people not to pick (the rep the lead is being taken from) */
   exclude?: ReadonlySet<string>;
+  /** leads routed to each rep today (每日新线索上限) */
+  today?: ReadonlyMap<string, number>;
+  /** outside working time: rules for 工作时间 place nobody until `until` (the next working moment, ms) */
+  offHours?: { until: number };
   now: number;
 }
 
 export type RouteDecision =
-  | { kind: 'person'; ownerId: string; rule: string; why: string; credits?: { pool: string; values: Map<string, number> } }
+  | { kind: 'person'; ownerId: string; rule: string; why: string; credits?: { pool: string; values: Map<string, number> }; hours?: 'working' | 'always' }
   | { kind: 'pool'; rule: string; why: string }
-  | { kind: 'none'; rule: string | undefined; why: string };
+  /** nobody now; `offHours`: only because it is outside working time (it waits for the next working period) */
+  | { kind: 'none'; rule: string | undefined; why: string; offHours?: boolean };
 
 /** A rep who can take a new lead now, and why not when they cannot. */
-export function unavailable(rep: Rep, i: Pick<RouteInput, 'candidateRoles' | 'loads' | 'now' | 'exclude'>): string | undefined {
+export function unavailable(rep: Rep, i: Pick<RouteInput, 'candidateRoles' | 'loads' | 'now' | 'exclude' | 'today'>): string | undefined {
   if (i.exclude?.has(rep.id)) return '已退回或超时';
   if (!rep.roles.some((r) => i.candidateRoles.includes(r))) return '不是可分配的角色';
   if (!rep.onDuty) return '不在岗';
   if (rep.leaveUntil !== undefined && rep.leaveUntil > i.now) return '休假中';
   if (rep.capacity !== undefined && (i.loads.get(rep.id) ?? 0) >= rep.capacity) return `已达跟进上限 ${rep.capacity}`;
+  if (rep.dailyCap !== undefined && (i.today?.get(rep.id) ?? 0) >= rep.dailyCap) return `今日新线索已达上限 ${rep.dailyCap}`;
   return undefined;
 }
 
@@ -107,16 +116,21 @@ export function route(i: RouteInput): RouteDecision {
   const matching = i.rules.filter((r) => ruleMatches(r, i.facts, i.score, i.when));
   if (!matching.length) return { kind: 'none', rule: undefined, why: '没有匹配的分配规则' };
   const whyNot: string[] = [];
+  let offHours = true;
   for (const rule of matching) {
-    const d = byRule(rule, i);
+    const found = byRule(rule, i);
+    const d = found.kind === 'person' && rule.hours ? { ...found, hours: rule.hours } : found;
     if (d.kind !== 'none') return whyNot.length ? { ...d, why: `${d.why}（${whyNot.join('；')}）` } : d;
     whyNot.push(d.why);
+    offHours &&= d.offHours === true;
   }
-  return { kind: 'none', rule: matching.at(-1)!.name, why: whyNot.join('；') };
+  return { kind: 'none', rule: matching.at(-1)!.name, why: whyNot.join('；'), ...(offHours ? { offHours } : {}) };
 }
 
 function byRule(rule: RoutingRule, i: RouteInput): RouteDecision {
   if (rule.mode === 'pool') return { kind: 'pool', rule: rule.name, why: `规则「${rule.name}」：进入培育池，评分达到阈值后再分配` };
+  // 分配时段 工作时间: nobody is picked (no turn of the rotation used) until the next working period
+  if (rule.hours === 'working' && i.offHours) return { kind: 'none', rule: rule.name, why: `规则「${rule.name}」只在工作时间分配：${at(i.offHours.until)} 起按到达顺序分配`, offHours: true };
   const ok = (id: string | undefined) => {
     const rep = id ? i.reps.get(id) : undefined;
     return rep && !unavailable(rep, i) ? rep : undefined;
@@ -143,7 +157,8 @@ function byRule(rule: RoutingRule, i: RouteInput): RouteDecision {
   const sdr = str(Array.isArray(i.facts.owner) ? i.facts.owner[0] : i.facts.owner);
   const fed = sdr ? reps.filter((r) => r.sdrId === sdr) : [];
   if (fed.length) reps = fed;
-  if (!reps.length) return { kind: 'none', rule: rule.name, why: `规则「${rule.name}」：没有可分配的人（在岗、未休假、未达跟进上限${rule.mode === 'team' ? `、属于${rule.team}` : rule.mode === 'territory' ? '、负责该地区和行业' : ''}）` };
+  if (!reps.length)
+    return { kind: 'none', rule: rule.name, why: `规则「${rule.name}」：没有可分配的人（在岗、未休假、未达跟进上限和每日新线索上限${rule.mode === 'team' ? `、属于${rule.team}` : rule.mode === 'territory' ? '、负责该地区和行业' : ''}）` };
   const pool = `rule:${rule.name}`;
   const turn = weightedTurn(
     reps.map((r) => r.id),

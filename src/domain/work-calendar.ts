@@ -93,3 +93,9 @@ export function addWorkingDays(cal: WorkCalendar, from: Date, days: number): Dat
 export function workingStartOn(cal: WorkCalendar, at: Date): Date {
   return addWorkingTime(cal, new Date(localDay(cal, at.getTime()).midnight), 0);
 }
+
+/**
+ * Within a working period at `at`, its ends included: a deadline counted in working hours (18:00 at the
+ * end of the day) falls in working time.
+ */
+export const isWorkingTime = (cal: WorkCalendar, at: Date): boolean => periodsOf(cal, at.getTime()).some(([a, b]) => a <= at.getTime() && at.getTime() <= b);

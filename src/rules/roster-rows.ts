@@ -5,7 +5,7 @@ import { checkRows, list, num, rowError, rowOk, str, type CheckedRows, type RowC
 /**
  * 销售团队 rows → the team. Columns: 姓名, 成员 (the person: routing and @-mentions need it), 团队, 角色
  * (options mapped to journey role ids by the template's `roles`), 负责地区, 负责行业, 分配权重 (default 1),
- * 跟进上限, 在岗, 休假至, 直属上级, 对接SDR, 离职 (leaving: never on duty, their leads handed over), 交接给 (to
+ * 跟进上限, 每日新线索上限 (leads routed to them a day), 在岗, 休假至, 直属上级, 对接SDR, 离职 (leaving: never on duty, their leads handed over), 交接给 (to
  * whom). A row is checked like a rule row: one person a row, weights and
  * capacities that make sense, nobody their own manager. A wrong row gets a message in 校验结果; the
  * person keeps the version of their row last read right (bitable/roster.ts).
@@ -28,6 +28,9 @@ export function rosterRowChecker(template: BaseTemplate) {
     const capacity = num(r['跟进上限']);
     if (capacity !== undefined && (Number.isNaN(capacity) || !Number.isInteger(capacity) || capacity < 0 || capacity > MAX_CAPACITY))
       return rowError(`「跟进上限」须为 0–${MAX_CAPACITY} 的整数，或留空（不限）`, `跟进上限 must be a whole number from 0 to ${MAX_CAPACITY}, or empty (no limit)`);
+    const dailyCap = num(r['每日新线索上限']);
+    if (dailyCap !== undefined && (Number.isNaN(dailyCap) || !Number.isInteger(dailyCap) || dailyCap < 0 || dailyCap > MAX_CAPACITY))
+      return rowError(`「每日新线索上限」须为 0–${MAX_CAPACITY} 的整数，或留空（不限）`, `每日新线索上限 must be a whole number from 0 to ${MAX_CAPACITY}, or empty (no limit)`);
     const managerId = list(r['直属上级'])[0];
     if (managerId === id) return rowError('「直属上级」不能是本人：超时升级会找不到人', '直属上级 cannot be the person themselves');
     const sdrId = list(r['对接SDR'])[0];
@@ -48,6 +51,7 @@ export function rosterRowChecker(template: BaseTemplate) {
       industries: list(r['负责行业']),
       weight,
       capacity,
+      ...(dailyCap !== undefined ? { dailyCap } : {}),
       leaveUntil: leave !== undefined && !Number.isNaN(leave) ? leave : undefined,
       sdrId,
       ...(leaving ? { leaving: true } : {}),

@@ -8,11 +8,13 @@ import { checkRows, list, num, optionsOf, problemsText, readRuleFile, rowError, 
  * in, or when it enters a hand-off stage such as SQL), the conditions 来源渠道 / 地区 / 行业 / 公司规模
  * (options of those 线索 fields; empty: any) and 最低分 / 最高分, then 分配方式:
  * 团队 (round robin in 团队), 按地区行业 (the reps whose 负责地区 and 负责行业 fit), 全部销售, 线索池
- * (nurture until the score crosses the threshold), 分享人 (the rep in 分享人), 指定成员 (成员). Rows apply
- * in order (顺序, then row order); the first that can place the lead decides.
+ * (nurture until the score crosses the threshold), 分享人 (the rep in 分享人), 指定成员 (成员), and 分配时段
+ * (工作时间: a lead arriving outside working time waits for the next working period; 全天 or empty: at
+ * any hour). Rows apply in order (顺序, then row order); the first that can place the lead decides.
  */
 const MODES: Record<string, RouteMode> = { 团队: 'team', 按地区行业: 'territory', 全部销售: 'all', 线索池: 'pool', 分享人: 'sharer', 指定成员: 'person' };
 const WHEN: Record<string, RouteWhen> = { 新线索: 'new', 移交: 'handoff' };
+const HOURS: Record<string, 'working' | 'always'> = { 工作时间: 'working', 全天: 'always' };
 
 export function routingRowChecker(template: BaseTemplate) {
   const teams = optionsOf(template, 'reps', '团队');
@@ -42,6 +44,8 @@ export function routingRowChecker(template: BaseTemplate) {
     if (mode === 'team' && !teams.includes(team)) return rowError(`分配方式为「团队」时须选择团队（可选：${teams.join('、')}）`, `分配方式 团队 needs a 团队 (${teams.join(', ')})`);
     const person = list(r['成员'])[0];
     if (mode === 'person' && !isPersonId(person)) return rowError('分配方式为「指定成员」时须填写「成员」', '分配方式 指定成员 needs a 成员');
+    const hours = HOURS[str(r['分配时段']) || '全天'];
+    if (!hours) return rowError(`「分配时段」须为 ${Object.keys(HOURS).join('、')} 之一，或留空（全天）`, `分配时段 must be one of ${Object.keys(HOURS).join(', ')}, or empty`);
     const order = num(r['顺序']);
     if (Number.isNaN(order)) return rowError('「顺序」须为数字', '顺序 must be a number');
     return rowOk({
@@ -57,6 +61,7 @@ export function routingRowChecker(template: BaseTemplate) {
       mode,
       ...(mode === 'team' ? { team } : {}),
       ...(mode === 'person' ? { person: person! } : {}),
+      ...(hours === 'working' ? { hours } : {}),
     });
   };
 }

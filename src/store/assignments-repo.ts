@@ -106,6 +106,11 @@ export function createAssignmentsRepo(sql: Sql) {
       const at = (await sql.get<{ at: number | null }>("SELECT MAX(returned_at) AS at FROM assignments WHERE lead_id = ? AND owner_id = ? AND status = 'returned'", [leadId, ownerId]))?.at;
       return at === null || at === undefined ? null : new Date(at);
     },
+    /** Leads routed to each person (by the 分配规则, not claims or typed owners) since `since`: 每日新线索上限. */
+    async routedSince(since: Date): Promise<Map<string, number>> {
+      const rows = await sql.all<{ owner_id: string; n: number }>("SELECT owner_id, COUNT(*) AS n FROM assignments WHERE source LIKE 'routing:%' AND offered_at >= ? GROUP BY owner_id", [since.getTime()]);
+      return new Map(rows.map((r) => [r.owner_id, Number(r.n)]));
+    },
     /** The live assignments (offered or accepted) of one person, on leads still in the table, oldest first. */
     liveOf: async (ownerId: string): Promise<AssignmentRow[]> =>
       (await sql.all<Raw>("SELECT a.* FROM assignments a JOIN leads l ON l.id = a.lead_id WHERE a.owner_id = ? AND a.status IN ('offered', 'accepted') AND l.deleted_at IS NULL ORDER BY a.id", [ownerId])).map(toRow),

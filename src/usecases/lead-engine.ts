@@ -67,7 +67,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     }
     if (d.kind === 'none') {
       // a rule matched but nobody can take it: it waits for room (no rule: it waits for its hand-off)
-      if (d.rule !== undefined) await deps.offers?.waitForOwner(lead, 'new', d.why, now);
+      if (d.rule !== undefined) await deps.offers?.waitForOwner(lead, 'new', d.why, now, { offHours: d.offHours === true });
       return;
     }
     const to = journey.transitions.find((t) => t.from === lead.stage && findStage(journey, t.to)?.kind === 'nurture')?.to;

@@ -39,11 +39,13 @@ export function createOffers(deps: OffersDeps) {
    * at 跟进上限, off duty or on leave): it waits in the owner queue, its row says why and what it waits
    * for, and the first lead into an empty queue schedules one summary for the managers (owner-queue.ts).
    */
-  async function waitForOwner(lead: LeadRow, when: RouteWhen, why: string, now: Date): Promise<void> {
+  async function waitForOwner(lead: LeadRow, when: RouteWhen, why: string, now: Date, o: { offHours?: boolean } = {}): Promise<void> {
     const wasEmpty = (await store.ownerQueue.size()).count === 0;
     if (!(await store.ownerQueue.add(lead.id, when, why, now))) return;
-    await writeLeadRow(store, lead, { SLA截止: null, 旅程备注: journeyNote(now, [`等待分配：${why}。有销售空出名额（线索关闭或退回、调高跟进上限、休假结束）后按到达顺序自动分配`]) }, `queue:${lead.id}:${now.getTime()}`, now);
-    if (wasEmpty) await store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
+    const then = o.offHours ? '' : '。有销售空出名额（线索关闭或退回、调高跟进上限、休假结束）后按到达顺序自动分配';
+    await writeLeadRow(store, lead, { SLA截止: null, 旅程备注: journeyNote(now, [`等待分配：${why}${then}`]) }, `queue:${lead.id}:${now.getTime()}`, now);
+    // outside working time nobody is stuck: the managers hear only of leads nobody can take
+    if (wasEmpty && !o.offHours) await store.timers.schedule({ kind: OWNER_QUEUE_SUMMARY, dueAt: new Date(now.getTime() + SUMMARY_AFTER_MS), dedupeKey: `owner-queue:${lead.id}:${now.getTime()}`, now });
   }
 
   return {
@@ -71,7 +73,7 @@ export function createOffers(deps: OffersDeps) {
         // `quiet`: the caller says it on the row itself (and knows it is waiting)
         if (o.quiet) return undefined;
         // a rule matched but nobody can take it now: it waits for room, in arrival order
-        if (routed?.kind === 'none' && routed.rule !== undefined) await waitForOwner(lead, o.when ?? 'handoff', why, now);
+        if (routed?.kind === 'none' && routed.rule !== undefined) await waitForOwner(lead, o.when ?? 'handoff', why, now, { offHours: routed.offHours === true });
         else await writeLeadRow(store, lead, { 旅程备注: journeyNote(now, [`没有可分配的销售（${why}），请在销售团队或分配规则中补充后重新分配 / nobody to assign the lead to`]) }, `noowner:${lead.id}:${lead.stage}:${lead.version}`, now);
         deps.log.warn({ lead: lead.leadKey, why }, 'no one to assign the lead to');
         return undefined;

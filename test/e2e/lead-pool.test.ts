@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
+import { addWorkingTime, isWorkingTime } from '../../src/domain/work-calendar.js';
+import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 
 /**
  * The lead pool (公海) on `npm start` (sandbox): a content download lands in 培育池 with nobody
@@ -7,8 +9,10 @@ import { cellText as text, type sandboxHarness, sandboxForFile } from '../suppor
  * has it; the daily cap, edited in the 公海规则 table, refuses the next claim with a clear message; with
  * 群内推送 全部 a pool card offers a new pool lead and a click claims it; the sandbox clock moved, the
  * owner is told 3 days before the 保护期 ends and the lead goes back to the pool; a rep marked 离职 in
- * 销售团队 has their lead handed to the person named in 交接给.
+ * 销售团队 has their lead handed to the person named in 交接给; an inquiry typed at night waits and is
+ * offered at the start of the next working period.
  */
+const calendar = loadWorkCalendar().calendar;
 describe('the lead pool in the sandbox: claims, pool cards, 保护期, 离职交接', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let chat: string;
@@ -131,5 +135,28 @@ describe('the lead pool in the sandbox: claims, pool cards, 保护期, 离职交
     const summary = await cardFor('', '离职交接：李雷');
     expect(JSON.stringify(summary.card.body)).toContain(`<at id=${h.users['陈静']}></at>`);
     expect(JSON.stringify(summary.card.body)).toContain(`${key} 青松家居（培育池） → 韩梅梅`);
+  });
+
+  it('assignment hours: an inquiry typed at 20:00 is not offered; at the start of the next working period it is', async () => {
+    const now = async () => (await h.control<{ now: number }>('GET', '/clock')).now;
+    // the sandbox clock to the next 20:00 Beijing time
+    const t = await now();
+    const local = new Date(t + 8 * 3_600_000);
+    let evening = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), 20) - 8 * 3_600_000;
+    if (evening <= t) evening += 86_400_000;
+    await h.control('POST', '/clock/advance', { ms: evening - t });
+    expect(isWorkingTime(calendar, new Date(await now()))).toBe(false);
+    await h.control('POST', `/bases/${h.app}/tables/${h.leads}/records`, {
+      operator_open_id: h.users['张伟'],
+      fields: { 公司名称: '夜航科技', 联系人: '马先生', 电话: '13700004444', 来源渠道: '官网咨询', 需求描述: '要报价', 阶段: '线索' },
+    });
+    await untilRow('waiting for working time', '夜航科技', (r) => text(r.fields['旅程备注']).includes('只在工作时间分配') && r);
+    expect(await owner('夜航科技')).toBe('');
+    expect((await h.control<CardInfo[]>('GET', `/im/cards?chat_id=${chat}`)).some((c) => c.card.header.title.content.includes('夜航科技'))).toBe(false);
+    const start = addWorkingTime(calendar, new Date(await now()), 0).getTime();
+    await h.control('POST', '/clock/advance', { ms: start - (await now()) + 1_000 });
+    const card = await cardFor('夜航科技', '新线索待认领');
+    expect(JSON.stringify(card.card.body)).toMatch(/<at id=ou_/);
+    await untilRow('offered: SLA截止 shown', '夜航科技', (r) => typeof r.fields['SLA截止'] === 'number' && r);
   });
 });

@@ -77,8 +77,9 @@ describe('a row typed cell by cell in the sandbox grid', () => {
     await h.until('in the 培育池', async () => leadOf(recordId)?.stage === 'nurture');
     await h.until('阶段 shows 培育池', async () => text((await row(recordId)).fields['阶段']) === '培育池');
     // several reconciliation passes later (every 5 s here), the empty row is still not a lead
-    const before = h.sql<{ v: number }>('SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors')[0]!.v;
-    await h.until('a reconciliation pass', async () => h.sql<{ v: number }>('SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors')[0]!.v > before, 20_000);
+    const pass = () => h.sql<{ v: number }>("SELECT COALESCE(MAX(updated_at), 0) AS v FROM sync_cursors WHERE name = 'reconcile.leads'")[0]!.v;
+    const before = pass();
+    await h.until('a reconciliation pass', async () => pass() > before, 20_000);
     expect(leadOf(emptyId)).toBeUndefined();
     expect(text((await row(emptyId)).fields['线索编号'])).toBe('');
   });

@@ -103,6 +103,7 @@ describe('分配规则 rows are validated one by one', () => {
         { 规则: '回池', 适用: '移交', 分配方式: '线索池' },
         { 规则: '分数', 适用: '移交', 最低分: 80, 最高分: 10, 分配方式: '全部销售' },
         { 规则: '好规则', 适用: '移交', 分配方式: '全部销售' },
+        { 规则: '夜班', 适用: '移交', 分配方式: '全部销售', 分配时段: '夜里' },
       ],
       template,
     );
@@ -114,7 +115,13 @@ describe('分配规则 rows are validated one by one', () => {
       [5, '「线索池」只适用于新线索（已移交的线索不回池，请用退回原因）'],
       [6, '「最低分」不能大于「最高分」'],
       [7, '与第 1 行重复（同一条件只能有一行）'],
+      [8, '「分配时段」须为 工作时间、全天 之一，或留空（全天）'],
     ]);
+  });
+
+  it('分配时段: 工作时间 offers only in working time; 全天 or empty at any hour', () => {
+    const hours = (cell: string) => checkRoutingRows([{ 规则: 'A', 适用: '移交', 分配方式: '全部销售', 分配时段: cell }], template).values[0]!.value.hours;
+    expect([hours('工作时间'), hours('全天'), hours('')]).toEqual(['working', undefined, undefined]);
   });
 });
 

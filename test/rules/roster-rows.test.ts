@@ -34,11 +34,17 @@ describe('销售团队 rows: one person a row, numbers that make sense', () => {
     [{ ...li, 直属上级: ['ou_lilei'] }, '「直属上级」不能是本人'],
     [{ ...li, 对接SDR: 'ou_lilei' }, '「对接SDR」不能是本人'],
     [{ ...li, 离职: true, 交接给: ['ou_lilei'] }, '「交接给」不能是本人'],
+    [{ ...li, 每日新线索上限: -1 }, '「每日新线索上限」须为 0–10000 的整数'],
   ])('%o is refused: %s', (row, says) => {
     const { values, problems } = checkRosterRows([row], template);
     expect(values).toEqual([]);
     expect(problems[0]!.message.zh).toContain(says);
     expect(problems[0]!.message.en).toMatch(/\w/);
+  });
+
+  it('每日新线索上限: the daily cap routing keeps beside 跟进上限', () => {
+    expect(checkRosterRows([{ ...li, 每日新线索上限: 8 }], template).values[0]!.value.dailyCap).toBe(8);
+    expect(checkRosterRows([li], template).values[0]!.value.dailyCap).toBeUndefined();
   });
 
   it('离职: never on duty (whatever 在岗 says), with the successor named in 交接给', () => {

@@ -161,6 +161,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
     act,
     scoring,
     engine,
+    startLead,
     pendingLead,
     assignedLead,
     newLead,

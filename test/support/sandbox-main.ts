@@ -64,9 +64,16 @@ export async function sandboxHarness(m: RunningMain, dbPath: string) {
  * work given up (a retried call is not a failure: moving the sandbox clock hours ahead expires the
  * app's token, and the first call after it is refused and retried with a fresh one).
  */
+/**
+ * The sandbox's clock starts on a working morning (a Tuesday, 10:00 Beijing time) unless a test picks
+ * its own: what a test sees must not depend on the hour CI runs it (leads are assigned only in working
+ * time by the shipped 分配规则).
+ */
+export const SANDBOX_TEST_START = '2026-11-24T10:00:00+08:00';
+
 export async function startSandbox(env: Record<string, string> = {}) {
   const db = tempDbPath();
-  const m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5', ...env });
+  const m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5', SANDBOX_START_AT: SANDBOX_TEST_START, ...env });
   const h = await sandboxHarness(m, db.path);
   const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
   const chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;

@@ -29,7 +29,7 @@ describe('leads waiting for an owner (every rep at 跟进上限)', () => {
     for (const l of leads.slice(4)) {
       const note = String((await rowFields(w, l.id)).旅程备注);
       expect(note).toContain('等待分配');
-      expect(note).toContain('没有可分配的人（在岗、未休假、未达跟进上限）');
+      expect(note).toContain('没有可分配的人（在岗、未休假、未达跟进上限和每日新线索上限）');
       expect(note).toContain('按到达顺序自动分配');
       expect((await rowFields(w, l.id)).SLA截止).toBeNull();
     }
