@@ -36,6 +36,7 @@ const STORE_TESTS = [
   'test/usecases/protection.test.ts',
   'test/usecases/handover.test.ts',
   'test/usecases/assignment-hours.test.ts',
+  'test/usecases/collisions.test.ts',
 ];
 
 /**

@@ -18,6 +18,7 @@ import { createOffers } from '../usecases/offers.js';
 import { createOwnerQueue } from '../usecases/owner-queue.js';
 import { createLeadPool, type LeadPool } from '../usecases/lead-pool.js';
 import { createHandover } from '../usecases/handover.js';
+import { createCollisions } from '../usecases/collisions.js';
 import { createProtection, PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from '../usecases/protection.js';
 import { createReengage } from '../usecases/reengage.js';
 import { createScoring } from '../usecases/score-lead.js';
@@ -59,7 +60,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const protection = createProtection({ store, journey, rules: () => rules.recycle, calendar, clock, cards, pool: () => poolRef, historyTableId, log });
   const pool = createLeadPool({ store, journey, pools: () => rules.pools, rules: rules.assignment, calendar, cards, protection, log });
   poolRef = pool;
-  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, pool, protection, historyTableId, log, advance });
+  const engine = createLeadEngine({ store, journey, clock, scoring, router, cards, offers, pool, protection, collisions: createCollisions({ store, cards, log }), historyTableId, log, advance });
   const applyReturn = createApplyReturn({ store, journey, clock, calendar, scoring, cards, pool, historyTableId });
   const cardActions = createCardActions({ store, journey, clock, rules: rules.assignment, calendar, cards, offers, locale, log, members: (ms) => deps.team.membersWithin(ms), historyTableId, applyReturn, pool, protection });
   const escalate = createEscalateSla({ store, rules: rules.assignment, calendar, cards, offers, log });

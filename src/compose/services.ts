@@ -126,6 +126,10 @@ export async function createServices({ config, log, platform, version }: Service
   // the leads table as the use cases see it (plain rows), over the Bitable
   const table = createBitableLeadTable({ api: bitableApi, template, layout: () => layout, log });
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
+  // leads stored before phones were keyed (migration 13) get their key, so 撞单 finds them too
+  let keyed = 0;
+  for (let n = 1; n > 0; keyed += n) n = await store.transaction(() => store.leads.backfillPhoneKeys(500));
+  if (keyed) log.info({ leads: keyed }, 'phone keys added to leads stored before them (撞单)');
   const lj = await createLeadJourney({
     store,
     rules,

@@ -1,5 +1,6 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
 import { companyKey } from '../domain/routing.js';
+import { phoneKey } from '../domain/duplicates.js';
 import { chunks, placeholders, type Sql } from './sql/sql.js';
 
 /** A lead as the server keeps it: the Bitable row's facts plus what only the server knows. */
@@ -32,6 +33,8 @@ export interface LeadRow {
   grade: string | null;
   /** the company name without suffixes (same company → same owner) */
   companyKey: string | null;
+  /** the phone as a key (domain/duplicates.ts): 撞单 */
+  phoneKey: string | null;
 }
 
 export interface PendingApproval {
@@ -76,6 +79,7 @@ interface Raw {
   decay_next_at: number | null;
   grade: string | null;
   company_key: string | null;
+  phone_key: string | null;
 }
 
 /** What the decay pass reads of a lead. */
@@ -105,6 +109,7 @@ const toRow = (r: Raw): LeadRow => ({
   decayNextAt: r.decay_next_at === null ? null : new Date(r.decay_next_at),
   grade: r.grade,
   companyKey: r.company_key,
+  phoneKey: r.phone_key || null,
 });
 
 export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
@@ -130,8 +135,8 @@ export function createLeadsRepo(sql: Sql) {
           if (cur !== undefined && Number(typed[1]) > cur) await seqSet('lead_key:XS-', Number(typed[1]), l.now.getTime());
         }
         const r = await sql.get<Raw>(
-          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, created_at, updated_at)
-           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @now, @now) RETURNING *`,
+          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, phone_key, created_at, updated_at)
+           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @phoneKey, @now, @now) RETURNING *`,
           {
             leadKey: l.leadKey,
             baseToken: l.baseToken ?? null,
@@ -142,6 +147,7 @@ export function createLeadsRepo(sql: Sql) {
             modified: l.bitableModifiedAt ?? null,
             ownerId: l.ownerId ?? null,
             companyKey: companyKey(l.facts.company) ?? null,
+            phoneKey: phoneKey(l.facts.phone) ?? null,
             now: l.now.getTime(),
           },
         );
@@ -185,10 +191,11 @@ export function createLeadsRepo(sql: Sql) {
         { id, version, stage, at: at.getTime() },
       ),
     async setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): Promise<void> {
-      await sql.run(`UPDATE leads SET facts_json = @facts, company_key = @companyKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`, {
+      await sql.run(`UPDATE leads SET facts_json = @facts, company_key = @companyKey, phone_key = @phoneKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`, {
         id,
         facts: JSON.stringify(facts),
         companyKey: companyKey(facts.company) ?? null,
+        phoneKey: phoneKey(facts.phone) ?? null,
         modified: bitableModifiedAt ?? null,
         now: now.getTime(),
       });
@@ -257,6 +264,31 @@ export function createLeadsRepo(sql: Sql) {
     /** 线索编号 of other live leads of the same company (duplicates to merge). */
     sameCompanyKeys: async (companyKey: string | null, exceptId: number, limit: number): Promise<string[]> =>
       companyKey ? (await sql.all<{ lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?', [companyKey, exceptId, limit])).map((r) => r.lead_key) : [],
+    /** Leads someone owns with the same company or phone key as the given ones (not `exceptId`, not deleted), oldest first. */
+    async ownedMatches(keys: { company: string | null; phone: string | null }, exceptId: number, limit: number): Promise<Array<{ id: number; leadKey: string; ownerId: string; company: unknown; phone: unknown; by: 'company' | 'phone' }>> {
+      if (!keys.company && !keys.phone) return [];
+      const match = [keys.company ? 'company_key = @company' : '', keys.phone ? 'phone_key = @phone' : ''].filter(Boolean).join(' OR ');
+      const rows = await sql.all<{ id: number; lead_key: string; owner_id: string; facts_json: string; company_key: string | null; phone_key: string | null }>(
+        `SELECT id, lead_key, owner_id, facts_json, company_key, phone_key FROM leads WHERE id != @exceptId AND deleted_at IS NULL AND owner_id IS NOT NULL AND (${match}) ORDER BY id LIMIT @limit`,
+        { exceptId, limit, ...(keys.company ? { company: keys.company } : {}), ...(keys.phone ? { phone: keys.phone } : {}) },
+      );
+      return rows.map((r) => {
+        const facts = JSON.parse(r.facts_json) as Record<string, unknown>;
+        return { id: Number(r.id), leadKey: r.lead_key, ownerId: r.owner_id, company: facts.company, phone: facts.phone, by: keys.company && r.company_key === keys.company ? 'company' : 'phone' };
+      });
+    },
+    /** Give leads stored before phone keys existed their key (a page at a time); how many were done. */
+    async backfillPhoneKeys(limit: number): Promise<number> {
+      const rows = await sql.all<{ id: number; facts_json: string }>(`SELECT id, facts_json FROM leads WHERE phone_key IS NULL AND facts_json LIKE '%"phone"%' ORDER BY id LIMIT ?`, [limit]);
+      let n = 0;
+      for (const r of rows) {
+        // a number that gives no key is marked '' so the pass does not read it again
+        const key = phoneKey((JSON.parse(r.facts_json) as Record<string, unknown>).phone) ?? '';
+        await sql.run('UPDATE leads SET phone_key = ? WHERE id = ?', [key, r.id]);
+        n++;
+      }
+      return n;
+    },
     /** The lead becomes `ownerId`'s if nobody owns it (a compare-and-set: of two claims at once, one wins). */
     async claimOwner(id: number, ownerId: string, now: Date): Promise<boolean> {
       return (await sql.run('UPDATE leads SET owner_id = @ownerId, updated_at = @now, version = version + 1 WHERE id = @id AND owner_id IS NULL AND deleted_at IS NULL', { id, ownerId, now: now.getTime() })) === 1;

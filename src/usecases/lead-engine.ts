@@ -10,6 +10,7 @@ import { journeyNote } from './journey-notes.js';
 import type { Offers } from './offers.js';
 import type { LeadPool } from './lead-pool.js';
 import type { Protection } from './protection.js';
+import type { CheckCollision } from './collisions.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeStageMove } from './lead-row.js';
 import type { Scoring } from './score-lead.js';
@@ -34,6 +35,8 @@ export interface LeadEngineDeps {
   pool?: LeadPool;
   /** an activity is a follow-up: it extends the owner's 保护期 */
   protection?: Protection;
+  /** 撞单: a new lead matching one someone follows */
+  collisions?: CheckCollision;
   historyTableId: () => string | undefined;
   log: Logger;
 }
@@ -94,6 +97,7 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     /** A lead just came in: profile score and grade, silence clock, routing, and on if the score says so. */
     async onNewLead(lead: LeadRow, members: Members, now: Date): Promise<void> {
       await scoring.rescore(lead, now);
+      await deps.collisions?.((await store.leads.get(lead.id))!, members, now);
       await routeNew((await store.leads.get(lead.id))!, members, now);
       await advance(lead, 0, members, now);
     },

@@ -10,7 +10,7 @@ import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
  * 群内推送 全部 a pool card offers a new pool lead and a click claims it; the sandbox clock moved, the
  * owner is told 3 days before the 保护期 ends and the lead goes back to the pool; a rep marked 离职 in
  * 销售团队 has their lead handed to the person named in 交接给; an inquiry typed at night waits and is
- * offered at the start of the next working period.
+ * offered at the start of the next working period; a new lead of a company someone follows is 撞单.
  */
 const calendar = loadWorkCalendar().calendar;
 describe('the lead pool in the sandbox: claims, pool cards, 保护期, 离职交接', () => {
@@ -158,5 +158,12 @@ describe('the lead pool in the sandbox: claims, pool cards, 保护期, 离职交
     const card = await cardFor('夜航科技', '新线索待认领');
     expect(JSON.stringify(card.card.body)).toMatch(/<at id=ou_/);
     await untilRow('offered: SLA截止 shown', '夜航科技', (r) => typeof r.fields['SLA截止'] === 'number' && r);
+  });
+
+  it('撞单: 张伟 types 青松家居有限公司, which 韩梅梅 follows: the row says who follows it, and 张伟 is told who', async () => {
+    await h.control('POST', `/bases/${h.app}/tables/${h.leads}/records`, { operator_open_id: h.users['张伟'], fields: { 公司名称: '青松家居有限公司', 联系人: '周女士', 电话: '13800005555', 来源渠道: '线下活动', 阶段: '线索' } });
+    await untilRow('撞单提醒 shown', '青松家居有限公司', (r) => text(r.fields['撞单提醒']) === '撞单：同一公司已由 韩梅梅 跟进，请与其或直属上级确认归属' && r);
+    const told = await h.until('张伟 told', async () => (await h.control<unknown[]>('GET', `/im/messages?chat_id=${chat}`)).find((m) => JSON.stringify(m).includes('撞单：同一公司已由 韩梅梅 跟进，请先与其确认归属')));
+    expect(JSON.stringify(told)).toContain(h.users['张伟']!);
   });
 });

@@ -82,7 +82,7 @@ describe('openDb', () => {
       INSERT INTO escalations (lead_id, assignment_id, card_id, sla, step, at) VALUES (1, 3, 7, 'accept', 'remind', 0);`);
     old.close();
     const db = openDb(t.path);
-    expect(db.pragma('user_version', { simple: true })).toBe(12);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.prepare('SELECT id, kind, message_id FROM cards').all()).toEqual([{ id: 7, kind: 'assignment', message_id: 'om_7' }]);
     expect(db.prepare('SELECT a.id FROM assignments a JOIN cards c ON c.id = a.card_id').all()).toEqual([{ id: 3 }]);
