@@ -210,8 +210,9 @@ export function createLeadsRepo(sql: Sql) {
         pending: pending === null ? null : JSON.stringify(pending),
         now: now.getTime(),
       }),
-    /** The leads a person owns (still in the table), by id. */
-    idsOwnedBy: async (ownerId: string): Promise<number[]> => (await sql.all<{ id: number }>('SELECT id FROM leads WHERE owner_id = ? AND deleted_at IS NULL ORDER BY id', [ownerId])).map((r) => Number(r.id)),
+    /** The leads a person holds (still in the table): owned, or with nobody owning them yet and typed in 跟进人. By id. */
+    idsOwnedBy: async (ownerId: string): Promise<number[]> =>
+      (await sql.all<{ id: number }>(`SELECT id FROM leads WHERE deleted_at IS NULL AND (owner_id = ? OR (owner_id IS NULL AND ${sql.dialect.jsonText('facts_json', 'owner')} = ?)) ORDER BY id`, [ownerId, ownerId])).map((r) => Number(r.id)),
     /** Record ids of the leads that still have a row in `tableId`. */
     activeRecordIds: async (tableId: string): Promise<string[]> => (await sql.all<{ record_id: string }>('SELECT record_id FROM leads WHERE table_id = ? AND record_id IS NOT NULL AND deleted_at IS NULL', [tableId])).map((r) => r.record_id),
     /** The row is gone from the Bitable: mark the lead (history stays). False when already marked. */
@@ -264,12 +265,13 @@ export function createLeadsRepo(sql: Sql) {
     /** 线索编号 of other live leads of the same company (duplicates to merge). */
     sameCompanyKeys: async (companyKey: string | null, exceptId: number, limit: number): Promise<string[]> =>
       companyKey ? (await sql.all<{ lead_key: string }>('SELECT lead_key FROM leads WHERE company_key = ? AND id != ? AND deleted_at IS NULL ORDER BY id LIMIT ?', [companyKey, exceptId, limit])).map((r) => r.lead_key) : [],
-    /** Leads someone owns with the same company or phone key as the given ones (not `exceptId`, not deleted), oldest first. */
+    /** Leads someone owns (or is typed in 跟进人 of) with the same company or phone key as the given ones (not `exceptId`, not deleted), oldest first. */
     async ownedMatches(keys: { company: string | null; phone: string | null }, exceptId: number, limit: number): Promise<Array<{ id: number; leadKey: string; ownerId: string; company: unknown; phone: unknown; by: 'company' | 'phone' }>> {
       if (!keys.company && !keys.phone) return [];
       const match = [keys.company ? 'company_key = @company' : '', keys.phone ? 'phone_key = @phone' : ''].filter(Boolean).join(' OR ');
       const rows = await sql.all<{ id: number; lead_key: string; owner_id: string; facts_json: string; company_key: string | null; phone_key: string | null }>(
-        `SELECT id, lead_key, owner_id, facts_json, company_key, phone_key FROM leads WHERE id != @exceptId AND deleted_at IS NULL AND owner_id IS NOT NULL AND (${match}) ORDER BY id LIMIT @limit`,
+        `SELECT id, lead_key, COALESCE(owner_id, ${sql.dialect.jsonText('facts_json', 'owner')}) AS owner_id, facts_json, company_key, phone_key FROM leads
+         WHERE id != @exceptId AND deleted_at IS NULL AND COALESCE(owner_id, ${sql.dialect.jsonText('facts_json', 'owner')}) IS NOT NULL AND (${match}) ORDER BY id LIMIT @limit`,
         { exceptId, limit, ...(keys.company ? { company: keys.company } : {}), ...(keys.phone ? { phone: keys.phone } : {}) },
       );
       return rows.map((r) => {

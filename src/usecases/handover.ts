@@ -134,7 +134,9 @@ export function createHandover(deps: HandoverDeps) {
         const lead = await store.leads.get(id);
         const live = (await store.assignments.current(id)) ?? undefined;
         if (!lead || lead.deletedAt || !lead.stage || closed.has(lead.stage)) return undefined;
-        if (live ? live.ownerId !== leaver.id : lead.ownerId !== leaver.id) return undefined;
+        // held by the leaver: their live assignment, else the lead's owner, else 跟进人 as typed
+        const heldBy = live?.ownerId ?? lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined);
+        if (heldBy !== leaver.id) return undefined;
         const to = successor ?? (converted.has(lead.stage) ? (manager ?? undefined) : null);
         const item = { key: lead.leadKey, company: typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey, stage: stageText(lead.stage) };
         if (to === undefined) return { ...item, to: undefined };

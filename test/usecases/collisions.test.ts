@@ -35,6 +35,13 @@ describe('撞单: a new lead matching one someone else follows', () => {
     expect(manager).not.toContain('13912345678');
   });
 
+  it('a lead whose 跟进人 was only typed counts as followed', async () => {
+    const w = await cardWorld();
+    await w.newLead({ company: '手填公司', phone: '13600006666', source: '线下活动', owner: 'ou_hanmeimei' });
+    const lead = await w.newLead({ company: '手填公司有限公司', phone: '13600007777', source: '线下活动' });
+    expect((await rowFields(w, lead.id)).撞单提醒).toBe('撞单：同一公司已由 韩梅梅 跟进，请与其或直属上级确认归属');
+  });
+
   it.each([
     ['another company and phone', { company: '别的公司', phone: '13600002222' }],
     ['a lead nobody follows yet', { company: '无人公司', phone: '13500003333' }],

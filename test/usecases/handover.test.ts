@@ -100,6 +100,17 @@ describe('离职交接', () => {
     expect(summary!.leads.every((x) => x.to === null)).toBe(true);
   });
 
+  it('a lead only typed as theirs in 跟进人 (nobody owns it in the engine yet) is handed over too', async () => {
+    const w = await cardWorld();
+    const typed = await w.newLead({ company: '手填公司', phone: '13600006666', source: '线下活动', owner: LI });
+    expect((await w.store.leads.get(typed.id))!.ownerId).toBeNull();
+    leaving(w, HAN);
+    expect(await w.handover.run(w.members, w.clock.now())).toBe(1);
+    const lead = (await w.store.leads.get(typed.id))!;
+    expect([lead.ownerId, lead.facts.owner]).toEqual([HAN, HAN]);
+    expect(await rowFields(w, typed.id)).toMatchObject({ 跟进人: HAN });
+  });
+
   it('a leaver is never offered a lead (not on duty)', async () => {
     const w = await cardWorld();
     leaving(w, HAN);
