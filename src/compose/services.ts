@@ -37,6 +37,9 @@ import { createWebhookSender } from '../webhooks/sender.js';
 import { createLeadJourney } from './lead-journey.js';
 import { loadRuleSet, ruleTableSpecs } from './rule-set.js';
 
+/** sync_cursors: the phone keys of leads stored before migration 13 were added (once) */
+const PHONE_KEYS_DONE = 'leads.phone_keys';
+
 /**
  * Where the server's Feishu is: a real app (compose/feishu-platform.ts) or the embedded sandbox
  * (sandbox/platform.ts). The services reach either one the same way, through the SDK over HTTP.
@@ -126,10 +129,13 @@ export async function createServices({ config, log, platform, version }: Service
   // the leads table as the use cases see it (plain rows), over the Bitable
   const table = createBitableLeadTable({ api: bitableApi, template, layout: () => layout, log });
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
-  // leads stored before phones were keyed (migration 13) get their key, so 撞单 finds them too
-  let keyed = 0;
-  for (let n = 1; n > 0; keyed += n) n = await store.transaction(() => store.leads.backfillPhoneKeys(500));
-  if (keyed) log.info({ leads: keyed }, 'phone keys added to leads stored before them (撞单)');
+  // leads stored before phones were keyed (migration 13) get their key, so 撞单 finds them too: once
+  if ((await store.cursors.get(PHONE_KEYS_DONE)) === undefined) {
+    let keyed = 0;
+    for (let n = 1; n > 0; keyed += n) n = await store.transaction(() => store.leads.backfillPhoneKeys(500));
+    await store.cursors.set(PHONE_KEYS_DONE, 1, clock.now());
+    if (keyed) log.info({ leads: keyed }, 'phone keys added to leads stored before them (撞单)');
+  }
   const lj = await createLeadJourney({
     store,
     rules,

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
 import type { LeadCards, Members } from './lead-cards.js';
-import { writeLeadRow } from './lead-row.js';
+import { companyName, followerOf, writeLeadRow } from './lead-row.js';
 
 /**
  * 撞单: a new lead (typed, posted or imported: every way in reaches the engine's onNewLead) whose company
@@ -27,14 +27,14 @@ export function createCollisions(deps: { store: Store; cards?: LeadCards; log: L
   /** (inside a transaction) Check a lead that just came in; true when it collides. */
   return async function checkNew(lead: LeadRow, members: Members, now: Date): Promise<boolean> {
     const creator = (await store.transitions.listForLead(lead.id))[0]?.actorId;
-    const typedOwner = lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined);
+    const typedOwner = followerOf(lead) ?? undefined;
     const ours = new Set([creator, typedOwner].filter(isPersonId));
     const matches = (await store.leads.ownedMatches({ company: lead.companyKey, phone: lead.phoneKey }, lead.id, 5)).filter((m) => !ours.has(m.ownerId));
     if (!matches.length) return false;
     const first = matches[0]!;
     const owners = [...new Set(matches.map((m) => m.ownerId))];
     const names = owners.map((id) => members.get(id)?.name || id).join('、');
-    const mine = company(lead.facts.company, lead.leadKey);
+    const mine = companyName(lead);
     await writeLeadRow(store, lead, { [COLLISION_FIELD]: `撞单：${WHAT[first.by]}已由 ${names} 跟进，请与其或直属上级确认归属` }, `collision:${lead.id}`, now);
     // the creator: who follows it, nothing more
     const maker = isPersonId(creator) ? creator : undefined;

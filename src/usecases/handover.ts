@@ -14,7 +14,7 @@ import { createBackToPool } from './back-to-pool.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadPool } from './lead-pool.js';
-import { writeLeadRow } from './lead-row.js';
+import { companyName, followerOf, writeLeadRow } from './lead-row.js';
 import type { Offers } from './offers.js';
 import type { Protection } from './protection.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_FOLLOW_UP } from './sla-ladder.js';
@@ -78,7 +78,7 @@ export function createHandover(deps: HandoverDeps) {
 
   /** (inside a transaction) One lead of the leaver's: to `to` (a person), or the pool (null). */
   async function handOne(lead: LeadRow, leaver: Member, live: AssignmentRow | undefined, to: string | null, members: Members, now: Date): Promise<boolean> {
-    const company = typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey;
+    const company = companyName(lead);
     if (live && !(await store.assignments.withdraw(live.id, now))) return false; // someone else moved it first
     await deps.cards?.handedOver(lead, to, members, now);
     if (to === null) {
@@ -102,8 +102,8 @@ export function createHandover(deps: HandoverDeps) {
       // only offered to the leaver: offered to the successor, with their own card and accept SLA
       await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
       const { owner: typed, ...facts } = lead.facts;
-      const fresh = typed === leaver.id ? await store.leads.setFacts(lead.id, facts, now).then(() => store.leads.get(lead.id)) : lead;
-      const offered = await deps.offers?.offerAssignment(fresh!, members, now, { anyStage: true, exclude: [leaver.id], decision: { kind: 'person', ownerId: to, rule: 'handover', why } });
+      if (typed === leaver.id) await store.leads.setFacts(lead.id, facts, now); // 跟进人 typed as the leaver: no longer
+      const offered = await deps.offers?.offerAssignment((await store.leads.get(lead.id))!, members, now, { anyStage: true, exclude: [leaver.id], decision: { kind: 'person', ownerId: to, rule: 'handover', why } });
       await writeLeadRow(store, lead, { ...(typed === leaver.id ? { 跟进人: null } : {}), 旅程备注: journeyNote(now, [`${why}（待认领）`]) }, `handover:${lead.id}:${live.id}`, now);
       return !!offered || !deps.offers;
     }
@@ -135,10 +135,10 @@ export function createHandover(deps: HandoverDeps) {
         const live = (await store.assignments.current(id)) ?? undefined;
         if (!lead || lead.deletedAt || !lead.stage || closed.has(lead.stage)) return undefined;
         // held by the leaver: their live assignment, else the lead's owner, else 跟进人 as typed
-        const heldBy = live?.ownerId ?? lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : undefined);
+        const heldBy = live?.ownerId ?? followerOf(lead);
         if (heldBy !== leaver.id) return undefined;
         const to = successor ?? (converted.has(lead.stage) ? (manager ?? undefined) : null);
-        const item = { key: lead.leadKey, company: typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey, stage: stageText(lead.stage) };
+        const item = { key: lead.leadKey, company: companyName(lead), stage: stageText(lead.stage) };
         if (to === undefined) return { ...item, to: undefined };
         return (await handOne(lead, leaver, live, to, members, now)) ? { ...item, to } : undefined;
       });

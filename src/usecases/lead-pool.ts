@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
+import { followerOf } from './lead-row.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { Protection } from './protection.js';
 import { scheduleLadderStep, SLA_FOLLOW_UP } from './sla-ladder.js';
@@ -56,12 +57,11 @@ export function createLeadPool(deps: LeadPoolDeps) {
   const { store } = deps;
   // leads a rep holds: those still being worked (open and nurture stages)
   const held = deps.journey.stages.filter((s) => s.kind === 'open' || s.kind === 'nurture').map((s) => s.id);
-  const ownerOf = (lead: LeadRow): string | null => lead.ownerId ?? (typeof lead.facts.owner === 'string' && lead.facts.owner ? lead.facts.owner : null);
 
   /** (inside a transaction) `personId` claims `lead`. */
   async function claim(lead: LeadRow, personId: string, members: Members, now: Date): Promise<ClaimOutcome> {
     const me = members.get(personId);
-    const owner = ownerOf(lead);
+    const owner = followerOf(lead);
     const rule = poolOf(deps.pools(), lead.stage);
     const why = claimRefusal({
       rule,
@@ -98,13 +98,13 @@ export function createLeadPool(deps: LeadPoolDeps) {
    */
   async function entered(lead: LeadRow, o: { returned: boolean; why: Text; key: string }, members: Members, now: Date): Promise<boolean> {
     const rule = poolOf(deps.pools(), lead.stage);
-    if (!rule || ownerOf(lead) !== null || !announces(rule, o.returned) || !deps.cards) return false;
+    if (!rule || followerOf(lead) !== null || !announces(rule, o.returned) || !deps.cards) return false;
     const limits = limitsText(rule);
     return !!(await deps.cards.poolCard(lead, { pool: rule.name, why: o.why, ...(limits ? { limits } : {}) }, members, o.key, now));
   }
 
   /** Whether the lead is in a pool now (nobody follows it, its stage is a pool's). */
-  const inPool = (lead: LeadRow): boolean => ownerOf(lead) === null && poolOf(deps.pools(), lead.stage) !== undefined;
+  const inPool = (lead: LeadRow): boolean => followerOf(lead) === null && poolOf(deps.pools(), lead.stage) !== undefined;
 
   return { claim, entered, inPool };
 }

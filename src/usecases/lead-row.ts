@@ -9,6 +9,12 @@ import { stageHistoryRow } from './journey-notes.js';
  * (so they commit with the decision that caused them). A lead without a row yet writes nothing: its
  * row is created with the current state when it is linked.
  */
+/** Who follows the lead: its owner, else the 跟进人 typed in its row (null: nobody). */
+export const followerOf = (lead: Pick<LeadRow, 'ownerId' | 'facts'>): string | null => lead.ownerId ?? (typeof lead.facts.owner === 'string' && lead.facts.owner ? lead.facts.owner : null);
+
+/** The company as people name the lead in messages (its 线索编号 when the row has none). */
+export const companyName = (lead: Pick<LeadRow, 'leadKey' | 'facts'>): string => (typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey);
+
 export function leadTargetOf(lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>): { target: string; recordId: string } | undefined {
   return lead.baseToken && lead.tableId && lead.recordId ? { target: bitableTarget(lead.baseToken, lead.tableId), recordId: lead.recordId } : undefined;
 }

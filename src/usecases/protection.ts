@@ -12,7 +12,7 @@ import type { Timer } from '../store/timers-repo.js';
 import { createBackToPool } from './back-to-pool.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadPool } from './lead-pool.js';
-import { writeLeadRow } from './lead-row.js';
+import { companyName, writeLeadRow } from './lead-row.js';
 import { PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from './protection-kinds.js';
 
 /**
@@ -62,7 +62,6 @@ export function createProtection(deps: ProtectionDeps) {
   const log = deps.log.child({ component: 'protection' });
   const converted = convertedStages(journey);
   const backToPool = createBackToPool({ store, journey, clock: deps.clock, ...(deps.pool ? { pool: deps.pool } : {}), historyTableId: deps.historyTableId });
-  const company = (lead: LeadRow) => (typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey);
 
   /**
    * The lead's protection: owned through an accepted assignment, not converted, a rule for its stage and
@@ -153,7 +152,7 @@ export function createProtection(deps: ProtectionDeps) {
       members,
       now,
     });
-    await deps.cards?.notify(a.ownerId, { zh: `${lead.leadKey}「${company(lead)}」保护期到期，已回收到公海：${why}`, en: `${lead.leadKey} ${company(lead)}: protection ended, back in the pool` }, `recycled:${a.id}`, now);
+    await deps.cards?.notify(a.ownerId, { zh: `${lead.leadKey}「${companyName(lead)}」保护期到期，已回收到公海：${why}`, en: `${lead.leadKey} ${companyName(lead)}: protection ended, back in the pool` }, `recycled:${a.id}`, now);
     log.info({ lead: lead.leadKey, owner: a.ownerId, rule: rule.name, to: moved.stage }, 'protection ended; lead recycled to the pool');
     return true;
   }
@@ -188,8 +187,8 @@ export function createProtection(deps: ProtectionDeps) {
       await deps.cards?.notify(
         st.a.ownerId,
         {
-          zh: `${lead.leadKey}「${company(lead)}」保护期还剩 ${left} 天（${when(st.span.until)} 到期）：记录一次跟进（活动或推进阶段）即可延长，否则将回收到公海`,
-          en: `${lead.leadKey} ${company(lead)}: ${left} days of protection left (ends ${when(st.span.until)}); log a follow-up (an activity or a stage move) to keep it, or it goes back to the pool`,
+          zh: `${lead.leadKey}「${companyName(lead)}」保护期还剩 ${left} 天（${when(st.span.until)} 到期）：记录一次跟进（活动或推进阶段）即可延长，否则将回收到公海`,
+          en: `${lead.leadKey} ${companyName(lead)}: ${left} days of protection left (ends ${when(st.span.until)}); log a follow-up (an activity or a stage move) to keep it, or it goes back to the pool`,
         },
         `recycle-warn:${st.a.id}:${st.span.until.getTime()}`,
         now,
