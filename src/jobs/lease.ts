@@ -30,8 +30,9 @@ export function createLease(deps: { store: Pick<Store, 'leases'>; clock: Clock; 
     async run<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
       if (!(await leases.acquire(deps.name, deps.holder, ttl, deps.clock.now()))) return { ran: false };
       holding = true;
+      let renewing: Promise<unknown> = Promise.resolve();
       const renew = setInterval(() => {
-        leases.acquire(deps.name, deps.holder, ttl, deps.clock.now()).then(
+        renewing = leases.acquire(deps.name, deps.holder, ttl, deps.clock.now()).then(
           (held) => {
             if (held || !holding) return;
             holding = false;
@@ -45,6 +46,7 @@ export function createLease(deps: { store: Pick<Store, 'leases'>; clock: Clock; 
       } finally {
         holding = false;
         clearInterval(renew);
+        await renewing; // a renewal still in flight must not take the lease back after it is let go
         await leases.release(deps.name, deps.holder).catch(() => undefined);
       }
     },

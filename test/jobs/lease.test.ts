@@ -39,6 +39,30 @@ describe('lease', () => {
     expect(await store.leases.holder('x', new Date())).toBeUndefined();
   });
 
+  it('a renewal still in flight when the work ends does not take the lease back after it is let go', async () => {
+    const store = await testStore();
+    let calls = 0;
+    let renewalStarted!: () => void;
+    const started = new Promise<void>((r) => (renewalStarted = r));
+    let renewalDone!: () => void;
+    const done = new Promise<void>((r) => (renewalDone = r));
+    const leases = {
+      ...store.leases,
+      acquire: async (...args: Parameters<typeof store.leases.acquire>) => {
+        if (++calls === 1) return store.leases.acquire(...args);
+        renewalStarted(); // a renewal that a busy database answers late
+        await new Promise((r) => setTimeout(r, 50));
+        const held = await store.leases.acquire(...args);
+        renewalDone();
+        return held;
+      },
+    };
+    const a = createLease({ store: { leases }, clock: systemClock, log, name: 'bitable:t', holder: 'a', ttlMs: 600 });
+    await a.run(() => started); // the work ends while the renewal is answering
+    await done;
+    expect(await store.leases.holder('bitable:t', new Date())).toBeUndefined();
+  });
+
   it('held() turns false once a renewal finds another holder (the work stops before its next step)', async () => {
     const store = await testStore();
     const clock = createManualClock('2026-12-03T02:00:00Z');
