@@ -37,6 +37,8 @@ const STORE_TESTS = [
   'test/usecases/handover.test.ts',
   'test/usecases/assignment-hours.test.ts',
   'test/usecases/collisions.test.ts',
+  'test/usecases/intake-dedupe.test.ts',
+  'test/http/intake-api.test.ts',
 ];
 
 /**

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { createFeishuCardRoutes, type FeishuCardDeps } from './http/feishu-card.js';
 import { createFeishuEventRoutes, type FeishuEventsDeps } from './http/feishu-events.js';
 import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
+import { createIntakeRoutes, type IntakeRouteDeps } from './http/intake-routes.js';
 import { requestLog, type AppEnv } from './http/request-log.js';
 import type { Logger } from './lib/logger.js';
 
@@ -13,6 +14,8 @@ export interface AppDeps extends HealthDeps {
   feishuEvents?: FeishuEventsDeps;
   /** the card callback route; absent in tests that only need events */
   feishuCard?: FeishuCardDeps;
+  /** POST /api/leads (web forms, other systems); absent in tests that do not need it */
+  intake?: IntakeRouteDeps;
 }
 
 /**
@@ -24,6 +27,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', createHealthRoutes(deps));
   if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
   if (deps.feishuCard) app.route('/', createFeishuCardRoutes(deps.feishuCard));
+  if (deps.intake) app.route('/', createIntakeRoutes(deps.intake));
   app.notFound((c) => c.json({ error: 'not_found', message: `没有这个地址 / No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();

@@ -75,6 +75,20 @@ export const CONFIG_KEYS = {
       en: 'the signing secret for 培育步骤 webhooks: whsec_ + at least 24 random bytes in base64 (Standard Webhooks; .env.example shows how to make one), shared with the receiver',
     },
   },
+  INTAKE_CORS_ORIGINS: {
+    schema: opt(z.string().refine((v) => v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())), 'must be origins such as https://www.example.com, separated by commas')),
+    hint: {
+      zh: '允许哪些网页（浏览器表单）直接调用 /api/leads：以逗号分隔的来源，如 https://www.example.com；不填则不允许跨域调用',
+      en: 'which web pages (browser forms) may call /api/leads directly: origins such as https://www.example.com, comma-separated; unset: no cross-origin calls',
+    },
+  },
+  SOURCE_SIGNING_KEY: {
+    schema: opt(z.string().min(32)),
+    hint: {
+      zh: '签名来源（npm run sources -- add 名称 --signed）的主密钥：至少 32 个随机字符（生成方法见 .env.example）；各来源的签名密钥由它派生，不存入数据库',
+      en: "the master key for signing sources (npm run sources -- add NAME --signed): at least 32 random characters (.env.example shows how); each source's secret is derived from it, never stored",
+    },
+  },
   RECONCILE_INTERVAL_SECONDS: {
     schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300),
     hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' },
@@ -89,7 +103,7 @@ export const CONFIG_KEYS = {
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'DATABASE_URL'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'SOURCE_SIGNING_KEY', 'DATABASE_URL'];
 
 const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
 
@@ -131,6 +145,8 @@ export interface Config {
   failoverMs: number;
   /** signs outbound webhooks (Standard Webhooks); undefined: webhook steps wait as dead letters until it is set */
   webhookSecret: Secret | undefined;
+  /** POST /api/leads: the browser origins allowed (CORS), and the master key of signing sources */
+  intake: { corsOrigins: string[]; signingKey: Secret | undefined };
 }
 
 export interface ConfigProblem {
@@ -222,6 +238,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
     failoverMs: (e.FAILOVER_SECONDS as number) * 1000,
     webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
+    intake: Object.freeze({
+      corsOrigins: e.INTAKE_CORS_ORIGINS ? (e.INTAKE_CORS_ORIGINS as string).split(',').map((o) => o.trim().replace(/\/$/, '')) : [],
+      signingKey: e.SOURCE_SIGNING_KEY ? new Secret(e.SOURCE_SIGNING_KEY as string) : undefined,
+    }),
     bitableWriter: Object.freeze({ batchSize: e.BITABLE_BATCH_SIZE as number, perSecond: e.BITABLE_WRITES_PER_SECOND as number, perMinute: e.BITABLE_WRITES_PER_MINUTE as number }),
   });
 }

@@ -1,4 +1,7 @@
+import type { TableLayout } from '../ports/lead-table.js';
 import type { Team } from '../ports/team.js';
+import { templateTable } from '../rules/base-template.js';
+import { createIntake, INTAKE_MERGE, INTAKE_NEW } from '../usecases/intake.js';
 import type { Locale } from '../domain/text.js';
 import { openStages } from '../domain/journey.js';
 import type { Clock } from '../lib/clock.js';
@@ -38,6 +41,8 @@ export interface LeadJourneyDeps {
   chatId: () => string | undefined;
   /** where stage moves are recorded as rows (阶段流转), once the table is known */
   historyTableId: () => string | undefined;
+  /** the Base and its tables once known (leads posted to the intake API get their rows there) */
+  layout?: () => TableLayout | undefined;
 }
 
 /**
@@ -67,6 +72,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const nurture = createNurture({ store, journey, calendar, steps: () => rules.nurtureSteps, cards, log });
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
   const handover = createHandover({ store, journey, clock, rules: rules.assignment, recycle: () => rules.recycle, calendar, cards, offers, protection, pool: () => poolRef, historyTableId, log });
+  const intake = createIntake({ store, journey, clock, leadsTable: templateTable(rules.template, 'leads'), layout: deps.layout ?? (() => undefined), engine, log });
   const reengage = createReengage({ store, journey, clock, cards, offers, returnReasons: () => rules.returnReasons, historyTableId, log });
   /** What each durable timer does when it comes due (the timer sweep hands them the team). */
   const timerHandlers: Record<string, TimerHandler<Members>> = {
@@ -81,6 +87,8 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     [PROTECT_RECYCLE]: protection.onRecycle,
     [PROTECT_WARN]: protection.onWarn,
     [PROTECT_DAILY]: protection.onDaily,
+    [INTAKE_NEW]: intake.onTimer,
+    [INTAKE_MERGE]: intake.onTimer,
   };
   return {
     rules,
@@ -98,6 +106,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     nurture,
     ownerQueue,
     reengage,
+    intake,
     timerHandlers,
     startLead: createStartLead({ store, journey, clock }),
     changeStage: createChangeStage({ store, journey, clock }),

@@ -34,11 +34,13 @@ import { createReconcile } from '../usecases/reconcile.js';
 import { createRuleTables } from '../usecases/rule-tables.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import { createWebhookSender } from '../webhooks/sender.js';
+import { createIntakeBodyParser } from '../http/intake-body.js';
+import { leadMinimumOf } from '../domain/journey.js';
 import { createLeadJourney } from './lead-journey.js';
 import { loadRuleSet, ruleTableSpecs } from './rule-set.js';
 
-/** sync_cursors: the phone keys of leads stored before migration 13 were added (once) */
-const PHONE_KEYS_DONE = 'leads.phone_keys';
+/** sync_cursors: the contact keys (E.164 phone, e-mail) of leads stored before migration 14 were added (once) */
+const CONTACT_KEYS_DONE = 'leads.contact_keys.14';
 
 /**
  * Where the server's Feishu is: a real app (compose/feishu-platform.ts) or the embedded sandbox
@@ -53,6 +55,8 @@ export interface Platform {
   chatId: string | undefined;
   /** look for work every few seconds instead of every quarter minute (the sandbox, where people watch) */
   quickPolls: boolean;
+  /** browser origins allowed to post to /api/leads besides INTAKE_CORS_ORIGINS (the sandbox's demo form) */
+  intakeOrigins?: readonly string[];
   /** a full reconciliation pass when the server starts (finds rows changed or deleted while it was down) */
   reconcileAtStart: boolean;
   /** finds (or makes) the Base and tells the services where it is; runs before the workers start */
@@ -129,12 +133,12 @@ export async function createServices({ config, log, platform, version }: Service
   // the leads table as the use cases see it (plain rows), over the Bitable
   const table = createBitableLeadTable({ api: bitableApi, template, layout: () => layout, log });
   const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
-  // leads stored before phones were keyed (migration 13) get their key, so 撞单 finds them too: once
-  if ((await store.cursors.get(PHONE_KEYS_DONE)) === undefined) {
+  // leads stored before their contact keys (migrations 13, 14) get them, so 撞单 and dedupe find them too: once
+  if ((await store.cursors.get(CONTACT_KEYS_DONE)) === undefined) {
     let keyed = 0;
-    for (let n = 1; n > 0; keyed += n) n = await store.transaction(() => store.leads.backfillPhoneKeys(500));
-    await store.cursors.set(PHONE_KEYS_DONE, 1, clock.now());
-    if (keyed) log.info({ leads: keyed }, 'phone keys added to leads stored before them (撞单)');
+    for (let n = 1; n > 0; keyed += n) n = await store.transaction(() => store.leads.backfillContactKeys(500));
+    await store.cursors.set(CONTACT_KEYS_DONE, 1, clock.now());
+    if (keyed) log.info({ leads: keyed }, 'contact keys added to leads stored before them (撞单, dedupe)');
   }
   const lj = await createLeadJourney({
     store,
@@ -145,6 +149,7 @@ export async function createServices({ config, log, platform, version }: Service
     team: roster,
     chatId: () => chatId,
     historyTableId: () => layout?.historyTableId,
+    layout: () => layout,
   });
   // Rules the team edits in the Base (评分规则 … SLA 策略, and the 销售团队 rows): read at start, on their
   // events, and every interval on every instance (only the holder of the inbound lease sees the events).
@@ -285,6 +290,18 @@ export async function createServices({ config, log, platform, version }: Service
     leases: () => store.leases.held(systemClock.now()),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
     feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
+    intake: {
+      store,
+      clock,
+      intake: lj.intake,
+      parse: createIntakeBodyParser(template, leadMinimumOf(journey)),
+      signingKey: config.intake.signingKey,
+      corsOrigins: [...config.intake.corsOrigins, ...(platform.intakeOrigins ?? [])],
+      onAccepted: () => {
+        void timerSweep.kick();
+        writer.kick();
+      },
+    },
   });
 
   let server: ReturnType<typeof serve> | undefined;

@@ -2,7 +2,12 @@ import { provision } from '../bitable/provision.js';
 import type { Platform } from '../compose/services.js';
 import type { Logger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
+import { optionsOf } from '../rules/rule-table.js';
+import { addSource, rotateSourceKey } from '../usecases/intake-sources.js';
 import { startSandbox } from './start-sandbox.js';
+
+/** The demo website's form posts as this intake source (its key is new at every start). */
+export const DEMO_SOURCE = '官网表单（演示）';
 
 /**
  * The embedded sandbox as the server's Feishu (no credentials configured): the local emulator with its
@@ -21,6 +26,8 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
     clock: { now: () => new Date(sandbox.emulator.kernel.clock.now()) },
     chatId: sandbox.demo.chat.chat_id,
     quickPolls: true,
+    // the demo website (/demo/form beside the emulator) posts from the browser to /api/leads
+    intakeOrigins: [new URL(sandbox.running.url).origin, new URL(sandbox.running.url).origin.replace('//127.0.0.1:', '//localhost:')],
     // adoption reads every row at start; the first reconciliation pass comes at the interval
     reconcileAtStart: false,
     /**
@@ -34,15 +41,23 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       s.useBase(appToken, prov.tables);
       const adopted = await s.adoptRows(appToken, prov.tables.get(s.leadsTable.name)!);
       s.writer.kick();
+      // the demo website's form: a source with a key made now (only its hash is kept, so a restart makes a new one)
+      const existing = await s.store.intake.sourceByName(DEMO_SOURCE);
+      const made = existing
+        ? await rotateSourceKey(s.store, existing)
+        : await addSource(s.store, { name: DEMO_SOURCE, channel: '官网咨询', channels: optionsOf(s.rules.template, 'leads', '来源渠道'), ratePerMinute: 60, now: s.platform.clock.now() });
+      if (made.ok) sandbox.demoSite.configure({ apiKey: made.credential });
+      else log.warn({ why: made.problem.en }, 'the demo website form has no source');
       void s.roster.members().catch(() => undefined); // warm: the first card click should not wait for it
       log.info({ appToken, changes: prov.applied, adopted: adopted.adopted.length }, 'sandbox Base provisioned and demo leads adopted');
     },
     // The sandbox's app sends its events here, signed and encrypted, like a Feishu app configured in the console.
     onListening(url) {
       sandbox.emulator.kernel.apps.update(app.app_id, { event_url: `${url}/feishu/events`, card_url: `${url}/feishu/card` });
+      sandbox.demoSite.configure({ productUrl: url });
     },
     close: () => sandbox.close(),
-    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)`,
+    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)`,
     logFields: { sandboxUrl: sandbox.running.url },
   };
 }

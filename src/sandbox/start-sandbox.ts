@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { seedDemoRows } from './demo-base.js';
 import { seedDemoDirectory, type DemoDirectory } from './demo-directory.js';
+import { createDemoSite, type DemoSite } from './demo-site/module.js';
 import { createFeishuEmulator, type FeishuEmulator, type RunningEmulator } from './feishu/emulator.js';
 import { ALL_MODULES } from './feishu/modules.js';
 
@@ -9,6 +10,8 @@ export interface Sandbox {
   emulator: FeishuEmulator;
   running: RunningEmulator;
   demo: DemoDirectory;
+  /** the demo company's website (/demo/form): its form posts to the product's /api/leads */
+  demoSite: DemoSite;
   /** the demo people type their rows into a Base the product has provisioned */
   seedDemoRows(appToken: string): Promise<void>;
   close(): Promise<void>;
@@ -21,8 +24,9 @@ export interface Sandbox {
  */
 export async function startSandbox(opts: { port: number; log: Logger; startAt?: Date | undefined }): Promise<Sandbox> {
   const log = opts.log.child({ component: 'sandbox' });
+  const demoSite = createDemoSite();
   const emulator = createFeishuEmulator({
-    modules: ALL_MODULES,
+    modules: [...ALL_MODULES, demoSite.module],
     ...(opts.startAt ? { clock: { startAt: opts.startAt.getTime() } } : {}),
     log: (level, msg, extra) => log[level]({ ...extra }, msg),
   });
@@ -30,5 +34,5 @@ export async function startSandbox(opts: { port: number; log: Logger; startAt?: 
   const app = emulator.kernel.apps.add({ name: '线索旅程（沙箱）', encrypt_key: randomBytes(16).toString('hex') });
   const demo = seedDemoDirectory(emulator.kernel, app);
   const running = await emulator.listen(opts.port);
-  return { emulator, running, demo, seedDemoRows: (appToken) => seedDemoRows(emulator.kernel, demo, appToken), close: () => running.close() };
+  return { emulator, running, demo, demoSite, seedDemoRows: (appToken) => seedDemoRows(emulator.kernel, demo, appToken), close: () => running.close() };
 }

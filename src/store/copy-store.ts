@@ -7,7 +7,7 @@ import type { Sql } from './sql/sql.js';
  * recognised by. rep_loads is not copied: it is rebuilt from the assignments at the end (triggers keep it
  * on PostgreSQL, and they fire while the assignments are copied).
  */
-const TABLES: Array<{ name: string; order: string }> = [
+const TABLES: Array<{ name: string; order: string /** its id is text, not an identity */; textId?: true }> = [
   { name: 'leads', order: 'id' },
   { name: 'stage_transitions', order: 'id' },
   { name: 'score_ledger', order: 'id' },
@@ -27,6 +27,8 @@ const TABLES: Array<{ name: string; order: string }> = [
   { name: 'owner_queue', order: 'lead_id' },
   { name: 'unknown_users', order: 'open_id' },
   { name: 'leases', order: 'name' },
+  { name: 'intake_sources', order: 'id', textId: true },
+  { name: 'intake_requests', order: 'source_id, idem_key' },
 ];
 
 /** Every table of the store (what a copy covers, and rep_loads, which it rebuilds). */
@@ -72,7 +74,7 @@ export async function copySqliteToPostgres(o: { from: Db; to: Sql; pageSize?: nu
       copied += rows.length;
       o.onProgress?.({ table: t.name, copied, total });
     }
-    if (columns.includes('id')) await o.to.get(`SELECT setval(pg_get_serial_sequence('${t.name}', 'id'), GREATEST((SELECT MAX(id) FROM ${t.name}), 1))`);
+    if (columns.includes('id') && !t.textId) await o.to.get(`SELECT setval(pg_get_serial_sequence('${t.name}', 'id'), GREATEST((SELECT MAX(id) FROM ${t.name}), 1))`);
   }
   await createRoutingRepo(o.to).rebuildLoads();
   const tables: CopyReport['tables'] = [];

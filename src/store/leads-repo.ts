@@ -1,6 +1,7 @@
 import type { LeadFacts } from '../domain/lead-facts.js';
 import { companyKey } from '../domain/routing.js';
 import { phoneKey } from '../domain/duplicates.js';
+import { emailKey } from '../domain/contact-keys.js';
 import { chunks, placeholders, type Sql } from './sql/sql.js';
 
 /** A lead as the server keeps it: the Bitable row's facts plus what only the server knows. */
@@ -33,8 +34,10 @@ export interface LeadRow {
   grade: string | null;
   /** the company name without suffixes (same company → same owner) */
   companyKey: string | null;
-  /** the phone as a key (domain/duplicates.ts): 撞单 */
+  /** the phone as a key (domain/duplicates.ts): 撞单, dedupe */
   phoneKey: string | null;
+  /** the e-mail as a key (domain/contact-keys.ts): dedupe */
+  emailKey: string | null;
 }
 
 export interface PendingApproval {
@@ -80,11 +83,12 @@ interface Raw {
   grade: string | null;
   company_key: string | null;
   phone_key: string | null;
+  email_key: string | null;
 }
 
 /** What the decay pass reads of a lead. */
-export type DecayRow = Pick<LeadRow, 'id' | 'stage' | 'score' | 'grade' | 'createdAt' | 'lastActivityAt' | 'decayedDays' | 'baseToken' | 'tableId' | 'recordId'>;
-type RawDecay = Pick<Raw, 'id' | 'stage' | 'score' | 'grade' | 'created_at' | 'last_activity_at' | 'decayed_days' | 'base_token' | 'table_id' | 'record_id'>;
+export type DecayRow = Pick<LeadRow, 'id' | 'stage' | 'score' | 'grade' | 'createdAt' | 'lastActivityAt' | 'decayedDays' | 'baseToken' | 'tableId' | 'recordId' | 'leadKey'>;
+type RawDecay = Pick<Raw, 'id' | 'stage' | 'score' | 'grade' | 'created_at' | 'last_activity_at' | 'decayed_days' | 'base_token' | 'table_id' | 'record_id' | 'lead_key'>;
 
 const toRow = (r: Raw): LeadRow => ({
   id: r.id,
@@ -110,6 +114,7 @@ const toRow = (r: Raw): LeadRow => ({
   grade: r.grade,
   companyKey: r.company_key,
   phoneKey: r.phone_key || null,
+  emailKey: r.email_key || null,
 });
 
 export type LeadsRepo = ReturnType<typeof createLeadsRepo>;
@@ -135,8 +140,8 @@ export function createLeadsRepo(sql: Sql) {
           if (cur !== undefined && Number(typed[1]) > cur) await seqSet('lead_key:XS-', Number(typed[1]), l.now.getTime());
         }
         const r = await sql.get<Raw>(
-          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, phone_key, created_at, updated_at)
-           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @phoneKey, @now, @now) RETURNING *`,
+          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, phone_key, email_key, created_at, updated_at)
+           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @phoneKey, @emailKey, @now, @now) RETURNING *`,
           {
             leadKey: l.leadKey,
             baseToken: l.baseToken ?? null,
@@ -147,7 +152,8 @@ export function createLeadsRepo(sql: Sql) {
             modified: l.bitableModifiedAt ?? null,
             ownerId: l.ownerId ?? null,
             companyKey: companyKey(l.facts.company) ?? null,
-            phoneKey: phoneKey(l.facts.phone) ?? null,
+            phoneKey: phoneKey(l.facts.phone) ?? '', // '': none (null: not keyed yet, backfillContactKeys)
+            emailKey: emailKey(l.facts.email) ?? null,
             now: l.now.getTime(),
           },
         );
@@ -191,14 +197,18 @@ export function createLeadsRepo(sql: Sql) {
         { id, version, stage, at: at.getTime() },
       ),
     async setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): Promise<void> {
-      await sql.run(`UPDATE leads SET facts_json = @facts, company_key = @companyKey, phone_key = @phoneKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`, {
-        id,
-        facts: JSON.stringify(facts),
-        companyKey: companyKey(facts.company) ?? null,
-        phoneKey: phoneKey(facts.phone) ?? null,
-        modified: bitableModifiedAt ?? null,
-        now: now.getTime(),
-      });
+      await sql.run(
+        `UPDATE leads SET facts_json = @facts, company_key = @companyKey, phone_key = @phoneKey, email_key = @emailKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
+        {
+          id,
+          facts: JSON.stringify(facts),
+          companyKey: companyKey(facts.company) ?? null,
+          phoneKey: phoneKey(facts.phone) ?? '',
+          emailKey: emailKey(facts.email) ?? null,
+          modified: bitableModifiedAt ?? null,
+          now: now.getTime(),
+        },
+      );
     },
     async linkRecord(id: number, ref: { baseToken: string; tableId: string; recordId: string }, now: Date): Promise<void> {
       await sql.run('UPDATE leads SET base_token = @baseToken, table_id = @tableId, record_id = @recordId, updated_at = @now WHERE id = @id', { id, ...ref, now: now.getTime() });
@@ -236,7 +246,7 @@ export function createLeadsRepo(sql: Sql) {
     decayDue: async (now: Date, limit: number): Promise<DecayRow[]> =>
       (
         await sql.all<RawDecay>(
-          `SELECT id, stage, score, grade, created_at, last_activity_at, decayed_days, base_token, table_id, record_id FROM leads
+          `SELECT id, lead_key, stage, score, grade, created_at, last_activity_at, decayed_days, base_token, table_id, record_id FROM leads
            WHERE decay_next_at IS NOT NULL AND decay_next_at <= ? AND deleted_at IS NULL ORDER BY decay_next_at, id LIMIT ?`,
           [now.getTime(), limit],
         )
@@ -251,6 +261,7 @@ export function createLeadsRepo(sql: Sql) {
         baseToken: r.base_token,
         tableId: r.table_id,
         recordId: r.record_id,
+        leadKey: r.lead_key,
       })),
     /** A decayed lead: its score (the ledger's balance) and its next tier in one write; the version moves only when the score did. */
     async setDecayed(id: number, score: number, days: number, next: Date | null, now: Date): Promise<void> {
@@ -279,17 +290,39 @@ export function createLeadsRepo(sql: Sql) {
         return { id: Number(r.id), leadKey: r.lead_key, ownerId: r.owner_id, company: facts.company, phone: facts.phone, by: keys.company && r.company_key === keys.company ? 'company' : 'phone' };
       });
     },
-    /** Give leads stored before phone keys existed their key (a page at a time); how many were done. */
-    async backfillPhoneKeys(limit: number): Promise<number> {
-      const rows = await sql.all<{ id: number; facts_json: string }>(`SELECT id, facts_json FROM leads WHERE phone_key IS NULL AND facts_json LIKE '%"phone"%' ORDER BY id LIMIT ?`, [limit]);
-      let n = 0;
+    /**
+     * Give leads stored before their contact keys (migrations 13 and 14: phone keys now E.164, e-mail
+     * keys new) their keys, a page at a time; how many were done. A lead without one is marked '' so the
+     * pass does not read it again.
+     */
+    async backfillContactKeys(limit: number): Promise<number> {
+      const rows = await sql.all<{ id: number; facts_json: string }>('SELECT id, facts_json FROM leads WHERE phone_key IS NULL ORDER BY id LIMIT ?', [limit]);
       for (const r of rows) {
-        // a number that gives no key is marked '' so the pass does not read it again
-        const key = phoneKey((JSON.parse(r.facts_json) as Record<string, unknown>).phone) ?? '';
-        await sql.run('UPDATE leads SET phone_key = ? WHERE id = ?', [key, r.id]);
-        n++;
+        const facts = JSON.parse(r.facts_json) as Record<string, unknown>;
+        await sql.run('UPDATE leads SET phone_key = ?, email_key = ? WHERE id = ?', [phoneKey(facts.phone) ?? '', emailKey(facts.email) ?? '', r.id]);
       }
-      return n;
+      return rows.length;
+    },
+    /**
+     * Live leads whose phone or e-mail key is one of these (dedupe of a submission), oldest first, with
+     * which of the two matched.
+     */
+    async byContact(keys: { phone?: string | undefined; email?: string | undefined }, limit = 20): Promise<Array<{ lead: LeadRow; by: Array<'phone' | 'email'> }>> {
+      if (!keys.phone && !keys.email) return [];
+      const where = [keys.phone ? 'phone_key = @phone' : '', keys.email ? 'email_key = @email' : ''].filter(Boolean).join(' OR ');
+      const rows = await sql.all<Raw>(`SELECT * FROM leads WHERE deleted_at IS NULL AND (${where}) ORDER BY id LIMIT @limit`, { limit, ...(keys.phone ? { phone: keys.phone } : {}), ...(keys.email ? { email: keys.email } : {}) });
+      return rows.map((r) => ({
+        lead: toRow(r),
+        by: [...(keys.phone && r.phone_key === keys.phone ? (['phone'] as const) : []), ...(keys.email && r.email_key === keys.email ? (['email'] as const) : [])],
+      }));
+    },
+    /** Live leads of this company key and contact name (a submission with neither phone nor e-mail in common). */
+    async byCompanyContact(company: string, contactName: string, limit = 20): Promise<LeadRow[]> {
+      const rows = await sql.all<Raw>(`SELECT * FROM leads WHERE deleted_at IS NULL AND company_key = ? ORDER BY id LIMIT ?`, [company, limit * 5]);
+      return rows
+        .map(toRow)
+        .filter((l) => typeof l.facts.contact_name === 'string' && l.facts.contact_name.trim() === contactName.trim())
+        .slice(0, limit);
     },
     /** The lead becomes `ownerId`'s if nobody owns it (a compare-and-set: of two claims at once, one wins). */
     async claimOwner(id: number, ownerId: string, now: Date): Promise<boolean> {

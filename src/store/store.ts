@@ -8,6 +8,7 @@ import { type Db, pingDb } from './db.js';
 import { createEscalationsRepo } from './escalations-repo.js';
 import { createInboundEventsRepo } from './inbound-events-repo.js';
 import { createInboxRepo } from './inbox-repo.js';
+import { createIntakeRepo } from './intake-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createLeasesRepo } from './leases-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
@@ -41,6 +42,7 @@ function createRepos(sql: Sql) {
     assignments: createAssignmentsRepo(sql),
     escalations: createEscalationsRepo(sql),
     activities: createActivitiesRepo(sql),
+    intake: createIntakeRepo(sql),
     routing: createRoutingRepo(sql),
     ownerQueue: createOwnerQueueRepo(sql),
     unknownUsers: createUnknownUsersRepo(sql),

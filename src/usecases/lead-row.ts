@@ -15,13 +15,18 @@ export const followerOf = (lead: Pick<LeadRow, 'ownerId' | 'facts'>): string | n
 /** The company as people name the lead in messages (its 线索编号 when the row has none). */
 export const companyName = (lead: Pick<LeadRow, 'leadKey' | 'facts'>): string => (typeof lead.facts.company === 'string' && lead.facts.company ? lead.facts.company : lead.leadKey);
 
-export function leadTargetOf(lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>): { target: string; recordId: string } | undefined {
-  return lead.baseToken && lead.tableId && lead.recordId ? { target: bitableTarget(lead.baseToken, lead.tableId), recordId: lead.recordId } : undefined;
+/**
+ * Where a lead's row writes go: its record, or, for a lead whose row the server is creating (intake),
+ * its 线索编号 (the writer sends those after the create has a record id).
+ */
+export function leadTargetOf(lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId' | 'leadKey'>): { target: string; row: { recordId: string } | { leadKey: string } } | undefined {
+  if (!lead.baseToken || !lead.tableId) return undefined;
+  return { target: bitableTarget(lead.baseToken, lead.tableId), row: lead.recordId ? { recordId: lead.recordId } : { leadKey: lead.leadKey } };
 }
 
-export async function writeLeadRow(store: Store, lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId'>, fields: Record<string, unknown>, key: string, now: Date): Promise<void> {
+export async function writeLeadRow(store: Store, lead: Pick<LeadRow, 'baseToken' | 'tableId' | 'recordId' | 'leadKey'>, fields: Record<string, unknown>, key: string, now: Date): Promise<void> {
   const t = leadTargetOf(lead);
-  if (t) await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, key, now);
+  if (t) await store.tableWrites.enqueueUpdate(t.target, { ...t.row, fields }, key, now);
 }
 
 export interface StageMove {
@@ -45,7 +50,7 @@ export async function writeStageMove(
   const t = leadTargetOf(lead);
   if (!t) return;
   const fields: Record<string, unknown> = { ...(o.writeStage ? { 阶段: move.to } : {}), 进入阶段次数: move.label, 待审批: null, ...o.extra };
-  await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields }, o.key, now);
+  await store.tableWrites.enqueueUpdate(t.target, { ...t.row, fields }, o.key, now);
   await writeHistoryRow(store, lead, move, o.actorId, o.historyTableId, now, o.historyKey);
 }
 
@@ -70,6 +75,6 @@ export async function answerRowEdit(
 ): Promise<void> {
   const t = leadTargetOf(o.lead);
   if (!t) return;
-  await store.tableWrites.enqueueUpdate(t.target, { recordId: t.recordId, fields: o.fields, ...(o.expect && Object.keys(o.expect).length ? { force: true, expect: o.expect } : {}) }, o.key, o.now);
+  await store.tableWrites.enqueueUpdate(t.target, { ...t.row, fields: o.fields, ...(o.expect && Object.keys(o.expect).length ? { force: true, expect: o.expect } : {}) }, o.key, o.now);
   if (o.moved) await writeHistoryRow(store, o.lead, o.moved.move, o.moved.editor, o.moved.historyTableId, o.now);
 }

@@ -17,7 +17,8 @@ export interface StartLeadInput {
   facts: LeadFacts;
   actor: Actor;
   stage?: string;
-  record?: { baseToken: string; tableId: string; recordId: string };
+  /** where its row is (recordId absent: the server creates the row, linked when the write lands) */
+  record?: { baseToken: string; tableId: string; recordId?: string };
 }
 
 /**

@@ -33,6 +33,8 @@ describe('openDb', () => {
       'escalations',
       'inbound_events',
       'inbox',
+      'intake_requests',
+      'intake_sources',
       'leads',
       'leases',
       'open_stages',

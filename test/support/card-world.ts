@@ -36,6 +36,9 @@ export function rosterOf(extra: Member[] = []): Map<string, Member> {
 
 export const T0 = Date.UTC(2026, 10, 24, 2, 0);
 
+/** The Base the card world's leads live in (rows created by the intake API go to its leads table). */
+export const TEST_LAYOUT = { appToken: 'bascnTest', leadsTableId: 'tblLeads', historyTableId: 'tblHistory', repsTableId: undefined };
+
 /**
  * `dbPath`: an on-disk SQLite file instead of memory, so a second world over the same file (and `at`
  * the first one's time) is the server after a restart.
@@ -49,7 +52,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   const log = createLogger({ level: 'silent' });
   const members = o.members ?? rosterOf();
   // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
-  const lj = await createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory' });
+  const lj = await createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory', layout: () => TEST_LAYOUT });
   const { cards, offers, scoring, escalate, nurture, ownerQueue, engine, startLead, changeStage, pool, protection, handover } = lj;
   const act = lj.cardActions;
   const nurtureJob = createNurtureJob({ store, nurture, steps: () => ruleSet.nurtureSteps, clock, log, pollMs: 60_000 });
@@ -168,6 +171,10 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
     click,
     anotherInstance,
     snapshot,
+    lj,
+    sweepNow: async () => {
+      await sweep().kick();
+    },
   };
 }
 

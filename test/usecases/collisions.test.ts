@@ -55,23 +55,25 @@ describe('撞单: a new lead matching one someone else follows', () => {
   });
 
   it.each([
-    ['13912345678', '13912345678'],
-    ['+86 139 1234 5678', '13912345678'],
-    ['0086-139-1234-5678', '13912345678'],
-    ['8613912345678', '13912345678'],
-    ['021-6123 4567', '02161234567'],
+    ['13912345678', '+8613912345678'],
+    ['+86 139 1234 5678', '+8613912345678'],
+    ['0086-139-1234-5678', '+8613912345678'],
+    ['8613912345678', '+8613912345678'],
+    ['021-6123 4567', '+862161234567'],
+    ['6123 4567', '61234567'],
     ['12345', undefined],
     ['', undefined],
   ])('phone key of %o is %o', (phone, key) => {
     expect(phoneKey(phone)).toBe(key);
   });
 
-  it('leads stored before phones were keyed are keyed at start (a page at a time)', async () => {
+  it('leads stored before their contact keys (E.164 phone, e-mail) are keyed at start (a page at a time)', async () => {
     const w = await cardWorld();
     const old = await liLeiFollows(w);
-    await w.store.sql.run('UPDATE leads SET phone_key = NULL');
-    expect(await w.store.transaction(() => w.store.leads.backfillPhoneKeys(500))).toBeGreaterThan(0);
-    expect((await w.store.leads.get(old.id))!.phoneKey).toBe('13912345678');
-    expect(await w.store.transaction(() => w.store.leads.backfillPhoneKeys(500))).toBe(0);
+    await w.store.sql.run('UPDATE leads SET phone_key = NULL, email_key = NULL, facts_json = REPLACE(facts_json, \'"phone"\', \'"email":"Li@Example.com","phone"\')');
+    expect(await w.store.transaction(() => w.store.leads.backfillContactKeys(500))).toBeGreaterThan(0);
+    expect((await w.store.leads.get(old.id))!.phoneKey).toBe('+8613912345678');
+    expect((await w.store.leads.get(old.id))!.emailKey).toBe('li@example.com');
+    expect(await w.store.transaction(() => w.store.leads.backfillContactKeys(500))).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * 撞单 (issue 24): leads are matched on their phone too, by a normalised key (domain/duplicates.ts)
  * kept beside company_key and indexed. Rows from before are given their key at start (leads-repo:
- * backfillPhoneKeys).
+ * backfillContactKeys).
  */
 export const sql = `
 ALTER TABLE leads ADD COLUMN phone_key TEXT;

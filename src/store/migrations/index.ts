@@ -11,6 +11,7 @@ import { sql as unknownUsers } from './010-unknown-users.js';
 import { sql as leases } from './011-leases.js';
 import { sql as poolCards, postgres as poolCardsPostgres } from './012-pool-cards.js';
 import { sql as phoneKey } from './013-phone-key.js';
+import { sql as intake } from './014-intake.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -45,6 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'leases', sql: leases },
   { version: 12, name: 'pool-cards', sql: poolCards, postgres: poolCardsPostgres, rebuildsTables: true },
   { version: 13, name: 'phone-key', sql: phoneKey },
+  { version: 14, name: 'intake', sql: intake },
 ];
 
 /**

@@ -1,0 +1,55 @@
+// The demo website's form: posts to the product's POST /api/leads from the browser, as a marketer's
+// landing page would (JSON, the source's API key, an Idempotency-Key kept across retries of one fill).
+const form = document.getElementById('lead-form');
+const result = document.getElementById('result');
+const button = document.getElementById('submit');
+let idempotencyKey = crypto.randomUUID();
+
+const show = (text, ok) => {
+  result.textContent = text;
+  result.className = ok ? 'ok' : 'bad';
+};
+const clearErrors = () => {
+  for (const el of form.querySelectorAll('.err')) el.textContent = '';
+};
+// any edit makes it a new submission
+form.addEventListener('input', () => {
+  idempotencyKey = crypto.randomUUID();
+});
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  clearErrors();
+  const data = Object.fromEntries(new FormData(form));
+  const body = {};
+  for (const [k, v] of Object.entries(data)) if (k !== 'demo' && String(v).trim()) body[k] = String(v).trim();
+  if (data.demo) body.activity = '申请演示';
+  button.disabled = true;
+  show('提交中…', true);
+  try {
+    const config = await (await fetch('/demo/form/config')).json();
+    if (!config.endpoint) throw new Error('线索旅程尚未启动完成，请稍后再试');
+    const res = await fetch(config.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${config.apiKey}`, 'idempotency-key': idempotencyKey, 'accept-language': 'zh-CN' },
+      body: JSON.stringify(body),
+    });
+    const answer = await res.json().catch(() => ({}));
+    if (res.status === 202) {
+      show(answer.status === 'merged' ? `提交成功：我们已有您的信息（线索编号 ${answer.id}），顾问会尽快联系您。` : `提交成功，线索编号 ${answer.id}。顾问将在 1 个工作日内联系您。`, true);
+      form.dataset.leadId = answer.id;
+      return;
+    }
+    for (const err of answer.errors ?? []) {
+      for (const field of String(err.field).split('|')) {
+        const slot = form.querySelector(`.err[data-for="${CSS.escape(field)}"]`);
+        if (slot) slot.textContent = err.message;
+      }
+    }
+    show(answer.message ?? `提交失败（HTTP ${res.status}）`, false);
+  } catch (err) {
+    show(`提交失败：${err instanceof Error ? err.message : String(err)}`, false);
+  } finally {
+    button.disabled = false;
+  }
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { cellText as text, type sandboxHarness, type SandboxCard, sandboxForFile } from '../support/sandbox-main.js';
+
+/**
+ * Intake on `npm start` (sandbox): a visitor fills the demo website's form (/demo/form beside the
+ * emulator), the browser posts it cross-origin to the product's /api/leads with the demo source's key,
+ * and the lead appears in the grid scored, with its phone written the way a Bitable phone cell takes,
+ * and an assignment card @-mentions a rep; the same person submitting again, their phone written
+ * another way, is the same lead.
+ */
+describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
+  let h: Awaited<ReturnType<typeof sandboxHarness>>;
+  let chat: string;
+  let m: { url: string; sandboxUrl: string | undefined };
+  sandboxForFile((run) => ({ h, chat, m } = run));
+
+  it.skipIf(!hasChromium)(`a visitor's form becomes a scored, carded lead in the grid; a second submission is merged (${hasChromium ? 'chromium' : NO_CHROMIUM_REASON})`, async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${m.sandboxUrl}/demo/form`);
+      await page.fill('#company', '远航智能装备有限公司');
+      await page.fill('#contact_name', '赵磊');
+      await page.fill('#phone', '138 0013 9999');
+      await page.selectOption('#industry', '制造业');
+      await page.selectOption('#size', '1000人以上');
+      await page.fill('#need', '产线设备联网');
+      await page.click('#submit');
+      await page.waitForFunction(() => document.getElementById('result')!.className === 'ok' && document.getElementById('result')!.textContent!.includes('线索编号'), null, { timeout: 15_000 });
+      const id = (await page.getAttribute('#lead-form', 'data-lead-id'))!;
+      expect(id).toMatch(/^XS-\d{6}$/);
+      // a field the API refuses is shown beside it, in Chinese
+      await page.fill('#email', 'zhao@');
+      await page.click('#submit');
+      await page.waitForFunction(() => document.getElementById('result')!.className === 'bad', null, { timeout: 15_000 });
+      expect(await page.textContent('.err[data-for="email"]')).toBe('邮箱格式不正确');
+      expect(errors).toEqual([]);
+
+      const row = await h.until(`${id} in the grid, scored`, async () => {
+        const r = await h.byCompany('远航智能装备有限公司');
+        return r && text(r.fields['线索编号']) === id && Number(r.fields['线索评分']) > 0 ? r : undefined;
+      });
+      expect(text(row.fields['电话'])).toBe('13800139999');
+      expect(text(row.fields['来源渠道'])).toBe('官网咨询');
+      expect(Number(row.fields['线索评分'])).toBe(25 + 15 + 10 + 25); // 官网咨询, 1000人以上, 制造业, 申请演示
+      await h.until('an assignment card for it', async () => (await h.control<SandboxCard[]>('GET', `/im/cards?chat_id=${chat}`)).find((c) => JSON.stringify(c.card).includes('远航智能装备有限公司')));
+
+      // the same visitor again, from another system, the phone written another way: the same lead
+      const keyOf = await (await fetch(`${m.sandboxUrl}/demo/form/config`)).json();
+      const again = await fetch(`${m.url}/api/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${keyOf.apiKey}` },
+        body: JSON.stringify({ contact_name: '赵磊', phone: '+86 138-0013-9999', email: 'Zhao.Lei@yuanhang.cn', activity: '下载资料' }),
+      });
+      expect(again.status).toBe(202);
+      expect(await again.json()).toEqual({ id, status: 'merged' });
+      const merged = await h.until('the e-mail filled in', async () => {
+        const r = await h.byCompany('远航智能装备有限公司');
+        return text(r.fields['邮箱']) === 'Zhao.Lei@yuanhang.cn' ? r : undefined;
+      });
+      expect(merged.record_id).toBe(row.record_id);
+      const notes = h.sql<{ p: string }>("SELECT payload_json AS p FROM outbox WHERE kind = 'bitable.update' AND payload_json LIKE '%再次提交%'");
+      expect(notes.map((n) => JSON.parse(n.p).fields.旅程备注)).toEqual([expect.stringContaining('「官网表单（演示）」再次提交（按电话识别为同一线索）；补充了 邮箱')]);
+      expect((await h.rows()).filter((r) => text(r.fields['公司名称']) === '远航智能装备有限公司')).toHaveLength(1);
+    } finally {
+      await browser.close();
+    }
+  });
+});
