@@ -1,12 +1,13 @@
 /**
- * npm run bench:intake [-- --seconds 10 --connections 10]
+ * npm run bench:intake [-- --seconds 10 --connections 10 --rows 10000]
  *
  * Starts the server the way `npm start` does (sandbox, a temporary database), makes an intake source
  * with `npm run sources`, and posts distinct leads (a different phone and company each) to
  * POST /api/leads over loopback with autocannon, as fast as the server takes them. Prints the leads
  * accepted per second with the latency the load tool saw (it shares the 2 cores with the server), then
  * how long the server took to score and route every accepted lead (its intake timers fired) and to
- * write their rows to the Bitable. Asserts nothing.
+ * write their rows to the Bitable. Then `npm run import` of a CSV and an .xlsx of `rows` new leads each:
+ * rows per second for the command's whole run, and when every row was in the Bitable. Asserts nothing.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,9 +17,10 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { runMain } from '../test/support/run-main.js';
 import { runScript } from '../test/support/run-script.js';
+import { writeLeadsCsv, writeLeadsXlsx } from '../test/support/import-files.js';
 import { cellText, sandboxHarness } from '../test/support/sandbox-main.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' }, rows: { type: 'string', default: '10000' } } });
 const dir = mkdtempSync(join(tmpdir(), 'lj-bench-intake-'));
 const dbPath = join(dir, 'bench.db');
 const m = await runMain({ DATABASE_PATH: dbPath });
@@ -78,6 +80,24 @@ try {
     accepted,
   );
   process.stdout.write(`  after the load: every lead scored and routed within ${(scored / 1000).toFixed(1)} s, every row in the Bitable within ${(written / 1000).toFixed(1)} s more\n`);
+
+  // npm run import of a CSV and an .xlsx of new leads (distinct phones), through the same server
+  for (const kind of ['csv', 'xlsx'] as const) {
+    const file = join(dir, `import.${kind}`);
+    const from = kind === 'csv' ? 200_001 : 300_001;
+    if (kind === 'csv') writeLeadsCsv(file, Number(values.rows), { from });
+    else await writeLeadsXlsx(file, Number(values.rows), { from });
+    const before = count('SELECT COUNT(*) AS n FROM leads');
+    const t0 = Date.now();
+    const r = await runScript('import', { DATABASE_PATH: dbPath }, [file, '--server', m.url]);
+    const took = Date.now() - t0;
+    if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+    const made = count('SELECT COUNT(*) AS n FROM leads') - before;
+    const inBase = await until(`${kind} rows in the Base`, 'SELECT COUNT(*) AS n FROM leads WHERE record_id IS NOT NULL', before + made);
+    process.stdout.write(
+      `npm run import, ${values.rows} rows of .${kind}: ${made} leads in ${(took / 1000).toFixed(1)} s (${(made / (took / 1000)).toFixed(0)} rows/s, the command's whole run); every row in the Bitable ${(inBase / 1000).toFixed(1)} s after\n`,
+    );
+  }
 } finally {
   await m.stop();
   rmSync(dir, { recursive: true, force: true });

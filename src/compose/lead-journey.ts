@@ -2,6 +2,7 @@ import type { TableLayout } from '../ports/lead-table.js';
 import type { Team } from '../ports/team.js';
 import { templateTable } from '../rules/base-template.js';
 import { createIntake, INTAKE_MERGE, INTAKE_NEW } from '../usecases/intake.js';
+import { createIntakeActivities, INTAKE_ACTIVITY } from '../usecases/intake-activities.js';
 import type { Locale } from '../domain/text.js';
 import { openStages } from '../domain/journey.js';
 import type { Clock } from '../lib/clock.js';
@@ -73,6 +74,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
   const ownerQueue = createOwnerQueue({ store, journey, rules: rules.assignment, cards, offers, log });
   const handover = createHandover({ store, journey, clock, rules: rules.assignment, recycle: () => rules.recycle, calendar, cards, offers, protection, pool: () => poolRef, historyTableId, log });
   const intake = createIntake({ store, journey, clock, leadsTable: templateTable(rules.template, 'leads'), layout: deps.layout ?? (() => undefined), engine, log });
+  const intakeActivities = createIntakeActivities({ store, clock, engine });
   const reengage = createReengage({ store, journey, clock, cards, offers, returnReasons: () => rules.returnReasons, historyTableId, log });
   /** What each durable timer does when it comes due (the timer sweep hands them the team). */
   const timerHandlers: Record<string, TimerHandler<Members>> = {
@@ -89,6 +91,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     [PROTECT_DAILY]: protection.onDaily,
     [INTAKE_NEW]: intake.onTimer,
     [INTAKE_MERGE]: intake.onTimer,
+    [INTAKE_ACTIVITY]: intakeActivities.onTimer,
   };
   return {
     rules,
@@ -107,6 +110,7 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     ownerQueue,
     reengage,
     intake,
+    intakeActivities,
     timerHandlers,
     startLead: createStartLead({ store, journey, clock }),
     changeStage: createChangeStage({ store, journey, clock }),

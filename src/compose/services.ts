@@ -35,6 +35,7 @@ import { createRuleTables } from '../usecases/rule-tables.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import { createWebhookSender } from '../webhooks/sender.js';
 import { createIntakeBodyParser } from '../http/intake-body.js';
+import { createActivityBodyParser } from '../http/activity-body.js';
 import { leadMinimumOf } from '../domain/journey.js';
 import { createLeadJourney } from './lead-journey.js';
 import { loadRuleSet, ruleTableSpecs } from './rule-set.js';
@@ -295,6 +296,8 @@ export async function createServices({ config, log, platform, version }: Service
       clock,
       intake: lj.intake,
       parse: createIntakeBodyParser(template, leadMinimumOf(journey)),
+      activities: lj.intakeActivities,
+      parseActivity: createActivityBodyParser(template),
       signingKey: config.intake.signingKey,
       corsOrigins: [...config.intake.corsOrigins, ...(platform.intakeOrigins ?? [])],
       onAccepted: () => {

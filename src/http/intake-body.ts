@@ -25,13 +25,14 @@ const MAX_FIELDS = 60;
 const LONG_TEXT = new Set(['need']);
 /** other names people give these fields in forms */
 const EXTRA_ALIASES: Record<string, string[]> = {
-  contact_name: ['name', '姓名'],
-  phone: ['mobile', '手机'],
-  need: ['message', '需求'],
-  source: ['channel'],
-  size: ['company_size'],
-  title: ['job_title'],
-  company: ['company_name'],
+  contact_name: ['name', '姓名', 'contact', 'contact_person', '联系人姓名'],
+  phone: ['mobile', '手机', 'phone_number', 'mobile_phone', '手机号', '联系电话'],
+  email: ['e_mail', 'email_address', '电子邮箱'],
+  need: ['message', '需求', 'notes', 'description', '备注'],
+  source: ['channel', 'lead_source', '来源'],
+  size: ['company_size', 'employees'],
+  title: ['job_title', 'position'],
+  company: ['company_name', 'organization', '公司', '单位'],
 };
 /** people's fields are never set from outside (who follows a lead is decided by routing and claims) */
 const NOT_POSTABLE = new Set(['owner', 'shared_by']);
@@ -40,9 +41,11 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 /** half of a UTF-16 pair on its own (JSON can carry one as \\ud800): not text anyone typed */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const msg = (zh: string, en: string): string => JSON.stringify({ zh, en });
+/** a zod message carrying both languages (read back by issuesToErrors) */
+export const msg = (zh: string, en: string): string => JSON.stringify({ zh, en });
 
-function text(max: number, label: string) {
+/** Text a person typed: a string or a number, no control characters or broken Unicode, trimmed, at most `max`. */
+export function text(max: number, label: string) {
   return z
     .union([z.string(), z.number().finite()], { error: msg(`${label}必须是文本`, `${label} must be text`) })
     .transform((v) => String(v))
@@ -96,18 +99,7 @@ export function createIntakeBodyParser(template: BaseTemplate, leadMinimum: read
       else input[fact] = body[k];
     }
     const parsed = schema.safeParse(input);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const field = String(issue.path[0] ?? '');
-        let message: Text;
-        try {
-          message = JSON.parse(issue.message) as Text;
-        } catch {
-          message = { zh: `${labelOf.get(field) ?? field}不正确`, en: `${field} is not valid` };
-        }
-        errors.push({ field, code: issue.code, message });
-      }
-    }
+    if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, (f) => labelOf.get(f) ?? f));
     if (errors.length) return { ok: false, errors };
     const data = parsed.data as Record<string, string | undefined>;
     const facts: Record<string, string> = {};
@@ -124,4 +116,18 @@ export function createIntakeBodyParser(template: BaseTemplate, leadMinimum: read
     if (at.getTime() > defaults.now.getTime() + 5 * 60_000) return { ok: false, errors: [{ field: 'occurred_at', code: 'in_future', message: { zh: '发生时间不能晚于现在', en: 'occurred_at is in the future' } }] };
     return { ok: true, submission: { facts, ...(data.activity ? { activity: { type: data.activity, at } } : {}) }, ignored };
   };
+}
+
+/** zod's issues as field errors in both languages (messages made with `msg`). */
+export function issuesToErrors(issues: readonly z.core.$ZodIssue[], labelOf: (field: string) => string): FieldError[] {
+  return issues.map((issue) => {
+    const field = String(issue.path[0] ?? '');
+    let message: Text;
+    try {
+      message = JSON.parse(issue.message) as Text;
+    } catch {
+      message = { zh: `${labelOf(field)}不正确`, en: `${field} is not valid` };
+    }
+    return { field, code: issue.code, message };
+  });
 }

@@ -10,12 +10,15 @@ import type { Secret } from '../lib/secret.js';
 import { keyMatches, signingSecret, sourceIdOfKey } from '../lib/source-keys.js';
 import type { IntakeSource } from '../store/intake-repo.js';
 import type { Store } from '../store/store.js';
-import type { Intake } from '../usecases/intake.js';
+import type { Intake, IntakeRequest } from '../usecases/intake.js';
+import type { IntakeActivities } from '../usecases/intake-activities.js';
+import type { ActivityBodyParser } from './activity-body.js';
 import type { IntakeBodyParser } from './intake-body.js';
 import type { AppEnv } from './request-log.js';
 
 /**
- * POST /api/leads: leads from web forms and other systems (docs/intake.md).
+ * POST /api/leads: leads from web forms and other systems; POST /api/activities: behaviour events from
+ * marketing tools (docs/intake.md).
  * In order, each refusal a 4xx with a message in the caller's language (Accept-Language: en, else zh-CN):
  * the size limit before the body is read (413); the source's credential, an API key
  * (`Authorization: Bearer lj_…` or `X-Api-Key`) or a Standard Webhooks signature over the raw body
@@ -29,6 +32,9 @@ export interface IntakeRouteDeps {
   clock: Clock;
   intake: Intake;
   parse: IntakeBodyParser;
+  /** POST /api/activities: behaviour events from marketing tools */
+  activities: IntakeActivities;
+  parseActivity: ActivityBodyParser;
   /** master key of signing sources (SOURCE_SIGNING_KEY); undefined: only API keys */
   signingKey: Secret | undefined;
   /** browser origins allowed to post (CORS) */
@@ -41,6 +47,8 @@ export interface IntakeRouteDeps {
 }
 
 export const MAX_INTAKE_BODY_BYTES = 64 * 1024;
+export const MAX_BATCH_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BATCH_ITEMS = 500;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 type Lang = 'zh' | 'en';
@@ -56,7 +64,7 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
   const limiter = createRateLimiter(deps.wallClock);
   const origins = [...deps.corsOrigins];
   app.use(
-    '/api/leads',
+    '/api/*',
     cors({
       origin: (o) => (origins.includes(o) ? o : null),
       allowMethods: ['POST', 'OPTIONS'],
@@ -79,7 +87,8 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
     return s && !s.revokedAt && keyMatches(key, s.keyHash) ? s : undefined;
   }
 
-  app.post('/api/leads', limit, async (c) => {
+  /** What every intake route does first: who sends it, at what rate, and the body read and decoded. */
+  async function readRequest(c: Context<AppEnv>): Promise<Response | { source: IntakeSource; fields: Record<string, unknown>; raw: Uint8Array; idem: string | undefined }> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const apiKey = bearer ?? c.req.header('x-api-key');
     const signedBy = c.req.header('x-source-id');
@@ -133,8 +142,15 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
 
     const parsed = parseBody(c.req.header('content-type') ?? '', body);
     if ('status' in parsed) return refuse(c, parsed.status, parsed.error, parsed.message);
+    return { source, fields: parsed.fields, raw, idem };
+  }
+
+  app.post('/api/leads', limit, async (c) => {
+    const r = await readRequest(c);
+    if (r instanceof Response) return r;
+    const { source, raw, idem } = r;
     const now = deps.clock.now();
-    const v = deps.parse(parsed.fields, { channel: source.channel, now });
+    const v = deps.parse(r.fields, { channel: source.channel, now });
     if (!v.ok) {
       const lang = langOf(c);
       return refuse(c, 422, 'invalid', { zh: '提交内容有误，请按字段修改', en: 'Some fields are not valid' }, { errors: v.errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] })) });
@@ -149,6 +165,79 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
     if (!answer.replayed) deps.onAccepted();
     if (answer.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json({ id: answer.leadKey, status: answer.outcome, ...(v.ignored.length ? { ignored: v.ignored } : {}) }, 202);
+  });
+
+  const batchLimit = bodyLimit({
+    maxSize: MAX_BATCH_BODY_BYTES,
+    onError: (c) => {
+      c.header('Connection', 'close');
+      return refuse(c as Context<AppEnv>, 413, 'too_large', { zh: `提交内容过大（最多 ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB）`, en: `Body too large (at most ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB)` });
+    },
+  });
+
+  /**
+   * POST /api/leads/batch: up to 500 leads at once (imports): `{ "items": [{ "key", "lead": {…} }], "dry_run"? }`.
+   * Each item is what one POST /api/leads would be, with `key` its Idempotency-Key; they are accepted in
+   * one transaction. 200 with a result per item: created / merged / flagged (with `id`), invalid (with
+   * `errors`), or conflict (the key was used for another row). `dry_run`: nothing is kept.
+   */
+  app.post('/api/leads/batch', batchLimit, async (c) => {
+    const r = await readRequest(c);
+    if (r instanceof Response) return r;
+    const items = r.fields.items;
+    const lang = langOf(c);
+    if (!Array.isArray(items) || items.length < 1 || items.length > MAX_BATCH_ITEMS) return refuse(c, 422, 'invalid', { zh: `items 须为 1–${MAX_BATCH_ITEMS} 条`, en: `items must hold 1–${MAX_BATCH_ITEMS} entries` });
+    const now = deps.clock.now();
+    const results: Array<Record<string, unknown>> = [];
+    const accepted: Array<{ at: number; req: IntakeRequest }> = [];
+    for (const [i, item] of items.entries()) {
+      const key = (item as { key?: unknown } | null)?.key;
+      const lead = (item as { lead?: unknown } | null)?.lead;
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key) || !lead || typeof lead !== 'object' || Array.isArray(lead)) {
+        results.push({
+          key: typeof key === 'string' ? key.slice(0, 200) : null,
+          status: 'invalid',
+          errors: [{ field: '', code: 'bad_item', message: lang === 'en' ? 'each item is { key: 1–200 visible ASCII characters, lead: {…} }' : '每一项须为 { key: 1–200 个可见 ASCII 字符, lead: {…} }' }],
+        });
+        continue;
+      }
+      const v = deps.parse(lead as Record<string, unknown>, { channel: r.source.channel, now });
+      if (!v.ok) {
+        results.push({ key, status: 'invalid', errors: v.errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] })) });
+        continue;
+      }
+      results.push({ key, ...(v.ignored.length ? { ignored: v.ignored } : {}) });
+      accepted.push({ at: i, req: { source: { id: r.source.id, name: r.source.name }, submission: v.submission, idempotencyKey: key, bodyHash: createHash('sha256').update(JSON.stringify(lead)).digest('hex') } });
+    }
+    const answers = await deps.intake.acceptMany(
+      accepted.map((a) => a.req),
+      { dryRun: r.fields.dry_run === true },
+    );
+    let fresh = 0;
+    answers.forEach((answer, j) => {
+      const slot = results[accepted[j]!.at]!;
+      if (answer.ok) {
+        Object.assign(slot, { status: answer.outcome, id: answer.leadKey, ...(answer.replayed ? { replayed: true } : {}) });
+        if (!answer.replayed) fresh++;
+      } else Object.assign(slot, { status: answer.code === 'not_ready' ? 'not_ready' : 'conflict', message: answer.message[lang] });
+    });
+    c.set('logFields', { source: r.source.id, items: items.length, accepted: fresh, dryRun: r.fields.dry_run === true });
+    if (fresh && r.fields.dry_run !== true) deps.onAccepted();
+    return c.json({ results }, 200);
+  });
+
+  app.post('/api/activities', limit, async (c) => {
+    const r = await readRequest(c);
+    if (r instanceof Response) return r;
+    const v = deps.parseActivity(r.fields, deps.clock.now());
+    if (!v.ok) {
+      const lang = langOf(c);
+      return refuse(c, 422, 'invalid', { zh: '提交内容有误，请按字段修改', en: 'Some fields are not valid' }, { errors: v.errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] })) });
+    }
+    const answer = await deps.activities.record({ id: r.source.id }, v.post);
+    c.set('logFields', { source: r.source.id, lead: answer.leadKey, activity: answer.status });
+    if (answer.status === 'recorded') deps.onAccepted();
+    return c.json({ event_id: v.post.eventId, status: answer.status, ...(answer.leadKey ? { lead_id: answer.leadKey } : {}) }, 202);
   });
   return app;
 }

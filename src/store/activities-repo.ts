@@ -48,6 +48,10 @@ export function createActivitiesRepo(sql: Sql) {
       return added && toRow(added);
     },
     getByKey: byKey,
+    get: async (id: number): Promise<ActivityRow | undefined> => {
+      const r = await sql.get<Raw>('SELECT * FROM activities WHERE id = ?', [id]);
+      return r && toRow(r);
+    },
     forLead: async (leadId: number): Promise<ActivityRow[]> => (await sql.all<Raw>('SELECT * FROM activities WHERE lead_id = ? ORDER BY occurred_at, id', [leadId])).map(toRow),
     /** Activities that named `ref` before a lead had it. */
     unattached: async (ref: string): Promise<ActivityRow[]> => (await sql.all<Raw>('SELECT * FROM activities WHERE lead_id IS NULL AND lead_ref = ? ORDER BY occurred_at, id', [ref])).map(toRow),

@@ -80,15 +80,16 @@ export function splitTarget(target: string): { appToken: string; tableId: string
 export type BitableOutboxRepo = ReturnType<typeof createBitableOutboxRepo>;
 
 export function createBitableOutboxRepo(sql: Sql) {
-  const { jsonText, jsonTrue } = sql.dialect;
+  const { jsonTrue } = sql.dialect;
   const batchById = async (id: number) => sql.get<RawBatch>('SELECT * FROM bitable_batches WHERE id = ?', [id]);
   const setBatch = (p: { id: number; status: string; attempts: number; next: number; error: string | null; now: Date }) =>
     sql.run(`UPDATE bitable_batches SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @error, updated_at = @now WHERE id = @id`, { ...p, now: p.now.getTime() });
-  const enqueue = async (kind: PendingRow['kind'], target: string, payload: unknown, key: string, now: Date) =>
+  // row_key: the record a write is for, or the 线索编号 of a lead whose row is being created (indexed: migration 15)
+  const enqueue = async (kind: PendingRow['kind'], target: string, payload: { recordId?: string; leadKey?: string }, key: string, now: Date) =>
     (await sql.run(
-      `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at)
-       VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now) ON CONFLICT (idempotency_key) DO NOTHING`,
-      { kind, target, payload: JSON.stringify(payload), key, now: now.getTime() },
+      `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at, row_key)
+       VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now, @rowKey) ON CONFLICT (idempotency_key) DO NOTHING`,
+      { kind, target, payload: JSON.stringify(payload), key, now: now.getTime(), rowKey: payload.recordId ?? payload.leadKey ?? null },
     )) === 1;
   const setRow = async (text: string, params: Readonly<Record<string, unknown>>) => void (await sql.run(text, params));
 
@@ -116,7 +117,7 @@ export function createBitableOutboxRepo(sql: Sql) {
       return rows.map((r) => ({ id: r.id, kind: r.kind, payload: JSON.parse(r.payload_json) }));
     },
     hasPendingCreate: async (target: string, leadKey: string): Promise<boolean> =>
-      (await sql.get(`SELECT 1 AS one FROM outbox WHERE target = ? AND kind = 'bitable.create' AND status IN ('pending', 'in_flight') AND ${jsonText('payload_json', 'leadKey')} = ? LIMIT 1`, [target, leadKey])) !== undefined,
+      (await sql.get(`SELECT 1 AS one FROM outbox WHERE target = ? AND row_key = ? AND status IN ('pending', 'in_flight') AND kind = 'bitable.create' LIMIT 1`, [target, leadKey])) !== undefined,
     async openBatch(target: string): Promise<Batch | undefined> {
       const r = await sql.get<RawBatch>(`SELECT * FROM bitable_batches WHERE status = 'open' AND target = ? ORDER BY id LIMIT 1`, [target]);
       return r && toBatch(r);
@@ -189,11 +190,11 @@ export function createBitableOutboxRepo(sql: Sql) {
     /** Values the server has queued or is sending to a record (field → stable JSON of each), not yet confirmed. */
     async inFlight(target: string, recordId: string, leadKey?: string): Promise<Map<string, Set<string>>> {
       const out = new Map<string, Set<string>>();
-      const rows = await sql.all<{ payload_json: string }>(
-        `SELECT payload_json FROM outbox WHERE target = @target AND kind = 'bitable.update' AND status IN ('pending', 'in_flight')
-         AND (${jsonText('payload_json', 'recordId')} = @record OR (CAST(@lead AS TEXT) IS NOT NULL AND ${jsonText('payload_json', 'leadKey')} = @lead)) ORDER BY id`,
-        { target, record: recordId, lead: leadKey ?? null },
-      );
+      const rows = await sql.all<{ payload_json: string }>(`SELECT payload_json FROM outbox WHERE target = @target AND row_key IN (@record, @lead) AND status IN ('pending', 'in_flight') AND kind = 'bitable.update' ORDER BY id`, {
+        target,
+        record: recordId,
+        lead: leadKey ?? recordId,
+      });
       for (const r of rows) {
         for (const [k, v] of Object.entries((JSON.parse(r.payload_json) as UpdatePayload).fields)) {
           if (!out.has(k)) out.set(k, new Set());

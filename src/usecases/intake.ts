@@ -55,6 +55,8 @@ interface TimerPayload {
 }
 
 const DUPLICATE_FLAG = '重复待确认';
+const NOT_READY: IntakeAnswer = { ok: false, code: 'not_ready', message: { zh: '服务正在启动，尚未连接多维表格，请稍后重试', en: 'Starting up: the Base is not connected yet; try again shortly' } };
+const DRY_RUN = Symbol('dry run');
 /** how long an Idempotency-Key is honoured (answers older than this are forgotten, checked hourly) */
 export const IDEMPOTENCY_DAYS = 7;
 const byLabel: Record<MatchedBy, string> = { phone: '电话', email: '邮箱', company_contact: '公司+联系人' };
@@ -84,74 +86,97 @@ export function createIntake(deps: { store: Store; journey: Journey; clock: Cloc
       await store.intake.forgetAnswers(new Date(at - IDEMPOTENCY_DAYS * 86_400_000));
     }
     const layout = deps.layout();
-    if (!layout) return { ok: false, code: 'not_ready', message: { zh: '服务正在启动，尚未连接多维表格，请稍后重试', en: 'Starting up: the Base is not connected yet; try again shortly' } };
+    if (!layout) return NOT_READY;
+    return commit(() => decide(req, layout));
+  }
+
+  /**
+   * Several submissions in one transaction, each as `accept` would take it (an import's page). With
+   * `dryRun` nothing is kept: the answers say what would happen (later rows see the earlier ones).
+   */
+  async function acceptMany(reqs: readonly IntakeRequest[], o: { dryRun?: boolean } = {}): Promise<IntakeAnswer[]> {
+    const layout = deps.layout();
+    if (!layout) return reqs.map(() => NOT_READY);
+    const out: IntakeAnswer[] = [];
+    try {
+      await store.transaction(async () => {
+        out.length = 0; // PostgreSQL may run the transaction again
+        for (const r of reqs) out.push(await decide(r, layout));
+        if (o.dryRun) throw DRY_RUN;
+      });
+    } catch (e) {
+      if (e !== DRY_RUN) throw e;
+    }
+    return out;
+  }
+
+  /** One submission's decision and writes (inside the caller's transaction). */
+  async function decide(req: IntakeRequest, layout: TableLayout): Promise<IntakeAnswer> {
     const target = bitableTarget(layout.appToken, layout.leadsTableId);
-    return commit(async (): Promise<IntakeAnswer> => {
-      const now = deps.clock.now();
-      const idem = req.idempotencyKey;
-      if (idem) {
-        const before = await store.intake.answerFor(req.source.id, idem);
-        if (before && before.bodyHash !== req.bodyHash)
-          return {
-            ok: false,
-            code: 'idempotency_conflict',
-            message: { zh: `Idempotency-Key「${idem}」已用于另一份内容不同的提交`, en: `Idempotency-Key "${idem}" was already used for a different body` },
-          };
-        if (before) return { ok: true, leadKey: before.leadKey, outcome: before.outcome as IntakeOutcome, replayed: true };
-      }
-      const { facts, activity } = req.submission;
-      const decision = decideDuplicate(await candidates(facts));
-      const activityKey = `intake:${req.source.id}:${idem ?? `${now.getTime()}:${req.bodyHash.slice(0, 16)}`}`;
-      const payload: TimerPayload = activity ? { activity: { type: activity.type, at: activity.at.getTime(), key: activityKey } } : {};
-      let leadKey: string;
-      let outcome: IntakeOutcome;
-      if (decision.kind === 'same') {
-        const lead = decision.lead;
-        leadKey = lead.leadKey;
-        outcome = 'merged';
-        const { filled, differing } = fillEmpty(lead.facts, facts);
-        if (Object.keys(filled).length) await store.leads.setFacts(lead.id, { ...lead.facts, ...filled }, now);
-        const note = [
-          `「${req.source.name}」再次提交（按${decision.by.map((b) => byLabel[b]).join('、')}识别为同一线索）`,
-          ...(Object.keys(filled).length
-            ? [
-                `补充了 ${Object.keys(filled)
-                  .map((k) => fieldOf.get(k) ?? k)
-                  .join('、')}`,
-              ]
-            : []),
-          ...(differing.length ? [`新提交的 ${differing.map((k) => `${fieldOf.get(k) ?? k}「${String(facts[k])}」`).join('、')} 与现有不同，未覆盖`] : []),
-        ];
-        await writeLeadRow(store, lead, { ...rowFields(filled), 旅程备注: journeyNote(now, note) }, `intake-merge:${activityKey}`, now);
-        await store.timers.schedule({ kind: INTAKE_MERGE, leadId: lead.id, dueAt: now, payload: { ...payload, factsChanged: Object.keys(filled).length > 0 }, dedupeKey: `intake-merge:${activityKey}`, now });
-      } else {
-        leadKey = await store.leads.nextLeadKey();
-        const started = await startLead({ leadKey, facts, actor: { id: `intake:${req.source.id}`, roles: [] }, record: { baseToken: layout.appToken, tableId: layout.leadsTableId } });
-        if (!started.ok) throw new Error(`a valid submission could not start the journey: ${started.error.message.en}`);
-        const lead = started.value.lead;
-        outcome = decision.kind === 'ambiguous' ? 'flagged' : 'created';
-        const flag = decision.kind === 'ambiguous' ? `可能与 ${decision.leads.map((m) => `${m.lead.leadKey}（${m.by.map((b) => byLabel[b]).join('、')}相同）`).join('、')} 是同一客户，未自动合并，请人工确认` : undefined;
-        await store.tableWrites.enqueueCreate(
-          target,
-          {
-            leadKey,
-            fields: {
-              ...rowFields(facts),
-              线索编号: leadKey,
-              阶段: findStage(journey, lead.stage ?? journey.initial)?.label.zh ?? '',
-              进入阶段次数: started.value.label ?? '',
-              旅程备注: journeyNote(now, [`来自「${req.source.name}」`]),
-              ...(flag ? { [DUPLICATE_FLAG]: flag } : {}),
-            },
+    const now = deps.clock.now();
+    const idem = req.idempotencyKey;
+    if (idem) {
+      const before = await store.intake.answerFor(req.source.id, idem);
+      if (before && before.bodyHash !== req.bodyHash)
+        return {
+          ok: false,
+          code: 'idempotency_conflict',
+          message: { zh: `Idempotency-Key「${idem}」已用于另一份内容不同的提交`, en: `Idempotency-Key "${idem}" was already used for a different body` },
+        };
+      if (before) return { ok: true, leadKey: before.leadKey, outcome: before.outcome as IntakeOutcome, replayed: true };
+    }
+    const { facts, activity } = req.submission;
+    const decision = decideDuplicate(await candidates(facts));
+    const activityKey = `intake:${req.source.id}:${idem ?? `${now.getTime()}:${req.bodyHash.slice(0, 16)}`}`;
+    const payload: TimerPayload = activity ? { activity: { type: activity.type, at: activity.at.getTime(), key: activityKey } } : {};
+    let leadKey: string;
+    let outcome: IntakeOutcome;
+    if (decision.kind === 'same') {
+      const lead = decision.lead;
+      leadKey = lead.leadKey;
+      outcome = 'merged';
+      const { filled, differing } = fillEmpty(lead.facts, facts);
+      if (Object.keys(filled).length) await store.leads.setFacts(lead.id, { ...lead.facts, ...filled }, now);
+      const note = [
+        `「${req.source.name}」再次提交（按${decision.by.map((b) => byLabel[b]).join('、')}识别为同一线索）`,
+        ...(Object.keys(filled).length
+          ? [
+              `补充了 ${Object.keys(filled)
+                .map((k) => fieldOf.get(k) ?? k)
+                .join('、')}`,
+            ]
+          : []),
+        ...(differing.length ? [`新提交的 ${differing.map((k) => `${fieldOf.get(k) ?? k}「${String(facts[k])}」`).join('、')} 与现有不同，未覆盖`] : []),
+      ];
+      await writeLeadRow(store, lead, { ...rowFields(filled), 旅程备注: journeyNote(now, note) }, `intake-merge:${activityKey}`, now);
+      await store.timers.schedule({ kind: INTAKE_MERGE, leadId: lead.id, dueAt: now, payload: { ...payload, factsChanged: Object.keys(filled).length > 0 }, dedupeKey: `intake-merge:${activityKey}`, now });
+    } else {
+      leadKey = await store.leads.nextLeadKey();
+      const started = await startLead({ leadKey, facts, actor: { id: `intake:${req.source.id}`, roles: [] }, record: { baseToken: layout.appToken, tableId: layout.leadsTableId } });
+      if (!started.ok) throw new Error(`a valid submission could not start the journey: ${started.error.message.en}`);
+      const lead = started.value.lead;
+      outcome = decision.kind === 'ambiguous' ? 'flagged' : 'created';
+      const flag = decision.kind === 'ambiguous' ? `可能与 ${decision.leads.map((m) => `${m.lead.leadKey}（${m.by.map((b) => byLabel[b]).join('、')}相同）`).join('、')} 是同一客户，未自动合并，请人工确认` : undefined;
+      await store.tableWrites.enqueueCreate(
+        target,
+        {
+          leadKey,
+          fields: {
+            ...rowFields(facts),
+            线索编号: leadKey,
+            阶段: findStage(journey, lead.stage ?? journey.initial)?.label.zh ?? '',
+            进入阶段次数: started.value.label ?? '',
+            旅程备注: journeyNote(now, [`来自「${req.source.name}」`]),
+            ...(flag ? { [DUPLICATE_FLAG]: flag } : {}),
           },
-          `intake:${leadKey}`,
-          now,
-        );
-        await store.timers.schedule({ kind: INTAKE_NEW, leadId: lead.id, dueAt: now, payload, dedupeKey: `intake-new:${leadKey}`, now });
-      }
-      if (idem) await store.intake.keepAnswer(req.source.id, idem, { bodyHash: req.bodyHash, leadKey, outcome }, now);
-      return { ok: true, leadKey, outcome, replayed: false };
-    });
+        },
+        `intake:${leadKey}`,
+        now,
+      );
+      await store.timers.schedule({ kind: INTAKE_NEW, leadId: lead.id, dueAt: now, payload, dedupeKey: `intake-new:${leadKey}`, now });
+    }
+    if (idem) await store.intake.keepAnswer(req.source.id, idem, { bodyHash: req.bodyHash, leadKey, outcome }, now);
+    return { ok: true, leadKey, outcome, replayed: false };
   }
 
   /** The timer after an accepted submission: score and route a new lead; a merged one is scored on what it gained. */
@@ -166,7 +191,7 @@ export function createIntake(deps: { store: Store; journey: Journey; clock: Cloc
     return 'fired';
   }
 
-  return { accept, onTimer };
+  return { accept, acceptMany, onTimer };
 }
 
 export type Intake = ReturnType<typeof createIntake>;

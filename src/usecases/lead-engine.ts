@@ -51,6 +51,13 @@ export interface ActivityIn {
 
 export const ROUTING_ACTOR = 'system:routing';
 
+/**
+ * How an activity that came before its lead names it (activities.lead_ref): by 线索编号, E.164 phone or
+ * lower-case e-mail. A lead picks up the activities waiting under any of its own.
+ */
+export const activityRef = (by: 'key' | 'phone' | 'email', value: string): string => `${by}:${value}`;
+const activityRefsOf = (lead: LeadRow): string[] => [activityRef('key', lead.leadKey), ...(lead.phoneKey?.startsWith('+') ? [activityRef('phone', lead.phoneKey)] : []), ...(lead.emailKey ? [activityRef('email', lead.emailKey)] : [])];
+
 export function createLeadEngine(deps: LeadEngineDeps) {
   const { store, journey, scoring, advance } = deps;
   const changeStage = createChangeStage(deps);
@@ -93,10 +100,36 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     await deps.pool?.entered(r.value.lead, { returned: false, why: { zh: d.why, en: d.why }, key: 'routed' }, members, now);
   }
 
+  /**
+   * Activities that arrived for this lead before it existed (POST /api/activities naming its 线索编号,
+   * phone or e-mail) are its now, and scored; how many.
+   */
+  async function attachWaiting(lead: LeadRow, now: Date): Promise<number> {
+    let n = 0;
+    for (const ref of activityRefsOf(lead)) {
+      for (const a of await store.activities.unattached(ref)) {
+        if (!(await store.activities.attach(a.id, lead.id))) continue;
+        await scoring.scoreActivity((await store.leads.get(lead.id))!, { type: a.type, at: a.occurredAt, key: a.sourceKey, ...(a.detail ? { detail: a.detail } : {}) }, now);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** An activity already recorded as the lead's: its points, on if they say so, and the owner's 保护期 extended. */
+  async function onActivityRecorded(lead: LeadRow, a: ActivityIn, members: Members, now: Date): Promise<void> {
+    const before = (await store.leads.get(lead.id))?.score ?? lead.score;
+    const points = await scoring.scoreActivity(lead, a, now);
+    if (points > 0) await advance(lead, before, members, now);
+    await deps.protection?.refresh((await store.leads.get(lead.id))!, now);
+  }
+
   return {
-    /** A lead just came in: profile score and grade, silence clock, routing, and on if the score says so. */
+    onActivityRecorded,
+    /** A lead just came in: profile score and grade, silence clock, activities that waited for it, routing, and on if the score says so. */
     async onNewLead(lead: LeadRow, members: Members, now: Date): Promise<void> {
       await scoring.rescore(lead, now);
+      await attachWaiting((await store.leads.get(lead.id))!, now);
       await deps.collisions?.((await store.leads.get(lead.id))!, members, now);
       await routeNew((await store.leads.get(lead.id))!, members, now);
       await advance(lead, 0, members, now);
@@ -117,11 +150,8 @@ export function createLeadEngine(deps: LeadEngineDeps) {
     },
     /** An activity of the lead; false when it was already recorded. */
     async onActivity(lead: LeadRow, a: ActivityIn, members: Members, now: Date): Promise<boolean> {
-      const before = (await store.leads.get(lead.id))?.score ?? lead.score;
-      const points = await scoring.addActivity(lead, a, now);
-      if (points === undefined) return false;
-      if (points > 0) await advance(lead, before, members, now);
-      await deps.protection?.refresh((await store.leads.get(lead.id))!, now);
+      if (!(await store.activities.add({ leadId: lead.id, type: a.type, at: a.at, key: a.key, ...(a.detail ? { detail: a.detail } : {}), now }))) return false;
+      await onActivityRecorded(lead, a, members, now);
       return true;
     },
   };

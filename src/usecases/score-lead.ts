@@ -69,12 +69,6 @@ export function createScoring(deps: ScoringDeps) {
    * silence clock starts again. Returns the points it scored (0 when capped or unscored), or undefined
    * when the key was seen before.
    */
-  async function addActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): Promise<number | undefined> {
-    const row = await store.activities.add({ leadId: lead.id, type: a.type, at: a.at, key: a.key, ...(a.detail ? { detail: a.detail } : {}), now });
-    if (!row) return undefined;
-    return scoreActivity(lead, a, now);
-  }
-
   /** Score an activity already recorded (one attached to its lead later). */
   async function scoreActivity(lead: LeadRow, a: { type: string; at: Date; key: string; detail?: string }, now: Date): Promise<number> {
     const p = activityPoints(deps.rules(), a.type, a.at, lines(await store.scores.listForLead(lead.id)));
@@ -173,7 +167,7 @@ export function createScoring(deps: ScoringDeps) {
     }
   }
 
-  return { rescore, addActivity, scoreActivity, penalize, decayLead, decayPass, rescheduleAll, show, silentSince };
+  return { rescore, scoreActivity, penalize, decayLead, decayPass, rescheduleAll, show, silentSince };
 }
 
 export type Scoring = ReturnType<typeof createScoring>;

@@ -46,6 +46,11 @@ describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
       expect(text(row.fields['电话'])).toBe('13800139999');
       expect(text(row.fields['来源渠道'])).toBe('官网咨询');
       expect(Number(row.fields['线索评分'])).toBe(25 + 15 + 10 + 25); // 官网咨询, 1000人以上, 制造业, 申请演示
+      // the white paper downloaded: an activity through POST /api/activities, scored
+      await page.click('#download');
+      await page.waitForFunction(() => document.getElementById('download-result')!.className === 'ok', null, { timeout: 15_000 });
+      expect(await page.textContent('#download-result')).toContain(`活动已记录：recorded，线索编号 ${id}`);
+      await h.until('the download scored', async () => Number((await h.byCompany('远航智能装备有限公司')).fields['线索评分']) === 75 + 5 || undefined);
       await h.until('an assignment card for it', async () => (await h.control<SandboxCard[]>('GET', `/im/cards?chat_id=${chat}`)).find((c) => JSON.stringify(c.card).includes('远航智能装备有限公司')));
 
       // the same visitor again, from another system, the phone written another way: the same lead

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { Webhook } from 'standardwebhooks';
 import { leadMinimumOf } from '../../src/domain/journey.js';
 import { createIntakeBodyParser } from '../../src/http/intake-body.js';
+import { createActivityBodyParser } from '../../src/http/activity-body.js';
 import { createIntakeRoutes } from '../../src/http/intake-routes.js';
 import { requestLog, type AppEnv } from '../../src/http/request-log.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -36,6 +37,8 @@ export async function intakeWorld(o: { rate?: number } = {}) {
       clock: w.clock,
       intake: w.lj.intake,
       parse: createIntakeBodyParser(w.ruleSet.template, leadMinimumOf(w.journey)),
+      activities: w.lj.intakeActivities,
+      parseActivity: createActivityBodyParser(w.ruleSet.template),
       signingKey: new Secret(SIGNING_KEY),
       corsOrigins: [FORM_ORIGIN],
       onAccepted: () => accepted++,
@@ -44,9 +47,9 @@ export async function intakeWorld(o: { rate?: number } = {}) {
   const key = form.credential;
 
   /** Post a JSON body (an object is stringified) with the form's API key unless headers say otherwise. */
-  async function post(body: unknown, headers: Record<string, string> = {}) {
+  async function post(body: unknown, headers: Record<string, string> = {}, path = '/api/leads') {
     const raw = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
-    const res = await app.request('/api/leads', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers }, body: raw as BodyInit });
+    const res = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers }, body: raw as BodyInit });
     const text = await res.text();
     let json: any;
     try {
@@ -66,7 +69,9 @@ export async function intakeWorld(o: { rate?: number } = {}) {
     return post(raw, { authorization: '', 'x-source-id': fairSource.id, 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': sig, ...o2.headers });
   }
 
-  return { ...w, app, key, form: form.source, fair: fair.source, post, postSigned, accepted: () => accepted };
+  /** Post a behaviour event to /api/activities with the form's API key. */
+  const postActivity = (body: unknown, headers: Record<string, string> = {}) => post(body, headers, '/api/activities');
+  return { ...w, app, key, form: form.source, fair: fair.source, post, postSigned, postActivity, accepted: () => accepted };
 }
 
 export type IntakeWorld = Awaited<ReturnType<typeof intakeWorld>>;

@@ -82,6 +82,8 @@ export async function startSandbox(env: Record<string, string> = {}) {
     m,
     h,
     chat,
+    /** the server's database (scripts run against it as `npm run …` would) */
+    dbPath: db.path,
     async stop(): Promise<Array<Record<string, unknown>>> {
       const failures = m.logs.filter((l) => l.level === 'error' || /dead letter|for good|gave up/.test(String(l.msg)));
       await m.stop();

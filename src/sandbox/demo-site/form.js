@@ -38,6 +38,7 @@ form.addEventListener('submit', async (e) => {
     if (res.status === 202) {
       show(answer.status === 'merged' ? `提交成功：我们已有您的信息（线索编号 ${answer.id}），顾问会尽快联系您。` : `提交成功，线索编号 ${answer.id}。顾问将在 1 个工作日内联系您。`, true);
       form.dataset.leadId = answer.id;
+      document.getElementById('download').disabled = false;
       return;
     }
     for (const err of answer.errors ?? []) {
@@ -51,5 +52,26 @@ form.addEventListener('submit', async (e) => {
     show(`提交失败：${err instanceof Error ? err.message : String(err)}`, false);
   } finally {
     button.disabled = false;
+  }
+});
+
+// A download after the form: a behaviour event for the marketing side, posted to /api/activities (each
+// click its own event id), which the product records once and scores as 下载资料.
+document.getElementById('download-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const out = document.getElementById('download-result');
+  try {
+    const config = await (await fetch('/demo/form/config')).json();
+    const res = await fetch(config.endpoint.replace(/\/api\/leads$/, '/api/activities'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${config.apiKey}`, 'accept-language': 'zh-CN' },
+      body: JSON.stringify({ event_id: crypto.randomUUID(), type: '下载资料', lead_id: form.dataset.leadId, detail: '制造业设备联网白皮书（2026）' }),
+    });
+    const answer = await res.json().catch(() => ({}));
+    out.textContent = res.status === 202 ? `已开始下载（活动已记录：${answer.status}，线索编号 ${answer.lead_id ?? form.dataset.leadId}）` : `记录失败：${answer.message ?? res.status}`;
+    out.className = res.status === 202 ? 'ok' : 'bad';
+  } catch (err) {
+    out.textContent = `记录失败：${err instanceof Error ? err.message : String(err)}`;
+    out.className = 'bad';
   }
 });

@@ -12,6 +12,7 @@ import { sql as leases } from './011-leases.js';
 import { sql as poolCards, postgres as poolCardsPostgres } from './012-pool-cards.js';
 import { sql as phoneKey } from './013-phone-key.js';
 import { sql as intake } from './014-intake.js';
+import { sql as lookups, postgres as lookupsPostgres } from './015-lookups.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -47,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'pool-cards', sql: poolCards, postgres: poolCardsPostgres, rebuildsTables: true },
   { version: 13, name: 'phone-key', sql: phoneKey },
   { version: 14, name: 'intake', sql: intake },
+  { version: 15, name: 'lookups', sql: lookups, postgres: lookupsPostgres },
 ];
 
 /**
