@@ -49,7 +49,7 @@ describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
       // the white paper downloaded: an activity through POST /api/activities, scored
       await page.click('#download');
       await page.waitForFunction(() => document.getElementById('download-result')!.className === 'ok', null, { timeout: 15_000 });
-      expect(await page.textContent('#download-result')).toContain(`活动已记录：recorded，线索编号 ${id}`);
+      expect(await page.textContent('#download-result')).toBe(`已开始下载（下载资料活动已计入线索评分，线索编号 ${id}）`);
       await h.until('the download scored', async () => Number((await h.byCompany('远航智能装备有限公司')).fields['线索评分']) === 75 + 5 || undefined);
       await h.until('an assignment card for it', async () => (await h.control<SandboxCard[]>('GET', `/im/cards?chat_id=${chat}`)).find((c) => JSON.stringify(c.card).includes('远航智能装备有限公司')));
 

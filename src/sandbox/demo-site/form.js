@@ -68,7 +68,8 @@ document.getElementById('download-form').addEventListener('submit', async (e) =>
       body: JSON.stringify({ event_id: crypto.randomUUID(), type: '下载资料', lead_id: form.dataset.leadId, detail: '制造业设备联网白皮书（2026）' }),
     });
     const answer = await res.json().catch(() => ({}));
-    out.textContent = res.status === 202 ? `已开始下载（活动已记录：${answer.status}，线索编号 ${answer.lead_id ?? form.dataset.leadId}）` : `记录失败：${answer.message ?? res.status}`;
+    const said = { recorded: '已计入线索评分', pending: '已保存，等线索出现后计入', duplicate: '此前已记录', ambiguous: '对应多条线索，待人工确认' }[answer.status] ?? answer.status;
+    out.textContent = res.status === 202 ? `已开始下载（下载资料活动${said}，线索编号 ${answer.lead_id ?? form.dataset.leadId}）` : `记录失败：${answer.message ?? res.status}`;
     out.className = res.status === 202 ? 'ok' : 'bad';
   } catch (err) {
     out.textContent = `记录失败：${err instanceof Error ? err.message : String(err)}`;
