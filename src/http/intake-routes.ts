@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import type { Intake, IntakeRequest } from '../usecases/intake.js';
 import type { IntakeActivities } from '../usecases/intake-activities.js';
 import type { ActivityBodyParser } from './activity-body.js';
-import type { IntakeBodyParser } from './intake-body.js';
+import type { FieldError, IntakeBodyParser } from './intake-body.js';
 import type { AppEnv } from './request-log.js';
 
 /**
@@ -59,6 +59,24 @@ function refuse(c: Context<AppEnv>, status: 400 | 401 | 413 | 415 | 422 | 429 | 
   return c.json({ error, message: message[langOf(c)], ...extra }, status);
 }
 
+/** A field error per field, in the caller's language. */
+const inLanguage = (errors: readonly FieldError[], lang: Lang) => errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] }));
+
+/**
+ * The size limit, checked from Content-Length before the body is read (413). The rest of the body is
+ * not read, so the answer closes the connection: the socket is not reused.
+ */
+function sizeLimit(max: number) {
+  const shown = max >= 1024 * 1024 ? `${max / 1024 / 1024} MB` : `${max / 1024} KB`;
+  return bodyLimit({
+    maxSize: max,
+    onError: (c) => {
+      c.header('Connection', 'close');
+      return refuse(c as Context<AppEnv>, 413, 'too_large', { zh: `提交内容过大（最多 ${shown}）`, en: `Body too large (at most ${shown})` });
+    },
+  });
+}
+
 export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const limiter = createRateLimiter(deps.wallClock);
@@ -72,13 +90,7 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
       maxAge: 600,
     }),
   );
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes ?? MAX_INTAKE_BODY_BYTES,
-    onError: (c) => {
-      c.header('Connection', 'close'); // the rest of the body is not read: this socket is not reused
-      return refuse(c as Context<AppEnv>, 413, 'too_large', { zh: `提交内容过大（最多 ${(deps.maxBodyBytes ?? MAX_INTAKE_BODY_BYTES) / 1024} KB）`, en: `Body too large (at most ${(deps.maxBodyBytes ?? MAX_INTAKE_BODY_BYTES) / 1024} KB)` });
-    },
-  });
+  const limit = sizeLimit(deps.maxBodyBytes ?? MAX_INTAKE_BODY_BYTES);
 
   /** The source an API key names, if the key is its key. */
   async function byKey(key: string): Promise<IntakeSource | undefined> {
@@ -151,10 +163,7 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
     const { source, raw, idem } = r;
     const now = deps.clock.now();
     const v = deps.parse(r.fields, { channel: source.channel, now });
-    if (!v.ok) {
-      const lang = langOf(c);
-      return refuse(c, 422, 'invalid', { zh: '提交内容有误，请按字段修改', en: 'Some fields are not valid' }, { errors: v.errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] })) });
-    }
+    if (!v.ok) return refuse(c, 422, 'invalid', { zh: '提交内容有误，请按字段修改', en: 'Some fields are not valid' }, { errors: inLanguage(v.errors, langOf(c)) });
     const bodyHash = createHash('sha256').update(raw).digest('hex');
     const answer = await deps.intake.accept({ source: { id: source.id, name: source.name }, submission: v.submission, idempotencyKey: idem, bodyHash });
     if (!answer.ok) {
@@ -167,13 +176,7 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
     return c.json({ id: answer.leadKey, status: answer.outcome, ...(v.ignored.length ? { ignored: v.ignored } : {}) }, 202);
   });
 
-  const batchLimit = bodyLimit({
-    maxSize: MAX_BATCH_BODY_BYTES,
-    onError: (c) => {
-      c.header('Connection', 'close');
-      return refuse(c as Context<AppEnv>, 413, 'too_large', { zh: `提交内容过大（最多 ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB）`, en: `Body too large (at most ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB)` });
-    },
-  });
+  const batchLimit = sizeLimit(MAX_BATCH_BODY_BYTES);
 
   /**
    * POST /api/leads/batch: up to 500 leads at once (imports): `{ "items": [{ "key", "lead": {…} }], "dry_run"? }`.
@@ -203,7 +206,7 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
       }
       const v = deps.parse(lead as Record<string, unknown>, { channel: r.source.channel, now });
       if (!v.ok) {
-        results.push({ key, status: 'invalid', errors: v.errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] })) });
+        results.push({ key, status: 'invalid', errors: inLanguage(v.errors, lang) });
         continue;
       }
       results.push({ key, ...(v.ignored.length ? { ignored: v.ignored } : {}) });
@@ -230,10 +233,7 @@ export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {
     const r = await readRequest(c);
     if (r instanceof Response) return r;
     const v = deps.parseActivity(r.fields, deps.clock.now());
-    if (!v.ok) {
-      const lang = langOf(c);
-      return refuse(c, 422, 'invalid', { zh: '提交内容有误，请按字段修改', en: 'Some fields are not valid' }, { errors: v.errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] })) });
-    }
+    if (!v.ok) return refuse(c, 422, 'invalid', { zh: '提交内容有误，请按字段修改', en: 'Some fields are not valid' }, { errors: inLanguage(v.errors, langOf(c)) });
     const answer = await deps.activities.record({ id: r.source.id }, v.post);
     c.set('logFields', { source: r.source.id, lead: answer.leadKey, activity: answer.status });
     if (answer.status === 'recorded') deps.onAccepted();
