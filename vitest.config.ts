@@ -38,6 +38,7 @@ const STORE_TESTS = [
   'test/usecases/assignment-hours.test.ts',
   'test/usecases/collisions.test.ts',
   'test/usecases/intake-dedupe.test.ts',
+  'test/webhooks/lead-events.test.ts',
   'test/http/intake-api.test.ts',
   'test/http/intake-activities.test.ts',
 ];

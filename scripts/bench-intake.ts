@@ -7,7 +7,8 @@
  * accepted per second with the latency the load tool saw (it shares the 2 cores with the server), then
  * how long the server took to score and route every accepted lead (its intake timers fired) and to
  * write their rows to the Bitable. Then `npm run import` of a CSV and an .xlsx of `rows` new leads each:
- * rows per second for the command's whole run, and when every row was in the Bitable. Asserts nothing.
+ * rows per second for the command's whole run, and when every row was in the Bitable; then how long the
+ * sandbox's demo CRM (a webhook subscriber of every lead event) took to receive them all. Asserts nothing.
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -98,6 +99,11 @@ try {
       `npm run import, ${values.rows} rows of .${kind}: ${made} leads in ${(took / 1000).toFixed(1)} s (${(made / (took / 1000)).toFixed(0)} rows/s, the command's whole run); every row in the Bitable ${(inBase / 1000).toFixed(1)} s after\n`,
     );
   }
+  // the sandbox's demo CRM subscribes to every lead event: how long until each queued event was delivered
+  const events = count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'webhook.send'");
+  const delivered = await until('lead events delivered', "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'webhook.send' AND status IN ('done', 'dead')", events);
+  const dead = count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'webhook.send' AND status = 'dead'");
+  process.stdout.write(`lead events for the demo CRM (a webhook subscriber): ${events} queued, every one settled ${(delivered / 1000).toFixed(1)} s after the last import (${dead} dead letters)\n`);
 } finally {
   await m.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -75,6 +75,13 @@ export const CONFIG_KEYS = {
       en: 'the signing secret for 培育步骤 webhooks: whsec_ + at least 24 random bytes in base64 (Standard Webhooks; .env.example shows how to make one), shared with the receiver',
     },
   },
+  WEBHOOK_SIGNING_KEY: {
+    schema: opt(z.string().min(32)),
+    hint: {
+      zh: 'Webhook 订阅方（npm run webhooks -- add）的主密钥：至少 32 个随机字符（生成方法见 .env.example）；各订阅方的签名密钥由它派生，不存入数据库，也不要交给任何人',
+      en: "the master key of webhook subscribers (npm run webhooks -- add): at least 32 random characters (.env.example shows how); each subscriber's signing secret is derived from it, never stored; give it to nobody",
+    },
+  },
   INTAKE_CORS_ORIGINS: {
     schema: opt(z.string().refine((v) => v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())), 'must be origins such as https://www.example.com, separated by commas')),
     hint: {
@@ -103,7 +110,7 @@ export const CONFIG_KEYS = {
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'SOURCE_SIGNING_KEY', 'DATABASE_URL'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'WEBHOOK_SIGNING_KEY', 'SOURCE_SIGNING_KEY', 'DATABASE_URL'];
 
 const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
 
@@ -145,6 +152,8 @@ export interface Config {
   failoverMs: number;
   /** signs outbound webhooks (Standard Webhooks); undefined: webhook steps wait as dead letters until it is set */
   webhookSecret: Secret | undefined;
+  /** the master key webhook subscribers' secrets are derived from; undefined: their events wait as dead letters */
+  subscriberKey: Secret | undefined;
   /** POST /api/leads: the browser origins allowed (CORS), and the master key of signing sources */
   intake: { corsOrigins: string[]; signingKey: Secret | undefined };
 }
@@ -238,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,
     failoverMs: (e.FAILOVER_SECONDS as number) * 1000,
     webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
+    subscriberKey: e.WEBHOOK_SIGNING_KEY ? new Secret(e.WEBHOOK_SIGNING_KEY as string) : undefined,
     intake: Object.freeze({
       corsOrigins: e.INTAKE_CORS_ORIGINS ? (e.INTAKE_CORS_ORIGINS as string).split(',').map((o) => o.trim().replace(/\/$/, '')) : [],
       signingKey: e.SOURCE_SIGNING_KEY ? new Secret(e.SOURCE_SIGNING_KEY as string) : undefined,

@@ -56,6 +56,8 @@ export interface Platform {
   chatId: string | undefined;
   /** look for work every few seconds instead of every quarter minute (the sandbox, where people watch) */
   quickPolls: boolean;
+  /** the master key of webhook subscribers when WEBHOOK_SIGNING_KEY is not set (the sandbox makes one for its demo CRM) */
+  subscriberKey?: Secret;
   /** browser origins allowed to post to /api/leads besides INTAKE_CORS_ORIGINS (the sandbox's demo form) */
   intakeOrigins?: readonly string[];
   /** a full reconciliation pass when the server starts (finds rows changed or deleted while it was down) */
@@ -205,7 +207,8 @@ export async function createServices({ config, log, platform, version }: Service
   const pollMs = (quick: number, live: number) => (platform.quickPolls ? quick : live);
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
   // cards through the IM sender, webhooks through their own signed sender.
-  const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret });
+  const subscriberKey = config.subscriberKey ?? platform.subscriberKey;
+  const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret, subscriberKey });
   const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, steps: () => (ruleTables.settled() ? rules.nurtureSteps : undefined), clock, log, pollMs: pollMs(2_000, 30_000), lease: lease('nurture') });
   // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
   const ownerQueueJob = createOwnerQueueJob({
@@ -321,6 +324,8 @@ export async function createServices({ config, log, platform, version }: Service
     leadsTable,
     adoptRows,
     ruleTables,
+    /** the master key webhook subscribers' secrets are derived from (WEBHOOK_SIGNING_KEY, or the platform's) */
+    subscriberKey,
     /** The Base the server works in: its token and its tables by name. */
     useBase(appToken: string, tables: Map<string, string>): TableLayout | undefined {
       const leadsTableId = tables.get(leadsTable.name);

@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop } from '../lib/kick-loop.js';
+import { createKickLoop, type PassControl } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
@@ -22,19 +22,26 @@ export function createOutboxWorker(deps: {
   leaseMs: number;
   pollMs: number;
   deliver: (item: OutboxItem) => Promise<'settled' | 'retry'>;
+  /** after each claimed batch, before the next claim (a sender that records its deliveries together) */
+  afterBatch?: () => Promise<void>;
 }) {
   const outbox = deps.store.messages;
-  async function pass(): Promise<void> {
-    for (;;) {
+  // a stop waits for the batch in hand, not for the whole backlog
+  async function pass(ctl: PassControl): Promise<void> {
+    while (!ctl.stopping) {
       const items = await outbox.claim(deps.clock.now(), deps.batch, deps.leaseMs, deps.kindPrefix);
       if (!items.length) return;
       const held = new Set<string>();
-      for (const item of items) {
-        if (held.has(item.target)) {
-          await outbox.release(item.id, deps.clock.now());
-          continue;
+      try {
+        for (const item of items) {
+          if (held.has(item.target)) {
+            await outbox.release(item.id, deps.clock.now());
+            continue;
+          }
+          if ((await deps.deliver(item)) === 'retry') held.add(item.target);
         }
-        if ((await deps.deliver(item)) === 'retry') held.add(item.target);
+      } finally {
+        await deps.afterBatch?.();
       }
     }
   }

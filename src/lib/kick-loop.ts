@@ -12,23 +12,33 @@ export interface LoopLease {
   run(fn: () => Promise<void>): Promise<{ ran: boolean }>;
 }
 
-export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void; lease?: LoopLease | undefined; leaseRetryMs?: number }) {
+/** What a pass may ask: the loop is stopping (a long pass returns between batches, so a stop is prompt). */
+export interface PassControl {
+  readonly stopping: boolean;
+}
+
+export function createKickLoop(pass: (ctl: PassControl) => Promise<void>, o: { pollMs: number; onError?: (e: unknown) => void; lease?: LoopLease | undefined; leaseRetryMs?: number }) {
   let running: Promise<void> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let retry: NodeJS.Timeout | undefined;
   let stopped = false;
   const lease = o.lease;
+  const ctl: PassControl = {
+    get stopping() {
+      return stopped;
+    },
+  };
   const once = lease
     ? async () => {
-        if ((await lease.run(pass)).ran || stopped || retry) return;
+        if ((await lease.run(() => pass(ctl))).ran || stopped || retry) return;
         retry = setTimeout(() => {
           retry = undefined;
           void kick();
         }, o.leaseRetryMs ?? Math.min(o.pollMs, 1000));
         retry.unref();
       }
-    : pass;
+    : () => pass(ctl);
 
   function kick(): Promise<void> {
     if (running !== undefined) {
@@ -39,12 +49,12 @@ export function createKickLoop(pass: () => Promise<void>, o: { pollMs: number; o
       do {
         again = false;
         await once();
-      } while (again);
+      } while (again && !stopped);
     })();
     running = (o.onError ? loop.catch(o.onError) : loop).finally(() => {
       running = undefined;
       // A kick that came after the last pass but before this point would otherwise wait for the poll.
-      if (again) void kick();
+      if (again && !stopped) void kick();
     });
     return running;
   }

@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { provision } from '../bitable/provision.js';
 import type { Platform } from '../compose/services.js';
 import type { Logger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
 import { optionsOf } from '../rules/rule-table.js';
 import { addSource, rotateSourceKey } from '../usecases/intake-sources.js';
+import { addSubscriber, secretOf } from '../usecases/webhook-subscribers.js';
 import { startSandbox } from './start-sandbox.js';
 
 /** The demo website's form posts as this intake source (its key is new at every start). */
 export const DEMO_SOURCE = '官网表单（演示）';
+/** The demo CRM (/demo/crm) hears the lead events as this webhook subscriber. */
+export const DEMO_SUBSCRIBER = '星河物联 CRM（演示）';
 
 /**
  * The embedded sandbox as the server's Feishu (no credentials configured): the local emulator with its
@@ -22,6 +26,8 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
   log.info({ url: sandbox.running.url, appId: app.app_id }, 'Feishu sandbox started (local emulator, not Feishu)');
   return {
     mode: 'sandbox',
+    // the demo CRM's subscriber signs with a secret derived from this (new at every start), unless WEBHOOK_SIGNING_KEY is set
+    subscriberKey: new Secret(randomBytes(32).toString('base64url')),
     feishu: { domain: sandbox.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret), encryptKey: new Secret(app.encrypt_key ?? ''), verificationToken: new Secret(app.verification_token) },
     clock: { now: () => new Date(sandbox.emulator.kernel.clock.now()) },
     chatId: sandbox.demo.chat.chat_id,
@@ -39,6 +45,17 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       const appToken = prov.appToken!;
       await sandbox.seedDemoRows(appToken);
       s.useBase(appToken, prov.tables);
+      // the demo CRM: a webhook subscriber of every lead event (the demo rows' too), at the emulator's address of this start
+      const crmUrl = `${sandbox.running.url}/demo/crm/webhook`;
+      let subscriber = await s.store.webhookSubscribers.byName(DEMO_SUBSCRIBER);
+      if (subscriber) await s.store.webhookSubscribers.setUrl(subscriber.id, crmUrl);
+      else {
+        const made = await addSubscriber(s.store, { name: DEMO_SUBSCRIBER, url: crmUrl, signingKey: s.subscriberKey?.reveal(), now: s.platform.clock.now() });
+        if (made.ok) subscriber = made.subscriber;
+        else log.warn({ why: made.problem.en }, 'the demo CRM has no webhook subscription');
+      }
+      const secret = subscriber && secretOf(s.subscriberKey?.reveal(), subscriber);
+      if (secret?.ok) sandbox.demoSite.crm.setSecret(secret.secret);
       const adopted = await s.adoptRows(appToken, prov.tables.get(s.leadsTable.name)!);
       s.writer.kick();
       // the demo website's form: a source with a key made now (only its hash is kept, so a restart makes a new one)
@@ -57,7 +74,7 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       sandbox.demoSite.configure({ productUrl: url });
     },
     close: () => sandbox.close(),
-    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)`,
+    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)`,
     logFields: { sandboxUrl: sandbox.running.url },
   };
 }

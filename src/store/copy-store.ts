@@ -29,6 +29,7 @@ const TABLES: Array<{ name: string; order: string /** its id is text, not an ide
   { name: 'leases', order: 'name' },
   { name: 'intake_sources', order: 'id', textId: true },
   { name: 'intake_requests', order: 'source_id, idem_key' },
+  { name: 'webhook_subscribers', order: 'id', textId: true },
 ];
 
 /** Every table of the store (what a copy covers, and rep_loads, which it rebuilds). */

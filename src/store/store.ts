@@ -21,6 +21,7 @@ import type { DialectName, Sql } from './sql/sql.js';
 import { createTimersRepo } from './timers-repo.js';
 import { createTransitionsRepo } from './transitions-repo.js';
 import { createUnknownUsersRepo } from './unknown-users-repo.js';
+import { createWebhookSubscribersRepo } from './webhook-subscribers-repo.js';
 
 /** Every repository over one database, each written once for both engines (sql/sql.ts). */
 function createRepos(sql: Sql) {
@@ -48,6 +49,8 @@ function createRepos(sql: Sql) {
     unknownUsers: createUnknownUsersRepo(sql),
     /** work only one instance may do at a time (lib/lease.ts) */
     leases: createLeasesRepo(sql),
+    /** systems told about lead events through signed webhooks (usecases/lead-events.ts) */
+    webhookSubscribers: createWebhookSubscribersRepo(sql),
   };
 }
 

@@ -9,6 +9,7 @@ import { journeyNote } from './journey-notes.js';
 import type { Offers } from './offers.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
+import { leadEvents } from './lead-events.js';
 
 /**
  * A lead whose score crossed a threshold moves on by itself (docs/domain.md#scoring-线索评分: crossing the MQL threshold
@@ -43,6 +44,7 @@ export function createAdvanceOnScore(deps: AdvanceDeps) {
     if (!fresh || fresh.deletedAt || fresh.pendingApproval) return undefined;
     const target = thresholdTarget(deps.rules(), journey, fresh.stage, fresh.score, before);
     if (!target || !fresh.stage) return undefined;
+    await leadEvents.thresholdCrossed(store, fresh, { stage: { id: target.to, label: label(target.to) }, threshold: target.min, before }, now);
     const from = fresh.stage;
     const why = `线索评分 ${fresh.score} 达到「${label(target.to)}」阈值 ${target.min}`;
     const r = await changeStage({ leadId: fresh.id, to: target.to, actor: { id: SCORE_ACTOR, roles: [] }, reason: why });

@@ -19,6 +19,7 @@ import type { LeadPool } from './lead-pool.js';
 import type { Protection } from './protection.js';
 import { writeLeadRow, writeStageMove } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from './sla-ladder.js';
+import { leadEvents } from './lead-events.js';
 
 /**
  * What a click on one of our cards does (the platform's card callback, docs/platform/feishu.md#44-card-callbacks). Everything that
@@ -233,6 +234,7 @@ export function createCardActions(deps: CardActionsDeps) {
     }
     await store.leads.setOwner(lead.id, a.ownerId, now);
     await store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
+    await leadEvents.accepted(store, (await store.leads.get(lead.id))!, a, actor, new Date(followUpDueAt), now);
     await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
     await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';
@@ -245,6 +247,7 @@ export function createCardActions(deps: CardActionsDeps) {
     if (!a || !(await store.assignments.markReturned(a.id, reason.option, note || null, now))) {
       throw new Refused({ toast: toast('info', { zh: '这次分配已撤回', en: 'This assignment was withdrawn' }) });
     }
+    await leadEvents.returned(store, lead, a, { reason: reason.option, note: note || null, by: by.id }, now);
     const next = await deps.applyReturn({ lead, reason, by, ownerId: a.ownerId, note, assignmentId: a.id, members, now });
     await store.cards.addDetail(c.id, { next }, now);
   }

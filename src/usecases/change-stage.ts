@@ -1,9 +1,10 @@
-import type { Journey } from '../domain/journey.js';
+import { findStage, type Journey } from '../domain/journey.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { requestTransition, type Actor, type Approval, type Refusal, type TransitionOutcome } from '../domain/transitions.js';
 import type { Clock } from '../lib/clock.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
+import { leadEvents } from './lead-events.js';
 
 export interface ChangeStageDeps {
   store: Store;
@@ -53,6 +54,9 @@ export function createChangeStage(deps: ChangeStageDeps) {
       if (outcome.status === 'applied') {
         if (!(await store.leads.setStage(lead.id, lead.version, outcome.record.to, now))) return false;
         await store.transitions.append(lead.id, outcome.record);
+        const r = outcome.record;
+        const stage = (id: string) => ({ id, label: findStage(deps.journey, id)?.label.zh ?? id });
+        await leadEvents.stageChanged(store, (await store.leads.get(lead.id))!, { n: history.length, from: r.from ? stage(r.from) : null, to: stage(r.to), kind: r.kind, actor: r.actorId, reason: r.reason }, now);
         return true;
       }
       return store.leads.setPendingApproval(lead.id, lead.version, { to: outcome.to, role: outcome.gate.role, requestedBy: input.actor.id, requestedAt: now.getTime() }, now);

@@ -11,6 +11,7 @@ import { followerOf } from './lead-row.js';
 import type { LeadCards, Members } from './lead-cards.js';
 import type { Protection } from './protection.js';
 import { scheduleLadderStep, SLA_FOLLOW_UP } from './sla-ladder.js';
+import { leadEvents } from './lead-events.js';
 
 /**
  * The lead pool (公海). A lead that comes back to it is offered in the group on a card (as the pool's
@@ -84,6 +85,7 @@ export function createLeadPool(deps: LeadPoolDeps) {
     await store.leads.setFacts(lead.id, { ...lead.facts, owner: personId }, now);
     await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: followUpDueAt, subject: { assignmentId: a.id }, now });
     const claimed = (await store.leads.get(lead.id))!;
+    await leadEvents.assigned(store, claimed, (await store.assignments.get(a.id))!, now);
     await deps.cards?.claimedPoolCards(claimed, personId, members, now);
     await deps.protection?.refresh(claimed, now);
     const note = `${me!.name || personId} 从公海「${rule!.name}」领取，首次跟进反馈截止 ${when(followUpDueAt)}`;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { atWork, type Member } from '../domain/people.js';
 import { findStage, type Journey } from '../domain/journey.js';
-import { maskPhone } from '../domain/mask.js';
 import { nurtureVerdict, planNurture, stepKeyOf, type NurtureStep, type PlannedStep } from '../domain/nurture.js';
 import type { Text } from '../domain/text.js';
 import type { WorkCalendar } from '../domain/work-calendar.js';
@@ -13,6 +12,7 @@ import type { Timer } from '../store/timers-repo.js';
 import { WEBHOOK_SEND, type WebhookSendPayload } from '../ports/webhooks.js';
 import { journeyNote } from './journey-notes.js';
 import type { LeadCards, Members } from './lead-cards.js';
+import { leadSummary } from './lead-events.js';
 import { writeLeadRow } from './lead-row.js';
 
 /**
@@ -90,24 +90,11 @@ export function createNurture(deps: NurtureDeps) {
   }
 
   function webhookBody(lead: LeadRow, step: NurtureStep, p: Payload, now: Date): WebhookSendPayload['body'] {
-    const f = lead.facts;
-    const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : undefined);
     return {
       type: 'lead.nurture_step',
       timestamp: now.toISOString(),
       data: {
-        lead: {
-          key: lead.leadKey,
-          company: s('company'),
-          contact: s('contact_name'),
-          email: s('email'),
-          phone: s('phone') ? maskPhone(s('phone')!) : undefined,
-          stage: lead.stage,
-          score: lead.score,
-          grade: lead.grade,
-          source: s('source'),
-          owner: lead.ownerId,
-        },
+        lead: leadSummary(lead),
         step: { name: step.name, sequence: step.sequence, trigger: step.trigger === 'stage' ? 'stage_entry' : 'silence', day: step.day, content: step.content, stage: p.stage, anchor: new Date(p.anchor).toISOString() },
       },
     };

@@ -12,6 +12,7 @@ import { journeyNote } from './journey-notes.js';
 import { type LeadCards, type Members, OWNER_QUEUE_SUMMARY } from './lead-cards.js';
 import { writeLeadRow } from './lead-row.js';
 import { scheduleLadderStep, SLA_ACCEPT } from './sla-ladder.js';
+import { leadEvents } from './lead-events.js';
 
 /** One summary of the leads waiting for an owner goes to the managers this long after the first one waits. */
 const SUMMARY_AFTER_MS = 60_000;
@@ -81,6 +82,7 @@ export function createOffers(deps: OffersDeps) {
       const acceptDueAt = addWorkingHours(deps.calendar, now, rules.acceptWithinWorkingHours);
       const why = typed ? '表格中填写的跟进人' : routed!.why;
       const a = await store.assignments.offer({ leadId: lead.id, ownerId, source: typed ? 'bitable' : `routing:${routed!.rule}`, acceptDueAt, why, now });
+      await leadEvents.assigned(store, lead, a, now);
       deps.log.info({ lead: lead.leadKey, owner: ownerId, why }, 'lead offered');
       await scheduleLadderStep(store, deps.calendar, { kind: SLA_ACCEPT, leadId: lead.id, ladder: rules.escalation.accept, index: 0, slaDueAt: acceptDueAt, subject: { assignmentId: a.id }, now });
       await writeLeadRow(store, lead, { SLA截止: acceptDueAt.getTime() }, `offer:${a.id}`, now);

@@ -14,6 +14,7 @@ import type { LeadCards, Members } from './lead-cards.js';
 import type { LeadPool } from './lead-pool.js';
 import { companyName, writeLeadRow } from './lead-row.js';
 import { PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from './protection-kinds.js';
+import { leadEvents } from './lead-events.js';
 
 /**
  * 保护期 and recycling (回收规则): a lead a rep accepted or claimed is theirs while they follow it up.
@@ -138,6 +139,7 @@ export function createProtection(deps: ProtectionDeps) {
   async function recycle(lead: LeadRow, st: State, members: Members, now: Date): Promise<boolean> {
     const { a, rule } = st;
     if (!(await store.assignments.markReturned(a.id, RECYCLED_REASON, null, now))) return false;
+    await leadEvents.returned(store, lead, a, { reason: RECYCLED_REASON, note: null, by: RECYCLE_ACTOR }, now);
     const owner = members.get(a.ownerId)?.name || a.ownerId;
     const maxed = rule.maxDays !== undefined && st.span.until.getTime() === st.ownedSince.getTime() + rule.maxDays * DAY;
     const why = maxed ? `已满最长保护 ${rule.maxDays} 天（回收规则「${rule.name}」）` : `${rule.days} 天未跟进（最近跟进 ${when(st.lastFollowUp)}，回收规则「${rule.name}」）`;

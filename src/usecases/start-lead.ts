@@ -1,10 +1,11 @@
-import type { Journey } from '../domain/journey.js';
+import { findStage, type Journey } from '../domain/journey.js';
 import type { LeadFacts } from '../domain/lead-facts.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { startJourney, type Actor, type Refusal } from '../domain/transitions.js';
 import type { Clock } from '../lib/clock.js';
 import type { LeadRow } from '../store/leads-repo.js';
 import type { Store } from '../store/store.js';
+import { leadEvents } from './lead-events.js';
 
 export interface StartLeadDeps {
   store: Store;
@@ -36,7 +37,10 @@ export function createStartLead(deps: StartLeadDeps) {
       const row = await deps.store.leads.insert({ leadKey: input.leadKey, journeyId: deps.journey.id, facts: input.facts, now, ...(input.record ?? {}) });
       await deps.store.transitions.append(row.id, decision.value.record);
       if (!(await deps.store.leads.setStage(row.id, row.version, decision.value.record.to, now))) throw new Error('lead changed during creation');
-      return (await deps.store.leads.get(row.id))!;
+      const made = (await deps.store.leads.get(row.id))!;
+      const to = decision.value.record.to;
+      await leadEvents.created(deps.store, made, { stage: { id: to, label: findStage(deps.journey, to)?.label.zh ?? to }, actor: input.actor.id }, now);
+      return made;
     });
     return ok({ lead, created: true, label: decision.value.label });
   };

@@ -3,12 +3,14 @@ import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
+import { subscriberSecret } from '../lib/subscriber-keys.js';
 import { createOutboxWorker } from '../jobs/outbox-worker.js';
 import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 
 /**
- * Outbound webhooks (outbox kind `webhook.send`): a nurture step for a marketing-automation tool, sent
+ * Outbound webhooks (outbox kind `webhook.send`): a nurture step for a marketing-automation tool, or a
+ * lead event for a subscriber (usecases/lead-events.ts), sent
  * as a Standard Webhooks request (standardwebhooks.com): `webhook-id` fixed at enqueue time and kept
  * across retries (the receiver's dedupe key), `webhook-timestamp` the attempt's real time (the receiver
  * checks it against its clock, so it is never the sandbox's moved clock), `webhook-signature`
@@ -24,6 +26,8 @@ export function createWebhookSender(deps: {
   clock: Clock;
   log: Logger;
   secret: Secret | undefined;
+  /** WEBHOOK_SIGNING_KEY: subscribers' secrets are derived from it (lib/subscriber-keys.ts) */
+  subscriberKey?: Secret | undefined;
   /** real time for the signature (default Date.now) */
   wallClock?: () => number;
   timeoutMs?: number;
@@ -34,6 +38,7 @@ export function createWebhookSender(deps: {
 }) {
   const log = deps.log.child({ component: 'webhooks' });
   const signer = deps.secret ? new Webhook(deps.secret.reveal()) : undefined;
+  const subscriberSigners = new Map<string, Webhook>();
   const wall = deps.wallClock ?? Date.now;
   const max = deps.maxAttempts ?? 15;
   const backoff = deps.backoff ?? { baseMs: 5_000, capMs: 3_600_000 };
@@ -48,10 +53,30 @@ export function createWebhookSender(deps: {
     }
   };
 
+  /**
+   * Where a row goes and what signs it: a 培育步骤's webhook to its URL with OUTBOUND_WEBHOOK_SECRET; a
+   * subscriber's event to the subscriber's URL now (it may have moved since the event was queued), with
+   * its secret of now (derived from WEBHOOK_SIGNING_KEY). Never unsigned.
+   */
+  async function destination(p: WebhookSendPayload): Promise<{ url: string; signer: Webhook } | { error: string }> {
+    if (!p.subscriberId) return signer ? { url: p.url, signer } : { error: 'OUTBOUND_WEBHOOK_SECRET is not set: webhooks are never sent unsigned (set it, then npm run outbox -- retry --all)' };
+    const sub = await deps.store.webhookSubscribers.get(p.subscriberId);
+    if (!sub || sub.revokedAt) return { error: `subscriber ${p.subscriberId} was removed (npm run webhooks -- list)` };
+    if (!deps.subscriberKey) return { error: 'WEBHOOK_SIGNING_KEY is not set: subscribers are never sent unsigned events (set it, then npm run outbox -- retry --all)' };
+    const at = `${sub.id}:${sub.secretVersion}`;
+    let s = subscriberSigners.get(at);
+    if (!s) {
+      s = new Webhook(subscriberSecret(deps.subscriberKey.reveal(), sub.id, sub.secretVersion));
+      subscriberSigners.set(at, s);
+    }
+    return { url: sub.url, signer: s };
+  }
+
   /** undefined: delivered; otherwise why not, and whether to try again (with a wait the receiver asked for) */
   async function attempt(item: OutboxItem): Promise<{ error: string; retry: boolean; afterMs?: number } | undefined> {
-    if (!signer) return { error: 'OUTBOUND_WEBHOOK_SECRET is not set: webhooks are never sent unsigned (set it, then npm run outbox -- retry --all)', retry: false };
     const p = item.payload as WebhookSendPayload;
+    const to = await destination(p);
+    if ('error' in to) return { error: to.error, retry: false };
     const body = JSON.stringify(p.body);
     const at = new Date(wall());
     const headers = {
@@ -59,11 +84,11 @@ export function createWebhookSender(deps: {
       'user-agent': 'lead-journey-webhooks',
       'webhook-id': item.idempotencyKey,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signer.sign(item.idempotencyKey, at, body),
+      'webhook-signature': to.signer.sign(item.idempotencyKey, at, body),
     };
     let res: Response;
     try {
-      res = await fetch(p.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
+      res = await fetch(to.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
     } catch (e) {
       return { error: `no answer: ${e instanceof Error ? e.message : String(e)}`, retry: true };
     }
@@ -80,7 +105,7 @@ export function createWebhookSender(deps: {
     const failed = item.kind === WEBHOOK_SEND ? await attempt(item) : { error: `unknown outbox kind ${item.kind}`, retry: false };
     const now = deps.clock.now();
     if (!failed) {
-      await deps.store.messages.markDone(item.id, now);
+      delivered.push(item.id);
       stats.sent++;
       return 'settled';
     }
@@ -99,8 +124,34 @@ export function createWebhookSender(deps: {
     return 'retry';
   }
 
+  /**
+   * Deliveries are recorded together after each batch: one commit (one fsync) for up to 50 instead of one
+   * each, which a burst of events (an import of thousands of leads) needs. A crash in between sends
+   * those again with the same webhook-id (at least once; receivers dedupe on it).
+   */
+  const delivered: number[] = [];
+  async function recordDelivered(): Promise<void> {
+    const ids = delivered.splice(0);
+    if (!ids.length) return;
+    const now = deps.clock.now();
+    await deps.store.transaction(async () => {
+      for (const id of ids) await deps.store.messages.markDone(id, now);
+    });
+  }
+
   // a receiver whose delivery failed gets nothing more this pass: the rest follow it, in order
-  const loop = createOutboxWorker({ store: deps.store, clock: deps.clock, log, name: 'webhook sender', kindPrefix: 'webhook.', batch: 20, leaseMs: 120_000, pollMs: deps.pollMs ?? 5_000, deliver: work });
+  const loop = createOutboxWorker({
+    store: deps.store,
+    clock: deps.clock,
+    log,
+    name: 'webhook sender',
+    kindPrefix: 'webhook.',
+    batch: 50,
+    leaseMs: 120_000,
+    pollMs: deps.pollMs ?? 5_000,
+    deliver: work,
+    afterBatch: recordDelivered,
+  });
   return { stats, kick: loop.kick, start: loop.start, stop: loop.stop };
 }
 

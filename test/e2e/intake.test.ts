@@ -7,7 +7,7 @@ import { cellText as text, type sandboxHarness, type SandboxCard, sandboxForFile
  * emulator), the browser posts it cross-origin to the product's /api/leads with the demo source's key,
  * and the lead appears in the grid scored, with its phone written the way a Bitable phone cell takes,
  * and an assignment card @-mentions a rep; the same person submitting again, their phone written
- * another way, is the same lead.
+ * another way, is the same lead; the demo CRM (/demo/crm), a webhook subscriber, gets the lead's events.
  */
 describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
@@ -70,6 +70,25 @@ describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
       const notes = h.sql<{ p: string }>("SELECT payload_json AS p FROM outbox WHERE kind = 'bitable.update' AND payload_json LIKE '%再次提交%'");
       expect(notes.map((n) => JSON.parse(n.p).fields.旅程备注)).toEqual([expect.stringContaining('「官网表单（演示）」再次提交（按电话识别为同一线索）；补充了 邮箱')]);
       expect((await h.rows()).filter((r) => text(r.fields['公司名称']) === '远航智能装备有限公司')).toHaveLength(1);
+
+      // the demo CRM (/demo/crm) is a webhook subscriber: it verified and took each of the lead's events once
+      type Crm = { ready: boolean; counts: { accepted: number; duplicates: number; refused: number }; events: Array<{ type: string; deliveries: number; data: { lead?: { key?: string; company?: string } } }> };
+      const crm = await h.until('the lead events at the demo CRM', async () => {
+        const r = (await (await fetch(`${m.sandboxUrl}/demo/crm/events`)).json()) as Crm;
+        const mine = r.events.filter((e) => e.data.lead?.key === id).map((e) => e.type);
+        return mine.includes('lead.created') && mine.includes('lead.assigned') ? r : undefined;
+      });
+      expect(crm.ready).toBe(true);
+      expect(crm.counts.refused).toBe(0);
+      expect(crm.events.filter((e) => e.data.lead?.key === id).every((e) => e.deliveries === 1)).toBe(true);
+      expect(crm.events.some((e) => e.data.lead?.key !== id && e.type === 'lead.created')).toBe(true); // the demo rows adopted at start too
+      await page.goto(`${m.sandboxUrl}/demo/crm`);
+      await page.waitForFunction((key) => document.getElementById('events')!.textContent!.includes(key), id, { timeout: 15_000 });
+      const shown = await page.textContent('#events');
+      expect(shown).toContain('远航智能装备有限公司');
+      expect(shown).toContain('新线索');
+      expect(await page.textContent('#summary')).toContain('签名均已校验');
+      expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }

@@ -47,6 +47,7 @@ describe('openDb', () => {
       'sync_cursors',
       'timers',
       'unknown_users',
+      'webhook_subscribers',
     ]);
     db.close();
     // reopening applies nothing again

@@ -106,6 +106,28 @@ describe('webhook sender (outbox kind webhook.send)', () => {
     expect(r.lastError).toMatch(/^no answer/);
   });
 
+  it('a burst is recorded a batch at a time (all delivered, in order), and a stop waits for the batch in hand, not for the backlog', async () => {
+    for (let i = 0; i < 120; i++) await queue(`msg_burst_${String(i).padStart(3, '0')}`);
+    const s = sender();
+    await s.kick();
+    expect(hook.requests.map((r) => r.headers['webhook-id'])).toEqual(Array.from({ length: 120 }, (_, i) => `msg_burst_${String(i).padStart(3, '0')}`));
+    expect((await store.messages.counts()).done).toBe(120);
+
+    // a slow receiver and a long backlog: stop() returns after the batch it is sending
+    hook.respond(() => ({ status: 204, body: '', delayMs: 5 }));
+    for (let i = 0; i < 300; i++) await queue(`msg_backlog_${i}`);
+    const slow = sender();
+    slow.start();
+    await hook.waitFor(121);
+    await slow.stop();
+    const sent = hook.requests.length - 120;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(100); // the batch in hand (50), perhaps one more claimed as it stopped
+    const c = await store.messages.counts();
+    expect(c.done).toBe(120 + sent); // what was sent is recorded before stop() returns
+    expect(c.pending).toBe(300 - sent);
+  });
+
   it('the IM sender and the webhook sender each claim only their own rows', async () => {
     await queue('msg_mine');
     expect(await store.messages.claim(new Date(), 10, 1000, 'im.')).toEqual([]);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorModule } from '../feishu/emulator.js';
+import { createDemoCrm, type DemoCrm } from './crm.js';
 
 /**
  * The demo company's website in the sandbox: a landing page with a 预约演示 form, as a marketer would
@@ -15,10 +16,13 @@ export interface DemoSite {
   module: EmulatorModule;
   /** where the form posts, and with which key (known once the product listens and has made the source) */
   configure(c: { productUrl?: string; apiKey?: string }): void;
+  /** the demo CRM at /demo/crm: a webhook subscriber of the product's lead events */
+  crm: DemoCrm;
 }
 
 export function createDemoSite(): DemoSite {
   const config: { productUrl?: string; apiKey?: string } = {};
+  const crm = createDemoCrm();
   const page = (file: string, type: string, csp?: string) =>
     new Response(readFileSync(DIR + file, 'utf8'), {
       headers: {
@@ -30,9 +34,11 @@ export function createDemoSite(): DemoSite {
     });
   return {
     configure: (c) => Object.assign(config, c),
+    crm,
     module: {
       name: 'demo-site',
-      register(_k, root) {
+      register(k, root) {
+        crm.register(k, root, page);
         root.get('/demo/form', () =>
           page(
             'form.html',
