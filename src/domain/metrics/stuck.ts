@@ -1,0 +1,55 @@
+import type { Journey } from '../journey.js';
+import { DAY_MS, type LeadHistory, percentile, visitsOf } from './history.js';
+
+/**
+ * A stage's usual time and the leads stuck past it (docs/metrics.md): the usual time is a percentile
+ * (the 75th by default) of the stays in that stage that ended, once there are enough of them; a lead
+ * still in an open or nurture stage longer than that is stuck. Won, lost and disqualified are ends, not
+ * stays.
+ */
+export interface UsualTime {
+  stage: string;
+  days: number;
+  /** how many ended stays it is taken from */
+  sample: number;
+}
+
+export function usualTimes(journey: Journey, leads: readonly LeadHistory[], o: { percentile?: number; minSample?: number } = {}): Map<string, UsualTime> {
+  const stays = new Map<string, number[]>();
+  for (const lead of leads)
+    for (const v of visitsOf(lead)) {
+      if (!v.to) continue;
+      const list = stays.get(v.stage) ?? [];
+      list.push((v.to.getTime() - v.from.getTime()) / DAY_MS);
+      stays.set(v.stage, list);
+    }
+  const out = new Map<string, UsualTime>();
+  for (const s of journey.stages) {
+    const list = stays.get(s.id) ?? [];
+    if (list.length >= (o.minSample ?? 5)) out.set(s.id, { stage: s.id, days: percentile(list, o.percentile ?? 75)!, sample: list.length });
+  }
+  return out;
+}
+
+export interface StuckLead {
+  leadId: number;
+  stage: string;
+  /** days in the stage so far */
+  days: number;
+  usualDays: number;
+  /** since when the stay counts as slow (entered + usual time) */
+  slowSince: Date;
+}
+
+export function stuckLeads(journey: Journey, leads: readonly LeadHistory[], usual: ReadonlyMap<string, UsualTime>, now: Date): StuckLead[] {
+  const open = new Set(journey.stages.filter((s) => s.kind === 'open' || s.kind === 'nurture').map((s) => s.id));
+  const out: StuckLead[] = [];
+  for (const lead of leads) {
+    const current = visitsOf(lead).at(-1);
+    if (!current || current.to || !open.has(current.stage)) continue;
+    const u = usual.get(current.stage);
+    const days = (now.getTime() - current.from.getTime()) / DAY_MS;
+    if (u && days > u.days) out.push({ leadId: lead.id, stage: current.stage, days, usualDays: u.days, slowSince: new Date(current.from.getTime() + u.days * DAY_MS) });
+  }
+  return out.sort((a, b) => b.days / b.usualDays - a.days / a.usualDays);
+}
