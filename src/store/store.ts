@@ -11,6 +11,7 @@ import { createInboxRepo } from './inbox-repo.js';
 import { createIntakeRepo } from './intake-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createLeasesRepo } from './leases-repo.js';
+import { createMetricsRepo } from './metrics-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
 import { createOwnerQueueRepo } from './owner-queue-repo.js';
 import { type OpenPostgresOptions, openPostgres, postgresSchemaVersion } from './postgres-db.js';
@@ -51,6 +52,8 @@ function createRepos(sql: Sql) {
     leases: createLeasesRepo(sql),
     /** systems told about lead events through signed webhooks (usecases/lead-events.ts) */
     webhookSubscribers: createWebhookSubscribersRepo(sql),
+    /** what the numbers are computed from (reads only) */
+    metrics: createMetricsRepo(sql),
   };
 }
 

@@ -265,6 +265,20 @@ describe('leads stuck past their stage’s usual time', () => {
     expect(stuck).toEqual([{ leadId: slow.id, stage: 'mql', days: 5, usualDays: 4, slowSince: at('2026-11-29') }]);
     expect(usualTimes(journey, all.slice(1), { minSample: 5 }).has('mql')).toBe(false); // four stays are too few
   });
+
+  it('a stage usually left at once is held to a day: no lead is stuck after an hour', () => {
+    const instant = [1, 2, 3, 4, 5].map(() =>
+      lead('官网咨询', [
+        ['lead', '2026-11-01'],
+        ['mql', '2026-11-01'],
+      ]),
+    );
+    const waiting = lead('官网咨询', [['lead', '2026-11-10']]);
+    const usual = usualTimes(journey, [...instant, waiting]);
+    expect(usual.get('lead')!.days).toBe(0);
+    expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-10', 12))).toEqual([]);
+    expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-12'))).toEqual([{ leadId: waiting.id, stage: 'lead', days: 2, usualDays: 0, slowSince: at('2026-11-11') }]);
+  });
 });
 
 describe('properties over random histories', () => {

@@ -71,9 +71,9 @@ export interface VelocityRow {
  * Stage velocity: days from entering a stage to moving on from it along the main path, per month of the
  * move and over all months. Each stay counts on its own: a lead back at MQL for the second time
  * ("MQL-02") is timed from that second entry, and a stay that ended going back or aside (recycled to
- * 培育池, returned, lost) is not a move forward and is not counted.
+ * 培育池, returned, lost) is not a move forward and is not counted. `from`/`to`: only moves in [from, to).
  */
-export function velocity(journey: Journey, leads: readonly LeadHistory[]): { byMonth: VelocityRow[]; overall: VelocityRow[] } {
+export function velocity(journey: Journey, leads: readonly LeadHistory[], o: { from?: Date; to?: Date } = {}): { byMonth: VelocityRow[]; overall: VelocityRow[] } {
   const path = mainPath(journey);
   const days = new Map<string, number[]>();
   const add = (key: string, d: number) => {
@@ -85,6 +85,7 @@ export function velocity(journey: Journey, leads: readonly LeadHistory[]): { byM
     for (const v of visitsOf(lead)) {
       const at = path.indexOf(v.stage);
       if (at < 0 || !v.to || !v.next || path.indexOf(v.next) <= at) continue;
+      if ((o.from && v.to < o.from) || (o.to && v.to >= o.to)) continue;
       const d = (v.to.getTime() - v.from.getTime()) / DAY_MS;
       add(`${v.stage}\u0000${monthOf(v.to)}`, d);
       add(`${v.stage}\u0000all`, d);

@@ -41,15 +41,18 @@ export interface StuckLead {
   slowSince: Date;
 }
 
-export function stuckLeads(journey: Journey, leads: readonly LeadHistory[], usual: ReadonlyMap<string, UsualTime>, now: Date): StuckLead[] {
+/** `minDays`: a stage whose stays are usually shorter than this is held to this (a lead is never "stuck" after an hour). */
+export function stuckLeads(journey: Journey, leads: readonly LeadHistory[], usual: ReadonlyMap<string, UsualTime>, now: Date, o: { minDays?: number } = {}): StuckLead[] {
   const open = new Set(journey.stages.filter((s) => s.kind === 'open' || s.kind === 'nurture').map((s) => s.id));
   const out: StuckLead[] = [];
   for (const lead of leads) {
     const current = visitsOf(lead).at(-1);
     if (!current || current.to || !open.has(current.stage)) continue;
     const u = usual.get(current.stage);
+    if (!u) continue;
+    const limit = Math.max(u.days, o.minDays ?? 1);
     const days = (now.getTime() - current.from.getTime()) / DAY_MS;
-    if (u && days > u.days) out.push({ leadId: lead.id, stage: current.stage, days, usualDays: u.days, slowSince: new Date(current.from.getTime() + u.days * DAY_MS) });
+    if (days > limit) out.push({ leadId: lead.id, stage: current.stage, days, usualDays: u.days, slowSince: new Date(current.from.getTime() + limit * DAY_MS) });
   }
   return out.sort((a, b) => b.days / b.usualDays - a.days / a.usualDays);
 }

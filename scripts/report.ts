@@ -1,0 +1,73 @@
+/**
+ * The numbers (docs/metrics.md) in the terminal:
+ *   npm run report                               the last 90 days
+ *   npm run report -- --since 30d                or 2026-09-01 (Asia/Shanghai); --until likewise (default: now)
+ *   npm run report -- --lang en                  in English (default: LOCALE, zh-CN)
+ *   npm run report -- --json report.json         also write the report as JSON
+ * Uses the server's database (DATABASE_PATH or DATABASE_URL; in sandbox mode ./data/sandbox.db) and
+ * journey (JOURNEY); reads only. How channels count (marketing sources, costs): bitable-templates/metrics.json.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
+import { renderText } from '../src/report/text-report.js';
+import { loadBaseTemplate } from '../src/rules/base-template.js';
+import { loadJourney } from '../src/rules/load-journey.js';
+import { loadMetricsConfig } from '../src/rules/metrics-config.js';
+import { describeStore, openStore } from '../src/store/open-store.js';
+import { buildReport } from '../src/usecases/report.js';
+
+const fail = (zh: string, en: string, code = 2): never => {
+  process.stderr.write(`${zh}\n${en}\n`);
+  process.exit(code);
+};
+const USAGE = '用法 Usage: npm run report -- [--since 90d|2026-09-01] [--until 2026-12-01] [--lang zh-CN|en] [--json FILE]';
+let values: { since?: string; until?: string; lang?: string; json?: string };
+try {
+  ({ values } = parseArgs({ options: { since: { type: 'string' }, until: { type: 'string' }, lang: { type: 'string' }, json: { type: 'string' } } }));
+} catch (e) {
+  fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`, '');
+}
+
+/** 30d / 12h, or a date (midnight in Asia/Shanghai), or an ISO time. */
+function when(v: string | undefined, now: Date, fallback: Date): Date | undefined {
+  if (v === undefined) return fallback;
+  const rel = /^(\d+)\s*([hd])$/i.exec(v.trim());
+  if (rel) return new Date(now.getTime() - Number(rel[1]) * (rel[2]!.toLowerCase() === 'd' ? 86_400_000 : 3_600_000));
+  const t = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? `${v.trim()}T00:00:00+08:00` : v.trim());
+  return Number.isNaN(t.getTime()) ? undefined : t;
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env));
+} catch (e) {
+  fail(e instanceof ConfigError ? e.message : String(e), '');
+}
+const lang = values!.lang ?? config!.locale;
+if (lang !== 'zh-CN' && lang !== 'en') fail(`--lang 只能是 zh-CN 或 en\n${USAGE}`, '--lang is zh-CN or en');
+const now = new Date();
+const until = when(values!.until, now, now);
+const since = until && when(values!.since, until, new Date(until.getTime() - 90 * 86_400_000));
+if (!since || !until) fail(`看不懂 --since / --until：用 90d、2026-09-01 或 ISO 时间\n${USAGE}`, 'Cannot read --since / --until: use 90d, 2026-09-01 or an ISO time');
+if (since! >= until!) fail('--since 须早于 --until', '--since must come before --until');
+
+const choice = { databasePath: config!.databasePath, databaseUrl: config!.databaseUrl };
+const path = describeStore(choice);
+if (!choice.databaseUrl && path !== ':memory:' && !existsSync(path)) fail(`还没有数据库 ${path}（服务尚未运行过）`, `No database at ${path} yet (the server has not run)`, 1);
+const template = loadBaseTemplate();
+const journey = loadJourney(config!.journey);
+const metricsConfig = loadMetricsConfig(template);
+const store = await openStore(choice);
+try {
+  const report = await buildReport({ store, journey, config: metricsConfig }, { since: since!, until: until! });
+  process.stdout.write(renderText(report, lang as 'zh-CN' | 'en'));
+  if (values!.json) {
+    writeFileSync(values!.json, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`\n${lang === 'en' ? `Wrote ${values!.json}` : `已写入 ${values!.json}`}\n`);
+  }
+} finally {
+  await store.close();
+}

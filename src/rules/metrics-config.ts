@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { BaseTemplate } from './base-template.js';
+import { TEMPLATES_DIR } from './load-journey.js';
+import { optionsOf } from './rule-table.js';
+
+/**
+ * How the numbers are counted (docs/metrics.md), from bitable-templates/metrics.json: which 来源渠道
+ * count as sourced by marketing (the MLG index), how a stage's usual time is taken (stuck leads), and
+ * what each channel cost per month (cost per lead and per win). Channels must be 来源渠道 options.
+ */
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export const metricsConfigSchema = z
+  .object({
+    description: z.string().optional(),
+    marketingSources: z.array(z.string().min(1)),
+    stuckPercentile: z.number().min(50).max(99),
+    stuckMinSample: z.number().int().min(1).max(1000),
+    channelCosts: z.record(z.string(), z.record(z.string().min(1), z.number().min(0))),
+  })
+  .strict();
+
+export interface MetricsConfig {
+  isMarketing: (source: string | null) => boolean;
+  marketingSources: readonly string[];
+  stuck: { percentile: number; minSample: number };
+  /** month ("2026-11") → channel → yuan */
+  channelCosts: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+export const METRICS_CONFIG_FILE = join(TEMPLATES_DIR, 'metrics.json');
+
+export function loadMetricsConfig(template: BaseTemplate, file: string = METRICS_CONFIG_FILE): MetricsConfig {
+  const parsed = metricsConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  if (!parsed.success) throw new Error(`Invalid ${file}:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+  const c = parsed.data;
+  const badMonths = Object.keys(c.channelCosts).filter((m) => !MONTH.test(m));
+  if (badMonths.length) throw new Error(`Invalid ${file}: channelCosts months are YYYY-MM, not ${badMonths.join(', ')}`);
+  const options = optionsOf(template, 'leads', '来源渠道');
+  const unknown = [...new Set([...c.marketingSources, ...Object.values(c.channelCosts).flatMap((m) => Object.keys(m))])].filter((s) => !options.includes(s));
+  if (unknown.length) throw new Error(`Invalid ${file}: not a 来源渠道 option: ${unknown.join(', ')} (options: ${options.join(', ')})`);
+  const marketing = new Set(c.marketingSources);
+  return {
+    isMarketing: (s) => s !== null && marketing.has(s),
+    marketingSources: c.marketingSources,
+    stuck: { percentile: c.stuckPercentile, minSample: c.stuckMinSample },
+    channelCosts: new Map(Object.entries(c.channelCosts).map(([m, costs]) => [m, new Map(Object.entries(costs))])),
+  };
+}
+
+/** What each channel cost over the months from `fromMonth` to `toMonth` (inclusive). */
+export function costsBetween(config: MetricsConfig, fromMonth: string, toMonth: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [month, costs] of config.channelCosts) {
+    if (month < fromMonth || month > toMonth) continue;
+    for (const [channel, yuan] of costs) out.set(channel, (out.get(channel) ?? 0) + yuan);
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+import type { Journey } from '../domain/journey.js';
+import { type SlaRow, returnsByReason, slaCompliance } from '../domain/metrics/assignments.js';
+import { type ChannelRow, channels, type MlgIndex, mlgIndex } from '../domain/metrics/channels.js';
+import { cohortOf, type FunnelStep, funnel, funnelBy, velocity, type VelocityRow } from '../domain/metrics/funnel.js';
+import { monthOf } from '../domain/metrics/history.js';
+import { stuckLeads, usualTimes } from '../domain/metrics/stuck.js';
+import type { Text } from '../domain/text.js';
+import { costsBetween, type MetricsConfig } from '../rules/metrics-config.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * The report: every number of docs/metrics.md for a period [since, until), computed from the store with
+ * the pure functions of domain/metrics. What `npm run report` prints and writes, and what the API and
+ * the weekly digest will show. Plain data (JSON-ready: dates as ISO strings).
+ */
+export interface Report {
+  generatedAt: string;
+  since: string;
+  until: string;
+  journey: { id: string; name: Text };
+  /** stage id → its label */
+  stages: Record<string, Text>;
+  /** leads that came in during the period */
+  leads: number;
+  /** the funnel of the leads that came in during the period */
+  funnel: FunnelStep[];
+  /** the funnel of each month's new leads (cohorts), oldest first */
+  cohorts: Array<{ month: string; steps: FunnelStep[] }>;
+  /** moves forward during the period */
+  velocity: { overall: VelocityRow[]; byMonth: VelocityRow[] };
+  mlg: { period: MlgIndex; allTime: MlgIndex; marketingSources: readonly string[] };
+  /** the leads that came in during the period, per 来源渠道, with what those channels cost in its months */
+  channels: ChannelRow[];
+  /** the offers made during the period */
+  sla: { team: SlaRow; reps: SlaRow[] };
+  returns: Array<{ reason: string; count: number }>;
+  /** leads in their stage past its usual time, now (the slowest first) */
+  stuck: Array<{ key: string; company: string | null; stage: string; days: number; usualDays: number; owner: string | null }>;
+}
+
+export async function buildReport(deps: { store: Store; journey: Journey; config: MetricsConfig }, o: { since: Date; until: Date }): Promise<Report> {
+  const { journey, config } = deps;
+  const histories = await deps.store.metrics.histories();
+  const assignments = await deps.store.metrics.assignments();
+  const inPeriod = (d: Date) => d >= o.since && d < o.until;
+  const newLeads = histories.filter((l) => inPeriod(l.createdAt));
+  const usual = usualTimes(journey, histories, { percentile: config.stuck.percentile, minSample: config.stuck.minSample });
+  const byId = new Map(histories.map((h) => [h.id, h]));
+  const cohorts = funnelBy(journey, newLeads, cohortOf);
+  return {
+    generatedAt: o.until.toISOString(),
+    since: o.since.toISOString(),
+    until: o.until.toISOString(),
+    journey: { id: journey.id, name: journey.name },
+    stages: Object.fromEntries(journey.stages.map((s) => [s.id, s.label])),
+    leads: newLeads.length,
+    funnel: funnel(journey, newLeads),
+    cohorts: [...cohorts].map(([month, steps]) => ({ month, steps })).sort((a, b) => a.month.localeCompare(b.month)),
+    velocity: velocity(journey, histories, { from: o.since, to: o.until }),
+    mlg: { period: mlgIndex(journey, histories, { isMarketing: config.isMarketing, from: o.since, to: o.until }), allTime: mlgIndex(journey, histories, { isMarketing: config.isMarketing }), marketingSources: config.marketingSources },
+    channels: channels(journey, newLeads, { costs: costsBetween(config, monthOf(o.since), monthOf(new Date(o.until.getTime() - 1))) }),
+    sla: slaCompliance(
+      assignments.filter((a) => inPeriod(a.offeredAt)),
+      o.until,
+    ),
+    returns: returnsByReason(assignments, { from: o.since, to: o.until }),
+    stuck: stuckLeads(journey, histories, usual, o.until).map((s) => {
+      const h = byId.get(s.leadId)!;
+      return { key: h.key, company: h.company, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: h.owner };
+    }),
+  };
+}

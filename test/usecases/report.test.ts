@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/report/text-report.js';
+import { loadBaseTemplate } from '../../src/rules/base-template.js';
+import { loadMetricsConfig } from '../../src/rules/metrics-config.js';
+import { buildReport, type Report } from '../../src/usecases/report.js';
+import { cardWorld, type CardWorld, T0 } from '../support/card-world.js';
+import { runScript } from '../support/run-script.js';
+import { tempDbPath } from '../support/temp-db.js';
+import { TEST_STORE } from '../support/test-store.js';
+
+/**
+ * The report (issue 11) over a store the use cases filled: leads moved through the journey on a clock
+ * that moves, an offer accepted in time and one returned, a recycle and a re-entry. The figures are
+ * worked out by hand from the steps below; `npm run report` prints them from the same database file.
+ */
+const DAY = 86_400_000;
+const db = tempDbPath();
+afterAll(() => db.remove());
+const config = loadMetricsConfig(loadBaseTemplate());
+/** the script reads a SQLite file; on PostgreSQL the same use cases fill the engine's store */
+const onFile = TEST_STORE === 'sqlite';
+
+async function fill(w: CardWorld) {
+  const sdr = { id: 'ou_zhangwei', roles: ['sdr'] };
+  const director = { id: 'ou_wangmin', roles: ['marketing_director'] };
+  const facts = (company: string, source: string) => ({ company, phone: '13800138000', need: '设备联网', source, owner: 'ou_lilei' });
+  const start = async (key: string, company: string, source: string) => {
+    const r = await w.startLead({ leadKey: key, facts: facts(company, source), actor: sdr, record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${key}` } });
+    if (!r.ok) throw new Error(r.error.code);
+    return r.value.lead.id;
+  };
+  const move = async (id: number, to: string, o: { actor?: typeof sdr; reason?: string } = {}) => {
+    const actor = o.actor ?? sdr;
+    const r = await w.lj.changeStage({
+      leadId: id,
+      to,
+      actor,
+      ...(o.reason ? { reason: o.reason } : {}),
+      ...(to === 'sql' ? { approval: { id: `a-${id}-${w.clock.now().getTime()}`, approverId: director.id, approverRoles: director.roles } } : {}),
+      ...(to === 'won' ? { approval: { id: `w-${id}`, approverId: 'ou_liuyang', approverRoles: ['finance'] } } : {}),
+    });
+    if (!r.ok || r.value.outcome.status !== 'applied') throw new Error(`${id} → ${to}: ${r.ok ? r.value.outcome.status : r.error.code}`);
+  };
+  // A (官网咨询): 线索 T0 → MQL +2 d → SQL +3 d → 商机 +4 d → 成单 +10 d
+  const a = await start('XS-100001', '星河云科技', '官网咨询');
+  // B (转介绍): 线索 T0 → MQL +1 d → SQL +1 d → 商机 +2 d → 成单 +5 d
+  const b = await start('XS-100002', '蓝鲸教育', '转介绍');
+  // C (搜索引擎（SEM）): 线索 T0 → MQL +1 d → 培育池 +1 d → MQL +3 d (MQL-02) → SQL +2 d
+  const c = await start('XS-100003', '东方锅炉', '搜索引擎（SEM）');
+  // D (内容下载): still a 线索
+  await start('XS-100004', '远航智能', '内容下载');
+  const at = (d: number) => w.clock.set(T0 + d * DAY);
+  at(1);
+  await move(b, 'mql');
+  await move(c, 'mql');
+  at(2);
+  await move(a, 'mql');
+  await move(b, 'sql');
+  await move(c, 'nurture', { reason: '暂无预算' });
+  at(4);
+  await move(b, 'opportunity');
+  at(5);
+  await move(a, 'sql');
+  await move(c, 'mql');
+  at(7);
+  await move(c, 'sql');
+  at(9);
+  await move(a, 'opportunity');
+  await move(b, 'won');
+  at(19);
+  await move(a, 'won');
+}
+
+describe('the report over the store', () => {
+  let w: CardWorld;
+  let report: Report;
+
+  it('funnel, velocity with a re-entry, MLG, channels and stuck leads as worked out by hand', async () => {
+    w = await cardWorld(onFile ? { dbPath: db.path } : {});
+    await fill(w);
+    report = await buildReport({ store: w.store, journey: w.journey, config }, { since: new Date(T0 - DAY), until: new Date(T0 + 30 * DAY) });
+    expect(report.leads).toBe(4);
+    expect(report.funnel.map((s) => [s.stage, s.reached])).toEqual([
+      ['lead', 4],
+      ['mql', 3],
+      ['sql', 3],
+      ['opportunity', 2],
+      ['won', 2],
+    ]);
+    // lead → next: A 2, B 1, C 1 days; MQL: A 3, B 1, C (MQL-02, from day 5 to 7) 2 — C's first MQL stay went to 培育池;
+    // SQL: A 4, B 2; 商机: A 10, B 5
+    expect(report.velocity.overall.map((v) => [v.stage, v.count, v.meanDays, v.medianDays])).toEqual([
+      ['lead', 3, 4 / 3, 1],
+      ['mql', 3, 2, 2],
+      ['sql', 2, 3, 3],
+      ['opportunity', 2, 7.5, 7.5],
+    ]);
+    // won: A (官网咨询, marketing) and B (转介绍, not)
+    expect(report.mlg.period).toEqual({ won: 2, marketing: 1, index: 0.5 });
+    expect(report.channels.find((c) => c.source === '搜索引擎（SEM）')).toMatchObject({ leads: 1, mqls: 1, opportunities: 0, wins: 0 });
+    expect(report.stages.mql).toEqual({ zh: 'MQL', en: 'MQL' });
+  });
+
+  it.skipIf(!onFile)('prints as tables in Chinese or English, and npm run report prints the same from the database file', async () => {
+    const zh = renderText(report, 'zh-CN');
+    expect(zh).toContain('本期新线索 4 条');
+    expect(zh).toMatch(/MQL\s+3\s+75\.0%\s+75\.0%/);
+    expect(zh).toContain('本期 50.0%（1/2）');
+    const en = renderText(report, 'en');
+    expect(en).toContain('4 new leads in the period');
+    expect(en).toContain('This period 50.0% (1/2)');
+
+    const out = join(db.dir, 'report.json');
+    const r = await runScript('report', { DATABASE_PATH: db.path }, ['--since', new Date(T0 - DAY).toISOString(), '--until', new Date(T0 + 30 * DAY).toISOString(), '--json', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('本期新线索 4 条');
+    expect(r.stdout).toContain('■ 阶段速度');
+    const json = JSON.parse(readFileSync(out, 'utf8')) as Report;
+    expect(json.funnel).toEqual(report.funnel);
+    expect(json.velocity).toEqual(report.velocity);
+    const bad = await runScript('report', { DATABASE_PATH: db.path }, ['--since', 'yesterday']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('看不懂 --since');
+  });
+});
+
+describe('SLA compliance and returns from the assignments', () => {
+  it('an offer accepted in time, one returned in time, one left past its deadline (its ladder fired)', async () => {
+    const w = await cardWorld();
+    const kept = await w.assignedLead();
+    expect((await w.click(kept.assignmentMessage, '李雷', { op: 'accept' })).toast.type).toBe('success');
+    const back = await w.assignedLead();
+    expect((await w.click(back.assignmentMessage, '李雷', { op: 'return', form: { reason: '需求不明确', note: '' } })).toast.type).toBe('success');
+    await w.assignedLead();
+    w.clock.advance(3 * DAY); // past the accept deadline: the SLA ladder's first step fires
+    await w.sweepNow();
+    const r = await buildReport({ store: w.store, journey: w.journey, config }, { since: new Date(T0 - DAY), until: w.clock.now() });
+    expect(r.sla.team.accept).toEqual({ met: 2, missed: 1, rate: 2 / 3 });
+    expect(r.sla.reps.map((x) => x.ownerId)).toEqual(['ou_lilei']);
+    expect(r.returns).toEqual([{ reason: '需求不明确', count: 1 }]);
+  });
+});
