@@ -6,6 +6,7 @@ import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { loadMetricsConfig } from '../../src/rules/metrics-config.js';
 import { buildReport, type Report } from '../../src/usecases/report.js';
 import { cardWorld, type CardWorld, T0 } from '../support/card-world.js';
+import { DAY, fillJourneys } from '../support/report-world.js';
 import { runScript } from '../support/run-script.js';
 import { tempDbPath } from '../support/temp-db.js';
 import { TEST_STORE } from '../support/test-store.js';
@@ -15,63 +16,11 @@ import { TEST_STORE } from '../support/test-store.js';
  * that moves, an offer accepted in time and one returned, a recycle and a re-entry. The figures are
  * worked out by hand from the steps below; `npm run report` prints them from the same database file.
  */
-const DAY = 86_400_000;
 const db = tempDbPath();
 afterAll(() => db.remove());
 const config = loadMetricsConfig(loadBaseTemplate());
 /** the script reads a SQLite file; on PostgreSQL the same use cases fill the engine's store */
 const onFile = TEST_STORE === 'sqlite';
-
-async function fill(w: CardWorld) {
-  const sdr = { id: 'ou_zhangwei', roles: ['sdr'] };
-  const director = { id: 'ou_wangmin', roles: ['marketing_director'] };
-  const facts = (company: string, source: string) => ({ company, phone: '13800138000', need: '设备联网', source, owner: 'ou_lilei' });
-  const start = async (key: string, company: string, source: string) => {
-    const r = await w.startLead({ leadKey: key, facts: facts(company, source), actor: sdr, record: { baseToken: 'bascnTest', tableId: 'tblLeads', recordId: `rec${key}` } });
-    if (!r.ok) throw new Error(r.error.code);
-    return r.value.lead.id;
-  };
-  const move = async (id: number, to: string, o: { actor?: typeof sdr; reason?: string } = {}) => {
-    const actor = o.actor ?? sdr;
-    const r = await w.lj.changeStage({
-      leadId: id,
-      to,
-      actor,
-      ...(o.reason ? { reason: o.reason } : {}),
-      ...(to === 'sql' ? { approval: { id: `a-${id}-${w.clock.now().getTime()}`, approverId: director.id, approverRoles: director.roles } } : {}),
-      ...(to === 'won' ? { approval: { id: `w-${id}`, approverId: 'ou_liuyang', approverRoles: ['finance'] } } : {}),
-    });
-    if (!r.ok || r.value.outcome.status !== 'applied') throw new Error(`${id} → ${to}: ${r.ok ? r.value.outcome.status : r.error.code}`);
-  };
-  // A (官网咨询): 线索 T0 → MQL +2 d → SQL +3 d → 商机 +4 d → 成单 +10 d
-  const a = await start('XS-100001', '星河云科技', '官网咨询');
-  // B (转介绍): 线索 T0 → MQL +1 d → SQL +1 d → 商机 +2 d → 成单 +5 d
-  const b = await start('XS-100002', '蓝鲸教育', '转介绍');
-  // C (搜索引擎（SEM）): 线索 T0 → MQL +1 d → 培育池 +1 d → MQL +3 d (MQL-02) → SQL +2 d
-  const c = await start('XS-100003', '东方锅炉', '搜索引擎（SEM）');
-  // D (内容下载): still a 线索
-  await start('XS-100004', '远航智能', '内容下载');
-  const at = (d: number) => w.clock.set(T0 + d * DAY);
-  at(1);
-  await move(b, 'mql');
-  await move(c, 'mql');
-  at(2);
-  await move(a, 'mql');
-  await move(b, 'sql');
-  await move(c, 'nurture', { reason: '暂无预算' });
-  at(4);
-  await move(b, 'opportunity');
-  at(5);
-  await move(a, 'sql');
-  await move(c, 'mql');
-  at(7);
-  await move(c, 'sql');
-  at(9);
-  await move(a, 'opportunity');
-  await move(b, 'won');
-  at(19);
-  await move(a, 'won');
-}
 
 describe('the report over the store', () => {
   let w: CardWorld;
@@ -79,7 +28,7 @@ describe('the report over the store', () => {
 
   it('funnel, velocity with a re-entry, MLG, channels and stuck leads as worked out by hand', async () => {
     w = await cardWorld(onFile ? { dbPath: db.path } : {});
-    await fill(w);
+    await fillJourneys(w);
     report = await buildReport({ store: w.store, journey: w.journey, config }, { since: new Date(T0 - DAY), until: new Date(T0 + 30 * DAY) });
     expect(report.leads).toBe(4);
     expect(report.funnel.map((s) => [s.stage, s.reached])).toEqual([

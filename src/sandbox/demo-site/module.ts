@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorModule } from '../feishu/emulator.js';
-import { createDemoCrm, type DemoCrm } from './crm.js';
+import { createDemoCrm, type DemoCrm } from './crm-receiver.js';
 
 /**
  * The demo company's website in the sandbox: a landing page with a 预约演示 form, as a marketer would
