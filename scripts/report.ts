@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { renderHtml } from '../src/report/html-report.js';
+import { readPeriod } from '../src/report/period.js';
 import { renderText } from '../src/report/text-report.js';
 import { loadBaseTemplate } from '../src/rules/base-template.js';
 import { loadJourney } from '../src/rules/load-journey.js';
@@ -39,15 +40,6 @@ try {
   fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`, '');
 }
 
-/** 30d / 12h, or a date (midnight in Asia/Shanghai), or an ISO time. */
-function when(v: string | undefined, now: Date, fallback: Date): Date | undefined {
-  if (v === undefined) return fallback;
-  const rel = /^(\d+)\s*([hd])$/i.exec(v.trim());
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * (rel[2]!.toLowerCase() === 'd' ? 86_400_000 : 3_600_000));
-  const t = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? `${v.trim()}T00:00:00+08:00` : v.trim());
-  return Number.isNaN(t.getTime()) ? undefined : t;
-}
-
 let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env));
@@ -56,11 +48,9 @@ try {
 }
 const lang = values!.lang ?? config!.locale;
 if (lang !== 'zh-CN' && lang !== 'en') fail(`--lang 只能是 zh-CN 或 en\n${USAGE}`, '--lang is zh-CN or en');
-const now = new Date();
-const until = when(values!.until, now, now);
-const since = until && when(values!.since, until, new Date(until.getTime() - 90 * 86_400_000));
-if (!since || !until) fail(`看不懂 --since / --until：用 90d、2026-09-01 或 ISO 时间\n${USAGE}`, 'Cannot read --since / --until: use 90d, 2026-09-01 or an ISO time');
-if (since! >= until!) fail('--since 须早于 --until', '--since must come before --until');
+const period = readPeriod({ since: values!.since, until: values!.until }, new Date());
+if ('error' in period) fail(`${period.error.zh}\n${USAGE}`, period.error.en);
+const { since, until } = period as { since: Date; until: Date };
 
 const choice = { databasePath: config!.databasePath, databaseUrl: config!.databaseUrl };
 const path = describeStore(choice);
@@ -70,7 +60,7 @@ const journey = loadJourney(config!.journey);
 const metricsConfig = loadMetricsConfig(template);
 const store = await openStore(choice);
 try {
-  const report = await buildReport({ store, journey, config: metricsConfig }, { since: since!, until: until! });
+  const report = await buildReport({ store, journey, config: metricsConfig }, { since, until });
   const locale = lang as 'zh-CN' | 'en';
   process.stdout.write(renderText(report, locale));
   const wrote = (file: string, text: string) => {
@@ -79,7 +69,7 @@ try {
     process.stdout.write(`${locale === 'en' ? `Wrote ${file}` : `已写入 ${file}`}\n`);
   };
   process.stdout.write('\n');
-  const stamp = new Date(until!.getTime() - 1 + 8 * 3_600_000).toISOString().slice(0, 10);
+  const stamp = new Date(until.getTime() - 1 + 8 * 3_600_000).toISOString().slice(0, 10);
   wrote(values!.html ?? `./data/reports/lead-journey-${stamp}.html`, renderHtml(report, locale));
   if (values!.json) wrote(values!.json, `${JSON.stringify(report, null, 2)}\n`);
 } finally {

@@ -4,6 +4,7 @@ import { createFeishuCardRoutes, type FeishuCardDeps } from './http/feishu-card.
 import { createFeishuEventRoutes, type FeishuEventsDeps } from './http/feishu-events.js';
 import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
 import { createIntakeRoutes, type IntakeRouteDeps } from './http/intake-routes.js';
+import { createMetricsRoutes, type MetricsRouteDeps } from './http/metrics-routes.js';
 import { requestLog, type AppEnv } from './http/request-log.js';
 import type { Logger } from './lib/logger.js';
 
@@ -16,6 +17,8 @@ export interface AppDeps extends HealthDeps {
   feishuCard?: FeishuCardDeps;
   /** POST /api/leads (web forms, other systems); absent in tests that do not need it */
   intake?: IntakeRouteDeps;
+  /** GET /api/metrics (the numbers); absent in tests that do not need it */
+  metrics?: MetricsRouteDeps;
 }
 
 /**
@@ -28,6 +31,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
   if (deps.feishuCard) app.route('/', createFeishuCardRoutes(deps.feishuCard));
   if (deps.intake) app.route('/', createIntakeRoutes(deps.intake));
+  if (deps.metrics) app.route('/', createMetricsRoutes(deps.metrics));
   app.notFound((c) => c.json({ error: 'not_found', message: `没有这个地址 / No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();

@@ -82,6 +82,13 @@ export const CONFIG_KEYS = {
       en: "the master key of webhook subscribers (npm run webhooks -- add): at least 32 random characters (.env.example shows how); each subscriber's signing secret is derived from it, never stored; give it to nobody",
     },
   },
+  METRICS_API_TOKEN: {
+    schema: opt(z.string().min(32)),
+    hint: {
+      zh: '报表接口 /api/metrics 的访问令牌：至少 32 个随机字符（生成方法见 .env.example）；调用时带 Authorization: Bearer <令牌>；不填则接口关闭',
+      en: 'the token of the metrics API (/api/metrics): at least 32 random characters (.env.example shows how); callers send Authorization: Bearer <token>; unset: the API is off',
+    },
+  },
   INTAKE_CORS_ORIGINS: {
     schema: opt(z.string().refine((v) => v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())), 'must be origins such as https://www.example.com, separated by commas')),
     hint: {
@@ -110,7 +117,7 @@ export const CONFIG_KEYS = {
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'WEBHOOK_SIGNING_KEY', 'SOURCE_SIGNING_KEY', 'DATABASE_URL'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'WEBHOOK_SIGNING_KEY', 'METRICS_API_TOKEN', 'SOURCE_SIGNING_KEY', 'DATABASE_URL'];
 
 const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
 
@@ -154,6 +161,8 @@ export interface Config {
   webhookSecret: Secret | undefined;
   /** the master key webhook subscribers' secrets are derived from; undefined: their events wait as dead letters */
   subscriberKey: Secret | undefined;
+  /** the bearer token of /api/metrics; undefined: the API is off */
+  metricsToken: Secret | undefined;
   /** POST /api/leads: the browser origins allowed (CORS), and the master key of signing sources */
   intake: { corsOrigins: string[]; signingKey: Secret | undefined };
 }
@@ -248,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     failoverMs: (e.FAILOVER_SECONDS as number) * 1000,
     webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
     subscriberKey: e.WEBHOOK_SIGNING_KEY ? new Secret(e.WEBHOOK_SIGNING_KEY as string) : undefined,
+    metricsToken: e.METRICS_API_TOKEN ? new Secret(e.METRICS_API_TOKEN as string) : undefined,
     intake: Object.freeze({
       corsOrigins: e.INTAKE_CORS_ORIGINS ? (e.INTAKE_CORS_ORIGINS as string).split(',').map((o) => o.trim().replace(/\/$/, '')) : [],
       signingKey: e.SOURCE_SIGNING_KEY ? new Secret(e.SOURCE_SIGNING_KEY as string) : undefined,

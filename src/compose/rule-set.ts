@@ -13,6 +13,7 @@ import { checkRosterRows } from '../rules/roster-rows.js';
 import { applySla, checkSlaRows, type SlaRow } from '../rules/sla-rules.js';
 import { checkScoringRows, compileScoring, loadScoringRules, type ScoringRow } from '../rules/scoring-rules.js';
 import { loadWorkCalendar } from '../rules/work-calendar.js';
+import { loadMetricsConfig } from '../rules/metrics-config.js';
 
 /**
  * Everything the use cases decide by: the journey (stages, transitions, guards), the Base template, and
@@ -36,6 +37,8 @@ export function loadRuleSet(journeyIdOrPath: string) {
     nurtureSteps: loadNurtureSteps(journey, template),
     pools: loadPoolRules(journey),
     recycle: loadRecycleRules(journey),
+    /** how the numbers count channels (bitable-templates/metrics.json) */
+    metrics: loadMetricsConfig(template),
   };
 }
 

@@ -294,6 +294,7 @@ export async function createServices({ config, log, platform, version }: Service
     leases: () => store.leases.held(systemClock.now()),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
     feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
+    metrics: { store, journey, config: rules.metrics, clock, token: config.metricsToken },
     intake: {
       store,
       clock,

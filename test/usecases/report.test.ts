@@ -71,7 +71,7 @@ describe('the report over the store', () => {
     expect(json.velocity).toEqual(report.velocity);
     const bad = await runScript('report', { DATABASE_PATH: db.path }, ['--since', 'yesterday']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('看不懂 --since');
+    expect(bad.stderr).toContain('看不懂 since / until');
   });
 });
 
