@@ -97,8 +97,8 @@ describe('delivery to a receiver that verifies', () => {
   let receiver: EventReceiver | undefined;
   afterEach(async () => receiver?.close());
 
-  const senderFor = (w: CardWorld, key: string | null = KEY) =>
-    createWebhookSender({ store: w.store, clock: systemClock, log, secret: undefined, subscriberKey: key ? new Secret(key) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
+  const senderFor = (w: CardWorld, key: string | null = KEY, backoff = { baseMs: 1, capMs: 20 }) =>
+    createWebhookSender({ store: w.store, clock: systemClock, log, secret: undefined, subscriberKey: key ? new Secret(key) : undefined, backoff, random: () => 0.5, timeoutMs: 2_000 });
   const statuses = async (w: CardWorld, s: WebhookSubscriber) => (await w.store.sql.all<{ status: string }>('SELECT status FROM outbox WHERE target = ? ORDER BY id', [SUBSCRIBER_TARGET(s.id)])).map((r) => r.status);
   /** kick until every row of the subscriber is settled */
   const settle = (w: CardWorld, s: WebhookSubscriber, sender: ReturnType<typeof senderFor>) =>
@@ -122,7 +122,9 @@ describe('delivery to a receiver that verifies', () => {
 
     const a = await w.assignedLead();
     await w.click(a.assignmentMessage, '李雷', { op: 'accept' });
-    const sender = senderFor(w);
+    // retries 100–200 ms apart: each kick while it is down is one attempt, far from the 15 that make a
+    // dead letter (a backoff of a few ms would let one pass try again and again)
+    const sender = senderFor(w, KEY, { baseMs: 200, capMs: 400 });
     await sender.kick();
     await sender.kick();
     expect(receiver.events).toEqual([]);
