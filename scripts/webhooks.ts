@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { SUBSCRIBER_TARGET } from '../src/ports/webhooks.js';
+import { readWhen } from '../src/lib/read-when.js';
 import { openStore } from '../src/store/open-store.js';
 import { LEAD_EVENT_TYPES } from '../src/usecases/lead-events.js';
 import { addSubscriber, checkUrl, replayTo, rotateSubscriber, secretOf, sendTest } from '../src/usecases/webhook-subscribers.js';
@@ -49,15 +50,6 @@ try {
 const [cmd, arg, third] = args!.positionals;
 const needs: Record<string, number> = { add: 2, list: 0, secret: 1, rotate: 1, test: 1, remove: 1, url: 2, replay: 1 };
 if (!cmd || !(cmd in needs) || args!.positionals.length - 1 < needs[cmd]!) fail(USAGE, '');
-
-/** 24h, 7d, 30m, or a date (local midnight) / ISO time. */
-function sinceOf(v: string | undefined, now: Date): Date | undefined {
-  const s = (v ?? '24h').trim();
-  const rel = /^(\d+)\s*([mhd])$/i.exec(s);
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2]!.toLowerCase() as 'm' | 'h' | 'd']);
-  const t = new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00` : s);
-  return Number.isNaN(t.getTime()) ? undefined : t;
-}
 
 /** A URL as lists show it: no query (it may hold a token). */
 const shown = (url: string) => {
@@ -115,7 +107,7 @@ try {
       const id = await sendTest(store, s, now);
       out(`已排队测试事件 ${id}（webhook.test）；运行中的服务几秒内发送。/ Queued test event ${id}; a running server sends it within seconds.`);
     } else if (cmd === 'replay') {
-      const since = sinceOf(args!.values.since, now);
+      const since = readWhen(args!.values.since, now, new Date(now.getTime() - 86_400_000));
       if (!since) fail(`看不懂 --since「${args!.values.since}」：用 24h、7d 或 2026-12-01`, `Cannot read --since "${args!.values.since}": use 24h, 7d or 2026-12-01`);
       else {
         const n = await replayTo(store, s, since, now);

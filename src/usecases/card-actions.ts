@@ -234,7 +234,7 @@ export function createCardActions(deps: CardActionsDeps) {
     }
     await store.leads.setOwner(lead.id, a.ownerId, now);
     await store.leads.setFacts(lead.id, { ...lead.facts, owner: a.ownerId }, now);
-    await leadEvents.accepted(store, (await store.leads.get(lead.id))!, a, actor, new Date(followUpDueAt), now);
+    await leadEvents.accepted(store, { ...lead, ownerId: a.ownerId }, a, actor, new Date(followUpDueAt), now);
     await store.timers.cancelForLead(lead.id, SLA_ACCEPT);
     await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: new Date(followUpDueAt), subject: { assignmentId: a.id }, now });
     const onBehalf = actor !== a.ownerId ? `（由 ${actorName} 代为认领）` : '';

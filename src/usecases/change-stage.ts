@@ -56,7 +56,7 @@ export function createChangeStage(deps: ChangeStageDeps) {
         await store.transitions.append(lead.id, outcome.record);
         const r = outcome.record;
         const stage = (id: string) => ({ id, label: findStage(deps.journey, id)?.label.zh ?? id });
-        await leadEvents.stageChanged(store, (await store.leads.get(lead.id))!, { n: history.length, from: r.from ? stage(r.from) : null, to: stage(r.to), kind: r.kind, actor: r.actorId, reason: r.reason }, now);
+        await leadEvents.stageChanged(store, { ...lead, stage: r.to }, { n: history.length, from: r.from ? stage(r.from) : null, to: stage(r.to), kind: r.kind, actor: r.actorId, reason: r.reason }, now);
         return true;
       }
       return store.leads.setPendingApproval(lead.id, lead.version, { to: outcome.to, role: outcome.gate.role, requestedBy: input.actor.id, requestedAt: now.getTime() }, now);

@@ -114,7 +114,7 @@ export function createHandover(deps: HandoverDeps) {
     await store.assignments.accept(a.id, HANDOVER_ACTOR, due, now);
     await store.leads.setOwner(lead.id, to, now);
     await store.leads.setFacts(lead.id, { ...lead.facts, owner: to }, now);
-    await leadEvents.assigned(store, (await store.leads.get(lead.id))!, (await store.assignments.get(a.id))!, now);
+    await leadEvents.assigned(store, { ...lead, ownerId: to }, a, now, { accepted: true });
     await store.timers.cancelForLead(lead.id, SLA_FOLLOW_UP);
     if (due) await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: due, subject: { assignmentId: a.id }, now });
     await writeLeadRow(store, lead, { 跟进人: to, SLA截止: due?.getTime() ?? null, 旅程备注: journeyNote(now, [why]) }, `handover:${lead.id}:${live?.id ?? 'owner'}`, now);

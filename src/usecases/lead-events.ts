@@ -65,8 +65,8 @@ export const leadEvents = {
     publishLeadEvent(store, lead, 'lead.stage_changed', `${lead.id}:${m.n}`, { from: m.from, to: m.to, kind: m.kind, actor: m.actor, reason: m.reason }, now),
 
   /** Offered to someone (`accepted`: theirs at once — a claim from the pool, a handover). */
-  assigned: (store: Store, lead: LeadRow, a: AssignmentRow, now: Date) =>
-    publishLeadEvent(store, lead, 'lead.assigned', `${a.id}`, { assignment_id: a.id, owner: a.ownerId, via: a.source, why: a.why, accepted: a.status === 'accepted', accept_due_at: a.acceptDueAt?.toISOString() ?? null }, now),
+  assigned: (store: Store, lead: LeadRow, a: AssignmentRow, now: Date, o: { accepted?: boolean } = {}) =>
+    publishLeadEvent(store, lead, 'lead.assigned', `${a.id}`, { assignment_id: a.id, owner: a.ownerId, via: a.source, why: a.why, accepted: o.accepted ?? a.status === 'accepted', accept_due_at: a.acceptDueAt?.toISOString() ?? null }, now),
 
   accepted: (store: Store, lead: LeadRow, a: AssignmentRow, by: string, followUpDueAt: Date, now: Date) =>
     publishLeadEvent(store, lead, 'lead.accepted', `${a.id}`, { assignment_id: a.id, owner: a.ownerId, by, follow_up_due_at: followUpDueAt.toISOString() }, now),

@@ -85,7 +85,7 @@ export function createLeadPool(deps: LeadPoolDeps) {
     await store.leads.setFacts(lead.id, { ...lead.facts, owner: personId }, now);
     await scheduleLadderStep(store, deps.calendar, { kind: SLA_FOLLOW_UP, leadId: lead.id, ladder: deps.rules.escalation.followUp, index: 0, slaDueAt: followUpDueAt, subject: { assignmentId: a.id }, now });
     const claimed = (await store.leads.get(lead.id))!;
-    await leadEvents.assigned(store, claimed, (await store.assignments.get(a.id))!, now);
+    await leadEvents.assigned(store, claimed, a, now, { accepted: true });
     await deps.cards?.claimedPoolCards(claimed, personId, members, now);
     await deps.protection?.refresh(claimed, now);
     const note = `${me!.name || personId} 从公海「${rule!.name}」领取，首次跟进反馈截止 ${when(followUpDueAt)}`;

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { newSourceId } from '../lib/source-keys.js';
 import { subscriberSecret } from '../lib/subscriber-keys.js';
 import { SUBSCRIBER_TARGET, WEBHOOK_SEND, type WebhookSendPayload } from '../ports/webhooks.js';
@@ -72,7 +72,7 @@ export const replayTo = (store: Store, s: WebhookSubscriber, since: Date, now: D
 
 /** A `webhook.test` event for this subscriber alone (any event types it wants). */
 export async function sendTest(store: Store, s: WebhookSubscriber, now: Date): Promise<string> {
-  const id = `evt_${createHash('sha256').update(randomUUID()).digest('base64url').slice(0, 32)}`;
+  const id = `evt_${randomBytes(24).toString('base64url')}`;
   const payload: WebhookSendPayload = { url: s.url, subscriberId: s.id, body: { type: TEST_EVENT, timestamp: now.toISOString(), data: { id, subscriber: s.name } } };
   await store.messages.enqueue({ kind: WEBHOOK_SEND, target: SUBSCRIBER_TARGET(s.id), payload, idempotencyKey: `msg_${id.slice(4)}`, now });
   return id;
