@@ -41,6 +41,7 @@ const STORE_TESTS = [
   'test/usecases/intake-dedupe.test.ts',
   'test/webhooks/lead-events.test.ts',
   'test/usecases/report.test.ts',
+  'test/usecases/weekly-digest.test.ts',
   'test/http/intake-api.test.ts',
   'test/http/intake-activities.test.ts',
 ];

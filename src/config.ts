@@ -61,6 +61,10 @@ export const CONFIG_KEYS = {
     schema: opt(z.string().regex(/^oc_[A-Za-z0-9]{4,64}$/, 'must be a group chat_id such as oc_…')),
     hint: { zh: '审批卡片与分配卡片发到的群（chat_id，形如 oc_…；把应用机器人拉进群后，在群设置或 API 中获取）', en: 'the group chat for approval and assignment cards (chat_id, oc_…; add the app bot to the group first)' },
   },
+  FEISHU_DIGEST_CHAT_ID: {
+    schema: opt(z.string().regex(/^oc_[A-Za-z0-9]{4,64}$/, 'must be a group chat_id such as oc_…')),
+    hint: { zh: '线索周报发到的管理群（chat_id，形如 oc_…；可与 FEISHU_CHAT_ID 相同；不设置则不发周报）', en: 'the management group chat for the weekly digest (chat_id, oc_…; may be FEISHU_CHAT_ID; unset: no digest)' },
+  },
   BITABLE_BATCH_SIZE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 500), hint: { zh: '每次批量写入的记录数，1–1000，建议 500', en: 'records per batch write, 1–1000; 500 is the safe size' } },
   BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
   BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
@@ -130,6 +134,8 @@ export interface FeishuConfig {
   bitableAppToken: string;
   /** where cards go; undefined: none are sent (doctor says so) */
   chatId: string | undefined;
+  /** where the weekly digest goes; undefined: none is sent */
+  digestChatId: string | undefined;
 }
 
 export interface Config {
@@ -233,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
           verificationToken: new Secret(e.FEISHU_VERIFICATION_TOKEN as string),
           bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN as string,
           chatId: e.FEISHU_CHAT_ID as string | undefined,
+          digestChatId: e.FEISHU_DIGEST_CHAT_ID as string | undefined,
         })
       : undefined;
 

@@ -2,6 +2,7 @@ import type { CardMessage } from '../ports/chat.js';
 import { approvalCard } from './approval-card.js';
 import { assignmentCard } from './assignment-card.js';
 import type { CardCtx, CardJson } from './card-kit.js';
+import { digestCard } from './digest-card.js';
 import { handoverCard } from './handover-card.js';
 import { nurtureCard } from './nurture-card.js';
 import { poolCard } from './pool-card.js';
@@ -20,6 +21,8 @@ export function renderCard(m: CardMessage): CardJson {
       return poolCard(m.card.state, ctx);
     case 'handover':
       return handoverCard(m.card.state, ctx);
+    case 'digest':
+      return digestCard(m.card.state, ctx);
   }
 }
 

@@ -14,6 +14,7 @@ export function feishuPlatform(f: FeishuConfig, log: Logger): Platform {
     feishu: { domain: f.domain, appId: f.appId, appSecret: f.appSecret, encryptKey: f.encryptKey, verificationToken: f.verificationToken },
     clock: systemClock,
     chatId: f.chatId,
+    digestChatId: f.digestChatId,
     quickPolls: false,
     reconcileAtStart: true,
     banner: `  飞书 Feishu:  ${f.domain}`,

@@ -19,6 +19,8 @@ import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
 import { createTimerSweep } from '../jobs/timer-sweep.js';
 import { createHandoverJob } from '../jobs/handover-job.js';
+import { createDigestJob } from '../jobs/digest-job.js';
+import { createWeeklyDigest } from '../usecases/weekly-digest.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
@@ -54,6 +56,8 @@ export interface Platform {
   clock: Clock;
   /** the group chat cards go to; undefined: none are sent */
   chatId: string | undefined;
+  /** the management group the weekly digest goes to; undefined: none is sent */
+  digestChatId: string | undefined;
   /** look for work every few seconds instead of every quarter minute (the sandbox, where people watch) */
   quickPolls: boolean;
   /** the master key of webhook subscribers when WEBHOOK_SIGNING_KEY is not set (the sandbox makes one for its demo CRM) */
@@ -233,6 +237,16 @@ export async function createServices({ config, log, platform, version }: Service
     lease: lease('handover'),
     onMoved: () => afterDecisions(),
   });
+  // 线索周报: the week's numbers to the management group when the schedule's time comes
+  const digestJob = createDigestJob({
+    digest: createWeeklyDigest({ store, journey, config: () => rules.metrics, calendar: rules.calendar, locale: config.locale, chatId: () => platform.digestChatId, log }),
+    members: () => roster.members(),
+    clock,
+    log,
+    pollMs: pollMs(2_000, 60_000),
+    lease: lease('digest'),
+    onQueued: () => void sender.kick(),
+  });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();
@@ -349,6 +363,7 @@ export async function createServices({ config, log, platform, version }: Service
       nurtureJob.start();
       ownerQueueJob.start();
       handoverJob.start();
+      digestJob.start();
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
       ruleLoop.start();
@@ -371,6 +386,7 @@ export async function createServices({ config, log, platform, version }: Service
       await nurtureJob.stop();
       await ownerQueueJob.stop();
       await handoverJob.stop();
+      await digestJob.stop();
       await sender.stop();
       await webhooks.stop();
       await platform.close?.();

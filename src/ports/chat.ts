@@ -98,12 +98,43 @@ export interface HandoverCardState {
   successorProblem?: Text;
 }
 
+/** Medians of the moves forward from one stage to the next during a week (null: none that week). */
+export interface DigestPace {
+  from: Text;
+  to: Text;
+  thisWeek: { count: number; medianDays: number } | null;
+  lastWeek: { count: number; medianDays: number } | null;
+}
+
+/**
+ * 线索周报 for the management group (docs/metrics.md#the-weekly-digest): the week [from, to) against the
+ * week before. Nothing to click.
+ */
+export interface DigestCardState {
+  from: Instant;
+  to: Instant;
+  /** the main path: leads that first reached each stage this week and the week before */
+  stages: ReadonlyArray<{ label: Text; thisWeek: number; lastWeek: number }>;
+  /** the opportunity stage's figures (null: the journey has none) */
+  opportunities: { label: Text; thisWeek: number; lastWeek: number } | null;
+  pace: readonly DigestPace[];
+  /** the MLG index of the customers won in the last `days` (null: the journey has no won stage) */
+  mlg: { days: number; won: number; marketing: number } | null;
+  /** the SLAs of the leads offered this week; reps listed with what they missed */
+  sla: { accept: { met: number; missed: number }; followUp: { met: number; missed: number }; reps: ReadonlyArray<{ id: string; acceptMissed: number; followUpMissed: number }> };
+  /** leads past their stage's usual time */
+  stuck: number;
+  /** new leads and opportunities per week, oldest first, this week last */
+  trend: ReadonlyArray<{ week: Instant; leads: number; opportunities: number }>;
+}
+
 export type CardState =
   | { kind: 'approval'; state: ApprovalCardState }
   | { kind: 'assignment'; state: AssignmentCardState }
   | { kind: 'nurture'; state: NurtureCardState }
   | { kind: 'pool'; state: PoolCardState }
-  | { kind: 'handover'; state: HandoverCardState };
+  | { kind: 'handover'; state: HandoverCardState }
+  | { kind: 'digest'; state: DigestCardState };
 
 /** A card as the message outbox keeps it: its state, the language, and the names of the people it shows. */
 export interface CardMessage {

@@ -19,8 +19,29 @@ export const metricsConfigSchema = z
     stuckPercentile: z.number().min(50).max(99),
     stuckMinSample: z.number().int().min(1).max(1000),
     channelCosts: z.record(z.string(), z.record(z.string().min(1), z.number().min(0))),
+    weeklyDigest: z
+      .object({
+        enabled: z.boolean(),
+        weekday: z.number().int().min(1).max(7),
+        time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, e.g. 09:00'),
+        mlgDays: z.number().int().min(7).max(730),
+        trendWeeks: z.number().int().min(2).max(26),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/** 线索周报: on `weekday` (1 = Monday) at `minutes` after local midnight, or the next working day at that time. */
+export interface DigestSchedule {
+  enabled: boolean;
+  weekday: number;
+  minutes: number;
+  mlgDays: number;
+  trendWeeks: number;
+}
+
+export const DEFAULT_DIGEST: DigestSchedule = { enabled: true, weekday: 1, minutes: 9 * 60, mlgDays: 90, trendWeeks: 8 };
 
 export interface MetricsConfig {
   isMarketing: (source: string | null) => boolean;
@@ -28,6 +49,7 @@ export interface MetricsConfig {
   stuck: { percentile: number; minSample: number };
   /** month ("2026-11") → channel → yuan */
   channelCosts: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  digest: DigestSchedule;
 }
 
 export const METRICS_CONFIG_FILE = join(TEMPLATES_DIR, 'metrics.json');
@@ -47,6 +69,7 @@ export function loadMetricsConfig(template: BaseTemplate, file: string = METRICS
     marketingSources: c.marketingSources,
     stuck: { percentile: c.stuckPercentile, minSample: c.stuckMinSample },
     channelCosts: new Map(Object.entries(c.channelCosts).map(([m, costs]) => [m, new Map(Object.entries(costs))])),
+    digest: c.weeklyDigest ? { ...c.weeklyDigest, minutes: Number(c.weeklyDigest.time.slice(0, 2)) * 60 + Number(c.weeklyDigest.time.slice(3)) } : DEFAULT_DIGEST,
   };
 }
 

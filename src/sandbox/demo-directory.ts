@@ -5,12 +5,15 @@ import type { EmuChat } from './feishu/kernel/directory.js';
 
 /**
  * The people of the demo company the sandbox starts with: a marketing director who approves MQL→SQL,
- * an SDR, two reps and their sales lead, and finance — plus the group chat that is the "war room".
+ * an SDR, two reps and their sales lead, and finance — plus the group chat that is the "war room", and
+ * the management group where the weekly digest goes.
  */
 export interface DemoDirectory {
   app: EmuApp;
   users: Record<'director' | 'sdr' | 'salesLead' | 'repLi' | 'repHan' | 'finance', EmuUser>;
   chat: EmuChat;
+  /** 管理层周报群: the directors and finance */
+  managementChat: EmuChat;
 }
 
 export function seedDemoDirectory(k: EmuKernel, app: EmuApp): DemoDirectory {
@@ -23,5 +26,6 @@ export function seedDemoDirectory(k: EmuKernel, app: EmuApp): DemoDirectory {
   const finance = d.addUser({ name: '刘洋', en_name: 'Liu Yang', email: 'liuyang@demo.example', job_title: '财务' });
   const users = { director, sdr, salesLead, repLi, repHan, finance };
   const chat = d.addChat({ name: '线索作战群', members: Object.values(users).map((u) => u.open_id), bots: [app.app_id] });
-  return { app, users, chat };
+  const managementChat = d.addChat({ name: '管理层周报群', members: [director.open_id, salesLead.open_id, finance.open_id], bots: [app.app_id] });
+  return { app, users, chat, managementChat };
 }

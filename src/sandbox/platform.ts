@@ -31,6 +31,7 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
     feishu: { domain: sandbox.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret), encryptKey: new Secret(app.encrypt_key ?? ''), verificationToken: new Secret(app.verification_token) },
     clock: { now: () => new Date(sandbox.emulator.kernel.clock.now()) },
     chatId: sandbox.demo.chat.chat_id,
+    digestChatId: sandbox.demo.managementChat.chat_id,
     quickPolls: true,
     // the demo website (/demo/form beside the emulator) posts from the browser to /api/leads
     intakeOrigins: [new URL(sandbox.running.url).origin, new URL(sandbox.running.url).origin.replace('//127.0.0.1:', '//localhost:')],

@@ -8,6 +8,7 @@ import type { LeadView } from '../../src/cards/lead-view.js';
 import { nurtureCard } from '../../src/cards/nurture-card.js';
 import { poolCard, type PoolCardState } from '../../src/cards/pool-card.js';
 import { handoverCard } from '../../src/cards/handover-card.js';
+import { digestCard, type DigestCardState } from '../../src/cards/digest-card.js';
 import type { Locale } from '../../src/domain/text.js';
 import { validateCard } from '../../src/sandbox/feishu/im/card-parse.js';
 import { ROOT } from '../support/run-main.js';
@@ -72,7 +73,54 @@ const pool = (o: Partial<PoolCardState> = {}): PoolCardState => ({
   ...o,
 });
 
+const S = (zh: string, en = zh) => ({ zh, en });
+const week = (day: string) => new Date(`${day}T00:00:00+08:00`).toISOString();
+const digest: DigestCardState = {
+  from: week('2026-11-23'),
+  to: week('2026-11-30'),
+  stages: [
+    { label: S('线索', 'Lead'), thisWeek: 42, lastWeek: 37 },
+    { label: S('MQL'), thisWeek: 9, lastWeek: 11 },
+    { label: S('SQL'), thisWeek: 5, lastWeek: 5 },
+    { label: S('商机', 'Opportunity'), thisWeek: 4, lastWeek: 2 },
+    { label: S('成单', 'Won'), thisWeek: 1, lastWeek: 0 },
+  ],
+  opportunities: { label: S('商机', 'Opportunity'), thisWeek: 4, lastWeek: 2 },
+  pace: [
+    { from: S('线索', 'Lead'), to: S('MQL'), thisWeek: { count: 9, medianDays: 2.25 }, lastWeek: { count: 11, medianDays: 3 } },
+    { from: S('MQL'), to: S('SQL'), thisWeek: { count: 5, medianDays: 4.5 }, lastWeek: { count: 5, medianDays: 3.5 } },
+    { from: S('SQL'), to: S('商机', 'Opportunity'), thisWeek: { count: 4, medianDays: 6 }, lastWeek: null },
+    { from: S('商机', 'Opportunity'), to: S('成单', 'Won'), thisWeek: null, lastWeek: null },
+  ],
+  mlg: { days: 90, won: 20, marketing: 13 },
+  sla: {
+    accept: { met: 17, missed: 2 },
+    followUp: { met: 8, missed: 1 },
+    reps: [
+      { id: 'ou_lilei', acceptMissed: 2, followUpMissed: 0 },
+      { id: 'ou_hanmeimei', acceptMissed: 0, followUpMissed: 1 },
+    ],
+  },
+  stuck: 7,
+  trend: ['2026-10-05', '2026-10-12', '2026-10-19', '2026-10-26', '2026-11-02', '2026-11-09', '2026-11-16', '2026-11-23'].map((d, i) => ({ week: week(d), leads: 30 + i * 2, opportunities: i % 3 })),
+};
+
 const CASES: Record<string, (c: CardCtx) => CardJson> = {
+  'digest-week': (c) => digestCard(digest, c),
+  'digest-quiet': (c) =>
+    digestCard(
+      {
+        ...digest,
+        stages: digest.stages.map((x) => ({ ...x, thisWeek: 0, lastWeek: 0 })),
+        opportunities: null,
+        pace: digest.pace.map((p) => ({ ...p, thisWeek: null, lastWeek: null })),
+        mlg: null,
+        sla: { accept: { met: 0, missed: 0 }, followUp: { met: 0, missed: 0 }, reps: [] },
+        stuck: 0,
+        trend: [],
+      },
+      c,
+    ),
   'approval-open': (c) => approvalCard(approval(), c),
   'approval-no-approver': (c) => approvalCard(approval({ approvers: [] }), c),
   'approval-escalated': (c) =>

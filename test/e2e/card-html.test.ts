@@ -77,6 +77,37 @@ describe('card HTML', () => {
     expect(html).toContain('style="flex:1 1 0"');
   });
 
+  it('a chart is a placeholder carrying its spec (escaped) for the page to draw, in its aspect ratio or fixed height', () => {
+    const spec = { type: 'bar', title: { text: '"><script>alert(1)</script>' }, data: { values: [{ x: '<b>', y: 1 }] }, xField: 'x', yField: 'y' };
+    const html = renderCard(
+      {
+        schema: '2.0',
+        body: {
+          elements: [
+            { tag: 'chart', chart_spec: spec },
+            { tag: 'chart', chart_spec: spec, aspect_ratio: '4:3' },
+            { tag: 'chart', chart_spec: spec, height: '240px', aspect_ratio: '1:1' },
+            { tag: 'chart', chart_spec: spec, height: '240px;background:url(x)' },
+          ],
+        },
+      },
+      ctx,
+    );
+    expect(html).not.toMatch(/<script|<b>|url\(x\)/);
+    const charts = [...html.matchAll(/<div class="fc-chart" data-chart-spec="([^"]*)" style="([^"]*)">/g)];
+    expect(charts.map((m) => m[2])).toEqual(['aspect-ratio:16 / 9', 'aspect-ratio:4 / 3', 'height:240px', 'aspect-ratio:16 / 9']);
+    const fromAttr = (s: string) =>
+      s
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&#39;/g, "'")
+        .replace(/&#96;/g, '`')
+        .replace(/&amp;/g, '&');
+    expect(JSON.parse(fromAttr(charts[0]![1]!))).toEqual(spec);
+    expect(html).toContain('<span data-i18n="card.chart">图表</span> &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
   it('marks each interactive component with the path the IM click API resolves', () => {
     const cards = [
       {

@@ -148,9 +148,25 @@ function renderElement(el: Json, path: string, ctx: CardRenderContext, inForm: b
         .join(' ')}</div>`;
     case 'table':
       return renderTable(el, ctx);
+    case 'chart':
+      return renderChart(el, id);
     default:
       return `<div class="fc-unsupported"${id}><span data-i18n="card.unsupported">暂不支持的组件</span> <code>${esc(tag || '?')}</code></div>`;
   }
+}
+
+const CHART_RATIOS: Record<string, string> = { '1:1': '1 / 1', '2:1': '2 / 1', '4:3': '4 / 3', '16:9': '16 / 9' };
+
+/**
+ * The chart component (a VChart spec, docs/platform/feishu.md#421-chart-component): a placeholder carrying the
+ * spec as data; the page draws it with VChart, the library Feishu's clients use (static/charts.js). The
+ * box keeps the component's aspect ratio (16:9 by default) or its fixed height (1–999px).
+ */
+function renderChart(el: Json, id: string): string {
+  const spec = isObj(el.chart_spec) ? el.chart_spec : {};
+  const height = typeof el.height === 'string' && /^([1-9]\d{0,2})px$/.test(el.height) ? `height:${el.height}` : `aspect-ratio:${CHART_RATIOS[str(el.aspect_ratio) ?? ''] ?? CHART_RATIOS['16:9']}`;
+  const title = isObj(spec.title) ? str(spec.title.text) : undefined;
+  return `<div class="fc-chart"${id}${attr('data-chart-spec', JSON.stringify(spec))}${attr('data-color-theme', str(el.color_theme))} style="${height}"><span class="fc-chart-fallback"><span data-i18n="card.chart">图表</span>${title ? ` ${esc(title)}` : ''}</span></div>`;
 }
 
 function renderColumn(col: Json, path: string, ctx: CardRenderContext, inForm: boolean): string {

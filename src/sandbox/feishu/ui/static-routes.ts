@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
@@ -36,6 +37,12 @@ export function registerStaticRoutes(root: Hono): void {
   };
   root.get('/', () => serve('index.html'));
   root.get('/ui', (c) => c.redirect('/'));
+  // VChart, which draws the card chart component (static/charts.js), from its package's browser build
+  let vchart: string | undefined;
+  root.get('/ui/vchart.js', () => {
+    vchart ??= readFileSync(createRequire(import.meta.url).resolve('@visactor/vchart/build/index.min.js'), 'utf8');
+    return new Response(vchart, { headers: { 'content-type': TYPES['.js']!, 'cache-control': 'max-age=86400', 'x-content-type-options': 'nosniff' } });
+  });
   root.get('/ui/:file', (c) => {
     const file = c.req.param('file');
     return files.has(file) ? serve(file) : c.json({ error: 'not_found' }, 404);

@@ -2,6 +2,7 @@
 // Interactions go to the IM module's click API (/cards/click), which sends the signed
 // card.action.trigger callback to the app's card_url and applies the toast / raw card it answers.
 import { api, enc } from './api.js';
+import { drawCharts } from './charts.js';
 import { append, clear, h } from './dom.js';
 import { applyI18n, lang, locale, t } from './i18n.js';
 import { toast } from './toast.js';
@@ -187,6 +188,7 @@ export function chatView(main, ctx, chatId) {
     ]);
     applyI18n(main);
     restoreInputs(saved);
+    void drawCharts(list);
     if (messages.length > shown) list.lastElementChild?.scrollIntoView({ block: 'end' });
     shown = messages.length;
   }
