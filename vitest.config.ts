@@ -42,6 +42,7 @@ const STORE_TESTS = [
   'test/webhooks/lead-events.test.ts',
   'test/usecases/report.test.ts',
   'test/usecases/weekly-digest.test.ts',
+  'test/usecases/slowdown-alerts.test.ts',
   'test/http/intake-api.test.ts',
   'test/http/intake-activities.test.ts',
 ];

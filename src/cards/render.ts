@@ -6,6 +6,7 @@ import { digestCard } from './digest-card.js';
 import { handoverCard } from './handover-card.js';
 import { nurtureCard } from './nurture-card.js';
 import { poolCard } from './pool-card.js';
+import { slowdownCard } from './slowdown-card.js';
 
 /** A queued card (state, language, names) as Feishu card JSON 2.0, at send time. */
 export function renderCard(m: CardMessage): CardJson {
@@ -23,6 +24,8 @@ export function renderCard(m: CardMessage): CardJson {
       return handoverCard(m.card.state, ctx);
     case 'digest':
       return digestCard(m.card.state, ctx);
+    case 'slowdown':
+      return slowdownCard(m.card.state, ctx);
   }
 }
 

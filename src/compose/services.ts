@@ -19,8 +19,9 @@ import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
 import { createTimerSweep } from '../jobs/timer-sweep.js';
 import { createHandoverJob } from '../jobs/handover-job.js';
-import { createDigestJob } from '../jobs/digest-job.js';
+import { createRosterJob } from '../jobs/roster-job.js';
 import { createWeeklyDigest } from '../usecases/weekly-digest.js';
+import { createSlowdownAlerts } from '../usecases/slowdown-alerts.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createKickLoop } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
@@ -238,15 +239,11 @@ export async function createServices({ config, log, platform, version }: Service
     onMoved: () => afterDecisions(),
   });
   // 线索周报: the week's numbers to the management group when the schedule's time comes
-  const digestJob = createDigestJob({
-    digest: createWeeklyDigest({ store, journey, config: () => rules.metrics, calendar: rules.calendar, locale: config.locale, chatId: () => platform.digestChatId, log }),
-    members: () => roster.members(),
-    clock,
-    log,
-    pollMs: pollMs(2_000, 60_000),
-    lease: lease('digest'),
-    onQueued: () => void sender.kick(),
-  });
+  const weeklyDigest = createWeeklyDigest({ store, journey, config: () => rules.metrics, calendar: rules.calendar, locale: config.locale, chatId: () => platform.digestChatId, log });
+  const digestJob = createRosterJob({ name: 'weekly digest', run: weeklyDigest.run, members: () => roster.members(), clock, log, pollMs: pollMs(2_000, 60_000), lease: lease('digest'), onQueued: () => void sender.kick() });
+  // 推进变慢: a card to the owner of a lead past its stage's usual time (each pass reads every history)
+  const slowdown = createSlowdownAlerts({ store, journey, config: () => rules.metrics, cards: lj.cards, log });
+  const slowdownJob = createRosterJob({ name: 'slow-down alerts', run: slowdown.run, members: () => roster.members(), clock, log, pollMs: pollMs(5_000, 600_000), lease: lease('slowdown'), onQueued: () => void sender.kick() });
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();
@@ -364,6 +361,7 @@ export async function createServices({ config, log, platform, version }: Service
       ownerQueueJob.start();
       handoverJob.start();
       digestJob.start();
+      slowdownJob.start();
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
       ruleLoop.start();
@@ -387,6 +385,7 @@ export async function createServices({ config, log, platform, version }: Service
       await ownerQueueJob.stop();
       await handoverJob.stop();
       await digestJob.stop();
+      await slowdownJob.stop();
       await sender.stop();
       await webhooks.stop();
       await platform.close?.();

@@ -98,6 +98,23 @@ export interface HandoverCardState {
   successorProblem?: Text;
 }
 
+/**
+ * 推进变慢: a lead has been in its stage longer than the stage usually takes (docs/metrics.md#slow-down-alerts),
+ * one card per stay, @ its owner.
+ */
+export interface SlowdownCardState {
+  lead: LeadView;
+  owner: string;
+  stage: Text;
+  enteredAt: Instant;
+  /** days in the stage when the card was sent */
+  days: number;
+  /** the stage's usual time: the `percentile`th of `sample` ended stays */
+  usualDays: number;
+  percentile: number;
+  sample: number;
+}
+
 /** Medians of the moves forward from one stage to the next during a week (null: none that week). */
 export interface DigestPace {
   from: Text;
@@ -134,7 +151,8 @@ export type CardState =
   | { kind: 'nurture'; state: NurtureCardState }
   | { kind: 'pool'; state: PoolCardState }
   | { kind: 'handover'; state: HandoverCardState }
-  | { kind: 'digest'; state: DigestCardState };
+  | { kind: 'digest'; state: DigestCardState }
+  | { kind: 'slowdown'; state: SlowdownCardState };
 
 /** A card as the message outbox keeps it: its state, the language, and the names of the people it shows. */
 export interface CardMessage {

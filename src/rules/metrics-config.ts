@@ -19,6 +19,7 @@ export const metricsConfigSchema = z
     stuckPercentile: z.number().min(50).max(99),
     stuckMinSample: z.number().int().min(1).max(1000),
     channelCosts: z.record(z.string(), z.record(z.string().min(1), z.number().min(0))),
+    slowdownAlerts: z.boolean().optional(),
     weeklyDigest: z
       .object({
         enabled: z.boolean(),
@@ -50,6 +51,8 @@ export interface MetricsConfig {
   /** month ("2026-11") → channel → yuan */
   channelCosts: ReadonlyMap<string, ReadonlyMap<string, number>>;
   digest: DigestSchedule;
+  /** 推进变慢 cards to the owner of a lead past its stage's usual time */
+  slowdownAlerts: boolean;
 }
 
 export const METRICS_CONFIG_FILE = join(TEMPLATES_DIR, 'metrics.json');
@@ -69,6 +72,7 @@ export function loadMetricsConfig(template: BaseTemplate, file: string = METRICS
     marketingSources: c.marketingSources,
     stuck: { percentile: c.stuckPercentile, minSample: c.stuckMinSample },
     channelCosts: new Map(Object.entries(c.channelCosts).map(([m, costs]) => [m, new Map(Object.entries(costs))])),
+    slowdownAlerts: c.slowdownAlerts ?? true,
     digest: c.weeklyDigest ? { ...c.weeklyDigest, minutes: Number(c.weeklyDigest.time.slice(0, 2)) * 60 + Number(c.weeklyDigest.time.slice(3)) } : DEFAULT_DIGEST,
   };
 }

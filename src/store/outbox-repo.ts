@@ -1,4 +1,4 @@
-import type { Sql } from './sql/sql.js';
+import { placeholders, type Sql } from './sql/sql.js';
 
 /**
  * Transactional outbox: a side effect (Bitable write, card send, webhook) is a row written in the same
@@ -81,6 +81,15 @@ export function createOutboxRepo(sql: Sql) {
         { kind: e.kind, target: e.target, payload: JSON.stringify(e.payload), key: e.idempotencyKey, now: e.now.getTime() },
       );
       return toItem(added ?? (await sql.get<Raw>('SELECT * FROM outbox WHERE idempotency_key = ?', [e.idempotencyKey]))!);
+    },
+    /** Which of these idempotency keys are queued already (any status). */
+    async existingKeys(keys: readonly string[]): Promise<Set<string>> {
+      const out = new Set<string>();
+      for (let i = 0; i < keys.length; i += 500) {
+        const chunk = keys.slice(i, i + 500);
+        for (const r of await sql.all<{ idempotency_key: string }>(`SELECT idempotency_key FROM outbox WHERE idempotency_key IN (${placeholders(chunk.length)})`, chunk)) out.add(r.idempotency_key);
+      }
+      return out;
     },
     /** Lease up to `limit` due rows whose kind starts with `kindPrefix` ('' for all) for `leaseMs`. */
     claim: (now: Date, limit: number, leaseMs: number, kindPrefix = ''): Promise<OutboxItem[]> =>

@@ -6,7 +6,7 @@ import { findStage, findTransition, type Journey } from '../domain/journey.js';
 import { addWorkingHours, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Locale, Text } from '../domain/text.js';
 import type { Logger } from '../lib/logger.js';
-import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type CardState, type ChatSendPayload, type ChatUpdatePayload, type HandoverCardState, type LeadView, type NurtureCardState } from '../ports/chat.js';
+import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type CardState, type ChatSendPayload, type ChatUpdatePayload, type HandoverCardState, type LeadView, type NurtureCardState, type SlowdownCardState } from '../ports/chat.js';
 import type { AssignmentRules } from '../rules/assignment-rules.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import type { Router } from '../routing/router.js';
@@ -62,6 +62,8 @@ const SYSTEM_NAME: Text = { zh: '系统（线索评分）', en: 'System (lead sc
 
 /** A message's own id, derived from a stable key: short (43 chars) and URL-safe, which chat platforms' dedupe ids accept. */
 export const messageUuid = (key: string) => `lj-${createHash('sha256').update(key).digest('base64url').slice(0, 40)}`;
+/** The message id (and outbox key) of a stay's 推进变慢 card. */
+export const slowdownUuid = (stayKey: string) => messageUuid(`slowdown:${stayKey}`);
 
 export function createLeadCards(deps: LeadCardsDeps) {
   const { store, journey, rules } = deps;
@@ -296,6 +298,19 @@ export function createLeadCards(deps: LeadCardsDeps) {
       for (const c of await store.cards.openFor(lead.id, 'assignment')) {
         if (await store.cards.close(c.id, { status: 'void', action: HANDED_OVER, by: 'system', detail: { reassignedTo: to }, now })) await patch(c, lead, members, now);
       }
+    },
+    /**
+     * (inside a transaction) 推进变慢: one card @ the lead's owner for a stay past its stage's usual time,
+     * keyed by the stay (`key`), so a stay is one message however often it is queued. False when no chat
+     * is configured.
+     */
+    async slowdown(lead: LeadRow, s: Omit<SlowdownCardState, 'lead'>, members: Members, key: string, now: Date): Promise<boolean> {
+      const chatId = deps.chatId();
+      if (!chatId) return false;
+      const uuid = slowdownUuid(key);
+      const payload: ChatSendPayload = { chatId, uuid, card: message({ kind: 'slowdown', state: { ...s, lead: await view(lead) } }, members) };
+      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      return true;
     },
     /** (inside a transaction) A 离职交接 summary in the group, once per `key`. False when no chat is configured. */
     async handoverSummary(state: HandoverCardState, members: Members, key: string, now: Date): Promise<boolean> {

@@ -9,6 +9,7 @@ import { nurtureCard } from '../../src/cards/nurture-card.js';
 import { poolCard, type PoolCardState } from '../../src/cards/pool-card.js';
 import { handoverCard } from '../../src/cards/handover-card.js';
 import { digestCard, type DigestCardState } from '../../src/cards/digest-card.js';
+import { slowdownCard } from '../../src/cards/slowdown-card.js';
 import type { Locale } from '../../src/domain/text.js';
 import { validateCard } from '../../src/sandbox/feishu/im/card-parse.js';
 import { ROOT } from '../support/run-main.js';
@@ -106,6 +107,7 @@ const digest: DigestCardState = {
 };
 
 const CASES: Record<string, (c: CardCtx) => CardJson> = {
+  slowdown: (c) => slowdownCard({ lead: scored, owner: 'ou_lilei', stage: { zh: 'SQL', en: 'SQL' }, enteredAt: new Date(AT.getTime() - 9.4 * 86_400_000), days: 9.4, usualDays: 6.25, percentile: 75, sample: 42 }, c),
   'digest-week': (c) => digestCard(digest, c),
   'digest-quiet': (c) =>
     digestCard(

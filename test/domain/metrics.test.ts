@@ -262,7 +262,7 @@ describe('leads stuck past their stage’s usual time', () => {
     expect(usual.has('sql')).toBe(false); // no SQL stay has ended
     expect(usual.get('lead')!.sample).toBe(8); // every lead stay ended
     const stuck = stuckLeads(journey, all, usual, at('2026-11-30'));
-    expect(stuck).toEqual([{ leadId: slow.id, stage: 'mql', days: 5, usualDays: 4, slowSince: at('2026-11-29') }]);
+    expect(stuck).toEqual([{ leadId: slow.id, stage: 'mql', enteredAt: at('2026-11-25'), days: 5, usualDays: 4, slowSince: at('2026-11-29') }]);
     expect(usualTimes(journey, all.slice(1), { minSample: 5 }).has('mql')).toBe(false); // four stays are too few
   });
 
@@ -277,7 +277,7 @@ describe('leads stuck past their stage’s usual time', () => {
     const usual = usualTimes(journey, [...instant, waiting]);
     expect(usual.get('lead')!.days).toBe(0);
     expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-10', 12))).toEqual([]);
-    expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-12'))).toEqual([{ leadId: waiting.id, stage: 'lead', days: 2, usualDays: 0, slowSince: at('2026-11-11') }]);
+    expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-12'))).toEqual([{ leadId: waiting.id, stage: 'lead', enteredAt: at('2026-11-10'), days: 2, usualDays: 0, slowSince: at('2026-11-11') }]);
   });
 });
 

@@ -34,6 +34,8 @@ export function usualTimes(journey: Journey, leads: readonly LeadHistory[], o: {
 export interface StuckLead {
   leadId: number;
   stage: string;
+  /** when this stay began */
+  enteredAt: Date;
   /** days in the stage so far */
   days: number;
   usualDays: number;
@@ -52,7 +54,7 @@ export function stuckLeads(journey: Journey, leads: readonly LeadHistory[], usua
     if (!u) continue;
     const limit = Math.max(u.days, o.minDays ?? 1);
     const days = (now.getTime() - current.from.getTime()) / DAY_MS;
-    if (days > limit) out.push({ leadId: lead.id, stage: current.stage, days, usualDays: u.days, slowSince: new Date(current.from.getTime() + limit * DAY_MS) });
+    if (days > limit) out.push({ leadId: lead.id, stage: current.stage, enteredAt: current.from, days, usualDays: u.days, slowSince: new Date(current.from.getTime() + limit * DAY_MS) });
   }
   return out.sort((a, b) => b.days / b.usualDays - a.days / a.usualDays);
 }
