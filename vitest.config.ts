@@ -43,6 +43,7 @@ const STORE_TESTS = [
   'test/usecases/report.test.ts',
   'test/usecases/weekly-digest.test.ts',
   'test/usecases/slowdown-alerts.test.ts',
+  'test/sandbox/demo-history.test.ts',
   'test/http/intake-api.test.ts',
   'test/http/intake-activities.test.ts',
 ];

@@ -38,6 +38,16 @@ export function createTransitionsRepo(sql: Sql) {
         { leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind },
       );
     },
+    /** Many entries at once (history brought in from elsewhere: the sandbox's demo months), 500 rows a statement. */
+    async appendMany(rows: ReadonlyArray<TransitionRecord & { leadId: number }>): Promise<void> {
+      for (let k = 0; k < rows.length; k += 500) {
+        const part = rows.slice(k, k + 500);
+        await sql.run(
+          `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          part.flatMap((r) => [r.leadId, r.from, r.to, r.at.getTime(), r.actorId, r.reason, r.approvalId, r.entryIndex, r.kind]),
+        );
+      }
+    },
     listForLead: async (leadId: number): Promise<TransitionRecord[]> => (await sql.all<Raw>('SELECT * FROM stage_transitions WHERE lead_id = ? ORDER BY at, id', [leadId])).map(toRecord),
     listBetween: async (from: Date, to: Date): Promise<Array<TransitionRecord & { leadId: number }>> =>
       (await sql.all<Raw & { lead_id: number }>('SELECT * FROM stage_transitions WHERE at >= ? AND at < ? ORDER BY at, id', [from.getTime(), to.getTime()])).map((r) => ({ ...toRecord(r), leadId: r.lead_id })),

@@ -25,16 +25,34 @@ export interface Visit {
 
 export const DAY_MS = 86_400_000;
 
-/** The stays of a lead, in order of time (equal times keep their given order). */
+const visitCache = new WeakMap<LeadHistory, Visit[]>();
+
+/**
+ * The stays of a lead, in order of time (equal times keep their given order). A history is read-only
+ * data, so each lead's stays are worked out once and shared by every metric that asks (the report asks
+ * for them several times per lead); callers must not change the array.
+ */
 export function visitsOf(lead: LeadHistory): Visit[] {
-  const sorted = lead.transitions.map((t, i) => ({ t, i })).sort((a, b) => a.t.at.getTime() - b.t.at.getTime() || a.i - b.i);
+  const known = visitCache.get(lead);
+  if (known) return known;
+  const ts = lead.transitions;
+  let inOrder = true;
+  for (let i = 1; i < ts.length && inOrder; i++) inOrder = ts[i - 1]!.at.getTime() <= ts[i]!.at.getTime();
+  const sorted = inOrder
+    ? ts
+    : ts
+        .map((t, i) => ({ t, i }))
+        .sort((a, b) => a.t.at.getTime() - b.t.at.getTime() || a.i - b.i)
+        .map((x) => x.t);
   const entries = new Map<string, number>();
-  return sorted.map(({ t }, k) => {
-    const next = sorted[k + 1]?.t;
+  const out = sorted.map((t, k) => {
+    const next = sorted[k + 1];
     const entry = (entries.get(t.to) ?? 0) + 1;
     entries.set(t.to, entry);
     return { stage: t.to, from: t.at, to: next ? next.at : null, next: next ? next.to : null, entry };
   });
+  visitCache.set(lead, out);
+  return out;
 }
 
 /**
@@ -76,7 +94,7 @@ export function monthOf(at: Date, utcOffsetMinutes = 480): string {
 /** The p-th percentile (0–100) by linear interpolation between closest ranks; undefined for no values. */
 export function percentile(values: readonly number[], p: number): number | undefined {
   if (!values.length) return undefined;
-  const s = [...values].sort((a, b) => a - b);
+  const s = Float64Array.from(values).sort(); // a typed array sorts numerically, and fast
   const rank = (p / 100) * (s.length - 1);
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);

@@ -27,6 +27,10 @@ export interface Sql {
 /** What differs between the engines, as SQL fragments the repositories splice in. */
 export interface Dialect {
   readonly name: DialectName;
+  /** the aggregate of `expr` (text) over a group joined by `sep` (a text expression), in `order` */
+  joinOrdered(expr: string, sep: string, order: string): string;
+  /** the character with this code, as a text expression (separators that no stage id or kind holds) */
+  char(code: number): string;
   /** the text at `key` of a JSON object stored as TEXT in `column` */
   jsonText(column: string, key: string): string;
   /** true when the JSON value at `key` is the boolean true */
@@ -41,6 +45,8 @@ export interface Dialect {
 
 export const SQLITE: Dialect = {
   name: 'sqlite',
+  joinOrdered: (e, sep, order) => `group_concat(${e}, ${sep} ORDER BY ${order})`,
+  char: (n) => `char(${n})`,
   jsonText: (c, k) => `json_extract(${c}, '$.${k}')`,
   jsonTrue: (c, k) => `json_extract(${c}, '$.${k}') = 1`,
   jsonMerge: (c, p) => `json_patch(COALESCE(${c}, '{}'), ${p})`,
@@ -50,6 +56,8 @@ export const SQLITE: Dialect = {
 
 export const POSTGRES: Dialect = {
   name: 'postgres',
+  joinOrdered: (e, sep, order) => `string_agg(${e}, ${sep} ORDER BY ${order})`,
+  char: (n) => `chr(${n})`,
   jsonText: (c, k) => `(${c}::jsonb ->> '${k}')`,
   jsonTrue: (c, k) => `(${c}::jsonb -> '${k}') = 'true'::jsonb`,
   jsonMerge: (c, p) => `(COALESCE(${c}, '{}')::jsonb || (${p})::jsonb)::text`,

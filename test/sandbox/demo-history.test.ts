@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { findTransition } from '../../src/domain/journey.js';
+import { funnel } from '../../src/domain/metrics/funnel.js';
+import { loadJourney } from '../../src/rules/load-journey.js';
+import { demoHistory } from '../../src/sandbox/demo-history.js';
+import { storeDemoHistory } from '../../src/sandbox/store-demo-history.js';
+import { testStore } from '../support/test-store.js';
+
+/**
+ * The made-up months the sandbox and `npm run bench:report` use: every move is one the default journey
+ * allows, in order of time, within the period, entries counted as the server counts them; and written
+ * to a store, the metrics read back exactly what was made.
+ */
+const journey = loadJourney('default');
+const from = new Date('2026-07-01T00:00:00+08:00');
+const to = new Date('2026-12-01T00:00:00+08:00');
+const make = (seed: number, cycles = 0) => demoHistory({ seed, count: 400, from, to, reps: ['ou_lilei', 'ou_han'], sdr: 'ou_zhangwei', cycles });
+
+describe('demo history', () => {
+  it('is the same for the same seed, and only moves the journey allows, in time, within the period', () => {
+    const leads = make(11);
+    expect(make(11)).toEqual(leads);
+    expect(make(12)).not.toEqual(leads);
+    for (const l of leads) {
+      expect(l.transitions[0]).toMatchObject({ from: null, to: 'lead', kind: 'create', entry: 1 });
+      const entries = new Map<string, number>();
+      for (const [i, t] of l.transitions.entries()) {
+        entries.set(t.to, (entries.get(t.to) ?? 0) + 1);
+        expect(t.entry).toBe(entries.get(t.to));
+        expect(t.at.getTime()).toBeGreaterThanOrEqual(from.getTime());
+        expect(t.at.getTime()).toBeLessThan(to.getTime());
+        if (i === 0) continue;
+        expect(t.from).toBe(l.transitions[i - 1]!.to);
+        expect(t.at.getTime()).toBeGreaterThanOrEqual(l.transitions[i - 1]!.at.getTime());
+        expect(findTransition(journey, t.from!, t.to)?.kind, `${t.from} → ${t.to}`).toBe(t.kind);
+      }
+      expect(l.stage).toBe(l.transitions.at(-1)!.to);
+      // only a rep who took it owns a lead, and only while it is open on the sales side
+      if (l.owner) expect(['mql', 'sql', 'opportunity', 'won', 'lost']).toContain(l.stage);
+      for (const a of l.assignments) expect(a.acceptDueAt.getTime() - a.offeredAt.getTime()).toBe(4 * 3_600_000);
+    }
+    // a believable funnel: some of everything
+    const steps = funnel(
+      journey,
+      leads.map((l, i) => ({ id: i, source: l.facts.source, createdAt: l.createdAt, transitions: l.transitions })),
+    );
+    expect(steps.map((s) => s.reached).every((n, i, all) => n > 0 && (i === 0 || n <= all[i - 1]!))).toBe(true);
+    expect(leads.some((l) => l.transitions.some((t) => t.reason === '保护期到期'))).toBe(true);
+    expect(leads.some((l) => l.transitions.some((t) => t.to === 'mql' && t.entry === 2))).toBe(true);
+  });
+
+  it('cycles add MQL → 培育池 → MQL rounds (the benchmark’s million entries)', () => {
+    const plain = make(5).reduce((n, l) => n + l.transitions.length, 0);
+    expect(make(5, 4).reduce((n, l) => n + l.transitions.length, 0)).toBeGreaterThan(plain * 1.5);
+  });
+
+  it('written to a store, the metrics read back what was made', async () => {
+    const leads = make(3).slice(0, 120);
+    const store = await testStore();
+    try {
+      const ids = await storeDemoHistory(store, journey.id, leads, { keyOf: (i) => `XS-${String(i + 1).padStart(6, '0')}` });
+      const read = await store.metrics.histories();
+      expect(read.map((h) => h.id)).toEqual(ids);
+      for (const [i, h] of read.entries()) {
+        expect(h.transitions.map((t) => [t.from, t.to, t.at.getTime(), t.kind])).toEqual(leads[i]!.transitions.map((t) => [t.from, t.to, t.at.getTime(), t.kind]));
+        expect(h.source).toBe(leads[i]!.facts.source);
+        expect(h.owner).toBe(leads[i]!.owner);
+      }
+      const assignments = await store.metrics.assignments();
+      expect(assignments).toHaveLength(leads.reduce((n, l) => n + l.assignments.length, 0));
+      expect(assignments.filter((a) => a.escalated.accept)).toHaveLength(leads.flatMap((l) => l.assignments).filter((a) => a.lateAccept).length);
+    } finally {
+      await store.close();
+    }
+  });
+});
