@@ -38,6 +38,10 @@ export const CONFIG_KEYS = {
       en: 'a PostgreSQL connection string such as postgres://user:password@host:5432/db (several instances, a managed database); a file path or nothing keeps SQLite (DATABASE_PATH)',
     },
   },
+  SANDBOX_DEMO_HISTORY: {
+    schema: withDefault(z.enum(['on', 'off']), 'on'),
+    hint: { zh: '填写 on（沙箱启动时生成近五个月的演示历史，报表和周报有数可看）或 off', en: 'on (the sandbox starts with five months of made-up history, so the report and the digest have numbers) or off' },
+  },
   JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: { zh: '填写 default、lifecycle-9、funnel-4，或旅程 JSON 文件路径', en: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' } },
   SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: { zh: '填写 auto（未配置飞书应用时启用沙箱）、on 或 off', en: 'auto (sandbox when no Feishu app is configured), on or off' } },
   SANDBOX_PORT: { schema: withDefault(port, 3001), hint: { zh: '填写本地飞书沙箱的端口，如 3001', en: 'a TCP port for the local Feishu sandbox, e.g. 3001' } },
@@ -154,7 +158,7 @@ export interface Config {
    * The sandbox's Base lives in memory and is new at every start, so its leads database is too: with
    * DATABASE_PATH unset it is ./data/sandbox.db, emptied at start (`freshDatabase`).
    */
-  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined };
+  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined; demoHistory: boolean };
   /** the Bitable writer: batch size and the app's write budget (docs/platform/feishu.md#26-batch-writes) */
   bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
   /** record reads per second at most (search, batch_get share Feishu's 20/s) */
@@ -258,6 +262,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       port: e.SANDBOX_PORT as number,
       freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL,
       startAt: e.SANDBOX_START_AT ? new Date(e.SANDBOX_START_AT as string) : undefined,
+      demoHistory: e.SANDBOX_DEMO_HISTORY === 'on',
     }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,

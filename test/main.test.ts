@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runMain, type RunningMain } from './support/run-main.js';
 import { tempDbPath } from './support/temp-db.js';
 import { waitUntil } from './support/webhook-server.js';
+import { DEMO_MONTHS } from '../src/sandbox/demo-months.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -23,17 +24,24 @@ describe('npm start (src/main.ts)', () => {
     expect(await tok.json()).toMatchObject({ code: 10003 });
     expect(m.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(m.stderr()).toContain('飞书沙箱 Sandbox');
-    // The demo Base was provisioned through the SDK; the demo leads entered SQLite and got their 线索编号 back.
+    // The demo Base was provisioned through the SDK; five months of made-up leads are in it (SANDBOX_DEMO_HISTORY
+    // is on by default), and the five demo rows typed at start entered SQLite and got their 线索编号 back.
     const bases = (await (await fetch(`${m.sandboxUrl}/__control/bases`)).json()) as Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>;
     expect(bases).toHaveLength(1);
     const leads = bases[0]!.tables.find((t) => t.name === '线索')!;
     const keys = await waitUntil(async () => {
       const recs = (await (await fetch(`${m.sandboxUrl}/__control/bases/${bases[0]!.app_token}/tables/${leads.table_id}/records`)).json()) as { records: Array<{ fields: Record<string, unknown> }> };
       const ks = recs.records.map((r) => r.fields['线索编号']);
-      return ks.length === 5 && ks.every((k) => typeof k === 'string' || Array.isArray(k)) ? ks : undefined;
+      return ks.length === DEMO_MONTHS.leads + 5 && ks.every((k) => typeof k === 'string' || Array.isArray(k)) ? ks : undefined;
     });
-    expect(keys.map((k) => (Array.isArray(k) ? (k as Array<{ text: string }>)[0]!.text : k)).sort()).toEqual(['XS-000001', 'XS-000002', 'XS-000003', 'XS-000004', 'XS-000005']);
-    const health = (await (await fetch(`${m.url}/healthz`)).json()) as { outbox: { pending: number; dead: number } };
+    const n = DEMO_MONTHS.leads;
+    expect(keys.map((k) => (Array.isArray(k) ? (k as Array<{ text: string }>)[0]!.text : k)).slice(-5).sort()).toEqual([1, 2, 3, 4, 5].map((i) => `XS-${String(n + i).padStart(6, '0')}`));
+    expect(m.logs.some((l) => l.msg === 'sandbox demo history: five months of made-up leads' && l.leads === n)).toBe(true);
+    // what the start wrote back (线索编号, the owned leads' 保护期至) reaches the Base, none of it given up
+    const health = await waitUntil(async () => {
+      const h = (await (await fetch(`${m.url}/healthz`)).json()) as { outbox: { pending: number; dead: number } };
+      return h.outbox.pending === 0 ? h : undefined;
+    });
     expect(health.outbox).toMatchObject({ pending: 0, dead: 0 });
     expect(m.logs.some((l) => l.msg === 'sandbox Base provisioned and demo leads adopted' && l.adopted === 5)).toBe(true);
     expect(await m.stop('SIGTERM')).toBe(0);

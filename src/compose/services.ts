@@ -63,6 +63,8 @@ export interface Platform {
   quickPolls: boolean;
   /** the master key of webhook subscribers when WEBHOOK_SIGNING_KEY is not set (the sandbox makes one for its demo CRM) */
   subscriberKey?: Secret;
+  /** the metrics API's bearer token when METRICS_API_TOKEN is not set (the sandbox makes one for its report page) */
+  metricsToken?: Secret;
   /** browser origins allowed to post to /api/leads besides INTAKE_CORS_ORIGINS (the sandbox's demo form) */
   intakeOrigins?: readonly string[];
   /** a full reconciliation pass when the server starts (finds rows changed or deleted while it was down) */
@@ -213,6 +215,7 @@ export async function createServices({ config, log, platform, version }: Service
   // Nurture: 培育步骤 on each lead's clock (re-planned from stage entries and activities), reminder
   // cards through the IM sender, webhooks through their own signed sender.
   const subscriberKey = config.subscriberKey ?? platform.subscriberKey;
+  const metricsToken = config.metricsToken ?? platform.metricsToken;
   const webhooks = createWebhookSender({ store, clock, log, secret: config.webhookSecret, subscriberKey });
   const nurtureJob = createNurtureJob({ store, nurture: lj.nurture, steps: () => (ruleTables.settled() ? rules.nurtureSteps : undefined), clock, log, pollMs: pollMs(2_000, 30_000), lease: lease('nurture') });
   // Leads nobody could take when they came: offered, oldest first, as soon as someone has room.
@@ -305,7 +308,7 @@ export async function createServices({ config, log, platform, version }: Service
     leases: () => store.leases.held(systemClock.now()),
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
     feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
-    metrics: { store, journey, config: rules.metrics, clock, token: config.metricsToken },
+    metrics: { store, journey, config: rules.metrics, clock, token: metricsToken },
     intake: {
       store,
       clock,
@@ -338,6 +341,8 @@ export async function createServices({ config, log, platform, version }: Service
     ruleTables,
     /** the master key webhook subscribers' secrets are derived from (WEBHOOK_SIGNING_KEY, or the platform's) */
     subscriberKey,
+    /** the metrics API's bearer token (METRICS_API_TOKEN, or the platform's) */
+    metricsToken,
     /** The Base the server works in: its token and its tables by name. */
     useBase(appToken: string, tables: Map<string, string>): TableLayout | undefined {
       const leadsTableId = tables.get(leadsTable.name);

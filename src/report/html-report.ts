@@ -70,6 +70,7 @@ export function renderHtml(r: Report, locale: Locale = 'zh-CN', names: ReadonlyM
 <html lang="${locale === 'en' ? 'en' : 'zh-CN'}">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(say.title)} · ${esc(period)}</title>
 <style>

@@ -90,13 +90,13 @@ type Next = { to: string; p: number; days: number; kind: TransitionKind; reason?
 const MOVES: Record<string, Next[]> = {
   lead: [
     { to: 'mql', p: 0.45, days: 3, kind: 'forward' },
-    { to: 'nurture', p: 0.2, days: 6, kind: 'exit', reason: '暂无需求' },
-    { to: 'disqualified', p: 0.12, days: 2, kind: 'exit', reason: '非目标客户' },
+    { to: 'nurture', p: 0.27, days: 6, kind: 'exit', reason: '暂无需求' },
+    { to: 'disqualified', p: 0.2, days: 2, kind: 'exit', reason: '非目标客户' },
   ],
   mql: [
-    { to: 'sql', p: 0.52, days: 4, kind: 'forward' },
-    { to: 'nurture', p: 0.22, days: 8, kind: 'recycle', reason: '预计一年后采购' },
-    { to: 'disqualified', p: 0.05, days: 3, kind: 'exit', reason: '联系方式错误' },
+    { to: 'sql', p: 0.58, days: 4, kind: 'forward' },
+    { to: 'nurture', p: 0.3, days: 8, kind: 'recycle', reason: '预计一年后采购' },
+    { to: 'disqualified', p: 0.08, days: 3, kind: 'exit', reason: '联系方式错误' },
   ],
   sql: [
     { to: 'opportunity', p: 0.62, days: 6, kind: 'forward' },
@@ -108,7 +108,10 @@ const MOVES: Record<string, Next[]> = {
     { to: 'lost', p: 0.32, days: 24, kind: 'exit', reason: '被竞争对手拿下' },
     { to: 'sql', p: 0.04, days: 10, kind: 'recycle', reason: '暂无预算' },
   ],
-  nurture: [{ to: 'mql', p: 0.3, days: 35, kind: 'forward' }],
+  nurture: [
+    { to: 'mql', p: 0.35, days: 35, kind: 'forward' },
+    { to: 'disqualified', p: 0.5, days: 50, kind: 'exit', reason: '长期无回应' },
+  ],
 };
 /** A lead owned in these stages goes back to 培育池 after this long without moving (the shipped 回收规则: 30 days). */
 const PROTECTED = new Set(['lead', 'mql', 'sql']);
@@ -212,7 +215,8 @@ export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
           const rep = o.reps[Math.floor(rnd() * o.reps.length)]!;
           const offeredAt = offerAt + k * 6 * HOUR;
           const acceptDueAt = offeredAt + 4 * HOUR;
-          const actedAt = offeredAt + around(1.5) * HOUR;
+          // most act within the 4 hours; about one in seven only after the ladder reminded them
+          const actedAt = rnd() < 0.15 ? acceptDueAt + around(3) * HOUR : offeredAt + around(1.2) * HOUR;
           const lateAccept = actedAt > acceptDueAt;
           const returned = rnd() < 0.12 && k === 0;
           if (actedAt >= end) break;

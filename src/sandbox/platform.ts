@@ -6,6 +6,7 @@ import { Secret } from '../lib/secret.js';
 import { optionsOf } from '../rules/rule-table.js';
 import { addSource, rotateSourceKey } from '../usecases/intake-sources.js';
 import { addSubscriber, secretOf } from '../usecases/webhook-subscribers.js';
+import { seedDemoMonths } from './demo-months.js';
 import { startSandbox } from './start-sandbox.js';
 
 /** The demo website's form posts as this intake source (its key is new at every start). */
@@ -19,7 +20,7 @@ export const DEMO_SUBSCRIBER = '星河物联 CRM（演示）';
  * server's clock (real time unless moved: the UI's 快进时间, POST /__control/clock/advance, brings SLAs
  * due), and work is looked for every few seconds. Rate limits count real time either way.
  */
-export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: Date | undefined }): Promise<Platform> {
+export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: Date | undefined; demoHistory?: boolean }): Promise<Platform> {
   const { log } = o;
   const sandbox = await startSandbox({ port: o.port, log, startAt: o.startAt });
   const app = sandbox.demo.app;
@@ -28,6 +29,8 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
     mode: 'sandbox',
     // the demo CRM's subscriber signs with a secret derived from this (new at every start), unless WEBHOOK_SIGNING_KEY is set
     subscriberKey: new Secret(randomBytes(32).toString('base64url')),
+    // the demo site's report page (/demo/report) reads the metrics API with this, unless METRICS_API_TOKEN is set
+    metricsToken: new Secret(randomBytes(32).toString('base64url')),
     feishu: { domain: sandbox.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret), encryptKey: new Secret(app.encrypt_key ?? ''), verificationToken: new Secret(app.verification_token) },
     clock: { now: () => new Date(sandbox.emulator.kernel.clock.now()) },
     chatId: sandbox.demo.chat.chat_id,
@@ -44,6 +47,11 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
     async prepare(s) {
       const prov = await provision(s.bitableApi, s.rules.template, { onStep: (_s, i, n, t) => log.debug({ step: `${i + 1}/${n}`, what: t.en }, 'provisioning the sandbox Base') });
       const appToken = prov.appToken!;
+      // five months of made-up history first (rows and store), so the report and the digest have numbers
+      if (o.demoHistory) {
+        const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey });
+        if (made) log.info({ leads: made }, 'sandbox demo history: five months of made-up leads');
+      }
       await sandbox.seedDemoRows(appToken);
       s.useBase(appToken, prov.tables);
       // the demo CRM: a webhook subscriber of every lead event (the demo rows' too), at the emulator's address of this start
@@ -64,6 +72,7 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       const made = existing
         ? await rotateSourceKey(s.store, existing)
         : await addSource(s.store, { name: DEMO_SOURCE, channel: '官网咨询', channels: optionsOf(s.rules.template, 'leads', '来源渠道'), ratePerMinute: 60, now: s.platform.clock.now() });
+      if (s.metricsToken) sandbox.demoSite.configure({ metricsToken: s.metricsToken.reveal() });
       if (made.ok) sandbox.demoSite.configure({ apiKey: made.credential });
       else log.warn({ why: made.problem.en }, 'the demo website form has no source');
       void s.roster.members().catch(() => undefined); // warm: the first card click should not wait for it
@@ -75,7 +84,7 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       sandbox.demoSite.configure({ productUrl: url });
     },
     close: () => sandbox.close(),
-    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)`,
+    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)\n  线索报表 Report: ${sandbox.running.url}/demo/report  (漏斗、推进速度、MLG 指数、渠道、SLA / funnel, velocity, MLG index, channels, SLAs)`,
     logFields: { sandboxUrl: sandbox.running.url },
   };
 }

@@ -73,7 +73,8 @@ export const SANDBOX_TEST_START = '2026-11-24T10:00:00+08:00';
 
 export async function startSandbox(env: Record<string, string> = {}) {
   const db = tempDbPath();
-  const m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5', SANDBOX_START_AT: SANDBOX_TEST_START, ...env });
+  // the made-up months are off unless a test asks for them: what a test counts is what it did
+  const m = await runMain({ DATABASE_PATH: db.path, RECONCILE_INTERVAL_SECONDS: '5', SANDBOX_START_AT: SANDBOX_TEST_START, SANDBOX_DEMO_HISTORY: 'off', ...env });
   const h = await sandboxHarness(m, db.path);
   const state = await h.control<{ chats: Array<{ chat_id: string; name: string }> }>('GET', '/ui/state');
   const chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;

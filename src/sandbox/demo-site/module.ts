@@ -14,14 +14,14 @@ const DIR = fileURLToPath(new URL('./', import.meta.url));
 
 export interface DemoSite {
   module: EmulatorModule;
-  /** where the form posts, and with which key (known once the product listens and has made the source) */
-  configure(c: { productUrl?: string; apiKey?: string }): void;
+  /** where the form posts, and with which key (known once the product listens and has made the source); the metrics API's token for /demo/report */
+  configure(c: { productUrl?: string; apiKey?: string; metricsToken?: string }): void;
   /** the demo CRM at /demo/crm: a webhook subscriber of the product's lead events */
   crm: DemoCrm;
 }
 
 export function createDemoSite(): DemoSite {
-  const config: { productUrl?: string; apiKey?: string } = {};
+  const config: { productUrl?: string; apiKey?: string; metricsToken?: string } = {};
   const crm = createDemoCrm();
   const page = (file: string, type: string, csp?: string) =>
     new Response(readFileSync(DIR + file, 'utf8'), {
@@ -47,6 +47,24 @@ export function createDemoSite(): DemoSite {
           ),
         );
         root.get('/demo/form.js', () => page('form.js', 'text/javascript; charset=utf-8'));
+        // The company's intranet link to the report: it holds the metrics API's token on the server side and
+        // fetches the product's HTML report with it (GET /api/metrics/report.html), as a person's browser
+        // cannot send a bearer token from a link. ?since= and ?lang= are passed on; the product checks them.
+        root.get('/demo/report', async (c) => {
+          if (!config.productUrl || !config.metricsToken) return c.text('报表尚未就绪：服务还在启动 / the report is not ready yet: the server is starting', 503);
+          const q = new URLSearchParams();
+          for (const k of ['since', 'until', 'lang']) {
+            const v = c.req.query(k);
+            if (v) q.set(k, v);
+          }
+          try {
+            const lang = c.req.header('accept-language');
+            const r = await fetch(`${config.productUrl}/api/metrics/report.html?${q}`, { headers: { authorization: `Bearer ${config.metricsToken}`, ...(lang ? { 'accept-language': lang } : {}) } });
+            return new Response(await r.text(), { status: r.status, headers: { 'content-type': r.headers.get('content-type') ?? 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+          } catch (e) {
+            return c.text(`报表服务不可达 / the report could not be fetched: ${e instanceof Error ? e.message : String(e)}`, 502);
+          }
+        });
         root.get('/demo/form/config', (c) => (config.productUrl && config.apiKey ? c.json({ endpoint: `${config.productUrl}/api/leads`, apiKey: config.apiKey }) : c.json({ error: 'not_ready' }, 503)));
       },
     },
