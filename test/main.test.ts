@@ -35,7 +35,12 @@ describe('npm start (src/main.ts)', () => {
       return ks.length === DEMO_MONTHS.leads + 5 && ks.every((k) => typeof k === 'string' || Array.isArray(k)) ? ks : undefined;
     });
     const n = DEMO_MONTHS.leads;
-    expect(keys.map((k) => (Array.isArray(k) ? (k as Array<{ text: string }>)[0]!.text : k)).slice(-5).sort()).toEqual([1, 2, 3, 4, 5].map((i) => `XS-${String(n + i).padStart(6, '0')}`));
+    expect(
+      keys
+        .map((k) => (Array.isArray(k) ? (k as Array<{ text: string }>)[0]!.text : k))
+        .slice(-5)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5].map((i) => `XS-${String(n + i).padStart(6, '0')}`));
     expect(m.logs.some((l) => l.msg === 'sandbox demo history: five months of made-up leads' && l.leads === n)).toBe(true);
     // what the start wrote back (线索编号, the owned leads' 保护期至) reaches the Base, none of it given up
     const health = await waitUntil(async () => {

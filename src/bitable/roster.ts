@@ -17,7 +17,16 @@ export { atWork, type Member } from '../domain/people.js';
  * row never read right is left out until it is fixed.
  */
 
-export function createRoster(deps: { api: BitableApi; template: BaseTemplate; appToken: () => string | undefined; tableId: () => string | undefined; maxAgeMs?: number; now?: () => number }) {
+export function createRoster(deps: {
+  api: BitableApi;
+  template: BaseTemplate;
+  appToken: () => string | undefined;
+  tableId: () => string | undefined;
+  maxAgeMs?: number;
+  now?: () => number;
+  /** after each read of the table (the names are kept for the report) */
+  onLoaded?: (members: ReadonlyMap<string, Member>) => void;
+}) {
   const now = deps.now ?? Date.now;
   let cache: { at: number; members: Map<string, Member> } | undefined;
   /** each row's member as last read right (record id → member): a row made wrong keeps it */
@@ -53,6 +62,7 @@ export function createRoster(deps: { api: BitableApi; template: BaseTemplate; ap
     (loading ??= load()
       .then((members) => {
         cache = { at: now(), members };
+        deps.onLoaded?.(members);
         return members;
       })
       .finally(() => (loading = undefined)));

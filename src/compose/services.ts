@@ -142,7 +142,20 @@ export async function createServices({ config, log, platform, version }: Service
   const tableName = (key: string) => templateTable(template, key).name;
   // the leads table as the use cases see it (plain rows), over the Bitable
   const table = createBitableLeadTable({ api: bitableApi, template, layout: () => layout, log });
-  const roster = createRoster({ api: bitableApi, template, appToken: () => layout?.appToken, tableId: () => layout?.repsTableId });
+  const roster = createRoster({
+    api: bitableApi,
+    template,
+    appToken: () => layout?.appToken,
+    tableId: () => layout?.repsTableId,
+    // names for the report, which reads only the database (npm run report)
+    onLoaded: (members) =>
+      void store.people
+        .remember(
+          [...members.values()].map((m) => ({ id: m.id, name: m.name })),
+          clock.now(),
+        )
+        .catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not keep the team’s names for the report')),
+  });
   // leads stored before their contact keys (migrations 13, 14) get them, so 撞单 and dedupe find them too: once
   if ((await store.cursors.get(CONTACT_KEYS_DONE)) === undefined) {
     let keyed = 0;

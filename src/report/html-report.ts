@@ -22,7 +22,7 @@ function html(x: Table): string {
   return `<table><thead><tr>${x.header.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>${x.rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
-export function renderHtml(r: Report, locale: Locale = 'zh-CN', names: ReadonlyMap<string, string> = new Map()): string {
+export function renderHtml(r: Report, locale: Locale = 'zh-CN', names: ReadonlyMap<string, string> = new Map(Object.entries(r.people ?? {}))): string {
   const { t, stage, tables, say, period } = reportWords(r, locale, names);
   const months = [...new Set(r.velocity.byMonth.map((v) => v.month))].sort();
   const chartData = {

@@ -20,7 +20,7 @@ export const yuan = (v: number | undefined) => (v === undefined ? '—' : `¥${M
 const cols = (n: number, from = 1) => new Set(Array.from({ length: n }, (_, i) => i + from));
 
 /** Words and cells in one language, for one report. */
-export function reportWords(r: Report, locale: Locale, names: ReadonlyMap<string, string> = new Map()) {
+export function reportWords(r: Report, locale: Locale, names: ReadonlyMap<string, string> = new Map(Object.entries(r.people ?? {}))) {
   const t = (x: Text) => (locale === 'en' ? x.en : x.zh);
   const stage = (id: string) => (r.stages[id] ? t(r.stages[id]) : id);
   const who = (id: string | null) => (id ? (names.get(id) ?? id) : '—');

@@ -34,7 +34,7 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
 /** The tables as aligned text. */
 const show = (x: Table) => table(x.header, x.rows, x.numeric);
 
-export function renderText(r: Report, locale: Locale = 'zh-CN', names: ReadonlyMap<string, string> = new Map()): string {
+export function renderText(r: Report, locale: Locale = 'zh-CN', names: ReadonlyMap<string, string> = new Map(Object.entries(r.people ?? {}))): string {
   const { t, tables, say } = reportWords(r, locale, names);
   const out: string[] = [`${say.title} · ${say.subtitle}`, say.newLeads];
   const section = (title: string, body: string) => out.push('', `■ ${title}`, body);

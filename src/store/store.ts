@@ -12,6 +12,7 @@ import { createIntakeRepo } from './intake-repo.js';
 import { createLeadsRepo } from './leads-repo.js';
 import { createLeasesRepo } from './leases-repo.js';
 import { createMetricsRepo } from './metrics-repo.js';
+import { createPeopleRepo } from './people-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
 import { createOwnerQueueRepo } from './owner-queue-repo.js';
 import { type OpenPostgresOptions, openPostgres, postgresSchemaVersion } from './postgres-db.js';
@@ -54,6 +55,8 @@ function createRepos(sql: Sql) {
     webhookSubscribers: createWebhookSubscribersRepo(sql),
     /** what the numbers are computed from (reads only) */
     metrics: createMetricsRepo(sql),
+    /** people's names as 销售团队 last said (for the report) */
+    people: createPeopleRepo(sql),
   };
 }
 

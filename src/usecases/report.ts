@@ -36,6 +36,8 @@ export interface Report {
   returns: Array<{ reason: string; count: number }>;
   /** leads in their stage past its usual time, now (the slowest first) */
   stuck: Array<{ key: string; company: string | null; stage: string; days: number; usualDays: number; owner: string | null }>;
+  /** open_id → name of the people the report names (as 销售团队 last said; unknown ones are shown by id) */
+  people: Record<string, string>;
 }
 
 export async function buildReport(deps: { store: Store; journey: Journey; config: MetricsConfig }, o: { since: Date; until: Date }): Promise<Report> {
@@ -47,6 +49,15 @@ export async function buildReport(deps: { store: Store; journey: Journey; config
   const usual = usualTimes(journey, histories, { percentile: config.stuck.percentile, minSample: config.stuck.minSample });
   const byId = new Map(histories.map((h) => [h.id, h]));
   const cohorts = funnelBy(journey, newLeads, cohortOf);
+  const sla = slaCompliance(
+    assignments.filter((a) => inPeriod(a.offeredAt)),
+    o.until,
+  );
+  const stuck = stuckLeads(journey, histories, usual, o.until).map((s) => {
+    const h = byId.get(s.leadId)!;
+    return { key: h.key, company: h.company, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: h.owner };
+  });
+  const people = await deps.store.people.namesOf([...sla.reps.map((r) => r.ownerId), ...stuck.flatMap((s) => (s.owner ? [s.owner] : []))]);
   return {
     generatedAt: o.until.toISOString(),
     since: o.since.toISOString(),
@@ -59,14 +70,9 @@ export async function buildReport(deps: { store: Store; journey: Journey; config
     velocity: velocity(journey, histories, { from: o.since, to: o.until }),
     mlg: { period: mlgIndex(journey, histories, { isMarketing: config.isMarketing, from: o.since, to: o.until }), allTime: mlgIndex(journey, histories, { isMarketing: config.isMarketing }), marketingSources: config.marketingSources },
     channels: channels(journey, newLeads, { costs: costsBetween(config, monthOf(o.since), monthOf(new Date(o.until.getTime() - 1))) }),
-    sla: slaCompliance(
-      assignments.filter((a) => inPeriod(a.offeredAt)),
-      o.until,
-    ),
+    sla,
     returns: returnsByReason(assignments, { from: o.since, to: o.until }),
-    stuck: stuckLeads(journey, histories, usual, o.until).map((s) => {
-      const h = byId.get(s.leadId)!;
-      return { key: h.key, company: h.company, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: h.owner };
-    }),
+    stuck,
+    people: Object.fromEntries(people),
   };
 }

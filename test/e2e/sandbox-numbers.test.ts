@@ -54,6 +54,9 @@ describe('the numbers in the sandbox, over five months of demo history', () => {
     const html = await r.text();
     expect(html).toContain('<html lang="zh-CN">');
     for (const month of ['2026-09', '2026-10', '2026-11']) expect(html).toContain(`>${month}<`);
+    // reps by name, as 销售团队 says (the server keeps the names it read for the report)
+    expect(html).toContain('>李雷<');
+    expect(html).not.toMatch(/>ou_[A-Za-z0-9]+</);
     expect((await fetch(`${sandboxUrl}/demo/report?since=nonsense`)).status).toBe(400);
   });
 

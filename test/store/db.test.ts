@@ -40,6 +40,7 @@ describe('openDb', () => {
       'open_stages',
       'outbox',
       'owner_queue',
+      'people',
       'rep_loads',
       'routing_credits',
       'score_ledger',

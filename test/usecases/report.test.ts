@@ -89,5 +89,14 @@ describe('SLA compliance and returns from the assignments', () => {
     expect(r.sla.team.accept).toEqual({ met: 2, missed: 1, rate: 2 / 3 });
     expect(r.sla.reps.map((x) => x.ownerId)).toEqual(['ou_lilei']);
     expect(r.returns).toEqual([{ reason: '需求不明确', count: 1 }]);
+    // reps by id until the roster's names are known; then by name (as 销售团队 last said)
+    expect(r.people).toEqual({});
+    expect(renderText(r, 'zh-CN')).toContain('ou_lilei');
+    await w.store.people.remember([{ id: 'ou_lilei', name: '李雷' }], w.clock.now());
+    await w.store.people.remember([{ id: 'ou_lilei', name: '李雷（华东）' }], w.clock.now());
+    const named = await buildReport({ store: w.store, journey: w.journey, config }, { since: new Date(T0 - DAY), until: w.clock.now() });
+    expect(named.people).toEqual({ ou_lilei: '李雷（华东）' });
+    expect(renderText(named, 'zh-CN')).toMatch(/李雷（华东）\s+66\.7%/);
+    expect(renderText(named, 'zh-CN')).not.toContain('ou_lilei');
   });
 });

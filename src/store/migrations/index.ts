@@ -14,6 +14,7 @@ import { sql as phoneKey } from './013-phone-key.js';
 import { sql as intake } from './014-intake.js';
 import { sql as lookups, postgres as lookupsPostgres } from './015-lookups.js';
 import { sql as webhookSubscribers } from './016-webhook-subscribers.js';
+import { sql as people } from './017-people.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -51,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'intake', sql: intake },
   { version: 15, name: 'lookups', sql: lookups, postgres: lookupsPostgres },
   { version: 16, name: 'webhook-subscribers', sql: webhookSubscribers },
+  { version: 17, name: 'people', sql: people },
 ];
 
 /**
