@@ -1,6 +1,6 @@
 /**
  * npm run doctor — checks credentials, the Base against bitable-templates/leads.base.json, the
- * record-change subscription, the group cards go to (FEISHU_CHAT_ID, bot in it), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
+ * record-change subscription, the group cards go to (FEISHU_CHAT_ID, bot in it) and the one the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
  * en). Exit 0 when everything is fine, 1 when something is wrong, 2 on bad configuration.
  */
 import { existsSync } from 'node:fs';
@@ -12,18 +12,23 @@ import { createImApi } from '../src/im/api.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
 import { loadBaseTemplate } from '../src/rules/base-template.js';
+import { loadMetricsConfig } from '../src/rules/metrics-config.js';
 import { openStore } from '../src/store/open-store.js';
 
 const env = mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env);
 let creds: FeishuCredentials;
 let database: ReturnType<typeof databaseFrom>;
 let chatId: string | undefined;
+let digestChatId: string | undefined;
 try {
   creds = loadFeishuCredentials(env);
   database = databaseFrom(env);
   const chat = CONFIG_KEYS.FEISHU_CHAT_ID.schema.safeParse(env.FEISHU_CHAT_ID);
   if (!chat.success) throw new ConfigError([{ key: 'FEISHU_CHAT_ID', message: chat.error.issues[0]?.message ?? 'invalid', hint: CONFIG_KEYS.FEISHU_CHAT_ID.hint }]);
   chatId = chat.data as string | undefined;
+  const digest = CONFIG_KEYS.FEISHU_DIGEST_CHAT_ID.schema.safeParse(env.FEISHU_DIGEST_CHAT_ID);
+  if (!digest.success) throw new ConfigError([{ key: 'FEISHU_DIGEST_CHAT_ID', message: digest.error.issues[0]?.message ?? 'invalid', hint: CONFIG_KEYS.FEISHU_DIGEST_CHAT_ID.hint }]);
+  digestChatId = digest.data as string | undefined;
 } catch (e) {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(e instanceof ConfigError ? 2 : 1);
@@ -43,7 +48,16 @@ const client = createFeishuClient({ domain: creds.domain, appId: creds.appId, ap
 const api = createBitableApi(client);
 const im = createImApi(client);
 process.stdout.write(`线索旅程 · 体检 Doctor — ${creds.domain} · ${creds.appId} · ${creds.bitableAppToken ?? '-'}\n`);
-const checks = await runDoctor({ api, template: loadBaseTemplate(), appToken: creds.bitableAppToken, deadLetters, ...(unknownUsers ? { unknownUsers } : {}), chat: { chatId, get: (id) => im.getChat(id) } });
+const template = loadBaseTemplate();
+const checks = await runDoctor({
+  api,
+  template,
+  appToken: creds.bitableAppToken,
+  deadLetters,
+  ...(unknownUsers ? { unknownUsers } : {}),
+  chat: { chatId, get: (id) => im.getChat(id) },
+  digestChat: { chatId: digestChatId, get: (id) => im.getChat(id), enabled: loadMetricsConfig(template).digest.enabled },
+});
 for (const c of checks) {
   process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.what.zh} / ${c.what.en}\n`);
   if (c.fix) process.stdout.write(`    修复 Fix: ${c.fix.zh} / ${c.fix.en}\n`);

@@ -26,11 +26,13 @@ export interface DoctorInput {
   unknownUsers?: ReadonlyArray<{ openId: string; name: string | null; lastSeenAt: Date }>;
   /** the group cards go to (FEISHU_CHAT_ID) and a way to look it up as the app's bot */
   chat?: { chatId: string | undefined; get: (chatId: string) => Promise<{ name: string }> };
+  /** the management group the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), and whether metrics.json sends one */
+  digestChat?: { chatId: string | undefined; get: (chatId: string) => Promise<{ name: string }>; enabled: boolean };
 }
 
 export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
-  const dead = [...(i.chat ? [await chatCheck(i.chat)] : []), deadLetterCheck(i.deadLetters), ...(i.unknownUsers ? [unknownUsersCheck(i.unknownUsers)] : [])];
+  const dead = [...(i.chat ? [await chatCheck(i.chat)] : []), ...(i.digestChat ? [await digestChatCheck(i.digestChat)] : []), deadLetterCheck(i.deadLetters), ...(i.unknownUsers ? [unknownUsersCheck(i.unknownUsers)] : [])];
   if (!i.appToken) {
     checks.push({
       ok: false,
@@ -96,26 +98,46 @@ export async function chatCheck(c: NonNullable<DoctorInput['chat']>): Promise<Do
       },
     };
   }
+  return groupCheck('FEISHU_CHAT_ID', c.chatId, c.get, { zh: '卡片发往群', en: 'cards go to the group' });
+}
+
+/** The weekly digest needs the management group, with the bot in it, unless metrics.json turns it off. */
+export async function digestChatCheck(c: NonNullable<DoctorInput['digestChat']>): Promise<DoctorCheck> {
+  if (!c.enabled) return { ok: true, what: { zh: '线索周报已关闭（metrics.json 的 weeklyDigest.enabled）', en: 'the weekly digest is off (weeklyDigest.enabled in metrics.json)' } };
+  if (!c.chatId) {
+    return {
+      ok: false,
+      what: { zh: '未配置 FEISHU_DIGEST_CHAT_ID：线索周报不会发出', en: 'FEISHU_DIGEST_CHAT_ID is not set: no weekly digest is sent' },
+      fix: {
+        zh: '把应用机器人拉进管理层的群，把该群的 chat_id（oc_…，可与 FEISHU_CHAT_ID 相同）写进 .env 的 FEISHU_DIGEST_CHAT_ID；不需要周报时在 bitable-templates/metrics.json 中把 weeklyDigest.enabled 设为 false',
+        en: "add the app's bot to the management group and put its chat_id (oc_…, may be FEISHU_CHAT_ID) in FEISHU_DIGEST_CHAT_ID in .env; to go without the digest set weeklyDigest.enabled to false in bitable-templates/metrics.json",
+      },
+    };
+  }
+  return groupCheck('FEISHU_DIGEST_CHAT_ID', c.chatId, c.get, { zh: '线索周报发往群', en: 'the weekly digest goes to the group' });
+}
+
+async function groupCheck(key: string, chatId: string, get: (chatId: string) => Promise<{ name: string }>, goes: { zh: string; en: string }): Promise<DoctorCheck> {
   try {
-    const chat = await c.get(c.chatId);
-    return { ok: true, what: { zh: `卡片发往群「${chat.name}」，机器人在群内`, en: `cards go to the group "${chat.name}"; the bot is in it` } };
+    const chat = await get(chatId);
+    return { ok: true, what: { zh: `${goes.zh}「${chat.name}」，机器人在群内`, en: `${goes.en} "${chat.name}"; the bot is in it` } };
   } catch (e) {
     const err = fromThrown(e);
     if (err.code === 232011 || err.code === 230002)
       return {
         ok: false,
-        what: { zh: `机器人不在 FEISHU_CHAT_ID 指定的群里（${err.summary}）`, en: `the bot is not in the FEISHU_CHAT_ID group (${err.summary})` },
+        what: { zh: `机器人不在 ${key} 指定的群里（${err.summary}）`, en: `the bot is not in the ${key} group (${err.summary})` },
         fix: { zh: '在群设置 → 群机器人 中添加本应用的机器人', en: "add the app's bot in the group's settings → Bots" },
       };
     if (err.code === 232001)
       return {
         ok: false,
-        what: { zh: `找不到 FEISHU_CHAT_ID 指定的群（${err.summary}）`, en: `the FEISHU_CHAT_ID group was not found (${err.summary})` },
-        fix: { zh: '检查 FEISHU_CHAT_ID 是否为群 ID（oc_…）', en: 'check FEISHU_CHAT_ID is the group chat_id (oc_…)' },
+        what: { zh: `找不到 ${key} 指定的群（${err.summary}）`, en: `the ${key} group was not found (${err.summary})` },
+        fix: { zh: `检查 ${key} 是否为群 ID（oc_…）`, en: `check ${key} is the group chat_id (oc_…)` },
       };
     return {
       ok: false,
-      what: { zh: `无法查看卡片群（${err.summary}）`, en: `the card group could not be checked (${err.summary})` },
+      what: { zh: `无法查看 ${key} 指定的群（${err.summary}）`, en: `the ${key} group could not be checked (${err.summary})` },
       fix: { zh: '在「权限管理」开通 im:chat:readonly 并发布新版本', en: 'grant im:chat:readonly under Permissions and publish a new version' },
     };
   }

@@ -17,7 +17,8 @@ describe('npm run doctor', () => {
   beforeAll(async () => {
     emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule] });
     const chat = emu.emu.kernel.directory.addChat({ name: '线索作战群', members: [], bots: [emu.app.app_id] });
-    env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path, FEISHU_CHAT_ID: chat.chat_id };
+    const management = emu.emu.kernel.directory.addChat({ name: '管理层周报群', members: [], bots: [emu.app.app_id] });
+    env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path, FEISHU_CHAT_ID: chat.chat_id, FEISHU_DIGEST_CHAT_ID: management.chat_id };
     const p = await runScript('provision', env);
     expect(p.code, p.stderr).toBe(0);
     env.FEISHU_BITABLE_APP_TOKEN = /FEISHU_BITABLE_APP_TOKEN=([A-Za-z0-9]+)/.exec(p.stdout)![1]!;
@@ -34,6 +35,7 @@ describe('npm run doctor', () => {
     expect(r.stdout).toContain('✓ 表结构与模板一致');
     expect(r.stdout).toContain('✓ 已订阅记录变更事件');
     expect(r.stdout).toContain('✓ 卡片发往群「线索作战群」，机器人在群内');
+    expect(r.stdout).toContain('✓ 线索周报发往群「管理层周报群」，机器人在群内');
     expect(r.stdout).not.toContain('✗');
   });
 
@@ -90,5 +92,17 @@ describe('npm run doctor', () => {
     const bad = await runScript('doctor', { ...env, FEISHU_CHAT_ID: 'not-a-chat' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('FEISHU_CHAT_ID');
+  });
+
+  it('the weekly digest’s group: not set (with how to set it, or turn the digest off), or the bot not in it', async () => {
+    const unset = await runScript('doctor', { ...env, FEISHU_DIGEST_CHAT_ID: '' });
+    expect(unset.code).toBe(1);
+    expect(unset.stdout).toContain('✗ 未配置 FEISHU_DIGEST_CHAT_ID：线索周报不会发出');
+    expect(unset.stdout).toContain('weeklyDigest.enabled');
+    const lonely = emu.emu.kernel.directory.addChat({ name: '没有机器人的管理群', members: [], bots: [] });
+    const out = await runScript('doctor', { ...env, FEISHU_DIGEST_CHAT_ID: lonely.chat_id });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('✗ 机器人不在 FEISHU_DIGEST_CHAT_ID 指定的群里');
+    expect(out.stdout).toContain('✓ 卡片发往群「线索作战群」');
   });
 });
