@@ -1,6 +1,7 @@
 import type { AssignmentFacts } from '../domain/metrics/assignments.js';
 import type { LeadHistory } from '../domain/metrics/history.js';
-import type { Sql } from './sql/sql.js';
+import { placeholders, type Sql } from './sql/sql.js';
+import { HISTORY_SEP } from './transitions-repo.js';
 
 /**
  * What the numbers are computed from (domain/metrics), read in a few set-based queries: every lead
@@ -9,31 +10,46 @@ import type { Sql } from './sql/sql.js';
  */
 export type MetricsRepo = ReturnType<typeof createMetricsRepo>;
 
-/** A lead's history with what a report names it by. */
-export type StoredHistory = LeadHistory & { key: string; company: string | null; owner: string | null };
+/** What a report names a lead by. */
+export interface LeadLabel {
+  key: string;
+  company: string | null;
+  owner: string | null;
+}
 
 export function createMetricsRepo(sql: Sql) {
+  const j = (k: string) => sql.dialect.jsonText('facts_json', k);
   return {
-    async histories(): Promise<StoredHistory[]> {
-      const j = (k: string) => sql.dialect.jsonText('facts_json', k);
-      const leads = await sql.all<{ id: number; lead_key: string; created_at: number; source: string | null; company: string | null; owner: string | null }>(
-        `SELECT id, lead_key, created_at, ${j('source')} AS source, ${j('company')} AS company, COALESCE(owner_id, ${j('owner')}) AS owner FROM leads WHERE deleted_at IS NULL ORDER BY id`,
+    /**
+     * Every lead with its source and stage history, from the history packed on its row (migration 018):
+     * one row per lead, not one per entry (npm run bench:report).
+     */
+    async histories(): Promise<LeadHistory[]> {
+      const rows = await sql.all<{ id: number; created_at: number; source: string | null; history: string }>(
+        `SELECT id, created_at, ${j('source')} AS source, history FROM leads WHERE deleted_at IS NULL AND history IS NOT NULL ORDER BY id`,
       );
-      const byId = new Map<number, StoredHistory & { transitions: LeadHistory['transitions'][number][] }>();
-      for (const l of leads) byId.set(Number(l.id), { id: Number(l.id), key: l.lead_key, company: l.company, owner: l.owner, source: l.source, createdAt: new Date(Number(l.created_at)), transitions: [] });
-      // One row per lead, its stage entries joined in order (to, at, kind): a tenth of the rows and objects
-      // of reading each entry (npm run bench:report: 1,000,000 entries in ~1 s instead of ~3.5 s).
-      const d = sql.dialect;
-      const rows = await sql.all<{ lead_id: number; entries: string }>(
-        `SELECT lead_id, ${d.joinOrdered(`to_stage || ${d.char(31)} || CAST(at AS TEXT) || ${d.char(31)} || kind`, d.char(31), 'at, id')} AS entries FROM stage_transitions GROUP BY lead_id`,
-      );
-      for (const r of rows) {
-        const lead = byId.get(Number(r.lead_id));
-        if (!lead) continue;
-        const p = r.entries.split('\u001f');
-        for (let i = 0; i + 2 < p.length; i += 3) lead.transitions.push({ from: i ? p[i - 3]! : null, to: p[i]!, at: new Date(Number(p[i + 1])), kind: p[i + 2] as LeadHistory['transitions'][number]['kind'] });
+      const out: LeadHistory[] = new Array(rows.length);
+      for (let k = 0; k < rows.length; k++) {
+        const r = rows[k]!;
+        const p = r.history.split(HISTORY_SEP);
+        const transitions: Array<LeadHistory['transitions'][number]> = [];
+        for (let i = 0; i + 2 < p.length; i += 3) transitions.push({ from: i ? p[i - 3]! : null, to: p[i]!, at: new Date(Number(p[i + 1])), kind: p[i + 2] as LeadHistory['transitions'][number]['kind'] });
+        out[k] = { id: Number(r.id), source: r.source, createdAt: new Date(Number(r.created_at)), transitions };
       }
-      return [...byId.values()].filter((l) => l.transitions.length > 0);
+      return out;
+    },
+    /** The 线索编号, company and owner of these leads (the ones a report lists). */
+    async labels(ids: readonly number[]): Promise<Map<number, LeadLabel>> {
+      const out = new Map<number, LeadLabel>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const part = ids.slice(i, i + 500);
+        const rows = await sql.all<{ id: number; lead_key: string; company: string | null; owner: string | null }>(
+          `SELECT id, lead_key, ${j('company')} AS company, COALESCE(owner_id, ${j('owner')}) AS owner FROM leads WHERE id IN (${placeholders(part.length)})`,
+          part,
+        );
+        for (const r of rows) out.set(Number(r.id), { key: r.lead_key, company: r.company, owner: r.owner });
+      }
+      return out;
     },
     async assignments(): Promise<AssignmentFacts[]> {
       const rows = await sql.all<{

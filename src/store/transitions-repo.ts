@@ -25,28 +25,43 @@ const toRecord = (r: Raw): TransitionRecord => ({
 
 export type TransitionsRepo = ReturnType<typeof createTransitionsRepo>;
 
+/** The separator of `leads.history` (U+001F, which no stage id, time or kind holds). */
+export const HISTORY_SEP = '\u001f';
+const packEntry = (r: Pick<TransitionRecord, 'to' | 'at' | 'kind'>) => `${r.to}${HISTORY_SEP}${r.at.getTime()}${HISTORY_SEP}${r.kind}`;
+
 /** Stage history: every entry into a stage, append-only. */
 export function createTransitionsRepo(sql: Sql) {
+  const sep = sql.dialect.char(31);
+  /** the lead's packed history (migration 018) gains these entries, in the order given */
+  const pack = (leadId: number, list: readonly TransitionRecord[]) => sql.run(`UPDATE leads SET history = COALESCE(history || ${sep}, '') || @piece WHERE id = @leadId`, { leadId, piece: list.map((r) => packEntry(r)).join(HISTORY_SEP) });
   return {
     /** Stage entries after `id` (a job's cursor), oldest first: their ids and leads. */
     after: async (id: number, limit: number): Promise<Array<{ id: number; leadId: number }>> =>
       (await sql.all<{ id: number; lead_id: number }>('SELECT id, lead_id FROM stage_transitions WHERE id > ? ORDER BY id LIMIT ?', [id, limit])).map((r) => ({ id: r.id, leadId: r.lead_id })),
     async append(leadId: number, r: TransitionRecord): Promise<void> {
-      await sql.run(
-        `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind)
-         VALUES (@leadId, @from, @to, @at, @actorId, @reason, @approvalId, @entryIndex, @kind)`,
-        { leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind },
-      );
+      await sql.transaction(async () => {
+        await sql.run(
+          `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind)
+           VALUES (@leadId, @from, @to, @at, @actorId, @reason, @approvalId, @entryIndex, @kind)`,
+          { leadId, from: r.from, to: r.to, at: r.at.getTime(), actorId: r.actorId, reason: r.reason, approvalId: r.approvalId, entryIndex: r.entryIndex, kind: r.kind },
+        );
+        await pack(leadId, [r]);
+      });
     },
     /** Many entries at once (history brought in from elsewhere: the sandbox's demo months), 500 rows a statement. */
     async appendMany(rows: ReadonlyArray<TransitionRecord & { leadId: number }>): Promise<void> {
-      for (let k = 0; k < rows.length; k += 500) {
-        const part = rows.slice(k, k + 500);
-        await sql.run(
-          `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-          part.flatMap((r) => [r.leadId, r.from, r.to, r.at.getTime(), r.actorId, r.reason, r.approvalId, r.entryIndex, r.kind]),
-        );
-      }
+      await sql.transaction(async () => {
+        for (let k = 0; k < rows.length; k += 500) {
+          const part = rows.slice(k, k + 500);
+          await sql.run(
+            `INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, reason, approval_id, entry_index, kind) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+            part.flatMap((r) => [r.leadId, r.from, r.to, r.at.getTime(), r.actorId, r.reason, r.approvalId, r.entryIndex, r.kind]),
+          );
+        }
+        const byLead = new Map<number, TransitionRecord[]>();
+        for (const r of rows) byLead.set(r.leadId, [...(byLead.get(r.leadId) ?? []), r]);
+        for (const [leadId, list] of byLead) await pack(leadId, list);
+      });
     },
     listForLead: async (leadId: number): Promise<TransitionRecord[]> => (await sql.all<Raw>('SELECT * FROM stage_transitions WHERE lead_id = ? ORDER BY at, id', [leadId])).map(toRecord),
     listBetween: async (from: Date, to: Date): Promise<Array<TransitionRecord & { leadId: number }>> =>

@@ -47,15 +47,16 @@ export async function buildReport(deps: { store: Store; journey: Journey; config
   const inPeriod = (d: Date) => d >= o.since && d < o.until;
   const newLeads = histories.filter((l) => inPeriod(l.createdAt));
   const usual = usualTimes(journey, histories, { percentile: config.stuck.percentile, minSample: config.stuck.minSample });
-  const byId = new Map(histories.map((h) => [h.id, h]));
   const cohorts = funnelBy(journey, newLeads, cohortOf);
   const sla = slaCompliance(
     assignments.filter((a) => inPeriod(a.offeredAt)),
     o.until,
   );
-  const stuck = stuckLeads(journey, histories, usual, o.until).map((s) => {
-    const h = byId.get(s.leadId)!;
-    return { key: h.key, company: h.company, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: h.owner };
+  const slow = stuckLeads(journey, histories, usual, o.until);
+  const labels = await deps.store.metrics.labels(slow.map((s) => s.leadId));
+  const stuck = slow.map((s) => {
+    const l = labels.get(s.leadId);
+    return { key: l?.key ?? String(s.leadId), company: l?.company ?? null, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: l?.owner ?? null };
   });
   const people = await deps.store.people.namesOf([...sla.reps.map((r) => r.ownerId), ...stuck.flatMap((s) => (s.owner ? [s.owner] : []))]);
   return {

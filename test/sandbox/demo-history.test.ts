@@ -64,7 +64,7 @@ describe('demo history', () => {
       for (const [i, h] of read.entries()) {
         expect(h.transitions.map((t) => [t.from, t.to, t.at.getTime(), t.kind])).toEqual(leads[i]!.transitions.map((t) => [t.from, t.to, t.at.getTime(), t.kind]));
         expect(h.source).toBe(leads[i]!.facts.source);
-        expect(h.owner).toBe(leads[i]!.owner);
+        expect((await store.metrics.labels([h.id])).get(h.id)?.owner ?? null).toBe(leads[i]!.owner);
       }
       const assignments = await store.metrics.assignments();
       expect(assignments).toHaveLength(leads.reduce((n, l) => n + l.assignments.length, 0));

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertDurability, migrate, openDb, pingDb } from '../../src/store/db.js';
+import { createStore } from '../../src/store/store.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { tempDbPath } from '../support/temp-db.js';
 
@@ -96,6 +97,36 @@ describe('openDb', () => {
     expect(() => db.prepare('UPDATE assignments SET card_id = 99 WHERE id = 3').run()).toThrow(/FOREIGN KEY/);
     expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'cards_lead'").get()).toEqual({ n: 1 });
     db.close();
+  });
+
+  it('migration 18 packs each lead’s history on its row, in time order; new entries are added to it as they are written', async () => {
+    const t = fresh();
+    const old = openDb(t.path, { migrations: MIGRATIONS.slice(0, 17) });
+    old.exec(`INSERT INTO leads (id, lead_key, journey_id, created_at, updated_at) VALUES (1, 'XS-1', 'default', 0, 0), (2, 'XS-2', 'default', 0, 0);
+      INSERT INTO stage_transitions (lead_id, from_stage, to_stage, at, actor_id, entry_index, kind) VALUES
+        (1, 'lead', 'mql', 2000, 'ou_a', 1, 'forward'), (1, NULL, 'lead', 1000, 'ou_a', 1, 'create');`);
+    old.close();
+    const db = openDb(t.path);
+    expect(db.prepare('SELECT id, history FROM leads ORDER BY id').all()).toEqual([
+      { id: 1, history: 'lead\u001f1000\u001fcreate\u001fmql\u001f2000\u001fforward' },
+      { id: 2, history: null },
+    ]);
+    const store = createStore(db);
+    await store.transaction(() => store.transitions.append(1, { from: 'mql', to: 'sql', at: new Date(3000), actorId: 'ou_a', reason: null, approvalId: null, entryIndex: 1, kind: 'forward' }));
+    await store.transitions.appendMany([{ leadId: 2, from: null, to: 'lead', at: new Date(500), actorId: 'ou_a', reason: null, approvalId: null, entryIndex: 1, kind: 'create' }]);
+    const histories = await store.metrics.histories();
+    expect(histories.map((h) => [h.id, h.transitions.map((x) => [x.from, x.to, x.at.getTime(), x.kind])])).toEqual([
+      [
+        1,
+        [
+          [null, 'lead', 1000, 'create'],
+          ['lead', 'mql', 2000, 'forward'],
+          ['mql', 'sql', 3000, 'forward'],
+        ],
+      ],
+      [2, [[null, 'lead', 500, 'create']]],
+    ]);
+    await store.close();
   });
 
   it('rolls back a failing migration completely', () => {

@@ -15,6 +15,7 @@ import { sql as intake } from './014-intake.js';
 import { sql as lookups, postgres as lookupsPostgres } from './015-lookups.js';
 import { sql as webhookSubscribers } from './016-webhook-subscribers.js';
 import { sql as people } from './017-people.js';
+import { sql as historyPack, postgres as historyPackPostgres } from './018-history-pack.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -53,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'lookups', sql: lookups, postgres: lookupsPostgres },
   { version: 16, name: 'webhook-subscribers', sql: webhookSubscribers },
   { version: 17, name: 'people', sql: people },
+  { version: 18, name: 'history-pack', sql: historyPack, postgres: historyPackPostgres },
 ];
 
 /**
