@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AssignmentFacts } from '../../src/domain/metrics/assignments.js';
 import { digestFigures, digestTime, dueDigests, firstReached, weekStart } from '../../src/domain/metrics/digest.js';
 import type { LeadHistory } from '../../src/domain/metrics/history.js';
+import { stuckLeads, usualTimes } from '../../src/domain/metrics/stuck.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
 import { loadWorkCalendar } from '../../src/rules/work-calendar.js';
 
@@ -152,6 +153,19 @@ describe('the figures of one week against the week before', () => {
       { week: midnight('2026-11-16'), leads: 2, opportunities: 2 },
       { week: midnight('2026-11-23'), leads: 2, opportunities: 1 },
     ]);
+  });
+
+  it('stuck as of a past moment: the stay each lead was in then, the usual time from the stays ended by then', () => {
+    const all = [A, B, C, D, E, F, G];
+    const asOf = midnight('2026-11-30');
+    // G left 线索 on 1 December: at the week's end it was still there, 27.6 days in
+    const usual = usualTimes(journey, all, { asOf });
+    expect(usual.get('lead')).toEqual({ stage: 'lead', days: 2, sample: 5 });
+    expect(usualTimes(journey, all).get('lead')!.sample).toBe(6); // now G's stay has ended too
+    expect(stuckLeads(journey, all, usual, asOf).map((s) => [s.leadId, s.stage])).toEqual([[G.id, 'lead']]);
+    expect(stuckLeads(journey, all, usual, new Date(asOf.getTime() + 2 * 86_400_000)).some((s) => s.leadId === G.id)).toBe(false);
+    // before a lead came in it is nowhere
+    expect(stuckLeads(journey, [B], usual, midnight('2026-11-20'))).toEqual([]);
   });
 
   it('a journey with no won stage has no MLG index; one with no opportunity stage no opportunity line', () => {

@@ -142,9 +142,8 @@ export function digestFigures(journey: Journey, leads: readonly LeadHistory[], a
   const mlg = wonStage(journey) === undefined ? undefined : { ...mlgIndex(journey, leads, { isMarketing: o.isMarketing, from: new Date(to.getTime() - mlgDays * DAY_MS), to }), days: mlgDays };
 
   const offered = assignments.filter((a) => a.offeredAt >= from && a.offeredAt < to);
-  // Stuck as of the week's end: only what was known then (stays that ended before `to`).
-  const known = leads.map((l) => ({ ...l, transitions: l.transitions.filter((t) => t.at < to) })).filter((l) => l.createdAt < to && l.transitions.length);
-  const stuck = stuckLeads(journey, known, usualTimes(journey, known, o.stuck ?? {}), to).length;
+  // Stuck as of the week's end: only what was known then (stays that had ended, the stay each lead was in).
+  const stuck = stuckLeads(journey, leads, usualTimes(journey, leads, { ...o.stuck, asOf: to }), to).length;
 
   return {
     from,

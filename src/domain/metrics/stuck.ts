@@ -14,11 +14,13 @@ export interface UsualTime {
   sample: number;
 }
 
-export function usualTimes(journey: Journey, leads: readonly LeadHistory[], o: { percentile?: number; minSample?: number } = {}): Map<string, UsualTime> {
+/** `asOf`: only the stays that had ended by then (the usual time as it was known at that moment). */
+export function usualTimes(journey: Journey, leads: readonly LeadHistory[], o: { percentile?: number; minSample?: number; asOf?: Date } = {}): Map<string, UsualTime> {
   const stays = new Map<string, number[]>();
+  const asOf = o.asOf?.getTime() ?? Number.POSITIVE_INFINITY;
   for (const lead of leads)
     for (const v of visitsOf(lead)) {
-      if (!v.to) continue;
+      if (!v.to || v.to.getTime() > asOf) continue;
       const list = stays.get(v.stage) ?? [];
       list.push((v.to.getTime() - v.from.getTime()) / DAY_MS);
       stays.set(v.stage, list);
@@ -43,13 +45,21 @@ export interface StuckLead {
   slowSince: Date;
 }
 
-/** `minDays`: a stage whose stays are usually shorter than this is held to this (a lead is never "stuck" after an hour). */
+/**
+ * The leads stuck at `now`, each in the stay it was in then (a later move, when `now` is in the past, is
+ * not known yet). `minDays`: a stage whose stays are usually shorter than this is held to this (a lead
+ * is never "stuck" after an hour).
+ */
 export function stuckLeads(journey: Journey, leads: readonly LeadHistory[], usual: ReadonlyMap<string, UsualTime>, now: Date, o: { minDays?: number } = {}): StuckLead[] {
   const open = new Set(journey.stages.filter((s) => s.kind === 'open' || s.kind === 'nurture').map((s) => s.id));
   const out: StuckLead[] = [];
+  const at = now.getTime();
   for (const lead of leads) {
-    const current = visitsOf(lead).at(-1);
-    if (!current || current.to || !open.has(current.stage)) continue;
+    const visits = visitsOf(lead);
+    let k = visits.length - 1;
+    while (k >= 0 && visits[k]!.from.getTime() > at) k--;
+    const current = visits[k];
+    if (!current || (current.to && current.to.getTime() <= at) || !open.has(current.stage)) continue;
     const u = usual.get(current.stage);
     if (!u) continue;
     const limit = Math.max(u.days, o.minDays ?? 1);
