@@ -255,7 +255,7 @@ export async function createServices({ config, log, platform, version }: Service
     onMoved: () => afterDecisions(),
   });
   // 线索周报: the week's numbers to the management group when the schedule's time comes
-  const weeklyDigest = createWeeklyDigest({ store, journey, config: () => rules.metrics, calendar: rules.calendar, locale: config.locale, chatId: () => platform.digestChatId, log });
+  const weeklyDigest = createWeeklyDigest({ store, journey, config: () => rules.metrics, calendar: rules.calendar, cards: lj.cards, chatId: () => platform.digestChatId, log });
   const digestJob = createRosterJob({ name: 'weekly digest', run: weeklyDigest.run, members: () => roster.members(), clock, log, pollMs: pollMs(2_000, 60_000), lease: lease('digest'), onQueued: () => void sender.kick() });
   // 推进变慢: a card to the owner of a lead past its stage's usual time (each pass reads every history)
   const slowdown = createSlowdownAlerts({ store, journey, config: () => rules.metrics, cards: lj.cards, log });

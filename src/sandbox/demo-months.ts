@@ -1,4 +1,6 @@
+import { bitableCellEncoder } from '../bitable/field-map.js';
 import { findStage, type Journey } from '../domain/journey.js';
+import type { BaseTemplate } from '../rules/base-template.js';
 import { entryLabel } from '../domain/transitions.js';
 import type { Store } from '../store/store.js';
 import { stageHistoryRow } from '../usecases/journey-notes.js';
@@ -20,7 +22,7 @@ export const DEMO_MONTHS = { leads: 260, days: 150, seed: 2026 };
  * sends no events for an app's own writes), so nothing is adopted twice. Only for the default journey,
  * and only into an empty store. Returns how many leads it made.
  */
-export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken: string, s: { store: Store; journey: Journey }): Promise<number> {
+export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken: string, s: { store: Store; journey: Journey; template: BaseTemplate }): Promise<number> {
   if (s.journey.id !== 'default' || (await s.store.leads.count()) > 0) return 0;
   const svc = getBitable(k);
   const base = svc.state.base(appToken);
@@ -37,6 +39,7 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     reps: [demo.users.repLi.open_id, demo.users.repHan.open_id],
     sdr: demo.users.sdr.open_id,
   });
+  const encode = bitableCellEncoder(s.template);
   const label = (id: string) => findStage(s.journey, id)?.label.zh ?? id;
   const keys = await s.store.transaction(async () => {
     const out: string[] = [];
@@ -50,7 +53,7 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     leads.map((l, i) => {
       const last = l.transitions.at(-1)!;
       return {
-        fields: {
+        fields: encode({
           线索编号: keys[i],
           公司名称: l.facts.company,
           联系人: l.facts.contact_name,
@@ -62,8 +65,8 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
           地区: l.facts.region,
           阶段: label(l.stage),
           进入阶段次数: entryLabel(s.journey, last.to, last.entry),
-          ...(l.owner ? { 跟进人: [{ id: l.owner }] } : {}),
-        },
+          ...(l.owner ? { 跟进人: l.owner } : {}),
+        }),
       };
     }),
     asApp,
@@ -81,8 +84,8 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
           actorId: t.actor.startsWith('ou_') ? t.actor : undefined,
           reason: t.reason,
         });
-        // a person cell as the API takes it (the writer's encoder does this for the server's own rows)
-        return { fields: { ...row, ...(typeof row.操作人 === 'string' ? { 操作人: [{ id: row.操作人 }] } : {}) } };
+        // person cells as the API takes them, by the writer's own encoder
+        return { fields: encode(row) };
       }),
     );
     for (let i = 0; i < entries.length; i += 500) await svc.createRecords(appToken, historyTable, entries.slice(i, i + 500), asApp);

@@ -49,7 +49,7 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       const appToken = prov.appToken!;
       // five months of made-up history first (rows and store), so the report and the digest have numbers
       if (o.demoHistory) {
-        const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey });
+        const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey, template: s.rules.template });
         if (made) log.info({ leads: made }, 'sandbox demo history: five months of made-up leads');
       }
       await sandbox.seedDemoRows(appToken);

@@ -59,7 +59,11 @@ export function createTransitionsRepo(sql: Sql) {
           );
         }
         const byLead = new Map<number, TransitionRecord[]>();
-        for (const r of rows) byLead.set(r.leadId, [...(byLead.get(r.leadId) ?? []), r]);
+        for (const r of rows) {
+          const list = byLead.get(r.leadId);
+          if (list) list.push(r);
+          else byLead.set(r.leadId, [r]);
+        }
         for (const [leadId, list] of byLead) await pack(leadId, list);
       });
     },

@@ -78,6 +78,12 @@ export function createLeadCards(deps: LeadCardsDeps) {
     return { card, locale: deps.locale, names };
   };
 
+  /** (inside a transaction) A card with nothing to click or update, to `chatId`, once per `uuid` (the outbox's key). */
+  async function post(chatId: string, card: CardState, members: Members, uuid: string, now: Date): Promise<void> {
+    const payload: ChatSendPayload = { chatId, uuid, card: message(card, members) };
+    await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+  }
+
   async function view(lead: LeadRow): Promise<LeadView> {
     const ledger = await store.scores.listForLead(lead.id);
     const reasons = topReasons(ledger).map((r) => ({ zh: `${r.detail} ${formatPoints(r.points)}`, en: `${r.detail} ${formatPoints(r.points)}` }));
@@ -287,10 +293,7 @@ export function createLeadCards(deps: LeadCardsDeps) {
     async remind(lead: LeadRow, r: Omit<NurtureCardState, 'lead' | 'owner'>, members: Members, key: string, now: Date): Promise<boolean> {
       const chatId = deps.chatId();
       if (!chatId) return false;
-      const uuid = messageUuid(`remind:${key}`);
-      const card = message({ kind: 'nurture', state: { ...r, lead: await view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members);
-      const payload: ChatSendPayload = { chatId, uuid, card };
-      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      await post(chatId, { kind: 'nurture', state: { ...r, lead: await view(lead), owner: lead.ownerId ?? (typeof lead.facts.owner === 'string' ? lead.facts.owner : null) } }, members, messageUuid(`remind:${key}`), now);
       return true;
     },
     /** (inside a transaction) The lead's open assignment cards: its owner left, and `to` has it now (null: the pool). */
@@ -307,20 +310,17 @@ export function createLeadCards(deps: LeadCardsDeps) {
     async slowdown(lead: LeadRow, s: Omit<SlowdownCardState, 'lead'>, members: Members, key: string, now: Date): Promise<boolean> {
       const chatId = deps.chatId();
       if (!chatId) return false;
-      const uuid = slowdownUuid(key);
-      const payload: ChatSendPayload = { chatId, uuid, card: message({ kind: 'slowdown', state: { ...s, lead: await view(lead) } }, members) };
-      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      await post(chatId, { kind: 'slowdown', state: { ...s, lead: await view(lead) } }, members, slowdownUuid(key), now);
       return true;
     },
     /** (inside a transaction) A 离职交接 summary in the group, once per `key`. False when no chat is configured. */
     async handoverSummary(state: HandoverCardState, members: Members, key: string, now: Date): Promise<boolean> {
       const chatId = deps.chatId();
       if (!chatId) return false;
-      const uuid = messageUuid(`handover:${key}`);
-      const payload: ChatSendPayload = { chatId, uuid, card: message({ kind: 'handover', state }, members) };
-      await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
+      await post(chatId, { kind: 'handover', state }, members, messageUuid(`handover:${key}`), now);
       return true;
     },
+    post,
     /** (inside a transaction) Tell a person once, by @-mention in the group, what became of their edit. */
     async notify(personId: string, text: Text, key: string, now: Date): Promise<void> {
       const chatId = deps.chatId();

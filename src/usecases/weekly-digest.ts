@@ -1,12 +1,12 @@
 import { type DigestFigures, digestFigures, dueDigests } from '../domain/metrics/digest.js';
 import { findStage, type Journey } from '../domain/journey.js';
-import type { Locale, Text } from '../domain/text.js';
+import type { Text } from '../domain/text.js';
 import type { WorkCalendar } from '../domain/work-calendar.js';
 import type { Logger } from '../lib/logger.js';
-import { CHAT_SEND, type ChatSendPayload, type DigestCardState } from '../ports/chat.js';
+import type { DigestCardState } from '../ports/chat.js';
 import type { MetricsConfig } from '../rules/metrics-config.js';
 import type { Store } from '../store/store.js';
-import { type Members, messageUuid } from './lead-cards.js';
+import { type LeadCards, type Members, messageUuid } from './lead-cards.js';
 
 /** sync_cursors: the week start (ms) of the last digest done (sent, or skipped as too late) */
 export const DIGEST_CURSOR = 'digest.week';
@@ -18,7 +18,7 @@ export const DIGEST_LATE_MS = 24 * 3_600_000;
  * by default, the next working day's 09:00 when Monday is a holiday), the figures of the week before
  * go to the management group as one card, once per week (the message's id is derived from the week).
  */
-export function createWeeklyDigest(deps: { store: Store; journey: Journey; config: () => MetricsConfig; calendar: WorkCalendar; locale: Locale; chatId: () => string | undefined; log: Logger }) {
+export function createWeeklyDigest(deps: { store: Store; journey: Journey; config: () => MetricsConfig; calendar: WorkCalendar; cards: LeadCards; chatId: () => string | undefined; log: Logger }) {
   const { store, journey } = deps;
   const log = deps.log.child({ component: 'digest' });
   const label = (id: string): Text => findStage(journey, id)?.label ?? { zh: id, en: id };
@@ -67,13 +67,7 @@ export function createWeeklyDigest(deps: { store: Store; journey: Journey; confi
         const late = now.getTime() - d.at.getTime() > DIGEST_LATE_MS;
         const card = late ? undefined : await build(reported);
         await store.transaction(async () => {
-          if (card) {
-            const names: Record<string, string> = {};
-            for (const r of card.sla.reps) names[r.id] = members.get(r.id)?.name ?? '';
-            const uuid = messageUuid(`digest:${reported.toISOString()}`);
-            const payload: ChatSendPayload = { chatId, uuid, card: { card: { kind: 'digest', state: card }, locale: deps.locale, names } };
-            await store.messages.enqueue({ kind: CHAT_SEND, target: chatId, payload, idempotencyKey: uuid, now });
-          }
+          if (card) await deps.cards.post(chatId, { kind: 'digest', state: card }, members, messageUuid(`digest:${reported.toISOString()}`), now);
           await store.cursors.set(DIGEST_CURSOR, d.week.getTime(), now);
         });
         if (card) queued++;

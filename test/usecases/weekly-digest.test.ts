@@ -20,7 +20,7 @@ describe('the weekly digest use case', () => {
   let config: MetricsConfig = base;
   let chatId: string | undefined = 'oc_management';
   const log = createLogger({ level: 'silent' });
-  const digest = () => createWeeklyDigest({ store: w.store, journey: w.journey, config: () => config, calendar: w.calendar, locale: 'zh-CN', chatId: () => chatId, log });
+  const digest = () => createWeeklyDigest({ store: w.store, journey: w.journey, config: () => config, calendar: w.calendar, cards: w.cards, chatId: () => chatId, log });
   const digestMessages = async () =>
     (await w.store.sql.all<{ target: string; payload_json: string }>("SELECT target, payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id"))
       .map((r) => ({ target: r.target, payload: JSON.parse(r.payload_json) as ChatSendPayload }))

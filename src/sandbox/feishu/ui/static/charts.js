@@ -60,4 +60,10 @@ export async function drawCharts(root) {
       console.warn('chart not drawn', e);
     }
   }
+  // the charts of messages no longer shown (another chat, a card updated since) are let go
+  for (const [key, d] of drawn) {
+    if (seen.has(key)) continue;
+    d.chart.release();
+    drawn.delete(key);
+  }
 }
