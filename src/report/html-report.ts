@@ -55,14 +55,14 @@ export function renderHtml(r: Report, locale: Locale = 'zh-CN', names: ReadonlyM
       kpi({ zh: '本期新线索', en: 'New leads' }, num(r.leads), t({ zh: `成单 ${won}`, en: `won ${won}` })),
       kpi({ zh: 'MLG 指数（本期）', en: 'MLG index (period)' }, pct(r.mlg.period.index), t({ zh: `${r.mlg.period.marketing}/${r.mlg.period.won} 来自市场获客`, en: `${r.mlg.period.marketing} of ${r.mlg.period.won} sourced by marketing` })),
       kpi({ zh: '认领 SLA 达成率', en: 'Accept SLA met' }, pct(accept.rate), `${accept.met}/${accept.met + accept.missed}`),
-      kpi({ zh: '停滞线索', en: 'Stuck leads' }, num(r.stuck.length), t({ zh: '超过阶段通常时长', en: "past their stage's usual time" })),
+      kpi({ zh: '停滞线索', en: 'Stuck leads' }, num(r.stuck.total), t({ zh: '超过阶段通常时长', en: "past their stage's usual time" })),
     ].join('')}</div>`,
     section(say.funnel, chart('funnel') + html(tables.funnel()) + (r.cohorts.length > 1 ? note(say.cohorts) + html(tables.cohorts()) : '')),
     section(say.velocity, r.velocity.overall.length ? chart('velocity') + html(tables.velocity()) : note(say.noMoves)),
     section(say.channels, chart('channels') + html(tables.channels()) + note(`${say.mlgTitle}: ${say.mlg}`) + note(say.marketing)),
     section(say.sla, html(tables.sla())),
     section(say.returns, r.returns.length ? html(tables.returns()) : note(say.noReturns)),
-    section(say.stuck, r.stuck.length ? html(tables.stuck()) : note(say.noStuck)),
+    section(say.stuck, r.stuck.total ? html(tables.stuckByStage()) + html(tables.stuck()) + (r.stuck.total > r.stuck.slowest.length ? note(say.stuckShown(r.stuck.slowest.length)) : '') : note(say.noStuck)),
     `<footer>${esc(t({ zh: `生成于 ${r.generatedAt} · 口径见 docs/metrics.md`, en: `Generated ${r.generatedAt} · definitions: docs/metrics.md` }))}</footer>`,
   ].join('\n');
 

@@ -85,8 +85,13 @@ export function reportWords(r: Report, locale: Locale, names: ReadonlyMap<string
         t({ zh: '通常（天）', en: 'Usual days' }),
         t({ zh: '跟进人', en: 'Owner' }),
       ],
-      rows: r.stuck.slice(0, limit).map((s) => [s.key, s.company ?? '—', stage(s.stage), days(s.days), days(s.usualDays), who(s.owner)]),
+      rows: r.stuck.slowest.slice(0, limit).map((s) => [s.key, s.company ?? '—', stage(s.stage), days(s.days), days(s.usualDays), who(s.owner)]),
       numeric: new Set([3, 4]),
+    }),
+    stuckByStage: (): Table => ({
+      header: [t({ zh: '阶段', en: 'Stage' }), t({ zh: '停滞线索', en: 'Stuck leads' }), t({ zh: '通常（天）', en: 'Usual days' })],
+      rows: r.stuck.byStage.map((s) => [stage(s.stage), num(s.count), days(s.usualDays)]),
+      numeric: cols(2),
     }),
   };
 
@@ -109,6 +114,8 @@ export function reportWords(r: Report, locale: Locale, names: ReadonlyMap<string
     noReturns: t({ zh: '本期没有退回。', en: 'No returns in the period.' }),
     stuck: t({ zh: '停滞线索（在当前阶段超过该阶段通常时长）', en: 'Stuck leads (in their stage longer than its usual time)' }),
     noStuck: t({ zh: '没有停滞的线索。', en: 'No lead is stuck.' }),
+    /** under the list of the slowest, when it does not hold them all */
+    stuckShown: (shown: number) => t({ zh: `以上为最慢的 ${num(shown)} 条，共 ${num(r.stuck.total)} 条`, en: `The slowest ${num(shown)} of ${num(r.stuck.total)}` }),
   };
   return { t, stage, tables, say, day, period };
 }

@@ -35,7 +35,7 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
 const show = (x: Table) => table(x.header, x.rows, x.numeric);
 
 export function renderText(r: Report, locale: Locale = 'zh-CN', names: ReadonlyMap<string, string> = new Map(Object.entries(r.people ?? {}))): string {
-  const { t, tables, say } = reportWords(r, locale, names);
+  const { tables, say } = reportWords(r, locale, names);
   const out: string[] = [`${say.title} · ${say.subtitle}`, say.newLeads];
   const section = (title: string, body: string) => out.push('', `■ ${title}`, body);
   section(say.funnel, show(tables.funnel()));
@@ -46,7 +46,8 @@ export function renderText(r: Report, locale: Locale = 'zh-CN', names: ReadonlyM
   section(say.channels, show(tables.channels()));
   section(say.sla, show(tables.sla()));
   section(say.returns, r.returns.length ? show(tables.returns()) : say.noReturns);
-  const more = r.stuck.length > 20 ? `\n${t({ zh: `……共 ${r.stuck.length} 条`, en: `… ${r.stuck.length} in all` })}` : '';
-  section(say.stuck, r.stuck.length ? show(tables.stuck(20)) + more : say.noStuck);
+  const shown = Math.min(20, r.stuck.slowest.length);
+  const more = r.stuck.total > shown ? `\n${say.stuckShown(shown)}` : '';
+  section(say.stuck, r.stuck.total ? `${show(tables.stuckByStage())}\n\n${show(tables.stuck(shown))}${more}` : say.noStuck);
   return `${out.join('\n')}\n`;
 }

@@ -140,8 +140,8 @@ export function createLeadsRepo(sql: Sql) {
           if (cur !== undefined && Number(typed[1]) > cur) await seqSet('lead_key:XS-', Number(typed[1]), l.now.getTime());
         }
         const r = await sql.get<Raw>(
-          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, bitable_modified_at, owner_id, company_key, phone_key, email_key, created_at, updated_at)
-           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @modified, @ownerId, @companyKey, @phoneKey, @emailKey, @now, @now) RETURNING *`,
+          `INSERT INTO leads (lead_key, base_token, table_id, record_id, journey_id, facts_json, source, bitable_modified_at, owner_id, company_key, phone_key, email_key, created_at, updated_at)
+           VALUES (@leadKey, @baseToken, @tableId, @recordId, @journeyId, @facts, @source, @modified, @ownerId, @companyKey, @phoneKey, @emailKey, @now, @now) RETURNING *`,
           {
             leadKey: l.leadKey,
             baseToken: l.baseToken ?? null,
@@ -149,6 +149,7 @@ export function createLeadsRepo(sql: Sql) {
             recordId: l.recordId ?? null,
             journeyId: l.journeyId,
             facts: JSON.stringify(l.facts),
+            source: sourceColumn(l.facts),
             modified: l.bitableModifiedAt ?? null,
             ownerId: l.ownerId ?? null,
             companyKey: companyKey(l.facts.company) ?? null,
@@ -198,10 +199,11 @@ export function createLeadsRepo(sql: Sql) {
       ),
     async setFacts(id: number, facts: LeadFacts, now: Date, bitableModifiedAt?: number): Promise<void> {
       await sql.run(
-        `UPDATE leads SET facts_json = @facts, company_key = @companyKey, phone_key = @phoneKey, email_key = @emailKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
+        `UPDATE leads SET facts_json = @facts, source = @source, company_key = @companyKey, phone_key = @phoneKey, email_key = @emailKey, bitable_modified_at = COALESCE(@modified, bitable_modified_at), updated_at = @now, version = version + 1 WHERE id = @id`,
         {
           id,
           facts: JSON.stringify(facts),
+          source: sourceColumn(facts),
           companyKey: companyKey(facts.company) ?? null,
           phoneKey: phoneKey(facts.phone) ?? '',
           emailKey: emailKey(facts.email) ?? null,
@@ -333,3 +335,6 @@ export function createLeadsRepo(sql: Sql) {
     },
   };
 }
+
+/** `leads.source` (migration 019): the 来源渠道 fact when it is text, else null. */
+const sourceColumn = (facts: LeadFacts): string | null => (typeof facts.source === 'string' ? facts.source : null);

@@ -2,6 +2,7 @@ import type { Journey } from '../domain/journey.js';
 import { type SlaRow, returnsByReason, slaCompliance } from '../domain/metrics/assignments.js';
 import { type ChannelRow, channels, type MlgIndex, mlgIndex } from '../domain/metrics/channels.js';
 import { cohortOf, type FunnelStep, funnel, funnelBy, velocity, type VelocityRow } from '../domain/metrics/funnel.js';
+import { subset } from '../domain/metrics/histories.js';
 import { monthOf } from '../domain/metrics/history.js';
 import { stuckLeads, usualTimes } from '../domain/metrics/stuck.js';
 import type { Text } from '../domain/text.js';
@@ -34,18 +35,34 @@ export interface Report {
   /** the offers made during the period */
   sla: { team: SlaRow; reps: SlaRow[] };
   returns: Array<{ reason: string; count: number }>;
-  /** leads in their stage past its usual time, now (the slowest first) */
-  stuck: Array<{ key: string; company: string | null; stage: string; days: number; usualDays: number; owner: string | null }>;
+  /**
+   * Leads in their stage past its usual time at the period's end: how many in all and per stage (in the
+   * journey's order), and the slowest of them (at most STUCK_LISTED, the slowest first).
+   */
+  stuck: { total: number; byStage: Array<{ stage: string; count: number; usualDays: number }>; slowest: StuckRow[] };
   /** open_id → name of the people the report names (as 销售团队 last said; unknown ones are shown by id) */
   people: Record<string, string>;
 }
 
-export async function buildReport(deps: { store: Store; journey: Journey; config: MetricsConfig }, o: { since: Date; until: Date }): Promise<Report> {
+export interface StuckRow {
+  key: string;
+  company: string | null;
+  stage: string;
+  days: number;
+  usualDays: number;
+  owner: string | null;
+}
+
+/** How many stuck leads a report names (the slowest; `listStuck` to change it); the rest are counted. */
+export const STUCK_LISTED = 100;
+
+export async function buildReport(deps: { store: Store; journey: Journey; config: MetricsConfig }, o: { since: Date; until: Date; listStuck?: number }): Promise<Report> {
   const { journey, config } = deps;
   const histories = await deps.store.metrics.histories();
-  const assignments = await deps.store.metrics.assignments();
+  const assignments = await deps.store.metrics.assignments({ from: o.since, to: o.until });
   const inPeriod = (d: Date) => d >= o.since && d < o.until;
-  const newLeads = histories.filter((l) => inPeriod(l.createdAt));
+  const [since, until] = [o.since.getTime(), o.until.getTime()];
+  const newLeads = subset(histories, (i) => histories.createdAt[i]! >= since && histories.createdAt[i]! < until);
   const usual = usualTimes(journey, histories, { percentile: config.stuck.percentile, minSample: config.stuck.minSample });
   const cohorts = funnelBy(journey, newLeads, cohortOf);
   const sla = slaCompliance(
@@ -53,19 +70,27 @@ export async function buildReport(deps: { store: Store; journey: Journey; config
     o.until,
   );
   const slow = stuckLeads(journey, histories, usual, o.until);
-  const labels = await deps.store.metrics.labels(slow.map((s) => s.leadId));
-  const stuck = slow.map((s) => {
-    const l = labels.get(s.leadId);
-    return { key: l?.key ?? String(s.leadId), company: l?.company ?? null, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: l?.owner ?? null };
-  });
-  const people = await deps.store.people.namesOf([...sla.reps.map((r) => r.ownerId), ...stuck.flatMap((s) => (s.owner ? [s.owner] : []))]);
+  const slowest = slow.slice(0, o.listStuck ?? STUCK_LISTED);
+  const labels = await deps.store.metrics.labels(slowest.map((s) => s.leadId));
+  const stuck = {
+    total: slow.length,
+    byStage: journey.stages.flatMap((st) => {
+      const count = slow.reduce((n, s) => n + (s.stage === st.id ? 1 : 0), 0);
+      return count ? [{ stage: st.id, count, usualDays: usual.get(st.id)!.days }] : [];
+    }),
+    slowest: slowest.map((s): StuckRow => {
+      const l = labels.get(s.leadId);
+      return { key: l?.key ?? String(s.leadId), company: l?.company ?? null, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: l?.owner ?? null };
+    }),
+  };
+  const people = await deps.store.people.namesOf([...sla.reps.map((r) => r.ownerId), ...stuck.slowest.flatMap((s) => (s.owner ? [s.owner] : []))]);
   return {
     generatedAt: o.until.toISOString(),
     since: o.since.toISOString(),
     until: o.until.toISOString(),
     journey: { id: journey.id, name: journey.name },
     stages: Object.fromEntries(journey.stages.map((s) => [s.id, s.label])),
-    leads: newLeads.length,
+    leads: newLeads.size,
     funnel: funnel(journey, newLeads),
     cohorts: [...cohorts].map(([month, steps]) => ({ month, steps })).sort((a, b) => a.month.localeCompare(b.month)),
     velocity: velocity(journey, histories, { from: o.since, to: o.until }),

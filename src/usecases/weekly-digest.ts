@@ -1,4 +1,4 @@
-import { type DigestFigures, digestFigures, dueDigests } from '../domain/metrics/digest.js';
+import { type DigestFigures, digestFigures, dueDigests, WEEK_MS } from '../domain/metrics/digest.js';
 import { findStage, type Journey } from '../domain/journey.js';
 import type { Text } from '../domain/text.js';
 import type { WorkCalendar } from '../domain/work-calendar.js';
@@ -45,7 +45,7 @@ export function createWeeklyDigest(deps: { store: Store; journey: Journey; confi
   /** The digest card of the week starting `week` (Monday 00:00), as state. */
   async function build(week: Date): Promise<DigestCardState> {
     const config = deps.config();
-    const [histories, assignments] = [await store.metrics.histories(), await store.metrics.assignments()];
+    const [histories, assignments] = [await store.metrics.histories(), await store.metrics.assignments({ from: week, to: new Date(week.getTime() + WEEK_MS) })];
     return state(digestFigures(journey, histories, assignments, { from: week, isMarketing: config.isMarketing, mlgDays: config.digest.mlgDays, trendWeeks: config.digest.trendWeeks, stuck: config.stuck }));
   }
 

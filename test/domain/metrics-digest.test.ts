@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { historiesOf, indexByCode } from '../../src/domain/metrics/histories.js';
 import type { AssignmentFacts } from '../../src/domain/metrics/assignments.js';
 import { digestFigures, digestTime, dueDigests, firstReached, weekStart } from '../../src/domain/metrics/digest.js';
 import type { LeadHistory } from '../../src/domain/metrics/history.js';
@@ -113,10 +114,11 @@ describe('the figures of one week against the week before', () => {
     // the week before: not this week's
     offer('ou_han', '2026-11-18', { escalated: { accept: true, followUp: true } }),
   ];
-  const f = digestFigures(journey, [A, B, C, D, E, F, G], assignments, { from: midnight('2026-11-23'), isMarketing: (s) => s === '官网咨询' || s === '内容下载' || s === '线下活动', trendWeeks: 3 });
+  const f = digestFigures(journey, historiesOf([A, B, C, D, E, F, G]), assignments, { from: midnight('2026-11-23'), isMarketing: (s) => s === '官网咨询' || s === '内容下载' || s === '线下活动', trendWeeks: 3 });
 
   it('counts each lead once per stage, when it first reached it', () => {
-    expect(firstReached(['lead', 'mql', 'sql'], E)).toEqual([at('2026-11-25').getTime(), at('2026-11-25').getTime(), at('2026-11-25').getTime()]);
+    const e = historiesOf([E]);
+    expect(firstReached(e, 0, indexByCode(e, ['lead', 'mql', 'sql']), 3)).toEqual([at('2026-11-25').getTime(), at('2026-11-25').getTime(), at('2026-11-25').getTime()]);
     expect(f.to).toEqual(midnight('2026-11-30'));
     expect(f.reached).toEqual([
       { stage: 'lead', thisWeek: 2, lastWeek: 2 }, // B, E | A, D
@@ -159,17 +161,17 @@ describe('the figures of one week against the week before', () => {
     const all = [A, B, C, D, E, F, G];
     const asOf = midnight('2026-11-30');
     // G left 线索 on 1 December: at the week's end it was still there, 27.6 days in
-    const usual = usualTimes(journey, all, { asOf });
+    const usual = usualTimes(journey, historiesOf(all), { asOf });
     expect(usual.get('lead')).toEqual({ stage: 'lead', days: 2, sample: 5 });
-    expect(usualTimes(journey, all).get('lead')!.sample).toBe(6); // now G's stay has ended too
-    expect(stuckLeads(journey, all, usual, asOf).map((s) => [s.leadId, s.stage])).toEqual([[G.id, 'lead']]);
-    expect(stuckLeads(journey, all, usual, new Date(asOf.getTime() + 2 * 86_400_000)).some((s) => s.leadId === G.id)).toBe(false);
+    expect(usualTimes(journey, historiesOf(all)).get('lead')!.sample).toBe(6); // now G's stay has ended too
+    expect(stuckLeads(journey, historiesOf(all), usual, asOf).map((s) => [s.leadId, s.stage])).toEqual([[G.id, 'lead']]);
+    expect(stuckLeads(journey, historiesOf(all), usual, new Date(asOf.getTime() + 2 * 86_400_000)).some((s) => s.leadId === G.id)).toBe(false);
     // before a lead came in it is nowhere
-    expect(stuckLeads(journey, [B], usual, midnight('2026-11-20'))).toEqual([]);
+    expect(stuckLeads(journey, historiesOf([B]), usual, midnight('2026-11-20'))).toEqual([]);
   });
 
   it('a journey with no won stage has no MLG index; one with no opportunity stage no opportunity line', () => {
-    const g = digestFigures(loadJourney('funnel-4'), [], [], { from: midnight('2026-11-23'), isMarketing: () => true });
+    const g = digestFigures(loadJourney('funnel-4'), historiesOf([]), [], { from: midnight('2026-11-23'), isMarketing: () => true });
     expect(g.mlg).toBeUndefined();
     expect(g.opportunities).toBeUndefined();
     expect(g.trend).toHaveLength(8);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { historiesOf } from '../../src/domain/metrics/histories.js';
 import { type AssignmentFacts, returnsByReason, slaCompliance } from '../../src/domain/metrics/assignments.js';
 import { channels, mlgIndex } from '../../src/domain/metrics/channels.js';
 import { conversion, funnel, funnelBy, cohortOf, sourceOf, velocity } from '../../src/domain/metrics/funnel.js';
@@ -43,7 +44,7 @@ describe('funnel conversion', () => {
       if (i < 30) steps.push(['won', '2026-10-20']);
       leads.push(lead('官网咨询', steps));
     }
-    const f = funnel(journey, leads);
+    const f = funnel(journey, historiesOf(leads));
     expect(f.map((s) => [s.stage, s.reached])).toEqual([
       ['lead', 1000],
       ['mql', 100],
@@ -66,14 +67,14 @@ describe('funnel conversion', () => {
         ['mql', '2026-11-04'],
       ]),
     ];
-    expect(funnel(journey, leads).map((s) => s.reached)).toEqual([3, 2, 1, 0, 0]);
+    expect(funnel(journey, historiesOf(leads)).map((s) => s.reached)).toEqual([3, 2, 1, 0, 0]);
     // 2026-10-31 18:00Z is already November 1st in Shanghai
     expect(monthOf(new Date('2026-10-31T18:00:00Z'))).toBe('2026-11');
     expect(monthOf(new Date('2026-10-31T15:59:59Z'))).toBe('2026-10');
-    const byMonth = funnelBy(journey, leads, cohortOf);
+    const byMonth = funnelBy(journey, historiesOf(leads), cohortOf);
     expect([...byMonth.keys()]).toEqual(['2026-10', '2026-11']);
     expect(byMonth.get('2026-11')!.map((s) => s.reached)).toEqual([2, 1, 0, 0, 0]);
-    const bySource = funnelBy(journey, leads, sourceOf);
+    const bySource = funnelBy(journey, historiesOf(leads), sourceOf);
     expect(bySource.get('转介绍')!.map((s) => s.reached)).toEqual([2, 2, 1, 0, 0]);
     expect(bySource.get('（未填写）')!.map((s) => s.reached)).toEqual([1, 0, 0, 0, 0]);
   });
@@ -105,7 +106,7 @@ describe('stage velocity with a recycle and a re-entry', () => {
   ]);
 
   it('times each stay that moved forward from its own entry, per month of the move and overall', () => {
-    const v = velocity(journey, [A, B, C]);
+    const v = velocity(journey, historiesOf([A, B, C]));
     // lead: A 2 d, B 4 d. mql: A 5 d (first stay), A 3 d (after the recycle), B 12 d (MQL-02, from 11-19);
     // B's first MQL stay went to 培育池 and A's first SQL stay went back: neither counts. sql: A 7 d. 商机: A 15 d.
     expect(v.overall.map((r) => [r.stage, r.count, r.meanDays, r.medianDays])).toEqual([
@@ -124,7 +125,7 @@ describe('stage velocity with a recycle and a re-entry', () => {
   });
 
   it('the funnel counts the recycled and re-entered lead once per stage', () => {
-    expect(funnel(journey, [A, B, C]).map((s) => s.reached)).toEqual([3, 2, 2, 1, 1]);
+    expect(funnel(journey, historiesOf([A, B, C])).map((s) => s.reached)).toEqual([3, 2, 2, 1, 1]);
   });
 });
 
@@ -163,13 +164,13 @@ describe('MLG index and channels', () => {
 
   it('is the share of new customers won in the period that marketing sourced', () => {
     // December: A (官网咨询, marketing) and D (销售自拓): 1 of 2. All time: A, D, E, F: 3 of 4.
-    expect(mlgIndex(journey, all, { isMarketing, from: at('2026-12-01', -10), to: at('2027-01-01', -10) })).toEqual({ won: 2, marketing: 1, index: 0.5 });
-    expect(mlgIndex(journey, all, { isMarketing })).toEqual({ won: 4, marketing: 3, index: 0.75 });
-    expect(mlgIndex(loadJourney('funnel-4'), all, { isMarketing }).index).toBeUndefined(); // no won stage
+    expect(mlgIndex(journey, historiesOf(all), { isMarketing, from: at('2026-12-01', -10), to: at('2027-01-01', -10) })).toEqual({ won: 2, marketing: 1, index: 0.5 });
+    expect(mlgIndex(journey, historiesOf(all), { isMarketing })).toEqual({ won: 4, marketing: 3, index: 0.75 });
+    expect(mlgIndex(loadJourney('funnel-4'), historiesOf(all), { isMarketing }).index).toBeUndefined(); // no won stage
   });
 
   it('per channel: leads, MQLs, opportunities, wins, and with a cost, cost per lead and per win', () => {
-    const rows = channels(journey, all, {
+    const rows = channels(journey, historiesOf(all), {
       costs: new Map([
         ['官网咨询', 10_000],
         ['搜索引擎（SEM）', 3_000],
@@ -257,13 +258,13 @@ describe('leads stuck past their stage’s usual time', () => {
       ['won', '2026-01-02'],
     ]);
     const all = [...ended, slow, fresh, done];
-    const usual = usualTimes(journey, all);
+    const usual = usualTimes(journey, historiesOf(all));
     expect(usual.get('mql')).toEqual({ stage: 'mql', days: 4, sample: 5 });
     expect(usual.has('sql')).toBe(false); // no SQL stay has ended
     expect(usual.get('lead')!.sample).toBe(8); // every lead stay ended
-    const stuck = stuckLeads(journey, all, usual, at('2026-11-30'));
+    const stuck = stuckLeads(journey, historiesOf(all), usual, at('2026-11-30'));
     expect(stuck).toEqual([{ leadId: slow.id, stage: 'mql', enteredAt: at('2026-11-25'), days: 5, usualDays: 4, slowSince: at('2026-11-29') }]);
-    expect(usualTimes(journey, all.slice(1), { minSample: 5 }).has('mql')).toBe(false); // four stays are too few
+    expect(usualTimes(journey, historiesOf(all.slice(1)), { minSample: 5 }).has('mql')).toBe(false); // four stays are too few
   });
 
   it('a stage usually left at once is held to a day: no lead is stuck after an hour', () => {
@@ -274,10 +275,10 @@ describe('leads stuck past their stage’s usual time', () => {
       ]),
     );
     const waiting = lead('官网咨询', [['lead', '2026-11-10']]);
-    const usual = usualTimes(journey, [...instant, waiting]);
+    const usual = usualTimes(journey, historiesOf([...instant, waiting]));
     expect(usual.get('lead')!.days).toBe(0);
-    expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-10', 12))).toEqual([]);
-    expect(stuckLeads(journey, [...instant, waiting], usual, at('2026-11-12'))).toEqual([{ leadId: waiting.id, stage: 'lead', enteredAt: at('2026-11-10'), days: 2, usualDays: 0, slowSince: at('2026-11-11') }]);
+    expect(stuckLeads(journey, historiesOf([...instant, waiting]), usual, at('2026-11-10', 12))).toEqual([]);
+    expect(stuckLeads(journey, historiesOf([...instant, waiting]), usual, at('2026-11-12'))).toEqual([{ leadId: waiting.id, stage: 'lead', enteredAt: at('2026-11-10'), days: 2, usualDays: 0, slowSince: at('2026-11-11') }]);
   });
 });
 
@@ -295,7 +296,7 @@ describe('properties over random histories', () => {
   it('the funnel never grows along the path, conversions are shares, and velocity counts only moves forward', () => {
     fc.assert(
       fc.property(fc.array(history, { maxLength: 30 }), (leads) => {
-        const f = funnel(journey, leads);
+        const f = funnel(journey, historiesOf(leads));
         expect(f[0]!.reached).toBe(leads.length);
         for (let i = 1; i < f.length; i++) {
           expect(f[i]!.reached).toBeLessThanOrEqual(f[i - 1]!.reached);
@@ -304,7 +305,7 @@ describe('properties over random histories', () => {
         }
         const path = mainPath(journey);
         const forward = leads.flatMap((l) => l.transitions.slice(1).filter((t) => path.indexOf(t.from!) >= 0 && path.indexOf(t.to) > path.indexOf(t.from!)));
-        const v = velocity(journey, leads);
+        const v = velocity(journey, historiesOf(leads));
         expect(v.overall.reduce((n, r) => n + r.count, 0)).toBe(forward.length);
         expect(v.byMonth.reduce((n, r) => n + r.count, 0)).toBe(forward.length);
         for (const r of v.overall) expect(r.medianDays).toBeGreaterThanOrEqual(0);

@@ -27,7 +27,8 @@ describe('the HTML report', () => {
     // a company name that is markup, and a lead stuck long in 线索
     await w.startLead({ leadKey: 'XS-100009', facts: { company: '<img src=x onerror="window.__pwned=1">', phone: '13900000000', source: '官网咨询' }, actor: { id: 'ou_zhangwei', roles: ['sdr'] } });
     const r = await buildReport({ store: w.store, journey: w.journey, config: loadMetricsConfig(loadBaseTemplate()) }, { since: new Date(T0 - DAY), until: new Date(T0 + 40 * DAY) });
-    return { ...r, stuck: [...r.stuck, { key: 'XS-100009', company: '<img src=x onerror="window.__pwned=1">', stage: 'lead', days: 40, usualDays: 2, owner: null }] };
+    const row = { key: 'XS-100009', company: '<img src=x onerror="window.__pwned=1">', stage: 'lead', days: 40, usualDays: 2, owner: null };
+    return { ...r, stuck: { total: r.stuck.total + 1, byStage: [...r.stuck.byStage, { stage: 'lead', count: 1, usualDays: 2 }], slowest: [...r.stuck.slowest, row] } };
   }
 
   it.skipIf(!hasChromium)(`opens from disk with no network and no console error, with its charts and tables (${hasChromium ? 'chromium' : NO_CHROMIUM_REASON})`, async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findTransition } from '../../src/domain/journey.js';
+import { entriesOf, historiesOf } from '../../src/domain/metrics/histories.js';
 import { funnel } from '../../src/domain/metrics/funnel.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
 import { demoHistory } from '../../src/sandbox/demo-history.js';
@@ -40,10 +41,7 @@ describe('demo history', () => {
       for (const a of l.assignments) expect(a.acceptDueAt.getTime() - a.offeredAt.getTime()).toBe(4 * 3_600_000);
     }
     // a believable funnel: some of everything
-    const steps = funnel(
-      journey,
-      leads.map((l, i) => ({ id: i, source: l.facts.source, createdAt: l.createdAt, transitions: l.transitions })),
-    );
+    const steps = funnel(journey, historiesOf(leads.map((l, i) => ({ id: i, source: l.facts.source, createdAt: l.createdAt, transitions: l.transitions }))));
     expect(steps.map((s) => s.reached).every((n, i, all) => n > 0 && (i === 0 || n <= all[i - 1]!))).toBe(true);
     expect(leads.some((l) => l.transitions.some((t) => t.reason === '保护期到期'))).toBe(true);
     expect(leads.some((l) => l.transitions.some((t) => t.to === 'mql' && t.entry === 2))).toBe(true);
@@ -60,11 +58,13 @@ describe('demo history', () => {
     try {
       const ids = await storeDemoHistory(store, journey.id, leads, { keyOf: (i) => `XS-${String(i + 1).padStart(6, '0')}` });
       const read = await store.metrics.histories();
-      expect(read.map((h) => h.id)).toEqual(ids);
-      for (const [i, h] of read.entries()) {
-        expect(h.transitions.map((t) => [t.from, t.to, t.at.getTime(), t.kind])).toEqual(leads[i]!.transitions.map((t) => [t.from, t.to, t.at.getTime(), t.kind]));
-        expect(h.source).toBe(leads[i]!.facts.source);
-        expect((await store.metrics.labels([h.id])).get(h.id)?.owner ?? null).toBe(leads[i]!.owner);
+      expect([...read.id]).toEqual(ids);
+      expect(await store.metrics.histories({ page: 7 })).toEqual(read); // read in pages, the same
+      for (let i = 0; i < read.size; i++) {
+        expect(entriesOf(read, i)).toEqual(leads[i]!.transitions.map((t) => [t.to, t.at.getTime()]));
+        expect(read.source[i]).toBe(leads[i]!.facts.source);
+        expect(read.createdAt[i]).toBe(leads[i]!.createdAt.getTime());
+        expect((await store.metrics.labels([read.id[i]!])).get(read.id[i]!)?.owner ?? null).toBe(leads[i]!.owner);
       }
       const assignments = await store.metrics.assignments();
       expect(assignments).toHaveLength(leads.reduce((n, l) => n + l.assignments.length, 0));

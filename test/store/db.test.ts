@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertDurability, migrate, openDb, pingDb } from '../../src/store/db.js';
+import { entriesOf } from '../../src/domain/metrics/histories.js';
 import { createStore } from '../../src/store/store.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { tempDbPath } from '../support/temp-db.js';
@@ -114,17 +115,39 @@ describe('openDb', () => {
     const store = createStore(db);
     await store.transaction(() => store.transitions.append(1, { from: 'mql', to: 'sql', at: new Date(3000), actorId: 'ou_a', reason: null, approvalId: null, entryIndex: 1, kind: 'forward' }));
     await store.transitions.appendMany([{ leadId: 2, from: null, to: 'lead', at: new Date(500), actorId: 'ou_a', reason: null, approvalId: null, entryIndex: 1, kind: 'create' }]);
-    const histories = await store.metrics.histories();
-    expect(histories.map((h) => [h.id, h.transitions.map((x) => [x.from, x.to, x.at.getTime(), x.kind])])).toEqual([
+    expect(db.prepare('SELECT history FROM leads ORDER BY id').pluck().all()).toEqual(['lead\u001f1000\u001fcreate\u001fmql\u001f2000\u001fforward\u001fsql\u001f3000\u001fforward', 'lead\u001f500\u001fcreate']);
+    const h = await store.metrics.histories();
+    expect([0, 1].map((i) => [h.id[i], entriesOf(h, i)])).toEqual([
       [
         1,
         [
-          [null, 'lead', 1000, 'create'],
-          ['lead', 'mql', 2000, 'forward'],
-          ['mql', 'sql', 3000, 'forward'],
+          ['lead', 1000],
+          ['mql', 2000],
+          ['sql', 3000],
         ],
       ],
-      [2, [[null, 'lead', 500, 'create']]],
+      [2, [['lead', 500]]],
+    ]);
+    await store.close();
+  });
+
+  it('migration 19 copies each lead’s 来源渠道 into its own column (text only); the leads repository keeps it with the facts', async () => {
+    const t = fresh();
+    const old = openDb(t.path, { migrations: MIGRATIONS.slice(0, 18) });
+    old.exec(`INSERT INTO leads (id, lead_key, journey_id, facts_json, created_at, updated_at) VALUES
+      (1, 'XS-1', 'default', '{"company":"星河","source":"官网咨询"}', 0, 0), (2, 'XS-2', 'default', '{"source":["展会","转介绍"]}', 0, 0), (3, 'XS-3', 'default', '{}', 0, 0);`);
+    old.close();
+    const db = openDb(t.path);
+    expect(db.prepare('SELECT source FROM leads ORDER BY id').pluck().all()).toEqual(['官网咨询', null, null]);
+    const store = createStore(db);
+    await store.leads.setFacts(3, { source: '内容下载' }, new Date(1));
+    const added = await store.leads.insert({ leadKey: 'XS-4', journeyId: 'default', facts: { source: '线下活动' }, now: new Date(2) });
+    await store.leads.setFacts(1, { company: '星河' }, new Date(3));
+    expect(db.prepare('SELECT id, source FROM leads ORDER BY id').all()).toEqual([
+      { id: 1, source: null },
+      { id: 2, source: null },
+      { id: 3, source: '内容下载' },
+      { id: added.id, source: '线下活动' },
     ]);
     await store.close();
   });

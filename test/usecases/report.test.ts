@@ -50,6 +50,18 @@ describe('the report over the store', () => {
     expect(report.mlg.period).toEqual({ won: 2, marketing: 1, index: 0.5 });
     expect(report.channels.find((c) => c.source === '搜索引擎（SEM）')).toMatchObject({ leads: 1, mqls: 1, opportunities: 0, wins: 0 });
     expect(report.stages.mql).toEqual({ zh: 'MQL', en: 'MQL' });
+    expect(report.stuck).toEqual({ total: 0, byStage: [], slowest: [] }); // five ended stays per stage make a usual time; none has them
+    // With one stay enough: 线索's usual time is the 75th percentile of A 2, B 1, C 1 days = 1.5, and D has been there
+    // 30 days; SQL's of B 2, A 4 = 3.5, and C has been there 23. D is the slower (30/1.5 against 23/3.5).
+    const loose = await buildReport({ store: w.store, journey: w.journey, config: { ...config, stuck: { percentile: 75, minSample: 1 } } }, { since: new Date(T0 - DAY), until: new Date(T0 + 30 * DAY), listStuck: 1 });
+    expect(loose.stuck).toEqual({
+      total: 2,
+      byStage: [
+        { stage: 'lead', count: 1, usualDays: 1.5 },
+        { stage: 'sql', count: 1, usualDays: 3.5 },
+      ],
+      slowest: [{ key: 'XS-100004', company: '远航智能', stage: 'lead', days: 30, usualDays: 1.5, owner: 'ou_lilei' }],
+    });
   });
 
   it.skipIf(!onFile)('prints as tables in Chinese or English, and npm run report prints the same from the database file', async () => {

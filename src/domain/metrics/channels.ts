@@ -1,6 +1,7 @@
 import type { Journey } from '../journey.js';
 import { furthest, sourceOf } from './funnel.js';
-import { type LeadHistory, mainPath, ratio, visitsOf, wonStage } from './history.js';
+import { codeOf, type Histories, indexByCode } from './histories.js';
+import { mainPath, ratio, wonStage } from './history.js';
 
 /**
  * Per channel (来源渠道): leads, MQLs, opportunities and wins, and with the channel's cost for the
@@ -23,17 +24,18 @@ export interface ChannelStages {
   opportunity?: string;
 }
 
-export function channels(journey: Journey, leads: readonly LeadHistory[], o: { costs?: ReadonlyMap<string, number>; stages?: ChannelStages } = {}): ChannelRow[] {
+export function channels(journey: Journey, h: Histories, o: { costs?: ReadonlyMap<string, number>; stages?: ChannelStages } = {}): ChannelRow[] {
   const path = mainPath(journey);
   const idx = (id: string | undefined) => (id === undefined ? -1 : path.indexOf(id));
   const mql = idx(o.stages?.mql ?? 'mql');
   const opp = idx(o.stages?.opportunity ?? 'opportunity');
   const won = idx(wonStage(journey));
+  const pathIndex = indexByCode(h, path);
   const rows = new Map<string, ChannelRow>();
-  for (const lead of leads) {
-    const source = sourceOf(lead);
+  for (let i = 0; i < h.size; i++) {
+    const source = sourceOf(h, i);
     const r = rows.get(source) ?? { source, leads: 0, mqls: 0, opportunities: 0, wins: 0, cost: undefined, costPerLead: undefined, costPerWin: undefined };
-    const f = furthest(path, lead);
+    const f = furthest(h, i, pathIndex);
     r.leads++;
     if (mql >= 0 && f >= mql) r.mqls++;
     if (opp >= 0 && f >= opp) r.opportunities++;
@@ -62,16 +64,19 @@ export interface MlgIndex {
  * The MLG index: of the new customers won in [from, to) — leads whose first entry into the won stage
  * falls in it, each counted once — the share whose source is a marketing channel.
  */
-export function mlgIndex(journey: Journey, leads: readonly LeadHistory[], o: { isMarketing: (source: string | null) => boolean; from?: Date; to?: Date }): MlgIndex {
-  const won = wonStage(journey);
+export function mlgIndex(journey: Journey, h: Histories, o: { isMarketing: (source: string | null) => boolean; from?: Date; to?: Date }): MlgIndex {
+  const won = codeOf(h, wonStage(journey));
+  const from = o.from?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const to = o.to?.getTime() ?? Number.POSITIVE_INFINITY;
   let all = 0;
   let marketing = 0;
-  if (won === undefined) return { won: 0, marketing: 0, index: undefined };
-  for (const lead of leads) {
-    const first = visitsOf(lead).find((v) => v.stage === won);
-    if (!first || (o.from && first.from < o.from) || (o.to && first.from >= o.to)) continue;
+  if (wonStage(journey) === undefined) return { won: 0, marketing: 0, index: undefined };
+  for (let i = 0; i < h.size && won >= 0; i++) {
+    let k = h.start[i]!;
+    while (k < h.end[i]! && h.stage[k] !== won) k++;
+    if (k === h.end[i] || h.at[k]! < from || h.at[k]! >= to) continue;
     all++;
-    if (o.isMarketing(lead.source)) marketing++;
+    if (o.isMarketing(h.source[i] ?? null)) marketing++;
   }
   return { won: all, marketing, index: ratio(marketing, all) };
 }

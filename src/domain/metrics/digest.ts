@@ -2,7 +2,8 @@ import type { Journey } from '../journey.js';
 import { type AssignmentFacts, type SlaRow, slaCompliance } from './assignments.js';
 import { type MlgIndex, mlgIndex } from './channels.js';
 import { velocity } from './funnel.js';
-import { DAY_MS, type LeadHistory, mainPath, wonStage } from './history.js';
+import { type Histories, indexByCode } from './histories.js';
+import { DAY_MS, mainPath, wonStage } from './history.js';
 import { stuckLeads, usualTimes } from './stuck.js';
 import { isWorkingDay, type WorkCalendar } from '../work-calendar.js';
 
@@ -49,15 +50,15 @@ export function dueDigests(cal: WorkCalendar, now: Date, s: { weekday: number; m
 }
 
 /**
- * When each lead first reached each stage of the main path (reached as in the funnel: entering that
- * stage or any later one), as ms; index 0 is when it came in. -1: not reached.
+ * When lead i first reached each stage of the main path (reached as in the funnel: entering that stage
+ * or any later one), as ms; index 0 is when it came in. -1: not reached. `pathIndex`: indexByCode(h, path).
  */
-export function firstReached(path: readonly string[], lead: LeadHistory): number[] {
-  const out = path.map(() => -1);
-  out[0] = lead.createdAt.getTime();
-  for (const t of lead.transitions) {
-    const at = t.at.getTime();
-    for (let i = path.indexOf(t.to); i >= 0; i--) if (out[i]! < 0 || at < out[i]!) out[i] = at;
+export function firstReached(h: Histories, i: number, pathIndex: Int32Array, pathLength: number): number[] {
+  const out = new Array<number>(pathLength).fill(-1);
+  out[0] = h.createdAt[i]!;
+  for (let k = h.start[i]!; k < h.end[i]!; k++) {
+    const at = h.at[k]!;
+    for (let j = pathIndex[h.stage[k]!]!; j >= 0; j--) if (out[j]! < 0 || at < out[j]!) out[j] = at;
   }
   return out;
 }
@@ -66,12 +67,13 @@ export function firstReached(path: readonly string[], lead: LeadHistory): number
  * For each week starting at `weeks[i]` (7 days each): how many leads first reached each stage of the main
  * path in it. `counts[i][j]`: week i, stage j of `path`.
  */
-export function reachedByWeek(journey: Journey, leads: readonly LeadHistory[], weeks: readonly Date[]): { path: string[]; counts: number[][] } {
+export function reachedByWeek(journey: Journey, h: Histories, weeks: readonly Date[]): { path: string[]; counts: number[][] } {
   const path = mainPath(journey);
+  const pathIndex = indexByCode(h, path);
   const counts = weeks.map(() => path.map(() => 0));
   const starts = weeks.map((w) => w.getTime());
-  for (const lead of leads) {
-    const first = firstReached(path, lead);
+  for (let l = 0; l < h.size; l++) {
+    const first = firstReached(h, l, pathIndex, path.length);
     for (let j = 0; j < path.length; j++) {
       const at = first[j]!;
       if (at < 0) continue;
@@ -121,7 +123,7 @@ export interface DigestOptions {
   stuck?: { percentile?: number; minSample?: number };
 }
 
-export function digestFigures(journey: Journey, leads: readonly LeadHistory[], assignments: readonly AssignmentFacts[], o: DigestOptions): DigestFigures {
+export function digestFigures(journey: Journey, leads: Histories, assignments: readonly AssignmentFacts[], o: DigestOptions): DigestFigures {
   const from = o.from;
   const to = new Date(from.getTime() + WEEK_MS);
   const lastFrom = new Date(from.getTime() - WEEK_MS);

@@ -1,5 +1,6 @@
 import type { Journey } from '../journey.js';
-import { DAY_MS, type LeadHistory, percentile, visitsOf } from './history.js';
+import type { Histories } from './histories.js';
+import { DAY_MS, percentile } from './history.js';
 
 /**
  * A stage's usual time and the leads stuck past it (docs/metrics.md): the usual time is a percentile
@@ -15,19 +16,18 @@ export interface UsualTime {
 }
 
 /** `asOf`: only the stays that had ended by then (the usual time as it was known at that moment). */
-export function usualTimes(journey: Journey, leads: readonly LeadHistory[], o: { percentile?: number; minSample?: number; asOf?: Date } = {}): Map<string, UsualTime> {
-  const stays = new Map<string, number[]>();
+export function usualTimes(journey: Journey, h: Histories, o: { percentile?: number; minSample?: number; asOf?: Date } = {}): Map<string, UsualTime> {
   const asOf = o.asOf?.getTime() ?? Number.POSITIVE_INFINITY;
-  for (const lead of leads)
-    for (const v of visitsOf(lead)) {
-      if (!v.to || v.to.getTime() > asOf) continue;
-      const list = stays.get(v.stage) ?? [];
-      list.push((v.to.getTime() - v.from.getTime()) / DAY_MS);
-      stays.set(v.stage, list);
-    }
+  const ended = (k: number, i: number) => k + 1 < h.end[i]! && h.at[k + 1]! <= asOf;
+  // two passes: count each stage's ended stays, then fill one typed array per stage
+  const count = new Uint32Array(h.stageIds.length);
+  for (let i = 0; i < h.size; i++) for (let k = h.start[i]!; k < h.end[i]!; k++) if (ended(k, i)) count[h.stage[k]!]!++;
+  const stays = Array.from(count, (n) => new Float64Array(n));
+  const filled = new Uint32Array(h.stageIds.length);
+  for (let i = 0; i < h.size; i++) for (let k = h.start[i]!; k < h.end[i]!; k++) if (ended(k, i)) stays[h.stage[k]!]![filled[h.stage[k]!]!++] = (h.at[k + 1]! - h.at[k]!) / DAY_MS;
   const out = new Map<string, UsualTime>();
   for (const s of journey.stages) {
-    const list = stays.get(s.id) ?? [];
+    const list = stays[h.stageIds.indexOf(s.id)] ?? new Float64Array(0);
     if (list.length >= (o.minSample ?? 5)) out.set(s.id, { stage: s.id, days: percentile(list, o.percentile ?? 75)!, sample: list.length });
   }
   return out;
@@ -50,21 +50,22 @@ export interface StuckLead {
  * not known yet). `minDays`: a stage whose stays are usually shorter than this is held to this (a lead
  * is never "stuck" after an hour).
  */
-export function stuckLeads(journey: Journey, leads: readonly LeadHistory[], usual: ReadonlyMap<string, UsualTime>, now: Date, o: { minDays?: number } = {}): StuckLead[] {
-  const open = new Set(journey.stages.filter((s) => s.kind === 'open' || s.kind === 'nurture').map((s) => s.id));
+export function stuckLeads(journey: Journey, h: Histories, usual: ReadonlyMap<string, UsualTime>, now: Date, o: { minDays?: number } = {}): StuckLead[] {
+  const kindOf = new Map(journey.stages.map((s) => [s.id, s.kind]));
+  // per stage code: the days a stay may last before it is slow (NaN: never, not an open or nurture stage, or no usual time yet)
+  const usualDays = Float64Array.from(h.stageIds, (id) => (kindOf.get(id) === 'open' || kindOf.get(id) === 'nurture' ? (usual.get(id)?.days ?? Number.NaN) : Number.NaN));
   const out: StuckLead[] = [];
   const at = now.getTime();
-  for (const lead of leads) {
-    const visits = visitsOf(lead);
-    let k = visits.length - 1;
-    while (k >= 0 && visits[k]!.from.getTime() > at) k--;
-    const current = visits[k];
-    if (!current || (current.to && current.to.getTime() <= at) || !open.has(current.stage)) continue;
-    const u = usual.get(current.stage);
-    if (!u) continue;
-    const limit = Math.max(u.days, o.minDays ?? 1);
-    const days = (now.getTime() - current.from.getTime()) / DAY_MS;
-    if (days > limit) out.push({ leadId: lead.id, stage: current.stage, enteredAt: current.from, days, usualDays: u.days, slowSince: new Date(current.from.getTime() + limit * DAY_MS) });
+  for (let i = 0; i < h.size; i++) {
+    let k = h.end[i]! - 1;
+    while (k >= h.start[i]! && h.at[k]! > at) k--;
+    if (k < h.start[i]!) continue;
+    const u = usualDays[h.stage[k]!]!;
+    if (Number.isNaN(u)) continue;
+    const limit = Math.max(u, o.minDays ?? 1);
+    const from = h.at[k]!;
+    const days = (at - from) / DAY_MS;
+    if (days > limit) out.push({ leadId: h.id[i]!, stage: h.stageIds[h.stage[k]!]!, enteredAt: new Date(from), days, usualDays: u, slowSince: new Date(from + limit * DAY_MS) });
   }
   return out.sort((a, b) => b.days / b.usualDays - a.days / a.usualDays);
 }

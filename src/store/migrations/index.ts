@@ -16,6 +16,7 @@ import { sql as lookups, postgres as lookupsPostgres } from './015-lookups.js';
 import { sql as webhookSubscribers } from './016-webhook-subscribers.js';
 import { sql as people } from './017-people.js';
 import { sql as historyPack, postgres as historyPackPostgres } from './018-history-pack.js';
+import { sql as leadSource, postgres as leadSourcePostgres } from './019-lead-source.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'webhook-subscribers', sql: webhookSubscribers },
   { version: 17, name: 'people', sql: people },
   { version: 18, name: 'history-pack', sql: historyPack, postgres: historyPackPostgres },
+  { version: 19, name: 'lead-source', sql: leadSource, postgres: leadSourcePostgres },
 ];
 
 /**
