@@ -72,6 +72,15 @@ const shared = {
  */
 const maxWorkers = Math.max(2, availableParallelism() - 1);
 
+/**
+ * The card and stage-enforcement end-to-end files run once more over Feishu's long connection
+ * (test/support/run-main.ts passes the transport to every server they start), unchanged; and the grid
+ * enforcement once more with the sandbox not pushing record changes over the socket, where the server
+ * finds them by reconciling. Two tests are about events and skip themselves there
+ * (test/e2e/stage-enforcement.test.ts: WITHOUT_RECORD_EVENTS).
+ */
+const OVER_SOCKET = ['test/e2e/im-cards.test.ts', 'test/e2e/stage-enforcement.test.ts'];
+
 const onPostgres = process.env.LJ_TEST_STORE === 'postgres';
 
 export default defineConfig({
@@ -79,6 +88,18 @@ export default defineConfig({
     maxWorkers,
     projects: onPostgres
       ? [{ test: { ...shared, name: 'postgres', include: [...STORE_TESTS, ...POSTGRES_ONLY], env: { LJ_TEST_STORE: 'postgres' }, globalSetup: ['test/support/postgres-global-setup.ts'] } }]
-      : [{ test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...POSTGRES_ONLY] } }, { test: { ...shared, name: 'pglite', include: STORE_TESTS, env: { LJ_TEST_STORE: 'pglite' } } }],
+      : [
+          { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...POSTGRES_ONLY] } },
+          { test: { ...shared, name: 'pglite', include: STORE_TESTS, env: { LJ_TEST_STORE: 'pglite' } } },
+          { test: { ...shared, name: 'long-connection', include: OVER_SOCKET, env: { LJ_E2E_FEISHU_TRANSPORT: 'long-connection' } } },
+          {
+            test: {
+              ...shared,
+              name: 'long-connection-no-record-events',
+              include: ['test/e2e/stage-enforcement.test.ts'],
+              env: { LJ_E2E_FEISHU_TRANSPORT: 'long-connection', LJ_E2E_SOCKET_RECORD_EVENTS: 'off' },
+            },
+          },
+        ],
   },
 });

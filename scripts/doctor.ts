@@ -1,6 +1,6 @@
 /**
  * npm run doctor — checks credentials, the Base against bitable-templates/leads.base.json, the
- * record-change subscription, the group cards go to (FEISHU_CHAT_ID, bot in it) and the one the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
+ * record-change subscription, how events arrive (FEISHU_TRANSPORT: webhook, or the long connection and whether record changes come over it), the group cards go to (FEISHU_CHAT_ID, bot in it) and the one the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
  * en). Exit 0 when everything is fine, 1 when something is wrong, 2 on bad configuration.
  */
 import { existsSync } from 'node:fs';
@@ -14,12 +14,14 @@ import { createFeishuClient } from '../src/feishu/sdk-client.js';
 import { loadBaseTemplate } from '../src/rules/base-template.js';
 import { loadMetricsConfig } from '../src/rules/metrics-config.js';
 import { openStore } from '../src/store/open-store.js';
+import { SOCKET_FULL_PASS_MS, SOCKET_RECONCILE_MS, SOCKET_RECORD_EVENT_CURSOR } from '../src/feishu/long-connection.js';
 
 const env = mergeEnv(readEnvFile(resolve(process.cwd(), '.env')), process.env);
 let creds: FeishuCredentials;
 let database: ReturnType<typeof databaseFrom>;
 let chatId: string | undefined;
 let digestChatId: string | undefined;
+let transport: 'webhook' | 'long-connection' = 'webhook';
 try {
   creds = loadFeishuCredentials(env);
   database = databaseFrom(env);
@@ -29,6 +31,9 @@ try {
   const digest = CONFIG_KEYS.FEISHU_DIGEST_CHAT_ID.schema.safeParse(env.FEISHU_DIGEST_CHAT_ID);
   if (!digest.success) throw new ConfigError([{ key: 'FEISHU_DIGEST_CHAT_ID', message: digest.error.issues[0]?.message ?? 'invalid', hint: CONFIG_KEYS.FEISHU_DIGEST_CHAT_ID.hint }]);
   digestChatId = digest.data as string | undefined;
+  const t = CONFIG_KEYS.FEISHU_TRANSPORT.schema.safeParse(env.FEISHU_TRANSPORT);
+  if (!t.success) throw new ConfigError([{ key: 'FEISHU_TRANSPORT', message: t.error.issues[0]?.message ?? 'invalid', hint: CONFIG_KEYS.FEISHU_TRANSPORT.hint }]);
+  transport = t.data as typeof transport;
 } catch (e) {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(e instanceof ConfigError ? 2 : 1);
@@ -36,11 +41,14 @@ try {
 
 let deadLetters: number | undefined;
 let unknownUsers: Array<{ openId: string; name: string | null; lastSeenAt: Date }> | undefined;
+let lastSocketRecordEvent: Date | undefined;
 if (!database.databaseUrl && (database.databasePath === ':memory:' || !existsSync(database.databasePath))) deadLetters = undefined;
 else {
   const store = await openStore(database);
   deadLetters = (await store.tableWrites.counts()).dead + (await store.messages.counts()).dead;
   unknownUsers = await store.unknownUsers.list();
+  const at = await store.cursors.get(SOCKET_RECORD_EVENT_CURSOR);
+  lastSocketRecordEvent = at === undefined ? undefined : new Date(at);
   await store.close();
 }
 
@@ -57,6 +65,24 @@ const checks = await runDoctor({
   ...(unknownUsers ? { unknownUsers } : {}),
   chat: { chatId, get: (id) => im.getChat(id) },
   digestChat: { chatId: digestChatId, get: (id) => im.getChat(id), enabled: loadMetricsConfig(template).digest.enabled },
+  transport: {
+    transport,
+    // the request the SDK's WSClient makes first (docs/platform/feishu.md#55-long-connection); no socket is opened
+    endpoint: async () => {
+      const res = await fetch(`${creds.domain}/callback/ws/endpoint`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ AppID: creds.appId, AppSecret: creds.appSecret.reveal() }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = (await res.json()) as { code?: number; msg?: string };
+      return { code: typeof body.code === 'number' ? body.code : -1, ...(body.msg ? { msg: body.msg } : {}) };
+    },
+    lastSocketRecordEvent,
+    reconcileSeconds: SOCKET_RECONCILE_MS / 1000,
+    fullPassMinutes: SOCKET_FULL_PASS_MS / 60_000,
+    now: new Date(),
+  },
 });
 for (const c of checks) {
   process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.what.zh} / ${c.what.en}\n`);

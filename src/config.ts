@@ -52,6 +52,20 @@ export const CONFIG_KEYS = {
       en: 'the sandbox clock starts at this moment (ISO time with its offset, e.g. 2026-09-30T16:00:00+08:00), to try SLAs across holidays and 调休; empty: now',
     },
   },
+  FEISHU_TRANSPORT: {
+    schema: withDefault(z.enum(['webhook', 'long-connection']), 'webhook'),
+    hint: {
+      zh: '飞书事件与卡片回调的接收方式：webhook（飞书把请求发到本服务的公网 HTTPS 地址）或 long-connection（本服务连到飞书的长连接，无需公网地址）；开发者后台「事件与回调」的订阅方式须与此一致',
+      en: 'how Feishu events and card callbacks reach the server: webhook (Feishu posts to its public HTTPS address) or long-connection (the server holds a connection to Feishu; no public address needed); set the same under Events & Callbacks in the developer console',
+    },
+  },
+  SANDBOX_SOCKET_RECORD_EVENTS: {
+    schema: withDefault(z.enum(['on', 'off']), 'on'),
+    hint: {
+      zh: '沙箱在长连接方式下是否推送多维表格记录变更事件（飞书文档只写明 Webhook 推送）：on 或 off（off 时表格改动靠每隔几秒的对账发现）',
+      en: 'whether the sandbox pushes Bitable record-change events over the long connection (Feishu documents only Webhook for them): on, or off (grid edits are then found by reconciling every few seconds)',
+    },
+  },
   FEISHU_DOMAIN: { schema: withDefault(z.url(), 'https://open.feishu.cn'), hint: { zh: '飞书填 https://open.feishu.cn，Lark 填 https://open.larksuite.com', en: 'https://open.feishu.cn (Feishu) or https://open.larksuite.com (Lark)' } },
   FEISHU_APP_ID: {
     schema: opt(z.string().regex(/^cli_[0-9a-f]{16}$/, 'must look like cli_ followed by 16 hex characters')),
@@ -133,8 +147,9 @@ export interface FeishuConfig {
   domain: string;
   appId: string;
   appSecret: Secret;
-  encryptKey: Secret;
-  verificationToken: Secret;
+  /** webhook transport only (the long connection needs neither) */
+  encryptKey: Secret | undefined;
+  verificationToken: Secret | undefined;
   bitableAppToken: string;
   /** where cards go; undefined: none are sent (doctor says so) */
   chatId: string | undefined;
@@ -154,11 +169,13 @@ export interface Config {
   journey: string;
   /** Real Feishu app, or undefined when running on the embedded sandbox. */
   feishu: FeishuConfig | undefined;
+  /** how events and card callbacks arrive (a real app and the sandbox alike; docs/platform/feishu.md §5.5) */
+  feishuTransport: 'webhook' | 'long-connection';
   /**
    * The sandbox's Base lives in memory and is new at every start, so its leads database is too: with
    * DATABASE_PATH unset it is ./data/sandbox.db, emptied at start (`freshDatabase`).
    */
-  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined; demoHistory: boolean };
+  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined; demoHistory: boolean; socketRecordEvents: boolean };
   /** the Bitable writer: batch size and the app's write budget (docs/platform/feishu.md#26-batch-writes) */
   bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
   /** record reads per second at most (search, batch_get share Feishu's 20/s) */
@@ -203,6 +220,8 @@ function problemsOf(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
 }
 
 const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN'];
+/** the keys a request to our URL is checked with: not needed when Feishu sends over the long connection */
+const WEBHOOK_ONLY: ConfigKey[] = ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'];
 
 /**
  * Read the configuration from `env`. Returns a frozen Config or throws one ConfigError naming every bad
@@ -216,9 +235,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
 
   const anyFeishu = FEISHU_REQUIRED.some((k) => e[k] !== undefined);
   const sandboxOn = e.SANDBOX_MODE === 'on' || (e.SANDBOX_MODE === 'auto' && !anyFeishu);
+  const overSocket = e.FEISHU_TRANSPORT === 'long-connection';
   if (anyFeishu && !sandboxOn) {
     for (const k of FEISHU_REQUIRED) {
-      if (e[k] === undefined) problems.push({ key: k, message: 'required once any FEISHU_* key is set (fail closed) / 已设置其他 FEISHU_* 项时必填', hint: CONFIG_KEYS[k].hint });
+      if (e[k] === undefined && !(overSocket && WEBHOOK_ONLY.includes(k))) problems.push({ key: k, message: 'required once any FEISHU_* key is set (fail closed) / 已设置其他 FEISHU_* 项时必填', hint: CONFIG_KEYS[k].hint });
     }
   }
   if (!anyFeishu && e.SANDBOX_MODE === 'off') {
@@ -239,8 +259,8 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
           domain: e.FEISHU_DOMAIN as string,
           appId: e.FEISHU_APP_ID as string,
           appSecret: new Secret(e.FEISHU_APP_SECRET as string),
-          encryptKey: new Secret(e.FEISHU_ENCRYPT_KEY as string),
-          verificationToken: new Secret(e.FEISHU_VERIFICATION_TOKEN as string),
+          encryptKey: e.FEISHU_ENCRYPT_KEY ? new Secret(e.FEISHU_ENCRYPT_KEY as string) : undefined,
+          verificationToken: e.FEISHU_VERIFICATION_TOKEN ? new Secret(e.FEISHU_VERIFICATION_TOKEN as string) : undefined,
           bitableAppToken: e.FEISHU_BITABLE_APP_TOKEN as string,
           chatId: e.FEISHU_CHAT_ID as string | undefined,
           digestChatId: e.FEISHU_DIGEST_CHAT_ID as string | undefined,
@@ -257,12 +277,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     ...database,
     journey: e.JOURNEY as string,
     feishu,
+    feishuTransport: e.FEISHU_TRANSPORT as Config['feishuTransport'],
     sandbox: Object.freeze({
       enabled: sandboxOn,
       port: e.SANDBOX_PORT as number,
       freshDatabase: sandboxOn && !env.DATABASE_PATH?.trim() && !e.DATABASE_URL,
       startAt: e.SANDBOX_START_AT ? new Date(e.SANDBOX_START_AT as string) : undefined,
       demoHistory: e.SANDBOX_DEMO_HISTORY === 'on',
+      socketRecordEvents: e.SANDBOX_SOCKET_RECORD_EVENTS === 'on',
     }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,

@@ -27,7 +27,9 @@ function configOrExit(): Config {
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger({ level: config.logLevel });
-  const platform = config.feishu ? feishuPlatform(config.feishu, log) : await sandboxPlatform({ port: config.sandbox.port, log, startAt: config.sandbox.startAt, demoHistory: config.sandbox.demoHistory });
+  const platform = config.feishu
+    ? feishuPlatform(config.feishu, log)
+    : await sandboxPlatform({ port: config.sandbox.port, log, startAt: config.sandbox.startAt, demoHistory: config.sandbox.demoHistory, transport: config.feishuTransport, socketRecordEvents: config.sandbox.socketRecordEvents });
   const services = await createServices({ config, log, platform, version: pkg.version });
   await platform.prepare(services);
   await services.start();

@@ -28,11 +28,31 @@ export interface DoctorInput {
   chat?: { chatId: string | undefined; get: (chatId: string) => Promise<{ name: string }> };
   /** the management group the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), and whether metrics.json sends one */
   digestChat?: { chatId: string | undefined; get: (chatId: string) => Promise<{ name: string }>; enabled: boolean };
+  /** how events and callbacks arrive (FEISHU_TRANSPORT), and for the long connection what is known of it */
+  transport?: TransportInput;
+}
+
+export interface TransportInput {
+  transport: 'webhook' | 'long-connection';
+  /** asks Feishu for a long-connection address with the app's credentials: its answer code (0: it may connect) */
+  endpoint: () => Promise<{ code: number; msg?: string }>;
+  /** when a record change last came over the long connection (the server notes it in the database) */
+  lastSocketRecordEvent: Date | undefined;
+  /** the reconciliation that stands in for record events: every so many seconds, and a full pass every so many minutes */
+  reconcileSeconds: number;
+  fullPassMinutes: number;
+  now: Date;
 }
 
 export async function runDoctor(i: DoctorInput): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
-  const dead = [...(i.chat ? [await chatCheck(i.chat)] : []), ...(i.digestChat ? [await digestChatCheck(i.digestChat)] : []), deadLetterCheck(i.deadLetters), ...(i.unknownUsers ? [unknownUsersCheck(i.unknownUsers)] : [])];
+  const dead = [
+    ...(i.transport ? await transportChecks(i.transport) : []),
+    ...(i.chat ? [await chatCheck(i.chat)] : []),
+    ...(i.digestChat ? [await digestChatCheck(i.digestChat)] : []),
+    deadLetterCheck(i.deadLetters),
+    ...(i.unknownUsers ? [unknownUsersCheck(i.unknownUsers)] : []),
+  ];
   if (!i.appToken) {
     checks.push({
       ok: false,
@@ -87,6 +107,45 @@ function reachProblem(e: FeishuCallError): DoctorCheck {
 }
 
 /** Cards need a group with the app's bot in it (docs/platform/feishu.md#41-sending-messages: 230002 otherwise). */
+/**
+ * How events and card callbacks reach the server (docs/platform/feishu.md#55-long-connection): by webhook,
+ * or over the long connection; then whether Feishu answers the app with a long-connection address, and
+ * whether record changes come over it or the grid is kept by reconciling.
+ */
+export async function transportChecks(t: TransportInput): Promise<DoctorCheck[]> {
+  if (t.transport === 'webhook')
+    return [{ ok: true, what: { zh: '事件与卡片回调经 Webhook 送达（请求地址 /feishu/events 与 /feishu/card）', en: 'events and card callbacks arrive by webhook (request URLs /feishu/events and /feishu/card)' } }];
+  const out: DoctorCheck[] = [];
+  let answer: { code: number; msg?: string };
+  try {
+    answer = await t.endpoint();
+  } catch (e) {
+    answer = { code: -1, msg: e instanceof Error ? e.message : String(e) };
+  }
+  if (answer.code === 0) out.push({ ok: true, what: { zh: '长连接可用：飞书为本应用给出了长连接地址', en: 'the long connection is available: Feishu gives the app a connection address' } });
+  else
+    out.push({
+      ok: false,
+      what: { zh: `飞书没有给出长连接地址（code ${answer.code}${answer.msg ? `：${answer.msg}` : ''}）`, en: `Feishu gave no long-connection address (code ${answer.code}${answer.msg ? `: ${answer.msg}` : ''})` },
+      fix: {
+        zh: '检查 FEISHU_APP_ID / FEISHU_APP_SECRET；长连接只支持企业自建应用，每个应用最多 50 个连接；在开发者后台「事件与回调」把订阅方式设为「使用长连接接收事件/回调」',
+        en: 'check FEISHU_APP_ID / FEISHU_APP_SECRET; only self-built apps can use it, at most 50 connections per app; under Events & Callbacks set the subscription mode to "receive through persistent connection"',
+      },
+    });
+  const last = t.lastSocketRecordEvent;
+  if (last && t.now.getTime() - last.getTime() < 24 * 3_600_000)
+    out.push({ ok: true, what: { zh: `多维表格的记录变更经长连接到达（最近一次 ${last.toISOString()}）`, en: `Bitable record changes arrive over the long connection (last at ${last.toISOString()})` } });
+  else
+    out.push({
+      ok: true,
+      what: {
+        zh: `最近 24 小时没有记录变更经长连接到达：表格改动由每 ${t.reconcileSeconds} 秒一次的对账发现，删除的行由每 ${t.fullPassMinutes} 分钟一次的全量对账发现`,
+        en: `no record change came over the long connection in the last 24 hours: grid edits are found by reconciling every ${t.reconcileSeconds} s, deleted rows by a full pass every ${t.fullPassMinutes} min`,
+      },
+    });
+  return out;
+}
+
 export async function chatCheck(c: NonNullable<DoctorInput['chat']>): Promise<DoctorCheck> {
   if (!c.chatId) {
     return {

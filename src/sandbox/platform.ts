@@ -7,6 +7,7 @@ import { optionsOf } from '../rules/rule-table.js';
 import { addSource, rotateSourceKey } from '../usecases/intake-sources.js';
 import { addSubscriber, secretOf } from '../usecases/webhook-subscribers.js';
 import { seedDemoMonths } from './demo-months.js';
+import { longConnOf } from './feishu/longconn/module.js';
 import { startSandbox } from './start-sandbox.js';
 
 /** The demo website's form posts as this intake source (its key is new at every start). */
@@ -20,11 +21,18 @@ export const DEMO_SUBSCRIBER = '星河物联 CRM（演示）';
  * server's clock (real time unless moved: the UI's 快进时间, POST /__control/clock/advance, brings SLAs
  * due), and work is looked for every few seconds. Rate limits count real time either way.
  */
-export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: Date | undefined; demoHistory?: boolean }): Promise<Platform> {
+export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: Date | undefined; demoHistory?: boolean; transport?: 'webhook' | 'long-connection'; socketRecordEvents?: boolean }): Promise<Platform> {
   const { log } = o;
   const sandbox = await startSandbox({ port: o.port, log, startAt: o.startAt });
   const app = sandbox.demo.app;
   log.info({ url: sandbox.running.url, appId: app.app_id }, 'Feishu sandbox started (local emulator, not Feishu)');
+  if (o.transport === 'long-connection') {
+    // like a console set to 「使用长连接接收事件/回调」: nothing is posted to the server, it connects
+    sandbox.emulator.kernel.apps.update(app.app_id, { event_mode: 'long_connection', callback_mode: 'long_connection' });
+    // Feishu's ClientConfig asks for a ping every 120 s and a reconnect every 120 s; the sandbox, where
+    // people watch, asks for a quicker comeback after a dropped socket (the UI and the control API can drop it)
+    Object.assign(longConnOf(sandbox.emulator.kernel).settings, { recordEvents: o.socketRecordEvents ?? true, pingIntervalS: 30, reconnectIntervalS: 3, reconnectNonceS: 1 });
+  }
   return {
     mode: 'sandbox',
     // the demo CRM's subscriber signs with a secret derived from this (new at every start), unless WEBHOOK_SIGNING_KEY is set
@@ -84,7 +92,7 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
       sandbox.demoSite.configure({ productUrl: url });
     },
     close: () => sandbox.close(),
-    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)\n  线索报表 Report: ${sandbox.running.url}/demo/report  (漏斗、推进速度、MLG 指数、渠道、SLA / funnel, velocity, MLG index, channels, SLAs)`,
+    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)\n  线索报表 Report: ${sandbox.running.url}/demo/report  (漏斗、推进速度、MLG 指数、渠道、SLA / funnel, velocity, MLG index, channels, SLAs)${o.transport === 'long-connection' ? `\n  接收方式 Transport: 长连接 long connection（事件与卡片回调经服务打开的连接送达，连接状态见沙箱「事件」页 / events and callbacks come over the connection the server opens; see the sandbox's Events page）` : ''}`,
     logFields: { sandboxUrl: sandbox.running.url },
   };
 }

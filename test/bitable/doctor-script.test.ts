@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/module.js';
 import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
 import { imModule } from '../../src/sandbox/feishu/im/module.js';
+import { longConnModule, longConnOf } from '../../src/sandbox/feishu/longconn/module.js';
 import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
@@ -15,7 +16,7 @@ describe('npm run doctor', () => {
   const db = tempDbPath();
 
   beforeAll(async () => {
-    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule] });
+    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule, longConnModule] });
     const chat = emu.emu.kernel.directory.addChat({ name: '线索作战群', members: [], bots: [emu.app.app_id] });
     const management = emu.emu.kernel.directory.addChat({ name: '管理层周报群', members: [], bots: [emu.app.app_id] });
     env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path, FEISHU_CHAT_ID: chat.chat_id, FEISHU_DIGEST_CHAT_ID: management.chat_id };
@@ -104,5 +105,29 @@ describe('npm run doctor', () => {
     expect(out.code).toBe(1);
     expect(out.stdout).toContain('✗ 机器人不在 FEISHU_DIGEST_CHAT_ID 指定的群里');
     expect(out.stdout).toContain('✓ 卡片发往群「线索作战群」');
+  });
+
+  it('how events arrive: by webhook, or over the long connection — whether Feishu offers one, and whether record changes come on it or by reconciling', async () => {
+    const hook = await runScript('doctor', env);
+    expect(hook.stdout).toContain('✓ 事件与卡片回调经 Webhook 送达');
+    const socket = await runScript('doctor', { ...env, FEISHU_TRANSPORT: 'long-connection' });
+    expect(socket.stdout).toContain('✓ 长连接可用');
+    expect(socket.stdout).toContain('最近 24 小时没有记录变更经长连接到达：表格改动由每 5 秒一次的对账发现');
+    // the server notes record changes that came on the socket; then the doctor says so
+    const store = createStore(openDb(db.path));
+    await store.cursors.set('feishu.long_connection.record_event', Date.now() - 60_000, new Date());
+    store.db.close();
+    expect((await runScript('doctor', { ...env, FEISHU_TRANSPORT: 'long-connection' })).stdout).toContain('✓ 多维表格的记录变更经长连接到达');
+    // Feishu refuses the app a connection address (here: busy)
+    const gw = longConnOf(emu.emu.kernel);
+    gw.settings.refuseEndpointCode = 1;
+    const busy = await runScript('doctor', { ...env, FEISHU_TRANSPORT: 'long-connection' });
+    gw.settings.refuseEndpointCode = undefined;
+    expect(busy.code).toBe(1);
+    expect(busy.stdout).toContain('✗ 飞书没有给出长连接地址（code 1');
+    expect(busy.stdout).toContain('使用长连接接收事件/回调');
+    const bad = await runScript('doctor', { ...env, FEISHU_TRANSPORT: 'socket' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('FEISHU_TRANSPORT');
   });
 });

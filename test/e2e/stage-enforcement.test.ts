@@ -3,6 +3,8 @@ import { runMain, type RunningMain } from '../support/run-main.js';
 import { tempDbPath } from '../support/temp-db.js';
 import { cellText as text, sandboxHarness, type Fields } from '../support/sandbox-main.js';
 
+/** the vitest project where the sandbox pushes no record changes over the long connection (vitest.config.ts) */
+const WITHOUT_RECORD_EVENTS = process.env.LJ_E2E_SOCKET_RECORD_EVENTS === 'off';
 /**
  * The promise at the centre of the product, end to end: `npm start` (sandbox), people edit the grid
  * through the emulator's act-as path, the emulator sends real signed and encrypted record events to
@@ -177,7 +179,9 @@ describe.each(SWITCHES)('stage enforcement in the grid (sandbox, signed events; 
     expect(lead(text(after.fields['线索编号'])).stage).toBe('lost');
   });
 
-  it("race: a person edits again while the revert is on the wire; the row is brought back to the lead's stage", async () => {
+  // Without record events (the no-record-events project) a poll cannot see an edit that a revert in flight
+  // overwrites within the same second (docs/platform/feishu.md#55-long-connection).
+  it.skipIf(WITHOUT_RECORD_EVENTS)("race: a person edits again while the revert is on the wire; the row is brought back to the lead's stage", async () => {
     const r = await byCompany('星河云科技'); // now MQL (recycled above)
     await control('POST', '/faults', { route: 'bitable.record.batch_update', kind: 'delay', ms: 1500, times: 1 });
     await edit(r.record_id, '韩梅梅', { 阶段: '成单' }); // MQL → 成单 is not allowed: a revert goes out and is held
@@ -193,7 +197,7 @@ describe.each(SWITCHES)('stage enforcement in the grid (sandbox, signed events; 
     expect((await byCompany('星河云科技')).fields['阶段']).toBe('培育池');
     expect(final.fields['阶段']).toBe('培育池');
   });
-  it('a dropped event is repaired by reconciliation; a re-delivered event (same event_id) is applied once', async () => {
+  it.skipIf(WITHOUT_RECORD_EVENTS)('a dropped event is repaired by reconciliation; a re-delivered event (same event_id) is applied once', async () => {
     const made = await control<{ record_id: string }>('POST', `/bases/${app}/tables/${leads}/records`, { operator_open_id: users['张伟'], fields: { 公司名称: '丢失事件公司', 联系人: '郑', 电话: '13300001111', 需求描述: '试用' } });
     const key = await until('key', async () => {
       const x = (await rows()).find((y) => y.record_id === made.record_id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { approvalCard } from '../../src/cards/approval-card.js';
 import { renderCard } from '../../src/cards/render.js';
-import { feishuCardAnswer } from '../../src/http/feishu-card.js';
+import { feishuCardAnswer } from '../../src/feishu/inbound.js';
 import { feishuCardUpdate, feishuMessage } from '../../src/im/sender.js';
 import type { ChatSendPayload, ChatUpdatePayload } from '../../src/ports/chat.js';
 import { asSent, cardWorld } from '../support/card-world.js';

@@ -1,6 +1,6 @@
 import type { Member } from '../../src/bitable/roster.js';
 import { createLeadJourney } from '../../src/compose/lead-journey.js';
-import { feishuCardAnswer } from '../../src/http/feishu-card.js';
+import { feishuCardAnswer } from '../../src/feishu/inbound.js';
 import { feishuCardUpdate, feishuMessage } from '../../src/im/sender.js';
 import { testStore, twinStore } from './test-store.js';
 import { fixedTeam } from '../../src/ports/team.js';

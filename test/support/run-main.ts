@@ -12,11 +12,21 @@ export interface RunningMain {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * The vitest projects that run the end-to-end files again over the long connection set
+ * LJ_E2E_FEISHU_TRANSPORT (and LJ_E2E_SOCKET_RECORD_EVENTS): every server they start uses it, so the
+ * files themselves stay unchanged.
+ */
+function transportUnderTest(): Record<string, string> {
+  const t = process.env.LJ_E2E_FEISHU_TRANSPORT;
+  return t ? { FEISHU_TRANSPORT: t, SANDBOX_SOCKET_RECORD_EVENTS: process.env.LJ_E2E_SOCKET_RECORD_EVENTS ?? 'on' } : {};
+}
+
 /** Start `src/main.ts` the way `npm start` does (tsx, no build step) and wait until it listens. */
 export function runMain(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningMain> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', SANDBOX_PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', SANDBOX_PORT: '0', ...transportUnderTest(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -62,12 +62,18 @@ export function createFeishuEmulator(opts: FeishuEmulatorOptions = {}): FeishuEm
               close: () =>
                 new Promise<void>((res) => {
                   kernel.clock.dispose();
+                  for (const d of kernel.disposers) d();
                   if ('closeAllConnections' in server!) (server as unknown as { closeAllConnections(): void }).closeAllConnections();
                   server!.close(() => res());
                 }),
             });
           });
           server.on('error', reject);
+          server.on('upgrade', (req, socket, head) => {
+            const handle = kernel.upgrades.get(new URL(req.url ?? '/', 'http://emulator').pathname);
+            if (handle) handle(req, socket, head);
+            else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+          });
         } catch (e) {
           reject(e);
         }

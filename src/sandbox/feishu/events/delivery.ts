@@ -1,6 +1,6 @@
 import type { EmuKernel } from '../kernel/kernel.js';
 import type { V2Envelope } from './envelope.js';
-import { encodeBody, postWithDeadline, signedHeaders } from './signed-request.js';
+import { encodeBody, type PostResult, postWithDeadline, signedHeaders } from './signed-request.js';
 
 /**
  * Webhook delivery of events (docs/platform/feishu.md#35-acknowledgement-and-retries): HTTP 200 within 3 s acknowledges; otherwise
@@ -34,6 +34,9 @@ export const DEFAULT_DELIVERY_SETTINGS: Readonly<DeliverySettings> = {
 
 /** Deliveries kept for the control API and UI; older ones are forgotten so a long sandbox session stays small. */
 export const DELIVERY_LOG_LIMIT = 5000;
+
+/** The `url` of an attempt made over the app's long connection. */
+export const LONG_CONNECTION = 'long-connection';
 
 export type AttemptKind = 'first' | 'retry' | 'duplicate';
 
@@ -94,7 +97,7 @@ export class EventDelivery {
       app_id: envelope.header.app_id,
       created_at: this.k.clock.now(),
       envelope,
-      encrypted: Boolean(app?.encrypt_key),
+      encrypted: Boolean(app?.encrypt_key) && app?.event_mode !== 'long_connection',
       state: 'pending',
       attempts: [],
     };
@@ -107,6 +110,16 @@ export class EventDelivery {
       return rec;
     }
     const duplicateByFault = fault?.kind === 'duplicate';
+    if (app?.event_mode === 'long_connection') {
+      // Over the long connection the envelope travels plain: the socket itself is authenticated (§5.5).
+      if (!this.k.longConnection?.carries(rec.event_type)) {
+        rec.state = 'dropped';
+        rec.note = this.k.longConnection ? `${rec.event_type} is not pushed over the long connection (the longconn record_events switch)` : 'the app receives over the long connection, and this emulator has none';
+        return rec;
+      }
+      this.track(this.attempt(rec, JSON.stringify(envelope), 'first', undefined, duplicateByFault));
+      return rec;
+    }
     if (!app?.event_url) {
       rec.state = 'no_url';
       rec.note = app ? 'app has no event_url' : 'unknown app';
@@ -143,7 +156,8 @@ export class EventDelivery {
   private async attempt(rec: DeliveryRecord, body: string, kind: AttemptKind, delayMs: number | undefined, duplicateAfterAck: boolean): Promise<void> {
     delete rec.next_attempt_at;
     const app = this.k.apps.get(rec.app_id);
-    const url = app?.event_url;
+    const socket = app?.event_mode === 'long_connection';
+    const url = socket ? LONG_CONNECTION : app?.event_url;
     const n = rec.attempts.length + 1;
     const at = this.k.clock.now();
     if (!app || !url) {
@@ -151,8 +165,9 @@ export class EventDelivery {
       this.afterFailure(rec, body);
       return;
     }
-    const headers = signedHeaders(app, body, at);
-    const res = await postWithDeadline(url, { headers, body }, this.settings.ackTimeoutMs);
+    const headers = socket ? {} : signedHeaders(app, body, at);
+    const noGateway: PostResult = { status: 'error', elapsedMs: 0, error: 'no long connection gateway' };
+    const res = socket ? await (this.k.longConnection?.push(app, rec.envelope, this.settings.ackTimeoutMs) ?? noGateway) : await postWithDeadline(url, { headers, body }, this.settings.ackTimeoutMs);
     const acked = res.status === 200;
     rec.attempts.push({
       n,

@@ -1,5 +1,6 @@
 import { buildV2Envelope, type V2Envelope } from '../events/envelope.js';
-import { encodeBody, postWithDeadline, signedHeaders } from '../events/signed-request.js';
+import { LONG_CONNECTION } from '../events/delivery.js';
+import { encodeBody, type PostResult, postWithDeadline, signedHeaders } from '../events/signed-request.js';
 import { tenantKeyOf } from '../events/tenant.js';
 import type { EmuKernel } from '../kernel/kernel.js';
 import { newId } from '../kernel/ids.js';
@@ -142,7 +143,8 @@ export class ImService {
     result.action = resolved.action;
 
     const app = this.k.apps.get(m.app_id);
-    if (!app?.card_url) return Object.assign(result, { ok: false, error_code: CALLBACK_FAILED_CODE, error: 'the app has no card callback URL configured' });
+    const socket = app?.callback_mode === 'long_connection';
+    if (!app || (!socket && !app.card_url)) return Object.assign(result, { ok: false, error_code: CALLBACK_FAILED_CODE, error: 'the app has no card callback URL configured' });
     if (this.k.faults.take('card.callback')?.kind === 'drop') {
       return Object.assign(result, { ok: false, error_code: CALLBACK_FAILED_CODE, error: 'callback dropped by fault rule card.callback' });
     }
@@ -161,14 +163,16 @@ export class ImService {
       },
       at,
     );
-    const body = encodeBody(app, envelope);
-    const headers = signedHeaders(app, body, at);
-    Object.assign(result, { delivered: true, token: token.token, request: { url: app.card_url, headers, body, envelope } });
+    // Over the long connection the callback travels plain (§5.5); to a URL, signed and maybe encrypted.
+    const body = socket ? JSON.stringify(envelope) : encodeBody(app, envelope);
+    const headers = socket ? {} : signedHeaders(app, body, at);
+    Object.assign(result, { delivered: true, token: token.token, request: { url: socket ? LONG_CONNECTION : app.card_url, headers, body, envelope } });
 
     const flight: InFlight = { startVersion: cur.version, raced: false };
     this.inFlight.set(m.message_id, [...(this.inFlight.get(m.message_id) ?? []), flight]);
     try {
-      const res = await postWithDeadline(app.card_url, { headers, body }, this.settings.callbackTimeoutMs);
+      const noGateway: PostResult = { status: 'error', elapsedMs: 0, error: 'the app receives callbacks over the long connection, and this emulator has none' };
+      const res = socket ? await (this.k.longConnection?.push(app, envelope, this.settings.callbackTimeoutMs) ?? noGateway) : await postWithDeadline(app.card_url!, { headers, body }, this.settings.callbackTimeoutMs);
       Object.assign(result, { status: res.status, elapsed_ms: res.elapsedMs, ...(res.responseBody !== undefined ? { response_body: res.responseBody } : {}) });
       // §4.4: HTTP 200 within 3 s or the user sees an error; there is no retry.
       if (res.status !== 200) return Object.assign(result, { ok: false, error_code: CALLBACK_FAILED_CODE, error: res.error ?? `callback answered HTTP ${res.status}` });

@@ -12,10 +12,18 @@ export interface EmuApp {
   event_url?: string;
   /** Card callback URL (回调配置), configured separately from events (§4.4). */
   card_url?: string;
+  /**
+   * Console 订阅方式 for events (事件配置) and for callbacks (回调配置): sent to the request URL, or over the
+   * app's long connection (docs/platform/feishu.md §5.5). Webhook unless set.
+   */
+  event_mode?: ReceiveMode;
+  callback_mode?: ReceiveMode;
   /** The bot's own open_id: the operator of writes made with the tenant token. */
   bot_open_id: string;
   name: string;
 }
+
+export type ReceiveMode = 'webhook' | 'long_connection';
 
 export type NewApp = Partial<EmuApp>;
 
@@ -32,6 +40,8 @@ export class AppRegistry {
       ...(a.encrypt_key !== undefined ? { encrypt_key: a.encrypt_key } : {}),
       ...(a.event_url !== undefined ? { event_url: a.event_url } : {}),
       ...(a.card_url !== undefined ? { card_url: a.card_url } : {}),
+      ...(a.event_mode !== undefined ? { event_mode: a.event_mode } : {}),
+      ...(a.callback_mode !== undefined ? { callback_mode: a.callback_mode } : {}),
     };
     this.apps.set(app.app_id, app);
     return app;

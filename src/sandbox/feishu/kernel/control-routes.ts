@@ -10,6 +10,8 @@ const appPatch = z
     verification_token: z.string().min(1),
     event_url: z.string().url(),
     card_url: z.string().url(),
+    event_mode: z.enum(['webhook', 'long_connection']),
+    callback_mode: z.enum(['webhook', 'long_connection']),
     name: z.string().min(1),
   })
   .partial();

@@ -1,6 +1,9 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppRegistry } from './apps.js';
+import type { PostResult } from '../events/signed-request.js';
+import { AppRegistry, type EmuApp } from './apps.js';
 import { Bus } from './bus.js';
 import { createEmuClock, type EmuClock, type EmuClockOptions } from './clock.js';
 import { Directory } from './directory.js';
@@ -27,6 +30,16 @@ export interface RouteSpec {
 }
 
 export type Handler = (c: EmuContext) => Response | Promise<Response>;
+
+/** A WebSocket upgrade request handed over by the emulator's HTTP server. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** How an event or callback reaches an app that receives over its long connection (the longconn module). */
+export interface PushChannel {
+  push(app: EmuApp, envelope: unknown, deadlineMs: number): Promise<PostResult>;
+  /** whether events of this type are pushed over the long connection at all */
+  carries(eventType: string): boolean;
+}
 
 export type KernelLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, extra?: Record<string, unknown>) => void;
 
@@ -57,6 +70,12 @@ export class EmuKernel {
 
   /** Open API calls received, by route key (benchmarks and tests count calls by endpoint with it). */
   readonly calls = new Map<string, number>();
+  /** WebSocket upgrades by path (the long connection's gateway); the server hands them over. */
+  readonly upgrades = new Map<string, UpgradeHandler>();
+  /** Run when the emulator stops (open sockets to close). */
+  readonly disposers: Array<() => void> = [];
+  /** Delivery over the long connection, for apps set to receive that way; set by the longconn module. */
+  longConnection: PushChannel | undefined;
 
   constructor(opts: KernelOptions = {}) {
     this.clock = createEmuClock(opts.clock);

@@ -53,7 +53,16 @@ export function uiState(k: EmuKernel): Record<string, unknown> {
     users: k.directory.listUsers().map((u) => ({ open_id: u.open_id, user_id: u.user_id, name: u.name, en_name: u.en_name, ...(u.job_title ? { job_title: u.job_title } : {}), ...(u.email ? { email: u.email } : {}) })),
     chats: k.directory.listChats().map((c) => ({ chat_id: c.chat_id, name: c.name, ...(c.description ? { description: c.description } : {}), members: c.members, bots: c.bots })),
     p2p_chats: [...p2p.values()],
-    apps: k.apps.list().map((a) => ({ app_id: a.app_id, name: a.name, bot_open_id: a.bot_open_id, event_url: a.event_url ?? null, card_url: a.card_url ?? null, encrypted: Boolean(a.encrypt_key) })),
+    apps: k.apps.list().map((a) => ({
+      app_id: a.app_id,
+      name: a.name,
+      bot_open_id: a.bot_open_id,
+      event_url: a.event_url ?? null,
+      card_url: a.card_url ?? null,
+      event_mode: a.event_mode ?? 'webhook',
+      callback_mode: a.callback_mode ?? 'webhook',
+      encrypted: Boolean(a.encrypt_key),
+    })),
   };
 }
 

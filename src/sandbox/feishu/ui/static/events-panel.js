@@ -122,11 +122,55 @@ export function eventsView(main, ctx) {
     );
   }
 
+  /** Apps that receive over the long connection: its sockets, counters, and a switch that cuts them. */
+  function longConnSection(lc) {
+    const apps = ctx.state.apps.filter((a) => a.event_mode === 'long_connection' || a.callback_mode === 'long_connection');
+    if (!apps.length) return null;
+    const cut = async () => {
+      await api.post('/longconn/drop', {});
+      await refresh();
+    };
+    const s = lc.stats;
+    return h(
+      'div',
+      { id: 'longconn' },
+      h('h3', {}, t('events.longconn')),
+      h('p', { class: 'muted' }, `${t('events.longconn.what')} ${t(lc.settings.recordEvents ? 'events.longconn.recordEvents' : 'events.longconn.noRecordEvents')}`),
+      lc.connections.length
+        ? h(
+            'table',
+            { class: 'log' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['events.app', 'events.longconn.since', 'events.longconn.pings'].map((k) => h('th', {}, t(k))),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              lc.connections.map((c) => h('tr', { dataset: { connection: c.id } }, [h('td', {}, appName(c.app_id)), h('td', {}, fmtTime(c.connected_at)), h('td', {}, String(c.pings))])),
+            ),
+          )
+        : h('p', { class: 'empty' }, t('events.longconn.none')),
+      h(
+        'p',
+        { class: 'small' },
+        `${t('events.longconn.handshakes')} ${s.handshakes} · ${t('events.longconn.refused')} ${s.handshakeRefusals + s.endpointRefusals} · ${t('events.longconn.messages')} ${s.messagesSent} · ${t('events.longconn.acks')} ${s.acks}`,
+      ),
+      h('button', { type: 'button', class: 'btn', id: 'longconn-drop', onclick: cut, disabled: !lc.connections.length }, t('events.longconn.drop')),
+    );
+  }
+
   async function refresh() {
     try {
-      const [deliveries, clicks] = await Promise.all([optional('/events/deliveries'), optional('/cards/clicks')]);
+      const [deliveries, clicks, lc] = await Promise.all([optional('/events/deliveries'), optional('/cards/clicks'), optional('/longconn')]);
       append(clear(main), [
         h('div', { class: 'view-head' }, h('div', { class: 'view-title' }, h('strong', {}, t('nav.events'))), h('div', { class: 'view-actions' }, h('button', { type: 'button', class: 'btn', onclick: refresh }, t('events.refresh')))),
+        lc ? longConnSection(lc) : null,
         h('h3', {}, t('events.deliveries')),
         deliveries ? deliveriesTable(deliveries.slice(-LIMIT).reverse()) : h('p', { class: 'muted' }, t('nav.moduleOff')),
         h('h3', {}, t('events.clicks')),
