@@ -35,7 +35,7 @@ import { createHandleRecordChange } from '../usecases/handle-record-change.js';
 import { createInboundProcessor } from '../usecases/process-inbound.js';
 import { createReconcile } from '../usecases/reconcile.js';
 import { createCardReceiver, createEventReceiver } from '../feishu/inbound.js';
-import { createFeishuLongConnection, SOCKET_FULL_PASS_MS, SOCKET_FULL_PASS_QUICK_MS, SOCKET_RECONCILE_MS, SOCKET_RECONCILE_QUICK_MS, SOCKET_RECORD_EVENT_CURSOR, SOCKET_RECORD_EVENTS_TRUSTED_MS } from '../feishu/long-connection.js';
+import { createFeishuLongConnection, SOCKET_RECORD_EVENT_CURSOR } from '../feishu/long-connection.js';
 import { createRuleTables } from '../usecases/rule-tables.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import { createWebhookSender } from '../webhooks/sender.js';
@@ -314,7 +314,6 @@ export async function createServices({ config, log, platform, version }: Service
   // (no public URL), into the same receivers as the HTTP routes. Feishu may or may not push record
   // changes that way (docs/platform/feishu.md#55-long-connection): until one arrives on the socket, and
   // whenever none has for a while, the grid is reconciled every few seconds instead.
-  let socketRecordEventAt = 0;
   const longConnection =
     config.feishuTransport === 'long-connection'
       ? createFeishuLongConnection({
@@ -324,15 +323,14 @@ export async function createServices({ config, log, platform, version }: Service
           log,
           events: createEventReceiver({ store, clock, onStored: () => void inbound.kick() }),
           cards: createCardReceiver({ act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale }),
-          onRecordEvent: () => {
-            const now = systemClock.now().getTime();
-            // noted for npm run doctor at most once a minute
-            if (now - socketRecordEventAt > 60_000) void store.cursors.set(SOCKET_RECORD_EVENT_CURSOR, now, clock.now()).catch(() => undefined);
-            socketRecordEventAt = now;
+          quick: platform.quickPolls,
+          reconcile: (full) => {
+            if (full) fullPass = true;
+            void reconcileLoop.kick();
           },
+          onRecordEvent: (at) => void store.cursors.set(SOCKET_RECORD_EVENT_CURSOR, at.getTime(), clock.now()).catch(() => undefined),
         })
       : undefined;
-  let socketReconcile: NodeJS.Timeout | undefined;
   const app = createApp({
     ping: store.ping,
     log,
@@ -407,23 +405,7 @@ export async function createServices({ config, log, platform, version }: Service
       slowdownJob.start();
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
-      if (longConnection !== undefined) {
-        longConnection.start();
-        // Without record events a deleted row is seen only by a full pass (the rows that are not there).
-        let lastFull = systemClock.now().getTime();
-        socketReconcile = setInterval(
-          () => {
-            const now = systemClock.now().getTime();
-            if (now - socketRecordEventAt <= SOCKET_RECORD_EVENTS_TRUSTED_MS) return;
-            if (now - lastFull >= (platform.quickPolls ? SOCKET_FULL_PASS_QUICK_MS : SOCKET_FULL_PASS_MS)) {
-              fullPass = true;
-              lastFull = now;
-            }
-            void reconcileLoop.kick();
-          },
-          platform.quickPolls ? SOCKET_RECONCILE_QUICK_MS : SOCKET_RECONCILE_MS,
-        );
-      }
+      longConnection?.start();
       ruleLoop.start();
     },
     /** Serve the HTTP app; resolves with its URL. */
@@ -436,7 +418,6 @@ export async function createServices({ config, log, platform, version }: Service
     async stop(): Promise<void> {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       longConnection?.stop();
-      clearInterval(socketReconcile);
       await reconcileLoop.stop();
       await ruleLoop.stop();
       await inbound.stop();

@@ -20,11 +20,13 @@ import { RECORD_CHANGED } from './record-changed.js';
  */
 export const SOCKET_RECONCILE_MS = 5_000;
 /** the same in the sandbox, where people watch and reads cost nothing */
-export const SOCKET_RECONCILE_QUICK_MS = 2_000;
-export const SOCKET_RECORD_EVENTS_TRUSTED_MS = 10 * 60_000;
+const SOCKET_RECONCILE_QUICK_MS = 2_000;
+const SOCKET_RECORD_EVENTS_TRUSTED_MS = 10 * 60_000;
 /** …and how often that reconciliation is a full pass, which alone sees deleted rows (every row is read) */
 export const SOCKET_FULL_PASS_MS = 10 * 60_000;
-export const SOCKET_FULL_PASS_QUICK_MS = 15_000;
+const SOCKET_FULL_PASS_QUICK_MS = 15_000;
+/** a record change on the socket is reported (`onRecordEvent`) at most this often */
+const NOTE_EVERY_MS = 60_000;
 /** sync_cursors: when a record change last came over the long connection (npm run doctor reads it) */
 export const SOCKET_RECORD_EVENT_CURSOR = 'feishu.long_connection.record_event';
 
@@ -35,11 +37,15 @@ export interface LongConnectionDeps {
   log: Logger;
   events: EventReceiver;
   cards: CardReceiver;
-  /** a `drive.file.bitable_record_changed_v1` arrived on the socket (Feishu may not push it this way) */
-  onRecordEvent?: () => void;
+  /**
+   * Grid enforcement while record changes do not come on the socket: a reconciliation pass (`full`: every
+   * row, the only way to see deleted ones). Asked every few seconds (`quick`: the sandbox's shorter times).
+   */
+  reconcile: (full: boolean) => void;
+  quick?: boolean;
+  /** a `drive.file.bitable_record_changed_v1` came on the socket (told at most once a minute; npm run doctor shows it) */
+  onRecordEvent?: (at: Date) => void;
 }
-
-export type LongConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -56,7 +62,10 @@ function sdkLogger(log: Logger) {
 export function createFeishuLongConnection(deps: LongConnectionDeps) {
   const log = deps.log.child({ component: 'feishu-long-connection' });
   let client: lark.WSClient | undefined;
-  let state: LongConnectionState = 'idle';
+  let standIn: NodeJS.Timeout | undefined;
+  /** wall ms of the last record change on the socket, and of the last one reported */
+  let recordEventAt = 0;
+  let notedAt = 0;
 
   async function onEnvelope(data: unknown): Promise<unknown> {
     const header = isObj(data) && isObj(data.header) ? data.header : undefined;
@@ -77,7 +86,13 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
     }
     const { fresh } = await deps.events({ eventId, eventType, envelope: data });
     log.debug({ eventId, eventType, duplicate: !fresh }, 'event received (long connection)');
-    if (eventType === RECORD_CHANGED) deps.onRecordEvent?.();
+    if (eventType === RECORD_CHANGED) {
+      recordEventAt = Date.now();
+      if (recordEventAt - notedAt >= NOTE_EVERY_MS) {
+        notedAt = recordEventAt;
+        deps.onRecordEvent?.(new Date(recordEventAt));
+      }
+    }
     return undefined;
   }
 
@@ -89,10 +104,9 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
   }
 
   return {
-    /** Opens the connection in the background; the SDK retries until it holds. */
+    /** Opens the connection in the background (the SDK retries until it holds) and starts the stand-in reconciliation. */
     start(): void {
       if (client) return;
-      state = 'connecting';
       client = new lark.WSClient({
         appId: deps.appId,
         appSecret: deps.appSecret.reveal(),
@@ -102,31 +116,37 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
         // a handshake that hangs (a proxy, a NAT) is given up and retried rather than waited on forever
         handshakeTimeoutMs: 15_000,
         onReady: () => {
-          state = 'connected';
           log.info({}, 'Feishu long connection open');
         },
         onReconnecting: () => {
-          state = 'reconnecting';
           log.warn({}, 'Feishu long connection lost; reconnecting');
         },
         onReconnected: () => {
-          state = 'connected';
           log.info({}, 'Feishu long connection open again');
         },
         onError: (e) => {
-          state = 'failed';
           log.error({ err: e.message }, 'Feishu long connection failed for good: check FEISHU_APP_ID/SECRET and that the console subscribes by long connection (npm run doctor)');
         },
       });
       void client.start({ eventDispatcher: new EnvelopeDispatcher({ logger: sdkLogger(log), loggerLevel: lark.LoggerLevel.error }) });
+      // Until record changes come on the socket (and whenever none has for a while), reconcile instead.
+      let fullAt = Date.now();
+      standIn = setInterval(
+        () => {
+          const now = Date.now();
+          if (now - recordEventAt <= SOCKET_RECORD_EVENTS_TRUSTED_MS) return;
+          const full = now - fullAt >= (deps.quick ? SOCKET_FULL_PASS_QUICK_MS : SOCKET_FULL_PASS_MS);
+          if (full) fullAt = now;
+          deps.reconcile(full);
+        },
+        deps.quick ? SOCKET_RECONCILE_QUICK_MS : SOCKET_RECONCILE_MS,
+      );
     },
-    state: (): LongConnectionState => state,
     stop(): void {
+      clearInterval(standIn);
       client?.close({ force: true });
       client = undefined;
-      state = 'idle';
     },
   };
 }
 
-export type FeishuLongConnection = ReturnType<typeof createFeishuLongConnection>;

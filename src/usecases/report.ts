@@ -60,24 +60,23 @@ export async function buildReport(deps: { store: Store; journey: Journey; config
   const { journey, config } = deps;
   const histories = await deps.store.metrics.histories();
   const assignments = await deps.store.metrics.assignments({ from: o.since, to: o.until });
-  const inPeriod = (d: Date) => d >= o.since && d < o.until;
   const [since, until] = [o.since.getTime(), o.until.getTime()];
-  const newLeads = subset(histories, (i) => histories.createdAt[i]! >= since && histories.createdAt[i]! < until);
+  const inPeriod = (ms: number) => ms >= since && ms < until;
+  const newLeads = subset(histories, (i) => inPeriod(histories.createdAt[i]!));
   const usual = usualTimes(journey, histories, { percentile: config.stuck.percentile, minSample: config.stuck.minSample });
   const cohorts = funnelBy(journey, newLeads, cohortOf);
   const sla = slaCompliance(
-    assignments.filter((a) => inPeriod(a.offeredAt)),
+    assignments.filter((a) => inPeriod(a.offeredAt.getTime())),
     o.until,
   );
   const slow = stuckLeads(journey, histories, usual, o.until);
   const slowest = slow.slice(0, o.listStuck ?? STUCK_LISTED);
   const labels = await deps.store.metrics.labels(slowest.map((s) => s.leadId));
+  const perStage = new Map<string, number>();
+  for (const s of slow) perStage.set(s.stage, (perStage.get(s.stage) ?? 0) + 1);
   const stuck = {
     total: slow.length,
-    byStage: journey.stages.flatMap((st) => {
-      const count = slow.reduce((n, s) => n + (s.stage === st.id ? 1 : 0), 0);
-      return count ? [{ stage: st.id, count, usualDays: usual.get(st.id)!.days }] : [];
-    }),
+    byStage: journey.stages.flatMap((st) => (perStage.has(st.id) ? [{ stage: st.id, count: perStage.get(st.id)!, usualDays: usual.get(st.id)!.days }] : [])),
     slowest: slowest.map((s): StuckRow => {
       const l = labels.get(s.leadId);
       return { key: l?.key ?? String(s.leadId), company: l?.company ?? null, stage: s.stage, days: s.days, usualDays: s.usualDays, owner: l?.owner ?? null };

@@ -75,6 +75,8 @@ export interface LongConnStats {
 interface Pending {
   resolve: (r: PostResult) => void;
   started: number;
+  /** the connection it went to: its close settles it */
+  connection: string;
 }
 
 export class LongConnGateway {
@@ -147,6 +149,9 @@ export class LongConnGateway {
       ws.on('message', (data: Buffer) => this.onFrame(conn, data));
       ws.on('close', () => {
         this.connections.delete(conn.id);
+        for (const [messageId, p] of this.pending) {
+          if (p.connection === conn.id) this.settle(messageId, { status: 'error', elapsedMs: Math.round(performance.now() - p.started), error: 'the connection closed before the ack' });
+        }
         this.k.log('debug', 'long connection closed', { app_id: conn.app_id, connection: conn.id });
       });
       ws.on('error', () => ws.terminate());
@@ -189,12 +194,12 @@ export class LongConnGateway {
       }, deadlineMs);
       this.pending.set(messageId, {
         started,
+        connection: conn.id,
         resolve: (r) => {
           clearTimeout(timer);
           resolve({ ...r, connection: conn.id });
         },
       });
-      conn.socket.once('close', () => this.settle(messageId, { status: 'error', elapsedMs: Math.round(performance.now() - started), error: 'the connection closed before the ack' }));
       this.stats.messagesSent++;
       for (let seq = 0; seq < sum; seq++) {
         const frame: Frame = {
