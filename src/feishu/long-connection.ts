@@ -149,4 +149,3 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
     },
   };
 }
-
