@@ -52,7 +52,7 @@ const STORE_TESTS = [
  * Tests that need a real PostgreSQL server (several processes on one database): only in `npm run
  * test:postgres`.
  */
-const POSTGRES_ONLY = ['test/e2e/instances-chaos.test.ts'];
+const POSTGRES_ONLY = ['test/e2e/instances-chaos.test.ts', 'test/e2e/long-connection-failover.test.ts'];
 
 const shared = {
   environment: 'node' as const,

@@ -14,6 +14,7 @@ import { createFeishuVerifier } from '../feishu/verify.js';
 import { createImApi } from '../im/api.js';
 import { createImSender } from '../im/sender.js';
 import { createDecayJob } from '../jobs/decay-job.js';
+import { createHeldConnection } from '../jobs/held-connection.js';
 import { createLease, instanceId } from '../jobs/lease.js';
 import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
@@ -331,6 +332,9 @@ export async function createServices({ config, log, platform, version }: Service
           onRecordEvent: (at) => void store.cursors.set(SOCKET_RECORD_EVENT_CURSOR, at.getTime(), clock.now()).catch(() => undefined),
         })
       : undefined;
+  // Feishu pushes each event to one of the app's connections: with several instances, only the holder
+  // of its lease keeps one open, and another opens it when the holder stops or dies.
+  const heldLongConnection = longConnection && createHeldConnection({ lease: lease('feishu-long-connection'), connection: longConnection, log, retryMs: Math.min(5_000, Math.max(500, config.failoverMs / 3)) });
   const app = createApp({
     ping: store.ping,
     log,
@@ -405,7 +409,7 @@ export async function createServices({ config, log, platform, version }: Service
       slowdownJob.start();
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
-      longConnection?.start();
+      heldLongConnection?.start();
       ruleLoop.start();
     },
     /** Serve the HTTP app; resolves with its URL. */
@@ -417,7 +421,7 @@ export async function createServices({ config, log, platform, version }: Service
     /** Stop answering, finish what is in flight, close the database. */
     async stop(): Promise<void> {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
-      longConnection?.stop();
+      await heldLongConnection?.stop();
       await reconcileLoop.stop();
       await ruleLoop.stop();
       await inbound.stop();

@@ -25,6 +25,10 @@ const SOCKET_RECORD_EVENTS_TRUSTED_MS = 10 * 60_000;
 /** …and how often that reconciliation is a full pass, which alone sees deleted rows (every row is read) */
 export const SOCKET_FULL_PASS_MS = 10 * 60_000;
 const SOCKET_FULL_PASS_QUICK_MS = 15_000;
+/** After the SDK gave up (onError): the first new client 1–2 s later, then doubling, at most 5 min apart (30 s in the sandbox). */
+const RESTART_BASE_MS = 2_000;
+const RESTART_CAP_MS = 5 * 60_000;
+const RESTART_CAP_QUICK_MS = 30_000;
 /** a record change on the socket is reported (`onRecordEvent`) at most this often */
 const NOTE_EVERY_MS = 60_000;
 /** sync_cursors: when a record change last came over the long connection (npm run doctor reads it) */
@@ -45,6 +49,8 @@ export interface LongConnectionDeps {
   quick?: boolean;
   /** a `drive.file.bitable_record_changed_v1` came on the socket (told at most once a minute; npm run doctor shows it) */
   onRecordEvent?: (at: Date) => void;
+  /** for the restart's jitter (tests) */
+  random?: () => number;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,32 +109,61 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
     }
   }
 
+  let stopped = true;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** SDK give-ups in a row (reset once a connection opens), and restarts in all */
+  let failures = 0;
+  let restarts = 0;
+
+  function open(): void {
+    const c = new lark.WSClient({
+      appId: deps.appId,
+      appSecret: deps.appSecret.reveal(),
+      domain: deps.domain,
+      logger: sdkLogger(log),
+      loggerLevel: lark.LoggerLevel.info,
+      // a handshake that hangs (a proxy, a NAT) is given up and retried rather than waited on forever
+      handshakeTimeoutMs: 15_000,
+      onReady: () => {
+        failures = 0;
+        log.info({}, 'Feishu long connection open');
+      },
+      onReconnecting: () => {
+        log.warn({}, 'Feishu long connection lost; reconnecting');
+      },
+      onReconnected: () => {
+        failures = 0;
+        log.info({}, 'Feishu long connection open again');
+      },
+      onError: (e) => {
+        // The SDK stops for good when Feishu refuses the endpoint with a code it does not retry (a
+        // wrong secret, an app not set to the long connection, too many connections) or when the
+        // ClientConfig's reconnect count runs out. A server cannot stay deaf: it starts a new client
+        // after a capped, jittered wait (half the ceiling, then up to the ceiling), doubling per failure.
+        if (stopped || client !== c) return;
+        failures++;
+        const ceiling = Math.min(deps.quick ? RESTART_CAP_QUICK_MS : RESTART_CAP_MS, RESTART_BASE_MS * 2 ** Math.min(failures - 1, 20));
+        const wait = Math.round(ceiling / 2 + (deps.random ?? Math.random)() * (ceiling / 2));
+        log.warn({ err: e.message, failures, retryInMs: wait }, 'Feishu long connection refused: trying again later; check FEISHU_APP_ID/SECRET and that the console subscribes by long connection (npm run doctor)');
+        c.close({ force: true });
+        client = undefined;
+        restartTimer = setTimeout(() => {
+          if (stopped) return;
+          restarts++;
+          open();
+        }, wait);
+      },
+    });
+    client = c;
+    void c.start({ eventDispatcher: new EnvelopeDispatcher({ logger: sdkLogger(log), loggerLevel: lark.LoggerLevel.error }) });
+  }
+
   return {
     /** Opens the connection in the background (the SDK retries until it holds) and starts the stand-in reconciliation. */
     start(): void {
-      if (client) return;
-      client = new lark.WSClient({
-        appId: deps.appId,
-        appSecret: deps.appSecret.reveal(),
-        domain: deps.domain,
-        logger: sdkLogger(log),
-        loggerLevel: lark.LoggerLevel.info,
-        // a handshake that hangs (a proxy, a NAT) is given up and retried rather than waited on forever
-        handshakeTimeoutMs: 15_000,
-        onReady: () => {
-          log.info({}, 'Feishu long connection open');
-        },
-        onReconnecting: () => {
-          log.warn({}, 'Feishu long connection lost; reconnecting');
-        },
-        onReconnected: () => {
-          log.info({}, 'Feishu long connection open again');
-        },
-        onError: (e) => {
-          log.error({ err: e.message }, 'Feishu long connection failed for good: check FEISHU_APP_ID/SECRET and that the console subscribes by long connection (npm run doctor)');
-        },
-      });
-      void client.start({ eventDispatcher: new EnvelopeDispatcher({ logger: sdkLogger(log), loggerLevel: lark.LoggerLevel.error }) });
+      if (!stopped) return;
+      stopped = false;
+      open();
       // Until record changes come on the socket (and whenever none has for a while), reconcile instead.
       let fullAt = Date.now();
       standIn = setInterval(
@@ -142,8 +177,12 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
         deps.quick ? SOCKET_RECONCILE_QUICK_MS : SOCKET_RECONCILE_MS,
       );
     },
+    /** How many times the SDK gave up and a new client was started (`npm run doctor`, tests). */
+    restarts: (): number => restarts,
     stop(): void {
+      stopped = true;
       clearInterval(standIn);
+      clearTimeout(restartTimer);
       client?.close({ force: true });
       client = undefined;
     },

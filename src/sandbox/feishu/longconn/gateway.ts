@@ -98,21 +98,26 @@ export class LongConnGateway {
     return { PingInterval: s.pingIntervalS, ReconnectCount: s.reconnectCount, ReconnectInterval: s.reconnectIntervalS, ReconnectNonce: s.reconnectNonceS };
   }
 
-  /** `POST /callback/ws/endpoint`: a socket URL for the app, or the code Feishu answers instead. */
-  endpoint(appId: unknown, appSecret: unknown, origin: string): { code: number; msg: string; data?: { URL: string; ClientConfig: ReturnType<LongConnGateway['clientConfig']> } } {
+  /**
+   * `POST /callback/ws/endpoint`: a socket URL for the app, or the code Feishu answers instead. A refusal
+   * carries an empty `data`: the SDK reads `data.URL` before it looks at the code, so without one every
+   * refusal would be retried as a network failure and its give-up codes (514, 1000040350) never seen
+   * (docs/platform/feishu.md#55-long-connection).
+   */
+  endpoint(appId: unknown, appSecret: unknown, origin: string): { code: number; msg: string; data: { URL: string; ClientConfig: ReturnType<LongConnGateway['clientConfig']> } | Record<string, never> } {
     this.stats.endpointRequests++;
     const app = typeof appId === 'string' ? this.k.apps.get(appId) : undefined;
     if (this.settings.refuseEndpointCode !== undefined) {
       this.stats.endpointRefusals++;
-      return { code: this.settings.refuseEndpointCode, msg: 'refused by the emulator control switch' };
+      return { code: this.settings.refuseEndpointCode, msg: 'refused by the emulator control switch', data: {} };
     }
     if (!app || appSecret !== app.app_secret) {
       this.stats.endpointRefusals++;
-      return { code: 514, msg: 'auth failed: unknown app or wrong secret' };
+      return { code: 514, msg: 'auth failed: unknown app or wrong secret', data: {} };
     }
     if (this.list(app.app_id).length >= MAX_CONNECTIONS_PER_APP) {
       this.stats.endpointRefusals++;
-      return { code: 1000040350, msg: `too many connections: at most ${MAX_CONNECTIONS_PER_APP} per app` };
+      return { code: 1000040350, msg: `too many connections: at most ${MAX_CONNECTIONS_PER_APP} per app`, data: {} };
     }
     const ticket = newId.uuid().replace(/-/g, '');
     const device_id = String(7_000_000_000_000 + Math.floor(Math.random() * 1e12));

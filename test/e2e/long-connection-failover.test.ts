@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBitableApi } from '../../src/bitable/api.js';
+import { provision } from '../../src/bitable/provision.js';
+import { createFeishuClient } from '../../src/feishu/sdk-client.js';
+import { Secret } from '../../src/lib/secret.js';
+import { loadBaseTemplate } from '../../src/rules/base-template.js';
+import { bitableModule } from '../../src/sandbox/feishu/bitable/module.js';
+import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
+import { getEvents } from '../../src/sandbox/feishu/events/service.js';
+import { imModule } from '../../src/sandbox/feishu/im/module.js';
+import { longConnModule, longConnOf } from '../../src/sandbox/feishu/longconn/module.js';
+import { createPostgresStore, type PostgresStore } from '../../src/store/store.js';
+import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
+import { runMain, type RunningMain } from '../support/run-main.js';
+import { postgresDatabase } from '../support/stores.js';
+import { waitUntil } from '../support/webhook-server.js';
+
+/**
+ * Several instances on one PostgreSQL, each configured for Feishu's long connection
+ * (docs/architecture.md#several-instances): Feishu pushes each event to one of an app's connections,
+ * so only the holder of the `feishu-long-connection` lease opens one. When it dies (SIGKILL), another
+ * instance opens it once the lease runs out, and events reach the survivor.
+ */
+describe('two instances over the long connection: one socket, taken over when its holder dies', () => {
+  let emu: StartedEmulator;
+  let db: Awaited<ReturnType<typeof postgresDatabase>>;
+  let store: PostgresStore;
+  const running: RunningMain[] = [];
+  afterAll(async () => {
+    for (const r of running) await r.stop('SIGKILL').catch(() => undefined);
+    await store?.close();
+    await emu?.stop();
+    await db?.close();
+  });
+
+  it('one connection for the two; after the holder is killed the other connects and receives the events', async () => {
+    db = await postgresDatabase();
+    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule, longConnModule], app: { event_mode: 'long_connection', callback_mode: 'long_connection' } });
+    const gw = longConnOf(emu.emu.kernel);
+    Object.assign(gw.settings, { pingIntervalS: 5, reconnectIntervalS: 1, reconnectNonceS: 0 });
+    const api = createBitableApi(createFeishuClient({ domain: emu.url, appId: emu.app.app_id, appSecret: new Secret(emu.app.app_secret) }));
+    const base = await provision(api, loadBaseTemplate());
+    store = await createPostgresStore(db.url);
+    const env = {
+      FEISHU_DOMAIN: emu.url,
+      FEISHU_APP_ID: emu.app.app_id,
+      FEISHU_APP_SECRET: emu.app.app_secret,
+      FEISHU_TRANSPORT: 'long-connection',
+      FEISHU_BITABLE_APP_TOKEN: base.appToken!,
+      DATABASE_URL: db.url,
+      FAILOVER_SECONDS: '3',
+      LOG_LEVEL: 'info',
+    };
+    running.push(...(await Promise.all([runMain(env), runMain(env)])));
+    const open = () => gw.list(emu.app.app_id).filter((c) => c.pings > 0);
+    await waitUntil(() => open().length === 1, 20_000);
+    // both keep trying for the lease; only one ever connects
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(open()).toHaveLength(1);
+    expect(gw.stats.handshakes).toBe(1);
+
+    const received = async (eventId: string) => (await store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM inbound_events WHERE event_id = ?', [eventId]))!.n;
+    const first = getEvents(emu.emu.kernel).emit(emu.app.app_id, 'custom.failover_v1', { n: 1 });
+    await waitUntil(async () => (await received(first.event_id)) === 1, 10_000);
+
+    const holder = await store.leases.holder('feishu-long-connection', new Date());
+    const victim = running.find((r) => holder?.includes(`:${r.child.pid}:`));
+    expect(victim, `no instance holds the connection's lease (${holder})`).toBeDefined();
+    const survivor = running.find((r) => r !== victim)!;
+    const killedAt = Date.now();
+    await victim!.stop('SIGKILL');
+    // the emulator sees the socket close; the survivor takes the lease once it runs out (3 s) and connects
+    await waitUntil(() => gw.stats.handshakes === 2 && open().length === 1, 20_000);
+    const tookMs = Date.now() - killedAt;
+    expect(await store.leases.holder('feishu-long-connection', new Date())).toContain(`:${survivor.child.pid}:`);
+
+    const second = getEvents(emu.emu.kernel).emit(emu.app.app_id, 'custom.failover_v1', { n: 2 });
+    await waitUntil(async () => (await received(second.event_id)) === 1, 10_000);
+    expect(survivor.logs.some((l) => l.msg === 'this instance holds the connection')).toBe(true);
+    console.info(`the survivor connected ${tookMs} ms after the holder was killed (FAILOVER_SECONDS=3)`);
+  }, 120_000);
+});
