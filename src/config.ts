@@ -83,6 +83,38 @@ export const CONFIG_KEYS = {
     schema: opt(z.string().regex(/^oc_[A-Za-z0-9]{4,64}$/, 'must be a group chat_id such as oc_…')),
     hint: { zh: '线索周报发到的管理群（chat_id，形如 oc_…；可与 FEISHU_CHAT_ID 相同；不设置则不发周报）', en: 'the management group chat for the weekly digest (chat_id, oc_…; may be FEISHU_CHAT_ID; unset: no digest)' },
   },
+  DINGTALK_CLIENT_ID: {
+    schema: opt(z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'must be the AppKey (Client ID) of a DingTalk app')),
+    hint: { zh: '钉钉开发者后台「凭证与基础信息」中的 Client ID（原 AppKey）；设置后卡片可发到钉钉群', en: 'the Client ID (AppKey) from the DingTalk developer console (Credentials); set it to send cards to a DingTalk group' },
+  },
+  DINGTALK_CLIENT_SECRET: { schema: opt(z.string().min(16)), hint: { zh: '钉钉开发者后台「凭证与基础信息」中的 Client Secret（原 AppSecret）', en: 'the Client Secret (AppSecret) from the DingTalk developer console' } },
+  DINGTALK_ROBOT_CODE: {
+    schema: opt(z.string().min(8)),
+    hint: { zh: '应用机器人的 RobotCode（「机器人」页面；企业内部应用通常与 Client ID 相同）；留空则用 Client ID', en: "the app robot's RobotCode (Robot page; usually the Client ID for an internal app); empty: the Client ID" },
+  },
+  DINGTALK_CARD_TEMPLATE_ID: {
+    schema: opt(z.string().regex(/^[A-Za-z0-9_.-]{4,128}$/, 'must be a card template id such as xxxx.schema')),
+    hint: { zh: '在钉钉卡片平台按 README 的说明搭建并发布的卡片模板 ID（形如 xxxx.schema）', en: 'the id of the card template built and published on the DingTalk card platform as the README says (xxxx.schema)' },
+  },
+  DINGTALK_CHAT_ID: {
+    schema: opt(z.string().regex(/^cid[A-Za-z0-9+/=_-]{4,128}$/, 'must be a group openConversationId such as cid…')),
+    hint: {
+      zh: '审批卡片与分配卡片发到的钉钉群（openConversationId，形如 cid…；先把应用机器人加进群）；设置后替代 FEISHU_CHAT_ID',
+      en: 'the DingTalk group for approval and assignment cards (openConversationId, cid…; add the app robot first); replaces FEISHU_CHAT_ID',
+    },
+  },
+  DINGTALK_DIGEST_CHAT_ID: {
+    schema: opt(z.string().regex(/^cid[A-Za-z0-9+/=_-]{4,128}$/, 'must be a group openConversationId such as cid…')),
+    hint: { zh: '线索周报发到的钉钉管理群（openConversationId）；设置后替代 FEISHU_DIGEST_CHAT_ID', en: 'the DingTalk management group for the weekly digest (openConversationId); replaces FEISHU_DIGEST_CHAT_ID' },
+  },
+  DINGTALK_API_BASE: { schema: withDefault(z.url(), 'https://api.dingtalk.com'), hint: { zh: '钉钉开放接口地址，默认 https://api.dingtalk.com', en: "DingTalk's API address; default https://api.dingtalk.com" } },
+  SANDBOX_CHAT_PLATFORM: {
+    schema: withDefault(z.enum(['feishu', 'dingtalk']), 'feishu'),
+    hint: {
+      zh: '沙箱的线索群在哪个平台：feishu 或 dingtalk（卡片发到沙箱里的钉钉群，点击经 Stream 回来）',
+      en: "which platform the sandbox's lead group is on: feishu or dingtalk (cards go to the sandbox's DingTalk group, clicks come back over Stream)",
+    },
+  },
   BITABLE_BATCH_SIZE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 500), hint: { zh: '每次批量写入的记录数，1–1000，建议 500', en: 'records per batch write, 1–1000; 500 is the safe size' } },
   BITABLE_WRITES_PER_SECOND: { schema: withDefault(z.coerce.number().int().min(1).max(50), 40), hint: { zh: '每秒最多写入调用次数，不超过飞书的 50 次/秒', en: 'write calls per second at most; Feishu allows 50' } },
   BITABLE_WRITES_PER_MINUTE: { schema: withDefault(z.coerce.number().int().min(1).max(1000), 900), hint: { zh: '每分钟最多写入调用次数，不超过飞书的 1000 次/分钟', en: 'write calls per minute at most; Feishu allows 1000' } },
@@ -139,7 +171,17 @@ export const CONFIG_KEYS = {
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export const SECRET_KEYS: readonly ConfigKey[] = ['FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'OUTBOUND_WEBHOOK_SECRET', 'WEBHOOK_SIGNING_KEY', 'METRICS_API_TOKEN', 'SOURCE_SIGNING_KEY', 'DATABASE_URL'];
+export const SECRET_KEYS: readonly ConfigKey[] = [
+  'DINGTALK_CLIENT_SECRET',
+  'FEISHU_APP_SECRET',
+  'FEISHU_ENCRYPT_KEY',
+  'FEISHU_VERIFICATION_TOKEN',
+  'OUTBOUND_WEBHOOK_SECRET',
+  'WEBHOOK_SIGNING_KEY',
+  'METRICS_API_TOKEN',
+  'SOURCE_SIGNING_KEY',
+  'DATABASE_URL',
+];
 
 const envSchema = z.object(Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, v]) => [k, v.schema])) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] });
 
@@ -157,6 +199,18 @@ export interface FeishuConfig {
   digestChatId: string | undefined;
 }
 
+/** A DingTalk app (docs/platform/dingtalk.md): cards to its groups, clicks back over Stream. */
+export interface DingTalkConfig {
+  apiBase: string;
+  clientId: string;
+  clientSecret: Secret;
+  robotCode: string;
+  cardTemplateId: string;
+  /** the lead group (openConversationId); undefined: cards stay on Feishu */
+  chatId: string | undefined;
+  digestChatId: string | undefined;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -171,11 +225,13 @@ export interface Config {
   feishu: FeishuConfig | undefined;
   /** how events and card callbacks arrive (a real app and the sandbox alike; docs/platform/feishu.md §5.5) */
   feishuTransport: 'webhook' | 'long-connection';
+  /** a DingTalk app, when DINGTALK_* are set (the sandbox makes its own with SANDBOX_CHAT_PLATFORM=dingtalk) */
+  dingtalk: DingTalkConfig | undefined;
   /**
    * The sandbox's Base lives in memory and is new at every start, so its leads database is too: with
    * DATABASE_PATH unset it is ./data/sandbox.db, emptied at start (`freshDatabase`).
    */
-  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined; demoHistory: boolean; socketRecordEvents: boolean };
+  sandbox: { enabled: boolean; port: number; freshDatabase: boolean; startAt: Date | undefined; demoHistory: boolean; socketRecordEvents: boolean; chatPlatform: 'feishu' | 'dingtalk' };
   /** the Bitable writer: batch size and the app's write budget (docs/platform/feishu.md#26-batch-writes) */
   bitableWriter: { batchSize: number; perSecond: number; perMinute: number };
   /** record reads per second at most (search, batch_get share Feishu's 20/s) */
@@ -219,6 +275,7 @@ function problemsOf(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   });
 }
 
+const DINGTALK_REQUIRED: ConfigKey[] = ['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET', 'DINGTALK_CARD_TEMPLATE_ID'];
 const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_BITABLE_APP_TOKEN'];
 /** the keys a request to our URL is checked with: not needed when Feishu sends over the long connection */
 const WEBHOOK_ONLY: ConfigKey[] = ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'];
@@ -251,7 +308,23 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   if (sandboxOn && e.SANDBOX_PORT !== 0 && e.SANDBOX_PORT === e.PORT) {
     problems.push({ key: 'SANDBOX_PORT', message: `must differ from PORT (${e.PORT})`, hint: CONFIG_KEYS.SANDBOX_PORT.hint });
   }
+  const anyDingTalk = [...DINGTALK_REQUIRED, 'DINGTALK_CHAT_ID', 'DINGTALK_DIGEST_CHAT_ID', 'DINGTALK_ROBOT_CODE'].some((k) => e[k as ConfigKey] !== undefined);
+  if (anyDingTalk) {
+    for (const k of DINGTALK_REQUIRED) if (e[k] === undefined) problems.push({ key: k, message: 'required once any DINGTALK_* key is set / 已设置其他 DINGTALK_* 项时必填', hint: CONFIG_KEYS[k].hint });
+  }
   if (problems.length) throw new ConfigError(problems);
+
+  const dingtalk: DingTalkConfig | undefined = anyDingTalk
+    ? Object.freeze({
+        apiBase: (e.DINGTALK_API_BASE as string).replace(/\/$/, ''),
+        clientId: e.DINGTALK_CLIENT_ID as string,
+        clientSecret: new Secret(e.DINGTALK_CLIENT_SECRET as string),
+        robotCode: (e.DINGTALK_ROBOT_CODE as string | undefined) ?? (e.DINGTALK_CLIENT_ID as string),
+        cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID as string,
+        chatId: e.DINGTALK_CHAT_ID as string | undefined,
+        digestChatId: e.DINGTALK_DIGEST_CHAT_ID as string | undefined,
+      })
+    : undefined;
 
   const feishu: FeishuConfig | undefined =
     anyFeishu && !sandboxOn
@@ -278,6 +351,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     journey: e.JOURNEY as string,
     feishu,
     feishuTransport: e.FEISHU_TRANSPORT as Config['feishuTransport'],
+    dingtalk,
     sandbox: Object.freeze({
       enabled: sandboxOn,
       port: e.SANDBOX_PORT as number,
@@ -285,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
       startAt: e.SANDBOX_START_AT ? new Date(e.SANDBOX_START_AT as string) : undefined,
       demoHistory: e.SANDBOX_DEMO_HISTORY === 'on',
       socketRecordEvents: e.SANDBOX_SOCKET_RECORD_EVENTS === 'on',
+      chatPlatform: e.SANDBOX_CHAT_PLATFORM as 'feishu' | 'dingtalk',
     }),
     bitableReadsPerSecond: e.BITABLE_READS_PER_SECOND as number,
     reconcileIntervalMs: (e.RECONCILE_INTERVAL_SECONDS as number) * 1000,

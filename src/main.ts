@@ -28,8 +28,16 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger({ level: config.logLevel });
   const platform = config.feishu
-    ? feishuPlatform(config.feishu, log)
-    : await sandboxPlatform({ port: config.sandbox.port, log, startAt: config.sandbox.startAt, demoHistory: config.sandbox.demoHistory, transport: config.feishuTransport, socketRecordEvents: config.sandbox.socketRecordEvents });
+    ? feishuPlatform(config.feishu, log, config.dingtalk)
+    : await sandboxPlatform({
+        port: config.sandbox.port,
+        log,
+        startAt: config.sandbox.startAt,
+        demoHistory: config.sandbox.demoHistory,
+        transport: config.feishuTransport,
+        socketRecordEvents: config.sandbox.socketRecordEvents,
+        chatPlatform: config.sandbox.chatPlatform,
+      });
   const services = await createServices({ config, log, platform, version: pkg.version });
   await platform.prepare(services);
   await services.start();

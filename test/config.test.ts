@@ -85,6 +85,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL: must be postgres:\/\/… \(PostgreSQL\) or a file path/);
   });
 
+  it('a DingTalk app: the keys it needs together, the robot code defaulting to the client id, the secret kept secret', () => {
+    const dt = { DINGTALK_CLIENT_ID: 'dingabcdef1234567890', DINGTALK_CLIENT_SECRET: 'dt-secret-0123456789abcdef', DINGTALK_CARD_TEMPLATE_ID: 'abc-123.schema', DINGTALK_CHAT_ID: 'cidAbc+/12==' };
+    const c = loadConfig({ ...realApp, ...dt });
+    expect(c.dingtalk).toMatchObject({ apiBase: 'https://api.dingtalk.com', clientId: dt.DINGTALK_CLIENT_ID, robotCode: dt.DINGTALK_CLIENT_ID, cardTemplateId: 'abc-123.schema', chatId: 'cidAbc+/12==' });
+    expect(c.dingtalk!.clientSecret.reveal()).toBe(dt.DINGTALK_CLIENT_SECRET);
+    expect(JSON.stringify(c)).not.toContain(dt.DINGTALK_CLIENT_SECRET);
+    expect(configError({ DINGTALK_CHAT_ID: 'cidAbcd' }).problems.map((p) => p.key)).toEqual(['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET', 'DINGTALK_CARD_TEMPLATE_ID']);
+    expect(configError({ ...dt, DINGTALK_CHAT_ID: 'oc_feishu' }).problems.map((p) => p.key)).toEqual(['DINGTALK_CHAT_ID']);
+    expect(loadConfig({ SANDBOX_CHAT_PLATFORM: 'dingtalk' }).sandbox.chatPlatform).toBe('dingtalk');
+  });
+
   it('SANDBOX_MODE=on keeps the sandbox even with Feishu keys set', () => {
     expect(loadConfig({ ...realApp, SANDBOX_MODE: 'on' })).toMatchObject({ feishu: undefined, sandbox: { enabled: true } });
   });

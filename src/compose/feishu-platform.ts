@@ -1,4 +1,5 @@
-import type { FeishuConfig } from '../config.js';
+import type { DingTalkConfig, FeishuConfig } from '../config.js';
+import { dingTalkChat } from '../ports/chat.js';
 import { systemClock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Platform } from './services.js';
@@ -7,17 +8,19 @@ import type { Platform } from './services.js';
  * A real Feishu app (FEISHU_* settings): the Base named by FEISHU_BITABLE_APP_TOKEN is read at start,
  * never made (that is `npm run provision`), and a full reconciliation pass runs in the background.
  */
-export function feishuPlatform(f: FeishuConfig, log: Logger): Platform {
+export function feishuPlatform(f: FeishuConfig, log: Logger, dingtalk?: DingTalkConfig): Platform {
   log.info({ domain: f.domain, appId: f.appId, appToken: f.bitableAppToken }, 'Feishu app configured');
   return {
     mode: 'feishu',
     feishu: { domain: f.domain, appId: f.appId, appSecret: f.appSecret, encryptKey: f.encryptKey, verificationToken: f.verificationToken },
     clock: systemClock,
-    chatId: f.chatId,
-    digestChatId: f.digestChatId,
+    // a group on DingTalk (DINGTALK_CHAT_ID) takes the place of the Feishu one
+    chatId: dingtalk?.chatId ? dingTalkChat(dingtalk.chatId) : f.chatId,
+    digestChatId: dingtalk?.digestChatId ? dingTalkChat(dingtalk.digestChatId) : f.digestChatId,
+    dingtalk: dingtalk && { apiBase: dingtalk.apiBase, clientId: dingtalk.clientId, clientSecret: dingtalk.clientSecret, robotCode: dingtalk.robotCode, cardTemplateId: dingtalk.cardTemplateId },
     quickPolls: false,
     reconcileAtStart: true,
-    banner: `  飞书 Feishu:  ${f.domain}`,
+    banner: `  飞书 Feishu:  ${f.domain}${dingtalk ? `\n  钉钉 DingTalk: ${dingtalk.apiBase}（Stream 模式 / Stream mode）` : ''}`,
     logFields: {},
     async prepare(s) {
       const appToken = f.bitableAppToken;

@@ -11,6 +11,10 @@ import type { Config } from '../config.js';
 import { parseRecordChanged, RECORD_CHANGED } from '../feishu/record-changed.js';
 import { createFeishuClient } from '../feishu/sdk-client.js';
 import { createFeishuVerifier } from '../feishu/verify.js';
+import { createDingTalkApi } from '../dingtalk/api.js';
+import { createDingTalkCardReceiver } from '../dingtalk/card-callback.js';
+import { createDingTalkChannel } from '../dingtalk/chat-channel.js';
+import { createDingTalkStream } from '../dingtalk/stream.js';
 import { createImApi } from '../im/api.js';
 import { createImSender } from '../im/sender.js';
 import { createDecayJob } from '../jobs/decay-job.js';
@@ -56,9 +60,11 @@ const CONTACT_KEYS_DONE = 'leads.contact_keys.14';
 export interface Platform {
   mode: 'feishu' | 'sandbox';
   feishu: { domain: string; appId: string; appSecret: Secret; encryptKey: Secret | undefined; verificationToken: Secret | undefined };
+  /** a DingTalk app: cards to its groups, clicks back over Stream (docs/platform/dingtalk.md); undefined: Feishu only */
+  dingtalk?: { apiBase: string; clientId: string; clientSecret: Secret; robotCode: string; cardTemplateId: string } | undefined;
   /** the server's notion of now (the sandbox's clock can be moved forward) */
   clock: Clock;
-  /** the group chat cards go to; undefined: none are sent */
+  /** the group chat cards go to (a DingTalk group is written dingtalk:<openConversationId>); undefined: none are sent */
   chatId: string | undefined;
   /** the management group the weekly digest goes to; undefined: none is sent */
   digestChatId: string | undefined;
@@ -134,10 +140,8 @@ export async function createServices({ config, log, platform, version }: Service
     encode: bitableCellEncoder(rules.template),
     lease,
   });
-  // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits.
-  const sender = createImSender({ store, api: createImApi(feishuClient), clock, log, leaseMs: config.failoverMs });
   const chatId = platform.chatId;
-  if (!chatId) log.warn({}, 'FEISHU_CHAT_ID is not set: approval and assignment cards are not sent (see .env.example)');
+  if (!chatId) log.warn({}, 'FEISHU_CHAT_ID (or DINGTALK_CHAT_ID) is not set: approval and assignment cards are not sent (see .env.example)');
 
   // Where the server works: the Base and its tables by template name (provisioned or checked at start).
   let layout: TableLayout | undefined;
@@ -159,6 +163,12 @@ export async function createServices({ config, log, platform, version }: Service
         )
         .catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'could not keep the team’s names for the report')),
   });
+  // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits
+  // (to a Feishu group, or through DingTalk's card API to a DingTalk group).
+  const dt = platform.dingtalk;
+  const dingtalkApi = dt && createDingTalkApi({ baseUrl: dt.apiBase, appKey: dt.clientId, appSecret: dt.clientSecret });
+  const dingtalkChannel = dt && dingtalkApi && createDingTalkChannel({ api: dingtalkApi, robotCode: dt.robotCode, templateId: dt.cardTemplateId, team: roster, locale: config.locale, log });
+  const sender = createImSender({ store, api: createImApi(feishuClient), dingtalk: dingtalkChannel, clock, log, leaseMs: config.failoverMs });
   // leads stored before their contact keys (migrations 13, 14) get them, so 撞单 and dedupe find them too: once
   if ((await store.cursors.get(CONTACT_KEYS_DONE)) === undefined) {
     let keyed = 0;
@@ -334,7 +344,21 @@ export async function createServices({ config, log, platform, version }: Service
       : undefined;
   // Feishu pushes each event to one of the app's connections: with several instances, only the holder
   // of its lease keeps one open, and another opens it when the holder stops or dies.
-  const heldLongConnection = longConnection && createHeldConnection({ lease: lease('feishu-long-connection'), connection: longConnection, log, retryMs: Math.min(5_000, Math.max(500, config.failoverMs / 3)) });
+  const connectionRetryMs = Math.min(5_000, Math.max(500, config.failoverMs / 3));
+  const heldLongConnection = longConnection && createHeldConnection({ lease: lease('feishu-long-connection'), connection: longConnection, log, retryMs: connectionRetryMs });
+  // DingTalk: card clicks come over Stream (a socket the server opens), into the same card actions;
+  // like the long connection, only the holder of its lease keeps it open.
+  const dingtalkStream =
+    dt &&
+    createDingTalkStream({
+      baseUrl: dt.apiBase,
+      clientId: dt.clientId,
+      clientSecret: dt.clientSecret,
+      log,
+      onCard: createDingTalkCardReceiver({ act: lj.cardActions, team: roster, onAnswered: afterDecisions, locale: config.locale }),
+      ...(platform.quickPolls ? { capMs: 10_000 } : {}),
+    });
+  const heldDingTalk = dingtalkStream && createHeldConnection({ lease: lease('dingtalk-stream'), connection: dingtalkStream, log, retryMs: connectionRetryMs });
   const app = createApp({
     ping: store.ping,
     log,
@@ -410,6 +434,7 @@ export async function createServices({ config, log, platform, version }: Service
       // In the background: a large Base takes seconds to read, and events must be answered meanwhile.
       reconcileLoop.start({ now: platform.reconcileAtStart });
       heldLongConnection?.start();
+      heldDingTalk?.start();
       ruleLoop.start();
     },
     /** Serve the HTTP app; resolves with its URL. */
@@ -422,6 +447,7 @@ export async function createServices({ config, log, platform, version }: Service
     async stop(): Promise<void> {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       await heldLongConnection?.stop();
+      await heldDingTalk?.stop();
       await reconcileLoop.stop();
       await ruleLoop.stop();
       await inbound.stop();

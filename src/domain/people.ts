@@ -29,6 +29,8 @@ export interface Member {
   leaving?: boolean | undefined;
   /** 交接给: who takes a leaver's leads (absent: the pool, opportunities to the manager) */
   successorId?: string | undefined;
+  /** 钉钉ID: the person's DingTalk userId (@-mentions and card clicks in a DingTalk group) */
+  dingtalkId?: string | undefined;
 }
 
 /** On duty (在岗) and not on leave (休假至) at `now`: someone a card or a lead can go to. */

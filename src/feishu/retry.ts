@@ -4,7 +4,7 @@ import { type FeishuCallError, fromThrown } from './errors.js';
  * Exponential backoff with full jitter (docs/reliability.md#22-retries-backoff-and-error-classes): rand(0, min(cap, base·2^attempt)).
  * A rate-limit reply's reset wins over the computed delay, capped at `capMs`.
  */
-export function backoffDelay(attempt: number, o: { baseMs: number; capMs: number; random?: () => number }, err?: FeishuCallError): number {
+export function backoffDelay(attempt: number, o: { baseMs: number; capMs: number; random?: () => number }, err?: Pick<FeishuCallError, 'action' | 'retryAfterMs'>): number {
   if (err?.action === 'rate_limited' && err.retryAfterMs !== undefined) return Math.min(o.capMs, Math.max(err.retryAfterMs, 0));
   const ceiling = Math.min(o.capMs, o.baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor((o.random ?? Math.random)() * ceiling);

@@ -8,7 +8,8 @@ import { createOutboxWorker } from '../jobs/outbox-worker.js';
 import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 import { mentionNames, renderCard } from '../cards/render.js';
-import { CHAT_SEND, CHAT_UPDATE, type ChatSendPayload, type ChatUpdatePayload } from '../ports/chat.js';
+import { CHAT_SEND, CHAT_UPDATE, type ChatSendPayload, type ChatUpdatePayload, dingTalkConversationOf } from '../ports/chat.js';
+import { DingTalkCallError } from '../dingtalk/api.js';
 import type { ImApi } from './api.js';
 
 /**
@@ -85,9 +86,26 @@ export function withoutMentions(content: unknown, ids: readonly string[] | undef
   return { content: JSON.parse(json), removed };
 }
 
+/**
+ * Another platform's groups (DingTalk's, written `dingtalk:<id>`): it sends a queued card or notice and
+ * updates a sent card; the message id it answers is what a click names (the card's outTrackId).
+ */
+export interface ChatChannel {
+  send(p: ChatSendPayload): Promise<{ messageId: string }>;
+  update(p: ChatUpdatePayload, messageId: string): Promise<void>;
+}
+
+/** What a failed send says, whichever platform: Feishu's errors as they are, DingTalk's in the same terms. */
+function sendError(e: unknown) {
+  if (e instanceof DingTalkCallError) return { action: e.action, summary: `DingTalk ${e.summary}`, message: e.message, code: undefined, retryAfterMs: undefined };
+  return fromThrown(e);
+}
+
 export function createImSender(deps: {
   store: Store;
   api: ImApi;
+  /** DingTalk's groups, when DingTalk is configured */
+  dingtalk?: ChatChannel | undefined;
   clock: Clock;
   log: Logger;
   appGate?: RateGate;
@@ -116,29 +134,45 @@ export function createImSender(deps: {
     return g;
   };
   const max = deps.maxAttempts ?? 20;
+  const dingtalk = (): ChatChannel => {
+    if (!deps.dingtalk) throw Object.assign(new Error('a message to a DingTalk group, and DingTalk is not configured (DINGTALK_CLIENT_ID …)'), { permanent: true });
+    return deps.dingtalk;
+  };
   const stats = { sent: 0, patched: 0, retried: 0, dead: 0, tooOld: 0 };
+
+  /** A message the platform accepted: the card row learns its message id, the outbox row is done. */
+  async function sent(item: OutboxItem, cardUuid: string | undefined, messageId: string): Promise<void> {
+    await deps.store.transaction(async () => {
+      if (cardUuid) await deps.store.cards.setMessageId(cardUuid, messageId, deps.clock.now());
+      await deps.store.messages.markDone(item.id, deps.clock.now());
+    });
+    stats.sent++;
+  }
 
   async function deliver(item: OutboxItem): Promise<void> {
     if (item.kind === IM_SEND) {
-      const p = feishuMessage(item.payload as ChatSendPayload | ImSendPayload);
+      const queued = item.payload as ChatSendPayload | ImSendPayload;
+      if (dingTalkConversationOf(queued.chatId) !== undefined) {
+        const { messageId } = await dingtalk().send(queued as ChatSendPayload);
+        return sent(item, queued.cardUuid, messageId);
+      }
+      const p = feishuMessage(queued);
       await chatGate(p.chatId).acquire();
       await appGate.acquire();
       const { messageId } = await deps.api.send({ chatId: p.chatId, msgType: p.msgType, content: JSON.stringify(p.content), uuid: p.uuid });
-      await deps.store.transaction(async () => {
-        if (p.cardUuid) await deps.store.cards.setMessageId(p.cardUuid, messageId, deps.clock.now());
-        await deps.store.messages.markDone(item.id, deps.clock.now());
-      });
-      stats.sent++;
-      return;
+      return sent(item, p.cardUuid, messageId);
     }
     if (item.kind === IM_PATCH) {
-      const p = feishuCardUpdate(item.payload as ChatUpdatePayload | ImPatchPayload);
-      const card = await deps.store.cards.getByUuid(p.cardUuid);
-      if (!card) throw Object.assign(new Error(`no card ${p.cardUuid}`), { permanent: true });
-      if (!card.messageId) throw new Error(`card ${p.cardUuid} is not sent yet`);
-      await chatGate(card.chatId).acquire();
-      await appGate.acquire();
-      await deps.api.patchCard(card.messageId, JSON.stringify(p.content));
+      const queued = item.payload as ChatUpdatePayload | ImPatchPayload;
+      const card = await deps.store.cards.getByUuid(queued.cardUuid);
+      if (!card) throw Object.assign(new Error(`no card ${queued.cardUuid}`), { permanent: true });
+      if (!card.messageId) throw new Error(`card ${queued.cardUuid} is not sent yet`);
+      if (dingTalkConversationOf(card.chatId) !== undefined) await dingtalk().update(queued as ChatUpdatePayload, card.messageId);
+      else {
+        await chatGate(card.chatId).acquire();
+        await appGate.acquire();
+        await deps.api.patchCard(card.messageId, JSON.stringify(feishuCardUpdate(queued).content));
+      }
       await deps.store.messages.markDone(item.id, deps.clock.now());
       stats.patched++;
       return;
@@ -152,7 +186,7 @@ export function createImSender(deps: {
       await deliver(item);
       return 'settled';
     } catch (e) {
-      const err = fromThrown(e);
+      const err = sendError(e);
       if (err.code === FEISHU_CODES.CARD_INVALID && UNKNOWN_MENTION.test(err.message)) {
         const p = item.kind === IM_SEND ? feishuMessage(item.payload as ChatSendPayload | ImSendPayload) : feishuCardUpdate(item.payload as ChatUpdatePayload | ImPatchPayload);
         const named = /ErrorValue:\s*(ou_[A-Za-z0-9_-]+)/.exec(err.message)?.[1];

@@ -206,3 +206,13 @@ export const RENEWED: Text = {
   zh: '这张卡片即将过期（飞书卡片只能在发出后 14 天内操作），已在群里重新发出：请在最新的卡片上操作',
   en: 'This card is about to expire (Feishu cards can be used for 14 days after sending) and was sent again: act on the newest card in the group',
 };
+
+/**
+ * Where a chat is: a Feishu group is its chat id (`oc_…`); a DingTalk group is written
+ * `dingtalk:<openConversationId>`, so a queued message says which platform carries it (the lead group
+ * can be on one platform and the management group on the other).
+ */
+export const DINGTALK_CHAT_PREFIX = 'dingtalk:';
+export const dingTalkChat = (openConversationId: string): string => `${DINGTALK_CHAT_PREFIX}${openConversationId}`;
+/** The openConversationId of a DingTalk chat address, or undefined for a Feishu chat. */
+export const dingTalkConversationOf = (chatId: string): string | undefined => (chatId.startsWith(DINGTALK_CHAT_PREFIX) ? chatId.slice(DINGTALK_CHAT_PREFIX.length) : undefined);

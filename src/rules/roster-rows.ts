@@ -6,12 +6,14 @@ import { checkRows, list, num, rowError, rowOk, str, type CheckedRows, type RowC
  * 销售团队 rows → the team. Columns: 姓名, 成员 (the person: routing and @-mentions need it), 团队, 角色
  * (options mapped to journey role ids by the template's `roles`), 负责地区, 负责行业, 分配权重 (default 1),
  * 跟进上限, 每日新线索上限 (leads routed to them a day), 在岗, 休假至, 直属上级, 对接SDR, 离职 (leaving: never on duty, their leads handed over), 交接给 (to
- * whom). A row is checked like a rule row: one person a row, weights and
+ * whom), 钉钉ID (the DingTalk userId, when the lead group is on DingTalk). A row is checked like a rule row: one person a row, weights and
  * capacities that make sense, nobody their own manager. A wrong row gets a message in 校验结果; the
  * person keeps the version of their row last read right (bitable/roster.ts).
  */
 const MAX_WEIGHT = 100;
 const MAX_CAPACITY = 10_000;
+/** a DingTalk userId (staffId): what its send and @ APIs take (docs/platform/dingtalk.md §2) */
+const DINGTALK_ID = /^[A-Za-z0-9_$:-]{1,64}$/;
 
 export function rosterRowChecker(template: BaseTemplate) {
   const roleIds = template.roles ?? {};
@@ -38,6 +40,8 @@ export function rosterRowChecker(template: BaseTemplate) {
     const leaving = r['离职'] === true;
     const successorId = list(r['交接给'])[0];
     if (successorId === id) return rowError('「交接给」不能是本人：选择接手线索的同事', '交接给 cannot be the person themselves');
+    const dingtalkId = str(r['钉钉ID']).trim();
+    if (dingtalkId && !DINGTALK_ID.test(dingtalkId)) return rowError('「钉钉ID」须为钉钉通讯录里的 userId（字母、数字，最多 64 位），或留空', '钉钉ID must be the DingTalk userId (letters and digits, at most 64), or empty');
     const leave = num(r['休假至']);
     const team = str(r['团队']);
     return rowOk({
@@ -56,6 +60,7 @@ export function rosterRowChecker(template: BaseTemplate) {
       sdrId,
       ...(leaving ? { leaving: true } : {}),
       ...(successorId ? { successorId } : {}),
+      ...(dingtalkId ? { dingtalkId } : {}),
     });
   };
 }

@@ -2,6 +2,8 @@ import type { EmuKernel } from './feishu/kernel/kernel.js';
 import type { EmuUser } from './feishu/kernel/directory.js';
 import type { EmuApp } from './feishu/kernel/apps.js';
 import type { EmuChat } from './feishu/kernel/directory.js';
+import { dingTalkOf } from './dingtalk/module.js';
+import type { DtApp, DtGroup, DtUser } from './dingtalk/org.js';
 
 /**
  * The people of the demo company the sandbox starts with: a marketing director who approves MQL→SQL,
@@ -14,7 +16,12 @@ export interface DemoDirectory {
   chat: EmuChat;
   /** 管理层周报群: the directors and finance */
   managementChat: EmuChat;
+  /** the same company on DingTalk: its app (with robot), the people's userIds (销售团队's 钉钉ID), the two groups */
+  dingtalk: { app: DtApp; users: Record<keyof DemoDirectory['users'], DtUser>; chat: DtGroup; managementChat: DtGroup };
 }
+
+/** The demo people's DingTalk userIds: fixed, so the 钉钉ID column reads the same at every start. */
+const DINGTALK_IDS: Record<keyof DemoDirectory['users'], string> = { director: '0211230001', salesLead: '0211230002', sdr: '0211230003', repLi: '0211230004', repHan: '0211230005', finance: '0211230006' };
 
 export function seedDemoDirectory(k: EmuKernel, app: EmuApp): DemoDirectory {
   const d = k.directory;
@@ -27,5 +34,14 @@ export function seedDemoDirectory(k: EmuKernel, app: EmuApp): DemoDirectory {
   const users = { director, sdr, salesLead, repLi, repHan, finance };
   const chat = d.addChat({ name: '线索作战群', members: Object.values(users).map((u) => u.open_id), bots: [app.app_id] });
   const managementChat = d.addChat({ name: '管理层周报群', members: [director.open_id, salesLead.open_id, finance.open_id], bots: [app.app_id] });
-  return { app, users, chat, managementChat };
+  return { app, users, chat, managementChat, dingtalk: seedDemoDingTalk(k, users) };
+}
+
+function seedDemoDingTalk(k: EmuKernel, users: DemoDirectory['users']): DemoDirectory['dingtalk'] {
+  const org = dingTalkOf(k).org;
+  const app = org.addApp({ name: '线索旅程（沙箱）' });
+  const dt = Object.fromEntries(Object.entries(users).map(([key, u]) => [key, org.addUser({ name: u.name, userId: DINGTALK_IDS[key as keyof typeof DINGTALK_IDS] })])) as DemoDirectory['dingtalk']['users'];
+  const chat = org.addGroup({ title: '线索作战群', members: Object.values(dt).map((u) => u.userId), robots: [app.robotCode] });
+  const managementChat = org.addGroup({ title: '管理层周报群', members: [dt.director.userId, dt.salesLead.userId, dt.finance.userId], robots: [app.robotCode] });
+  return { app, users: dt, chat, managementChat };
 }

@@ -3,6 +3,7 @@ import { provision } from '../bitable/provision.js';
 import type { Platform } from '../compose/services.js';
 import type { Logger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
+import { dingTalkChat } from '../ports/chat.js';
 import { optionsOf } from '../rules/rule-table.js';
 import { addSource, rotateSourceKey } from '../usecases/intake-sources.js';
 import { addSubscriber, secretOf } from '../usecases/webhook-subscribers.js';
@@ -13,6 +14,9 @@ import { startSandbox } from './start-sandbox.js';
 /** The demo website's form posts as this intake source (its key is new at every start). */
 export const DEMO_SOURCE = '官网表单（演示）';
 /** The demo CRM (/demo/crm) hears the lead events as this webhook subscriber. */
+/** the card template id the sandbox's DingTalk app uses (the emulator draws every card from its variables) */
+export const SANDBOX_CARD_TEMPLATE = 'lead-journey.schema';
+
 export const DEMO_SUBSCRIBER = '星河物联 CRM（演示）';
 
 /**
@@ -21,7 +25,16 @@ export const DEMO_SUBSCRIBER = '星河物联 CRM（演示）';
  * server's clock (real time unless moved: the UI's 快进时间, POST /__control/clock/advance, brings SLAs
  * due), and work is looked for every few seconds. Rate limits count real time either way.
  */
-export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: Date | undefined; demoHistory?: boolean; transport?: 'webhook' | 'long-connection'; socketRecordEvents?: boolean }): Promise<Platform> {
+export async function sandboxPlatform(o: {
+  port: number;
+  log: Logger;
+  startAt?: Date | undefined;
+  demoHistory?: boolean;
+  transport?: 'webhook' | 'long-connection';
+  socketRecordEvents?: boolean;
+  /** the demo groups on DingTalk instead of Feishu (SANDBOX_CHAT_PLATFORM=dingtalk) */
+  chatPlatform?: 'feishu' | 'dingtalk';
+}): Promise<Platform> {
   const { log } = o;
   const sandbox = await startSandbox({ port: o.port, log, startAt: o.startAt });
   const app = sandbox.demo.app;
@@ -33,6 +46,8 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
     // people watch, asks for a quicker comeback after a dropped socket (the UI and the control API can drop it)
     Object.assign(longConnOf(sandbox.emulator.kernel).settings, { recordEvents: o.socketRecordEvents ?? true, pingIntervalS: 30, reconnectIntervalS: 3, reconnectNonceS: 1 });
   }
+  const onDingTalk = o.chatPlatform === 'dingtalk';
+  const dtDemo = sandbox.demo.dingtalk;
   return {
     mode: 'sandbox',
     // the demo CRM's subscriber signs with a secret derived from this (new at every start), unless WEBHOOK_SIGNING_KEY is set
@@ -41,8 +56,10 @@ export async function sandboxPlatform(o: { port: number; log: Logger; startAt?: 
     metricsToken: new Secret(randomBytes(32).toString('base64url')),
     feishu: { domain: sandbox.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret), encryptKey: new Secret(app.encrypt_key ?? ''), verificationToken: new Secret(app.verification_token) },
     clock: { now: () => new Date(sandbox.emulator.kernel.clock.now()) },
-    chatId: sandbox.demo.chat.chat_id,
-    digestChatId: sandbox.demo.managementChat.chat_id,
+    chatId: onDingTalk ? dingTalkChat(dtDemo.chat.openConversationId) : sandbox.demo.chat.chat_id,
+    digestChatId: onDingTalk ? dingTalkChat(dtDemo.managementChat.openConversationId) : sandbox.demo.managementChat.chat_id,
+    // the demo company's DingTalk app (its card template is the emulator's: any id is taken)
+    dingtalk: onDingTalk ? { apiBase: sandbox.running.url, clientId: dtDemo.app.appKey, clientSecret: new Secret(dtDemo.app.appSecret), robotCode: dtDemo.app.robotCode, cardTemplateId: SANDBOX_CARD_TEMPLATE } : undefined,
     quickPolls: true,
     // the demo website (/demo/form beside the emulator) posts from the browser to /api/leads
     intakeOrigins: [new URL(sandbox.running.url).origin, new URL(sandbox.running.url).origin.replace('//127.0.0.1:', '//localhost:')],

@@ -25,6 +25,12 @@ describe('销售团队 rows: one person a row, numbers that make sense', () => {
     });
   });
 
+  it('钉钉ID (the DingTalk userId) is kept when filled in', () => {
+    const { values, problems } = checkRosterRows([{ ...li, 钉钉ID: ' 0211230004 ' }], template);
+    expect(problems).toEqual([]);
+    expect(values[0]!.value.dingtalkId).toBe('0211230004');
+  });
+
   it.each([
     [{ 姓名: '空行' }, '「成员」为空'],
     [{ ...li, 成员: ['ou_lilei', 'ou_hanmeimei'] }, '「成员」只能选一个人'],
@@ -35,6 +41,7 @@ describe('销售团队 rows: one person a row, numbers that make sense', () => {
     [{ ...li, 对接SDR: 'ou_lilei' }, '「对接SDR」不能是本人'],
     [{ ...li, 离职: true, 交接给: ['ou_lilei'] }, '「交接给」不能是本人'],
     [{ ...li, 每日新线索上限: -1 }, '「每日新线索上限」须为 0–10000 的整数'],
+    [{ ...li, 钉钉ID: '李雷的钉钉' }, '「钉钉ID」须为钉钉通讯录里的 userId'],
   ])('%o is refused: %s', (row, says) => {
     const { values, problems } = checkRosterRows([row], template);
     expect(values).toEqual([]);

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
+
+/**
+ * `npm start` (sandbox) with the lead group on DingTalk (SANDBOX_CHAT_PLATFORM=dingtalk): cards go out
+ * through the card-instance API with @-mentions by 钉钉ID, clicks come back over Stream to the real
+ * `dingtalk-stream` client, into the same card actions as Feishu's: the approval, then the assignment
+ * accepted by the rep (跟进人 set in the Bitable); a wrong person's click changes nothing; a callback
+ * delivered twice has one effect.
+ */
+interface DtCard {
+  outTrackId: string;
+  openConversationId: string;
+  atUserIds: Record<string, string>;
+  cardData: Record<string, string>;
+  privateData: Record<string, Record<string, string>>;
+}
+interface DtState {
+  users: Array<{ userId: string; name: string }>;
+  groups: Array<{ openConversationId: string; title: string }>;
+  connections: Array<{ subscriptions: Array<{ type: string; topic: string }> }>;
+  stats: { lateAcks: number; duplicates: number };
+}
+interface Click {
+  ok: boolean;
+  delivered: boolean;
+  error?: string;
+  response?: { cardData?: { cardParamMap: Record<string, string> }; userPrivateData?: { cardParamMap: Record<string, string> } };
+}
+
+describe('the lead group on DingTalk: cards by the card API, clicks over Stream', () => {
+  let h: Awaited<ReturnType<typeof sandboxHarness>>;
+  let dt: DtState;
+  let group: string;
+  sandboxForFile((run) => ({ h } = run), { SANDBOX_CHAT_PLATFORM: 'dingtalk' });
+
+  const dtId = (name: string) => dt.users.find((u) => u.name === name)!.userId;
+  const cards = async () => h.control<DtCard[]>('GET', `/dingtalk/cards?conversation=${encodeURIComponent(group)}`);
+  const cardFor = (company: string, title: string) => h.until(`DingTalk card 「${title}」 for ${company}`, async () => (await cards()).find((c) => c.cardData.title?.includes(title) && c.cardData.title.includes(company)));
+  const click = (card: DtCard, as: string, params: Record<string, string>) => h.control<Click>('POST', '/dingtalk/cards/click', { outTrackId: card.outTrackId, userId: dtId(as), actionId: `${params.op}_btn`, params });
+
+  it('the server holds a Stream connection subscribed to card callbacks; nothing goes to the Feishu group', async () => {
+    dt = await h.until('a Stream connection', async () => {
+      const s = await h.control<DtState>('GET', '/dingtalk');
+      return s.connections.length === 1 && s;
+    });
+    expect(dt.connections[0]!.subscriptions).toContainEqual({ type: 'CALLBACK', topic: '/v1.0/card/instances/callback' });
+    group = dt.groups.find((g) => g.title === '线索作战群')!.openConversationId;
+  });
+
+  it('MQL→SQL: the approval card @王敏 in DingTalk; someone else cannot approve; she approves from the card and the lead is SQL', async () => {
+    const r = await h.byCompany('南方医疗器械集团');
+    await h.edit(r.record_id, '张伟', { 需求描述: '设备联网改造', 阶段: 'MQL' });
+    const key = await h.until('MQL', async () => {
+      const x = await h.byCompany('南方医疗器械集团');
+      return text(x.fields['进入阶段次数']) === 'MQL-01' && text(x.fields['线索编号']);
+    });
+    await h.edit(r.record_id, '张伟', { 阶段: 'SQL' });
+    const approval = await cardFor('南方医疗器械集团', '待审批');
+    expect(approval.atUserIds).toEqual({ [dtId('王敏')]: '王敏' });
+    expect(approval.cardData.status).toBe('open');
+    expect(approval.cardData.body).toContain('@王敏');
+    expect(approval.cardData.body).toContain('申请人：张伟');
+    expect(JSON.parse(approval.cardData.actions!).map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining(['approve', 'reject']));
+    // the editor is told by a notice card @张伟
+    await h.until('a notice @张伟', async () => (await cards()).find((c) => c.atUserIds[dtId('张伟')] && c.cardData.body?.includes(key)));
+
+    const refused = await click(approval, '李雷', { op: 'approve', comment: '' });
+    expect(refused).toMatchObject({ ok: true, delivered: true });
+    expect(refused.response?.userPrivateData?.cardParamMap).toMatchObject({ toastType: 'warning' });
+    expect(refused.response!.userPrivateData!.cardParamMap.toast).toContain('市场总监');
+    expect(h.lead(key).stage).toBe('mql');
+
+    const ok = await click(approval, '王敏', { op: 'approve', comment: '预算已确认' });
+    expect(ok.response?.userPrivateData?.cardParamMap).toMatchObject({ toastType: 'success' });
+    expect(h.lead(key).stage).toBe('sql');
+    const after = (await cards()).find((c) => c.outTrackId === approval.outTrackId)!;
+    expect(after.cardData.title).toContain('已通过');
+    expect(after.cardData.status).toBe('closed');
+    expect(after.privateData[dtId('王敏')]).toMatchObject({ toastType: 'success' });
+    expect(after.privateData[dtId('李雷')]).toMatchObject({ toastType: 'warning' });
+  });
+
+  it('the assignment card @ the rep; a stranger is refused; the rep accepts (the callback delivered twice), once: owner set in the Bitable', async () => {
+    const assignment = await cardFor('南方医疗器械集团', '新线索待认领');
+    const [repId] = Object.keys(assignment.atUserIds);
+    const repName = dt.users.find((u) => u.userId === repId)!.name;
+    const other = repName === '李雷' ? '韩梅梅' : '李雷';
+    const key = text((await h.byCompany('南方医疗器械集团')).fields['线索编号']);
+
+    const refused = await click(assignment, other, { op: 'accept' });
+    expect(refused.response?.userPrivateData?.cardParamMap.toastType).toBe('warning');
+    expect(h.sql<{ status: string }>('SELECT status FROM assignments WHERE lead_id = ?', h.lead(key).id)[0]!.status).toBe('offered');
+
+    await h.control('POST', '/dingtalk/settings', { duplicate_after_ack: true });
+    const before = (await h.control<DtState>('GET', '/dingtalk')).stats;
+    const ok = await click(assignment, repName, { op: 'accept' });
+    await h.control('POST', '/dingtalk/settings', { duplicate_after_ack: false });
+    expect(ok.response?.userPrivateData?.cardParamMap.toastType).toBe('success');
+    // the duplicate was answered too (acked), and changed nothing
+    await h.until('the duplicate acked', async () => (await h.control<DtState>('GET', '/dingtalk')).stats.lateAcks > before.lateAcks);
+    const rows = h.sql<{ status: string }>('SELECT status FROM assignments WHERE lead_id = ?', h.lead(key).id);
+    expect(rows.map((x) => x.status)).toEqual(['accepted']);
+    const after = (await cards()).find((c) => c.outTrackId === assignment.outTrackId)!;
+    expect(after.cardData.title).toContain('已认领');
+    expect(after.cardData.status).toBe('closed');
+    // 跟进人 in the Bitable is the rep (by their Feishu id: the table stays Feishu's)
+    await h.until('跟进人 set', async () => ((await h.byCompany('南方医疗器械集团')).fields['跟进人'] as Array<{ id: string }> | undefined)?.[0]?.id === h.users[repName]);
+  });
+
+  it('a click from someone in the group but not in 销售团队 is answered with a message and changes nothing', async () => {
+    const approval = await cardFor('南方医疗器械集团', '已通过');
+    const newcomer = await h.control<{ userId: string }>('POST', '/dingtalk/users', { name: '新同事', groups: [group] });
+    const r = await h.control<Click>('POST', '/dingtalk/cards/click', { outTrackId: approval.outTrackId, userId: newcomer.userId, actionId: 'approve_btn', params: { op: 'approve' } });
+    expect(r).toMatchObject({ ok: true, delivered: true });
+    expect(r.response?.userPrivateData?.cardParamMap).toMatchObject({ toastType: 'warning' });
+    expect(r.response!.userPrivateData!.cardParamMap.toast).toContain('销售团队');
+    expect(r.response?.cardData).toBeUndefined();
+  });
+});
