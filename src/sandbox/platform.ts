@@ -109,7 +109,7 @@ export async function sandboxPlatform(o: {
       sandbox.demoSite.configure({ productUrl: url });
     },
     close: () => sandbox.close(),
-    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)\n  线索报表 Report: ${sandbox.running.url}/demo/report  (漏斗、推进速度、MLG 指数、渠道、SLA / funnel, velocity, MLG index, channels, SLAs)${o.transport === 'long-connection' ? `\n  接收方式 Transport: 长连接 long connection（事件与卡片回调经服务打开的连接送达，连接状态见沙箱「事件」页 / events and callbacks come over the connection the server opens; see the sandbox's Events page）` : ''}`,
+    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)\n  线索报表 Report: ${sandbox.running.url}/demo/report  (漏斗、推进速度、MLG 指数、渠道、SLA / funnel, velocity, MLG index, channels, SLAs)${onDingTalk ? `\n  钉钉群 DingTalk groups: ${sandbox.running.url}/#/dingtalk/${encodeURIComponent(dtDemo.chat.openConversationId)}  (卡片经钉钉互动卡片发出，点击经 Stream 回到服务 / cards by DingTalk's card API, clicks back over Stream)` : ''}${o.transport === 'long-connection' ? `\n  接收方式 Transport: 长连接 long connection（事件与卡片回调经服务打开的连接送达，连接状态见沙箱「事件」页 / events and callbacks come over the connection the server opens; see the sandbox's Events page）` : ''}`,
     logFields: { sandboxUrl: sandbox.running.url },
   };
 }

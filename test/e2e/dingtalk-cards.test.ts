@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import type { RunningMain } from '../support/run-main.js';
 import { cellText as text, type sandboxHarness, sandboxForFile } from '../support/sandbox-main.js';
 
 /**
@@ -30,9 +32,10 @@ interface Click {
 
 describe('the lead group on DingTalk: cards by the card API, clicks over Stream', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
+  let m: RunningMain;
   let dt: DtState;
   let group: string;
-  sandboxForFile((run) => ({ h } = run), { SANDBOX_CHAT_PLATFORM: 'dingtalk' });
+  sandboxForFile((run) => ({ h, m } = run), { SANDBOX_CHAT_PLATFORM: 'dingtalk' });
 
   const dtId = (name: string) => dt.users.find((u) => u.name === name)!.userId;
   const cards = async () => h.control<DtCard[]>('GET', `/dingtalk/cards?conversation=${encodeURIComponent(group)}`);
@@ -116,5 +119,37 @@ describe('the lead group on DingTalk: cards by the card API, clicks over Stream'
     expect(r.response?.userPrivateData?.cardParamMap).toMatchObject({ toastType: 'warning' });
     expect(r.response!.userPrivateData!.cardParamMap.toast).toContain('销售团队');
     expect(r.response?.cardData).toBeUndefined();
+  });
+
+  it.skipIf(!hasChromium)('the sandbox page shows the DingTalk group; acting as a person, a click goes over Stream and the card changes', async () => {
+    const r = await h.byCompany('华东精密仪器有限公司');
+    await h.edit(r.record_id, '张伟', { 需求描述: '精密仪器联网', 阶段: 'SQL' });
+    await cardFor('华东精密仪器有限公司', '待审批');
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${m.sandboxUrl}/#/dingtalk/${encodeURIComponent(group)}`);
+      await page.locator('.dt-card').first().waitFor();
+      expect(await page.locator('#nav').textContent()).toContain('钉钉群');
+      const open = page.locator('.dt-card[data-status="open"]', { hasText: '华东精密仪器有限公司' });
+      // 李雷 may not approve: only he is told why, and the card stays open
+      await page.selectOption('#act-as', h.users['李雷']!);
+      await open.locator('button[data-action="approve"]').click();
+      await open.locator('.dt-private.dt-warning').waitFor();
+      expect(await open.locator('.dt-private').textContent()).toContain('市场总监');
+      // 王敏 approves with a comment
+      await page.selectOption('#act-as', h.users['王敏']!);
+      await open.locator('input[data-param="comment"]').fill('同意推进');
+      await open.locator('button[data-action="approve"]').click();
+      const done = page.locator('.dt-card[data-status="closed"]', { hasText: '已通过' }).filter({ hasText: '华东精密仪器有限公司' });
+      await done.waitFor();
+      expect(await done.locator('.dt-private.dt-success').count()).toBe(1);
+      await h.until('SQL', async () => (await h.byCompany('华东精密仪器有限公司')).fields['阶段'] === 'SQL');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

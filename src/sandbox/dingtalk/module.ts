@@ -43,6 +43,7 @@ export const dingTalkModule: EmulatorModule = {
   name: 'dingtalk',
   register(k) {
     const org = new DtOrg();
+    org.onCard = (card, kind) => k.bus.emit('dingtalk.card', { outTrackId: card.outTrackId, openConversationId: card.openConversationId, kind });
     const stream = new StreamGateway(org, STREAM_PATH);
     slot.attach(k, () => ({ org, stream }));
     const now = () => k.clock.now();

@@ -112,6 +112,7 @@ export function registerDtApi(d: DtApiDeps): void {
       updatedAt: now,
       updates: 0,
     });
+    org.onCard(org.cards.get(b.outTrackId)!, 'new');
     d.log('info', 'dingtalk card delivered', { outTrackId: b.outTrackId, group: group.title, at: Object.keys(atUserIds) });
     return c.json(result(true));
   });

@@ -61,6 +61,8 @@ export interface DtGroupMessage {
 export const TOKEN_TTL_MS = 7_200_000;
 
 export class DtOrg {
+  /** told when a card is delivered or changed (the sandbox page's live updates) */
+  onCard: (card: DtCard, kind: 'new' | 'updated') => void = () => {};
   readonly corpId = `ding${randomBytes(8).toString('hex')}`;
   readonly apps = new Map<string, DtApp>();
   readonly users = new Map<string, DtUser>();
@@ -107,5 +109,6 @@ export class DtOrg {
     for (const [userId, data] of Object.entries(o.privateData ?? {})) card.privateData[userId] = o.privateByKey ? { ...(card.privateData[userId] ?? {}), ...data } : { ...data };
     card.updatedAt = now;
     card.updates++;
+    this.onCard(card, 'updated');
   }
 }

@@ -1,3 +1,4 @@
+import { dingTalkOf } from '../../dingtalk/module.js';
 import { getBitable } from '../bitable/module.js';
 import { getEvents } from '../events/service.js';
 import { getIm, type ImService } from '../im/service.js';
@@ -53,6 +54,7 @@ export function uiState(k: EmuKernel): Record<string, unknown> {
     users: k.directory.listUsers().map((u) => ({ open_id: u.open_id, user_id: u.user_id, name: u.name, en_name: u.en_name, ...(u.job_title ? { job_title: u.job_title } : {}), ...(u.email ? { email: u.email } : {}) })),
     chats: k.directory.listChats().map((c) => ({ chat_id: c.chat_id, name: c.name, ...(c.description ? { description: c.description } : {}), members: c.members, bots: c.bots })),
     p2p_chats: [...p2p.values()],
+    dingtalk: dingTalkState(k),
     apps: k.apps.list().map((a) => ({
       app_id: a.app_id,
       name: a.name,
@@ -63,6 +65,23 @@ export function uiState(k: EmuKernel): Record<string, unknown> {
       callback_mode: a.callback_mode ?? 'webhook',
       encrypted: Boolean(a.encrypt_key),
     })),
+  };
+}
+
+/** The DingTalk side (its people and groups), when the module runs; the page lists its groups. */
+function dingTalkState(k: EmuKernel): { active: boolean; users: Array<{ userId: string; name: string }>; groups: Array<{ openConversationId: string; title: string; members: string[] }> } | null {
+  let dt: ReturnType<typeof dingTalkOf>;
+  try {
+    dt = dingTalkOf(k);
+  } catch {
+    return null;
+  }
+  const { org } = dt;
+  return {
+    // in use: an app is connected over Stream, or cards were sent (otherwise the page leaves it out)
+    active: dt.stream.list().length > 0 || org.cards.size > 0,
+    users: [...org.users.values()].map((u) => ({ userId: u.userId, name: u.name })),
+    groups: [...org.groups.values()].map((g) => ({ openConversationId: g.openConversationId, title: g.title, members: g.members })),
   };
 }
 

@@ -2,6 +2,7 @@
 // polling fallback) and the current view (grid, chat or event log).
 import { api, enc } from './api.js';
 import { chatView } from './chat.js';
+import { dingTalkView } from './dingtalk-chat.js';
 import { append, clear, debounce, h } from './dom.js';
 import { eventsView } from './events-panel.js';
 import { gridView } from './grid.js';
@@ -87,6 +88,13 @@ function renderNav() {
           'nav.noChats',
         )
       : null,
+    ctx.state.dingtalk?.active
+      ? section(
+          'nav.dingtalk',
+          ctx.state.dingtalk.groups.map((g) => link(`#/dingtalk/${enc(g.openConversationId)}`, g.title)),
+          'nav.noChats',
+        )
+      : null,
     h('section', {}, link('#/events', t('nav.events'))),
   ]);
 }
@@ -104,6 +112,7 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   if (parts[0] === 'base' && parts[1] && parts[2]) view = gridView(main, ctx, parts[1], parts[2]);
   else if (parts[0] === 'chat' && parts[1]) view = chatView(main, ctx, parts[1]);
+  else if (parts[0] === 'dingtalk' && parts[1]) view = dingTalkView(main, ctx, parts[1]);
   else if (parts[0] === 'events') view = eventsView(main, ctx);
   else {
     history.replaceState(null, '', defaultRoute());
@@ -136,6 +145,7 @@ const refreshNav = debounce(async () => {
 function onBus(type, data) {
   if (view?.onBus(type, data)) refreshView();
   if (type === 'bitable' && data.actions?.some((a) => a.action !== 'record_edited')) refreshNav();
+  if (type === 'dingtalk' && data.kind === 'new' && !ctx.state.dingtalk?.active) refreshNav();
   if (type === 'im' && data.kind === 'new' && !ctx.state.chats.some((c) => c.chat_id === data.chat_id) && !ctx.state.p2p_chats.some((c) => c.chat_id === data.chat_id)) refreshNav();
 }
 
@@ -144,7 +154,7 @@ function connect() {
   const es = new EventSource('/__control/ui/stream');
   es.addEventListener('open', () => setLive(true));
   es.addEventListener('error', () => setLive(false));
-  for (const type of ['bitable', 'im', 'delivery']) {
+  for (const type of ['bitable', 'im', 'delivery', 'dingtalk']) {
     es.addEventListener(type, (e) => {
       let data = {};
       try {
