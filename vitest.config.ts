@@ -46,6 +46,7 @@ const STORE_TESTS = [
   'test/sandbox/demo-history.test.ts',
   'test/http/intake-api.test.ts',
   'test/http/intake-activities.test.ts',
+  'test/usecases/lead-lookup.test.ts',
 ];
 
 /**

@@ -1,8 +1,9 @@
 /**
  * npm run bench:cards [-- --cards 30]
  *
- * Card-action latency over each way Feishu reaches the server (FEISHU_TRANSPORT): starts the server the
- * way `npm start` does (sandbox, a temporary database) once by webhook and once over the long connection;
+ * Card-action latency over each way a click reaches the server: Feishu by webhook, Feishu over the long
+ * connection (FEISHU_TRANSPORT), and DingTalk over Stream (SANDBOX_CHAT_PLATFORM=dingtalk). Starts the
+ * server the way `npm start` does (sandbox, a temporary database) once for each;
  * in each, takes `--cards` new leads to MQL and asks SQL in the grid, then clicks 通过 on every approval
  * card as the marketing director. The figure is the callback's round trip as the emulator measures it
  * (the click sent → the answer, toast and new card, back): p50, p99 and the slowest. Loopback only.
@@ -20,9 +21,12 @@ const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.m
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (v: unknown) => (Array.isArray(v) ? v.map((s) => (s as { text?: string }).text ?? '').join('') : String(v ?? ''));
 
-async function measure(transport: 'webhook' | 'long-connection'): Promise<{ rtt: number[]; wall: number[]; failed: number }> {
+type Transport = 'webhook' | 'long-connection' | 'dingtalk-stream';
+
+async function measure(transport: Transport): Promise<{ rtt: number[]; wall: number[]; failed: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'lj-bench-cards-'));
-  const m = await runMain({ DATABASE_PATH: join(dir, 'bench.db'), FEISHU_TRANSPORT: transport, SANDBOX_DEMO_HISTORY: 'off' });
+  const onDingTalk = transport === 'dingtalk-stream';
+  const m = await runMain({ DATABASE_PATH: join(dir, 'bench.db'), FEISHU_TRANSPORT: onDingTalk ? 'webhook' : transport, SANDBOX_CHAT_PLATFORM: onDingTalk ? 'dingtalk' : 'feishu', SANDBOX_DEMO_HISTORY: 'off' });
   const sb = m.sandboxUrl!;
   const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     for (;;) {
@@ -69,18 +73,37 @@ async function measure(transport: 'webhook' | 'long-connection'): Promise<{ rtt:
       return all.every((x) => text(x.fields['进入阶段次数']) === 'MQL-01');
     });
     for (const r of made) await edit(r.record_id, { 阶段: 'SQL' });
-    type Card = { message_id: string; card: { header: { title: { content: string } } } };
+    type Card = { id: string; title: string };
+    const approvals = async (): Promise<Card[]> => {
+      if (!onDingTalk) return (await control<Array<{ message_id: string; card: { header: { title: { content: string } } } }>>('GET', `/im/cards?chat_id=${chat}`)).map((c) => ({ id: c.message_id, title: c.card.header.title.content }));
+      const dt = await control<{ groups: Array<{ openConversationId: string; title: string }> }>('GET', '/dingtalk');
+      const cid = dt.groups.find((g) => g.title === '线索作战群')!.openConversationId;
+      return (await control<Array<{ outTrackId: string; cardData: { title?: string } }>>('GET', `/dingtalk/cards?conversation=${encodeURIComponent(cid)}`)).map((c) => ({ id: c.outTrackId, title: c.cardData.title ?? '' }));
+    };
     const cards = await until('every approval card', async () => {
-      const list = (await control<Card[]>('GET', `/im/cards?chat_id=${chat}`)).filter((c) => c.card.header.title.content.includes('待审批') && companies.some((co) => c.card.header.title.content.includes(co)));
+      const list = (await approvals()).filter((c) => c.title.includes('待审批') && companies.some((co) => c.title.includes(co)));
       return list.length === CARDS && list;
     });
+    const dtDirector = onDingTalk ? (await control<{ users: Array<{ userId: string; name: string }> }>('GET', '/dingtalk')).users.find((u) => u.name === '王敏')!.userId : '';
 
     const rtt: number[] = [];
     const wall: number[] = [];
     let failed = 0;
     for (const c of cards) {
       const t0 = performance.now();
-      const r = await control<{ ok: boolean; elapsed_ms?: number; toast?: { type?: string } }>('POST', '/cards/click', { message_id: c.message_id, operator_open_id: user('王敏'), name: 'approve', form_value: { comment: '' } });
+      if (onDingTalk) {
+        const r = await control<{ ok: boolean; elapsedMs?: number; response?: { userPrivateData?: { cardParamMap?: { toastType?: string } } } }>('POST', '/dingtalk/cards/click', {
+          outTrackId: c.id,
+          userId: dtDirector,
+          actionId: 'approve_btn',
+          params: { op: 'approve', comment: '' },
+        });
+        wall.push(performance.now() - t0);
+        if (r.ok && r.response?.userPrivateData?.cardParamMap?.toastType === 'success' && r.elapsedMs !== undefined) rtt.push(r.elapsedMs);
+        else failed++;
+        continue;
+      }
+      const r = await control<{ ok: boolean; elapsed_ms?: number; toast?: { type?: string } }>('POST', '/cards/click', { message_id: c.id, operator_open_id: user('王敏'), name: 'approve', form_value: { comment: '' } });
       wall.push(performance.now() - t0);
       if (r.ok && r.toast?.type === 'success' && r.elapsed_ms !== undefined) rtt.push(r.elapsed_ms);
       else failed++;
@@ -94,11 +117,11 @@ async function measure(transport: 'webhook' | 'long-connection'): Promise<{ rtt:
 
 console.log(`bench:cards  ${CARDS} approval clicks per transport (sandbox, loopback)`);
 console.log('  transport          clicks   callback round trip p50 / p99 / max   click as the control API saw it p50');
-for (const transport of ['webhook', 'long-connection'] as const) {
+for (const transport of ['webhook', 'long-connection', 'dingtalk-stream'] as const) {
   const r = await measure(transport);
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   console.log(
     `  ${transport.padEnd(17)}  ${String(r.rtt.length).padStart(6)}   ${`${ms(pct(r.rtt, 50))} / ${ms(pct(r.rtt, 99))} / ${ms(Math.max(...r.rtt))}`.padStart(35)}   ${ms(pct(r.wall, 50)).padStart(35)}${r.failed ? `   (${r.failed} failed)` : ''}`,
   );
 }
-console.log("  target: a card answered within Feishu's 3 s (docs/platform/feishu.md#44-card-callbacks); same order of figures both ways");
+console.log("  target: a card answered within Feishu's 3 s (docs/platform/feishu.md#44-card-callbacks), and as quickly on DingTalk (no published deadline); same order of figures every way");

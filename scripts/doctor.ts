@@ -1,13 +1,16 @@
 /**
  * npm run doctor — checks credentials, the Base against bitable-templates/leads.base.json, the
- * record-change subscription, how events arrive (FEISHU_TRANSPORT: webhook, or the long connection and whether record changes come over it), the group cards go to (FEISHU_CHAT_ID, bot in it) and the one the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
+ * record-change subscription, how events arrive (FEISHU_TRANSPORT: webhook, or the long connection and whether record changes come over it), a DingTalk app when DINGTALK_* is set (token, Stream, group, 销售团队's 钉钉ID), the group cards go to (FEISHU_CHAT_ID, bot in it) and the one the weekly digest goes to (FEISHU_DIGEST_CHAT_ID), the outbox's dead letters and people the cards @-mention whom Feishu does not know; prints a fix for each problem (zh-CN and
  * en). Exit 0 when everything is fine, 1 when something is wrong, 2 on bad configuration.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBitableApi } from '../src/bitable/api.js';
 import { runDoctor } from '../src/bitable/doctor.js';
-import { CONFIG_KEYS, ConfigError, databaseFrom, type FeishuCredentials, loadFeishuCredentials } from '../src/config.js';
+import { CONFIG_KEYS, ConfigError, databaseFrom, type DingTalkConfig, type FeishuCredentials, loadDingTalkConfig, loadFeishuCredentials } from '../src/config.js';
+import { createDingTalkApi } from '../src/dingtalk/api.js';
+import { dingTalkChecks } from '../src/dingtalk/doctor.js';
+import { createRoster } from '../src/bitable/roster.js';
 import { createImApi } from '../src/im/api.js';
 import { mergeEnv, readEnvFile } from '../src/lib/env-file.js';
 import { createFeishuClient } from '../src/feishu/sdk-client.js';
@@ -22,7 +25,9 @@ let database: ReturnType<typeof databaseFrom>;
 let chatId: string | undefined;
 let digestChatId: string | undefined;
 let transport: 'webhook' | 'long-connection' = 'webhook';
+let dingtalk: DingTalkConfig | undefined;
 try {
+  dingtalk = loadDingTalkConfig(env);
   creds = loadFeishuCredentials(env);
   database = databaseFrom(env);
   const chat = CONFIG_KEYS.FEISHU_CHAT_ID.schema.safeParse(env.FEISHU_CHAT_ID);
@@ -63,8 +68,9 @@ const checks = await runDoctor({
   appToken: creds.bitableAppToken,
   deadLetters,
   ...(unknownUsers ? { unknownUsers } : {}),
-  chat: { chatId, get: (id) => im.getChat(id) },
-  digestChat: { chatId: digestChatId, get: (id) => im.getChat(id), enabled: loadMetricsConfig(template).digest.enabled },
+  // a group on DingTalk takes the Feishu group's place (checked below)
+  ...(dingtalk?.chatId ? {} : { chat: { chatId, get: (id: string) => im.getChat(id) } }),
+  ...(dingtalk?.digestChatId ? {} : { digestChat: { chatId: digestChatId, get: (id: string) => im.getChat(id), enabled: loadMetricsConfig(template).digest.enabled } }),
   transport: {
     transport,
     // the request the SDK's WSClient makes first (docs/platform/feishu.md#55-long-connection); no socket is opened
@@ -84,6 +90,41 @@ const checks = await runDoctor({
     now: new Date(),
   },
 });
+if (dingtalk) {
+  const dt = dingtalk;
+  const dtApi = createDingTalkApi({ baseUrl: dt.apiBase, appKey: dt.clientId, appSecret: dt.clientSecret });
+  // who in 销售团队 can be @-mentioned on DingTalk (read like the server reads it)
+  let people: Array<{ name: string; dingtalkId: string | undefined }> | undefined;
+  if (creds.bitableAppToken) {
+    const appToken = creds.bitableAppToken;
+    try {
+      const tables = new Map((await api.listTables(appToken)).map((x) => [x.name, x.table_id]));
+      const roster = createRoster({ api, template, appToken: () => appToken, tableId: () => tables.get('销售团队') });
+      people = [...(await roster.members()).values()].map((m) => ({ name: m.name, dingtalkId: m.dingtalkId }));
+    } catch {
+      people = undefined; // the Base checks above say why
+    }
+  }
+  checks.push(
+    ...(await dingTalkChecks({
+      token: () => dtApi.accessToken(),
+      // the registration the Stream client makes first (docs/platform/dingtalk.md §1.1); no socket is opened
+      register: async () => {
+        const res = await fetch(`${dt.apiBase}/v1.0/gateway/connections/open`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ clientId: dt.clientId, clientSecret: dt.clientSecret.reveal(), ua: 'lead-journey-doctor', subscriptions: [{ type: 'CALLBACK', topic: '/v1.0/card/instances/callback' }] }),
+          signal: AbortSignal.timeout(15_000),
+        });
+        const body = (await res.json().catch(() => ({}))) as { code?: unknown };
+        return { status: res.status, code: typeof body.code === 'string' ? body.code : undefined };
+      },
+      chatId: dt.chatId,
+      digestChatId: dt.digestChatId,
+      people,
+    })),
+  );
+}
 for (const c of checks) {
   process.stdout.write(`  ${c.ok ? '✓' : '✗'} ${c.what.zh} / ${c.what.en}\n`);
   if (c.fix) process.stdout.write(`    修复 Fix: ${c.fix.zh} / ${c.fix.en}\n`);

@@ -280,6 +280,38 @@ const FEISHU_REQUIRED: ConfigKey[] = ['FEISHU_APP_ID', 'FEISHU_APP_SECRET', 'FEI
 /** the keys a request to our URL is checked with: not needed when Feishu sends over the long connection */
 const WEBHOOK_ONLY: ConfigKey[] = ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'];
 
+/** The DingTalk app from parsed DINGTALK_* values: undefined when none is set; the keys it needs named when some are missing. */
+function dingTalkFrom(e: Record<string, unknown>): { config: DingTalkConfig | undefined; problems: ConfigProblem[] } {
+  const any = [...DINGTALK_REQUIRED, 'DINGTALK_CHAT_ID', 'DINGTALK_DIGEST_CHAT_ID', 'DINGTALK_ROBOT_CODE'].some((k) => e[k] !== undefined);
+  if (!any) return { config: undefined, problems: [] };
+  const problems = DINGTALK_REQUIRED.filter((k) => e[k] === undefined).map((k) => ({ key: k, message: 'required once any DINGTALK_* key is set / 已设置其他 DINGTALK_* 项时必填', hint: CONFIG_KEYS[k].hint }));
+  if (problems.length) return { config: undefined, problems };
+  return {
+    problems,
+    config: Object.freeze({
+      apiBase: (e.DINGTALK_API_BASE as string).replace(/\/$/, ''),
+      clientId: e.DINGTALK_CLIENT_ID as string,
+      clientSecret: new Secret(e.DINGTALK_CLIENT_SECRET as string),
+      robotCode: (e.DINGTALK_ROBOT_CODE as string | undefined) ?? (e.DINGTALK_CLIENT_ID as string),
+      cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID as string,
+      chatId: e.DINGTALK_CHAT_ID as string | undefined,
+      digestChatId: e.DINGTALK_DIGEST_CHAT_ID as string | undefined,
+    }),
+  };
+}
+
+const DINGTALK_KEYS = ['DINGTALK_API_BASE', 'DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET', 'DINGTALK_ROBOT_CODE', 'DINGTALK_CARD_TEMPLATE_ID', 'DINGTALK_CHAT_ID', 'DINGTALK_DIGEST_CHAT_ID'] as const;
+
+/** The DingTalk app alone (npm run doctor): undefined when no DINGTALK_* key is set; a ConfigError naming bad or missing keys. */
+export function loadDingTalkConfig(env: Record<string, string | undefined> = {}): DingTalkConfig | undefined {
+  const schema = z.object(Object.fromEntries(DINGTALK_KEYS.map((k) => [k, CONFIG_KEYS[k].schema])) as { [K in (typeof DINGTALK_KEYS)[number]]: (typeof CONFIG_KEYS)[K]['schema'] });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error.issues));
+  const dt = dingTalkFrom(parsed.data);
+  if (dt.problems.length) throw new ConfigError(dt.problems);
+  return dt.config;
+}
+
 /**
  * Read the configuration from `env`. Returns a frozen Config or throws one ConfigError naming every bad
  * key. Secrets come back wrapped in `Secret`, so logging the config never prints them.
@@ -308,23 +340,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
   if (sandboxOn && e.SANDBOX_PORT !== 0 && e.SANDBOX_PORT === e.PORT) {
     problems.push({ key: 'SANDBOX_PORT', message: `must differ from PORT (${e.PORT})`, hint: CONFIG_KEYS.SANDBOX_PORT.hint });
   }
-  const anyDingTalk = [...DINGTALK_REQUIRED, 'DINGTALK_CHAT_ID', 'DINGTALK_DIGEST_CHAT_ID', 'DINGTALK_ROBOT_CODE'].some((k) => e[k as ConfigKey] !== undefined);
-  if (anyDingTalk) {
-    for (const k of DINGTALK_REQUIRED) if (e[k] === undefined) problems.push({ key: k, message: 'required once any DINGTALK_* key is set / 已设置其他 DINGTALK_* 项时必填', hint: CONFIG_KEYS[k].hint });
-  }
+  const dt = dingTalkFrom(e);
+  problems.push(...dt.problems);
   if (problems.length) throw new ConfigError(problems);
-
-  const dingtalk: DingTalkConfig | undefined = anyDingTalk
-    ? Object.freeze({
-        apiBase: (e.DINGTALK_API_BASE as string).replace(/\/$/, ''),
-        clientId: e.DINGTALK_CLIENT_ID as string,
-        clientSecret: new Secret(e.DINGTALK_CLIENT_SECRET as string),
-        robotCode: (e.DINGTALK_ROBOT_CODE as string | undefined) ?? (e.DINGTALK_CLIENT_ID as string),
-        cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID as string,
-        chatId: e.DINGTALK_CHAT_ID as string | undefined,
-        digestChatId: e.DINGTALK_DIGEST_CHAT_ID as string | undefined,
-      })
-    : undefined;
+  const dingtalk = dt.config;
 
   const feishu: FeishuConfig | undefined =
     anyFeishu && !sandboxOn

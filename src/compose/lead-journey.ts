@@ -25,6 +25,7 @@ import { createHandover } from '../usecases/handover.js';
 import { createCollisions } from '../usecases/collisions.js';
 import { createProtection, PROTECT_DAILY, PROTECT_RECYCLE, PROTECT_WARN } from '../usecases/protection.js';
 import { createReengage } from '../usecases/reengage.js';
+import { createLeadLookup } from '../usecases/lead-lookup.js';
 import { createScoring } from '../usecases/score-lead.js';
 import { SLA_ACCEPT, SLA_APPROVAL, SLA_FOLLOW_UP } from '../usecases/sla-ladder.js';
 import { createStartLead } from '../usecases/start-lead.js';
@@ -112,6 +113,8 @@ export async function createLeadJourney(deps: LeadJourneyDeps) {
     intake,
     intakeActivities,
     timerHandlers,
+    /** 查询线索: a question asked of the app in a group chat, answered there */
+    leadLookup: createLeadLookup({ store, journey, locale }),
     startLead: createStartLead({ store, journey, clock }),
     changeStage: createChangeStage({ store, journey, clock }),
   };

@@ -14,6 +14,7 @@ import { createFeishuVerifier } from '../feishu/verify.js';
 import { createDingTalkApi } from '../dingtalk/api.js';
 import { createDingTalkCardReceiver } from '../dingtalk/card-callback.js';
 import { createDingTalkChannel } from '../dingtalk/chat-channel.js';
+import { createDingTalkRobotReceiver } from '../dingtalk/robot-message.js';
 import { createDingTalkStream } from '../dingtalk/stream.js';
 import { createImApi } from '../im/api.js';
 import { createImSender } from '../im/sender.js';
@@ -356,6 +357,7 @@ export async function createServices({ config, log, platform, version }: Service
       clientSecret: dt.clientSecret,
       log,
       onCard: createDingTalkCardReceiver({ act: lj.cardActions, team: roster, onAnswered: afterDecisions, locale: config.locale }),
+      onRobot: createDingTalkRobotReceiver({ lookup: lj.leadLookup, team: roster, clock, log, onQueued: () => void sender.kick() }),
       ...(platform.quickPolls ? { capMs: 10_000 } : {}),
     });
   const heldDingTalk = dingtalkStream && createHeldConnection({ lease: lease('dingtalk-stream'), connection: dingtalkStream, log, retryMs: connectionRetryMs });

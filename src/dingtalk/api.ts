@@ -4,7 +4,7 @@ import type { Secret } from '../lib/secret.js';
  * The DingTalk Open API calls the product makes (docs/platform/dingtalk.md §2): the app's access token
  * (from `POST /v1.0/oauth2/accessToken`, so the secret travels in a body and never in a URL; cached and
  * fetched again five minutes before it runs out, or at once when DingTalk says it is not valid), and
- * the card-instance and robot calls with it in `x-acs-dingtalk-access-token`. Every failure is a
+ * the card-instance calls with it in `x-acs-dingtalk-access-token`. Every failure is a
  * DingTalkCallError saying whether to retry; nothing here retries except a refused token, once.
  */
 export const DINGTALK_API = 'https://api.dingtalk.com';
@@ -123,13 +123,6 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     /** New public data for a sent card, merged by key. */
     async updateCard(c: { outTrackId: string; data: ParamMap }): Promise<void> {
       await call('PUT', '/v1.0/card/instances', { outTrackId: c.outTrackId, cardData: { cardParamMap: c.data }, cardUpdateOptions: { updateCardDataByKey: true }, userIdType: 1 });
-    },
-    /** A robot message to a group (no @-mention reaches anyone this way: docs/platform/dingtalk.md §2.1). */
-    async sendGroupMessage(m: { space: CardSpace; msgKey: string; msgParam: Record<string, unknown> }): Promise<{ processQueryKey: string }> {
-      const r = (await call('POST', '/v1.0/robot/groupMessages/send', { robotCode: m.space.robotCode, openConversationId: m.space.openConversationId, msgKey: m.msgKey, msgParam: JSON.stringify(m.msgParam) })) as {
-        processQueryKey?: string;
-      };
-      return { processQueryKey: r?.processQueryKey ?? '' };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { DWClient, type DWClientDownStream, TOPIC_CARD } from 'dingtalk-stream';
+import { DWClient, type DWClientDownStream, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream';
 import { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
@@ -18,7 +18,8 @@ import type { Secret } from '../lib/secret.js';
  * - the gateway's URL from our configuration (the client hard-codes DingTalk's), the secret in the
  *   request body only, and its `debug` off (it would print the secret).
  * A card callback is answered on the socket with what `onCard` decided, and a callback delivered again
- * (same messageId) is answered with the first answer without acting again.
+ * (same messageId) is answered with the first answer without acting again. A robot message is acked at
+ * once and handed to `onRobot` (once per messageId).
  */
 export interface DingTalkStreamDeps {
   /** the API base (https://api.dingtalk.com, or the sandbox's emulator) */
@@ -28,6 +29,8 @@ export interface DingTalkStreamDeps {
   log: Logger;
   /** a card click (the callback's parsed `data`) → the callback's `response` */
   onCard: (data: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  /** a message @-mentioning the robot (parsed `data`): acknowledged at once, then handed here */
+  onRobot?: (data: Record<string, unknown>) => Promise<void>;
   /** reconnect waits: the first 0.5–1 × baseMs, doubling per failure, at most capMs */
   baseMs?: number;
   capMs?: number;
@@ -118,7 +121,31 @@ export function createDingTalkStream(deps: DingTalkStreamDeps) {
   let connecting = false;
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
-  const stats = { attempts: 0, connects: 0, failures: 0, callbacks: 0, duplicates: 0 };
+  const stats = { attempts: 0, connects: 0, failures: 0, callbacks: 0, duplicates: 0, robotMessages: 0 };
+  /** robot messages already taken (messageId → when), for a redelivery */
+  const robotSeen = new Map<string, number>();
+
+  function onRobotMessage(c: GatewayClient, msg: DWClientDownStream): void {
+    const messageId = msg.headers.messageId;
+    // acknowledged at once: the answer is queued and sent by the outbox, not in the ack
+    c.socketCallBackResponse(messageId, {});
+    const now = Date.now();
+    for (const [id, at] of robotSeen) if (now - at > DEDUPE_MS) robotSeen.delete(id);
+    if (robotSeen.has(messageId)) {
+      stats.duplicates++;
+      return;
+    }
+    robotSeen.set(messageId, now);
+    stats.robotMessages++;
+    let data: unknown;
+    try {
+      data = JSON.parse(msg.data);
+    } catch {
+      return;
+    }
+    if (typeof data !== 'object' || data === null || !deps.onRobot) return;
+    deps.onRobot(data as Record<string, unknown>).catch((e: unknown) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'robot message failed'));
+  }
   /** messageId → the answer (or the answer being worked out), for a callback delivered again */
   const answered = new Map<string, { at: number; response: Promise<Record<string, unknown>> }>();
 
@@ -159,6 +186,7 @@ export function createDingTalkStream(deps: DingTalkStreamDeps) {
     stats.attempts++;
     const next = new GatewayClient(gateway, { clientId: deps.clientId, clientSecret: deps.clientSecret.reveal() });
     next.registerCallbackListener(TOPIC_CARD, (msg: DWClientDownStream) => onCallback(next, msg));
+    if (deps.onRobot) next.registerCallbackListener(TOPIC_ROBOT, (msg: DWClientDownStream) => onRobotMessage(next, msg));
     try {
       await next.connect(); // with autoReconnect off it resolves either way; `connected` says which
       if (stopped) {

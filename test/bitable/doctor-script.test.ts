@@ -6,6 +6,7 @@ import { longConnModule, longConnOf } from '../../src/sandbox/feishu/longconn/mo
 import { openDb } from '../../src/store/db.js';
 import { createStore } from '../../src/store/store.js';
 import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
+import { dingTalkModule, dingTalkOf } from '../../src/sandbox/dingtalk/module.js';
 import { runScript } from '../support/run-script.js';
 import { tempDbPath } from '../support/temp-db.js';
 
@@ -16,7 +17,7 @@ describe('npm run doctor', () => {
   const db = tempDbPath();
 
   beforeAll(async () => {
-    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule, longConnModule] });
+    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule, longConnModule, dingTalkModule] });
     const chat = emu.emu.kernel.directory.addChat({ name: '线索作战群', members: [], bots: [emu.app.app_id] });
     const management = emu.emu.kernel.directory.addChat({ name: '管理层周报群', members: [], bots: [emu.app.app_id] });
     env = { FEISHU_DOMAIN: emu.url, FEISHU_APP_ID: emu.app.app_id, FEISHU_APP_SECRET: emu.app.app_secret, DATABASE_PATH: db.path, FEISHU_CHAT_ID: chat.chat_id, FEISHU_DIGEST_CHAT_ID: management.chat_id };
@@ -129,5 +130,31 @@ describe('npm run doctor', () => {
     const bad = await runScript('doctor', { ...env, FEISHU_TRANSPORT: 'socket' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('FEISHU_TRANSPORT');
+  });
+
+  it('a DingTalk app: credentials, Stream mode, the group, and who in 销售团队 has no 钉钉ID — each named with its fix', async () => {
+    const dt = dingTalkOf(emu.emu.kernel).org;
+    const app = dt.addApp();
+    const group = dt.addGroup({ title: '钉钉销售群', members: [], robots: [app.robotCode] });
+    const dtEnv = { ...env, DINGTALK_API_BASE: emu.url, DINGTALK_CLIENT_ID: app.appKey, DINGTALK_CLIENT_SECRET: app.appSecret, DINGTALK_CARD_TEMPLATE_ID: 'lead.schema', DINGTALK_CHAT_ID: group.openConversationId, FEISHU_CHAT_ID: '' };
+    const ok = await runScript('doctor', dtEnv);
+    expect(ok.stdout).toContain('✓ 钉钉应用凭证有效');
+    expect(ok.stdout).toContain('✓ Stream 模式可用');
+    expect(ok.stdout).toContain(`✓ 卡片发往钉钉群 ${group.openConversationId}`);
+    expect(ok.stdout).not.toContain('FEISHU_CHAT_ID is not set');
+    // a roster row without a 钉钉ID
+    const base = getBitable(emu.emu.kernel).state.base(env.FEISHU_BITABLE_APP_TOKEN!);
+    const reps = [...base.tables.values()].find((t) => t.name === '销售团队')!;
+    const u = emu.emu.kernel.directory.addUser({ name: '赵六' });
+    await emu.control('POST', `/bases/${env.FEISHU_BITABLE_APP_TOKEN}/tables/${reps.table_id}/records`, { operator_open_id: u.open_id, fields: { 姓名: '赵六', 成员: [{ id: u.open_id }], 角色: ['销售'], 在岗: true } });
+    const missing = await runScript('doctor', dtEnv);
+    expect(missing.stdout).toContain('✗ 销售团队中 1 人没有填写钉钉ID（赵六）');
+    const wrong = await runScript('doctor', { ...dtEnv, DINGTALK_CLIENT_SECRET: 'not-the-right-secret-at-all' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('✗ 钉钉应用凭证无效');
+    expect(wrong.stdout).not.toContain('not-the-right-secret-at-all');
+    const partial = await runScript('doctor', { ...env, DINGTALK_CHAT_ID: group.openConversationId });
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toContain('DINGTALK_CLIENT_ID');
   });
 });

@@ -121,6 +121,28 @@ describe('the lead group on DingTalk: cards by the card API, clicks over Stream'
     expect(r.response?.cardData).toBeUndefined();
   });
 
+  it('查询线索: @ the robot with a 线索编号 and the answer @ the asker comes in the group, once (delivered twice); a guest gets none', async () => {
+    const key = text((await h.byCompany('南方医疗器械集团')).fields['线索编号']);
+    const say = (as: string, words: string) => h.control<{ ok: boolean; delivered: number }>('POST', '/dingtalk/messages', { conversation: group, userId: dtId(as), text: words, atRobot: true });
+    await h.control('POST', '/dingtalk/settings', { duplicate_after_ack: true });
+    expect(await say('李雷', `${key} 现在什么情况？`)).toMatchObject({ ok: true, delivered: 1 });
+    await h.control('POST', '/dingtalk/settings', { duplicate_after_ack: false });
+    const answer = await h.until('the answer', async () => (await cards()).find((c) => c.atUserIds[dtId('李雷')] && c.cardData.body?.includes(`${key} 南方医疗器械集团：SQL`)));
+    expect(answer.cardData.body).toContain('139****1111');
+    expect(answer.cardData.body).not.toContain('13900001111');
+    await new Promise((r) => setTimeout(r, 1_500)); // the duplicate had its time
+    expect((await cards()).filter((c) => c.cardData.body?.includes(`${key} 南方医疗器械集团：SQL`))).toHaveLength(1);
+    // without a 线索编号: how to ask
+    await say('韩梅梅', '你好');
+    await h.until('the help', async () => (await cards()).find((c) => c.atUserIds[dtId('韩梅梅')] && c.cardData.body?.includes('查询线索')));
+    // someone in the group but not in 销售团队 asks: nothing is answered
+    const guest = await h.control<{ userId: string }>('POST', '/dingtalk/users', { name: '访客', groups: [group] });
+    const before = (await cards()).length;
+    expect((await h.control<{ ok: boolean; delivered: number }>('POST', '/dingtalk/messages', { conversation: group, userId: guest.userId, text: key, atRobot: true })).delivered).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await cards()).length).toBe(before);
+  });
+
   it.skipIf(!hasChromium)('the sandbox page shows the DingTalk group; acting as a person, a click goes over Stream and the card changes', async () => {
     const r = await h.byCompany('华东精密仪器有限公司');
     await h.edit(r.record_id, '张伟', { 需求描述: '精密仪器联网', 阶段: 'SQL' });
@@ -147,6 +169,12 @@ describe('the lead group on DingTalk: cards by the card API, clicks over Stream'
       await done.waitFor();
       expect(await done.locator('.dt-private.dt-success').count()).toBe(1);
       await h.until('SQL', async () => (await h.byCompany('华东精密仪器有限公司')).fields['阶段'] === 'SQL');
+      // 王敏 asks the robot about the lead from the chat box
+      const key = text((await h.byCompany('华东精密仪器有限公司')).fields['线索编号']);
+      await page.locator('form.dt-say input[name="text"]').fill(key);
+      await page.locator('form.dt-say button[type="submit"]').click();
+      await page.locator('.dt-said', { hasText: key }).waitFor();
+      await page.locator('.dt-card', { hasText: `${key} 华东精密仪器有限公司：SQL` }).waitFor();
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

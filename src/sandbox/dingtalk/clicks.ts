@@ -1,5 +1,6 @@
-import type { DtCard, DtOrg, ParamMap } from './org.js';
-import { type StreamGateway, TOPIC_CARD } from './stream-gateway.js';
+import { randomBytes } from 'node:crypto';
+import type { DtCard, DtChatMessage, DtOrg, ParamMap } from './org.js';
+import { type StreamGateway, TOPIC_CARD, TOPIC_ROBOT } from './stream-gateway.js';
 
 /** How long the emulator waits for a card callback's ack (DingTalk publishes no deadline: docs/platform/dingtalk.md §2.2). */
 export const CARD_CALLBACK_DEADLINE_MS = 5_000;
@@ -11,6 +12,8 @@ export interface ClickResult {
   error?: string;
   /** the app's answer (`response` of the ack) */
   response?: unknown;
+  /** the callback's round trip: pushed → acked (ms) */
+  elapsedMs?: number;
   card?: DtCard;
 }
 
@@ -40,5 +43,50 @@ export async function clickCard(org: DtOrg, gw: StreamGateway, o: { outTrackId: 
     const mine = strings(isObj(response.userPrivateData) ? response.userPrivateData.cardParamMap : undefined);
     if (cardData || mine) org.applyCardData(card, { cardData, privateData: mine ? { [o.userId]: mine } : undefined, byKey: opts.updateCardDataByKey === true, privateByKey: opts.updatePrivateDataByKey === true }, now());
   }
-  return { ok: ack.code === 200, delivered: true, response, card };
+  return { ok: ack.code === 200, delivered: true, response, card, elapsedMs: ack.elapsedMs };
+}
+
+/**
+ * A person writes in a group (docs/platform/dingtalk.md §3): kept for the page; when it @-mentions the
+ * robot, each app whose robot is in the group gets the robot callback over Stream (the robot hears a
+ * group only when @-mentioned), acked or not within the deadline.
+ */
+export async function sayInGroup(
+  org: DtOrg,
+  gw: StreamGateway,
+  o: { conversation: string; userId: string; text: string; atRobot: boolean },
+  now: () => number,
+): Promise<{ ok: boolean; message?: DtChatMessage; delivered: number; error?: string }> {
+  const group = org.groups.get(o.conversation);
+  const user = org.users.get(o.userId);
+  if (!group || !user || !group.members.includes(user.userId)) return { ok: false, delivered: 0, error: `${o.userId} is not in the group` };
+  const message: DtChatMessage = { msgId: `msg${randomBytes(12).toString('base64url')}`, openConversationId: group.openConversationId, userId: user.userId, name: user.name, text: o.text, atRobot: o.atRobot, at: now() };
+  org.messages.push(message);
+  org.onMessage(message);
+  let delivered = 0;
+  if (o.atRobot) {
+    for (const app of [...org.apps.values()].filter((a) => group.robots.includes(a.robotCode))) {
+      const data = {
+        conversationId: group.openConversationId,
+        conversationType: '2',
+        conversationTitle: group.title,
+        chatbotCorpId: org.corpId,
+        chatbotUserId: `$:LWCP_v1:$${app.robotCode}`,
+        robotCode: app.robotCode,
+        msgId: message.msgId,
+        msgtype: 'text',
+        text: { content: ` ${o.text}` },
+        createAt: message.at,
+        senderId: `$:LWCP_v1:$${user.unionId}`,
+        senderStaffId: user.userId,
+        senderNick: user.name,
+        senderCorpId: org.corpId,
+        isAdmin: false,
+        isInAtList: true,
+        atUsers: [{ dingtalkId: `$:LWCP_v1:$${app.robotCode}` }],
+      };
+      if (await gw.push(app.appKey, 'CALLBACK', TOPIC_ROBOT, data, { deadlineMs: CARD_CALLBACK_DEADLINE_MS })) delivered++;
+    }
+  }
+  return { ok: true, message, delivered };
 }

@@ -3,7 +3,7 @@ import type { EmulatorModule } from '../feishu/emulator.js';
 import { readBody } from '../feishu/kernel/control-body.js';
 import type { EmuKernel } from '../feishu/kernel/kernel.js';
 import { createServiceSlot } from '../feishu/kernel/service-slot.js';
-import { clickCard } from './clicks.js';
+import { clickCard, sayInGroup } from './clicks.js';
 import { type DtApiDeps, registerDtApi } from './openapi.js';
 import { DtOrg } from './org.js';
 import { StreamGateway } from './stream-gateway.js';
@@ -43,7 +43,8 @@ export const dingTalkModule: EmulatorModule = {
   name: 'dingtalk',
   register(k) {
     const org = new DtOrg();
-    org.onCard = (card, kind) => k.bus.emit('dingtalk.card', { outTrackId: card.outTrackId, openConversationId: card.openConversationId, kind });
+    org.onCard = (card, kind) => k.bus.emit('dingtalk.chat', { id: card.outTrackId, openConversationId: card.openConversationId, kind });
+    org.onMessage = (m) => k.bus.emit('dingtalk.chat', { id: m.msgId, openConversationId: m.openConversationId, kind: 'new' });
     const stream = new StreamGateway(org, STREAM_PATH);
     slot.attach(k, () => ({ org, stream }));
     const now = () => k.clock.now();
@@ -66,7 +67,16 @@ export const dingTalkModule: EmulatorModule = {
       const cid = ctx.req.query('conversation');
       return ctx.json([...org.cards.values()].filter((c) => !cid || c.openConversationId === cid));
     });
-    k.control.get('/dingtalk/messages', (ctx) => ctx.json(org.messages));
+    k.control.get('/dingtalk/messages', (ctx) => {
+      const cid = ctx.req.query('conversation');
+      return ctx.json(org.messages.filter((m) => !cid || m.openConversationId === cid));
+    });
+    // a person writes in a group (with atRobot: @-mentioning the app's robot, which then gets it over Stream)
+    k.control.post('/dingtalk/messages', async (ctx) => {
+      const p = await readBody(ctx, z.object({ conversation: z.string().min(1), userId: z.string().min(1), text: z.string().min(1).max(2000), atRobot: z.boolean().default(false) }).strict());
+      if (!p.ok) return p.response;
+      return ctx.json(await sayInGroup(org, stream, p.data, now));
+    });
     k.control.post('/dingtalk/settings', async (ctx) => {
       const p = await readBody(ctx, settingsPatch);
       if (!p.ok) return p.response;

@@ -5,8 +5,8 @@ import type { DtApp, DtOrg, ParamMap } from './org.js';
 
 /**
  * DingTalk's new-style Open API (api.dingtalk.com/v1.0, docs/platform/dingtalk.md §2) as the emulator
- * answers it: the app access token, interactive cards created and delivered into a group, updated in
- * place, and plain robot messages. Every call but the token's carries `x-acs-dingtalk-access-token`;
+ * answers it: the app access token, and interactive cards created and delivered into a group and
+ * updated in place (robot messages are not used: they cannot @ anyone). Every call but the token's carries `x-acs-dingtalk-access-token`;
  * errors are `{code, message, requestid}` with an HTTP 4xx status.
  */
 export interface DtApiDeps {
@@ -131,27 +131,5 @@ export function registerDtApi(d: DtApiDeps): void {
     const opts = isObj(b.cardUpdateOptions) ? b.cardUpdateOptions : {};
     org.applyCardData(card, { cardData, privateData, byKey: opts.updateCardDataByKey === true, privateByKey: opts.updatePrivateDataByKey === true }, d.now());
     return c.json({ success: true, result: true });
-  });
-
-  d.route('POST', '/v1.0/robot/groupMessages/send', 'dingtalk.robot.groupMessages.send', async (c) => {
-    const app = authed(c);
-    if (app instanceof Response) return app;
-    const b = await json(c);
-    if (!b) return dtError(c, 400, 'param.empty', '入参为空');
-    if (b.robotCode !== app.robotCode) return dtError(c, 400, 'chatbot.notFound', '机器人不存在');
-    const group = typeof b.openConversationId === 'string' ? org.groups.get(b.openConversationId) : undefined;
-    if (!group) return dtError(c, 400, 'invalidParameter.cid.empty', '群id为空或不存在');
-    if (!group.robots.includes(app.robotCode)) return dtError(c, 400, 'chatbotNotInstall', '机器人未安装');
-    if (typeof b.msgKey !== 'string' || typeof b.msgParam !== 'string') return dtError(c, 400, 'param.invalid', 'msgKey 与 msgParam（JSON 字符串）必填');
-    if (Buffer.byteLength(b.msgParam) > 15_000) return dtError(c, 400, 'param.invalid', 'msgParam 超过 15000 字节');
-    let msgParam: unknown;
-    try {
-      msgParam = JSON.parse(b.msgParam);
-    } catch {
-      return dtError(c, 400, 'param.invalid', 'msgParam 不是 JSON');
-    }
-    const processQueryKey = randomUUID();
-    org.messages.push({ processQueryKey, robotCode: app.robotCode, openConversationId: group.openConversationId, msgKey: b.msgKey, msgParam: isObj(msgParam) ? msgParam : {}, at: d.now() });
-    return c.json({ processQueryKey });
   });
 }

@@ -48,12 +48,15 @@ export interface DtCard {
   updates: number;
 }
 
-export interface DtGroupMessage {
-  processQueryKey: string;
-  robotCode: string;
+/** What a person typed in a group (the sandbox page's chat box); `atRobot`: it @-mentions the app's robot. */
+export interface DtChatMessage {
+  msgId: string;
   openConversationId: string;
-  msgKey: string;
-  msgParam: Record<string, unknown>;
+  userId: string;
+  name: string;
+  text: string;
+  atRobot: boolean;
+  /** emulator ms */
   at: number;
 }
 
@@ -63,12 +66,14 @@ export const TOKEN_TTL_MS = 7_200_000;
 export class DtOrg {
   /** told when a card is delivered or changed (the sandbox page's live updates) */
   onCard: (card: DtCard, kind: 'new' | 'updated') => void = () => {};
+  /** told when someone writes in a group */
+  onMessage: (message: DtChatMessage) => void = () => {};
   readonly corpId = `ding${randomBytes(8).toString('hex')}`;
   readonly apps = new Map<string, DtApp>();
   readonly users = new Map<string, DtUser>();
   readonly groups = new Map<string, DtGroup>();
   readonly cards = new Map<string, DtCard>();
-  readonly messages: DtGroupMessage[] = [];
+  readonly messages: DtChatMessage[] = [];
   private readonly tokens = new Map<string, { appKey: string; expiresAt: number }>();
 
   addApp(o: Partial<DtApp> = {}): DtApp {

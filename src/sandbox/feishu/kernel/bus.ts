@@ -36,8 +36,8 @@ export interface BusEvents {
   'im.message': { messageId: string; chatId: string };
   'im.message_updated': { messageId: string; chatId: string };
   'event.delivered': { eventId: string; appId: string; attempt: number; status: number | 'timeout' | 'error' };
-  /** a DingTalk card was delivered or changed (the DingTalk module beside Feishu's) */
-  'dingtalk.card': { outTrackId: string; openConversationId: string; kind: 'new' | 'updated' };
+  /** a DingTalk group changed: a card delivered or updated, or someone wrote (the DingTalk module beside Feishu's) */
+  'dingtalk.chat': { id: string; openConversationId: string; kind: 'new' | 'updated' };
 }
 
 type Listener<T> = (payload: T) => void;

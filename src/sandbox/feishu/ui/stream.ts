@@ -6,7 +6,7 @@ import type { EmuKernel } from '../kernel/kernel.js';
  * - `bitable`  {app_token, table_id, revision, operator_open_id, actions:[{record_id, action}]}
  * - `im`       {message_id, chat_id, kind: "new" | "updated"}
  * - `delivery` {event_id, app_id, attempt, status}
- * - `dingtalk` {out_track_id, conversation, kind: "new" | "updated"} (a DingTalk group's card)
+ * - `dingtalk` {id, conversation, kind: "new" | "updated"} (a DingTalk group's card or message)
  * - `ping`     every 15 s, so proxies and the page notice a dead connection
  * Only ids travel here; the page re-reads what changed through the control API.
  */
@@ -36,7 +36,7 @@ export function registerUiStream(k: EmuKernel): void {
           k.bus.on('im.message', (m) => send('im', { message_id: m.messageId, chat_id: m.chatId, kind: 'new' })),
           k.bus.on('im.message_updated', (m) => send('im', { message_id: m.messageId, chat_id: m.chatId, kind: 'updated' })),
           k.bus.on('event.delivered', (d) => send('delivery', { event_id: d.eventId, app_id: d.appId, attempt: d.attempt, status: d.status })),
-          k.bus.on('dingtalk.card', (c) => send('dingtalk', { out_track_id: c.outTrackId, conversation: c.openConversationId, kind: c.kind })),
+          k.bus.on('dingtalk.chat', (c) => send('dingtalk', { id: c.id, conversation: c.openConversationId, kind: c.kind })),
         );
         const ping = setInterval(() => send('ping', { now: k.clock.now() }), PING_MS);
         ping.unref?.();

@@ -3,6 +3,8 @@
 // look. A click goes to the DingTalk module's click API (/dingtalk/cards/click): the card callback
 // travels over Stream to the server, and its answer updates the card (public data) and tells the
 // clicker alone (private data). The person acting is the one picked in 身份切换, found on DingTalk by name.
+// The box at the bottom writes in the group as that person; with @线索旅程 the robot hears it over Stream
+// (查询线索: ask about a lead by its 线索编号).
 import { api, enc } from './api.js';
 import { append, clear, h } from './dom.js';
 import { applyI18n, locale, t } from './i18n.js';
@@ -57,6 +59,7 @@ function bodyNode(text, atNames) {
 
 export function dingTalkView(main, ctx, cid) {
   let cards = [];
+  let messages = [];
   let shown = 0;
   const group = () => ctx.state.dingtalk?.groups.find((g) => g.openConversationId === cid);
   /** the acting person on DingTalk: the sandbox's people have the same names on both platforms */
@@ -139,13 +142,76 @@ export function dingTalkView(main, ctx, cid) {
     );
   }
 
+  function messageNode(m) {
+    return h(
+      'div',
+      { class: 'msg', dataset: { msgId: m.msgId } },
+      h('div', { class: 'avatar' }, [...(m.name || '?')][0]),
+      h(
+        'div',
+        { class: 'msg-main' },
+        h('div', { class: 'msg-meta' }, h('strong', {}, m.name), h('span', { class: 'muted small' }, fmtTime(m.at))),
+        h('div', { class: 'msg-body dt-said' }, m.atRobot ? h('span', { class: 'dt-at' }, `@${t('dt.robotName')} `) : null, m.text),
+      ),
+    );
+  }
+
+  async function say(form) {
+    const user = ctx.actingUser();
+    if (!user) return toast('warning', t('actAs.required'));
+    const dt = actingDt();
+    if (!dt) return toast('warning', t('dt.noAccount', { name: ctx.userName(user) }));
+    const text = form.querySelector('input[name="text"]').value.trim();
+    if (!text) return;
+    try {
+      const res = await api.post('/dingtalk/messages', { conversation: cid, userId: dt.userId, text, atRobot: form.querySelector('input[name="at"]').checked });
+      if (!res.ok) toast('error', res.error ?? t('common.error'));
+      else if (res.message?.atRobot && !res.delivered) toast('warning', t('dt.robotOffline'));
+      form.reset();
+      await refresh();
+    } catch (e) {
+      toast('error', `${t('common.error')}: ${e.message}`);
+    }
+  }
+
+  /** The chat box: made once, so what is typed survives the re-renders live updates bring. */
+  let box;
+  function sayBox() {
+    box ??= h(
+      'form',
+      {
+        class: 'dt-say',
+        onsubmit: (e) => {
+          e.preventDefault();
+          void say(e.currentTarget);
+        },
+      },
+      h('label', { class: 'dt-at-toggle' }, h('input', { type: 'checkbox', name: 'at', checked: true }), h('span', { class: 'dt-at-label' })),
+      h('input', { name: 'text', class: 'dt-input', maxlength: '500', autocomplete: 'off' }),
+      h('button', { type: 'submit', class: 'dt-btn dt-primary' }),
+    );
+    box.querySelector('.dt-at-label').textContent = ` @${t('dt.robotName')}`;
+    box.querySelector('input[name="text"]').placeholder = t('dt.sayPlaceholder');
+    box.querySelector('button').textContent = t('dt.send');
+    return box;
+  }
+
+  /** What was typed or picked in the cards' fields, by card and field, kept across a re-render. */
+  function saveFields() {
+    const saved = new Map();
+    for (const f of main.querySelectorAll('.dt-card [data-param]')) saved.set(`${f.closest('.dt-card').dataset.outTrackId}|${f.dataset.param}`, f.value);
+    return saved;
+  }
+
   function render() {
+    const saved = saveFields();
     const g = group();
     const user = ctx.actingUser();
     const dt = actingDt();
     const names = (g?.members ?? []).map((id) => ctx.state.dingtalk?.users.find((u) => u.userId === id)?.name ?? id);
     clear(main);
-    const items = h('div', { class: 'messages dt-messages' }, cards.length ? cards.map(cardNode) : h('p', { class: 'empty' }, t('chat.empty')));
+    const timeline = [...cards.map((c) => ({ at: c.createdAt, node: () => cardNode(c) })), ...messages.map((m) => ({ at: m.at, node: () => messageNode(m) }))].sort((a, b) => a.at - b.at);
+    const items = h('div', { class: 'messages dt-messages' }, timeline.length ? timeline.map((x) => x.node()) : h('p', { class: 'empty' }, t('chat.empty')));
     append(main, [
       h(
         'div',
@@ -161,15 +227,20 @@ export function dingTalkView(main, ctx, cid) {
       ),
       user && !dt ? h('p', { class: 'warn' }, t('dt.noAccount', { name: ctx.userName(user) })) : null,
       items,
+      sayBox(),
     ]);
+    for (const f of main.querySelectorAll('.dt-card [data-param]')) {
+      const v = saved.get(`${f.closest('.dt-card').dataset.outTrackId}|${f.dataset.param}`);
+      if (v !== undefined) f.value = v;
+    }
     applyI18n(main);
-    if (cards.length > shown) items.lastElementChild?.scrollIntoView({ block: 'end' });
-    shown = cards.length;
+    if (timeline.length > shown) items.lastElementChild?.scrollIntoView({ block: 'end' });
+    shown = timeline.length;
   }
 
   async function refresh() {
     try {
-      cards = (await api.get(`/dingtalk/cards?conversation=${enc(cid)}`)).sort((a, b) => a.createdAt - b.createdAt);
+      [cards, messages] = await Promise.all([api.get(`/dingtalk/cards?conversation=${enc(cid)}`), api.get(`/dingtalk/messages?conversation=${enc(cid)}`)]);
       render();
     } catch (e) {
       clear(main).append(h('p', { class: 'error' }, `${t('common.error')}: ${e.message}`));
