@@ -1,5 +1,6 @@
 import { stableJson } from '../lib/stable-json.js';
 import type { BaseTemplate } from '../rules/base-template.js';
+import { DINGTALK_PERSON } from '../rules/roster-rows.js';
 
 /**
  * A Bitable record (read shape, docs/platform/feishu.md#23-record-values) ↔ what the product works with. Text comes back as
@@ -57,7 +58,9 @@ export function personFields(template: BaseTemplate): { all: Set<string>; single
  */
 export function bitableCellEncoder(template: BaseTemplate): (fields: Record<string, unknown>) => Record<string, unknown> {
   const { all } = personFields(template);
-  const person = (v: unknown) => (typeof v === 'string' ? [{ id: v }] : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? { id: x } : x)) : v);
+  // only Feishu users fit a person cell: someone on DingTalk only (rules/roster-rows.ts) leaves it empty
+  const feishuUser = (x: unknown) => !(typeof x === 'string' && x.startsWith(DINGTALK_PERSON));
+  const person = (v: unknown) => (typeof v === 'string' ? (feishuUser(v) ? [{ id: v }] : []) : Array.isArray(v) ? v.filter(feishuUser).map((x) => (typeof x === 'string' ? { id: x } : x)) : v);
   return (fields) => {
     let out: Record<string, unknown> | undefined;
     for (const [k, v] of Object.entries(fields)) {

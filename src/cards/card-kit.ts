@@ -22,11 +22,15 @@ export const hr = (): CardJson => ({ tag: 'hr' });
 /** `label：value` in Chinese, `label: value` in English */
 export const field = (ctx: CardCtx, label: Text, value: string): CardJson => text(`${t(ctx, label)}${ctx.locale === 'en' ? ': ' : '：'}${value}`);
 
-const OPEN_ID = /^ou_[A-Za-z0-9_-]{1,64}$/;
-/** `<at id=…></at>` for the ids that look like open_ids (anything else is dropped, never interpolated). */
+/** a Feishu open_id, or the person id of someone on DingTalk only (rules/roster-rows.ts), whose mention the DingTalk adapter reads */
+const PERSON_ID = /^(ou_[A-Za-z0-9_-]{1,64}|dingtalk:[A-Za-z0-9_$:-]{1,64})$/;
+/**
+ * `<at id=…></at>` for the ids that look like person ids (anything else is dropped, never
+ * interpolated). Feishu's sender shows a DingTalk-only person's mention as their name (im/sender.ts).
+ */
 export function mentions(ids: readonly string[]): string {
   return [...new Set(ids)]
-    .filter((id) => OPEN_ID.test(id))
+    .filter((id) => PERSON_ID.test(id))
     .map((id) => `<at id=${id}></at>`)
     .join(' ');
 }

@@ -26,7 +26,7 @@ export interface DingTalkCardParams {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const textOf = (v: unknown): string => (isObj(v) && typeof v.content === 'string' ? v.content : '');
-const MENTION = /<at id=([A-Za-z0-9_-]+)><\/at>/g;
+const MENTION = /<at id=([A-Za-z0-9_$:-]+)><\/at>/g;
 
 interface Collected {
   lines: string[];

@@ -8,6 +8,8 @@ import { createOutboxWorker } from '../jobs/outbox-worker.js';
 import type { OutboxItem } from '../store/outbox-repo.js';
 import type { Store } from '../store/store.js';
 import { mentionNames, renderCard } from '../cards/render.js';
+import type { CardJson } from '../cards/card-kit.js';
+import { DINGTALK_PERSON } from '../rules/roster-rows.js';
 import { CHAT_SEND, CHAT_UPDATE, type ChatSendPayload, type ChatUpdatePayload, dingTalkConversationOf } from '../ports/chat.js';
 import { DingTalkCallError } from '../dingtalk/api.js';
 import type { ImApi } from './api.js';
@@ -50,17 +52,26 @@ export function feishuMessage(p: ChatSendPayload | ImSendPayload): ImSendPayload
   if ('msgType' in p) return p;
   const base = { chatId: p.chatId, uuid: p.uuid, ...(p.cardUuid ? { cardUuid: p.cardUuid } : {}) };
   if (p.card) {
-    const content = renderCard(p.card);
+    const content = feishuMentionsOnly(renderCard(p.card), p.card.names);
     return { ...base, msgType: 'interactive', content, names: mentionNames(content, p.card.names) };
   }
   if (!p.notice) throw Object.assign(new Error('a message with neither a card nor a notice'), { permanent: true });
-  return { ...base, msgType: 'text', content: { text: `<at user_id="${p.notice.to}"></at> ${p.notice.text}` } };
+  // someone on DingTalk only cannot be @-mentioned on Feishu: the notice goes without the mention
+  const at = p.notice.to.startsWith(DINGTALK_PERSON) ? '' : `<at user_id="${p.notice.to}"></at> `;
+  return { ...base, msgType: 'text', content: { text: `${at}${p.notice.text}` } };
 }
 
 export function feishuCardUpdate(p: ChatUpdatePayload | ImPatchPayload): ImPatchPayload {
   if ('content' in p) return p;
-  const content = renderCard(p.card);
+  const content = feishuMentionsOnly(renderCard(p.card), p.card.names);
   return { cardUuid: p.cardUuid, content, names: mentionNames(content, p.card.names) };
+}
+
+/** A card for Feishu: the mentions of people on DingTalk only (rules/roster-rows.ts) become their names. */
+function feishuMentionsOnly(content: unknown, names: Record<string, string>): CardJson {
+  const json = JSON.stringify(content);
+  if (!json.includes(`<at id=${DINGTALK_PERSON}`)) return content as CardJson;
+  return JSON.parse(json.replace(/<at id=(dingtalk:[A-Za-z0-9_$:-]+)><\/at>/g, (_m, id: string) => `@${JSON.stringify(names[id] ?? '—').slice(1, -1)}`)) as CardJson;
 }
 
 /**

@@ -14,12 +14,25 @@ const MAX_WEIGHT = 100;
 const MAX_CAPACITY = 10_000;
 /** a DingTalk userId (staffId): what its send and @ APIs take (docs/platform/dingtalk.md §2) */
 const DINGTALK_ID = /^[A-Za-z0-9_$:-]{1,64}$/;
+/**
+ * The person id of someone with a 钉钉ID and no Feishu account: cards reach them on DingTalk only, and
+ * the Bitable's person cells (跟进人, 操作人) stay empty for them, since only Feishu users fit there.
+ */
+export const DINGTALK_PERSON = 'dingtalk:';
+export const dingTalkPersonId = (userId: string) => `${DINGTALK_PERSON}${userId}`;
 
 export function rosterRowChecker(template: BaseTemplate) {
   const roleIds = template.roles ?? {};
   return function check(r: RuleRow): RowCheck<Member> {
-    const id = list(r['成员'])[0];
-    if (!id) return rowError('「成员」为空：选择一位飞书用户后，才能给他分配线索和 @ 提醒', '成员 is empty: pick the person, so leads and @-mentions can reach them');
+    const dingtalkId = str(r['钉钉ID']).trim();
+    if (dingtalkId && !DINGTALK_ID.test(dingtalkId)) return rowError('「钉钉ID」须为钉钉通讯录里的 userId（字母、数字，最多 64 位），或留空', '钉钉ID must be the DingTalk userId (letters and digits, at most 64), or empty');
+    // someone on DingTalk only (no Feishu account) is known by their 钉钉ID
+    const id = list(r['成员'])[0] ?? (dingtalkId ? dingTalkPersonId(dingtalkId) : undefined);
+    if (!id)
+      return rowError(
+        '「成员」为空：选择一位飞书用户（或只用钉钉的同事填写「钉钉ID」）后，才能给他分配线索和 @ 提醒',
+        '成员 is empty: pick the Feishu user (or fill 钉钉ID for someone on DingTalk only), so leads and @-mentions can reach them',
+      );
     if (list(r['成员']).length > 1) return rowError('「成员」只能选一个人（每人一行）', '成员 holds one person (one row each)');
     const roleNames = list(r['角色']);
     const unknown = roleNames.filter((n) => !roleIds[n]);
@@ -40,8 +53,6 @@ export function rosterRowChecker(template: BaseTemplate) {
     const leaving = r['离职'] === true;
     const successorId = list(r['交接给'])[0];
     if (successorId === id) return rowError('「交接给」不能是本人：选择接手线索的同事', '交接给 cannot be the person themselves');
-    const dingtalkId = str(r['钉钉ID']).trim();
-    if (dingtalkId && !DINGTALK_ID.test(dingtalkId)) return rowError('「钉钉ID」须为钉钉通讯录里的 userId（字母、数字，最多 64 位），或留空', '钉钉ID must be the DingTalk userId (letters and digits, at most 64), or empty');
     const leave = num(r['休假至']);
     const team = str(r['团队']);
     return rowOk({

@@ -143,6 +143,33 @@ describe('the lead group on DingTalk: cards by the card API, clicks over Stream'
     expect((await cards()).length).toBe(before);
   });
 
+  it('someone on DingTalk only (a 钉钉ID, no 成员) is on the team: @-mentioned by the approval card, approves from it; the Bitable keeps working', async () => {
+    const zhao = await h.control<{ userId: string }>('POST', '/dingtalk/users', { name: '赵敏', groups: [group] });
+    await h.control('POST', `/bases/${h.app}/tables/${h.tableId('销售团队')}/records`, { operator_open_id: h.users['王敏'], fields: { 姓名: '赵敏', 钉钉ID: zhao.userId, 团队: '市场部', 角色: ['市场总监'], 在岗: true } });
+    const made = await h.control<{ record_id: string }>('POST', `/bases/${h.app}/tables/${h.leads}/records`, {
+      operator_open_id: h.users['张伟'],
+      fields: { 公司名称: '钉钉专属测试公司', 联系人: '吴', 电话: '13300004444', 需求描述: '试用' },
+    });
+    const row = async () => (await h.rows()).find((x) => x.record_id === made.record_id)!;
+    const key = await h.until('adopted', async () => text((await row()).fields['线索编号']).startsWith('XS-') && text((await row()).fields['线索编号']));
+    await h.edit(made.record_id, '张伟', { 阶段: 'MQL' });
+    await h.until('MQL', async () => text((await row()).fields['进入阶段次数']) === 'MQL-01');
+    await h.edit(made.record_id, '张伟', { 阶段: 'SQL' });
+    const approval = await h.until('approval card @ both directors', async () => {
+      const c = (await cards()).find((x) => x.cardData.title?.includes('待审批') && x.cardData.title.includes('钉钉专属测试公司'));
+      return c && Object.keys(c.atUserIds).length === 2 && c;
+    });
+    expect(approval.atUserIds).toEqual({ [dtId('王敏')]: '王敏', [zhao.userId]: '赵敏' });
+    expect(approval.cardData.body).toContain('@赵敏');
+    const ok = await h.control<Click>('POST', '/dingtalk/cards/click', { outTrackId: approval.outTrackId, userId: zhao.userId, actionId: 'approve_btn', params: { op: 'approve', comment: '钉钉上批的' } });
+    expect(ok.response?.userPrivateData?.cardParamMap.toastType).toBe('success');
+    expect(h.lead(key).stage).toBe('sql');
+    // the 阶段历史 row is written, 操作人 left empty (赵敏 is no Feishu user); nothing is left unwritten
+    const hist = await h.until('history row', async () => (await h.rows(h.tableId('阶段历史'))).find((x) => text(x.fields['线索编号']) === key && text(x.fields['新阶段']) === 'SQL'));
+    expect(hist.fields['操作人'] ?? []).toEqual([]);
+    await h.until('writes done', async () => h.sql<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'in_flight', 'dead')")[0]!.n === 0);
+  });
+
   it.skipIf(!hasChromium)('the sandbox page shows the DingTalk group; acting as a person, a click goes over Stream and the card changes', async () => {
     const r = await h.byCompany('华东精密仪器有限公司');
     await h.edit(r.record_id, '张伟', { 需求描述: '精密仪器联网', 阶段: 'SQL' });

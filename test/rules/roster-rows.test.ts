@@ -25,6 +25,12 @@ describe('销售团队 rows: one person a row, numbers that make sense', () => {
     });
   });
 
+  it('someone on DingTalk only: no 成员, a 钉钉ID; their person id says so', () => {
+    const { values, problems } = checkRosterRows([{ 姓名: '赵敏', 钉钉ID: '0211239999', 角色: ['销售'], 在岗: true }], template);
+    expect(problems).toEqual([]);
+    expect(values[0]!.value).toMatchObject({ id: 'dingtalk:0211239999', name: '赵敏', dingtalkId: '0211239999' });
+  });
+
   it('钉钉ID (the DingTalk userId) is kept when filled in', () => {
     const { values, problems } = checkRosterRows([{ ...li, 钉钉ID: ' 0211230004 ' }], template);
     expect(problems).toEqual([]);
