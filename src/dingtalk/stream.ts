@@ -50,8 +50,6 @@ class GatewayClient extends DWClient {
     super({ ...opts, keepAlive: false, debug: false, ua: 'lead-journey', autoReconnect: false } as ConstructorParameters<typeof DWClient>[0]);
     this.gatewayUrl = gatewayUrl;
   }
-  /** the time of the last frame, for the watchdog and tests */
-  lastFrameAt = 0;
   override async getEndpoint(): Promise<this> {
     const c = this.getConfig();
     const res = await fetch(this.gatewayUrl, {
@@ -64,10 +62,6 @@ class GatewayClient extends DWClient {
     if (!res.ok || typeof body.endpoint !== 'string' || typeof body.ticket !== 'string') throw new Error(`gateway refused the connection: ${res.status} ${typeof body.code === 'string' ? body.code : ''}`.trim());
     (this as unknown as { dw_url: string }).dw_url = `${body.endpoint}?ticket=${encodeURIComponent(body.ticket)}`;
     return this;
-  }
-  override onDownStream(data: string): void {
-    this.lastFrameAt = Date.now();
-    super.onDownStream(data);
   }
   /**
    * The socket, opened as the client opens it, without its console lines: the published client prints
@@ -188,7 +182,9 @@ export function createDingTalkStream(deps: DingTalkStreamDeps) {
     next.registerCallbackListener(TOPIC_CARD, (msg: DWClientDownStream) => onCallback(next, msg));
     if (deps.onRobot) next.registerCallbackListener(TOPIC_ROBOT, (msg: DWClientDownStream) => onRobotMessage(next, msg));
     try {
-      await next.connect(); // with autoReconnect off it resolves either way; `connected` says which
+      // the client's own connect() swallows the reason a connection failed: its two steps, so the log says why
+      await next.getEndpoint();
+      await next._connect();
       if (stopped) {
         if (next.connected) next.disconnect();
         return;
@@ -196,7 +192,6 @@ export function createDingTalkStream(deps: DingTalkStreamDeps) {
       if (!next.connected) throw new Error('the socket did not open');
       const old = client;
       client = next;
-      next.lastFrameAt = Date.now();
       failures = 0;
       stats.connects++;
       old?.disconnect();
