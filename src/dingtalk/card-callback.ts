@@ -3,6 +3,8 @@ import type { CardAnswer } from '../ports/chat.js';
 import type { Team } from '../ports/team.js';
 import type { CardActions, CardClick } from '../usecases/card-actions.js';
 import { dingTalkCardParams } from './card-params.js';
+import { memberByDingTalkId } from './people.js';
+import { isRecord } from '../lib/is-record.js';
 
 /**
  * A click on a DingTalk card (the Stream card callback, docs/platform/dingtalk.md §2.2) turned into the
@@ -12,7 +14,6 @@ import { dingTalkCardParams } from './card-params.js';
  * (only the @-mentioned rep or their manager; only approvers). The answer updates the card for everyone
  * (`cardData`) and tells the clicker alone how it went (`userPrivateData`: `toast`, `toastType`).
  */
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 /** The click in a callback's data: who, which card, which button and its params; undefined when malformed. */
@@ -26,9 +27,9 @@ export function parseDingTalkClick(data: Record<string, unknown>): { userId: str
   } catch {
     return undefined;
   }
-  const priv = isObj(content) && isObj(content.cardPrivateData) ? content.cardPrivateData : {};
+  const priv = isRecord(content) && isRecord(content.cardPrivateData) ? content.cardPrivateData : {};
   const actionIds = Array.isArray(priv.actionIds) ? priv.actionIds : [];
-  return { userId, outTrackId, params: isObj(priv.params) ? priv.params : {}, actionId: str(actionIds[0]) };
+  return { userId, outTrackId, params: isRecord(priv.params) ? priv.params : {}, actionId: str(actionIds[0]) };
 }
 
 export function createDingTalkCardReceiver(deps: { act: CardActions; team: Team; onAnswered: () => void; locale: Locale }) {
@@ -42,20 +43,21 @@ export function createDingTalkCardReceiver(deps: { act: CardActions; team: Team;
     if (!click) return answerOf({ toast: { type: 'error', text: { zh: '无法识别的卡片操作', en: 'This click could not be read' } } });
     const members = await deps.team.membersWithin(1500);
     if (!members) return answerOf({ toast: { type: 'warning', text: { zh: '团队信息正在加载，请稍后再点一次', en: 'Loading the team; please click again in a moment' } } });
-    const matches = [...members.values()].filter((m) => m.dingtalkId === click.userId);
-    if (matches.length !== 1)
+    const who = memberByDingTalkId(members, click.userId);
+    if (typeof who === 'string')
       return answerOf({
         toast: {
           type: 'warning',
-          text: matches.length
-            ? { zh: '销售团队中有多人填写了这个钉钉ID，请管理员更正后再操作', en: 'Several people in 销售团队 have this DingTalk id: ask an admin to fix it' }
-            : { zh: '你不在销售团队名单中（或未填写钉钉ID），无法操作这张卡片', en: 'You are not in 销售团队 (or have no 钉钉ID there), so you cannot act on this card' },
+          text:
+            who === 'ambiguous'
+              ? { zh: '销售团队中有多人填写了这个钉钉ID，请管理员更正后再操作', en: 'Several people in 销售团队 have this DingTalk id: ask an admin to fix it' }
+              : { zh: '你不在销售团队名单中（或未填写钉钉ID），无法操作这张卡片', en: 'You are not in 销售团队 (or have no 钉钉ID there), so you cannot act on this card' },
         },
       });
     const p = click.params;
     const op = str(p.op) ?? click.actionId;
     const c: CardClick = {
-      personId: matches[0]!.id,
+      personId: who.id,
       messageId: click.outTrackId,
       value: op ? { op } : undefined,
       name: op,

@@ -3,6 +3,7 @@ import type { CardJson } from '../cards/card-kit.js';
 import type { Locale } from '../domain/text.js';
 import type { CardMessage } from '../ports/chat.js';
 import type { ParamMap } from './api.js';
+import { isRecord } from '../lib/is-record.js';
 
 /**
  * A card as DingTalk's card template takes it (docs/platform/dingtalk.md §5.1):
@@ -24,8 +25,7 @@ export interface DingTalkCardParams {
   mentioned: string[];
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const textOf = (v: unknown): string => (isObj(v) && typeof v.content === 'string' ? v.content : '');
+const textOf = (v: unknown): string => (isRecord(v) && typeof v.content === 'string' ? v.content : '');
 const MENTION = /<at id=([A-Za-z0-9_$:-]+)><\/at>/g;
 
 interface Collected {
@@ -39,7 +39,7 @@ interface Collected {
 function collect(elements: unknown, names: Record<string, string>, out: Collected): void {
   if (!Array.isArray(elements)) return;
   for (const el of elements) {
-    if (!isObj(el)) continue;
+    if (!isRecord(el)) continue;
     switch (el.tag) {
       case 'div':
         out.lines.push(textOf(el.text));
@@ -58,27 +58,27 @@ function collect(elements: unknown, names: Record<string, string>, out: Collecte
         break;
       case 'button': {
         const behaviors = Array.isArray(el.behaviors) ? el.behaviors : [];
-        const value = behaviors.map((b) => (isObj(b) && isObj(b.value) ? b.value : undefined)).find(Boolean);
+        const value = behaviors.map((b) => (isRecord(b) && isRecord(b.value) ? b.value : undefined)).find(Boolean);
         const id = typeof el.name === 'string' && el.form_action_type === 'submit' ? el.name : typeof value?.op === 'string' ? value.op : undefined;
         if (id) out.actions.push({ id, text: textOf(el.text), style: String(el.type ?? 'default') });
         break;
       }
       case 'column_set':
-        for (const c of Array.isArray(el.columns) ? el.columns : []) if (isObj(c)) collect(c.elements, names, out);
+        for (const c of Array.isArray(el.columns) ? el.columns : []) if (isRecord(c)) collect(c.elements, names, out);
         break;
       case 'form':
         collect(el.elements, names, out);
         break;
       case 'select_static':
-        out.reasons = (Array.isArray(el.options) ? el.options : []).filter(isObj).map((o) => ({ value: String(o.value ?? ''), text: textOf(o.text) }));
+        out.reasons = (Array.isArray(el.options) ? el.options : []).filter(isRecord).map((o) => ({ value: String(o.value ?? ''), text: textOf(o.text) }));
         break;
       case 'input':
         out.inputs.push({ name: String(el.name ?? ''), placeholder: textOf(el.placeholder) });
         break;
       case 'chart': {
         // no chart component in the template: the chart's title stands for it (the report link has the figures)
-        const spec = isObj(el.chart_spec) ? el.chart_spec : {};
-        const title = isObj(spec.title) && typeof spec.title.text === 'string' ? spec.title.text : '';
+        const spec = isRecord(el.chart_spec) ? el.chart_spec : {};
+        const title = isRecord(spec.title) && typeof spec.title.text === 'string' ? spec.title.text : '';
         if (title) out.lines.push(`📊 ${title}`);
         break;
       }
@@ -91,8 +91,8 @@ function collect(elements: unknown, names: Record<string, string>, out: Collecte
 /** The template's variables for a card as rendered (Feishu JSON 2.0 from src/cards/), with the people it mentions. */
 export function dingTalkCardParams(m: CardMessage): DingTalkCardParams {
   const rendered: CardJson = renderCard(m);
-  const header = isObj(rendered.header) ? rendered.header : {};
-  const body = isObj(rendered.body) ? rendered.body : {};
+  const header = isRecord(rendered.header) ? rendered.header : {};
+  const body = isRecord(rendered.body) ? rendered.body : {};
   const out: Collected = { lines: [], actions: [], reasons: [], inputs: [], mentioned: new Set() };
   collect(body.elements, m.names, out);
   while (out.lines.at(-1) === '') out.lines.pop();

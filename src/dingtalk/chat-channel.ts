@@ -1,5 +1,6 @@
 import type { RateGate } from '../bitable/rate-gate.js';
 import { createRateGate } from '../bitable/rate-gate.js';
+import type { Member } from '../domain/people.js';
 import type { Locale } from '../domain/text.js';
 import type { Logger } from '../lib/logger.js';
 import { type ChatSendPayload, type ChatUpdatePayload, dingTalkConversationOf } from '../ports/chat.js';
@@ -20,9 +21,7 @@ export function createDingTalkChannel(deps: { api: DingTalkApi; robotCode: strin
   const gate = deps.gate ?? createRateGate({ perSecond: 15, perMinute: 600 });
   const warned = new Set<string>();
 
-  async function atUserIds(p: DingTalkCardParams, names: Record<string, string>): Promise<Record<string, string>> {
-    if (!p.mentioned.length) return {};
-    const members = await deps.team.members();
+  function atUserIds(p: DingTalkCardParams, names: Record<string, string>, members: ReadonlyMap<string, Member>): Record<string, string> {
     const at: Record<string, string> = {};
     for (const id of p.mentioned) {
       const m = members.get(id);
@@ -40,19 +39,20 @@ export function createDingTalkChannel(deps: { api: DingTalkApi; robotCode: strin
     async send(p: ChatSendPayload): Promise<{ messageId: string }> {
       const cid = dingTalkConversationOf(p.chatId);
       if (!cid) throw Object.assign(new Error(`${p.chatId} is not a DingTalk chat`), { permanent: true });
+      const members = await deps.team.members();
       let params: DingTalkCardParams;
       let names: Record<string, string>;
       if (p.card) {
         params = dingTalkCardParams(p.card);
         names = p.card.names;
       } else if (p.notice) {
-        const name = (await deps.team.members()).get(p.notice.to)?.name;
+        const name = members.get(p.notice.to)?.name;
         params = dingTalkNoticeParams(p.notice, name, deps.locale);
         names = name ? { [p.notice.to]: name } : {};
       } else throw Object.assign(new Error('a message with neither a card nor a notice'), { permanent: true });
       const outTrackId = p.uuid;
       await gate.acquire();
-      await deps.api.createAndDeliver({ templateId: deps.templateId, outTrackId, space: { openConversationId: cid, robotCode: deps.robotCode }, data: params.data, at: await atUserIds(params, names) });
+      await deps.api.createAndDeliver({ templateId: deps.templateId, outTrackId, space: { openConversationId: cid, robotCode: deps.robotCode }, data: params.data, at: atUserIds(params, names, members) });
       return { messageId: outTrackId };
     },
     /** The card's new state, in place (every variable sent, so the update replaces what was there). */

@@ -3,6 +3,8 @@ import type { Logger } from '../lib/logger.js';
 import { dingTalkChat } from '../ports/chat.js';
 import type { Team } from '../ports/team.js';
 import type { LeadLookup } from '../usecases/lead-lookup.js';
+import { memberByDingTalkId } from './people.js';
+import { isRecord } from '../lib/is-record.js';
 
 /**
  * A message that @-mentions the app's robot in a DingTalk group (the Stream robot callback,
@@ -10,7 +12,6 @@ import type { LeadLookup } from '../usecases/lead-lookup.js';
  * answer is a notice card @ them in the same group, queued once per DingTalk msgId (a message delivered
  * again is answered once). 1:1 chats with the robot are not answered: the product's cards live in groups.
  */
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 export function createDingTalkRobotReceiver(deps: { lookup: LeadLookup; team: Team; clock: Clock; log: Logger; onQueued: () => void }) {
@@ -22,11 +23,10 @@ export function createDingTalkRobotReceiver(deps: { lookup: LeadLookup; team: Te
       log.debug({ conversationType: data.conversationType }, 'robot message outside a group (or without ids): not answered');
       return;
     }
-    const text = isObj(data.text) ? String(data.text.content ?? '') : '';
+    const text = isRecord(data.text) ? String(data.text.content ?? '') : '';
     const members = await deps.team.members();
-    const staffId = str(data.senderStaffId);
-    const matches = staffId ? [...members.values()].filter((m) => m.dingtalkId === staffId) : [];
-    const result = await deps.lookup.ask({ chatId: dingTalkChat(cid), personId: matches.length === 1 ? matches[0]!.id : undefined, text, key: `dingtalk:${msgId}`, members, now: deps.clock.now() });
+    const who = memberByDingTalkId(members, str(data.senderStaffId));
+    const result = await deps.lookup.ask({ chatId: dingTalkChat(cid), personId: typeof who === 'string' ? undefined : who.id, text, key: `dingtalk:${msgId}`, members, now: deps.clock.now() });
     if (result === 'answered') deps.onQueued();
     log.info({ result }, 'robot message (查询线索)');
   };

@@ -19,7 +19,7 @@ import type { Secret } from '../lib/secret.js';
  *   request body only, and its `debug` off (it would print the secret).
  * A card callback is answered on the socket with what `onCard` decided, and a callback delivered again
  * (same messageId) is answered with the first answer without acting again. A robot message is acked at
- * once and handed to `onRobot` (once per messageId).
+ * once and handed to `onRobot`, which answers once per message (its msgId).
  */
 export interface DingTalkStreamDeps {
   /** the API base (https://api.dingtalk.com, or the sandbox's emulator) */
@@ -116,20 +116,10 @@ export function createDingTalkStream(deps: DingTalkStreamDeps) {
   let timer: NodeJS.Timeout | undefined;
   let watch: NodeJS.Timeout | undefined;
   const stats = { attempts: 0, connects: 0, failures: 0, callbacks: 0, duplicates: 0, robotMessages: 0 };
-  /** robot messages already taken (messageId → when), for a redelivery */
-  const robotSeen = new Map<string, number>();
 
   function onRobotMessage(c: GatewayClient, msg: DWClientDownStream): void {
-    const messageId = msg.headers.messageId;
-    // acknowledged at once: the answer is queued and sent by the outbox, not in the ack
-    c.socketCallBackResponse(messageId, {});
-    const now = Date.now();
-    for (const [id, at] of robotSeen) if (now - at > DEDUPE_MS) robotSeen.delete(id);
-    if (robotSeen.has(messageId)) {
-      stats.duplicates++;
-      return;
-    }
-    robotSeen.set(messageId, now);
+    // acknowledged at once: the answer is queued (once per DingTalk msgId, so a redelivery changes nothing) and sent by the outbox
+    c.socketCallBackResponse(msg.headers.messageId, {});
     stats.robotMessages++;
     let data: unknown;
     try {

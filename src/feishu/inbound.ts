@@ -5,6 +5,7 @@ import type { CardAnswer } from '../ports/chat.js';
 import { createGroupCommit } from '../store/group-commit.js';
 import type { Store } from '../store/store.js';
 import type { CardActions, CardClick } from '../usecases/card-actions.js';
+import { isRecord } from '../lib/is-record.js';
 
 /**
  * What Feishu sends the server, taken the same way however it came: a verified request to our URL
@@ -67,21 +68,19 @@ export function feishuCardAnswer(a: CardAnswer, locale: Locale = 'zh-CN') {
   };
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The click in a `card.action.trigger` event (its `event` object), or undefined without an operator. */
 export function parseCardClick(event: Record<string, unknown> | undefined): CardClick | undefined {
   if (!event) return undefined;
-  const operator = isObj(event.operator) ? event.operator : {};
-  const action = isObj(event.action) ? event.action : {};
-  const context = isObj(event.context) ? event.context : {};
+  const operator = isRecord(event.operator) ? event.operator : {};
+  const action = isRecord(event.action) ? event.action : {};
+  const context = isRecord(event.context) ? event.context : {};
   const openId = operator.open_id;
   if (typeof openId !== 'string' || !openId) return undefined;
   return {
     personId: openId,
     messageId: typeof context.open_message_id === 'string' ? context.open_message_id : undefined,
-    value: isObj(action.value) ? action.value : undefined,
+    value: isRecord(action.value) ? action.value : undefined,
     name: typeof action.name === 'string' ? action.name : undefined,
-    formValue: isObj(action.form_value) ? action.form_value : undefined,
+    formValue: isRecord(action.form_value) ? action.form_value : undefined,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
 import type { CardReceiver, EventReceiver } from './inbound.js';
 import { RECORD_CHANGED } from './record-changed.js';
+import { isRecord } from '../lib/is-record.js';
 
 /**
  * Feishu's long connection (长连接, docs/platform/feishu.md#55-long-connection): the server opens a socket
@@ -53,8 +54,6 @@ export interface LongConnectionDeps {
   random?: () => number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
  * The SDK's logger, quietened: its lines go to debug, and what it would print of a frame's content (an
  * event can carry a phone number) or of the socket URL (it holds a short-lived ticket) is cut off.
@@ -74,15 +73,15 @@ export function createFeishuLongConnection(deps: LongConnectionDeps) {
   let notedAt = 0;
 
   async function onEnvelope(data: unknown): Promise<unknown> {
-    const header = isObj(data) && isObj(data.header) ? data.header : undefined;
+    const header = isRecord(data) && isRecord(data.header) ? data.header : undefined;
     const eventId = header?.event_id;
     const eventType = header?.event_type;
-    if (!isObj(data) || typeof eventId !== 'string' || !eventId || typeof eventType !== 'string' || !eventType) {
-      log.warn({ schema: isObj(data) ? data.schema : undefined }, 'long connection: a frame without a v2 event header; ignored');
+    if (!isRecord(data) || typeof eventId !== 'string' || !eventId || typeof eventType !== 'string' || !eventType) {
+      log.warn({ schema: isRecord(data) ? data.schema : undefined }, 'long connection: a frame without a v2 event header; ignored');
       return undefined;
     }
     if (eventType === 'card.action.trigger') {
-      const got = await deps.cards(isObj(data.event) ? data.event : undefined);
+      const got = await deps.cards(isRecord(data.event) ? data.event : undefined);
       if (!got) {
         log.warn({ eventId }, 'long connection: a card callback without an operator; nothing done');
         return {};

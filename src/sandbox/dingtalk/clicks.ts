@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DtCard, DtChatMessage, DtOrg, ParamMap } from './org.js';
 import { type StreamGateway, TOPIC_CARD, TOPIC_ROBOT } from './stream-gateway.js';
+import { isRecord } from '../../lib/is-record.js';
 
 /** How long the emulator waits for a card callback's ack (DingTalk publishes no deadline: docs/platform/dingtalk.md §2.2). */
 export const CARD_CALLBACK_DEADLINE_MS = 5_000;
@@ -17,8 +18,7 @@ export interface ClickResult {
   card?: DtCard;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const strings = (v: unknown): ParamMap | undefined => (isObj(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as ParamMap) : undefined);
+const strings = (v: unknown): ParamMap | undefined => (isRecord(v) && Object.values(v).every((x) => typeof x === 'string') ? (v as ParamMap) : undefined);
 
 /**
  * A person clicks a button of a card in a group (docs/platform/dingtalk.md §2.2):
@@ -36,11 +36,11 @@ export async function clickCard(org: DtOrg, gw: StreamGateway, o: { outTrackId: 
   const data = { type: 'actionCallback', outTrackId: card.outTrackId, userId: o.userId, userIdType: 1, corpId: org.corpId, spaceType: 'im', spaceId: card.openConversationId, extension: '{}', content, value: content };
   const ack = await gw.push(card.appKey, 'CALLBACK', TOPIC_CARD, data, { deadlineMs: CARD_CALLBACK_DEADLINE_MS });
   if (!ack) return { ok: false, delivered: false, error: 'no connection of the app acked the callback in time' };
-  const response = isObj(ack.data) ? ack.data.response : undefined;
-  if (isObj(response)) {
-    const opts = isObj(response.cardUpdateOptions) ? response.cardUpdateOptions : {};
-    const cardData = strings(isObj(response.cardData) ? response.cardData.cardParamMap : undefined);
-    const mine = strings(isObj(response.userPrivateData) ? response.userPrivateData.cardParamMap : undefined);
+  const response = isRecord(ack.data) ? ack.data.response : undefined;
+  if (isRecord(response)) {
+    const opts = isRecord(response.cardUpdateOptions) ? response.cardUpdateOptions : {};
+    const cardData = strings(isRecord(response.cardData) ? response.cardData.cardParamMap : undefined);
+    const mine = strings(isRecord(response.userPrivateData) ? response.userPrivateData.cardParamMap : undefined);
     if (cardData || mine) org.applyCardData(card, { cardData, privateData: mine ? { [o.userId]: mine } : undefined, byKey: opts.updateCardDataByKey === true, privateByKey: opts.updatePrivateDataByKey === true }, now());
   }
   return { ok: ack.code === 200, delivered: true, response, card, elapsedMs: ack.elapsedMs };

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { randomUUID } from 'node:crypto';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { DtApp, DtOrg, ParamMap } from './org.js';
+import { isRecord } from '../../lib/is-record.js';
 
 /**
  * DingTalk's new-style Open API (api.dingtalk.com/v1.0, docs/platform/dingtalk.md §2) as the emulator
@@ -19,22 +20,20 @@ export interface DtApiDeps {
 
 export const dtError = (c: Context, status: ContentfulStatusCode, code: string, message: string) => c.json({ code, message, requestid: randomUUID().toUpperCase() }, status);
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A cardParamMap: an object whose values are all strings (anything else is refused, §2.1). */
 function paramMap(v: unknown): ParamMap | undefined | 'invalid' {
   if (v === undefined) return undefined;
-  if (!isObj(v)) return 'invalid';
+  if (!isRecord(v)) return 'invalid';
   for (const x of Object.values(v)) if (typeof x !== 'string') return 'invalid';
   return v as ParamMap;
 }
 
 function privateMaps(v: unknown): Record<string, ParamMap> | undefined | 'invalid' {
   if (v === undefined) return undefined;
-  if (!isObj(v)) return 'invalid';
+  if (!isRecord(v)) return 'invalid';
   const out: Record<string, ParamMap> = {};
   for (const [userId, d] of Object.entries(v)) {
-    const m = isObj(d) ? paramMap(d.cardParamMap) : 'invalid';
+    const m = isRecord(d) ? paramMap(d.cardParamMap) : 'invalid';
     if (m === 'invalid' || m === undefined) return 'invalid';
     out[userId] = m;
   }
@@ -47,7 +46,7 @@ export function registerDtApi(d: DtApiDeps): void {
   const { org } = d;
   const json = async (c: Context): Promise<Record<string, unknown> | undefined> => {
     const b: unknown = await c.req.json().catch(() => undefined);
-    return isObj(b) ? b : undefined;
+    return isRecord(b) ? b : undefined;
   };
   /** The calling app by its token, or the 401 DingTalk answers. */
   const authed = (c: Context): DtApp | Response => {
@@ -72,14 +71,14 @@ export function registerDtApi(d: DtApiDeps): void {
     if (typeof b.outTrackId !== 'string' || !b.outTrackId) return dtError(c, 400, 'param.outTrackIdEmpty', '业务标识 outTrackId 为空');
     const space = typeof b.openSpaceId === 'string' ? OPEN_SPACE.exec(b.openSpaceId) : null;
     if (!space) return dtError(c, 400, 'param.openSpaceModelInvalid', 'openSpaceId 须为 dtv1.card//IM_GROUP.<openConversationId>');
-    const cardData = paramMap(isObj(b.cardData) ? b.cardData.cardParamMap : undefined);
+    const cardData = paramMap(isRecord(b.cardData) ? b.cardData.cardParamMap : undefined);
     if (cardData === undefined) return dtError(c, 400, 'param.cardPublicDataEmpty', '卡片公共数据为空');
     if (cardData === 'invalid') return dtError(c, 400, 'param.invalid', 'cardParamMap 的值必须是字符串');
     const privateData = privateMaps(b.privateData);
     if (privateData === 'invalid') return dtError(c, 400, 'param.invalid', 'privateData 的 cardParamMap 的值必须是字符串');
-    const deliver = isObj(b.imGroupOpenDeliverModel) ? b.imGroupOpenDeliverModel : undefined;
+    const deliver = isRecord(b.imGroupOpenDeliverModel) ? b.imGroupOpenDeliverModel : undefined;
     if (!deliver || deliver.robotCode !== app.robotCode) return dtError(c, 400, 'chatbot.notFound', '机器人不存在');
-    const atUserIds = isObj(deliver.atUserIds) ? deliver.atUserIds : {};
+    const atUserIds = isRecord(deliver.atUserIds) ? deliver.atUserIds : {};
     if (Object.values(atUserIds).some((v) => typeof v !== 'string')) return dtError(c, 400, 'param.invalid', 'atUserIds 须为 {userId: 昵称}');
     const callbackType = b.callbackType === 'HTTP' ? 'HTTP' : 'STREAM';
     const cid = space[1]!;
@@ -125,10 +124,10 @@ export function registerDtApi(d: DtApiDeps): void {
     if (typeof b.outTrackId !== 'string' || !b.outTrackId) return dtError(c, 400, 'param.outTrackIdEmpty', '业务标识 outTrackId 为空');
     const card = org.cards.get(b.outTrackId);
     if (!card || card.appKey !== app.appKey) return dtError(c, 400, 'cardInstance.notExist', '卡片实例不存在');
-    const cardData = paramMap(isObj(b.cardData) ? b.cardData.cardParamMap : undefined);
+    const cardData = paramMap(isRecord(b.cardData) ? b.cardData.cardParamMap : undefined);
     const privateData = privateMaps(b.privateData);
     if (cardData === 'invalid' || privateData === 'invalid') return dtError(c, 400, 'param.invalid', 'cardParamMap 的值必须是字符串');
-    const opts = isObj(b.cardUpdateOptions) ? b.cardUpdateOptions : {};
+    const opts = isRecord(b.cardUpdateOptions) ? b.cardUpdateOptions : {};
     org.applyCardData(card, { cardData, privateData, byKey: opts.updateCardDataByKey === true, privateByKey: opts.updatePrivateDataByKey === true }, d.now());
     return c.json({ success: true, result: true });
   });

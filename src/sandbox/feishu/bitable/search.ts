@@ -6,6 +6,7 @@ import { FieldType, isUserType } from './field-types.js';
 import { compileFilter, type FilterContext } from './filter.js';
 import { fieldByName, type Field, type RecordRow, type Table, type UrlCell, type View } from './state.js';
 import type { UserIdType } from './values.js';
+import { isRecord } from '../../../lib/is-record.js';
 
 /**
  * POST …/records/search (docs/platform/feishu.md#24-search): field_names, sort, filter, automatic_fields; page_size and
@@ -35,8 +36,6 @@ export interface SearchPage {
   page_token?: string;
   total: number;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function runSearch(table: Table, body: SearchBody, pageSize: number, pageToken: string | undefined, ctx: SearchContext): SearchPage {
   let view: View | undefined;
@@ -112,7 +111,7 @@ function compileSort(v: unknown, table: Table, ctx: SearchContext): ((a: RecordR
   if (v.length > LIMITS.sorts) throw invalid(`at most ${LIMITS.sorts} sort items`);
   if (v.length === 0) return undefined;
   const keys = v.map((s) => {
-    if (!isObject(s) || typeof s.field_name !== 'string') throw invalid('each sort needs field_name');
+    if (!isRecord(s) || typeof s.field_name !== 'string') throw invalid('each sort needs field_name');
     if (s.desc !== undefined && typeof s.desc !== 'boolean') throw invalid('desc must be a boolean');
     const f = fieldByName(table, s.field_name);
     if (!f) throw invalid(`unknown field "${s.field_name}"`);

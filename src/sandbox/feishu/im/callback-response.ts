@@ -1,4 +1,5 @@
 import { CardInvalid, validateCard, type ParsedCard } from './card-parse.js';
+import { isRecord } from '../../../lib/is-record.js';
 
 /**
  * How Feishu reads an app's answer to `card.action.trigger` (docs/platform/feishu.md#44-card-callbacks):
@@ -23,8 +24,6 @@ export interface CallbackAnswer {
   error?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function interpretCallbackAnswer(text: string): CallbackAnswer {
   const out: CallbackAnswer = { warnings: [] };
   if (!text.trim()) return out;
@@ -34,15 +33,15 @@ export function interpretCallbackAnswer(text: string): CallbackAnswer {
   } catch {
     return { ...out, error: 'callback response is not JSON' };
   }
-  if (!isObj(json)) return { ...out, error: 'callback response must be a JSON object' };
+  if (!isRecord(json)) return { ...out, error: 'callback response must be a JSON object' };
 
   if (json.toast !== undefined) {
     const t = json.toast;
-    if (isObj(t) && (TOAST_TYPES as readonly unknown[]).includes(t.type) && (typeof t.content === 'string' || isObj(t.i18n))) {
+    if (isRecord(t) && (TOAST_TYPES as readonly unknown[]).includes(t.type) && (typeof t.content === 'string' || isRecord(t.i18n))) {
       out.toast = {
         type: t.type as Toast['type'],
         ...(typeof t.content === 'string' ? { content: t.content } : {}),
-        ...(isObj(t.i18n) ? { i18n: Object.fromEntries(Object.entries(t.i18n).filter((e): e is [string, string] => typeof e[1] === 'string')) } : {}),
+        ...(isRecord(t.i18n) ? { i18n: Object.fromEntries(Object.entries(t.i18n).filter((e): e is [string, string] => typeof e[1] === 'string')) } : {}),
       };
     } else {
       out.warnings.push(`toast ignored: it needs type (${TOAST_TYPES.join('|')}) and content or i18n`);
@@ -51,7 +50,7 @@ export function interpretCallbackAnswer(text: string): CallbackAnswer {
 
   if (json.card !== undefined) {
     const card = json.card;
-    if (isObj(card) && (card.type === 'raw' || card.type === 'template') && isObj(card.data)) {
+    if (isRecord(card) && (card.type === 'raw' || card.type === 'template') && isRecord(card.data)) {
       const data = card.type === 'raw' ? card.data : { type: 'template', data: card.data };
       if (card.type === 'template' && typeof card.data.template_id !== 'string') return { ...out, error: 'card.type "template" needs data.template_id' };
       try {

@@ -1,5 +1,6 @@
 import type { EmuUser } from '../kernel/directory.js';
 import { callbackValue, elementText, FORM_FIELD_TAGS, INTERACTIVE_TAGS, optionValues, walkElements, type CardJson, type CardKind, type LocatedElement } from './card-parse.js';
+import { isRecord } from '../../../lib/is-record.js';
 
 /**
  * What a user's interaction with a stored card turns into (docs/platform/feishu.md §4.2, §4.4): which component
@@ -58,10 +59,8 @@ export class ClickRejected extends Error {
 
 export type ResolvedClick = { send: true; action: CardAction; element: LocatedElement } | { send: false; reason: string; element: LocatedElement };
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function matchesValue(actual: unknown, want: Record<string, unknown>): boolean {
-  if (!isObj(actual)) return false;
+  if (!isRecord(actual)) return false;
   return Object.entries(want).every(([k, v]) => JSON.stringify(actual[k]) === JSON.stringify(v));
 }
 
