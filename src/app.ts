@@ -6,6 +6,7 @@ import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
 import { createIntakeRoutes, type IntakeRouteDeps } from './http/intake-routes.js';
 import { createMetricsRoutes, type MetricsRouteDeps } from './http/metrics-routes.js';
 import { requestLog, type AppEnv } from './http/request-log.js';
+import { settleUnreadBody } from './http/unread-body.js';
 import type { Logger } from './lib/logger.js';
 
 export interface AppDeps extends HealthDeps {
@@ -27,6 +28,7 @@ export interface AppDeps extends HealthDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(deps.log, deps.newRequestId));
+  app.use('*', settleUnreadBody());
   app.route('/', createHealthRoutes(deps));
   if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
   if (deps.feishuCard) app.route('/', createFeishuCardRoutes(deps.feishuCard));

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { FeishuVerifier, Verified } from '../feishu/verify.js';
+import { limitBody } from './body-limit.js';
 import type { AppEnv } from './request-log.js';
 
 /**
@@ -11,14 +11,18 @@ import type { AppEnv } from './request-log.js';
 export type VerifiedEvent = Extract<Verified, { kind: 'event' }>;
 
 export function verifiedFeishuPost(app: Hono<AppEnv>, path: string, o: { verify: FeishuVerifier; maxBodyBytes: number; what: string }, handle: (c: Context<AppEnv>, v: VerifiedEvent) => Response | Promise<Response>): void {
-  app.post(path, bodyLimit({ maxSize: o.maxBodyBytes, onError: (c) => c.json({ error: 'too_large' }, 413) }), async (c) => {
-    const raw = new Uint8Array(await c.req.arrayBuffer());
-    const v = o.verify(raw, (name) => c.req.header(name));
-    if (!v.ok) {
-      c.get('log').warn({ reason: v.reason, status: v.status }, `${o.what} refused`);
-      return c.json({ error: v.reason }, v.status);
-    }
-    if (v.kind === 'challenge') return c.json({ challenge: v.challenge });
-    return handle(c, v);
-  });
+  app.post(
+    path,
+    limitBody(o.maxBodyBytes, (c) => c.json({ error: 'too_large' }, 413)),
+    async (c) => {
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const v = o.verify(raw, (name) => c.req.header(name));
+      if (!v.ok) {
+        c.get('log').warn({ reason: v.reason, status: v.status }, `${o.what} refused`);
+        return c.json({ error: v.reason }, v.status);
+      }
+      if (v.kind === 'challenge') return c.json({ challenge: v.challenge });
+      return handle(c, v);
+    },
+  );
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { Webhook } from 'standardwebhooks';
 import type { Text } from '../domain/text.js';
@@ -13,6 +12,7 @@ import type { Store } from '../store/store.js';
 import type { Intake, IntakeRequest } from '../usecases/intake.js';
 import type { IntakeActivities } from '../usecases/intake-activities.js';
 import type { ActivityBodyParser } from './activity-body.js';
+import { limitBody } from './body-limit.js';
 import type { FieldError, IntakeBodyParser } from './intake-body.js';
 import type { AppEnv } from './request-log.js';
 
@@ -62,19 +62,10 @@ function refuse(c: Context<AppEnv>, status: 400 | 401 | 413 | 415 | 422 | 429 | 
 /** A field error per field, in the caller's language. */
 const inLanguage = (errors: readonly FieldError[], lang: Lang) => errors.map((e) => ({ field: e.field, code: e.code, message: e.message[lang] }));
 
-/**
- * The size limit, checked from Content-Length before the body is read (413). The rest of the body is
- * not read, so the answer closes the connection: the socket is not reused.
- */
+/** The size limit (413), before the body is read when it declares its length (src/http/body-limit.ts). */
 function sizeLimit(max: number) {
   const shown = max >= 1024 * 1024 ? `${max / 1024 / 1024} MB` : `${max / 1024} KB`;
-  return bodyLimit({
-    maxSize: max,
-    onError: (c) => {
-      c.header('Connection', 'close');
-      return refuse(c as Context<AppEnv>, 413, 'too_large', { zh: `提交内容过大（最多 ${shown}）`, en: `Body too large (at most ${shown})` });
-    },
-  });
+  return limitBody(max, (c) => refuse(c, 413, 'too_large', { zh: `提交内容过大（最多 ${shown}）`, en: `Body too large (at most ${shown})` }));
 }
 
 export function createIntakeRoutes(deps: IntakeRouteDeps): Hono<AppEnv> {

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { leadMinimumOf } from '../../src/domain/journey.js';
 import { createIntakeBodyParser } from '../../src/http/intake-body.js';
 import { createActivityBodyParser } from '../../src/http/activity-body.js';
-import { createIntakeRoutes } from '../../src/http/intake-routes.js';
+import { createIntakeRoutes, type IntakeRouteDeps } from '../../src/http/intake-routes.js';
 import { requestLog, type AppEnv } from '../../src/http/request-log.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
@@ -28,22 +28,20 @@ export async function intakeWorld(o: { rate?: number } = {}) {
   if (!form.ok || !fair.ok) throw new Error('sources not made');
   const fairSource = fair.source;
   let accepted = 0;
+  const intakeDeps: IntakeRouteDeps = {
+    store: w.store,
+    clock: w.clock,
+    intake: w.lj.intake,
+    parse: createIntakeBodyParser(w.ruleSet.template, leadMinimumOf(w.journey)),
+    activities: w.lj.intakeActivities,
+    parseActivity: createActivityBodyParser(w.ruleSet.template),
+    signingKey: new Secret(SIGNING_KEY),
+    corsOrigins: [FORM_ORIGIN],
+    onAccepted: () => accepted++,
+  };
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(createLogger({ level: 'silent' })));
-  app.route(
-    '/',
-    createIntakeRoutes({
-      store: w.store,
-      clock: w.clock,
-      intake: w.lj.intake,
-      parse: createIntakeBodyParser(w.ruleSet.template, leadMinimumOf(w.journey)),
-      activities: w.lj.intakeActivities,
-      parseActivity: createActivityBodyParser(w.ruleSet.template),
-      signingKey: new Secret(SIGNING_KEY),
-      corsOrigins: [FORM_ORIGIN],
-      onAccepted: () => accepted++,
-    }),
-  );
+  app.route('/', createIntakeRoutes(intakeDeps));
   const key = form.credential;
 
   /** Post a JSON body (an object is stringified) with the form's API key unless headers say otherwise. */
@@ -71,7 +69,7 @@ export async function intakeWorld(o: { rate?: number } = {}) {
 
   /** Post a behaviour event to /api/activities with the form's API key. */
   const postActivity = (body: unknown, headers: Record<string, string> = {}) => post(body, headers, '/api/activities');
-  return { ...w, app, key, form: form.source, fair: fair.source, post, postSigned, postActivity, accepted: () => accepted };
+  return { ...w, app, intakeDeps, key, form: form.source, fair: fair.source, post, postSigned, postActivity, accepted: () => accepted };
 }
 
 export type IntakeWorld = Awaited<ReturnType<typeof intakeWorld>>;
