@@ -5,9 +5,11 @@ import { createFeishuEventRoutes, type FeishuEventsDeps } from './http/feishu-ev
 import { createHealthRoutes, type HealthDeps } from './http/health-routes.js';
 import { createIntakeRoutes, type IntakeRouteDeps } from './http/intake-routes.js';
 import { createMetricsRoutes, type MetricsRouteDeps } from './http/metrics-routes.js';
+import { createPrometheusRoute, type PrometheusRouteDeps } from './http/prometheus-route.js';
 import { requestLog, type AppEnv } from './http/request-log.js';
 import { settleUnreadBody } from './http/unread-body.js';
 import type { Logger } from './lib/logger.js';
+import type { Telemetry } from './lib/telemetry.js';
 
 export interface AppDeps extends HealthDeps {
   log: Logger;
@@ -20,6 +22,10 @@ export interface AppDeps extends HealthDeps {
   intake?: IntakeRouteDeps;
   /** GET /api/metrics (the numbers); absent in tests that do not need it */
   metrics?: MetricsRouteDeps;
+  /** GET /metrics (Prometheus); absent in tests that do not need it */
+  prometheus?: PrometheusRouteDeps;
+  /** each request counted by route, status and refusal reason */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -27,13 +33,14 @@ export interface AppDeps extends HealthDeps {
  */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use('*', requestLog(deps.log, deps.newRequestId));
+  app.use('*', requestLog(deps.log, deps.newRequestId, deps.telemetry));
   app.use('*', settleUnreadBody());
   app.route('/', createHealthRoutes(deps));
   if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
   if (deps.feishuCard) app.route('/', createFeishuCardRoutes(deps.feishuCard));
   if (deps.intake) app.route('/', createIntakeRoutes(deps.intake));
   if (deps.metrics) app.route('/', createMetricsRoutes(deps.metrics));
+  if (deps.prometheus) app.route('/', createPrometheusRoute(deps.prometheus));
   app.notFound((c) => c.json({ error: 'not_found', message: `没有这个地址 / No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();

@@ -143,6 +143,13 @@ export const CONFIG_KEYS = {
       en: 'the token of the metrics API (/api/metrics): at least 32 random characters (.env.example shows how); callers send Authorization: Bearer <token>; unset: the API is off',
     },
   },
+  PROMETHEUS_TOKEN: {
+    schema: opt(z.string().min(32)),
+    hint: {
+      zh: 'Prometheus 抓取 /metrics 的令牌：至少 32 个随机字符；抓取时带 Authorization: Bearer <令牌>；不填则 /metrics 只回答本机（127.0.0.1、::1）的请求',
+      en: 'the token Prometheus scrapes /metrics with: at least 32 random characters; it sends Authorization: Bearer <token>; unset: /metrics answers only this machine (127.0.0.1, ::1)',
+    },
+  },
   INTAKE_CORS_ORIGINS: {
     schema: opt(z.string().refine((v) => v.split(',').every((o) => /^https?:\/\/[^/\s]+$/.test(o.trim())), 'must be origins such as https://www.example.com, separated by commas')),
     hint: {
@@ -179,6 +186,7 @@ export const SECRET_KEYS: readonly ConfigKey[] = [
   'OUTBOUND_WEBHOOK_SECRET',
   'WEBHOOK_SIGNING_KEY',
   'METRICS_API_TOKEN',
+  'PROMETHEUS_TOKEN',
   'SOURCE_SIGNING_KEY',
   'DATABASE_URL',
 ];
@@ -246,6 +254,8 @@ export interface Config {
   subscriberKey: Secret | undefined;
   /** the bearer token of /api/metrics; undefined: the API is off */
   metricsToken: Secret | undefined;
+  /** PROMETHEUS_TOKEN: GET /metrics needs it; unset, only loopback clients are answered */
+  prometheusToken: Secret | undefined;
   /** POST /api/leads: the browser origins allowed (CORS), and the master key of signing sources */
   intake: { corsOrigins: string[]; signingKey: Secret | undefined };
 }
@@ -386,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     webhookSecret: e.OUTBOUND_WEBHOOK_SECRET ? new Secret(e.OUTBOUND_WEBHOOK_SECRET as string) : undefined,
     subscriberKey: e.WEBHOOK_SIGNING_KEY ? new Secret(e.WEBHOOK_SIGNING_KEY as string) : undefined,
     metricsToken: e.METRICS_API_TOKEN ? new Secret(e.METRICS_API_TOKEN as string) : undefined,
+    prometheusToken: e.PROMETHEUS_TOKEN ? new Secret(e.PROMETHEUS_TOKEN as string) : undefined,
     intake: Object.freeze({
       corsOrigins: e.INTAKE_CORS_ORIGINS ? (e.INTAKE_CORS_ORIGINS as string).split(',').map((o) => o.trim().replace(/\/$/, '')) : [],
       signingKey: e.SOURCE_SIGNING_KEY ? new Secret(e.SOURCE_SIGNING_KEY as string) : undefined,

@@ -49,6 +49,8 @@ export interface WriterDeps {
    * crossed the put-back on the wire must be answered either way. Called after the transaction.
    */
   onPutBackLanded?: () => void;
+  /** each write call sent, with how many records it carried (metrics) */
+  onCall?: (op: 'create' | 'update', records: number) => void;
   /**
    * The queued values are plain (a person is their id); this gives them the record API's shapes at send
    * time (bitableCellEncoder). What the server remembers as written stays plain.
@@ -219,6 +221,7 @@ export function createBitableWriter(deps: WriterDeps) {
     if (!b.records.length) return;
     await deps.gate.acquire();
     stats.calls[b.op === 'create' ? 'batch_create' : 'batch_update']++;
+    deps.onCall?.(b.op, b.records.length);
     try {
       const call =
         b.op === 'create'

@@ -24,6 +24,9 @@ import { createLease, instanceId } from '../jobs/lease.js';
 import { createNurtureJob } from '../jobs/nurture-job.js';
 import { createOwnerQueueJob } from '../jobs/owner-queue-job.js';
 import { createTimerSweep } from '../jobs/timer-sweep.js';
+import { createPrometheus } from '../ops/prometheus.js';
+import { type CardActions, cardOpOf } from '../usecases/card-actions.js';
+import { slaStepOf } from '../usecases/sla-ladder.js';
 import { createHandoverJob } from '../jobs/handover-job.js';
 import { createRosterJob } from '../jobs/roster-job.js';
 import { createWeeklyDigest } from '../usecases/weekly-digest.js';
@@ -50,6 +53,9 @@ import { createActivityBodyParser } from '../http/activity-body.js';
 import { leadMinimumOf } from '../domain/journey.js';
 import { createLeadJourney } from './lead-journey.js';
 import { loadRuleSet, ruleTableSpecs } from './rule-set.js';
+
+/** /readyz says `degraded` when the oldest waiting Bitable write is older than this */
+const READY_MAX_WRITER_LAG_SECONDS = 600;
 
 /** sync_cursors: the contact keys (E.164 phone, e-mail) of leads stored before migration 14 were added (once) */
 const CONTACT_KEYS_DONE = 'leads.contact_keys.14';
@@ -126,14 +132,23 @@ export async function createServices({ config, log, platform, version }: Service
   // (SQLite) they cost a statement or two per pass.
   const lease = (name: string) => createLease({ store, clock: systemClock, log, name, holder: instance, ttlMs: config.failoverMs });
 
+  // GET /metrics (docs/operations.md#metrics): counters fed by the components below, queue depths read when scraped
+  const writerLagSeconds = async () => {
+    const oldest = await store.tableWrites.oldestWaiting();
+    return oldest ? Math.max(0, (clock.now().getTime() - oldest.getTime()) / 1000) : 0;
+  };
+  const prometheus = createPrometheus({ queues: { inbound: () => store.eventQueue.counts(), tableWrites: () => store.tableWrites.counts(), messages: () => store.messages.counts(), writerLagSeconds }, version });
+  const telemetry = prometheus.telemetry;
+
   const f = platform.feishu;
-  const feishuClient = createFeishuClient({ domain: f.domain, appId: f.appId, appSecret: f.appSecret, log });
+  const feishuClient = createFeishuClient({ domain: f.domain, appId: f.appId, appSecret: f.appSecret, log, observe: (api, code) => telemetry.platformCall('feishu', api, code) });
   const bitableApi = createBitableApi(feishuClient, { readGate: createRateGate({ perSecond: config.bitableReadsPerSecond, perMinute: config.bitableReadsPerSecond * 60 }) });
   // a put-back that landed is re-checked through the inbound path
   const writer = createBitableWriter({
     store,
     api: bitableApi,
     onPutBackLanded: () => void inbound.kick(),
+    onCall: telemetry.tableWrite,
     gate: createRateGate({ perSecond: config.bitableWriter.perSecond, perMinute: config.bitableWriter.perMinute }),
     clock,
     log,
@@ -167,7 +182,7 @@ export async function createServices({ config, log, platform, version }: Service
   // Cards and @-mentions: queued with the decisions, sent by one sender within the chat and app limits
   // (to a Feishu group, or through DingTalk's card API to a DingTalk group).
   const dt = platform.dingtalk;
-  const dingtalkApi = dt && createDingTalkApi({ baseUrl: dt.apiBase, appKey: dt.clientId, appSecret: dt.clientSecret });
+  const dingtalkApi = dt && createDingTalkApi({ baseUrl: dt.apiBase, appKey: dt.clientId, appSecret: dt.clientSecret, observe: (api, code) => telemetry.platformCall('dingtalk', api, code) });
   const dingtalkChannel = dt && dingtalkApi && createDingTalkChannel({ api: dingtalkApi, robotCode: dt.robotCode, templateId: dt.cardTemplateId, team: roster, locale: config.locale, log });
   const sender = createImSender({ store, api: createImApi(feishuClient), dingtalk: dingtalkChannel, clock, log, leaseMs: config.failoverMs });
   // leads stored before their contact keys (migrations 13, 14) get them, so 撞单 and dedupe find them too: once
@@ -188,6 +203,12 @@ export async function createServices({ config, log, platform, version }: Service
     historyTableId: () => layout?.historyTableId,
     layout: () => layout,
   });
+  // every click counted by what it asked and how it was answered, whichever way it came
+  const cardActions: CardActions = async (click) => {
+    const answer = await lj.cardActions(click);
+    telemetry.cardAction(cardOpOf(click), answer.toast.type);
+    return answer;
+  };
   // Rules the team edits in the Base (评分规则 … SLA 策略, and the 销售团队 rows): read at start, on their
   // events, and every interval on every instance (only the holder of the inbound lease sees the events).
   const ruleTableIds = new Map<string, string>();
@@ -283,7 +304,17 @@ export async function createServices({ config, log, platform, version }: Service
   };
   // SLAs that passed with nobody acting: remind → @ manager → reassign, from durable timers; and the
   // other timers (nurture steps, re-engage dates, card renewals, owner-queue summaries).
-  const timerSweep = createTimerSweep({ store, clock, log, context: () => roster.members(), onFired: afterDecisions, handlers: lj.timerHandlers, pollMs: pollMs(2_000, 15_000), lease: lease('timers') });
+  const timerSweep = createTimerSweep({
+    store,
+    clock,
+    log,
+    context: () => roster.members(),
+    onFired: afterDecisions,
+    onEach: (t, now) => telemetry.timerFired(t.kind, (now.getTime() - t.dueAt.getTime()) / 1000, slaStepOf(t)),
+    handlers: lj.timerHandlers,
+    pollMs: pollMs(2_000, 15_000),
+    lease: lease('timers'),
+  });
   // Silence costs points: each lead's next tier is due on its own clock (the pass takes only those due).
   const decayJob = createDecayJob({ store, scoring: lj.scoring, tiers: () => (ruleTables.settled() ? rules.scoring.decay : undefined), clock, log, onDecayed: afterDecisions, pollMs: pollMs(2_000, 60_000), lease: lease('decay') });
   const inbound = createInboundProcessor({
@@ -333,8 +364,8 @@ export async function createServices({ config, log, platform, version }: Service
           appId: f.appId,
           appSecret: f.appSecret,
           log,
-          events: createEventReceiver({ store, clock, onStored: () => void inbound.kick() }),
-          cards: createCardReceiver({ act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale }),
+          events: createEventReceiver({ store, clock, onStored: () => void inbound.kick(), onReceived: (fresh) => telemetry.eventReceived('long-connection', fresh) }),
+          cards: createCardReceiver({ act: cardActions, onAnswered: afterDecisions, locale: config.locale }),
           quick: platform.quickPolls,
           reconcile: (full) => {
             if (full) fullPass = true;
@@ -356,7 +387,7 @@ export async function createServices({ config, log, platform, version }: Service
       clientId: dt.clientId,
       clientSecret: dt.clientSecret,
       log,
-      onCard: createDingTalkCardReceiver({ act: lj.cardActions, team: roster, onAnswered: afterDecisions, locale: config.locale }),
+      onCard: createDingTalkCardReceiver({ act: cardActions, team: roster, onAnswered: afterDecisions, locale: config.locale }),
       onRobot: createDingTalkRobotReceiver({ lookup: lj.leadLookup, team: roster, clock, log, onQueued: () => void sender.kick() }),
       ...(platform.quickPolls ? { capMs: 10_000 } : {}),
     });
@@ -372,9 +403,17 @@ export async function createServices({ config, log, platform, version }: Service
     inbound: () => store.eventQueue.counts(),
     instance,
     leases: () => store.leases.held(systemClock.now()),
-    feishuEvents: { store, clock, verify, onStored: () => void inbound.kick() },
-    feishuCard: { verify, act: lj.cardActions, onAnswered: afterDecisions, locale: config.locale },
+    ready: {
+      tokens: [{ name: 'feishu', get: () => feishuClient.tokenManager.getTenantAccessToken() as Promise<unknown> }, ...(dingtalkApi ? [{ name: 'dingtalk', get: () => dingtalkApi.accessToken() }] : [])],
+      oldestWrite: () => store.tableWrites.oldestWaiting(),
+      now: () => clock.now(),
+      maxWriterLagSeconds: READY_MAX_WRITER_LAG_SECONDS,
+    },
+    feishuEvents: { store, clock, verify, onStored: () => void inbound.kick(), onReceived: (fresh) => telemetry.eventReceived('webhook', fresh) },
+    feishuCard: { verify, act: cardActions, onAnswered: afterDecisions, locale: config.locale },
     metrics: { store, journey, config: rules.metrics, clock, token: metricsToken },
+    prometheus: { scrape: prometheus.scrape, token: config.prometheusToken },
+    telemetry,
     intake: {
       store,
       clock,

@@ -34,6 +34,8 @@ export interface DingTalkApiOptions {
   /** ms since the epoch (tests move it) */
   now?: () => number;
   timeoutMs?: number;
+  /** each call's API path and outcome: '0', DingTalk's code, `http_<status>`, `timeout` or `network` (metrics) */
+  observe?: (api: string, code: string) => void;
 }
 
 export interface CardSpace {
@@ -56,6 +58,7 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     try {
       res = await fetch(`${o.baseUrl}${path}`, { method, headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
     } catch (e) {
+      o.observe?.(path, e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : 'network');
       throw new DingTalkCallError(0, 'network', e instanceof Error ? e.message : String(e));
     }
     const text = await res.text();
@@ -65,8 +68,9 @@ export function createDingTalkApi(o: DingTalkApiOptions) {
     } catch {
       json = undefined;
     }
+    const j = (json ?? {}) as { code?: unknown; message?: unknown };
+    o.observe?.(path, res.ok ? '0' : typeof j.code === 'string' && j.code ? j.code : `http_${res.status}`);
     if (!res.ok) {
-      const j = (json ?? {}) as { code?: unknown; message?: unknown };
       throw new DingTalkCallError(res.status, typeof j.code === 'string' ? j.code : 'unknown', typeof j.message === 'string' ? j.message : text.slice(0, 200));
     }
     return json;

@@ -18,6 +18,8 @@ export interface EventReceiverDeps {
   clock: Clock;
   /** wakes the processor once an event is stored */
   onStored: () => void;
+  /** every verified event taken in, a repeat (fresh: false) or not (metrics) */
+  onReceived?: (fresh: boolean) => void;
 }
 
 export type EventReceiver = (e: { eventId: string; eventType: string; envelope: Record<string, unknown> }) => Promise<{ fresh: boolean }>;
@@ -29,6 +31,7 @@ export function createEventReceiver(deps: EventReceiverDeps): EventReceiver {
     const now = deps.clock.now();
     const fresh = await commit(async () => (await deps.store.seenEvents.recordOnce(eventId, 'feishu.event', now)) && (await deps.store.eventQueue.add({ eventId, source: 'feishu.event', eventType, payload: envelope, now })));
     if (fresh) deps.onStored();
+    deps.onReceived?.(fresh);
     return { fresh };
   };
 }

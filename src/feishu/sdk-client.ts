@@ -1,6 +1,7 @@
 import { FEISHU_CODES } from './errors.js';
 import * as lark from '@larksuiteoapi/node-sdk';
 import axios from 'axios';
+import { apiPattern } from '../lib/api-path.js';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
 
@@ -11,6 +12,8 @@ export interface FeishuClientOptions {
   /** per-call timeout; a call that takes longer fails as retryable (docs/reliability.md#22-retries-backoff-and-error-classes) */
   timeoutMs?: number;
   log?: Logger;
+  /** each call's API path (ids taken out) and outcome: '0', Feishu's code, `http_<status>`, `timeout` or `network` (metrics) */
+  observe?: (api: string, code: string) => void;
 }
 
 /**
@@ -28,13 +31,20 @@ export function createFeishuClient(o: FeishuClientOptions): lark.Client {
     const code = (body as { code?: unknown } | undefined)?.code;
     if (typeof code === 'number' && FEISHU_CODES.TOKEN_REFUSED.includes(code)) cache.clear();
   };
+  const codeOf = (body: unknown): string | undefined => {
+    const code = (body as { code?: unknown } | undefined)?.code;
+    return typeof code === 'number' || typeof code === 'string' ? String(code) : undefined;
+  };
   http.interceptors.response.use(
     (resp) => {
       forgetRefusedToken(resp.data);
+      o.observe?.(apiPattern(resp.config.url), codeOf(resp.data) ?? '0');
       return (resp.config as { $return_headers?: boolean }).$return_headers ? { data: resp.data, headers: resp.headers } : resp.data;
     },
-    (err: { response?: { data?: unknown } }) => {
+    (err: { response?: { data?: unknown; status?: number }; config?: { url?: string }; code?: string }) => {
       forgetRefusedToken(err.response?.data);
+      const outcome = err.response ? (codeOf(err.response.data) ?? `http_${err.response.status}`) : err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' ? 'timeout' : 'network';
+      o.observe?.(apiPattern(err.config?.url), outcome);
       return Promise.reject(err);
     },
   );

@@ -13,12 +13,16 @@ export type VerifiedEvent = Extract<Verified, { kind: 'event' }>;
 export function verifiedFeishuPost(app: Hono<AppEnv>, path: string, o: { verify: FeishuVerifier; maxBodyBytes: number; what: string }, handle: (c: Context<AppEnv>, v: VerifiedEvent) => Response | Promise<Response>): void {
   app.post(
     path,
-    limitBody(o.maxBodyBytes, (c) => c.json({ error: 'too_large' }, 413)),
+    limitBody(o.maxBodyBytes, (c) => {
+      c.set('logFields', { ...c.get('logFields'), refused: 'too_large' });
+      return c.json({ error: 'too_large' }, 413);
+    }),
     async (c) => {
       const raw = new Uint8Array(await c.req.arrayBuffer());
       const v = o.verify(raw, (name) => c.req.header(name));
       if (!v.ok) {
         c.get('log').warn({ reason: v.reason, status: v.status }, `${o.what} refused`);
+        c.set('logFields', { ...c.get('logFields'), refused: v.reason });
         return c.json({ error: v.reason }, v.status);
       }
       if (v.kind === 'challenge') return c.json({ challenge: v.challenge });

@@ -16,9 +16,57 @@ export interface HealthDeps {
   /** this process among the instances sharing the database, and the leases held now (who does what) */
   instance?: string;
   leases?: () => Promise<Array<{ name: string; holder: string; expiresAt: Date }>>;
+  /** GET /readyz: what must hold for this instance to take traffic; absent: /readyz is not served */
+  ready?: ReadyDeps;
 }
 
-/** GET /healthz: 200 when the database answers, 503 when it does not; outbox counts and dead-letter warnings. */
+export interface ReadyDeps {
+  /** each platform's access token, fetched or from its cache (a refused secret, an unreachable platform: not ready) */
+  tokens: ReadonlyArray<{ name: string; get: () => Promise<unknown> }>;
+  /** when the oldest Bitable write still waiting was queued */
+  oldestWrite: () => Promise<Date | undefined>;
+  now: () => Date;
+  /** writes waiting longer than this make the answer `degraded` (still 200) */
+  maxWriterLagSeconds: number;
+  /** how long a token check may take (default 3 s) */
+  timeoutMs?: number;
+}
+
+const within = <T>(p: Promise<T>, ms: number): Promise<T> => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
+/**
+ * GET /readyz (docs/operations.md#health-and-readiness): 200 `ready` when the database answers and every
+ * platform token can be had; 503 `not_ready` when either fails (a load balancer or a rolling update
+ * stops sending traffic here: a wrong app secret shows at once). Writes waiting longer than the limit
+ * make it `degraded` but keep 200: taking the server out of rotation would not write any faster, and
+ * it would refuse the card clicks it can still answer.
+ */
+export function readinessOf(deps: { ping: Store['ping']; ready: ReadyDeps }) {
+  return async () => {
+    const r = deps.ready;
+    const db = await deps.ping();
+    const tokens = await Promise.all(
+      r.tokens.map(async (t) => {
+        try {
+          const got = await within(t.get(), r.timeoutMs ?? 3000);
+          return { name: t.name, ok: Boolean(got), ...(got ? {} : { error: 'no token in the answer' }) };
+        } catch (e) {
+          return { name: t.name, ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 200) };
+        }
+      }),
+    );
+    const oldest = db.ok ? await r.oldestWrite() : undefined;
+    const lagSeconds = oldest ? Math.max(0, Math.round((r.now().getTime() - oldest.getTime()) / 1000)) : 0;
+    const lagOk = lagSeconds <= r.maxWriterLagSeconds;
+    const ok = db.ok && tokens.every((t) => t.ok);
+    return {
+      status: !ok ? 'not_ready' : lagOk ? 'ready' : 'degraded',
+      checks: { database: db, tokens, writerLag: { ok: lagOk, seconds: lagSeconds, limitSeconds: r.maxWriterLagSeconds } },
+    } as const;
+  };
+}
+
+/** GET /healthz (liveness): 200 when the database answers, 503 when it does not; outbox counts and dead-letter warnings. */
 export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/healthz', async (c) => {
@@ -49,5 +97,12 @@ export function createHealthRoutes(deps: HealthDeps): Hono<AppEnv> {
     };
     return c.json(body, db.ok ? 200 : 503);
   });
+  if (deps.ready) {
+    const readiness = readinessOf({ ping: deps.ping, ready: deps.ready });
+    app.get('/readyz', async (c) => {
+      const r = await readiness();
+      return c.json(r, r.status === 'not_ready' ? 503 : 200);
+    });
+  }
   return app;
 }

@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import type { Logger } from '../lib/logger.js';
+import type { Telemetry } from '../lib/telemetry.js';
 
 export type AppEnv = { Variables: { requestId: string; log: Logger; logFields: Record<string, unknown> } };
 
@@ -9,7 +11,13 @@ export type AppEnv = { Variables: { requestId: string; log: Logger; logFields: R
  * strings can carry tokens. A route adds what the line should say about its work with
  * `c.set('logFields', {...})` (an event id, a toast), so a request costs one line, not two.
  */
-export function requestLog(log: Logger, newId: () => string = () => crypto.randomUUID()): MiddlewareHandler<AppEnv> {
+/** The route pattern a request matched (`/api/metrics/:section`), or `other` (nothing but middleware: a 404). */
+function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const r = routePath(c, -1);
+  return !r || r === '*' || r.endsWith('/*') ? 'other' : r;
+}
+
+export function requestLog(log: Logger, newId: () => string = () => crypto.randomUUID(), telemetry?: Telemetry): MiddlewareHandler<AppEnv> {
   return async function requestLogMiddleware(c, next) {
     const given = c.req.header('x-request-id');
     const requestId = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : newId();
@@ -21,7 +29,10 @@ export function requestLog(log: Logger, newId: () => string = () => crypto.rando
     try {
       await next();
     } finally {
-      child.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10, ...c.get('logFields') }, 'request');
+      const seconds = (performance.now() - started) / 1000;
+      const fields = c.get('logFields');
+      child.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 10_000) / 10, ...fields }, 'request');
+      telemetry?.httpRequest({ route: routeOf(c), method: c.req.method, status: c.res.status, seconds, refused: typeof fields?.refused === 'string' ? fields.refused : undefined });
     }
   };
 }

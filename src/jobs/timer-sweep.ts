@@ -26,6 +26,8 @@ export function createTimerSweep<C = undefined>(deps: {
   handlers: Record<string, TimerHandler<C>>;
   context?: () => Promise<C>;
   onFired?: () => void;
+  /** each timer fired, after its commit: how late it fired (metrics) */
+  onEach?: (t: Timer, now: Date) => void;
   pollMs?: number;
   batch?: number;
   lease?: LoopLease;
@@ -48,12 +50,13 @@ export function createTimerSweep<C = undefined>(deps: {
         loaded = true;
       }
       // What happened is counted after the commit: PostgreSQL may run the transaction again.
-      const { fired, failed } = await store.transaction(async () => {
-        const out = { fired: 0, failed: [] as Array<{ t: Timer; err: unknown }> };
+      const { fired, done, failed } = await store.transaction(async () => {
+        const out = { fired: 0, done: [] as Timer[], failed: [] as Array<{ t: Timer; err: unknown }> };
         for (const t of due) {
           try {
             await store.transaction(() => deps.handlers[t.kind]!(t, now, ctx as C));
             out.fired++;
+            out.done.push(t);
           } catch (err) {
             out.failed.push({ t, err });
           }
@@ -66,6 +69,7 @@ export function createTimerSweep<C = undefined>(deps: {
         log.error({ timer: t.id, kind: t.kind, err: err instanceof Error ? err.message : String(err) }, 'timer handler failed; will retry');
       }
       stats.fired += fired;
+      for (const t of done) deps.onEach?.(t, now);
       if (fired) deps.onFired?.();
       // let requests in between batches
       await new Promise((r) => setImmediate(r));

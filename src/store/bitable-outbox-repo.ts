@@ -215,6 +215,11 @@ export function createBitableOutboxRepo(sql: Sql) {
     /** Send a dead row again (a create keeps its lead key, so it links to the same lead). */
     retryDead: async (id: number, now: Date): Promise<boolean> =>
       (await sql.run(`UPDATE outbox SET status = 'pending', batch_id = NULL, attempts = 0, next_attempt_at = @now, updated_at = @now WHERE id = @id AND status = 'dead' AND kind LIKE 'bitable.%'`, { id, now: now.getTime() })) === 1,
+    /** When the oldest write still waiting (pending or in flight) was queued: the writer's lag. */
+    async oldestWaiting(): Promise<Date | undefined> {
+      const r = await sql.get<{ at: number | null }>(`SELECT MIN(created_at) AS at FROM outbox WHERE status IN ('pending', 'in_flight') AND kind LIKE 'bitable.%'`);
+      return r?.at == null ? undefined : new Date(Number(r.at));
+    },
     async counts(): Promise<Record<'pending' | 'in_flight' | 'done' | 'dead', number>> {
       const out = { pending: 0, in_flight: 0, done: 0, dead: 0 };
       for (const r of await sql.all<{ status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM outbox WHERE kind LIKE 'bitable.%' GROUP BY status`)) out[r.status as keyof typeof out] = r.n;

@@ -62,6 +62,14 @@ export interface CardActionsDeps extends ChangeStageDeps {
 }
 
 const OPS = { approval: [APPROVE, REJECT], assignment: [ACCEPT, RETURN], pool: [CLAIM] } as const;
+const ALL_OPS: readonly string[] = Object.values(OPS).flat();
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+/** What a click asked for (approve, reject, accept, return, claim), or 'unknown' (for counting them). */
+export const cardOpOf = (click: CardClick): string => {
+  const op = str(click.value?.op) || str(click.name);
+  return ALL_OPS.includes(op) ? op : 'unknown';
+};
 const MAX_TEXT = 200;
 
 /** Thrown inside the transaction to undo the card's close and answer with a toast instead. */
@@ -77,7 +85,6 @@ export function createCardActions(deps: CardActionsDeps) {
   const { store } = deps;
   const changeStage = createChangeStage(deps);
   const toast = (type: CardAnswer['toast']['type'], text: Text): CardAnswer['toast'] => ({ type, text });
-  const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
   const ACTED: Record<string, Text> = {
     approve: { zh: '通过', en: 'approved' },

@@ -66,3 +66,10 @@ export async function resumeLadder(
   const index = o.ladder.findIndex((s) => addWorkingHours(calendar, o.slaDueAt, s.afterWorkingHours).getTime() > o.firedDueAt.getTime());
   if (index >= 0) await scheduleLadderStep(store, calendar, { ...o, index });
 }
+
+/** The ladder step a timer fires (remind, manager, reassign …), when it is an SLA's timer. */
+export function slaStepOf(t: { kind: string; payload: unknown }): string | undefined {
+  if (t.kind !== SLA_ACCEPT && t.kind !== SLA_FOLLOW_UP && t.kind !== SLA_APPROVAL) return undefined;
+  const name = (t.payload as LadderPayload | null)?.name;
+  return typeof name === 'string' && /^[a-z_]{1,32}$/.test(name) ? name : 'unknown';
+}

@@ -422,6 +422,20 @@ describe.each(engines)('store on $name', (engine) => {
 
   describe('Bitable writes (table outbox)', () => {
     const target = 'app/tblL';
+    it('the oldest waiting write (the writer lag): pending or in flight, not done or dead', async () => {
+      expect(await store.tableWrites.oldestWaiting()).toBeUndefined();
+      await store.tableWrites.enqueueUpdate(target, { recordId: 'rec1', fields: { 线索评分: 1 } }, 'w1', at(100));
+      await store.tableWrites.enqueueUpdate(target, { recordId: 'rec2', fields: { 线索评分: 2 } }, 'w2', at(200));
+      expect(await store.tableWrites.oldestWaiting()).toEqual(at(100));
+      const [first] = await store.tableWrites.pending(target, 'bitable.update', at(300), 1);
+      const b = await store.tableWrites.createBatch({ target, op: 'update', clientToken: null, records: [{ record_id: 'rec1', fields: {} }], items: [[first!.id]], now: at(300) });
+      expect(await store.tableWrites.oldestWaiting()).toEqual(at(100)); // in flight still waits
+      await store.tableWrites.rowDone(first!.id, at(400));
+      await store.tableWrites.finishBatch(b.id, 'done', at(400));
+      expect(await store.tableWrites.oldestWaiting()).toEqual(at(200));
+      await store.messages.enqueue({ kind: 'im.send_card', target: 'oc_x', payload: {}, idempotencyKey: 'm1', now: at(50) });
+      expect(await store.tableWrites.oldestWaiting()).toEqual(at(200)); // chat messages are not the writer's
+    });
     it('queues, batches, retries, finishes, remembers what was written', async () => {
       expect(await store.tableWrites.enqueueCreate(target, { leadKey: 'XS-1', fields: { 公司名称: '甲' } }, 'c1', T0)).toBe(true);
       expect(await store.tableWrites.enqueueCreate(target, { leadKey: 'XS-1', fields: {} }, 'c1', T0)).toBe(false);
