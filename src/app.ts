@@ -26,6 +26,8 @@ export interface AppDeps extends HealthDeps {
   prometheus?: PrometheusRouteDeps;
   /** each request counted by route, status and refusal reason */
   telemetry?: Telemetry;
+  /** true once the server is shutting down: answers then close their connection (no keep-alive) */
+  draining?: () => boolean;
 }
 
 /**
@@ -35,6 +37,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestLog(deps.log, deps.newRequestId, deps.telemetry));
   app.use('*', settleUnreadBody());
+  if (deps.draining) {
+    const draining = deps.draining;
+    app.use('*', async (c, next) => {
+      await next();
+      if (draining()) c.header('Connection', 'close');
+    });
+  }
   app.route('/', createHealthRoutes(deps));
   if (deps.feishuEvents) app.route('/', createFeishuEventRoutes(deps.feishuEvents));
   if (deps.feishuCard) app.route('/', createFeishuCardRoutes(deps.feishuCard));

@@ -24,6 +24,9 @@ function configOrExit(): Config {
   }
 }
 
+/** the bound on a graceful stop (docs/operations.md#stopping) */
+const STOP_TIMEOUT_MS = 15_000;
+
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger({ level: config.logLevel });
@@ -55,7 +58,11 @@ async function main(): Promise<void> {
       () => process.exit(0),
       () => process.exit(1),
     );
-    setTimeout(() => process.exit(1), 5000).unref();
+    // the drain (5 s) and the workers' current steps fit well inside this; past it, stop anyway
+    setTimeout(() => {
+      log.error({ afterMs: STOP_TIMEOUT_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../app.js';
 import { createBitableApi } from '../bitable/api.js';
@@ -53,6 +54,9 @@ import { createActivityBodyParser } from '../http/activity-body.js';
 import { leadMinimumOf } from '../domain/journey.js';
 import { createLeadJourney } from './lead-journey.js';
 import { loadRuleSet, ruleTableSpecs } from './rule-set.js';
+
+/** how long a shutdown waits for requests in flight before it cuts their connections */
+const SHUTDOWN_DRAIN_MS = 5_000;
 
 /** /readyz says `degraded` when the oldest waiting Bitable write is older than this */
 const READY_MAX_WRITER_LAG_SECONDS = 600;
@@ -414,6 +418,7 @@ export async function createServices({ config, log, platform, version }: Service
     metrics: { store, journey, config: rules.metrics, clock, token: metricsToken },
     prometheus: { scrape: prometheus.scrape, token: config.prometheusToken },
     telemetry,
+    draining: () => draining,
     intake: {
       store,
       clock,
@@ -431,6 +436,7 @@ export async function createServices({ config, log, platform, version }: Service
   });
 
   let server: ReturnType<typeof serve> | undefined;
+  let draining = false;
   const services = {
     config,
     log,
@@ -484,26 +490,54 @@ export async function createServices({ config, log, platform, version }: Service
         server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => resolve(`http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`));
       });
     },
-    /** Stop answering, finish what is in flight, close the database. */
+    /**
+     * Stop answering, finish what is in flight, close the database (docs/operations.md#stopping): no new
+     * connections; idle keep-alive connections closed at once and busy ones after their answer (which
+     * says `Connection: close`); whatever is still open after SHUTDOWN_DRAIN_MS is cut. Then the workers
+     * finish their current step and the database closes.
+     */
     async stop(): Promise<void> {
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
-      await heldLongConnection?.stop();
-      await heldDingTalk?.stop();
-      await reconcileLoop.stop();
-      await ruleLoop.stop();
-      await inbound.stop();
-      await writer.stop();
-      await timerSweep.stop();
-      await decayJob.stop();
-      await nurtureJob.stop();
-      await ownerQueueJob.stop();
-      await handoverJob.stop();
-      await digestJob.stop();
-      await slowdownJob.stop();
-      await sender.stop();
-      await webhooks.stop();
-      await platform.close?.();
-      await store.close();
+      draining = true;
+      const took: Record<string, number> = {};
+      const timed = async (name: string, f: () => Promise<unknown> | undefined) => {
+        const t0 = performance.now();
+        await f();
+        took[name] = Math.round(performance.now() - t0);
+      };
+      await timed('http', async () => {
+        if (!server) return;
+        const s = server as unknown as HttpServer;
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections?.();
+        const cut = setTimeout(() => {
+          log.warn({ afterMs: SHUTDOWN_DRAIN_MS }, 'requests still open at shutdown: closing their connections');
+          s.closeAllConnections?.();
+        }, SHUTDOWN_DRAIN_MS);
+        await closed;
+        clearTimeout(cut);
+      });
+      // each finishes the step it is in (a write call, a batch of timers) and takes no other
+      const workers: Array<[string, { stop(): Promise<unknown> } | undefined]> = [
+        ['longConnection', heldLongConnection],
+        ['dingtalk', heldDingTalk],
+        ['reconcile', reconcileLoop],
+        ['rules', ruleLoop],
+        ['inbound', inbound],
+        ['writer', writer],
+        ['timers', timerSweep],
+        ['decay', decayJob],
+        ['nurture', nurtureJob],
+        ['ownerQueue', ownerQueueJob],
+        ['handover', handoverJob],
+        ['digest', digestJob],
+        ['slowdown', slowdownJob],
+        ['sender', sender],
+        ['webhooks', webhooks],
+      ];
+      for (const [name, w] of workers) if (w) await timed(name, () => w.stop());
+      await timed('platform', () => platform.close?.());
+      await timed('database', () => store.close());
+      log.info({ ms: took }, 'stopped');
     },
   };
   return services;

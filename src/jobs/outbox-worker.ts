@@ -26,7 +26,8 @@ export function createOutboxWorker(deps: {
   afterBatch?: () => Promise<void>;
 }) {
   const outbox = deps.store.messages;
-  // a stop waits for the batch in hand, not for the whole backlog
+  // a stop waits for the row in hand, not for the batch (a chat's rows go out at 4 a second: a batch of
+  // 50 takes 12 s) or the backlog; the rest of the batch is given back for the next start or instance
   async function pass(ctl: PassControl): Promise<void> {
     while (!ctl.stopping) {
       const items = await outbox.claim(deps.clock.now(), deps.batch, deps.leaseMs, deps.kindPrefix);
@@ -34,7 +35,7 @@ export function createOutboxWorker(deps: {
       const held = new Set<string>();
       try {
         for (const item of items) {
-          if (held.has(item.target)) {
+          if (held.has(item.target) || ctl.stopping) {
             await outbox.release(item.id, deps.clock.now());
             continue;
           }
