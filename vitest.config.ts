@@ -47,6 +47,7 @@ const STORE_TESTS = [
   'test/http/intake-api.test.ts',
   'test/http/intake-activities.test.ts',
   'test/usecases/lead-lookup.test.ts',
+  'test/usecases/erase-person.test.ts',
 ];
 
 /**

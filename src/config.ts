@@ -168,6 +168,13 @@ export const CONFIG_KEYS = {
     schema: withDefault(z.coerce.number().int().min(5).max(86_400), 300),
     hint: { zh: '对账间隔（秒），5–86400，默认 300：漏掉的事件最迟这么久后被补上', en: 'reconciliation interval in seconds, 5–86400 (default 300): a lost event is repaired within this time' },
   },
+  RETENTION_CLOSED_DAYS: {
+    schema: opt(z.coerce.number().int().min(30).max(3650)),
+    hint: {
+      zh: '输单、无效的线索进入该阶段多少天后，自动删除其联系人、电话、邮箱、微信（线索、阶段和统计保留，每次写审计记录），30–3650；不填则不自动删除',
+      en: 'days after a lead became lost or disqualified before its contact name, phone, e-mail and WeChat are erased automatically (the lead, its stages and counts stay; each erasure is audited), 30–3650; unset: never',
+    },
+  },
   FAILOVER_SECONDS: {
     schema: withDefault(z.coerce.number().int().min(3).max(600), 30),
     hint: {
@@ -254,6 +261,8 @@ export interface Config {
   subscriberKey: Secret | undefined;
   /** the bearer token of /api/metrics; undefined: the API is off */
   metricsToken: Secret | undefined;
+  /** RETENTION_CLOSED_DAYS: lost and disqualified leads' contact data erased this many days after; undefined: never */
+  retentionClosedDays: number | undefined;
   /** PROMETHEUS_TOKEN: GET /metrics needs it; unset, only loopback clients are answered */
   prometheusToken: Secret | undefined;
   /** POST /api/leads: the browser origins allowed (CORS), and the master key of signing sources */
@@ -397,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     subscriberKey: e.WEBHOOK_SIGNING_KEY ? new Secret(e.WEBHOOK_SIGNING_KEY as string) : undefined,
     metricsToken: e.METRICS_API_TOKEN ? new Secret(e.METRICS_API_TOKEN as string) : undefined,
     prometheusToken: e.PROMETHEUS_TOKEN ? new Secret(e.PROMETHEUS_TOKEN as string) : undefined,
+    retentionClosedDays: e.RETENTION_CLOSED_DAYS === undefined ? undefined : (e.RETENTION_CLOSED_DAYS as number),
     intake: Object.freeze({
       corsOrigins: e.INTAKE_CORS_ORIGINS ? (e.INTAKE_CORS_ORIGINS as string).split(',').map((o) => o.trim().replace(/\/$/, '')) : [],
       signingKey: e.SOURCE_SIGNING_KEY ? new Secret(e.SOURCE_SIGNING_KEY as string) : undefined,

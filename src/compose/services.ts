@@ -28,6 +28,7 @@ import { createTimerSweep } from '../jobs/timer-sweep.js';
 import { createPrometheus } from '../ops/prometheus.js';
 import { type CardActions, cardOpOf } from '../usecases/card-actions.js';
 import { slaStepOf } from '../usecases/sla-ladder.js';
+import { createErasure } from '../usecases/erase-person.js';
 import { createHandoverJob } from '../jobs/handover-job.js';
 import { createRosterJob } from '../jobs/roster-job.js';
 import { createWeeklyDigest } from '../usecases/weekly-digest.js';
@@ -299,6 +300,24 @@ export async function createServices({ config, log, platform, version }: Service
   // 推进变慢: a card to the owner of a lead past its stage's usual time (each pass reads every history)
   const slowdown = createSlowdownAlerts({ store, journey, config: () => rules.metrics, cards: lj.cards, log });
   const slowdownJob = createRosterJob({ name: 'slow-down alerts', run: slowdown.run, members: () => roster.members(), clock, log, pollMs: pollMs(5_000, 600_000), lease: lease('slowdown'), onQueued: () => void sender.kick() });
+  // PIPL retention (RETENTION_CLOSED_DAYS): lost and disqualified leads lose their contact data that many
+  // days after, each erasure audited; one instance at a time (docs/operations.md#erasing-a-person)
+  const erasure = createErasure({ store, leadsTable, clock });
+  const retentionDays = config.retentionClosedDays;
+  const closedStages = journey.stages.filter((st) => st.kind === 'lost' || st.kind === 'disqualified').map((st) => st.id);
+  const retentionLoop =
+    retentionDays === undefined
+      ? undefined
+      : createKickLoop(
+          async (ctl) => {
+            const before = new Date(clock.now().getTime() - retentionDays * 86_400_000);
+            const n = await erasure.eraseClosedBefore(journey.id, closedStages, before, { stopping: () => ctl.stopping });
+            if (!n) return;
+            log.info({ leads: n, days: retentionDays }, '个人信息保留期已到：已删除输单/无效线索的联系方式 / retention: contact data of closed leads erased');
+            writer.kick();
+          },
+          { pollMs: pollMs(60_000, 3_600_000), lease: lease('retention'), onError: (e) => log.error({ err: e instanceof Error ? e.message : String(e) }, 'retention pass failed; trying again at the next interval') },
+        );
   const afterDecisions = () => {
     writer.kick();
     void sender.kick();
@@ -483,6 +502,7 @@ export async function createServices({ config, log, platform, version }: Service
       heldLongConnection?.start();
       heldDingTalk?.start();
       ruleLoop.start();
+      retentionLoop?.start({ now: true });
     },
     /** Serve the HTTP app; resolves with its URL. */
     listen(): Promise<string> {
@@ -533,6 +553,7 @@ export async function createServices({ config, log, platform, version }: Service
         ['slowdown', slowdownJob],
         ['sender', sender],
         ['webhooks', webhooks],
+        ['retention', retentionLoop],
       ];
       for (const [name, w] of workers) if (w) await timed(name, () => w.stop());
       await timed('platform', () => platform.close?.());

@@ -6,6 +6,7 @@ import { createGroupCommit } from '../store/group-commit.js';
 import type { Store } from '../store/store.js';
 import type { CardActions, CardClick } from '../usecases/card-actions.js';
 import { isRecord } from '../lib/is-record.js';
+import { withoutCellValues } from './record-changed.js';
 
 /**
  * What Feishu sends the server, taken the same way however it came: a verified request to our URL
@@ -29,7 +30,9 @@ export function createEventReceiver(deps: EventReceiverDeps): EventReceiver {
   const commit = createGroupCommit(deps.store);
   return async ({ eventId, eventType, envelope }) => {
     const now = deps.clock.now();
-    const fresh = await commit(async () => (await deps.store.seenEvents.recordOnce(eventId, 'feishu.event', now)) && (await deps.store.eventQueue.add({ eventId, source: 'feishu.event', eventType, payload: envelope, now })));
+    const fresh = await commit(
+      async () => (await deps.store.seenEvents.recordOnce(eventId, 'feishu.event', now)) && (await deps.store.eventQueue.add({ eventId, source: 'feishu.event', eventType, payload: withoutCellValues(envelope), now })),
+    );
     if (fresh) deps.onStored();
     deps.onReceived?.(fresh);
     return { fresh };

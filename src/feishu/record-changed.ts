@@ -23,3 +23,19 @@ export function parseRecordChanged(envelope: unknown): RecordChange {
     actions: ev.action_list.filter((a) => typeof a.record_id === 'string').map((a) => ({ recordId: a.record_id as string, action: String(a.action ?? '') })),
   };
 }
+
+/**
+ * An event envelope as it is kept (data minimisation, docs/operations.md#erasing-a-person): a record
+ * change's before and after cell values are dropped, since the server reads the row itself and a phone
+ * number in a stored event would outlive its erasure. Everything else is kept as it came.
+ */
+export function withoutCellValues(envelope: Record<string, unknown>): Record<string, unknown> {
+  const event = envelope.event as { action_list?: unknown } | undefined;
+  if (!event || !Array.isArray(event.action_list)) return envelope;
+  const actions = event.action_list.map((a: unknown) => {
+    if (!a || typeof a !== 'object') return a;
+    const { before_value: _b, after_value: _a, ...rest } = a as Record<string, unknown>;
+    return rest;
+  });
+  return { ...envelope, event: { ...event, action_list: actions } };
+}

@@ -85,11 +85,13 @@ export function createBitableOutboxRepo(sql: Sql) {
   const setBatch = (p: { id: number; status: string; attempts: number; next: number; error: string | null; now: Date }) =>
     sql.run(`UPDATE bitable_batches SET status = @status, attempts = @attempts, next_attempt_at = @next, last_error = @error, updated_at = @now WHERE id = @id`, { ...p, now: p.now.getTime() });
   // row_key: the record a write is for, or the 线索编号 of a lead whose row is being created (indexed: migration 15)
-  const enqueue = async (kind: PendingRow['kind'], target: string, payload: { recordId?: string; leadKey?: string }, key: string, now: Date) =>
+  // `dueAt`: when the writer may send it (default now); a script that runs beside the server, whose clock
+  // may be another (the sandbox's), says 0: at once
+  const enqueue = async (kind: PendingRow['kind'], target: string, payload: { recordId?: string; leadKey?: string }, key: string, now: Date, dueAt: Date = now) =>
     (await sql.run(
       `INSERT INTO outbox (kind, target, payload_json, idempotency_key, status, next_attempt_at, created_at, updated_at, row_key)
-       VALUES (@kind, @target, @payload, @key, 'pending', @now, @now, @now, @rowKey) ON CONFLICT (idempotency_key) DO NOTHING`,
-      { kind, target, payload: JSON.stringify(payload), key, now: now.getTime(), rowKey: payload.recordId ?? payload.leadKey ?? null },
+       VALUES (@kind, @target, @payload, @key, 'pending', @due, @now, @now, @rowKey) ON CONFLICT (idempotency_key) DO NOTHING`,
+      { kind, target, payload: JSON.stringify(payload), key, now: now.getTime(), due: dueAt.getTime(), rowKey: payload.recordId ?? payload.leadKey ?? null },
     )) === 1;
   const setRow = async (text: string, params: Readonly<Record<string, unknown>>) => void (await sql.run(text, params));
 
@@ -108,7 +110,7 @@ export function createBitableOutboxRepo(sql: Sql) {
   return {
     /** Queue a record create; `key` makes the enqueue idempotent. False when the key was already queued. */
     enqueueCreate: (target: string, payload: CreatePayload, key: string, now: Date): Promise<boolean> => enqueue('bitable.create', target, payload, key, now),
-    enqueueUpdate: (target: string, payload: UpdatePayload, key: string, now: Date): Promise<boolean> => enqueue('bitable.update', target, payload, key, now),
+    enqueueUpdate: (target: string, payload: UpdatePayload, key: string, now: Date, dueAt?: Date): Promise<boolean> => enqueue('bitable.update', target, payload, key, now, dueAt),
     async pending(target: string, kind: PendingRow['kind'], now: Date, limit: number): Promise<PendingRow[]> {
       const rows = await sql.all<{ id: number; kind: PendingRow['kind']; payload_json: string }>(
         `SELECT id, kind, payload_json FROM outbox WHERE target = ? AND status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,

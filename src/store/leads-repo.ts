@@ -24,6 +24,8 @@ export interface LeadRow {
   version: number;
   /** the Bitable row was deleted; the lead and its history stay */
   deletedAt: Date | null;
+  /** the person's contact data was erased (npm run erase, retention); the lead and its history stay */
+  erasedAt: Date | null;
   /** the last interaction (activity) seen; silence is counted from it, or from creation */
   lastActivityAt: Date | null;
   /** days of the current silence the score has been decayed for */
@@ -77,6 +79,7 @@ interface Raw {
   updated_at: number;
   version: number;
   deleted_at: number | null;
+  erased_at?: number | null;
   last_activity_at: number | null;
   decayed_days: number;
   decay_next_at: number | null;
@@ -108,6 +111,7 @@ const toRow = (r: Raw): LeadRow => ({
   updatedAt: new Date(r.updated_at),
   version: r.version,
   deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at),
+  erasedAt: r.erased_at == null ? null : new Date(Number(r.erased_at)),
   lastActivityAt: r.last_activity_at === null ? null : new Date(r.last_activity_at),
   decayedDays: r.decayed_days,
   decayNextAt: r.decay_next_at === null ? null : new Date(r.decay_next_at),

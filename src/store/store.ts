@@ -13,6 +13,7 @@ import { createLeadsRepo } from './leads-repo.js';
 import { createLeasesRepo } from './leases-repo.js';
 import { createMetricsRepo } from './metrics-repo.js';
 import { createPeopleRepo } from './people-repo.js';
+import { createPrivacyRepo } from './privacy-repo.js';
 import { createOutboxRepo } from './outbox-repo.js';
 import { createOwnerQueueRepo } from './owner-queue-repo.js';
 import { type OpenPostgresOptions, openPostgres, postgresSchemaVersion } from './postgres-db.js';
@@ -57,6 +58,8 @@ function createRepos(sql: Sql) {
     metrics: createMetricsRepo(sql),
     /** people's names as 销售团队 last said (for the report) */
     people: createPeopleRepo(sql),
+    /** a person's contact data taken out everywhere it was copied, and the audit of erasures */
+    privacy: createPrivacyRepo(sql),
   };
 }
 

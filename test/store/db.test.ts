@@ -32,6 +32,7 @@ describe('openDb', () => {
       'bitable_batches',
       'bitable_written',
       'cards',
+      'erasures',
       'escalations',
       'inbound_events',
       'inbox',

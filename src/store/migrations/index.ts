@@ -17,6 +17,7 @@ import { sql as webhookSubscribers } from './016-webhook-subscribers.js';
 import { sql as people } from './017-people.js';
 import { sql as historyPack, postgres as historyPackPostgres } from './018-history-pack.js';
 import { sql as leadSource, postgres as leadSourcePostgres } from './019-lead-source.js';
+import { sql as erasures } from './020-erasures.js';
 
 /**
  * Numbered migrations, applied in order at start, one source for both engines: SQLite keeps the last
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: 'people', sql: people },
   { version: 18, name: 'history-pack', sql: historyPack, postgres: historyPackPostgres },
   { version: 19, name: 'lead-source', sql: leadSource, postgres: leadSourcePostgres },
+  { version: 20, name: 'erasures', sql: erasures },
 ];
 
 /**
