@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMain } from '../test/support/run-main.js';
+import { reportFigure } from './lib/bench-figures.js';
 
 const { values } = parseArgs({ options: { cards: { type: 'string', default: '30' } } });
 const CARDS = Number(values.cards);
@@ -120,6 +121,13 @@ console.log('  transport          clicks   callback round trip p50 / p99 / max  
 for (const transport of ['webhook', 'long-connection', 'dingtalk-stream'] as const) {
   const r = await measure(transport);
   const ms = (x: number) => `${x.toFixed(0)} ms`;
+  reportFigure({
+    bench: 'cards',
+    what: `card click round trip (${transport})`,
+    value: `p50 ${ms(pct(r.rtt, 50))} · p99 ${ms(pct(r.rtt, 99))}${r.failed ? ` · ${r.failed} failed` : ''}`,
+    target: 'p99 ≤ 3 s',
+    met: pct(r.rtt, 99) <= 3000 && !r.failed,
+  });
   console.log(
     `  ${transport.padEnd(17)}  ${String(r.rtt.length).padStart(6)}   ${`${ms(pct(r.rtt, 50))} / ${ms(pct(r.rtt, 99))} / ${ms(Math.max(...r.rtt))}`.padStart(35)}   ${ms(pct(r.wall, 50)).padStart(35)}${r.failed ? `   (${r.failed} failed)` : ''}`,
   );

@@ -22,6 +22,7 @@ import { ruleRouter } from '../src/routing/router.js';
 import { openDb } from '../src/store/db.js';
 import { createStore } from '../src/store/store.js';
 import { createScoring } from '../src/usecases/score-lead.js';
+import { reportFigure } from './lib/bench-figures.js';
 
 const { values } = parseArgs({ options: { leads: { type: 'string', default: '100000' }, route: { type: 'string', default: '10000' }, timers: { type: 'string', default: '100000' } } });
 const LEADS = Number(values.leads);
@@ -39,12 +40,15 @@ let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
 const sampler = setInterval(sample, 20);
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-const line = (what: string, n: number, ms: number, target?: string) =>
+const line = (what: string, n: number, ms: number, target?: string) => {
+  const limit = target ? Number(/([\d.]+) s/.exec(target)?.[1]) * 1000 : undefined;
+  if (target) reportFigure({ bench: 'engine', what, value: `${(ms / 1000).toFixed(2)} s for ${n.toLocaleString('en')}`, target, met: ms <= limit! });
   process.stdout.write(
     `  ${what.padEnd(44)} ${String(n).padStart(7)}  ${(ms / 1000).toFixed(3).padStart(7)} s  ${Math.round((n * 1000) / ms)
       .toLocaleString('en')
       .padStart(9)} /s${target ? `  (target ${target})` : ''}\n`,
   );
+};
 
 process.stdout.write(`bench:engine — SQLite file in ${dir}\n\n`);
 

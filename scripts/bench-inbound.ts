@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { signedRequest } from '../test/support/feishu-signed.js';
 import { runMain } from '../test/support/run-main.js';
+import { reportFigure } from './lib/bench-figures.js';
 
 const { values } = parseArgs({ options: { edits: { type: 'string', default: '200' }, rate: { type: 'string', default: '4' }, seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '20' } } });
 const EDITS = Number(values.edits);
@@ -145,6 +146,8 @@ try {
   console.log(`  ${n} grid edits at ${RATE}/s → event delivered → answer written in the Base (emulator timestamps):`);
   console.log(`    illegal move put back with a note: ${f(lat.revert)}`);
   console.log(`    legal move, 阶段历史 row written:   ${f(lat.history)}`);
+  const all = [...lat.revert, ...lat.history];
+  reportFigure({ bench: 'inbound', what: 'grid edit → event → answer written in the Base', value: `p50 ${pct(all, 50)} ms · p99 ${pct(all, 99)} ms (${all.length} edits)`, target: 'p99 ≤ 250 ms', met: pct(all, 99) <= 250 });
   console.log(`    all: p50 ${pct([...lat.revert, ...lat.history], 50)} ms, p99 ${pct([...lat.revert, ...lat.history], 99)} ms (target p99 ≤ 250 ms)`);
   console.log(
     `  signed events acknowledged: ${good.requests.average.toFixed(0)} req/s (${good['2xx']} × 2xx, ${good.non2xx} other, ${good.errors} errors), latency p50 ${good.latency.p50} ms, p99 ${good.latency.p99} ms, ${CONNECTIONS} connections, ${SECONDS} s; stored ${mid - before}`,

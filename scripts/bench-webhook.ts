@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import { signedRequest } from '../test/support/feishu-signed.js';
 import { runMain } from '../test/support/run-main.js';
 import { cellText, sandboxHarness } from '../test/support/sandbox-main.js';
+import { reportFigure } from './lib/bench-figures.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: 'auto' }, rates: { type: 'string', default: '200,1000' } } });
 const SECONDS = Number(values.seconds);
@@ -124,6 +125,14 @@ try {
         .map((l) => Number(l.ms));
       warnCount(m.logs.splice(0)); // keep the load tool's heap small: its GC pauses would show up as latency
       const ok = res['2xx'];
+      const failures = res.errors + res.timeouts + res.non2xx;
+      const events = path === '/feishu/events';
+      reportFigure({
+        bench: 'webhook',
+        what: `${events ? 'event' : 'card callback'} ack at ${rate}/s (signed, encrypted)`,
+        value: `p50 ${res.latency.p50} ms · p99 ${res.latency.p99} ms · ${failures} errors`,
+        ...(rate <= 200 ? { target: 'p99 ≤ 50 ms', met: res.latency.p99 <= 50 && failures === 0 } : { target: '0 errors', met: failures === 0 }),
+      });
       console.log(
         `  ${name.padEnd(14)} at ${String(rate).padStart(5)}/s (${connectionsFor(rate)} conn): ${res.requests.average.toFixed(0)} req/s answered, ack p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, max ${res.latency.max} ms (in the server: p50 ${pct(server, 50)} ms, p99 ${pct(server, 99)} ms); ${ok} × 2xx, ${res.non2xx} other, ${res.errors} errors, ${res.timeouts} timeouts`,
       );
@@ -137,6 +146,7 @@ try {
     warnCount(m.logs.splice(0));
     const res = await load(path, body, { forged: true });
     const after = rows().n;
+    reportFigure({ bench: 'webhook', what: `forged ${name} refused`, value: `${res.requests.average.toFixed(0)} /s, ${after - before} rows stored`, target: 'all refused, nothing stored', met: res['2xx'] === 0 && after === before });
     console.log(`  forged ${name.padEnd(14)}: ${res.requests.average.toFixed(0)} refused/s (${res.non2xx} refused, ${res['2xx']} accepted), p99 ${res.latency.p99} ms; database rows before ${before}, after ${after}`);
   }
   warnCount(m.logs.splice(0));

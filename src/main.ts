@@ -4,13 +4,13 @@ import { createServices } from './compose/services.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { mergeEnv, readEnvFile } from './lib/env-file.js';
 import { createLogger } from './lib/logger.js';
-import { sandboxPlatform } from './sandbox/platform.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /**
  * `npm start`: read the configuration, build everything (compose/services.ts), start, and stop on a
  * signal. Nothing else in src/ reads process.env. With no Feishu app configured the embedded sandbox
- * stands in for Feishu (the only place the product reaches for src/sandbox/).
+ * stands in for Feishu (the only place the product reaches for src/sandbox/, and only then: a server
+ * on a real app does not load the emulator).
  */
 function configOrExit(): Config {
   try {
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   const platform = config.feishu
     ? feishuPlatform(config.feishu, log, config.dingtalk)
-    : await sandboxPlatform({
+    : await (await import('./sandbox/platform.js')).sandboxPlatform({
         port: config.sandbox.port,
         log,
         startAt: config.sandbox.startAt,
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     );
     // the drain (5 s) and the workers' current steps fit well inside this; past it, stop anyway
     setTimeout(() => {
-      log.error({ afterMs: STOP_TIMEOUT_MS }, 'shutdown did not finish in time; exiting');
+      log.error({ afterMs: STOP_TIMEOUT_MS, waitingFor: services.stopProgress().waitingFor }, 'shutdown did not finish in time; exiting');
       process.exit(1);
     }, STOP_TIMEOUT_MS).unref();
   };

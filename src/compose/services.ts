@@ -361,10 +361,10 @@ export async function createServices({ config, log, platform, version }: Service
   const reconcile = createReconcile({ store, table, clock, log, handle: handleRecordChange });
   let fullPass = platform.reconcileAtStart;
   const reconcileLoop = createKickLoop(
-    async () => {
+    async (ctl) => {
       const full = fullPass;
       fullPass = false;
-      await reconcile({ full });
+      await reconcile({ full, stopping: () => ctl.stopping });
       writer.kick();
     },
     {
@@ -456,6 +456,8 @@ export async function createServices({ config, log, platform, version }: Service
 
   let server: ReturnType<typeof serve> | undefined;
   let draining = false;
+  /** the part of a stop being waited for (a shutdown that overruns names it) */
+  let waitingFor: string | undefined;
   const services = {
     config,
     log,
@@ -521,6 +523,7 @@ export async function createServices({ config, log, platform, version }: Service
       const took: Record<string, number> = {};
       const timed = async (name: string, f: () => Promise<unknown> | undefined) => {
         const t0 = performance.now();
+        waitingFor = name;
         await f();
         took[name] = Math.round(performance.now() - t0);
       };
@@ -558,8 +561,11 @@ export async function createServices({ config, log, platform, version }: Service
       for (const [name, w] of workers) if (w) await timed(name, () => w.stop());
       await timed('platform', () => platform.close?.());
       await timed('database', () => store.close());
+      waitingFor = undefined;
       log.info({ ms: took }, 'stopped');
     },
+    /** what a stop in progress is waiting for, and how long each part before it took */
+    stopProgress: () => ({ waitingFor }),
   };
   return services;
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import { createKickLoop, type LoopLease } from '../lib/kick-loop.js';
+import { createKickLoop, type LoopLease, type PassControl } from '../lib/kick-loop.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/store.js';
 
@@ -18,12 +18,14 @@ export function createInboundProcessor(deps: { store: Store; clock: Clock; log: 
   const max = deps.maxAttempts ?? 5;
   const processed = { done: 0, failed: 0, retried: 0, ignored: 0 };
 
-  async function pass(): Promise<void> {
+  // a stop waits for the group in hand (up to 100 events of a type), not for the queue
+  async function pass(ctl: PassControl): Promise<void> {
     for (;;) {
+      if (ctl.stopping) return;
       const batch = await deps.store.eventQueue.pending(GROUP * 5);
       let progressed = false;
       // Runs of the same type go to their handler together (arrival order is kept).
-      for (let i = 0; i < batch.length; ) {
+      for (let i = 0; i < batch.length && !ctl.stopping; ) {
         let j = i + 1;
         while (j < batch.length && j - i < GROUP && batch[j]!.eventType === batch[i]!.eventType) j++;
         const group = batch.slice(i, j);

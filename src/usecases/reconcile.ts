@@ -21,7 +21,8 @@ export interface ReconcileResult extends ChangeSummary {
 export function createReconcile(deps: { store: Store; table: LeadTable; clock: Clock; log: Logger; handle: HandleRecordChange; overlapMs?: number }) {
   const overlap = deps.overlapMs ?? 10 * 60_000;
 
-  return async function reconcile(opts: { full?: boolean } = {}): Promise<ReconcileResult | undefined> {
+  /** `stopping`: the server is shutting down: the pass ends after the page in hand, its cursor unmoved (read again next time) */
+  return async function reconcile(opts: { full?: boolean; stopping?: () => boolean } = {}): Promise<ReconcileResult | undefined> {
     const w = deps.table.layout();
     if (!w) return undefined;
     const cursor = opts.full ? undefined : await deps.store.cursors.get(RECONCILE_CURSOR);
@@ -33,6 +34,7 @@ export function createReconcile(deps: { store: Store; table: LeadTable; clock: C
     let rows = 0;
     let searchCalls = 0;
     for await (const page of deps.table.scan(w.leadsTableId, since === undefined ? {} : { modifiedAfter: since })) {
+      if (opts.stopping?.()) return undefined;
       searchCalls++;
       const fresh: TableRow[] = [];
       for (const r of page) {

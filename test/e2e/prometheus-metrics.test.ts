@@ -76,7 +76,9 @@ describe('GET /metrics after a journey', () => {
     expect(delta('lj_events_received_total', { transport: 'webhook', fresh: 'true' })).toBe(events);
     expect(delta('lj_events_received_total', { fresh: 'false' })).toBe(0);
     expect(delta('lj_http_requests_total', { route: '/feishu/events', status: '200' })).toBe(events);
-    expect(delta('lj_http_request_duration_seconds_count', { route: '/feishu/events' })).toBe(events);
+    // every answer timed, refusals too (a delivery signed before the clock moved is refused as stale, then sent again)
+    expect(delta('lj_http_request_duration_seconds_count', { route: '/feishu/events' })).toBe(delta('lj_http_requests_total', { route: '/feishu/events' }));
+    expect(delta('lj_http_requests_total', { route: '/feishu/events' }) - events).toBe(delta('lj_requests_refused_total', { route: '/feishu/events' }));
 
     // card actions by kind and answer
     expect(delta('lj_card_actions_total', { kind: 'approve', result: 'warning' })).toBe(1);

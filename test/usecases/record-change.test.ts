@@ -51,6 +51,15 @@ describe('record changes and reconciliation', () => {
     expect((await fx.store.transitions.listForLead(lead.id)).map((t) => t.to)).toEqual(['lead', 'mql']);
   });
 
+  it('a reconciliation pass stops between pages when the server is stopping, its cursor unmoved', async () => {
+    const { reconcile, svc, as } = await setup();
+    await svc.createRecords(fx.appToken, fx.leadsTableId, [{ fields: { 公司名称: '停止公司', 联系人: '孙', 电话: '13400000001', 需求描述: '需求', 阶段: '线索' } }], as);
+    expect(await reconcile({ stopping: () => true })).toBeUndefined();
+    expect(await fx.store.cursors.get('reconcile.leads')).toBeUndefined();
+    expect(await fx.store.leads.count()).toBe(0);
+    expect((await reconcile())!).toMatchObject({ full: true, adopted: 1 });
+  });
+
   it('reconciliation repairs a change whose event never came, reads only rows past its cursor, and finds deleted rows on a full pass', async () => {
     const { reconcile, svc, as } = await setup();
     const rows = await svc.createRecords(
