@@ -428,8 +428,7 @@ export async function createServices({ config, log, platform, version }: Service
     leases: () => store.leases.held(systemClock.now()),
     ready: {
       tokens: [{ name: 'feishu', get: () => feishuClient.tokenManager.getTenantAccessToken() as Promise<unknown> }, ...(dingtalkApi ? [{ name: 'dingtalk', get: () => dingtalkApi.accessToken() }] : [])],
-      oldestWrite: () => store.tableWrites.oldestWaiting(),
-      now: () => clock.now(),
+      writerLagSeconds,
       maxWriterLagSeconds: READY_MAX_WRITER_LAG_SECONDS,
     },
     feishuEvents: { store, clock, verify, onStored: () => void inbound.kick(), onReceived: (fresh) => telemetry.eventReceived('webhook', fresh) },

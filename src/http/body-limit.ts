@@ -27,17 +27,7 @@ export function limitBody(max: number, onTooLarge: (c: Context<AppEnv>) => Respo
       }
       chunks.push(value);
     }
-    c.req.raw = new Request(original, { body: concat(chunks, total) });
+    c.req.raw = new Request(original, { body: Buffer.concat(chunks, total) });
     return next();
   };
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }

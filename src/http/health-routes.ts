@@ -23,9 +23,8 @@ export interface HealthDeps {
 export interface ReadyDeps {
   /** each platform's access token, fetched or from its cache (a refused secret, an unreachable platform: not ready) */
   tokens: ReadonlyArray<{ name: string; get: () => Promise<unknown> }>;
-  /** when the oldest Bitable write still waiting was queued */
-  oldestWrite: () => Promise<Date | undefined>;
-  now: () => Date;
+  /** how long the oldest Bitable write still waiting has waited (0: none waiting); /metrics shows the same */
+  writerLagSeconds: () => Promise<number>;
   /** writes waiting longer than this make the answer `degraded` (still 200) */
   maxWriterLagSeconds: number;
   /** how long a token check may take (default 3 s) */
@@ -55,8 +54,7 @@ export function readinessOf(deps: { ping: Store['ping']; ready: ReadyDeps }) {
         }
       }),
     );
-    const oldest = db.ok ? await r.oldestWrite() : undefined;
-    const lagSeconds = oldest ? Math.max(0, Math.round((r.now().getTime() - oldest.getTime()) / 1000)) : 0;
+    const lagSeconds = db.ok ? Math.round(await r.writerLagSeconds()) : 0;
     const lagOk = lagSeconds <= r.maxWriterLagSeconds;
     const ok = db.ok && tokens.every((t) => t.ok);
     return {

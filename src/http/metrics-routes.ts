@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import type { Journey } from '../domain/journey.js';
 import type { Text } from '../domain/text.js';
@@ -9,6 +8,7 @@ import { readPeriod } from '../report/period.js';
 import type { MetricsConfig } from '../rules/metrics-config.js';
 import type { Store } from '../store/store.js';
 import { buildReport, type Report } from '../usecases/report.js';
+import { bearerMatcher } from './bearer.js';
 import type { AppEnv } from './request-log.js';
 
 /**
@@ -32,11 +32,10 @@ export interface MetricsRouteDeps {
 const SECTIONS = ['funnel', 'cohorts', 'velocity', 'mlg', 'channels', 'sla', 'returns', 'stuck'] as const satisfies ReadonlyArray<keyof Report>;
 
 const langOf = (c: Context<AppEnv>): 'zh' | 'en' => (c.req.query('lang') === 'en' || /^\s*en\b/i.test(c.req.header('accept-language') ?? '') ? 'en' : 'zh');
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function createMetricsRoutes(deps: MetricsRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const expected = deps.token ? digest(deps.token.reveal()) : undefined;
+  const authorized = bearerMatcher(deps.token);
   const refuse = (c: Context<AppEnv>, status: 400 | 401 | 404 | 503, error: string, message: Text) => {
     c.set('logFields', { ...c.get('logFields'), refused: error });
     if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="metrics"');
@@ -53,9 +52,8 @@ export function createMetricsRoutes(deps: MetricsRouteDeps): Hono<AppEnv> {
   const NOT_ON: Text = { zh: '报表接口未开启：请在 .env 设置 METRICS_API_TOKEN', en: 'The metrics API is off: set METRICS_API_TOKEN in .env' };
   const WRONG: Text = { zh: '缺少或错误的令牌：请带上 Authorization: Bearer <METRICS_API_TOKEN>', en: 'Missing or wrong token: send Authorization: Bearer <METRICS_API_TOKEN>' };
   app.use('/api/metrics/*', async (c, next) => {
-    if (!expected) return refuse(c, 503, 'not_configured', NOT_ON);
-    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) return refuse(c, 401, 'unauthorized', WRONG);
+    if (!authorized) return refuse(c, 503, 'not_configured', NOT_ON);
+    if (!authorized(c.req.header('authorization'))) return refuse(c, 401, 'unauthorized', WRONG);
     await next();
   });
 

@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import type { Secret } from '../lib/secret.js';
+import { bearerMatcher } from './bearer.js';
 import type { AppEnv } from './request-log.js';
 
 /**
@@ -15,16 +15,14 @@ export interface PrometheusRouteDeps {
   token: Secret | undefined;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 export function createPrometheusRoute(deps: PrometheusRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const expected = deps.token ? digest(deps.token.reveal()) : undefined;
+  const authorized = bearerMatcher(deps.token);
   app.get('/metrics', async (c) => {
-    if (expected) {
-      const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-      if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+    if (authorized) {
+      if (!authorized(c.req.header('authorization'))) {
         c.set('logFields', { ...c.get('logFields'), refused: 'unauthorized' });
         c.header('WWW-Authenticate', 'Bearer realm="metrics"');
         return c.json({ error: 'unauthorized', message: '缺少或错误的令牌：请带上 Authorization: Bearer <PROMETHEUS_TOKEN> / Missing or wrong token: send Authorization: Bearer <PROMETHEUS_TOKEN>' }, 401);

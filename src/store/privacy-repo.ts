@@ -52,27 +52,19 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function scrubber(plan: ScrubPlan) {
   const strong = plan.strong.filter((s) => s.length >= 3);
   const weak = plan.weak.filter((s) => s.length >= 2);
-  const strongRe = strong.length
-    ? new RegExp(
-        strong
-          .map(escapeRe)
-          .sort((a, b) => b.length - a.length)
-          .join('|'),
-        'gi',
-      )
-    : undefined;
-  const weakRe = weak.length
-    ? new RegExp(
-        weak
-          .map(escapeRe)
-          .sort((a, b) => b.length - a.length)
-          .join('|'),
-        'gi',
-      )
-    : undefined;
+  const alternatives = (xs: string[]) =>
+    xs
+      .map(escapeRe)
+      .sort((a, b) => b.length - a.length)
+      .join('|');
+  // global forms replace every occurrence; the others only test (a global regex keeps state between tests)
+  const strongRe = strong.length ? new RegExp(alternatives(strong), 'gi') : undefined;
+  const weakRe = weak.length ? new RegExp(alternatives(weak), 'gi') : undefined;
+  const strongTest = strongRe && new RegExp(strongRe.source, 'i');
+  const weakTest = weakRe && new RegExp(weakRe.source, 'i');
   const keys = new Set(plan.personalKeys);
-  const anchored = (text: string) => plan.anchors.some((a) => a && text.includes(a)) || (strongRe ? new RegExp(strongRe.source, 'i').test(text) : false);
-  const holds = (text: string, withWeak: boolean) => (strongRe ? new RegExp(strongRe.source, 'i').test(text) : false) || (withWeak && weakRe ? new RegExp(weakRe.source, 'i').test(text) : false);
+  const anchored = (text: string) => plan.anchors.some((a) => a && text.includes(a)) || (strongTest?.test(text) ?? false);
+  const holds = (text: string, withWeak: boolean) => (strongTest?.test(text) ?? false) || (withWeak && (weakTest?.test(text) ?? false));
   function text(s: string, withWeak: boolean): string {
     let out = strongRe ? s.replace(strongRe, ERASED) : s;
     if (withWeak && weakRe) out = out.replace(weakRe, ERASED);

@@ -14,6 +14,10 @@ describe('GET /readyz', () => {
   });
   afterEach(() => store.close());
 
+  const writerLagSeconds = async () => {
+    const oldest = await store.tableWrites.oldestWaiting();
+    return oldest ? (NOW.getTime() - oldest.getTime()) / 1000 : 0;
+  };
   const make = (ready: Partial<ReadyDeps> = {}) =>
     createApp({
       ping: store.ping,
@@ -21,7 +25,7 @@ describe('GET /readyz', () => {
       mode: 'feishu',
       version: 't',
       startedAt: NOW,
-      ready: { tokens: [{ name: 'feishu', get: async () => 't-abc' }], oldestWrite: () => store.tableWrites.oldestWaiting(), now: () => NOW, maxWriterLagSeconds: 600, ...ready },
+      ready: { tokens: [{ name: 'feishu', get: async () => 't-abc' }], writerLagSeconds, maxWriterLagSeconds: 600, ...ready },
     });
   const get = async (app: ReturnType<typeof make>) => {
     const res = await app.request('/readyz');
@@ -74,7 +78,7 @@ describe('GET /readyz', () => {
       mode: 'feishu',
       version: 't',
       startedAt: NOW,
-      ready: { tokens: [], oldestWrite: async () => undefined, now: () => NOW, maxWriterLagSeconds: 600 },
+      ready: { tokens: [], writerLagSeconds: async () => 0, maxWriterLagSeconds: 600 },
     });
     const r = await get(app);
     expect(r.status).toBe(503);
