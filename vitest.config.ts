@@ -56,7 +56,14 @@ const STORE_TESTS = [
  */
 const POSTGRES_ONLY = ['test/e2e/instances-chaos.test.ts', 'test/e2e/long-connection-failover.test.ts'];
 
+/**
+ * Every project's log output is scanned when the run ends: no secret, token, full phone number or e-mail
+ * in any line (test/support/log-scan-setup.ts).
+ */
+const LOG_SCAN = 'test/support/log-scan-setup.ts';
+
 const shared = {
+  globalSetup: [LOG_SCAN],
   environment: 'node' as const,
   // Suites start real HTTP servers on 127.0.0.1 and real SQLite files; keep them isolated per file.
   pool: 'forks' as const,
@@ -89,7 +96,7 @@ export default defineConfig({
   test: {
     maxWorkers,
     projects: onPostgres
-      ? [{ test: { ...shared, name: 'postgres', include: [...STORE_TESTS, ...POSTGRES_ONLY], env: { LJ_TEST_STORE: 'postgres' }, globalSetup: ['test/support/postgres-global-setup.ts'] } }]
+      ? [{ test: { ...shared, name: 'postgres', include: [...STORE_TESTS, ...POSTGRES_ONLY], env: { LJ_TEST_STORE: 'postgres' }, globalSetup: ['test/support/postgres-global-setup.ts', LOG_SCAN] } }]
       : [
           { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...POSTGRES_ONLY] } },
           { test: { ...shared, name: 'pglite', include: STORE_TESTS, env: { LJ_TEST_STORE: 'pglite' } } },

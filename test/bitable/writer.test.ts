@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLease } from '../../src/jobs/lease.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
 import { queueLeads, startWriterFixture, type WriterFixture } from '../support/writer-fixture.js';
 
@@ -148,7 +148,7 @@ describe('Bitable writer', () => {
     // each write holds the table's lock for 150 ms: a second call meanwhile would get 1254291
     await fx.emu.control('POST', '/bitable/config', { writeLatencyMs: 150 });
     await queueLeads(fx.store, fx.target, 2000);
-    const log = createLogger({ level: 'silent' });
+    const log = testLogger();
     const instance = (holder: string) => (name: string) => createLease({ store: fx.store, clock: systemClock, log, name, holder, ttlMs: 3000 });
     const a = fx.writer({ batchSize: 250 }, 10_000, instance('a'));
     const b = fx.writer({ batchSize: 250 }, 10_000, instance('b'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { feishuPlatform } from '../../src/compose/feishu-platform.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 
 /**
  * A real app's platform: Feishu only, or with a DingTalk app, each group on the platform its setting
@@ -18,7 +18,7 @@ const feishu = {
   FEISHU_DIGEST_CHAT_ID: 'oc_management1',
 };
 const dingtalk = { DINGTALK_CLIENT_ID: 'dingabcdef1234567890', DINGTALK_CLIENT_SECRET: 'dt-secret-0123456789abcdef', DINGTALK_CARD_TEMPLATE_ID: 'lead.schema' };
-const log = createLogger({ level: 'silent' });
+const log = testLogger();
 const platformOf = (env: Record<string, string>) => {
   const c = loadConfig(env);
   return feishuPlatform(c.feishu!, log, c.dingtalk);

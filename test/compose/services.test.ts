@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/compose/services.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { sandboxPlatform } from '../../src/sandbox/platform.js';
 import { databaseEnvs } from '../support/stores.js';
 import { waitUntil } from '../support/webhook-server.js';
@@ -20,7 +20,7 @@ const databases = databaseEnvs(cleanups);
 describe.each(databases)('createServices (the one composition root) on $name', ({ env }) => {
   it('builds the server on the sandbox platform: prepare, start, listen, stop', async () => {
     const config = loadConfig({ ...(await env()), PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'silent' });
-    const log = createLogger({ level: 'silent' });
+    const log = testLogger();
     const platform = await sandboxPlatform({ port: 0, log });
     let s: Services | undefined = await createServices({ config, log, platform, version: 'test' });
     cleanups.push(() => s?.stop());

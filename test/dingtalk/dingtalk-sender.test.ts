@@ -6,7 +6,7 @@ import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { createImApi } from '../../src/im/api.js';
 import { createImSender } from '../../src/im/sender.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { CHAT_SEND, CHAT_UPDATE, type CardMessage, type ChatSendPayload, type ChatUpdatePayload, dingTalkChat } from '../../src/ports/chat.js';
 import { fixedTeam } from '../../src/ports/team.js';
@@ -42,7 +42,7 @@ describe('IM sender to a DingTalk group', () => {
       ['ou_nodt', { id: 'ou_nodt', name: '王五', roles: ['sales'], onDuty: true }],
     ]),
   );
-  const log = createLogger({ level: 'silent' });
+  const log = testLogger();
   const sender = () =>
     createImSender({
       store,

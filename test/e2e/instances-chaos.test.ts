@@ -5,7 +5,7 @@ import { createLeadJourney } from '../../src/compose/lead-journey.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { fixedTeam } from '../../src/ports/team.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
@@ -63,7 +63,7 @@ describe('two instances on one PostgreSQL, one killed mid-sync', () => {
     // The state two instances find: leads waiting to be written, and due nurture steps.
     store = await createPostgresStore(db.url);
     const entered = createManualClock(new Date(Date.now() - 10 * DAY));
-    const lj = await createLeadJourney({ store, rules: loadRuleSet('default'), clock: entered, log: createLogger({ level: 'silent' }), locale: 'zh-CN', team: fixedTeam(new Map()), chatId: () => chatId, historyTableId: () => undefined });
+    const lj = await createLeadJourney({ store, rules: loadRuleSet('default'), clock: entered, log: testLogger(), locale: 'zh-CN', team: fixedTeam(new Map()), chatId: () => chatId, historyTableId: () => undefined });
     for (let i = 1; i <= NURTURED; i++) {
       const key = `PY-${String(i).padStart(5, '0')}`;
       const started = await lj.startLead({ leadKey: key, facts: { company: `培育公司 ${i}`, phone: '13800138000' }, actor: { id: 'system:test', roles: [] }, stage: 'nurture' });

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { openDb } from '../../src/store/db.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { createStore } from '../../src/store/store.js';
@@ -31,7 +32,7 @@ describe('createApp', () => {
   it('GET /healthz shows the Bitable outbox and warns about dead letters', async () => {
     const db = openDb(':memory:');
     const store = createStore(db);
-    const app = createApp({ ping: store.ping, mode: 'sandbox', version: '0.1.0', startedAt: new Date(), log: createLogger({ level: 'silent' }), outbox: () => store.tableWrites.counts() });
+    const app = createApp({ ping: store.ping, mode: 'sandbox', version: '0.1.0', startedAt: new Date(), log: testLogger(), outbox: () => store.tableWrites.counts() });
     await store.tableWrites.enqueueCreate('a/t', { fields: {} }, 'k1', new Date());
     expect(await (await app.request('/healthz')).json()).toMatchObject({ status: 'ok', outbox: { pending: 1, inFlight: 0, dead: 0 } });
     await store.tableWrites.rowDead(1, 'code 1254072', new Date());
@@ -42,7 +43,7 @@ describe('createApp', () => {
 
   it('GET /healthz names this instance and the leases held now (which instance writes which table)', async () => {
     const store = createStore(openDb(':memory:'));
-    const app = createApp({ ping: store.ping, mode: 'feishu', version: '0.1.0', startedAt: new Date(), log: createLogger({ level: 'silent' }), instance: 'host-a:1:aaaa', leases: () => store.leases.held(new Date()) });
+    const app = createApp({ ping: store.ping, mode: 'feishu', version: '0.1.0', startedAt: new Date(), log: testLogger(), instance: 'host-a:1:aaaa', leases: () => store.leases.held(new Date()) });
     await store.leases.acquire('bitable:bascn/tbl1', 'host-a:1:aaaa', 30_000, new Date());
     await store.leases.acquire('timers', 'host-b:2:bbbb', 30_000, new Date());
     await store.leases.acquire('decay', 'host-b:2:bbbb', -1, new Date()); // run out: not shown

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createFeishuVerifier } from '../../src/feishu/verify.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { aesEncrypt } from '../../src/sandbox/feishu/events/crypto.js';
 import { cardWorld, openIdOf, T0, type CardWorld } from '../support/card-world.js';
@@ -38,7 +38,7 @@ describe('POST /feishu/card: verification, then the action', () => {
   const make = (keys: { encryptKey?: string; token?: string } = { encryptKey: KEY, token: TOKEN }) =>
     createApp({
       ping: w.store.ping,
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       mode: 'feishu',
       version: 't',
       startedAt: new Date(NOW),

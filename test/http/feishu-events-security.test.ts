@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createFeishuVerifier, feishuSignature } from '../../src/feishu/verify.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { aesEncrypt } from '../../src/sandbox/feishu/events/crypto.js';
 import { refusalCases, signedRequest, withSignedHeader, type SignedReq } from '../support/feishu-signed.js';
@@ -31,7 +31,7 @@ describe('POST /feishu/events: verification', () => {
   const make = (keys: { encryptKey?: string; token?: string } = { encryptKey: KEY, token: TOKEN }) =>
     createApp({
       ping: store.ping,
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       mode: 'feishu',
       version: 't',
       startedAt: new Date(NOW),

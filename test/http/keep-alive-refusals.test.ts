@@ -9,7 +9,7 @@ import { limitBody } from '../../src/http/body-limit.js';
 import type { AppEnv } from '../../src/http/request-log.js';
 import { DRAIN_MAX_BYTES, settleUnreadBody } from '../../src/http/unread-body.js';
 import { MAX_BATCH_BODY_BYTES, MAX_INTAKE_BODY_BYTES } from '../../src/http/intake-routes.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { openIdOf } from '../support/card-world.js';
 import { signedRequest } from '../support/feishu-signed.js';
@@ -65,7 +65,7 @@ describe('a refused body leaves the keep-alive connection usable', () => {
     const verify = createFeishuVerifier({ encryptKey: new Secret(KEY), verificationToken: new Secret(TOKEN), clock: w.clock });
     const app = createApp({
       ping: w.store.ping,
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       mode: 'feishu',
       version: 't',
       startedAt: new Date(),

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createMetricsRoutes } from '../../src/http/metrics-routes.js';
 import { type AppEnv, requestLog } from '../../src/http/request-log.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { loadMetricsConfig } from '../../src/rules/metrics-config.js';
@@ -21,7 +21,7 @@ async function world(token: string | null = TOKEN) {
   await fillJourneys(w);
   w.clock.set(T0 + 30 * DAY);
   const app = new Hono<AppEnv>();
-  app.use('*', requestLog(createLogger({ level: 'silent' })));
+  app.use('*', requestLog(testLogger()));
   app.route('/', createMetricsRoutes({ store: w.store, journey: w.journey, config: loadMetricsConfig(loadBaseTemplate()), clock: w.clock, token: token ? new Secret(token) : undefined }));
   const get = (path: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => app.request(path, { headers });
   return { w, get };

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { createPrometheus } from '../../src/ops/prometheus.js';
 import { metricValue, parsePrometheus } from '../support/prometheus-text.js';
@@ -15,7 +15,7 @@ function appWith(token?: string) {
   const p = createPrometheus({ queues, version: '9.9.9' });
   const app = createApp({
     ping: async () => ({ ok: true }) as never,
-    log: createLogger({ level: 'silent' }),
+    log: testLogger(),
     mode: 'feishu',
     version: 't',
     startedAt: new Date(),

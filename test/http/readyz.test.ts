@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { ReadyDeps } from '../../src/http/health-routes.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { type TestStore, testStore } from '../support/test-store.js';
 
 /** GET /readyz: the database, each platform's token, the writer's lag (docs/operations.md#health-and-readiness). */
@@ -21,7 +21,7 @@ describe('GET /readyz', () => {
   const make = (ready: Partial<ReadyDeps> = {}) =>
     createApp({
       ping: store.ping,
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       mode: 'feishu',
       version: 't',
       startedAt: NOW,
@@ -74,7 +74,7 @@ describe('GET /readyz', () => {
   it('503 when the database does not answer', async () => {
     const app = createApp({
       ping: async () => ({ ok: false, error: 'database is locked' }) as never,
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       mode: 'feishu',
       version: 't',
       startedAt: NOW,

@@ -3,7 +3,7 @@ import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { createImApi } from '../../src/im/api.js';
 import { createImSender, IM_PATCH, IM_SEND, type ImPatchPayload, type ImSendPayload } from '../../src/im/sender.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { imModule } from '../../src/sandbox/feishu/im/module.js';
 import { getIm } from '../../src/sandbox/feishu/im/service.js';
@@ -32,7 +32,7 @@ describe('IM sender (outbox kinds im.send / im.patch)', () => {
       store,
       api: createImApi(createFeishuClient({ domain: emu.url, appId: emu.app.app_id, appSecret: new Secret(emu.app.app_secret), timeoutMs: o.timeoutMs ?? 5_000 })),
       clock: systemClock,
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       random: () => 0.05, // short jittered waits: the test is about outcomes, not the backoff curve
       ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
     });

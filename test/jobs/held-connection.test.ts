@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createHeldConnection } from '../../src/jobs/held-connection.js';
 import { createLease } from '../../src/jobs/lease.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { testStore } from '../support/test-store.js';
 
-const log = createLogger({ level: 'silent' });
+const log = testLogger();
 
 /** A connection that records when it is open, and fails the test if it is opened twice. */
 function fakeConnection(name: string, open: Set<string>, history: string[]) {

@@ -2,10 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { createLease } from '../../src/jobs/lease.js';
 import { createManualClock, systemClock } from '../../src/lib/clock.js';
 import { createKickLoop } from '../../src/lib/kick-loop.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { testStore } from '../support/test-store.js';
 
-const log = createLogger({ level: 'silent' });
+const log = testLogger();
 
 /** Work only one instance may do: two instances (two holders) over one database. */
 describe('lease', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { testStore } from '../support/test-store.js';
 
 /** Durable timers fire when due, once each; a failing handler leaves its timer for the next sweep. */
@@ -9,7 +9,7 @@ describe('timer sweep', () => {
   const setup = async () => {
     const store = await testStore();
     const clock = createManualClock('2026-11-24T02:00:00Z');
-    return { store, clock, log: createLogger({ level: 'silent' }) };
+    return { store, clock, log: testLogger() };
   };
 
   it('fires due timers of the kinds it handles, in due order, each once; other kinds stay pending', async () => {

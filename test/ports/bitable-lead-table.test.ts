@@ -1,6 +1,6 @@
 import { bitableCellEncoder } from '../../src/bitable/field-map.js';
 import { createBitableLeadTable } from '../../src/bitable/lead-table.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
 import { startWriterFixture } from '../support/writer-fixture.js';
@@ -13,7 +13,7 @@ leadTableContract('Feishu Bitable (emulator, real SDK)', async () => {
   const encode = bitableCellEncoder(template);
   const tables = new Map((await fx.api.listTables(fx.appToken)).map((t) => [t.name, t.table_id]));
   const layout = { appToken: fx.appToken, leadsTableId: fx.leadsTableId, historyTableId: tables.get('阶段历史')!, repsTableId: tables.get('销售团队'), activitiesTableId: tables.get('活动记录') };
-  const table = createBitableLeadTable({ api: fx.api, template, layout: () => layout, log: createLogger({ level: 'silent' }) });
+  const table = createBitableLeadTable({ api: fx.api, template, layout: () => layout, log: testLogger() });
   const kernel = fx.emu.emu.kernel;
   const svc = getBitable(kernel);
   const people = new Map<string, string>();

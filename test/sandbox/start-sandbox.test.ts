@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBitableApi } from '../../src/bitable/api.js';
 import { provision } from '../../src/bitable/provision.js';
 import { createFeishuClient } from '../../src/feishu/sdk-client.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 describe('startSandbox (what npm start shows without credentials)', () => {
   it('serves a demo tenant: the product provisions the Base through the SDK, the demo people type their rows', async () => {
-    sb = await startSandbox({ port: 0, log: createLogger({ level: 'silent' }) });
+    sb = await startSandbox({ port: 0, log: testLogger() });
     const { app } = sb.demo;
     const api = createBitableApi(createFeishuClient({ domain: sb.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret) }));
     const prov = await provision(api, loadBaseTemplate());

@@ -6,7 +6,7 @@ import { testStore, twinStore } from './test-store.js';
 import { fixedTeam } from '../../src/ports/team.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from './log-capture.js';
 import type { CardClick } from '../../src/usecases/card-actions.js';
 import { createTimerSweep } from '../../src/jobs/timer-sweep.js';
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
@@ -49,7 +49,7 @@ export async function cardWorld(o: { members?: Map<string, Member>; chatId?: str
   const rules = ruleSet.assignment;
   const store = await testStore({ dbPath: o.dbPath });
   const clock = createManualClock(o.at ?? T0);
-  const log = createLogger({ level: 'silent' });
+  const log = testLogger();
   const members = o.members ?? rosterOf();
   // the use cases exactly as the server builds them (compose/lead-journey.ts), on a fixed team
   const lj = await createLeadJourney({ store, rules: ruleSet, clock, log, locale: 'zh-CN', team: fixedTeam(members), chatId: () => o.chatId ?? 'oc_team', historyTableId: () => 'tblHistory', layout: () => TEST_LAYOUT });

@@ -2,6 +2,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { createFeishuEmulator, type EmulatorModule, type FeishuEmulator, type RunningEmulator } from '../../src/sandbox/feishu/emulator.js';
 import type { EmuApp, NewApp } from '../../src/sandbox/feishu/kernel/apps.js';
 import type { EmuClockOptions } from '../../src/sandbox/feishu/kernel/clock.js';
+import { registerSecret } from './log-capture.js';
 
 export interface StartedEmulator {
   emu: FeishuEmulator;
@@ -27,6 +28,7 @@ export interface StartOptions {
 export async function startEmulator(opts: StartOptions = {}): Promise<StartedEmulator> {
   const emu = createFeishuEmulator({ modules: opts.modules ?? [], ...(opts.clock ? { clock: opts.clock } : {}) });
   const app = emu.kernel.apps.add(opts.app);
+  for (const v of [app.app_secret, app.encrypt_key, app.verification_token]) registerSecret(v);
   const running = await emu.listen(0);
   const sdkLog: unknown[][] = [];
   const client = sdkClient(running.url, app, { log: sdkLog });

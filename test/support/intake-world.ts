@@ -5,12 +5,13 @@ import { createIntakeBodyParser } from '../../src/http/intake-body.js';
 import { createActivityBodyParser } from '../../src/http/activity-body.js';
 import { createIntakeRoutes, type IntakeRouteDeps } from '../../src/http/intake-routes.js';
 import { requestLog, type AppEnv } from '../../src/http/request-log.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from './log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { signingSecret } from '../../src/lib/source-keys.js';
 import { optionsOf } from '../../src/rules/rule-table.js';
 import { addSource } from '../../src/usecases/intake-sources.js';
 import { cardWorld } from './card-world.js';
+import { registerSecret } from './log-capture.js';
 
 export const SIGNING_KEY = 'test-signing-key-0123456789abcdefghijklmnop';
 export const FORM_ORIGIN = 'https://www.example.com';
@@ -20,6 +21,7 @@ export const FORM_ORIGIN = 'https://www.example.com';
  * a web form's source (API key, channel 官网咨询), an event app's signing source, and helpers to post.
  */
 export async function intakeWorld(o: { rate?: number } = {}) {
+  registerSecret(SIGNING_KEY);
   const w = await cardWorld();
   const channels = optionsOf(w.ruleSet.template, 'leads', '来源渠道');
   const now = w.clock.now();
@@ -40,7 +42,7 @@ export async function intakeWorld(o: { rate?: number } = {}) {
     onAccepted: () => accepted++,
   };
   const app = new Hono<AppEnv>();
-  app.use('*', requestLog(createLogger({ level: 'silent' })));
+  app.use('*', requestLog(testLogger()));
   app.route('/', createIntakeRoutes(intakeDeps));
   const key = form.credential;
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { captureLog } from './log-capture.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -38,11 +39,16 @@ export function runMain(env: Record<string, string>, timeoutMs = 60_000): Promis
       child.kill('SIGKILL');
       rej(new Error(`main did not start within ${timeoutMs} ms:\n${err}`));
     }, timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const source = `server:${child.pid}`;
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      captureLog(source, d.toString());
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const lines = out.split('\n');
       out = lines.pop()!;
+      captureLog(source, lines.join('\n'));
       for (const l of lines) {
         if (!l.trim()) continue;
         const rec = JSON.parse(l) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import Database from 'better-sqlite3';
+import { registerSecret } from './log-capture.js';
 import { runMain, type RunningMain } from './run-main.js';
 import { tempDbPath } from './temp-db.js';
 import { waitUntil } from './webhook-server.js';
@@ -28,6 +29,8 @@ export async function sandboxHarness(m: RunningMain, dbPath: string) {
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
     return (await r.json()) as T;
   };
+  // the sandbox made its app's secrets: no line the server logs may hold them
+  for (const a of await control<Array<{ app_secret: string; encrypt_key?: string; verification_token: string }>>('GET', '/apps')) for (const v of [a.app_secret, a.encrypt_key, a.verification_token]) registerSecret(v);
   const bases = await control<Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>>('GET', '/bases');
   const app = bases[0]!.app_token;
   const tableId = (name: string) => bases[0]!.tables.find((t) => t.name === name)!.table_id;

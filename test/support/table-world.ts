@@ -1,7 +1,7 @@
 import { createLeadJourney } from '../../src/compose/lead-journey.js';
 import { loadRuleSet } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from './log-capture.js';
 import type { Cell } from '../../src/ports/lead-table.js';
 import { createMemoryLeadTable } from '../../src/ports/memory-lead-table.js';
 import { fixedTeam } from '../../src/ports/team.js';
@@ -20,7 +20,7 @@ export async function tableWorld() {
   const rules = loadRuleSet('default');
   const store = await testStore();
   const clock = createManualClock(T0);
-  const log = createLogger({ level: 'silent' });
+  const log = testLogger();
   const team = fixedTeam(rosterOf());
   const mem = createMemoryLeadTable({ store, clock });
   const lj = await createLeadJourney({ store, rules, clock, log, locale: 'zh-CN', team, chatId: () => 'oc_team', historyTableId: () => mem.layout.historyTableId });

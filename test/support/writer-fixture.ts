@@ -16,6 +16,7 @@ import { createStore, type Store } from '../../src/store/store.js';
 import { TEST_STORE, type TestStore, testStore } from './test-store.js';
 import { startEmulator, type StartedEmulator } from './feishu-emulator.js';
 import { tempDbPath } from './temp-db.js';
+import { captureLog } from './log-capture.js';
 
 /**
  * A sandbox with the product's Base provisioned through the product's own code, a fresh SQLite store,
@@ -55,7 +56,15 @@ export async function startWriterFixture(o: { rates?: boolean } = {}): Promise<W
   const appToken = res.appToken!;
   const leadsTableId = res.tables.get('线索')!;
   const logs: WriterFixture['logs'] = [];
-  const log = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(JSON.parse(line)) } });
+  const log = createLogger({
+    level: 'info',
+    destination: {
+      write: (line: string) => {
+        logs.push(JSON.parse(line));
+        captureLog('writer-fixture', line);
+      },
+    },
+  });
   return {
     emu,
     api,

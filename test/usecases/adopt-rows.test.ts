@@ -1,7 +1,7 @@
 import { createBitableLeadTable } from '../../src/bitable/lead-table.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { loadBaseTemplate, templateTable } from '../../src/rules/base-template.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
 import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
@@ -38,7 +38,7 @@ describe('adopt rows', () => {
     const ids = made.map((r) => r.record_id);
     const journey = loadJourney('default');
     const template = loadBaseTemplate();
-    const log = createLogger({ level: 'silent' });
+    const log = testLogger();
     const table = createBitableLeadTable({ api: fx.api, template, layout: () => ({ appToken: fx.appToken, leadsTableId: fx.leadsTableId, historyTableId: undefined, repsTableId: undefined }), log });
     const adopt = createAdoptRows({ store: fx.store, journey, clock: systemClock, table, leadsTable: templateTable(template, 'leads'), log });
 

@@ -2,7 +2,7 @@ import { renderCard } from '../../src/cards/render.js';
 import { describe, expect, it } from 'vitest';
 import { createScoring } from '../../src/usecases/score-lead.js';
 import { createDecayJob } from '../../src/jobs/decay-job.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { asSent, cardWorld, type CardWorld } from '../support/card-world.js';
 import { tempDbPath } from '../support/temp-db.js';
 
@@ -127,7 +127,7 @@ describe('scoring a lead (in-memory store, fixed clock, shipped 评分规则)', 
   it('decay tiers edited in the Base: the decay job re-plans every lead once (not before the Base was read), and a restart with the same tiers re-plans none', async () => {
     const db = tempDbPath();
     const tiersCursor = async (w: CardWorld) => (await w.store.sql.all("SELECT updated_at FROM sync_cursors WHERE name = 'decay.tiers'")) as Array<{ updated_at: number }>;
-    const job = (w: CardWorld, tiers: () => unknown) => createDecayJob({ store: w.store, scoring: w.scoring, tiers, clock: w.clock, log: createLogger({ level: 'silent' }), onDecayed: () => {}, pollMs: 60_000 });
+    const job = (w: CardWorld, tiers: () => unknown) => createDecayJob({ store: w.store, scoring: w.scoring, tiers, clock: w.clock, log: testLogger(), onDecayed: () => {}, pollMs: 60_000 });
     try {
       const w = await cardWorld({ dbPath: db.path });
       const lead = await w.newLead({ company: '华东精密仪器有限公司', source: '官网咨询', industry: '制造业' }, { stage: 'nurture' });

@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { asSent, cardWorld, type CardWorld } from '../support/card-world.js';
 import { tempDbPath } from '../support/temp-db.js';
 import { createNurtureJob } from '../../src/jobs/nurture-job.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { createChangeStage } from '../../src/usecases/change-stage.js';
 import { NURTURE_SILENCE, NURTURE_STAGE } from '../../src/usecases/nurture.js';
 import { WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
@@ -163,7 +163,7 @@ describe('nurture sequences (the shipped 培育步骤)', () => {
 
       // a job whose steps are not known yet (the Base's rule tables not read) leaves the plan alone
       let settled = false;
-      const job = createNurtureJob({ store: w.store, nurture: w.nurture, steps: () => (settled ? edited : undefined), clock: w.clock, log: createLogger({ level: 'silent' }), pollMs: 60_000 });
+      const job = createNurtureJob({ store: w.store, nurture: w.nurture, steps: () => (settled ? edited : undefined), clock: w.clock, log: testLogger(), pollMs: 60_000 });
       const before = await stepsCursor(w);
       await job.kick();
       expect(await stepsCursor(w)).toEqual(before);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { testStore } from '../support/test-store.js';
 import { createInboundProcessor } from '../../src/usecases/process-inbound.js';
 
@@ -9,7 +9,7 @@ describe('inbound processor', () => {
   const setup = async (handlers: Parameters<typeof createInboundProcessor>[0]['handlers']) => {
     const store = await testStore();
     const clock = createManualClock('2026-11-24T08:00:00Z');
-    const p = createInboundProcessor({ store, clock, log: createLogger({ level: 'silent' }), handlers, maxAttempts: 3 });
+    const p = createInboundProcessor({ store, clock, log: testLogger(), handlers, maxAttempts: 3 });
     const add = (id: string, type: string) => store.eventQueue.add({ eventId: id, source: 'feishu.event', eventType: type, payload: { id }, now: clock.now() });
     return { store, p, add };
   };

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBitableLeadTable } from '../../src/bitable/lead-table.js';
 import { createRoster } from '../../src/bitable/roster.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { loadBaseTemplate, templateTable } from '../../src/rules/base-template.js';
 import { loadJourney } from '../../src/rules/load-journey.js';
 import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
@@ -21,7 +21,7 @@ describe('record changes and reconciliation', () => {
     const template = loadBaseTemplate();
     const tables = new Map((await fx.api.listTables(fx.appToken)).map((t) => [t.name, t.table_id]));
     const where = () => ({ appToken: fx.appToken, leadsTableId: fx.leadsTableId, historyTableId: tables.get('阶段历史'), repsTableId: tables.get('销售团队') });
-    const log = createLogger({ level: 'silent' });
+    const log = testLogger();
     const roster = createRoster({ api: fx.api, template, appToken: () => fx.appToken, tableId: () => tables.get('销售团队') });
     const table = createBitableLeadTable({ api: fx.api, template, layout: where, log });
     const handle = createHandleRecordChange({ store: fx.store, journey: loadJourney('default'), clock: systemClock, table, team: roster, leadsTable: templateTable(template, 'leads'), log });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRuleSet, ruleTableSpecs } from '../../src/compose/rule-set.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import type { Cell, LeadTable, TableRow } from '../../src/ports/lead-table.js';
 import { readRuleFile } from '../../src/rules/rule-table.js';
 import { CHECK_FIELD, createRuleTables } from '../../src/usecases/rule-tables.js';
@@ -29,7 +29,7 @@ describe('rule tables edited in the Base', () => {
       store,
       table,
       clock: createManualClock('2026-12-03T02:00:00Z'),
-      log: createLogger({ level: 'silent' }),
+      log: testLogger(),
       specs: ruleTableSpecs(rules),
       locate: (key) => (FILES[key] ? { tableId: `tbl_${key}`, target: `bascn/tbl_${key}` } : undefined), // 销售团队: the e2e
       onApplied: (key) => applied.push(key),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import type { ChatSendPayload, SlowdownCardState } from '../../src/ports/chat.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { loadMetricsConfig, type MetricsConfig } from '../../src/rules/metrics-config.js';
@@ -18,7 +18,7 @@ describe('slow-down alerts', () => {
   let w: CardWorld;
   let config: MetricsConfig = base;
   let x: number;
-  const alerts = () => createSlowdownAlerts({ store: w.store, journey: w.journey, config: () => config, cards: w.cards, log: createLogger({ level: 'silent' }) });
+  const alerts = () => createSlowdownAlerts({ store: w.store, journey: w.journey, config: () => config, cards: w.cards, log: testLogger() });
   const cards = async () =>
     (await w.store.sql.all<{ target: string; payload_json: string }>("SELECT target, payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id"))
       .map((r) => ({ target: r.target, payload: JSON.parse(r.payload_json) as ChatSendPayload }))

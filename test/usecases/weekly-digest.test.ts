@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatSendPayload, DigestCardState } from '../../src/ports/chat.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { loadBaseTemplate } from '../../src/rules/base-template.js';
 import { loadMetricsConfig, type MetricsConfig } from '../../src/rules/metrics-config.js';
 import { createWeeklyDigest, DIGEST_CURSOR } from '../../src/usecases/weekly-digest.js';
@@ -19,7 +19,7 @@ describe('the weekly digest use case', () => {
   let w: CardWorld;
   let config: MetricsConfig = base;
   let chatId: string | undefined = 'oc_management';
-  const log = createLogger({ level: 'silent' });
+  const log = testLogger();
   const digest = () => createWeeklyDigest({ store: w.store, journey: w.journey, config: () => config, calendar: w.calendar, cards: w.cards, chatId: () => chatId, log });
   const digestMessages = async () =>
     (await w.store.sql.all<{ target: string; payload_json: string }>("SELECT target, payload_json FROM outbox WHERE kind = 'im.send' ORDER BY id"))

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { subscriberSecret } from '../../src/lib/subscriber-keys.js';
 import { SUBSCRIBER_TARGET, type WebhookSendPayload } from '../../src/ports/webhooks.js';
@@ -19,7 +19,7 @@ import { waitUntil } from '../support/webhook-server.js';
  * once each to a receiver that verifies them, and delivered after the receiver was down.
  */
 const KEY = 'test-webhook-signing-key-0123456789abcdef';
-const log = createLogger({ level: 'silent' });
+const log = testLogger();
 
 async function subscribe(w: CardWorld, name: string, url: string, events: string[] = []): Promise<WebhookSubscriber> {
   const r = await addSubscriber(w.store, { name, url, events, signingKey: KEY, now: w.clock.now() });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { systemClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
 import { type TestStore, testStore } from '../support/test-store.js';
 import { createWebhookSender, WEBHOOK_SEND, type WebhookSendPayload } from '../../src/webhooks/sender.js';
@@ -18,7 +18,7 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 describe('webhook sender (outbox kind webhook.send)', () => {
   let hook: TestWebhook;
   let store: TestStore;
-  const log = createLogger({ level: 'silent' });
+  const log = testLogger();
   const sender = (secret: string | null = SECRET) => createWebhookSender({ store, clock: systemClock, log, secret: secret ? new Secret(secret) : undefined, backoff: { baseMs: 1, capMs: 20 }, random: () => 0.5, timeoutMs: 2_000 });
   const queue = (key: string) => {
     const payload: WebhookSendPayload = { url: hook.url, body: { type: 'lead.nurture_step', timestamp: '2026-12-02T10:00:00.000Z', data: { lead: { key: 'XS-000001', company: '蓝鲸教育' } } } };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDingTalkApi, DingTalkCallError } from '../../../src/dingtalk/api.js';
 import { createDingTalkStream, type DingTalkStream } from '../../../src/dingtalk/stream.js';
-import { createLogger } from '../../../src/lib/logger.js';
+import { testLogger } from '../../support/log-capture.js';
 import { Secret } from '../../../src/lib/secret.js';
 import { type DingTalkEmulator, dingTalkModule, dingTalkOf } from '../../../src/sandbox/dingtalk/module.js';
 import type { DtApp, DtGroup, DtUser } from '../../../src/sandbox/dingtalk/org.js';
@@ -22,7 +22,7 @@ describe('DingTalk emulator (product clients and the real dingtalk-stream client
   let boss: DtUser;
   let group: DtGroup;
   let stream: DingTalkStream | undefined;
-  const log = createLogger({ level: 'silent' });
+  const log = testLogger();
   const api = () => createDingTalkApi({ baseUrl: emu.url, appKey: app.appKey, appSecret: new Secret(app.appSecret) });
   const calls = (key: string) => emu.emu.kernel.calls.get(key) ?? 0;
 
