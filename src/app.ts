@@ -10,6 +10,7 @@ import { requestLog, type AppEnv } from './http/request-log.js';
 import { settleUnreadBody } from './http/unread-body.js';
 import type { Logger } from './lib/logger.js';
 import type { Telemetry } from './lib/telemetry.js';
+import { storageFailureOf } from './store/storage-failure.js';
 
 export interface AppDeps extends HealthDeps {
   log: Logger;
@@ -54,6 +55,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((e, c) => {
     if (e instanceof HTTPException) return e.getResponse();
     const requestId = c.get('requestId');
+    const storage = storageFailureOf(e);
+    if (storage) {
+      // nothing of the request was kept: the sender tries again later (Feishu retries what was not 200)
+      (c.get('log') ?? deps.log).error({ storage: storage.kind, code: storage.code, err: e }, `database cannot write: ${storage.message.en}`);
+      c.set('logFields', { ...c.get('logFields'), refused: `storage_${storage.kind}` });
+      c.header('Retry-After', '30');
+      return c.json({ error: 'storage_unavailable', storage: storage.kind, message: `${storage.message.zh} / ${storage.message.en}`, requestId }, 503);
+    }
     (c.get('log') ?? deps.log).error({ err: e }, 'unhandled error');
     return c.json({ error: 'internal_error', message: `服务器内部错误，请求编号 ${requestId} / Internal error, request id ${requestId}`, requestId }, 500);
   });

@@ -4,6 +4,7 @@ import { createServices } from './compose/services.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { mergeEnv, readEnvFile } from './lib/env-file.js';
 import { createLogger } from './lib/logger.js';
+import { storageFailureOf } from './store/storage-failure.js';
 import pkg from '../package.json' with { type: 'json' };
 
 /**
@@ -69,6 +70,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  const storage = storageFailureOf(e);
+  if (storage) {
+    process.stderr.write(`线索旅程无法启动：${storage.message.zh}\nLead Journey cannot start: ${storage.message.en} (${storage.code})\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Lead Journey failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

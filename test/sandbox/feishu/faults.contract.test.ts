@@ -132,6 +132,23 @@ describe('fault injection on bitable routes (SDK contract)', () => {
     expect(ok.code).toBe(0);
   });
 
+  it('a delayed write is carried out though its caller gave up waiting, as at Feishu; GET /faults counts the calls each rule took', async () => {
+    await fault({ route: 'bitable.record.batch_create', kind: 'delay', ms: 300, times: 1 });
+    const rows = () => emu.svc.state.table(base.app_token, table).records.size;
+    const before = rows();
+    const url = `/open-apis/bitable/v1/apps/${base.app_token}/tables/${table}/records/batch_create`;
+    const err = await emu.client.request({ method: 'POST', url, data: { records: Array.from({ length: 500 }, (_, i) => ({ fields: { A: `landed late ${i} ${'x'.repeat(400)}` } })) }, timeout: 50 }).then(
+      () => undefined,
+      (e: { code?: string }) => e,
+    );
+    expect(err?.code).toBe('ECONNABORTED');
+    expect(rows()).toBe(before);
+    const listed = await emu.control<Array<{ route: string; used: number }>>('GET', '/faults');
+    expect(listed.body).toEqual([expect.objectContaining({ route: 'bitable.record.batch_create', kind: 'delay', used: 1 })]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rows()).toBe(before + 500);
+  });
+
   it('skip lets the first calls through; faults on one route leave the others alone; DELETE clears', async () => {
     await fault({ route: 'bitable.record.get', kind: 'error', code: 1254002, skip: 2, times: 1 });
     const codes: Array<number | undefined> = [];

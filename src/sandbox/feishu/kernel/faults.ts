@@ -43,8 +43,9 @@ export class Faults {
     this.rules = route ? this.rules.filter((r) => r.rule.route !== route) : [];
   }
 
-  list(): FaultRule[] {
-    return this.rules.map((r) => r.rule);
+  /** the rules, each with how many calls it has affected so far */
+  list(): Array<FaultRule & { used: number }> {
+    return this.rules.map((r) => ({ ...r.rule, used: r.used }));
   }
 
   /** The fault to apply to this call of `route`, if any (and count it). */
