@@ -2,21 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBitableApi } from '../../src/bitable/api.js';
-import { provision } from '../../src/bitable/provision.js';
-import { createFeishuClient } from '../../src/feishu/sdk-client.js';
-import { Secret } from '../../src/lib/secret.js';
-import { loadBaseTemplate } from '../../src/rules/base-template.js';
-import { bitableModule, getBitable } from '../../src/sandbox/feishu/bitable/module.js';
-import { fieldByName } from '../../src/sandbox/feishu/bitable/state.js';
-import { eventsModule } from '../../src/sandbox/feishu/events/module.js';
-import { imModule } from '../../src/sandbox/feishu/im/module.js';
-import { startEmulator, type StartedEmulator } from '../support/feishu-emulator.js';
+import type { StartedEmulator } from '../support/feishu-emulator.js';
+import { feishuAppWorld } from '../support/feishu-app-world.js';
 import { writeLeadsCsv } from '../support/import-files.js';
 import { ROOT, runMain, type RunningMain } from '../support/run-main.js';
-import { cellText } from '../support/sandbox-main.js';
 import { waitUntil } from '../support/webhook-server.js';
 
 const N = 4_000;
@@ -44,42 +34,14 @@ describe('SIGKILL during an import and during a sync, repeated', () => {
   });
 
   it('ends with exactly the imported leads, each on one row of the Base', async () => {
-    emu = await startEmulator({ modules: [bitableModule, eventsModule, imModule] });
-    const api = createBitableApi(createFeishuClient({ domain: emu.url, appId: emu.app.app_id, appSecret: new Secret(emu.app.app_secret) }));
-    const base = await provision(api, loadBaseTemplate());
-    const appToken = base.appToken!;
-    const tableId = base.tables.get('线索')!;
-    const people = emu.emu.kernel.directory;
-    const chatId = people.addChat({ name: '线索作战群', members: [people.addUser({ name: '李雷' }).open_id], bots: [emu.app.app_id] }).chat_id;
-    const dbPath = join(dir, 'lj.db');
-    const env = {
-      FEISHU_DOMAIN: emu.url,
-      FEISHU_APP_ID: emu.app.app_id,
-      FEISHU_APP_SECRET: emu.app.app_secret,
-      FEISHU_ENCRYPT_KEY: 'chaos-kill-encrypt-key',
-      FEISHU_VERIFICATION_TOKEN: 'chaos-kill-verification-token',
-      FEISHU_BITABLE_APP_TOKEN: appToken,
-      FEISHU_CHAT_ID: chatId,
-      DATABASE_PATH: dbPath,
-      RECONCILE_INTERVAL_SECONDS: '5',
-      // a killed server's leases (the table's writer, the batch on the wire) are taken over after 3 s
-      FAILOVER_SECONDS: '3',
-    };
+    const w = await feishuAppWorld(dir, 'chaos-kill');
+    emu = w.emu;
+    const { env, dbPath, rows, sql } = w;
     const csv = join(dir, 'leads.csv');
     writeLeadsCsv(csv, N);
     // while the import runs, Feishu answers every batch_create 429 (reset in 2 s): the rows wait
     await emu.control('POST', '/faults', { route: 'bitable.record.batch_create', kind: 'rate_limit', resetSeconds: 2 });
 
-    const table = () => getBitable(emu.emu.kernel).state.table(appToken, tableId);
-    const rows = () => table().records.size;
-    const sql = <T>(q: string) => {
-      const d = new Database(dbPath, { readonly: true, fileMustExist: true });
-      try {
-        return d.prepare(q).all() as T[];
-      } finally {
-        d.close();
-      }
-    };
     const leads = () => sql<{ n: number }>("SELECT COUNT(*) AS n FROM leads WHERE facts_json LIKE '%导入公司%'")[0]!.n;
     const startImport = () => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', csv, '--server', server!.url], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_PATH: dbPath }, stdio: 'ignore' });
@@ -134,22 +96,20 @@ describe('SIGKILL during an import and during a sync, repeated', () => {
     expect(Math.max(...landedAfterKill), 'no kill caught a write on the wire').toBeGreaterThan(0);
 
     const settled = () => {
-      const w = sql<{ waiting: number; dead: number }>("SELECT SUM(status IN ('pending', 'in_flight')) AS waiting, SUM(status = 'dead') AS dead FROM outbox WHERE kind LIKE 'bitable.%'")[0]!;
-      return rows() >= N && w.waiting === 0 ? w : undefined;
+      const w8 = w.writes();
+      return rows() >= N && w8.waiting === 0 ? w8 : undefined;
     };
-    mark('last start');
     const last = await waitUntil(settled, 180_000, 'every row written');
     mark('settled');
     expect(kills).toHaveLength(4);
     expect(last.dead, 'writes given up').toBe(0);
 
     // exactly the imported leads, each on its own row with its key, no row twice
-    const ours = sql<{ lead_key: string; record_id: string | null; phone_key: string }>("SELECT lead_key, record_id, phone_key FROM leads WHERE facts_json LIKE '%导入公司%'");
+    const ours = w.imported();
     expect(ours).toHaveLength(N);
     expect(new Set(ours.map((l) => l.phone_key)).size).toBe(N);
     expect(rows()).toBe(N);
-    const keyField = fieldByName(table(), '线索编号')!.field_id;
-    const keyOfRow = new Map([...table().records.values()].map((r) => [r.record_id, cellText(r.cells.get(keyField))]));
+    const keyOfRow = w.keysOfRows();
     expect(new Set(keyOfRow.values()).size, 'a 线索编号 on two rows').toBe(N);
     for (const l of ours) expect(keyOfRow.get(l.record_id ?? ''), `${l.lead_key}'s row`).toBe(l.lead_key);
     const check = sql<{ integrity_check: string }>('PRAGMA integrity_check')[0]!;
