@@ -255,4 +255,46 @@ describe.skipIf(!hasChromium)(hasChromium ? 'sandbox UI in Chromium' : NO_CHROMI
     await page.locator('nav', { hasText: 'Event log' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
   }, 120_000);
+  it('keeps the primary column in view when the grid scrolls sideways; hidden columns stay hidden until shown again', async () => {
+    await page.goto(`${emu.url}/`);
+    await page.waitForSelector('body[data-ready="1"]');
+    const cellOf = (field: string) => page.locator(`td[data-record-id="${recordId}"][data-field-name="${field}"]`);
+    await cellOf('需求描述').waitFor();
+    const primary = (await page.locator('th.frozen').getAttribute('data-field-id'))!;
+    expect(await page.locator('th.frozen').count()).toBe(1);
+    const frozenCell = page.locator(`td.frozen[data-record-id="${recordId}"]`);
+    expect(await frozenCell.getAttribute('data-field-id')).toBe(primary);
+
+    // scrolled all the way right: the primary column sits where it was, the others moved
+    const wrap = page.locator('.grid-wrap');
+    const before = { frozen: (await frozenCell.boundingBox())!.x, need: (await cellOf('需求描述').boundingBox())!.x };
+    const scrolled = await wrap.evaluate((el) => {
+      el.scrollLeft = el.scrollWidth;
+      return el.scrollLeft;
+    });
+    expect(scrolled).toBeGreaterThan(100);
+    await page.waitForFunction((x) => (document.querySelector('.grid-wrap')?.scrollLeft ?? 0) >= x, scrolled);
+    expect(Math.abs((await frozenCell.boundingBox())!.x - before.frozen)).toBeLessThanOrEqual(1);
+    expect((await cellOf('需求描述').boundingBox())!.x).toBeLessThan(before.need - 100);
+
+    // hide 需求描述: gone from the grid, counted on the button, still hidden after a reload
+    await page.click('#grid-fields');
+    expect(await page.locator(`#fields-menu input[data-field-id="${primary}"]`).isDisabled()).toBe(true);
+    const need = page.locator('#fields-menu label', { hasText: '需求描述' }).locator('input');
+    await need.uncheck();
+    await page.locator(`th:has-text("需求描述")`).waitFor({ state: 'detached' });
+    expect(await cellOf('需求描述').count()).toBe(0);
+    expect(await page.locator('#grid-fields').textContent()).toMatch(/已隐藏 1 个|1 hidden/); // the page may be in English after the first test
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    await cellOf('公司名称').waitFor();
+    expect(await cellOf('需求描述').count()).toBe(0);
+
+    // 全部显示 (show all) brings it back
+    await page.click('#grid-fields');
+    await page.click('#fields-show-all');
+    await cellOf('需求描述').waitFor();
+    expect(await page.locator('#grid-fields').textContent()).not.toMatch(/已隐藏|hidden/);
+    expect(pageErrors).toEqual([]);
+  });
 });

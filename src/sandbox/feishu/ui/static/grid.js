@@ -13,6 +13,71 @@ export function gridView(main, ctx, appToken, tableRef) {
   let editing = false;
   let stale = false;
   const path = () => `/bases/${enc(appToken)}/tables/${enc(data?.table?.table_id ?? tableRef)}/records`;
+  let fieldsOpen = false;
+
+  // Columns a person hid, per table, kept in this browser (as Feishu keeps a view's hidden fields); the
+  // primary field is never hidden and always the first, frozen column.
+  const hiddenKey = () => `lj.grid.hidden.${appToken}.${data.table.table_id}`;
+  const hidden = () => {
+    try {
+      return new Set(JSON.parse(localStorage.getItem(hiddenKey()) ?? '[]'));
+    } catch {
+      return new Set();
+    }
+  };
+  const setHidden = (set) => localStorage.setItem(hiddenKey(), JSON.stringify([...set]));
+  const shown = () => {
+    const h0 = hidden();
+    const primary = data.fields.filter((f) => f.is_primary);
+    return [...primary, ...data.fields.filter((f) => !f.is_primary && !h0.has(f.field_id))];
+  };
+
+  function fieldsMenu() {
+    const h0 = hidden();
+    return h(
+      'div',
+      { class: 'fields-menu', id: 'fields-menu', role: 'dialog', 'aria-label': t('grid.fields') },
+      data.fields.map((f) =>
+        h(
+          'label',
+          { class: 'check-item' },
+          h('input', {
+            type: 'checkbox',
+            dataset: { fieldId: f.field_id },
+            checked: f.is_primary || !h0.has(f.field_id),
+            disabled: !!f.is_primary,
+            onchange: (e) => {
+              const next = hidden();
+              if (e.target.checked) next.delete(f.field_id);
+              else next.add(f.field_id);
+              setHidden(next);
+              render();
+            },
+          }),
+          ' ',
+          f.field_name,
+          f.is_primary ? h('span', { class: 'muted small' }, ` (${t('grid.primary')})`) : null,
+        ),
+      ),
+      h(
+        'div',
+        { class: 'check-actions' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-small',
+            id: 'fields-show-all',
+            onclick: () => {
+              setHidden(new Set());
+              render();
+            },
+          },
+          t('grid.showAll'),
+        ),
+      ),
+    );
+  }
 
   async function load() {
     data = await api.get(`/bases/${enc(appToken)}/tables/${enc(tableRef)}/records`);
@@ -35,6 +100,26 @@ export function gridView(main, ctx, appToken, tableRef) {
         'div',
         { class: 'view-actions' },
         u ? h('span', { class: 'acting' }, t('actAs.hint', { name: ctx.userName(u) })) : null,
+        h(
+          'span',
+          { class: 'fields-anchor' },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn',
+              id: 'grid-fields',
+              'aria-expanded': String(fieldsOpen),
+              onclick: () => {
+                fieldsOpen = !fieldsOpen;
+                render();
+              },
+            },
+            t('grid.fields'),
+            hidden().size ? ` · ${t('grid.hiddenCount', { n: hidden().size })}` : '',
+          ),
+          fieldsOpen ? fieldsMenu() : null,
+        ),
         h('button', { type: 'button', class: 'btn btn-primary', id: 'add-record', onclick: addRecord }, '+ ', t('grid.add')),
       ),
     );
@@ -45,7 +130,7 @@ export function gridView(main, ctx, appToken, tableRef) {
     const tip = [field.description, opts.length ? `${t('grid.options')}: ${opts.join(' / ')}` : ''].filter(Boolean).join('\n');
     return h(
       'th',
-      { dataset: { fieldId: field.field_id, fieldType: field.type }, title: tip || undefined },
+      { class: field.is_primary ? 'frozen' : undefined, dataset: { fieldId: field.field_id, fieldType: field.type }, title: tip || undefined },
       h('div', { class: 'th-name' }, field.is_primary ? h('span', { class: 'primary-mark' }, '★ ') : null, field.field_name),
       h('div', { class: `th-type${isEditable(field) ? '' : ' ro'}` }, typeLabel(field), isEditable(field) ? '' : ` · ${t('grid.ro')}`),
     );
@@ -53,7 +138,7 @@ export function gridView(main, ctx, appToken, tableRef) {
 
   function cell(field, record) {
     const value = record.fields?.[field.field_name];
-    const td = h('td', { class: `cell t${field.type}${isEditable(field) ? '' : ' ro'}`, dataset: { recordId: record.record_id, fieldId: field.field_id, fieldName: field.field_name } });
+    const td = h('td', { class: `cell t${field.type}${isEditable(field) ? '' : ' ro'}${field.is_primary ? ' frozen' : ''}`, dataset: { recordId: record.record_id, fieldId: field.field_id, fieldName: field.field_name } });
     append(td, displayCell(field, value, ctx.cellCtx(appToken)));
     td.addEventListener('click', (e) => {
       if (e.target.closest('a') || td.classList.contains('editing')) return;
@@ -67,7 +152,7 @@ export function gridView(main, ctx, appToken, tableRef) {
     return h(
       'tr',
       { dataset: { recordId: record.record_id } },
-      data.fields.map((f) => cell(f, record)),
+      shown().map((f) => cell(f, record)),
       h(
         'td',
         { class: 'meta', title: record.record_id },
@@ -83,7 +168,7 @@ export function gridView(main, ctx, appToken, tableRef) {
     const table = h(
       'table',
       { class: 'grid', dataset: { appToken, tableId: data.table.table_id } },
-      h('thead', {}, h('tr', {}, data.fields.map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
+      h('thead', {}, h('tr', {}, shown().map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
       h('tbody', {}, data.records.map(row)),
     );
     append(main, [header(), h('p', { class: 'hint' }, t('grid.editHint')), h('div', { class: 'grid-wrap' }, table), data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty'))]);
