@@ -83,7 +83,18 @@ export async function startSandbox(env: Record<string, string> = {}) {
   const chat = state.chats.find((c) => c.name === '线索作战群')!.chat_id;
   // with the made-up months on, the first start writes six months of history first: on a busy 2-core
   // machine that took over 20 s once (seen in a run beside a browser test)
-  await h.until('demo keys', async () => (await h.rows()).every((r) => cellText(r.fields['线索编号']).startsWith('XS-')), env.SANDBOX_DEMO_HISTORY === 'on' ? 60_000 : 20_000);
+  await h
+    .until('demo keys', async () => (await h.rows()).every((r) => cellText(r.fields['线索编号']).startsWith('XS-')), env.SANDBOX_DEMO_HISTORY === 'on' ? 60_000 : 20_000)
+    .catch(async (e: Error) => {
+      // what the server was doing meanwhile, to find why (the server is stopped: the caller has no handle)
+      const said = m.logs
+        .filter((l) => l.level !== 'debug')
+        .slice(-25)
+        .map((l) => JSON.stringify(l));
+      await m.stop('SIGKILL');
+      db.remove();
+      throw new Error(`${e.message}\n${said.join('\n')}`);
+    });
   return {
     m,
     h,
