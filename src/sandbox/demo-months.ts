@@ -2,6 +2,7 @@ import { bitableCellEncoder } from '../bitable/field-map.js';
 import { findStage, type Journey } from '../domain/journey.js';
 import type { BaseTemplate } from '../rules/base-template.js';
 import { entryLabel } from '../domain/transitions.js';
+import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
 import { stageHistoryRow } from '../usecases/journey-notes.js';
 import type { DemoDirectory } from './demo-directory.js';
@@ -72,6 +73,17 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     asApp,
   );
   await storeDemoHistory(s.store, s.journey.id, leads, { keyOf: (i) => keys[i]!, rowOf: (i) => ({ baseToken: appToken, tableId: leadsTable, recordId: rows[i]!.record_id }) });
+  // In the story the server wrote each row's 线索编号 and 进入阶段次数: say so, or the first time it reads
+  // a row (an echo of a later write, the first reconciliation pass) it takes them for a person's edit of
+  // server-owned cells and "restores" them to what it wrote — nothing — emptying them.
+  await s.store.tableWrites.recordWrittenMany(
+    bitableTarget(appToken, leadsTable),
+    leads.map((l, i) => {
+      const last = l.transitions.at(-1)!;
+      return { recordId: rows[i]!.record_id, fields: { 线索编号: keys[i], 进入阶段次数: entryLabel(s.journey, last.to, last.entry) } };
+    }),
+    new Date(now),
+  );
   if (historyTable) {
     const entries = leads.flatMap((l, i) =>
       l.transitions.map((t) => {
