@@ -47,15 +47,19 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     for (let i = 0; i < leads.length; i++) out.push(await s.store.leads.nextLeadKey());
     return out;
   });
+  // the cells the server owns, as it would have written them (its 线索编号 and the last entry's label)
+  const serverCells = leads.map((l, i) => {
+    const last = l.transitions.at(-1)!;
+    return { 线索编号: keys[i]!, 进入阶段次数: entryLabel(s.journey, last.to, last.entry) };
+  });
   const asApp = { operator: svc.appOperator(demo.app.app_id), consistencyCheck: false };
   const rows = await svc.createRecords(
     appToken,
     leadsTable,
     leads.map((l, i) => {
-      const last = l.transitions.at(-1)!;
       return {
         fields: encode({
-          线索编号: keys[i],
+          ...serverCells[i],
           公司名称: l.facts.company,
           联系人: l.facts.contact_name,
           电话: l.facts.phone,
@@ -65,7 +69,6 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
           公司规模: l.facts.size,
           地区: l.facts.region,
           阶段: label(l.stage),
-          进入阶段次数: entryLabel(s.journey, last.to, last.entry),
           ...(l.owner ? { 跟进人: l.owner } : {}),
         }),
       };
@@ -78,10 +81,7 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
   // server-owned cells and "restores" them to what it wrote — nothing — emptying them.
   await s.store.tableWrites.recordWrittenMany(
     bitableTarget(appToken, leadsTable),
-    leads.map((l, i) => {
-      const last = l.transitions.at(-1)!;
-      return { recordId: rows[i]!.record_id, fields: { 线索编号: keys[i], 进入阶段次数: entryLabel(s.journey, last.to, last.entry) } };
-    }),
+    serverCells.map((fields, i) => ({ recordId: rows[i]!.record_id, fields })),
     new Date(now),
   );
   if (historyTable) {

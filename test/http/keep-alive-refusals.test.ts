@@ -1,6 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -10,6 +8,7 @@ import type { AppEnv } from '../../src/http/request-log.js';
 import { DRAIN_MAX_BYTES, settleUnreadBody } from '../../src/http/unread-body.js';
 import { MAX_BATCH_BODY_BYTES, MAX_INTAKE_BODY_BYTES } from '../../src/http/intake-routes.js';
 import { testLogger } from '../support/log-capture.js';
+import { type LoopbackServer, serveOnLoopback } from '../support/loopback-server.js';
 import { Secret } from '../../src/lib/secret.js';
 import { openIdOf } from '../support/card-world.js';
 import { signedRequest } from '../support/feishu-signed.js';
@@ -56,7 +55,7 @@ function send(agent: http.Agent, port: number, o: { method?: string; path: strin
 describe('a refused body leaves the keep-alive connection usable', () => {
   let w: IntakeWorld;
   let port: number;
-  let server: ReturnType<typeof serve>;
+  let server: LoopbackServer;
   let stored = 0;
   let seq = 0;
   beforeAll(async () => {
@@ -73,14 +72,10 @@ describe('a refused body leaves the keep-alive connection usable', () => {
       feishuCard: { act: w.act, onAnswered: () => undefined, verify, maxBodyBytes: CARD_MAX },
       intake: w.intakeDeps,
     });
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-        port = info.port;
-        resolve();
-      });
-    });
+    server = await serveOnLoopback(app.fetch);
+    port = server.port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => server.close());
 
   const header = (eventType: string) => ({ event_id: `ka-${++seq}`, event_type: eventType, create_time: String(w.clock.now().getTime()), token: TOKEN, app_id: 'cli_test', tenant_key: 't' });
   const signed = (payload: unknown) => signedRequest(payload, { key: KEY, ts: w.clock.now().getTime() });
@@ -204,10 +199,8 @@ describe('settleUnreadBody: a sender slower than the bound', () => {
       (c) => c.json({ ok: true }),
     );
     app.get('/', (c) => c.json({ ok: true }));
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    const port = (server.address() as AddressInfo).port;
+    const server = await serveOnLoopback(app.fetch);
+    const port = server.port;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const answered = await new Promise<Answer>((resolve, reject) => {
@@ -227,7 +220,7 @@ describe('settleUnreadBody: a sender slower than the bound', () => {
       expect(next.socket).not.toBe(answered.socket);
     } finally {
       agent.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { testLogger } from '../support/log-capture.js';
+import { serveOnLoopback } from '../support/loopback-server.js';
 import { Secret } from '../../src/lib/secret.js';
 import { createPrometheus } from '../../src/ops/prometheus.js';
 import { metricValue, parsePrometheus } from '../support/prometheus-text.js';
@@ -48,16 +47,13 @@ describe('GET /metrics', () => {
   it('without a token: this machine is answered, another address is refused (403)', async () => {
     const { app } = appWith();
     expect((await app.request('/metrics')).status).toBe(403); // no socket: not known to be local
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
+    const server = await serveOnLoopback(app.fetch);
     try {
-      const port = (server.address() as AddressInfo).port;
-      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      const res = await fetch(`${server.url}/metrics`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('lj_process_resident_memory_bytes');
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 

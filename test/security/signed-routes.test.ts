@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -14,6 +12,7 @@ import { openIdOf } from '../support/card-world.js';
 import { refusalCases, signedRequest } from '../support/feishu-signed.js';
 import { type IntakeWorld, intakeWorld, SIGNING_KEY } from '../support/intake-world.js';
 import { testLogger } from '../support/log-capture.js';
+import { type LoopbackServer, serveOnLoopback } from '../support/loopback-server.js';
 import { type SignedRequest, swRefusalCases, swSigned } from '../support/standard-webhooks-signed.js';
 
 /**
@@ -42,8 +41,7 @@ interface Route {
 
 describe('the signed-request refusal table, against every signed route', () => {
   let w: IntakeWorld;
-  let port: number;
-  let server: ReturnType<typeof serve>;
+  let server: LoopbackServer;
   let stored = 0;
   let acted = 0;
   let seq = 0;
@@ -72,17 +70,12 @@ describe('the signed-request refusal table, against every signed route', () => {
     const root = new Hono();
     crm.register({ directory: { listUsers: () => [] } } as unknown as EmuKernel, root, () => new Response(null, { status: 404 }));
     root.route('/', app);
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-        port = info.port;
-        resolve();
-      });
-    });
+    server = await serveOnLoopback(root.fetch);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => server.close());
 
   const post = async (path: string, r: SignedRequest) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: r.headers, body: r.body });
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: r.headers, body: r.body });
     return { status: res.status, text: await res.text() };
   };
 

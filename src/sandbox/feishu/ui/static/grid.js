@@ -14,6 +14,8 @@ export function gridView(main, ctx, appToken, tableRef) {
   let stale = false;
   const path = () => `/bases/${enc(appToken)}/tables/${enc(data?.table?.table_id ?? tableRef)}/records`;
   let fieldsOpen = false;
+  /** the columns shown, worked out once per render (the rows use them too) */
+  let columns = [];
 
   // Columns a person hid, per table, kept in this browser (as Feishu keeps a view's hidden fields); the
   // primary field is never hidden and always the first, frozen column.
@@ -116,7 +118,7 @@ export function gridView(main, ctx, appToken, tableRef) {
               },
             },
             t('grid.fields'),
-            hidden().size ? ` · ${t('grid.hiddenCount', { n: hidden().size })}` : '',
+            data.fields.length > columns.length ? ` · ${t('grid.hiddenCount', { n: data.fields.length - columns.length })}` : '',
           ),
           fieldsOpen ? fieldsMenu() : null,
         ),
@@ -152,7 +154,7 @@ export function gridView(main, ctx, appToken, tableRef) {
     return h(
       'tr',
       { dataset: { recordId: record.record_id } },
-      shown().map((f) => cell(f, record)),
+      columns.map((f) => cell(f, record)),
       h(
         'td',
         { class: 'meta', title: record.record_id },
@@ -165,10 +167,11 @@ export function gridView(main, ctx, appToken, tableRef) {
 
   function render() {
     clear(main);
+    columns = shown();
     const table = h(
       'table',
       { class: 'grid', dataset: { appToken, tableId: data.table.table_id } },
-      h('thead', {}, h('tr', {}, shown().map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
+      h('thead', {}, h('tr', {}, columns.map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
       h('tbody', {}, data.records.map(row)),
     );
     append(main, [header(), h('p', { class: 'hint' }, t('grid.editHint')), h('div', { class: 'grid-wrap' }, table), data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty'))]);
