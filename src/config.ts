@@ -48,8 +48,8 @@ export const CONFIG_KEYS = {
   SANDBOX_START_AT: {
     schema: opt(z.iso.datetime({ offset: true })),
     hint: {
-      zh: '沙箱时钟从这个时刻开始走（带时区的 ISO 时间，如 2026-09-30T16:00:00+08:00），用来演示节假日和调休对 SLA 的影响；留空为当前时间',
-      en: 'the sandbox clock starts at this moment (ISO time with its offset, e.g. 2026-09-30T16:00:00+08:00), to try SLAs across holidays and 调休; empty: now',
+      zh: '沙箱时钟从这个时刻开始走（带时区的 ISO 时间，如 2026-09-30T16:00:00+08:00），用来演示节假日和调休对 SLA 的影响；留空为当前时间（非工作时间则从下一个工作时间开始）',
+      en: 'the sandbox clock starts at this moment (ISO time with its offset, e.g. 2026-09-30T16:00:00+08:00), to try SLAs across holidays and 调休; empty: now (or the next working hour, outside working hours)',
     },
   },
   FEISHU_TRANSPORT: {

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const url = await services.listen();
   platform.onListening?.(url);
   log.info({ url, mode: platform.mode, ...platform.logFields }, 'Lead Journey listening');
-  process.stderr.write(`\n  线索旅程 Lead Journey ${pkg.version}\n  服务 Server:   ${url}  (健康检查 ${url}/healthz)\n${platform.banner}\n\n`);
+  process.stderr.write(`\n  线索旅程 Lead Journey ${pkg.version}\n${platform.banner(url)}\n\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -23,7 +23,10 @@ describe('npm start (src/main.ts)', () => {
     const tok = await fetch(`${m.sandboxUrl}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_id: 'cli_0000000000000000', app_secret: 'x' }) });
     expect(await tok.json()).toMatchObject({ code: 10003 });
     expect(m.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(m.stderr()).toContain('飞书沙箱 Sandbox');
+    // the banner names one address to open: the sandbox page (it links the demo form, CRM and report)
+    const banner = m.stderr().slice(m.stderr().indexOf('线索旅程 Lead Journey'));
+    expect(banner).toContain(`打开 Open:  ${m.sandboxUrl}/`);
+    expect(banner.match(/https?:\/\/\S+/g)).toEqual([`${m.sandboxUrl}/`]);
     // The demo Base was provisioned through the SDK; five months of made-up leads are in it (SANDBOX_DEMO_HISTORY
     // is on by default), and the five demo rows typed at start entered SQLite and got their 线索编号 back.
     const bases = (await (await fetch(`${m.sandboxUrl}/__control/bases`)).json()) as Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>;

@@ -20,7 +20,7 @@ export function feishuPlatform(f: FeishuConfig, log: Logger, dingtalk?: DingTalk
     dingtalk: dingtalk && { apiBase: dingtalk.apiBase, clientId: dingtalk.clientId, clientSecret: dingtalk.clientSecret, robotCode: dingtalk.robotCode, cardTemplateId: dingtalk.cardTemplateId },
     quickPolls: false,
     reconcileAtStart: true,
-    banner: `  飞书 Feishu:  ${f.domain}${dingtalk ? `\n  钉钉 DingTalk: ${dingtalk.apiBase}（Stream 模式 / Stream mode）` : ''}`,
+    banner: (url) => `  服务 Server:   ${url}  (健康检查 ${url}/healthz)\n  飞书 Feishu:  ${f.domain}${dingtalk ? `\n  钉钉 DingTalk: ${dingtalk.apiBase}（Stream 模式 / Stream mode）` : ''}`,
     logFields: {},
     async prepare(s) {
       const appToken = f.bitableAppToken;

@@ -95,8 +95,8 @@ export interface Platform {
   /** the server listens at `url` (the sandbox points its app's event and card URLs there) */
   onListening?(url: string): void;
   close?(): Promise<void>;
-  /** the line the start banner shows for it, and what the "listening" log line adds */
-  banner: string;
+  /** what the start banner shows once the server listens at `serverUrl`, and what the "listening" log line adds */
+  banner(serverUrl: string): string;
   logFields: Record<string, unknown>;
 }
 

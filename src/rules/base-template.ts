@@ -56,6 +56,15 @@ const view = z
       .optional(),
     /** what the Open API cannot set; provisioning prints it for a person to do once */
     manual: bilingual.optional(),
+    /**
+     * the same `manual` step as data: the kanban's grouping field, a "current user" filter on a person
+     * field. Provisioning never sends it (the Open API cannot); the sandbox sets it in its emulator's
+     * view settings, as a person does once in Feishu
+     */
+    ui: z
+      .object({ group_by: z.string().min(1).optional(), current_user: z.string().min(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -115,6 +124,9 @@ export const baseTemplateSchema = z
       for (const [j, v] of (tb.views ?? []).entries()) {
         for (const c of v.filter?.conditions ?? []) {
           if (!tb.fields.some((f) => f.field_name === c.field_name)) ctx.addIssue({ code: 'custom', path: ['tables', i, 'views', j], message: `filter names unknown field "${c.field_name}"` });
+        }
+        for (const name of [v.ui?.group_by, v.ui?.current_user]) {
+          if (name && !tb.fields.some((f) => f.field_name === name)) ctx.addIssue({ code: 'custom', path: ['tables', i, 'views', j, 'ui'], message: `ui names unknown field "${name}"` });
         }
       }
     }

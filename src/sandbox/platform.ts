@@ -8,8 +8,14 @@ import { optionsOf } from '../rules/rule-table.js';
 import { addSource, rotateSourceKey } from '../usecases/intake-sources.js';
 import { addSubscriber, secretOf } from '../usecases/webhook-subscribers.js';
 import { seedDemoMonths } from './demo-months.js';
+import { doManualViewSteps } from './manual-view-steps.js';
 import { longConnOf } from './feishu/longconn/module.js';
+import { loadWorkCalendar } from '../rules/work-calendar.js';
 import { startSandbox } from './start-sandbox.js';
+import { sandboxStartAt } from './start-time.js';
+
+/** '2026/12/07 周一 09:00' in Beijing time */
+const zhTime = (d: Date) => new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
 
 /** The demo website's form posts as this intake source (its key is new at every start). */
 export const DEMO_SOURCE = '官网表单（演示）';
@@ -36,7 +42,10 @@ export async function sandboxPlatform(o: {
   chatPlatform?: 'feishu' | 'dingtalk';
 }): Promise<Platform> {
   const { log } = o;
-  const sandbox = await startSandbox({ port: o.port, log, startAt: o.startAt });
+  // with no SANDBOX_START_AT, a start outside working hours moves the sandbox clock to the next working hour
+  const movedTo = o.startAt ? undefined : sandboxStartAt(loadWorkCalendar().calendar, new Date());
+  const sandbox = await startSandbox({ port: o.port, log, startAt: o.startAt ?? movedTo });
+  if (movedTo) log.info({ sandboxTime: movedTo.toISOString() }, 'outside working hours: the sandbox clock starts at the next working hour');
   const app = sandbox.demo.app;
   log.info({ url: sandbox.running.url, appId: app.app_id }, 'Feishu sandbox started (local emulator, not Feishu)');
   if (o.transport === 'long-connection') {
@@ -72,6 +81,7 @@ export async function sandboxPlatform(o: {
     async prepare(s) {
       const prov = await provision(s.bitableApi, s.rules.template, { onStep: (_s, i, n, t) => log.debug({ step: `${i + 1}/${n}`, what: t.en }, 'provisioning the sandbox Base') });
       const appToken = prov.appToken!;
+      doManualViewSteps(sandbox.emulator.kernel, appToken, s.rules.template);
       // five months of made-up history first (rows and store), so the report and the digest have numbers
       if (o.demoHistory) {
         const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey, template: s.rules.template });
@@ -109,7 +119,23 @@ export async function sandboxPlatform(o: {
       sandbox.demoSite.configure({ productUrl: url });
     },
     close: () => sandbox.close(),
-    banner: `  飞书沙箱 Sandbox: ${sandbox.running.url}/  (本地模拟，不是真正的飞书 / a local emulator, not Feishu)\n  演示官网表单 Demo web form: ${sandbox.running.url}/demo/form  (提交后线索经 /api/leads 进入 / posts to /api/leads)\n  演示 CRM Demo CRM: ${sandbox.running.url}/demo/crm  (签名 Webhook 收到的线索事件 / the lead events its signed webhooks received)\n  线索报表 Report: ${sandbox.running.url}/demo/report  (漏斗、推进速度、MLG 指数、渠道、SLA / funnel, velocity, MLG index, channels, SLAs)${onDingTalk ? `\n  钉钉群 DingTalk groups: ${sandbox.running.url}/#/dingtalk/${encodeURIComponent(dtDemo.chat.openConversationId)}  (卡片经钉钉互动卡片发出，点击经 Stream 回到服务 / cards by DingTalk's card API, clicks back over Stream)` : ''}${o.transport === 'long-connection' ? `\n  接收方式 Transport: 长连接 long connection（事件与卡片回调经服务打开的连接送达，连接状态见沙箱「事件」页 / events and callbacks come over the connection the server opens; see the sandbox's Events page）` : ''}`,
+    // one address to open: the sandbox page links the demo form, CRM and report (and the server's own
+    // address is in the "listening" log line)
+    banner: () =>
+      [
+        `  打开 Open:  ${sandbox.running.url}/`,
+        '',
+        ...(movedTo
+          ? [
+              `  现在是非工作时间，沙箱时钟从下一个工作时间开始：${zhTime(movedTo)}（分配和 SLA 按工作时间计算）`,
+              `  Outside working hours now: the sandbox clock starts at the next working hour, ${zhTime(movedTo)} Beijing time (routing and SLAs count working hours)`,
+            ]
+          : []),
+        '  沙箱：本地模拟的飞书，带一家演示公司（不是真正的飞书）。页面上的「试一试」一步步带你走完线索旅程。',
+        '  Sandbox: a local Feishu emulator with a demo company (not Feishu). The page\'s "Try this" panel walks you through the journey.',
+        ...(onDingTalk ? ["  钉钉群 DingTalk groups: 页面左侧「钉钉群」/ the page's 钉钉群 section (cards by DingTalk's card API, clicks back over Stream)"] : []),
+        ...(o.transport === 'long-connection' ? ["  接收方式 Transport: 长连接 long connection（见沙箱「事件日志」页 / see the sandbox's Events page）"] : []),
+      ].join('\n'),
     logFields: { sandboxUrl: sandbox.running.url },
   };
 }

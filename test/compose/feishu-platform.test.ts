@@ -36,7 +36,7 @@ describe('the platform of a real app', () => {
       digestChatId: 'oc_management1',
       dingtalk: { clientId: dingtalk.DINGTALK_CLIENT_ID, robotCode: dingtalk.DINGTALK_CLIENT_ID, cardTemplateId: 'lead.schema', apiBase: 'https://api.dingtalk.com' },
     });
-    expect(a.banner).toContain('DingTalk');
+    expect(a.banner('http://127.0.0.1:3000')).toContain('DingTalk');
     const b = platformOf({ ...feishu, ...dingtalk, DINGTALK_DIGEST_CHAT_ID: 'cidBoard0000==' });
     expect(b).toMatchObject({ chatId: 'oc_sales0001', digestChatId: 'dingtalk:cidBoard0000==' });
   });

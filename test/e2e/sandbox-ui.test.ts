@@ -2,6 +2,7 @@ import { readLeadsBaseTemplate } from '../../src/sandbox/demo-base.js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoDirectory, type DemoDirectory } from '../../src/sandbox/demo-directory.js';
+import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
 import { getIm } from '../../src/sandbox/feishu/im/service.js';
 import { ALL_MODULES } from '../../src/sandbox/feishu/modules.js';
 import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
@@ -295,6 +296,61 @@ describe.skipIf(!hasChromium)(hasChromium ? 'sandbox UI in Chromium' : NO_CHROMI
     await page.click('#fields-show-all');
     await cellOf('需求描述').waitFor();
     expect(await page.locator('#grid-fields').textContent()).not.toMatch(/已隐藏|hidden/);
+    expect(pageErrors).toEqual([]);
+  });
+  it("shows the Base's views as tabs: a 'current user' view per acting person, a kanban whose cards move a stage", async () => {
+    const li = demo.users.repLi;
+    const path = { app_token: appToken, table_id: leadsTableId };
+    const set = await emu.client.bitable.v1.appTableRecord.update({ path: { ...path, record_id: recordId }, data: { fields: { 跟进人: [{ id: li.open_id }], 阶段: '线索' } } });
+    expect(set.code).toBe(0);
+    const mk = async (view_name: string, view_type: 'grid' | 'kanban') => (await emu.client.bitable.v1.appTableView.create({ path, data: { view_name, view_type } })).data!.view!.view_id!;
+    const board = await mk('看板（按阶段）', 'kanban');
+    const mine = await mk('我的线索', 'grid');
+    expect((await emu.control('POST', `/bases/${appToken}/tables/${leadsTableId}/views/${board}/settings`, { group_field: '阶段' })).status).toBe(200);
+    expect((await emu.control('POST', `/bases/${appToken}/tables/${leadsTableId}/views/${mine}/settings`, { current_user_field: '跟进人' })).status).toBe(200);
+
+    await page.goto(`${emu.url}/#/base/${appToken}/${leadsTableId}`);
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.selectOption('#act-as', demo.users.director.open_id);
+    const tabs = page.locator('.view-tabs a[role="tab"]');
+    await tabs.nth(2).waitFor();
+    expect(await tabs.allTextContents()).toEqual([expect.stringContaining('表格'), expect.stringContaining('看板（按阶段）'), expect.stringContaining('我的线索')]);
+    expect(await page.locator('.view-tabs a.active').getAttribute('data-view-id')).toBe(await tabs.first().getAttribute('data-view-id'));
+    const row = page.locator(`tr[data-record-id="${recordId}"]`);
+    await row.waitFor();
+
+    // 我的线索 as 王敏: not hers; as 李雷 (its 跟进人): there, and the note says whose rows these are
+    await page.click(`.view-tabs a[data-view-id="${mine}"]`);
+    await page.locator(`.view-tabs a.active[data-view-id="${mine}"]`).waitFor();
+    await page.locator('#view-note').waitFor();
+    await row.waitFor({ state: 'detached' });
+    await page.selectOption('#act-as', li.open_id);
+    await row.waitFor();
+    expect(await page.locator('#view-note').textContent()).toMatch(/跟进人.*(李雷|Li Lei)/);
+    expect(await page.locator('tbody tr').count()).toBe(1);
+
+    // the kanban: a column per 阶段 option; dragging the card to MQL writes 阶段 as 李雷
+    await page.click(`.view-tabs a[data-view-id="${board}"]`);
+    const card = page.locator(`.kanban-card[data-record-id="${recordId}"]`);
+    await page.locator('.kanban-col[data-group="线索"]').locator(`.kanban-card[data-record-id="${recordId}"]`).waitFor();
+    expect(await page.locator('.kanban-col h3').first().textContent()).toContain('线索');
+    await card.dragTo(page.locator('.kanban-col[data-group="MQL"]'));
+    await page.locator('.kanban-col[data-group="MQL"]').locator(`.kanban-card[data-record-id="${recordId}"]`).waitFor();
+    const leadsTable = getBitable(emu.emu.kernel).tableByKey(appToken, leadsTableId);
+    const stage = leadsTable.fields.find((f) => f.field_name === '阶段')!;
+    const stageField = stage.field_id;
+    const mql = stage.property!.options!.find((o) => o.name === 'MQL')!.id; // events carry a select's option id
+    await until('the kanban move as a record-change event by 李雷', () =>
+      hook.received.find((r) => {
+        const ev = r.envelope.event as { operator_id?: { open_id?: string }; action_list?: Array<{ record_id: string; after_value?: Array<{ field_id: string; field_value: string }> }> } | undefined;
+        return (
+          r.envelope.header?.event_type === 'drive.file.bitable_record_changed_v1' &&
+          ev?.operator_id?.open_id === li.open_id &&
+          ev.action_list?.[0]?.record_id === recordId &&
+          ev.action_list[0].after_value?.some((v) => v.field_id === stageField && v.field_value === mql)
+        );
+      }),
+    );
     expect(pageErrors).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@ import { provision } from '../../src/bitable/provision.js';
 import { createFeishuClient } from '../../src/feishu/sdk-client.js';
 import { testLogger } from '../support/log-capture.js';
 import { Secret } from '../../src/lib/secret.js';
-import { loadBaseTemplate } from '../../src/rules/base-template.js';
+import { baseTemplateSchema, loadBaseTemplate } from '../../src/rules/base-template.js';
+import { readLeadsBaseTemplate } from '../../src/sandbox/demo-base.js';
+import { getBitable } from '../../src/sandbox/feishu/bitable/module.js';
+import { doManualViewSteps } from '../../src/sandbox/manual-view-steps.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { sdkClient } from '../support/feishu-emulator.js';
 
@@ -41,5 +44,26 @@ describe('startSandbox (what npm start shows without credentials)', () => {
     expect(chat.data?.name).toBe('线索作战群');
     const boss = await client.contact.v3.user.get({ path: { user_id: sb.demo.users.repLi.open_id }, params: { user_id_type: 'open_id' } });
     expect(boss.data?.user?.leader_user_id).toBe(sb.demo.users.salesLead.open_id);
+  });
+
+  it("does provisioning's manual view steps as the admin would: the kanban groups by 阶段, 我的线索 shows the viewer's own leads", async () => {
+    sb = await startSandbox({ port: 0, log: testLogger() });
+    const { app } = sb.demo;
+    const api = createBitableApi(createFeishuClient({ domain: sb.running.url, appId: app.app_id, appSecret: new Secret(app.app_secret) }));
+    const template = loadBaseTemplate();
+    const prov = await provision(api, template);
+    expect(doManualViewSteps(sb.emulator.kernel, prov.appToken!, template)).toBe(2);
+    const table = getBitable(sb.emulator.kernel).state.table(prov.appToken!, prov.tables.get('线索')!);
+    const view = (name: string) => table.views.find((v) => v.view_name === name)!;
+    const field = (name: string) => table.fields.find((f) => f.field_name === name)!.field_id;
+    expect(view('看板（按阶段）').settings).toEqual({ group_field_id: field('阶段') });
+    expect(view('我的线索').settings).toEqual({ current_user_field_id: field('跟进人') });
+    expect(view('待审批').settings).toBeUndefined();
+    // a template whose ui names a field the table does not have is refused when the rules load
+    const bad = structuredClone(readLeadsBaseTemplate()) as unknown as { tables: Array<{ views?: Array<{ ui?: unknown }> }> };
+    bad.tables.find((t) => t.views)!.views![0]!.ui = { group_by: '不存在的字段' };
+    const parsed = baseTemplateSchema.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain('ui names unknown field');
   });
 });

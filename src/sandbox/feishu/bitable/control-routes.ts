@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { FeishuApiError } from '../kernel/errors.js';
 import type { EmuKernel } from '../kernel/kernel.js';
 import { fieldListItem } from './schema.js';
+import { viewPredicate } from './search.js';
+import { setViewSettings } from './views.js';
 import { renderRecord } from './record-reads.js';
 import type { BitableService } from './service.js';
 import type { Base, Table } from './state.js';
@@ -15,7 +17,10 @@ import { invalidBody, readBody } from '../kernel/control-body.js';
  * Control API under /__control (tests and the sandbox UI; never part of the Feishu surface):
  * - POST /bases {template}                                  create a base from a template
  * - GET  /bases, GET /bases/:app                            list bases / one base with tables and fields
- * - GET  /bases/:app/tables/:table/records                  records in read shape plus field meta
+ * - GET  /bases/:app/tables/:table/records[?view=&viewer=]  records in read shape plus field meta; with a view,
+ *                                                           the rows that view shows the viewer (open_id)
+ * - POST /bases/:app/tables/:table/views/:view/settings     {group_field?, current_user_field?} (field names): what a
+ *                                                           person sets in Feishu's view settings and the Open API cannot
  * - POST /bases/:app/tables/:table/records                  {operator_open_id, fields}: add a record as that user
  * - POST /bases/:app/tables/:table/records/:rec/edit        {operator_open_id, fields}: edit cells as that user
  * - POST /bases/:app/tables/:table/records/:rec/delete      {operator_open_id}: delete as that user
@@ -25,6 +30,10 @@ import { invalidBody, readBody } from '../kernel/control-body.js';
  */
 const userWrite = z.object({ operator_open_id: z.string().min(1), fields: z.record(z.string(), z.unknown()) });
 const userDelete = z.object({ operator_open_id: z.string().min(1) });
+const viewSettings = z
+  .object({ group_field: z.string().min(1), current_user_field: z.string().min(1) })
+  .partial()
+  .strict();
 const configPatch = z
   .object({
     writeLatencyMs: z.number().int().min(0).max(60_000),
@@ -55,13 +64,34 @@ export function registerBitableControl(k: EmuKernel, svc: BitableService): void 
       const base = svc.state.base(app);
       const table = svc.tableByKey(app, ctx.req.param('table'));
       const rctx = svc.readContext(base, {});
+      const viewId = ctx.req.query('view');
+      let rows = [...table.records.values()];
+      if (viewId) {
+        const view = table.views.find((v) => v.view_id === viewId);
+        if (!view) throw new FeishuApiError(1254042, 'ViewIdNotFound');
+        const shows = viewPredicate(view, table, { directory: k.directory, userIdType: 'open_id', timeZone: svc.timeZone(base), now: k.clock.now() }, ctx.req.query('viewer') || undefined);
+        rows = rows.filter(shows);
+      }
       return ctx.json({
         table: tableSummary(base, table),
         fields: table.fields.map(fieldListItem),
-        records: [...table.records.values()].map((r) => renderRecord(base, table, r, rctx, { automaticFields: true })),
+        ...(viewId ? { view_id: viewId } : {}),
+        records: rows.map((r) => renderRecord(base, table, r, rctx, { automaticFields: true })),
       });
     }),
   );
+
+  c.post('/bases/:app/tables/:table/views/:view/settings', async (ctx) => {
+    const p = await readBody(ctx, viewSettings);
+    if (!p.ok) return p.response;
+    return guard(ctx, () => {
+      const { table } = tableRef(ctx, svc);
+      const view = table.views.find((v) => v.view_id === ctx.req.param('view'));
+      if (!view) throw new FeishuApiError(1254042, 'ViewIdNotFound');
+      setViewSettings(table, view, p.data);
+      return ctx.json(view);
+    });
+  });
 
   c.post('/bases/:app/tables/:table/records', async (ctx) => {
     const p = await readBody(ctx, userWrite);
@@ -138,7 +168,7 @@ async function guard(ctx: Context, fn: () => Response | Promise<Response>): Prom
       if (e instanceof Error && /already exists/.test(e.message)) return ctx.json({ error: 'conflict', message: e.message }, 409);
       throw e;
     }
-    const status: ContentfulStatusCode = [1254040, 1254041, 1254043, 1254044].includes(e.code) ? 404 : e.code === 1254291 ? 409 : 400;
+    const status: ContentfulStatusCode = [1254040, 1254041, 1254042, 1254043, 1254044].includes(e.code) ? 404 : e.code === 1254291 ? 409 : 400;
     return ctx.json({ error: 'feishu_error', code: e.code, msg: e.msg, message: e.detail ?? e.msg }, status);
   }
 }

@@ -70,6 +70,19 @@ export function runSearch(table: Table, body: SearchBody, pageSize: number, page
   };
 }
 
+/**
+ * The rows a person sees in a view (the sandbox grid's tabs): its filter_info, and its "current user"
+ * filter for the person looking (no one looking: no row, as Feishu shows no row to no one).
+ */
+export function viewPredicate(view: View, table: Table, ctx: FilterContext, viewer: string | undefined): (row: RecordRow) => boolean {
+  const own = compileFilter(viewSearchFilter(view, table), table, ctx);
+  const meField = view.settings?.current_user_field_id && table.fields.find((f) => f.field_id === view.settings?.current_user_field_id);
+  if (!meField) return own;
+  if (!viewer) return () => false;
+  const mine = compileFilter({ conjunction: 'and', conditions: [{ field_name: meField.field_name, operator: 'contains', value: [viewer] }] }, table, ctx);
+  return (row) => own(row) && mine(row);
+}
+
 /** A view's filter_info (fields by id, values as a JSON string, options by id) as a search filter. */
 function viewSearchFilter(view: View, table: Table): unknown {
   const info = view.property?.filter_info;

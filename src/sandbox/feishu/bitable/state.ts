@@ -74,6 +74,12 @@ export interface View {
   view_name: string;
   view_type: ViewType;
   property?: { filter_info?: ViewFilterInfo; hidden_fields?: string[] };
+  /**
+   * What a person sets in Feishu's view settings and the Open API cannot (docs/platform/feishu.md#210-creating-a-base-and-views):
+   * a kanban's grouping field, a "current user" filter on a person field. Set through the control API; the
+   * Open API's view listing does not carry it.
+   */
+  settings?: { group_field_id?: string; current_user_field_id?: string };
 }
 
 export interface Table {

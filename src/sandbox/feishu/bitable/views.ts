@@ -1,6 +1,7 @@
 import { FeishuApiError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { LIMITS } from './config.js';
+import { FieldType, isUserType } from './field-types.js';
 import { VIEW_TYPES, type Table, type View, type ViewFilterInfo, type ViewType } from './state.js';
 
 /**
@@ -55,4 +56,21 @@ function filterInfo(table: Table, raw: unknown): ViewFilterInfo {
 
 export function viewItem(v: View): Record<string, unknown> {
   return { view_id: v.view_id, view_name: v.view_name, view_type: v.view_type, ...(v.property ? { property: v.property } : {}) };
+}
+
+/**
+ * A person's view settings the Open API cannot make (the control API and the sandbox's set-up): a kanban's
+ * grouping field (a single select) and a "current user" filter on a person field, both by field name.
+ */
+export function setViewSettings(table: Table, view: View, input: { group_field?: string | undefined; current_user_field?: string | undefined }): void {
+  const fieldId = (name: string | undefined, ok: (type: number) => boolean, what: string) => {
+    if (name === undefined) return undefined;
+    const f = table.fields.find((x) => x.field_name === name);
+    if (!f) throw new FeishuApiError(1254045, 'FieldNameNotFound', undefined, `no field "${name}"`);
+    if (!ok(f.type)) throw invalid(`${what} cannot be "${name}" (type ${f.type})`);
+    return f.field_id;
+  };
+  const group = fieldId(input.group_field, (t) => t === FieldType.SingleSelect, 'a kanban groups by a single select field:');
+  const me = fieldId(input.current_user_field, isUserType, 'a "current user" filter needs a person field:');
+  view.settings = { ...view.settings, ...(group ? { group_field_id: group } : {}), ...(me ? { current_user_field_id: me } : {}) };
 }

@@ -52,7 +52,7 @@ function renderActAs() {
 }
 
 function link(href, label, extra) {
-  const active = location.hash === href;
+  const active = location.hash === href || location.hash.startsWith(`${href}/`);
   return h('a', { href, class: active ? 'active' : undefined, 'aria-current': active ? 'page' : undefined }, label, extra ? h('span', { class: 'count' }, extra) : null);
 }
 
@@ -110,7 +110,7 @@ function defaultRoute() {
 async function route() {
   const main = document.getElementById('main');
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-  if (parts[0] === 'base' && parts[1] && parts[2]) view = gridView(main, ctx, parts[1], parts[2]);
+  if (parts[0] === 'base' && parts[1] && parts[2]) view = gridView(main, ctx, parts[1], parts[2], parts[3]);
   else if (parts[0] === 'chat' && parts[1]) view = chatView(main, ctx, parts[1]);
   else if (parts[0] === 'dingtalk' && parts[1]) view = dingTalkView(main, ctx, parts[1]);
   else if (parts[0] === 'events') view = eventsView(main, ctx);

@@ -6,9 +6,11 @@ import { displayCell, isEditable, openEditor, sameValue, typeLabel, writeShapeOf
 import { append, clear, h } from './dom.js';
 import { t } from './i18n.js';
 import { toast } from './toast.js';
+import { kanbanBoard } from './kanban.js';
 import { formatDate } from './tz.js';
 
-export function gridView(main, ctx, appToken, tableRef) {
+/** A Base table as its views show it: tabs for the table's views (grid or kanban), `viewRef` the one open. */
+export function gridView(main, ctx, appToken, tableRef, viewRef) {
   let data; // {table, fields, records}
   let editing = false;
   let stale = false;
@@ -81,8 +83,55 @@ export function gridView(main, ctx, appToken, tableRef) {
     );
   }
 
+  /** the view open: the one in the address, else the table's first (its default grid, all rows) */
+  const currentView = () => data?.table?.views?.find((v) => v.view_id === viewRef) ?? data?.table?.views?.[0];
+
   async function load() {
-    data = await api.get(`/bases/${enc(appToken)}/tables/${enc(tableRef)}/records`);
+    const q = viewRef ? `?view=${enc(viewRef)}&viewer=${enc(ctx.actingUser()?.open_id ?? '')}` : '';
+    data = await api.get(`/bases/${enc(appToken)}/tables/${enc(tableRef)}/records${q}`);
+  }
+
+  function tabs() {
+    const views = data.table.views ?? [];
+    if (views.length < 2) return null;
+    const open = currentView();
+    return h(
+      'div',
+      { class: 'view-tabs', role: 'tablist', 'aria-label': t('grid.views') },
+      views.map((v) =>
+        h(
+          'a',
+          {
+            role: 'tab',
+            href: `#/base/${enc(appToken)}/${enc(data.table.table_id)}/${enc(v.view_id)}`,
+            class: v === open ? 'active' : undefined,
+            'aria-selected': String(v === open),
+            dataset: { viewId: v.view_id, viewType: v.view_type },
+          },
+          h('span', { class: 'view-icon', 'aria-hidden': 'true' }, v.view_type === 'kanban' ? '▥ ' : '▦ '),
+          v.view_name,
+        ),
+      ),
+    );
+  }
+
+  /** what the open view shows, said once under the tabs when it filters */
+  function viewNote() {
+    const v = currentView();
+    if (!v || v === data.table.views?.[0]) return null;
+    const me = v.settings?.current_user_field_id && data.fields.find((f) => f.field_id === v.settings.current_user_field_id);
+    const u = ctx.actingUser();
+    const parts = [];
+    if (v.property?.filter_info?.conditions?.length) parts.push(t('grid.viewFiltered'));
+    if (me) parts.push(t('grid.viewMine', { field: me.field_name, name: u ? ctx.userName(u) : '—' }));
+    return parts.length ? h('p', { class: 'hint view-note', id: 'view-note' }, parts.join(' · ')) : null;
+  }
+
+  async function moveCard(record, groupField, option) {
+    const op = operator();
+    if (!op) return;
+    await save(record, groupField, option ?? null, op);
+    await refresh();
   }
 
   function operator() {
@@ -168,13 +217,19 @@ export function gridView(main, ctx, appToken, tableRef) {
   function render() {
     clear(main);
     columns = shown();
+    const v = currentView();
+    if (v?.view_type === 'kanban') {
+      const board = kanbanBoard({ fields: data.fields, columns, records: data.records, view: v, cellCtx: ctx.cellCtx(appToken), onMove: (r, f, o) => void moveCard(r, f, o) });
+      append(main, [header(), tabs(), h('p', { class: 'hint' }, t('kanban.hint')), board]);
+      return;
+    }
     const table = h(
       'table',
       { class: 'grid', dataset: { appToken, tableId: data.table.table_id } },
       h('thead', {}, h('tr', {}, columns.map(th), h('th', { class: 'meta' }, t('grid.lastModified')), h('th', {}))),
       h('tbody', {}, data.records.map(row)),
     );
-    append(main, [header(), h('p', { class: 'hint' }, t('grid.editHint')), h('div', { class: 'grid-wrap' }, table), data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty'))]);
+    append(main, [header(), tabs(), viewNote(), h('p', { class: 'hint' }, t('grid.editHint')), h('div', { class: 'grid-wrap' }, table), data.records.length ? null : h('p', { class: 'empty' }, t('grid.empty'))]);
   }
 
   function replaceRecord(rec) {
@@ -270,6 +325,7 @@ export function gridView(main, ctx, appToken, tableRef) {
       if (type === 'bitable' && ev.app_token === appToken && (!data || ev.table_id === data.table.table_id)) return true;
       return false;
     },
-    actingChanged: () => (editing ? undefined : render()),
+    // a "current user" view shows the acting person's rows: load them again
+    actingChanged: () => (editing ? undefined : currentView()?.settings?.current_user_field_id ? void refresh() : render()),
   };
 }
