@@ -3,7 +3,8 @@ const rows = document.getElementById('events');
 const summary = document.getElementById('summary');
 const empty = document.getElementById('empty');
 
-const time = (iso) => new Date(iso).toLocaleString('zh-CN', { hour12: false });
+// the demo company is in China: its times read in Beijing time whatever the browser's zone
+const time = (iso) => new Date(iso).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 const cell = (text, cls) => {
   const td = document.createElement('td');
   td.textContent = text;

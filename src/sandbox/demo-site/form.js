@@ -38,6 +38,12 @@ form.addEventListener('submit', async (e) => {
     if (res.status === 202) {
       show(answer.status === 'merged' ? `提交成功：我们已有您的信息（线索编号 ${answer.id}），顾问会尽快联系您。` : `提交成功，线索编号 ${answer.id}。顾问将在 1 个工作日内联系您。`, true);
       form.dataset.leadId = answer.id;
+      // the sandbox page's 「试一试」 (same origin) follows this lead
+      try {
+        localStorage.setItem('lj.tour.formLead', JSON.stringify({ id: answer.id, company: body.company }));
+      } catch {
+        /* storage off: the walk cannot follow this lead; the form works the same */
+      }
       document.getElementById('download').disabled = false;
       return;
     }

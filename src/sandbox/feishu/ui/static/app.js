@@ -8,11 +8,14 @@ import { eventsView } from './events-panel.js';
 import { gridView } from './grid.js';
 import { applyI18n, lang, onLangChange, setLang, t } from './i18n.js';
 import { toast } from './toast.js';
+import { startTour } from './tour.js';
+import { setTeamTimeZone, stampWithDay } from './tz.js';
 
 const ACT_AS_KEY = 'sandbox.actAs';
 let actAs = localStorage.getItem(ACT_AS_KEY) ?? '';
 let view;
 let live = false;
+let tour;
 
 const ctx = {
   state: { users: [], chats: [], p2p_chats: [], apps: [], modules: {} },
@@ -24,6 +27,14 @@ const ctx = {
   },
   actingUser() {
     return this.state.users.find((u) => u.open_id === actAs);
+  },
+  /** act as someone else (the 身份切换 select, and the guided walk's buttons) */
+  setActAs(openId) {
+    actAs = openId;
+    localStorage.setItem(ACT_AS_KEY, actAs);
+    const sel = document.getElementById('act-as');
+    if (sel) sel.value = actAs;
+    view?.actingChanged();
   },
   cellCtx(appToken) {
     const base = this.bases.find((b) => b.app_token === appToken);
@@ -37,6 +48,7 @@ async function loadState() {
     const [bases, config] = await Promise.all([api.get('/bases'), api.get('/bitable/config').catch(() => ({}))]);
     ctx.bases = bases;
     if (config?.timezone) ctx.timezone = config.timezone;
+    setTeamTimeZone(ctx.timezone);
   }
   if (!ctx.actingUser()) actAs = ctx.state.users[0]?.open_id ?? '';
 }
@@ -136,14 +148,25 @@ const refreshNav = debounce(async () => {
     const users = ctx.state.users.map((u) => u.open_id).join();
     await loadState();
     renderNav();
+    maybeStartTour();
     if (ctx.state.users.map((u) => u.open_id).join() !== users) renderActAs();
   } catch {
     /* the next poll retries */
   }
 }, 250);
 
+/** The guided walk, once the demo company's Base and group are there (npm start's sandbox provisions the Base after the page may have opened). */
+function maybeStartTour() {
+  const ready = ctx.bases.some((b) => b.tables.some((x) => x.name === '线索')) && ctx.state.chats.some((c) => c.name === '线索作战群');
+  document.getElementById('tour-toggle').hidden = !ready && !tour;
+  if (ready && !tour) tour = startTour(ctx);
+}
+
+const refreshTour = debounce(() => void tour?.refresh(), 600);
+
 function onBus(type, data) {
   if (view?.onBus(type, data)) refreshView();
+  if (type === 'bitable' || type === 'im') refreshTour();
   if (type === 'bitable' && data.actions?.some((a) => a.action !== 'record_edited')) refreshNav();
   if (type === 'dingtalk' && data.kind === 'new' && !ctx.state.dingtalk?.active) refreshNav();
   if (type === 'im' && data.kind === 'new' && !ctx.state.chats.some((c) => c.chat_id === data.chat_id) && !ctx.state.p2p_chats.some((c) => c.chat_id === data.chat_id)) refreshNav();
@@ -177,13 +200,15 @@ async function boot() {
     applyI18n(document);
     renderActAs();
     renderNav();
+    tour?.render();
+    void showTime();
     void view?.refresh();
   });
   // The sandbox's clock: the server's SLAs run on it, so moving it forward shows reminders and escalations.
   const showTime = async () => {
     try {
       const c = await api.get('/clock');
-      const when = new Date(c.now).toLocaleString(lang() === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+      const when = stampWithDay(c.now, lang());
       document.getElementById('sandbox-time').textContent = `${t('clock.now')} ${when}`;
     } catch {
       /* shown again at the next tick */
@@ -203,11 +228,7 @@ async function boot() {
   });
   void showTime();
   setInterval(() => void showTime(), 10_000);
-  document.getElementById('act-as').addEventListener('change', (e) => {
-    actAs = e.target.value;
-    localStorage.setItem(ACT_AS_KEY, actAs);
-    view?.actingChanged();
-  });
+  document.getElementById('act-as').addEventListener('change', (e) => ctx.setActAs(e.target.value));
   applyI18n(document);
   setLive(false, 'connecting');
   try {
@@ -219,11 +240,13 @@ async function boot() {
   renderActAs();
   window.addEventListener('hashchange', () => void route());
   await route();
+  maybeStartTour();
   connect();
   // New bases, chats and people appear without events; pick them up, and poll the view when SSE is down.
   setInterval(() => {
     refreshNav();
     if (!live) refreshView();
+    refreshTour();
   }, 4000);
   document.body.dataset.ready = '1';
 }

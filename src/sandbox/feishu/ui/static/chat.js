@@ -4,11 +4,12 @@
 import { api, enc } from './api.js';
 import { drawCharts } from './charts.js';
 import { append, clear, h } from './dom.js';
-import { applyI18n, lang, locale, t } from './i18n.js';
+import { applyI18n, lang, t } from './i18n.js';
 import { toast } from './toast.js';
+import { stamp } from './tz.js';
 
 function fmtTime(ms) {
-  return new Date(ms).toLocaleString(locale(), { hour12: false, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return stamp(ms, { seconds: true });
 }
 
 /** Server-rendered, server-escaped markup (see ui/card-html.ts) → a fragment. */

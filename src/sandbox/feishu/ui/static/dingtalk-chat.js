@@ -7,8 +7,9 @@
 // (查询线索: ask about a lead by its 线索编号).
 import { api, enc } from './api.js';
 import { append, clear, h } from './dom.js';
-import { applyI18n, locale, t } from './i18n.js';
+import { applyI18n, t } from './i18n.js';
 import { toast } from './toast.js';
+import { stamp } from './tz.js';
 
 const COLORS = {
   blue: '#1677ff',
@@ -35,7 +36,7 @@ const list = (json) => {
 };
 
 function fmtTime(ms) {
-  return new Date(ms).toLocaleString(locale(), { hour12: false, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return stamp(ms);
 }
 
 /** The body's lines as text; `@name` of the people the delivery @-mentions highlighted. */

@@ -1,12 +1,13 @@
 // Delivered events (events module's delivery log) and card callbacks (IM module's click log).
 import { api, ApiError } from './api.js';
 import { append, clear, h } from './dom.js';
-import { locale, t } from './i18n.js';
+import { t } from './i18n.js';
+import { stamp } from './tz.js';
 
 const LIMIT = 200;
 
 function fmtTime(ms) {
-  return new Date(ms).toLocaleString(locale(), { hour12: false, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return stamp(ms, { seconds: true });
 }
 
 async function optional(path) {
