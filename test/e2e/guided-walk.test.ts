@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the guided walk (试一试) in Chro
     await step('sla').locator('button', { hasText: '快进 1 天' }).click();
     await page.locator('.msg', { hasText: '超时' }).filter({ hasText: leadId }).first().waitFor();
     await ticked('sla');
-    expect(await page.locator('#sandbox-time').textContent()).toMatch(/12-08 周二/);
+    await page.locator('#sandbox-time', { hasText: /12-08 周二/ }).waitFor();
 
     // 7. the report, in its own tab
     const [report] = await Promise.all([context.waitForEvent('page'), step('report').locator('a').click()]);
@@ -144,7 +144,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the guided walk (试一试) in Chro
     await page.click('#lang-toggle');
     await page.locator('#tour strong', { hasText: 'Try this' }).waitFor();
     expect(await page.locator('#tour-progress').textContent()).toBe('7/7 steps');
-    expect(await page.locator('#sandbox-time').textContent()).toMatch(/12-08 Tue/);
+    await page.locator('#sandbox-time', { hasText: /12-08 Tue/ }).waitFor();
     await page.click('#lang-toggle'); // back to Chinese for whoever looks next
     expect(pageErrors).toEqual([]);
   });

@@ -226,6 +226,7 @@ async function boot() {
     }
     await showTime();
   });
+  ctx.clockMoved = () => void showTime();
   void showTime();
   setInterval(() => void showTime(), 10_000);
   document.getElementById('act-as').addEventListener('change', (e) => ctx.setActAs(e.target.value));

@@ -177,6 +177,7 @@ export function startTour(ctx) {
       const before = await api.get('/clock');
       save({ forwardedAt: before.now });
       await api.post('/clock/advance', { ms });
+      ctx.clockMoved?.();
       toast('success', t('clock.moved'));
       openChat();
     } catch (e) {
