@@ -133,3 +133,43 @@ describe('documentation pointers', () => {
     expect(problemsIn(readFileSync(file, 'utf8'))).toEqual([]);
   });
 });
+
+/**
+ * Links between the Markdown pages (the READMEs, CHANGELOG, docs/, the template's README): a relative
+ * link reaches a file of the repository, and its #anchor a heading that file has — so moving a section
+ * from the README into docs/ cannot leave a link pointing at nothing.
+ */
+const MD_PAGES = [...ROOT_MD, ...DOC_FILES, join(ROOT, 'bitable-templates/README.md')];
+const MD_LINK = /(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)/g;
+
+function linkProblems(page: string, text: string): string[] {
+  const problems: string[] = [];
+  let fenced = false;
+  text.split('\n').forEach((line, i) => {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (fenced) return;
+    for (const m of line.matchAll(MD_LINK)) {
+      const target = (m[1] ?? m[2])!;
+      if (/^(https?:|mailto:)/.test(target)) continue;
+      const [path, anchor] = target.split('#') as [string, string | undefined];
+      const file = path ? resolve(join(page, '..'), decodeURIComponent(path)) : page;
+      if (!existsSync(file)) {
+        problems.push(`line ${i + 1}: ${target} — no such file`);
+        continue;
+      }
+      if (anchor && file.endsWith('.md') && !headingsOf(file).anchors.has(decodeURIComponent(anchor))) problems.push(`line ${i + 1}: ${target} — no such heading`);
+    }
+  });
+  return problems;
+}
+
+describe('links between the Markdown pages', () => {
+  it('catches a missing file and a missing heading', () => {
+    const readme = join(ROOT, 'README.md');
+    expect(linkProblems(readme, '[a](docs/no-such.md) [b](docs/operations.md#no-such-heading) [c](#快速开始) ![d](docs/images/none.png)')).toHaveLength(3);
+  });
+
+  it.each(MD_PAGES.map((f) => [relative(ROOT, f), f]))('%s links only to files and headings that exist', (_name, file) => {
+    expect(linkProblems(file, readFileSync(file, 'utf8'))).toEqual([]);
+  });
+});

@@ -20,7 +20,7 @@ export interface Sandbox {
 /**
  * The embedded default when no Feishu app is configured: the local Feishu emulator on 127.0.0.1 with a
  * demo app, people and group chat. The Base is not made here: the product provisions it through the
- * SDK exactly as it would in a real tenant. It is not Feishu; see README "The sandbox".
+ * SDK exactly as it would in a real tenant. It is not Feishu; see docs/sandbox.md.
  */
 export async function startSandbox(opts: { port: number; log: Logger; startAt?: Date | undefined }): Promise<Sandbox> {
   const log = opts.log.child({ component: 'sandbox' });

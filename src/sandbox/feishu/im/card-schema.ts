@@ -3,7 +3,7 @@
  * component takes, their value types, and the few that only make sense in one place. Feishu refuses a
  * 2.0 card with an unknown component or an unsupported property ("传入不支持的属性将报错", card JSON 2.0
  * release notes), so the emulator does too, naming the path (the API answers 230099). The table of
- * what is checked is in the README ("Card JSON 2.0 checks").
+ * what is checked is in docs/sandbox.md#card-json-20-checks.
  *
  * Sources (card JSON 2.0): structure https://open.feishu.cn/document/feishu-cards/card-json-v2-structure ;
  * components https://open.feishu.cn/document/feishu-cards/card-json-v2-components/ (one page each).
