@@ -29,6 +29,10 @@ export const CONFIG_KEYS = {
   HOST: { schema: withDefault(z.string().min(1), '127.0.0.1'), hint: { zh: '填写监听地址，如 127.0.0.1 或 0.0.0.0', en: 'an interface address such as 127.0.0.1 or 0.0.0.0' } },
   PORT: { schema: withDefault(port, 3000), hint: { zh: '填写端口号，如 3000', en: 'a TCP port number, e.g. 3000' } },
   LOG_LEVEL: { schema: withDefault(z.enum(LOG_LEVELS), 'info'), hint: { zh: `取值之一：${LOG_LEVELS.join('、')}`, en: `one of ${LOG_LEVELS.join(', ')}` } },
+  LOG_FORMAT: {
+    schema: withDefault(z.enum(['auto', 'json', 'pretty']), 'auto'),
+    hint: { zh: '日志格式：auto（输出到终端时为易读的单行，否则每行一个 JSON）、json 或 pretty', en: 'log format: auto (readable lines on a terminal, one JSON object a line otherwise), json or pretty' },
+  },
   LOCALE: { schema: withDefault(z.enum(['zh-CN', 'en']), 'zh-CN'), hint: { zh: '填写 zh-CN 或 en', en: 'zh-CN or en' } },
   DATABASE_PATH: { schema: withDefault(z.string().min(1), './data/lead-journey.db'), hint: { zh: '填写文件路径，如 ./data/lead-journey.db，或 :memory:', en: 'a file path such as ./data/lead-journey.db, or :memory:' } },
   DATABASE_URL: {
@@ -231,6 +235,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** json: one JSON object a line (for machines); pretty: a readable line; auto picks pretty on a terminal */
+  logFormat: 'auto' | 'json' | 'pretty';
   locale: 'zh-CN' | 'en';
   databasePath: string;
   /** DATABASE_URL=postgres://…: the PostgreSQL store instead of SQLite (a secret: it may hold a password) */
@@ -384,6 +390,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     host: e.HOST as string,
     port: e.PORT as number,
     logLevel: e.LOG_LEVEL as Config['logLevel'],
+    logFormat: e.LOG_FORMAT as Config['logFormat'],
     locale: e.LOCALE as Config['locale'],
     ...database,
     journey: e.JOURNEY as string,

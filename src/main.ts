@@ -3,7 +3,7 @@ import { feishuPlatform } from './compose/feishu-platform.js';
 import { createServices } from './compose/services.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { mergeEnv, readEnvFile } from './lib/env-file.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, logFormatFor } from './lib/logger.js';
 import { storageFailureOf } from './store/storage-failure.js';
 import pkg from '../package.json' with { type: 'json' };
 
@@ -30,7 +30,7 @@ const STOP_TIMEOUT_MS = 15_000;
 
 async function main(): Promise<void> {
   const config = configOrExit();
-  const log = createLogger({ level: config.logLevel });
+  const log = createLogger({ level: config.logLevel, format: logFormatFor(config.logFormat) });
   const platform = config.feishu
     ? feishuPlatform(config.feishu, log, config.dingtalk)
     : await (await import('./sandbox/platform.js')).sandboxPlatform({

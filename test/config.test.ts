@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, ConfigError, loadConfig, SECRET_KEYS } from '../src/config.js';
-import { createLogger } from '../src/lib/logger.js';
+import { createLogger, logFormatFor } from '../src/lib/logger.js';
 
 const ENV_EXAMPLE = readFileSync(resolve(import.meta.dirname, '../.env.example'), 'utf8');
 
@@ -126,27 +126,41 @@ describe('.env.example documents exactly the schema', () => {
 describe('secrets are never logged', () => {
   const secrets = [realApp.FEISHU_APP_SECRET, realApp.FEISHU_ENCRYPT_KEY, realApp.FEISHU_VERIFICATION_TOKEN];
 
-  function capture() {
+  function capture(format: 'json' | 'pretty' = 'json') {
     const lines: string[] = [];
     const dest = new Writable({
       write(chunk, _enc, cb) {
-        lines.push(String(chunk));
+        lines.push(...String(chunk).split('\n').filter(Boolean));
         cb();
       },
     });
-    return { lines, log: createLogger({ level: 'trace', destination: dest }) };
+    return { lines, log: createLogger({ level: 'trace', destination: dest, format }) };
   }
 
-  it('not through the logger, JSON, string or inspect', () => {
+  it.each(['json', 'pretty'] as const)('not through the logger (%s lines), JSON, string or inspect', async (format) => {
     const c = loadConfig(realApp);
-    const { lines, log } = capture();
+    const { lines, log } = capture(format);
     log.info({ config: c }, 'config loaded');
     log.info({ feishu: c.feishu }, `feishu ${String(c.feishu?.appSecret)}`);
     log.info({ app: { app_secret: realApp.FEISHU_APP_SECRET }, req: { headers: { authorization: `Bearer ${realApp.FEISHU_APP_SECRET}` } } }, 'raw values');
-    const out = [lines.join(''), JSON.stringify(c), inspect(c, { depth: 10 }), `${c.feishu?.encryptKey}`].join('\n');
-    expect(lines.length).toBe(3);
+    await expect.poll(() => lines.length).toBe(3);
+    const out = [lines.join('\n'), JSON.stringify(c), inspect(c, { depth: 10 }), `${c.feishu?.encryptKey}`].join('\n');
     expect(out).toContain('[redacted]');
     for (const s of secrets) expect(out).not.toContain(s);
+    // pretty: a readable line a person reads in a terminal (time, level, message, then the fields), not JSON
+    if (format === 'pretty') {
+      expect(lines[0]).toMatch(/^\[\d{2}:\d{2}:\d{2}\] INFO: config loaded /);
+      expect(() => JSON.parse(lines[0]!)).toThrow();
+    } else expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'config loaded' });
+  });
+
+  it('LOG_FORMAT=auto is readable on a terminal and JSON into a pipe or a file', () => {
+    expect(logFormatFor('auto', true)).toBe('pretty');
+    expect(logFormatFor('auto', false)).toBe('json');
+    expect(logFormatFor('json', true)).toBe('json');
+    expect(logFormatFor('pretty', false)).toBe('pretty');
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(configError({ LOG_FORMAT: 'xml' }).problems.map((p) => p.key)).toEqual(['LOG_FORMAT']);
   });
 
   it('not in a ConfigError about a bad secret', () => {

@@ -73,9 +73,12 @@ export function startTour(ctx) {
   function go(hash) {
     location.hash = hash;
   }
-  function actAs(name) {
-    const u = typeof name === 'string' ? user(name) : name;
-    if (u) ctx.setActAs(u.open_id);
+  /** a button that switches identity to `u` and then opens what the step needs */
+  function actAsThen(u, labelKey, open) {
+    return btn(t(labelKey, { name: u ? ctx.userName(u) : '—' }), () => {
+      if (u) ctx.setActAs(u.open_id);
+      open();
+    });
   }
   const openLeads = (viewName) => {
     const l = leadsRef();
@@ -113,36 +116,21 @@ export function startTour(ctx) {
         done: Boolean(lead && (text(lead.fields?.['跟进人']) || /退回/.test(text(lead.fields?.['旅程备注'])))),
         title: t('tour.accept.title'),
         body: t('tour.accept.body', { rep: rep ? ctx.userName(rep) : t('tour.theRep') }),
-        actions: [
-          btn(rep ? t('tour.actAsOpenChat', { name: ctx.userName(rep) }) : t('tour.openChat'), () => {
-            if (rep) actAs(rep);
-            openChat();
-          }),
-        ],
+        actions: [rep ? actAsThen(rep, 'tour.actAsOpenChat', openChat) : btn(t('tour.openChat'), openChat)],
       },
       {
         id: 'grid',
         done: Boolean(grid && (text(grid.fields?.['待审批']) || text(grid.fields?.['阶段']) === 'SQL')),
         title: t('tour.grid.title'),
         body: t('tour.grid.body', { company: GRID_LEAD, name: userName('李雷') }),
-        actions: [
-          btn(t('tour.actAsOpenTable', { name: userName('李雷') }), () => {
-            actAs('李雷');
-            openLeads();
-          }),
-        ],
+        actions: [actAsThen(user('李雷'), 'tour.actAsOpenTable', () => openLeads())],
       },
       {
         id: 'approve',
         done: Boolean(grid && text(grid.fields?.['阶段']) === 'SQL' && !text(grid.fields?.['待审批'])),
         title: t('tour.approve.title'),
         body: t('tour.approve.body', { company: GRID_LEAD, name: userName('王敏') }),
-        actions: [
-          btn(t('tour.actAsOpenChat', { name: userName('王敏') }), () => {
-            actAs('王敏');
-            openChat();
-          }),
-        ],
+        actions: [actAsThen(user('王敏'), 'tour.actAsOpenChat', openChat)],
       },
       {
         id: 'sla',
