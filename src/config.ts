@@ -44,7 +44,7 @@ export const CONFIG_KEYS = {
   },
   SANDBOX_DEMO_HISTORY: {
     schema: withDefault(z.enum(['on', 'off']), 'on'),
-    hint: { zh: '填写 on（沙箱启动时生成近五个月的演示历史，报表和周报有数可看）或 off', en: 'on (the sandbox starts with five months of made-up history, so the report and the digest have numbers) or off' },
+    hint: { zh: '填写 on（沙箱启动时生成近六个月的演示历史，报表和周报有数可看）或 off', en: 'on (the sandbox starts with six months of made-up history, so the report and the digest have numbers) or off' },
   },
   JOURNEY: { schema: withDefault(z.string().min(1), 'default'), hint: { zh: '填写 default、lifecycle-9、funnel-4，或旅程 JSON 文件路径', en: 'default, lifecycle-9, funnel-4, or a path to a journey JSON file' } },
   SANDBOX_MODE: { schema: withDefault(z.enum(['auto', 'on', 'off']), 'auto'), hint: { zh: '填写 auto（未配置飞书应用时启用沙箱）、on 或 off', en: 'auto (sandbox when no Feishu app is configured), on or off' } },

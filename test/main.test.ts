@@ -27,7 +27,7 @@ describe('npm start (src/main.ts)', () => {
     const banner = m.stderr().slice(m.stderr().indexOf('线索旅程 Lead Journey'));
     expect(banner).toContain(`打开 Open:  ${m.sandboxUrl}/`);
     expect(banner.match(/https?:\/\/\S+/g)).toEqual([`${m.sandboxUrl}/`]);
-    // The demo Base was provisioned through the SDK; five months of made-up leads are in it (SANDBOX_DEMO_HISTORY
+    // The demo Base was provisioned through the SDK; six months of made-up leads are in it (SANDBOX_DEMO_HISTORY
     // is on by default), and the five demo rows typed at start entered SQLite and got their 线索编号 back.
     const bases = (await (await fetch(`${m.sandboxUrl}/__control/bases`)).json()) as Array<{ app_token: string; tables: Array<{ name: string; table_id: string }> }>;
     expect(bases).toHaveLength(1);
@@ -44,7 +44,7 @@ describe('npm start (src/main.ts)', () => {
         .slice(-5)
         .sort(),
     ).toEqual([1, 2, 3, 4, 5].map((i) => `XS-${String(n + i).padStart(6, '0')}`));
-    expect(m.logs.some((l) => l.msg === 'sandbox demo history: five months of made-up leads' && l.leads === n)).toBe(true);
+    expect(m.logs.some((l) => l.msg === 'sandbox demo history: six months of made-up leads' && l.leads === n)).toBe(true);
     // what the start wrote back (线索编号, the owned leads' 保护期至) reaches the Base, none of it given up
     const health = await waitUntil(async () => {
       const h = (await (await fetch(`${m.url}/healthz`)).json()) as { outbox: { pending: number; dead: number } };

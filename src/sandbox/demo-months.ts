@@ -13,10 +13,10 @@ import { storeDemoHistory } from './store-demo-history.js';
 
 const DAY = 86_400_000;
 /** How many made-up leads, over how many days before the sandbox's start (about a dozen a week). */
-export const DEMO_MONTHS = { leads: 260, days: 150, seed: 2026 };
+export const DEMO_MONTHS = { leads: 295, days: 182, seed: 2026 };
 
 /**
- * The demo company's last five months, so the report, the weekly digest and the slow-down alerts have
+ * The demo company's last six months, so the report, the weekly digest and the slow-down alerts have
  * something to show on the first start (SANDBOX_DEMO_HISTORY=on): made-up leads (demo-history.ts) that
  * came in and moved on before now, as rows of 线索 and 阶段历史 in the Base and as history in the
  * server's store, as if the server had been there all along. The rows are written as the app (Feishu

@@ -83,10 +83,10 @@ export async function sandboxPlatform(o: {
       const prov = await provision(s.bitableApi, s.rules.template, { onStep: (_s, i, n, t) => log.debug({ step: `${i + 1}/${n}`, what: t.en }, 'provisioning the sandbox Base') });
       const appToken = prov.appToken!;
       doManualViewSteps(sandbox.emulator.kernel, appToken, s.rules.template);
-      // five months of made-up history first (rows and store), so the report and the digest have numbers
+      // six months of made-up history first (rows and store), so the report and the digest have numbers
       if (o.demoHistory) {
         const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey, template: s.rules.template });
-        if (made) log.info({ leads: made }, 'sandbox demo history: five months of made-up leads');
+        if (made) log.info({ leads: made }, 'sandbox demo history: six months of made-up leads');
       }
       await sandbox.seedDemoRows(appToken);
       s.useBase(appToken, prov.tables);

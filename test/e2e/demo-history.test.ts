@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cellText, startSandbox } from '../support/sandbox-main.js';
 
 /**
- * `npm start` with its five months of made-up history: the server wrote each history row's 线索编号 and
+ * `npm start` with its six months of made-up history: the server wrote each history row's 线索编号 and
  * 进入阶段次数 in the story, so reading those rows back (echoes of its later writes, the first full
  * reconciliation pass) must find nothing to restore. It used to "restore" both cells to what it had
  * recorded writing — nothing — and emptied the 线索编号 of all 260 history rows a few seconds after start.

@@ -152,7 +152,7 @@ describe('RETENTION_CLOSED_DAYS on npm start', () => {
     } finally {
       expect(await run.stop()).toEqual([]);
     }
-    // its two waits (the start with five months of history, then the pass) are each bounded at 60 s on a
+    // its two waits (the start with six months of history, then the pass) are each bounded at 60 s on a
     // busy machine; the test's own bound must hold both (a 60 s default once cut a slow CI run short)
   }, 180_000);
 });

@@ -14,7 +14,7 @@ import { cellText, type SandboxCard, type sandboxHarness, sandboxForFile } from 
  */
 const bj = (s: string) => new Date(`${s}+08:00`).getTime();
 
-describe('the numbers in the sandbox, over five months of demo history', () => {
+describe('the numbers in the sandbox, over six months of demo history', () => {
   let h: Awaited<ReturnType<typeof sandboxHarness>>;
   let sandboxUrl: string;
   sandboxForFile(
