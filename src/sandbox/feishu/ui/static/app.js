@@ -246,8 +246,11 @@ async function boot() {
   // New bases, chats and people appear without events; pick them up, and poll the view when SSE is down.
   setInterval(() => {
     refreshNav();
-    if (!live) refreshView();
-    refreshTour();
+    // with live updates the view and the walk follow the bus; polling only stands in when it is down
+    if (!live) {
+      refreshView();
+      refreshTour();
+    }
   }, 4000);
   document.body.dataset.ready = '1';
 }

@@ -214,11 +214,18 @@ export function startTour(ctx) {
     if (v) void refresh();
   }
 
+  let again = false;
+  /** Reads the Base and the group again; a call while a read is on its way runs once more after it (so a change that landed meanwhile is seen). Nothing is read once every step is done. */
   async function refresh() {
-    if (!open || loading) return;
+    if (!open) return;
+    if (loading) {
+      again = true;
+      return;
+    }
     const l = leadsRef();
     const c = chat();
     if (!l) return render();
+    if (facts.rows.length && steps().every((x) => x.done)) return render();
     loading = true;
     try {
       const [recs, messages] = await Promise.all([api.get(`/bases/${enc(l.app)}/tables/${enc(l.table)}/records`), c ? api.get(`/ui/chats/${enc(c.chat_id)}/messages`) : []]);
@@ -229,6 +236,10 @@ export function startTour(ctx) {
       loading = false;
     }
     render();
+    if (again) {
+      again = false;
+      void refresh();
+    }
   }
 
   toggle?.addEventListener('click', () => setOpen(!open));
