@@ -1,4 +1,5 @@
 import type { TransitionKind } from '../domain/journey.js';
+import { type DemoActivity, demoActivities } from './demo-activities.js';
 
 /**
  * Months of made-up history for the default journey (线索 → MQL → SQL → 商机 → 成单, with 培育池, 无效
@@ -38,12 +39,14 @@ export interface DemoAssignment {
 }
 
 export interface DemoLead {
-  facts: { company: string; contact_name: string; phone: string; source: string; industry: string; size: string; region: string; need: string };
+  facts: { company: string; contact_name: string; title: string; phone: string; source: string; industry: string; size: string; region: string; need: string };
   createdAt: Date;
   stage: string;
   owner: string | null;
   transitions: DemoTransition[];
   assignments: DemoAssignment[];
+  /** what the lead did (活动记录), oldest first; empty unless asked for */
+  activities: DemoActivity[];
 }
 
 export interface DemoHistoryOptions {
@@ -58,6 +61,8 @@ export interface DemoHistoryOptions {
   sdr: string;
   /** extra MQL → 培育池 → MQL rounds per lead that reaches MQL (the benchmark uses them to reach a million transitions) */
   cycles?: number;
+  /** make up each lead's activities too (the sandbox; the benchmark has no use for them) */
+  activities?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -135,10 +140,14 @@ const WORDS = ['精密', '云图', '智联', '恒泰', '远航', '华信', '新�
 const KINDS = ['仪器', '科技', '制造', '医疗器械', '教育科技', '供应链', '电子', '软件', '能源', '新材料'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭'];
 const NEEDS = ['产线设备数据采集', '私有化部署评估', '渠道线索统一管理', '设备远程运维', '能耗监测', '质量追溯系统', '仓储可视化'];
+const TITLES = ['采购经理', 'IT经理', '生产总监', '设备工程师', '总经理', '信息部负责人', '运营专员', 'CTO', '质量主管', '行政'];
 const RETURNS = ['需求不明确', '预计一年后采购', '暂无预算', '联系方式错误'];
 
 export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
   const rnd = random(o.seed);
+  // titles and activities from streams of their own: adding them changed none of the stage history
+  const rnd2 = random(o.seed ^ 0x5bd1e995);
+  const rnd3 = random(o.seed ^ 0x27d4eb2f);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   /** days around a typical value: ×0.3 to ×2.6, most near the middle */
   const around = (days: number) => days * (0.3 + 2.3 * ((rnd() + rnd() + rnd()) / 3) ** 1.6);
@@ -152,6 +161,7 @@ export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
     const facts = {
       company: `${pick(CITIES)}${pick(WORDS)}${pick(KINDS)}有限公司`,
       contact_name: `${pick(SURNAMES)}${rnd() < 0.5 ? '先生' : '女士'}`,
+      title: TITLES[Math.floor(rnd2() * TITLES.length)]!,
       phone: `13${String(100_000_000 + Math.floor(rnd() * 899_999_999)).slice(0, 9)}`,
       source,
       industry: pick(INDUSTRIES),
@@ -242,7 +252,8 @@ export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
         if (stage !== 'mql') owner = null;
       }
     }
-    out.push({ facts, createdAt: new Date(created), stage, owner, transitions, assignments });
+    const activities = o.activities ? demoActivities(transitions, end, marketing, rnd3) : [];
+    out.push({ facts, createdAt: new Date(created), stage, owner, transitions, assignments, activities });
   }
   return out;
 }

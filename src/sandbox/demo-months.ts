@@ -4,6 +4,7 @@ import type { BaseTemplate } from '../rules/base-template.js';
 import { entryLabel } from '../domain/transitions.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
+import type { Scoring } from '../usecases/score-lead.js';
 import { stageHistoryRow } from '../usecases/journey-notes.js';
 import type { DemoDirectory } from './demo-directory.js';
 import { demoHistory } from './demo-history.js';
@@ -18,18 +19,21 @@ export const DEMO_MONTHS = { leads: 295, days: 182, seed: 2026 };
 /**
  * The demo company's last six months, so the report, the weekly digest and the slow-down alerts have
  * something to show on the first start (SANDBOX_DEMO_HISTORY=on): made-up leads (demo-history.ts) that
- * came in and moved on before now, as rows of 线索 and 阶段历史 in the Base and as history in the
- * server's store, as if the server had been there all along. The rows are written as the app (Feishu
- * sends no events for an app's own writes), so nothing is adopted twice. Only for the default journey,
- * and only into an empty store. Returns how many leads it made.
+ * came in, did things (活动记录) and moved on before now, as rows of 线索, 活动记录 and 阶段历史 in the
+ * Base and as history in the server's store, as if the server had been there all along: each lead scored
+ * by the real scoring at the time it came in and at each activity, so its 线索评分 and 评分依据 are
+ * what the server would show (the silence decay since is the start's first decay pass). The rows are
+ * written as the app (Feishu sends no events for an app's own writes), so nothing is adopted twice.
+ * Only for the default journey, and only into an empty store. Returns how many leads it made.
  */
-export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken: string, s: { store: Store; journey: Journey; template: BaseTemplate }): Promise<number> {
+export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken: string, s: { store: Store; journey: Journey; template: BaseTemplate; scoring: Scoring }): Promise<number> {
   if (s.journey.id !== 'default' || (await s.store.leads.count()) > 0) return 0;
   const svc = getBitable(k);
   const base = svc.state.base(appToken);
   const tableOf = (name: string) => [...base.tables.values()].find((t) => t.name === name)?.table_id;
   const leadsTable = tableOf('线索');
   const historyTable = tableOf('阶段历史');
+  const activitiesTable = tableOf('活动记录');
   if (!leadsTable) return 0;
   const now = k.clock.now();
   const leads = demoHistory({
@@ -39,6 +43,7 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     to: new Date(now - 2 * 3_600_000),
     reps: [demo.users.repLi.open_id, demo.users.repHan.open_id],
     sdr: demo.users.sdr.open_id,
+    activities: true,
   });
   const encode = bitableCellEncoder(s.template);
   const label = (id: string) => findStage(s.journey, id)?.label.zh ?? id;
@@ -47,12 +52,48 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     for (let i = 0; i < leads.length; i++) out.push(await s.store.leads.nextLeadKey());
     return out;
   });
-  // the cells the server owns, as it would have written them (its 线索编号 and the last entry's label)
+  const asApp = { operator: svc.appOperator(demo.app.app_id), consistencyCheck: false };
+  // 活动记录 first: the server keys an activity by its row (bitable:<record_id>), as for a row typed there
+  const activityKeys = leads.map((l, i) => l.activities.map((_, n) => `demo:${keys[i]}:${n}`));
+  if (activitiesTable) {
+    const all = leads.flatMap((l, i) => l.activities.map((a, n) => ({ i, n, a })));
+    for (let j = 0; j < all.length; j += 500) {
+      const part = all.slice(j, j + 500);
+      const made = await svc.createRecords(
+        appToken,
+        activitiesTable,
+        part.map(({ i, a }) => ({ fields: { 说明: a.detail, 线索编号: keys[i], 活动类型: a.type, 发生时间: a.at.getTime() } })),
+        asApp,
+      );
+      for (const [m, { i, n }] of part.entries()) activityKeys[i]![n] = `bitable:${made[m]!.record_id}`;
+    }
+  }
+  const ids = await storeDemoHistory(s.store, s.journey.id, leads, { keyOf: (i) => keys[i]! });
+  // scored as they happened (no row yet: nothing is queued for the table; the cells go into the rows below)
+  const scoreCells: Array<Record<string, unknown>> = [];
+  for (let start = 0; start < leads.length; start += 100) {
+    const part = await s.store.transaction(async () => {
+      const out: Array<Record<string, unknown>> = [];
+      for (let i = start; i < Math.min(leads.length, start + 100); i++) {
+        const l = leads[i]!;
+        const id = ids[i]!;
+        await s.scoring.rescore((await s.store.leads.get(id))!, l.createdAt);
+        for (const [n, a] of l.activities.entries()) {
+          const key = activityKeys[i]![n]!;
+          if (!(await s.store.activities.add({ leadId: id, type: a.type, at: a.at, key, detail: a.detail, now: a.at }))) continue;
+          await s.scoring.scoreActivity((await s.store.leads.get(id))!, { type: a.type, at: a.at, key, detail: a.detail }, a.at);
+        }
+        out.push((await s.scoring.cells(id)).fields);
+      }
+      return out;
+    });
+    scoreCells.push(...part);
+  }
+  // the cells the server owns, as it would have written them (its 线索编号, the last entry's label, the score)
   const serverCells = leads.map((l, i) => {
     const last = l.transitions.at(-1)!;
-    return { 线索编号: keys[i]!, 进入阶段次数: entryLabel(s.journey, last.to, last.entry) };
+    return { 线索编号: keys[i]!, 进入阶段次数: entryLabel(s.journey, last.to, last.entry), ...scoreCells[i] };
   });
-  const asApp = { operator: svc.appOperator(demo.app.app_id), consistencyCheck: false };
   const rows = await svc.createRecords(
     appToken,
     leadsTable,
@@ -62,6 +103,7 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
           ...serverCells[i],
           公司名称: l.facts.company,
           联系人: l.facts.contact_name,
+          职位: l.facts.title,
           电话: l.facts.phone,
           需求描述: l.facts.need,
           来源渠道: l.facts.source,
@@ -75,10 +117,12 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     }),
     asApp,
   );
-  await storeDemoHistory(s.store, s.journey.id, leads, { keyOf: (i) => keys[i]!, rowOf: (i) => ({ baseToken: appToken, tableId: leadsTable, recordId: rows[i]!.record_id }) });
-  // In the story the server wrote each row's 线索编号 and 进入阶段次数: say so, or the first time it reads
-  // a row (an echo of a later write, the first reconciliation pass) it takes them for a person's edit of
-  // server-owned cells and "restores" them to what it wrote — nothing — emptying them.
+  await s.store.transaction(async () => {
+    for (const [i, id] of ids.entries()) await s.store.leads.linkRecord(id, { baseToken: appToken, tableId: leadsTable, recordId: rows[i]!.record_id }, (await s.store.leads.get(id))!.updatedAt);
+  });
+  // In the story the server wrote each row's 线索编号, 进入阶段次数 and score cells: say so, or the first
+  // time it reads a row (an echo of a later write, the first reconciliation pass) it takes them for a
+  // person's edit of server-owned cells and "restores" them to what it wrote — nothing — emptying them.
   await s.store.tableWrites.recordWrittenMany(
     bitableTarget(appToken, leadsTable),
     serverCells.map((fields, i) => ({ recordId: rows[i]!.record_id, fields })),

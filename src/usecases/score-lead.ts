@@ -39,12 +39,17 @@ export function createScoring(deps: ScoringDeps) {
     await store.leads.setDecay(lead.id, decayedDays, next ?? null);
   }
 
-  /** Write what people see: score, grade and the top reasons (keyed by the last ledger entry). */
+  /** What people see of a lead's score: 线索评分, 评分等级 and the top reasons; and the last ledger entry's id. */
+  async function cells(leadId: number): Promise<{ fields: Record<string, unknown>; last: number; lead: LeadRow }> {
+    const ledger = await store.scores.listForLead(leadId);
+    const lead = (await store.leads.get(leadId))!;
+    return { fields: { [SCORE_FIELDS.score]: lead.score, [SCORE_FIELDS.grade]: lead.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null }, last: ledger.at(-1)?.id ?? 0, lead };
+  }
+
+  /** Write what people see (keyed by the last ledger entry). */
   async function show(lead: LeadRow, now: Date): Promise<void> {
-    const ledger = await store.scores.listForLead(lead.id);
-    const fresh = (await store.leads.get(lead.id))!;
-    const last = ledger.at(-1)?.id ?? 0;
-    await writeLeadRow(store, fresh, { [SCORE_FIELDS.score]: fresh.score, [SCORE_FIELDS.grade]: fresh.grade, [SCORE_FIELDS.reasons]: reasonsText(topReasons(lines(ledger))) || null }, `score:${lead.id}:${last}:${fresh.grade ?? ''}`, now);
+    const c = await cells(lead.id);
+    await writeLeadRow(store, c.lead, c.fields, `score:${lead.id}:${c.last}:${c.lead.grade ?? ''}`, now);
   }
 
   /**
@@ -167,7 +172,7 @@ export function createScoring(deps: ScoringDeps) {
     }
   }
 
-  return { rescore, scoreActivity, penalize, decayLead, decayPass, rescheduleAll, show, silentSince };
+  return { rescore, scoreActivity, penalize, decayLead, decayPass, rescheduleAll, show, cells, silentSince };
 }
 
 export type Scoring = ReturnType<typeof createScoring>;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cellText, startSandbox } from '../support/sandbox-main.js';
 
 /**
- * `npm start` with its six months of made-up history: the server wrote each history row's 线索编号 and
+ * `npm start` with its six months of made-up history: the leads did things (活动记录) and were scored
+ * as the server scores, so their rows show believable scores on the first screen. And the server wrote each history row's 线索编号 and
  * 进入阶段次数 in the story, so reading those rows back (echoes of its later writes, the first full
  * reconciliation pass) must find nothing to restore. It used to "restore" both cells to what it had
  * recorded writing — nothing — and emptied the 线索编号 of all 260 history rows a few seconds after start.
@@ -21,6 +22,32 @@ describe('the sandbox demo history, read back by the server', () => {
       expect(rows.filter((r) => !/^[A-Z]+-\d{2}$/.test(cellText(r.fields['进入阶段次数']))).length).toBe(0);
       const reverts = run.m.logs.filter((l) => typeof l.reverted === 'number' && l.reverted > 0);
       expect(reverts, 'the server put back cells of its own history rows').toEqual([]);
+
+      // what they did: rows of 活动记录, each one activity of its lead in the store (keyed by the row), before now
+      // (the demo's one row typed at start without its 线索编号 waits for it)
+      const activityRows = (await h.rows(h.tableId('活动记录'))).filter((r) => cellText(r.fields['线索编号']));
+      const activities = h.sql<{ source_key: string; lead_key: string; type: string; occurred_at: number }>('SELECT a.source_key, l.lead_key, a.type, a.occurred_at FROM activities a JOIN leads l ON l.id = a.lead_id');
+      expect(activityRows.length).toBeGreaterThan(300);
+      expect(activities.map((a) => a.source_key).sort()).toEqual(activityRows.map((r) => `bitable:${r.record_id}`).sort());
+      const byRow = new Map(activities.map((a) => [a.source_key, a]));
+      for (const r of activityRows) {
+        const a = byRow.get(`bitable:${r.record_id}`)!;
+        expect([cellText(r.fields['线索编号']), cellText(r.fields['活动类型']), r.fields['发生时间']]).toEqual([a.lead_key, a.type, a.occurred_at]);
+      }
+      // scored by the server's rules as they happened: each row shows its lead's score, with reasons;
+      // leads that reached 商机 or 成单 were worked, so they score, and what stalled has decayed
+      await h.until('score cells written', async () => h.sql<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'in_flight')")[0]!.n === 0 || undefined, 60_000);
+      const scores = h.sql<{ record_id: string; score: number; stage: string }>('SELECT record_id, score, stage FROM leads WHERE record_id IS NOT NULL');
+      const shown = new Map((await h.rows()).map((r) => [r.record_id, r.fields]));
+      expect(scores.filter((l) => Number(shown.get(l.record_id)?.['线索评分'] ?? 0) !== l.score).map((l) => l.record_id)).toEqual([]);
+      const worked = scores.filter((l) => l.stage === 'opportunity' || l.stage === 'won');
+      expect(worked.length).toBeGreaterThan(20);
+      expect(worked.every((l) => l.score > 0 && cellText(shown.get(l.record_id)?.['评分依据']).length > 0)).toBe(true);
+      const ledger = h.sql<{ reason_code: string; n: number }>("SELECT CASE WHEN reason_code LIKE 'behaviour:%' THEN 'behaviour' ELSE reason_code END AS reason_code, COUNT(*) AS n FROM score_ledger GROUP BY 1");
+      const count = (code: string) => ledger.find((e) => e.reason_code === code)?.n ?? 0;
+      expect(count('behaviour')).toBeGreaterThan(300);
+      expect(count('source')).toBeGreaterThan(250);
+      expect(count('decay')).toBeGreaterThan(0);
     } finally {
       expect(await run.stop()).toEqual([]);
     }

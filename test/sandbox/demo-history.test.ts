@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findTransition } from '../../src/domain/journey.js';
 import { entriesOf, historiesOf } from '../../src/domain/metrics/histories.js';
@@ -45,6 +46,32 @@ describe('demo history', () => {
     expect(steps.map((s) => s.reached).every((n, i, all) => n > 0 && (i === 0 || n <= all[i - 1]!))).toBe(true);
     expect(leads.some((l) => l.transitions.some((t) => t.reason === '保护期到期'))).toBe(true);
     expect(leads.some((l) => l.transitions.some((t) => t.to === 'mql' && t.entry === 2))).toBe(true);
+  });
+
+  it('activities: of types the default 评分规则 score, in time order, only while the lead was open or nurtured, before the end; the stage history unchanged', async () => {
+    const plain = make(11);
+    const leads = demoHistory({ seed: 11, count: 400, from, to, reps: ['ou_lilei', 'ou_han'], sdr: 'ou_zhangwei', activities: true });
+    expect(leads.map(({ activities: _, ...l }) => l)).toEqual(plain.map(({ activities: _, ...l }) => l));
+    expect(plain.every((l) => l.activities.length === 0)).toBe(true);
+    const behaviour = new Set(
+      JSON.parse(readFileSync('bitable-templates/rules/scoring.json', 'utf8'))
+        .rows.filter((r: { 类别: string }) => r.类别 === '行为')
+        .map((r: { 匹配: string }) => r.匹配),
+    );
+    const stageAt = (l: (typeof leads)[number], t: number) => l.transitions.filter((x) => x.at.getTime() <= t).at(-1)!.to;
+    for (const l of leads) {
+      for (const [i, a] of l.activities.entries()) {
+        expect(behaviour.has(a.type), a.type).toBe(true);
+        expect(a.at.getTime()).toBeGreaterThanOrEqual(l.createdAt.getTime());
+        expect(a.at.getTime()).toBeLessThan(to.getTime());
+        if (i) expect(a.at.getTime()).toBeGreaterThanOrEqual(l.activities[i - 1]!.at.getTime());
+        expect(['lead', 'mql', 'sql', 'opportunity', 'nurture']).toContain(stageAt(l, a.at.getTime()));
+      }
+    }
+    // worked leads did more than the ones that went nowhere; a win came after a call or an e-mail
+    const mean = (xs: typeof leads) => xs.reduce((n, l) => n + l.activities.length, 0) / xs.length;
+    expect(mean(leads.filter((l) => l.stage === 'won'))).toBeGreaterThan(2 * mean(leads.filter((l) => l.stage === 'disqualified')));
+    for (const l of leads.filter((x) => x.stage === 'won')) expect(['电话沟通', '回复邮件']).toContain(l.activities.at(-1)!.type);
   });
 
   it('cycles add MQL → 培育池 → MQL rounds (the benchmark’s million entries)', () => {
