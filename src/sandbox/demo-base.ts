@@ -27,7 +27,7 @@ export async function seedDemoRows(k: EmuKernel, demo: DemoDirectory, appToken: 
     return t.table_id;
   };
   const now = k.clock.now();
-  const { director, salesLead, sdr, repLi, repHan, finance } = demo.users;
+  const { director, salesLead, sdr, sdrNorth, repLi, repHan, finance } = demo.users;
   const asSdr = { operator: svc.userOperator(sdr.open_id) };
   const leads = [
     {
@@ -76,7 +76,19 @@ export async function seedDemoRows(k: EmuKernel, demo: DemoDirectory, appToken: 
       成员: person(sdr),
       团队: 'SDR组',
       角色: ['SDR'],
-      负责地区: ['华东', '华北', '华南', '华中', '西南', '西北', '东北'],
+      负责地区: ['华东', '华南', '华中', '西南'],
+      分配权重: 1,
+      跟进上限: 80,
+      在岗: true,
+      直属上级: person(director),
+    },
+    {
+      姓名: '孙悦',
+      钉钉ID: demo.dingtalk.users.sdrNorth.userId,
+      成员: person(sdrNorth),
+      团队: 'SDR组',
+      角色: ['SDR'],
+      负责地区: ['华北', '东北', '西北'],
       分配权重: 1,
       跟进上限: 80,
       在岗: true,
@@ -94,6 +106,7 @@ export async function seedDemoRows(k: EmuKernel, demo: DemoDirectory, appToken: 
       跟进上限: 30,
       在岗: true,
       直属上级: person(salesLead),
+      对接SDR: person(sdr),
     },
     {
       姓名: '韩梅梅',
@@ -108,6 +121,7 @@ export async function seedDemoRows(k: EmuKernel, demo: DemoDirectory, appToken: 
       在岗: true,
       休假至: now - DAY,
       直属上级: person(salesLead),
+      对接SDR: person(sdrNorth),
     },
     { 姓名: '刘洋', 钉钉ID: demo.dingtalk.users.finance.userId, 成员: person(finance), 团队: '财务部', 角色: ['财务'], 在岗: true },
   ];

@@ -7,12 +7,12 @@ import type { DtApp, DtGroup, DtUser } from './dingtalk/org.js';
 
 /**
  * The people of the demo company the sandbox starts with: a marketing director who approves MQL→SQL,
- * an SDR, two reps and their sales lead, and finance — plus the group chat that is the "war room", and
+ * two SDRs (张伟 for the south and east, 孙悦 for the north), two reps and their sales lead, and finance — plus the group chat that is the "war room", and
  * the management group where the weekly digest goes.
  */
 export interface DemoDirectory {
   app: EmuApp;
-  users: Record<'director' | 'sdr' | 'salesLead' | 'repLi' | 'repHan' | 'finance', EmuUser>;
+  users: Record<'director' | 'sdr' | 'sdrNorth' | 'salesLead' | 'repLi' | 'repHan' | 'finance', EmuUser>;
   chat: EmuChat;
   /** 管理层周报群: the directors and finance */
   managementChat: EmuChat;
@@ -21,17 +21,18 @@ export interface DemoDirectory {
 }
 
 /** The demo people's DingTalk userIds: fixed, so the 钉钉ID column reads the same at every start. */
-const DINGTALK_IDS: Record<keyof DemoDirectory['users'], string> = { director: '0211230001', salesLead: '0211230002', sdr: '0211230003', repLi: '0211230004', repHan: '0211230005', finance: '0211230006' };
+const DINGTALK_IDS: Record<keyof DemoDirectory['users'], string> = { director: '0211230001', salesLead: '0211230002', sdr: '0211230003', repLi: '0211230004', repHan: '0211230005', finance: '0211230006', sdrNorth: '0211230007' };
 
 export function seedDemoDirectory(k: EmuKernel, app: EmuApp): DemoDirectory {
   const d = k.directory;
   const director = d.addUser({ name: '王敏', en_name: 'Wang Min', email: 'wangmin@demo.example', job_title: '市场总监' });
   const salesLead = d.addUser({ name: '陈静', en_name: 'Chen Jing', email: 'chenjing@demo.example', job_title: '销售总监' });
   const sdr = d.addUser({ name: '张伟', en_name: 'Zhang Wei', email: 'zhangwei@demo.example', job_title: '销售开发代表', leader_open_id: director.open_id });
+  const sdrNorth = d.addUser({ name: '孙悦', en_name: 'Sun Yue', email: 'sunyue@demo.example', job_title: '销售开发代表', leader_open_id: director.open_id });
   const repLi = d.addUser({ name: '李雷', en_name: 'Li Lei', email: 'lilei@demo.example', job_title: '销售', leader_open_id: salesLead.open_id });
   const repHan = d.addUser({ name: '韩梅梅', en_name: 'Han Meimei', email: 'hanmeimei@demo.example', job_title: '销售', leader_open_id: salesLead.open_id });
   const finance = d.addUser({ name: '刘洋', en_name: 'Liu Yang', email: 'liuyang@demo.example', job_title: '财务' });
-  const users = { director, sdr, salesLead, repLi, repHan, finance };
+  const users = { director, sdr, sdrNorth, salesLead, repLi, repHan, finance };
   const chat = d.addChat({ name: '线索作战群', members: Object.values(users).map((u) => u.open_id), bots: [app.app_id] });
   const managementChat = d.addChat({ name: '管理层周报群', members: [director.open_id, salesLead.open_id, finance.open_id], bots: [app.app_id] });
   return { app, users, chat, managementChat, dingtalk: seedDemoDingTalk(k, users) };

@@ -57,8 +57,8 @@ export interface DemoHistoryOptions {
   to: Date;
   /** the reps SQLs are offered to */
   reps: readonly string[];
-  /** who moves leads before a rep has them (the SDR) */
-  sdr: string;
+  /** who moves leads before a rep has them: the SDR, or the SDR covering the lead's region */
+  sdr: string | ((region: string) => string);
   /** extra MQL → 培育池 → MQL rounds per lead that reaches MQL (the benchmark uses them to reach a million transitions) */
   cycles?: number;
   /** make up each lead's activities too (the sandbox; the benchmark has no use for them) */
@@ -169,6 +169,7 @@ export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
       region: pick(REGIONS),
       need: pick(NEEDS),
     };
+    const sdr = typeof o.sdr === 'string' ? o.sdr : o.sdr(facts.region);
     const entries = new Map<string, number>();
     const transitions: DemoTransition[] = [];
     const assignments: DemoAssignment[] = [];
@@ -183,15 +184,15 @@ export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
       stage = to;
       at = t;
     };
-    enter(null, 'lead', created, 'create', o.sdr, null);
+    enter(null, 'lead', created, 'create', sdr, null);
     for (let step = 0; step < 60; step++) {
       if (cycles > 0 && stage === 'mql') {
         cycles--;
         const out1 = at + around(2) * DAY;
         const back = out1 + around(3) * DAY;
         if (back >= end) break;
-        enter('mql', 'nurture', out1, 'recycle', o.sdr, '预计一年后采购');
-        enter('nurture', 'mql', back, 'forward', o.sdr, null);
+        enter('mql', 'nurture', out1, 'recycle', sdr, '预计一年后采购');
+        enter('nurture', 'mql', back, 'forward', sdr, null);
         continue;
       }
       const moves = MOVES[stage];
@@ -216,7 +217,7 @@ export function demoHistory(o: DemoHistoryOptions): DemoLead[] {
         continue;
       }
       if (!move || due >= end) break;
-      const actor = owner ?? o.sdr;
+      const actor = owner ?? sdr;
       enter(stage, move.to, due, move.kind, actor, move.reason ?? null);
       if (move.to === 'sql' && !owner) {
         // offered to a rep: accepted (sometimes late), or returned with a reason and offered to the next

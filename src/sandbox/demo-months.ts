@@ -42,7 +42,8 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     from: new Date(now - DEMO_MONTHS.days * DAY),
     to: new Date(now - 2 * 3_600_000),
     reps: [demo.users.repLi.open_id, demo.users.repHan.open_id],
-    sdr: demo.users.sdr.open_id,
+    // 孙悦 works the north, 张伟 the rest (as in 销售团队)
+    sdr: (region) => (['华北', '东北', '西北'].includes(region) ? demo.users.sdrNorth : demo.users.sdr).open_id,
     activities: true,
   });
   const encode = bitableCellEncoder(s.template);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEMO_MONTHS } from '../../src/sandbox/demo-months.js';
 import { cellText, startSandbox } from '../support/sandbox-main.js';
 
 /**
@@ -9,7 +10,7 @@ import { cellText, startSandbox } from '../support/sandbox-main.js';
  * recorded writing — nothing — and emptied the 线索编号 of all 260 history rows a few seconds after start.
  */
 describe('the sandbox demo history, read back by the server', () => {
-  it('keeps every row’s 线索编号 and 进入阶段次数 through the first full reconciliation pass', async () => {
+  it('keeps every row’s 线索编号 and 进入阶段次数 through the first full reconciliation pass; the region’s SDR qualified each lead, which did things and shows the score they earned', async () => {
     const run = await startSandbox({ SANDBOX_DEMO_HISTORY: 'on' });
     try {
       const { h } = run;
@@ -22,6 +23,16 @@ describe('the sandbox demo history, read back by the server', () => {
       expect(rows.filter((r) => !/^[A-Z]+-\d{2}$/.test(cellText(r.fields['进入阶段次数']))).length).toBe(0);
       const reverts = run.m.logs.filter((l) => typeof l.reverted === 'number' && l.reverted > 0);
       expect(reverts, 'the server put back cells of its own history rows').toEqual([]);
+
+      // who qualified them: 孙悦 the northern leads, 张伟 the others (the history's leads are the first ones made)
+      const creators = h.sql<{ region: string; actor_id: string }>(
+        "SELECT json_extract(l.facts_json, '$.region') AS region, t.actor_id FROM stage_transitions t JOIN leads l ON l.id = t.lead_id WHERE t.from_stage IS NULL AND l.id IN (SELECT id FROM leads ORDER BY id LIMIT ?)",
+        DEMO_MONTHS.leads,
+      );
+      expect(creators).toHaveLength(DEMO_MONTHS.leads);
+      const north = new Set(['华北', '东北', '西北']);
+      expect(creators.filter((c) => c.actor_id !== h.users[north.has(c.region) ? '孙悦' : '张伟'])).toEqual([]);
+      expect(creators.filter((c) => c.actor_id === h.users['孙悦']).length).toBeGreaterThan(50);
 
       // what they did: rows of 活动记录, each one activity of its lead in the store (keyed by the row), before now
       // (the demo's one row typed at start without its 线索编号 waits for it)

@@ -40,6 +40,13 @@ describe('startSandbox (what npm start shows without credentials)', () => {
     expect(hd.created_by).toMatchObject({ id: sb.demo.users.sdr.open_id }); // typed by a person, not the app
     const team = await client.bitable.v1.appTableRecord.search({ path: { app_token: prov.appToken!, table_id: prov.tables.get('销售团队')! }, params: { page_size: 50 }, data: {} });
     expect(team.data!.items!.map((r) => r.fields['角色'])).toContainEqual(['市场总监']);
+    // two SDRs, north and the rest, each feeding the rep of their regions (对接SDR)
+    const member = (name: string) => team.data!.items!.find((r) => r.fields['姓名'] === name || JSON.stringify(r.fields['姓名']).includes(name))!.fields;
+    const sdrs = team.data!.items!.filter((r) => JSON.stringify(r.fields['角色']) === '["SDR"]');
+    expect(sdrs).toHaveLength(2);
+    expect(member('孙悦')['负责地区']).toEqual(['华北', '东北', '西北']);
+    expect(member('李雷')['对接SDR']).toMatchObject([{ id: sb.demo.users.sdr.open_id }]);
+    expect(member('韩梅梅')['对接SDR']).toMatchObject([{ id: sb.demo.users.sdrNorth.open_id }]);
     const chat = await client.im.v1.chat.get({ path: { chat_id: sb.demo.chat.chat_id } });
     expect(chat.data?.name).toBe('线索作战群');
     const boss = await client.contact.v3.user.get({ path: { user_id: sb.demo.users.repLi.open_id }, params: { user_id_type: 'open_id' } });
