@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Text } from '../domain/text.js';
+import { type Text, whenWithYear } from '../domain/text.js';
 import type { Report } from '../usecases/report.js';
 import { type Locale, num, pct, reportWords, type Table } from './report-tables.js';
 
@@ -63,7 +63,7 @@ export function renderHtml(r: Report, locale: Locale = 'zh-CN', names: ReadonlyM
     section(say.sla, html(tables.sla())),
     section(say.returns, r.returns.length ? html(tables.returns()) : note(say.noReturns)),
     section(say.stuck, r.stuck.total ? html(tables.stuckByStage()) + html(tables.stuck()) + (r.stuck.total > r.stuck.slowest.length ? note(say.stuckShown(r.stuck.slowest.length)) : '') : note(say.noStuck)),
-    `<footer>${esc(t({ zh: `生成于 ${r.generatedAt} · 口径见 docs/metrics.md`, en: `Generated ${r.generatedAt} · definitions: docs/metrics.md` }))}</footer>`,
+    `<footer>${esc(t({ zh: `生成于 ${whenWithYear(r.generatedAt)}（北京时间）· 口径见 docs/metrics.md`, en: `Generated ${whenWithYear(r.generatedAt)} (Beijing time) · definitions: docs/metrics.md` }))}</footer>`,
   ].join('\n');
 
   return `<!doctype html>

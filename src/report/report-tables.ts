@@ -1,4 +1,4 @@
-import type { Text } from '../domain/text.js';
+import { dayOf, type Text } from '../domain/text.js';
 import type { Report } from '../usecases/report.js';
 
 /**
@@ -27,9 +27,7 @@ export function reportWords(r: Report, locale: Locale, names: ReadonlyMap<string
   const paren = (x: string) => (locale === 'en' ? ` (${x})` : `（${x}）`);
   const rate = (c: { met: number; missed: number; rate: number | undefined }) => `${pct(c.rate)}${paren(`${c.met}/${c.met + c.missed}`)}`;
   const mlg = (m: Report['mlg']['period']) => `${pct(m.index)}${paren(`${m.marketing}/${m.won}`)}`;
-  /** a day in Asia/Shanghai, from epoch ms */
-  const day = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
-  const period = `${day(Date.parse(r.since))} – ${day(Date.parse(r.until) - 1)}`;
+  const period = `${dayOf(Date.parse(r.since))} – ${dayOf(Date.parse(r.until) - 1)}`;
 
   const tables = {
     funnel: (): Table => ({
@@ -117,5 +115,5 @@ export function reportWords(r: Report, locale: Locale, names: ReadonlyMap<string
     /** under the list of the slowest, when it does not hold them all */
     stuckShown: (shown: number) => t({ zh: `以上为最慢的 ${num(shown)} 条，共 ${num(r.stuck.total)} 条`, en: `The slowest ${num(shown)} of ${num(r.stuck.total)}` }),
   };
-  return { t, stage, tables, say, day, period };
+  return { t, stage, tables, say, period };
 }

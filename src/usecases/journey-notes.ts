@@ -1,11 +1,11 @@
+import { when } from '../domain/text.js';
 /**
  * What the server writes for people to read in the Bitable: the 旅程备注 note (latest first, with a
  * Beijing-time stamp) and a 阶段历史 row.
  */
-const stamp = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 
 export function journeyNote(at: Date, lines: string[]): string {
-  return `[${stamp.format(at).replace(/\//g, '-')}] ${lines.join('；')}`;
+  return `[${when(at)}] ${lines.join('；')}`;
 }
 
 export function stageHistoryRow(h: { leadKey: string; from: string; to: string; label: string; at: Date; actorId: string | undefined; reason: string | null; approvalId?: string | null }): Record<string, unknown> {

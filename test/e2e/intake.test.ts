@@ -87,6 +87,9 @@ describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
       const shown = await page.textContent('#events');
       expect(shown).toContain('远航智能装备有限公司');
       expect(shown).toContain('新线索');
+      // its times read as the sandbox page's: Beijing time, "12-07 09:31:05"
+      const first = await page.textContent('#events tr td');
+      expect(first).toMatch(/^\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
       expect(await page.textContent('#summary')).toContain('签名均已校验');
       expect(errors).toEqual([]);
     } finally {

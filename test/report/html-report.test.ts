@@ -77,4 +77,13 @@ describe('the HTML report', () => {
     expect(quiet).not.toContain('id="velocity"');
     expect(en).not.toContain('<img src=x'); // escaped in the tables, and as \u003c in the data
   });
+
+  it('dates read as everywhere else: the period in Beijing days, the time it was made in Beijing time (never UTC ISO)', async () => {
+    const r = { ...(await report()), since: '2026-09-30T16:00:00.000Z', until: '2026-12-06T16:00:00.000Z', generatedAt: '2026-12-06T16:00:00.000Z' };
+    const zh = renderHtml(r, 'zh-CN');
+    expect(zh).toContain('2026-10-01 – 2026-12-06');
+    expect(zh).toContain('生成于 2026-12-07 00:00（北京时间）');
+    expect(renderHtml(r, 'en')).toContain('Generated 2026-12-07 00:00 (Beijing time)');
+    expect(zh).not.toContain('生成于 2026-12-06T');
+  });
 });

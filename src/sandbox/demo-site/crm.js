@@ -4,7 +4,9 @@ const summary = document.getElementById('summary');
 const empty = document.getElementById('empty');
 
 // the demo company is in China: its times read in Beijing time whatever the browser's zone
-const time = (iso) => new Date(iso).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
+// ("12-07 09:31:05", as the sandbox page writes times)
+const stampFormat = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const time = (iso) => stampFormat.format(new Date(iso)).replace(/\//g, '-');
 const cell = (text, cls) => {
   const td = document.createElement('td');
   td.textContent = text;
