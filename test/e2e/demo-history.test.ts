@@ -34,6 +34,15 @@ describe('the sandbox demo history, read back by the server', () => {
       expect(creators.filter((c) => c.actor_id !== h.users[north.has(c.region) ? '孙悦' : '张伟'])).toEqual([]);
       expect(creators.filter((c) => c.actor_id === h.users['孙悦']).length).toBeGreaterThan(50);
 
+      // the Base's views show them as Feishu would: 培育池 every nurtured lead, 公海 those nobody follows
+      const views = (await h.control<Array<{ tables: Array<{ table_id: string; views: Array<{ view_id: string; view_name: string }> }> }>>('GET', '/bases'))[0]!.tables.find((t) => t.table_id === h.leads)!.views;
+      const inView = async (name: string) =>
+        (await h.control<{ records: Array<{ record_id: string }> }>('GET', `/bases/${h.app}/tables/${h.leads}/records?view=${views.find((v) => v.view_name === name)!.view_id}`)).records.map((r) => r.record_id).sort();
+      const nurtured = h.sql<{ record_id: string; owner_id: string | null }>("SELECT record_id, owner_id FROM leads WHERE stage = 'nurture' AND record_id IS NOT NULL");
+      expect(nurtured.length).toBeGreaterThan(30);
+      expect(await inView('培育池')).toEqual(nurtured.map((l) => l.record_id).sort());
+      expect((await inView('公海')).length).toBeLessThanOrEqual(nurtured.length);
+
       // what they did: rows of 活动记录, each one activity of its lead in the store (keyed by the row), before now
       // (the demo's one row typed at start without its 线索编号 waits for it)
       const activityRows = (await h.rows(h.tableId('活动记录'))).filter((r) => cellText(r.fields['线索编号']));
