@@ -63,6 +63,11 @@ describe('two instances over the long connection (and DingTalk Stream): one sock
       LOG_LEVEL: 'info',
     };
     running.push(...(await Promise.all([runMain(env), runMain(env)])));
+    // with a Feishu app configured, `npm start` is the real thing: no sandbox, no demo company
+    for (const r of running) {
+      expect(r.sandboxUrl).toBeUndefined();
+      expect(r.logs.filter((l) => /sandbox/i.test(String(l.msg)))).toEqual([]);
+    }
     const open = () => gw.list(emu.app.app_id).filter((c) => c.pings > 0);
     await waitUntil(() => open().length === 1 && dt.stream.list(dtApp.appKey).length === 1, 20_000);
     // both keep trying for the leases; only one of them ever connects to each platform
