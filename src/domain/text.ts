@@ -21,5 +21,11 @@ const dayOnly = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', ye
 export const when = (d: Date | number | string): string => stamp.format(new Date(d)).replace(/\//g, '-');
 /** "2026-11-24 14:30" in Beijing time. */
 export const whenWithYear = (d: Date | number | string): string => dated.format(new Date(d)).replace(/\//g, '-');
+const weekday = { 'zh-CN': new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', weekday: 'short' }), en: new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', weekday: 'short' }) };
+/** "2026-11-24 周二 14:30" / "2026-11-24 Tue 14:30" in Beijing time (as the sandbox clock reads, with the year). */
+export const whenWithDay = (d: Date | number | string, locale: Locale = 'zh-CN'): string => {
+  const [day, time] = whenWithYear(d).split(' ');
+  return `${day} ${weekday[locale].format(new Date(d))} ${time}`;
+};
 /** "2026-11-24", the day in Beijing time. */
 export const dayOf = (d: Date | number | string): string => dayOnly.format(new Date(d)).replace(/\//g, '-');

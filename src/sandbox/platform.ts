@@ -1,3 +1,4 @@
+import { whenWithDay } from '../domain/text.js';
 import { randomBytes } from 'node:crypto';
 import { provision } from '../bitable/provision.js';
 import type { Platform } from '../compose/services.js';
@@ -15,8 +16,6 @@ import { startSandbox } from './start-sandbox.js';
 import { sandboxStartAt } from './start-time.js';
 
 /** '2026/12/07周一 09:00' (zh) or 'Mon, 07/12/2026, 09:00' (en) in Beijing time */
-const beijingTime = (d: Date, lang: 'zh-CN' | 'en-GB') =>
-  new Intl.DateTimeFormat(lang, { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
 
 /** The demo website's form posts as this intake source (its key is new at every start). */
 export const DEMO_SOURCE = '官网表单（演示）';
@@ -128,8 +127,8 @@ export async function sandboxPlatform(o: {
         '',
         ...(movedTo
           ? [
-              `  现在是非工作时间，沙箱时钟从下一个工作时间开始：${beijingTime(movedTo, 'zh-CN')}（分配和 SLA 按工作时间计算）`,
-              `  Outside working hours now: the sandbox clock starts at the next working hour, ${beijingTime(movedTo, 'en-GB')} Beijing time (routing and SLAs count working hours)`,
+              `  现在是非工作时间，沙箱时钟从下一个工作时间开始：${whenWithDay(movedTo)}（北京时间；分配和 SLA 按工作时间计算）`,
+              `  Outside working hours now: the sandbox clock starts at the next working hour, ${whenWithDay(movedTo, 'en')} Beijing time (routing and SLAs count working hours)`,
             ]
           : []),
         '  沙箱：本地模拟的飞书，带一家演示公司（不是真正的飞书）。页面上的「试一试」一步步带你走完线索旅程。',
