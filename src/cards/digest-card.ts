@@ -1,15 +1,12 @@
+import { dayOf } from '../domain/text.js';
 import type { DigestCardState, DigestPace } from '../ports/chat.js';
 import { card, hr, nameOrDash, plain, t, text, type CardCtx, type CardJson } from './card-kit.js';
 
 export type { DigestCardState } from '../ports/chat.js';
 
 const DAY_MS = 86_400_000;
-const dayFmt = {
-  zh: new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', month: 'short', day: 'numeric' }),
-};
-const shortFmt = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit' });
-const day = (ctx: CardCtx, at: number) => (ctx.locale === 'en' ? dayFmt.en : dayFmt.zh).format(new Date(at));
+/** a day as every card writes it: "11-24" (Beijing time) */
+const day = (at: number) => dayOf(at).slice(5);
 const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 100)}%` : '—');
 const days = (ctx: CardCtx, d: number) => (ctx.locale === 'en' ? `${d.toFixed(1)} d` : `${d.toFixed(1)} 天`);
 const ms = (at: string | number | Date) => new Date(at).getTime();
@@ -41,7 +38,7 @@ function paceLine(ctx: CardCtx, p: DigestPace): string {
 export function digestCard(s: DigestCardState, ctx: CardCtx): CardJson {
   const from = ms(s.from);
   const lastDay = ms(s.to) - DAY_MS;
-  const range = ctx.locale === 'en' ? `${day(ctx, from)} – ${day(ctx, lastDay)}` : `${day(ctx, from)}—${day(ctx, lastDay)}`;
+  const range = `${day(from)} – ${day(lastDay)}`;
   const thisWeek = t(ctx, { zh: '本周', en: 'This week' });
   const lastWeek = t(ctx, { zh: '上周', en: 'Last week' });
   const elements: CardJson[] = [];
@@ -129,7 +126,7 @@ export function digestCard(s: DigestCardState, ctx: CardCtx): CardJson {
       chart_spec: {
         type: 'line',
         title: { visible: true, text: t(ctx, { zh: `近 ${s.trend.length} 周趋势`, en: `The last ${s.trend.length} weeks` }) },
-        data: { values: s.trend.flatMap((w) => [{ week: shortFmt.format(new Date(ms(w.week))), series: leads, value: w.leads }, ...(opps ? [{ week: shortFmt.format(new Date(ms(w.week))), series: opps, value: w.opportunities }] : [])]) },
+        data: { values: s.trend.flatMap((w) => [{ week: day(ms(w.week)), series: leads, value: w.leads }, ...(opps ? [{ week: day(ms(w.week)), series: opps, value: w.opportunities }] : [])]) },
         xField: 'week',
         yField: 'value',
         seriesField: 'series',

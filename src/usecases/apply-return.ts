@@ -1,6 +1,6 @@
 import type { Member } from '../domain/people.js';
 import { findStage, type Journey, type StageKind } from '../domain/journey.js';
-import type { Text } from '../domain/text.js';
+import { dayOf, type Text } from '../domain/text.js';
 import { workingStartOn, type WorkCalendar } from '../domain/work-calendar.js';
 import type { Clock } from '../lib/clock.js';
 import { MANAGER, type ReturnDestination, type ReturnReason } from '../rules/return-reasons.js';
@@ -39,8 +39,7 @@ export interface ApplyReturnDeps {
 
 const KIND_OF: Record<ReturnDestination, StageKind> = { nurture: 'nurture', cleansing: 'nurture', disqualified: 'disqualified', merge: 'disqualified', lost: 'lost' };
 const DAY = 86_400_000;
-const dateText = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
-const ymd = (d: Date) => dateText.format(d).replace(/\//g, '-');
+const ymd = (d: Date) => dayOf(d);
 
 export interface ReturnInput {
   lead: LeadRow;

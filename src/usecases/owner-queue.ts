@@ -1,3 +1,4 @@
+import { when } from '../domain/text.js';
 import type { Member } from '../domain/people.js';
 import { findStage, type Journey } from '../domain/journey.js';
 import type { Logger } from '../lib/logger.js';
@@ -25,9 +26,6 @@ export interface OwnerQueueDeps {
   offers: Offers;
   log: Logger;
 }
-
-const stamp = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
-const when = (d: Date) => stamp.format(d).replace(/\//g, '-');
 
 export function createOwnerQueue(deps: OwnerQueueDeps) {
   const { store, journey } = deps;
