@@ -70,7 +70,7 @@ describe('the numbers in the sandbox, over six months of demo history', () => {
       const list = await digests();
       return list.length ? list : undefined;
     });
-    expect(card!.card.header.title.content).toBe('线索周报：11月23日—11月29日');
+    expect(card!.card.header.title.content).toBe('线索周报：11-23 – 11-29');
     const week = createdIn('2026-11-23T00:00:00', '2026-11-30T00:00:00');
     const before = createdIn('2026-11-16T00:00:00', '2026-11-23T00:00:00');
     expect(before).toBeGreaterThan(0);
