@@ -10,6 +10,9 @@ import { TEMPLATES_DIR } from './load-journey.js';
  */
 const option = z.object({ name: z.string().min(1), color: z.number().int().min(0).max(54).optional() }).strict();
 
+/** A date field's display formats the field guide lists (docs/platform/feishu.md#22-fields). */
+export const DATE_FORMATTERS = ['yyyy/MM/dd', 'yyyy-MM-dd HH:mm', 'MM-dd', 'MM/dd/yyyy', 'dd/MM/yyyy'] as const;
+
 export const FIELD_OWNERS = ['human', 'server', 'auto'] as const;
 export type FieldOwner = (typeof FIELD_OWNERS)[number];
 
@@ -18,7 +21,7 @@ const field = z
     field_name: z.string().min(1),
     type: z.number().int().positive(),
     ui_type: z.string().optional(),
-    property: z.looseObject({ options: z.array(option).optional() }).optional(),
+    property: z.looseObject({ options: z.array(option).optional(), date_formatter: z.enum(DATE_FORMATTERS).optional() }).optional(),
     description: z.string().min(1),
     /** human: people edit it; server: only the server writes it; auto: Feishu computes it (modified time …) */
     owner: z.enum(FIELD_OWNERS),

@@ -67,33 +67,24 @@ export async function seedDemoRows(k: EmuKernel, demo: DemoDirectory, appToken: 
     asSdr,
   );
   const person = (u: { open_id: string }) => [{ id: u.open_id }];
+  /** an SDR of the demo company: qualifies the leads of their regions, reports to the marketing director */
+  const sdrRow = (name: string, who: 'sdr' | 'sdrNorth', regions: string[]) => ({
+    姓名: name,
+    钉钉ID: demo.dingtalk.users[who].userId,
+    成员: person(demo.users[who]),
+    团队: 'SDR组',
+    角色: ['SDR'],
+    负责地区: regions,
+    分配权重: 1,
+    跟进上限: 80,
+    在岗: true,
+    直属上级: person(director),
+  });
   const reps = [
     { 姓名: '王敏', 钉钉ID: demo.dingtalk.users.director.userId, 成员: person(director), 团队: '市场部', 角色: ['市场总监'], 在岗: true },
     { 姓名: '陈静', 钉钉ID: demo.dingtalk.users.salesLead.userId, 成员: person(salesLead), 团队: '华东销售组', 角色: ['销售总监'], 在岗: true },
-    {
-      姓名: '张伟',
-      钉钉ID: demo.dingtalk.users.sdr.userId,
-      成员: person(sdr),
-      团队: 'SDR组',
-      角色: ['SDR'],
-      负责地区: ['华东', '华南', '华中', '西南'],
-      分配权重: 1,
-      跟进上限: 80,
-      在岗: true,
-      直属上级: person(director),
-    },
-    {
-      姓名: '孙悦',
-      钉钉ID: demo.dingtalk.users.sdrNorth.userId,
-      成员: person(sdrNorth),
-      团队: 'SDR组',
-      角色: ['SDR'],
-      负责地区: ['华北', '东北', '西北'],
-      分配权重: 1,
-      跟进上限: 80,
-      在岗: true,
-      直属上级: person(director),
-    },
+    sdrRow('张伟', 'sdr', ['华东', '华南', '华中', '西南']),
+    sdrRow('孙悦', 'sdrNorth', ['华北', '东北', '西北']),
     {
       姓名: '李雷',
       钉钉ID: demo.dingtalk.users.repLi.userId,

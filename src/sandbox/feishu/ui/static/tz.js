@@ -24,7 +24,7 @@ export function zonedToMs(y, M, d, H, m, tz) {
   return ms;
 }
 
-/** Format with a Bitable date_formatter such as "yyyy/MM/dd HH:mm" (and ss for seconds). */
+/** Format with a Bitable date_formatter such as "yyyy-MM-dd HH:mm" (and ss for seconds). */
 export function formatDate(ms, tz, fmt = 'yyyy/MM/dd') {
   const p = partsIn(ms, tz);
   return fmt.replace(/yyyy|MM|dd|HH|mm|ss/g, (tok) => ({ yyyy: String(p.y), MM: pad(p.M), dd: pad(p.d), HH: pad(p.H), mm: pad(p.m), ss: pad(p.s) })[tok]);
