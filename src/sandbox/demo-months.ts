@@ -5,6 +5,7 @@ import { entryLabel } from '../domain/transitions.js';
 import { bitableTarget } from '../store/bitable-outbox-repo.js';
 import type { Store } from '../store/store.js';
 import type { Scoring } from '../usecases/score-lead.js';
+import type { ReturnReason } from '../rules/return-reasons.js';
 import { stageHistoryRow } from '../usecases/journey-notes.js';
 import type { DemoDirectory } from './demo-directory.js';
 import { demoHistory } from './demo-history.js';
@@ -21,12 +22,12 @@ export const DEMO_MONTHS = { leads: 295, days: 182, seed: 2026 };
  * something to show on the first start (SANDBOX_DEMO_HISTORY=on): made-up leads (demo-history.ts) that
  * came in, did things (活动记录) and moved on before now, as rows of 线索, 活动记录 and 阶段历史 in the
  * Base and as history in the server's store, as if the server had been there all along: each lead scored
- * by the real scoring at the time it came in and at each activity, so its 线索评分 and 评分依据 are
+ * by the real scoring at the time it came in, at each activity and at each return (its 扣分), so its 线索评分 and 评分依据 are
  * what the server would show (the silence decay since is the start's first decay pass). The rows are
  * written as the app (Feishu sends no events for an app's own writes), so nothing is adopted twice.
  * Only for the default journey, and only into an empty store. Returns how many leads it made.
  */
-export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken: string, s: { store: Store; journey: Journey; template: BaseTemplate; scoring: Scoring }): Promise<number> {
+export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken: string, s: { store: Store; journey: Journey; template: BaseTemplate; scoring: Scoring; returnReasons: readonly ReturnReason[] }): Promise<number> {
   if (s.journey.id !== 'default' || (await s.store.leads.count()) > 0) return 0;
   const svc = getBitable(k);
   const base = svc.state.base(appToken);
@@ -79,10 +80,23 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
         const l = leads[i]!;
         const id = ids[i]!;
         await s.scoring.rescore((await s.store.leads.get(id))!, l.createdAt);
-        for (const [n, a] of l.activities.entries()) {
-          const key = activityKeys[i]![n]!;
-          if (!(await s.store.activities.add({ leadId: id, type: a.type, at: a.at, key, detail: a.detail, now: a.at }))) continue;
-          await s.scoring.scoreActivity((await s.store.leads.get(id))!, { type: a.type, at: a.at, key, detail: a.detail }, a.at);
+        // in time order: its activities, and the returns that cost it 退回原因's 扣分 (as apply-return takes them)
+        const events = [
+          ...l.activities.map((a, n) => ({ at: a.at, activity: a, key: activityKeys[i]![n]! })),
+          ...l.assignments.flatMap((a, n) => {
+            const reason = a.returnedAt && s.returnReasons.find((r) => r.option === a.returnReason);
+            return reason ? [{ at: a.returnedAt!, reason, key: `return:demo:${keys[i]}:${n}` }] : [];
+          }),
+        ].sort((x, y) => x.at.getTime() - y.at.getTime());
+        for (const e of events) {
+          const lead = (await s.store.leads.get(id))!;
+          if ('reason' in e) {
+            await s.scoring.penalize(lead, e.reason.penalty, `return:${e.reason.option}`, `退回：${e.reason.option}`, e.key, e.at);
+            continue;
+          }
+          const a = e.activity;
+          if (!(await s.store.activities.add({ leadId: id, type: a.type, at: a.at, key: e.key, detail: a.detail, now: a.at }))) continue;
+          await s.scoring.scoreActivity(lead, { type: a.type, at: a.at, key: e.key, detail: a.detail }, a.at);
         }
         out.push((await s.scoring.cells(id)).fields);
       }

@@ -84,7 +84,7 @@ export async function sandboxPlatform(o: {
       doManualViewSteps(sandbox.emulator.kernel, appToken, s.rules.template);
       // six months of made-up history first (rows and store), so the report and the digest have numbers
       if (o.demoHistory) {
-        const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey, template: s.rules.template, scoring: s.lj.scoring });
+        const made = await seedDemoMonths(sandbox.emulator.kernel, sandbox.demo, appToken, { store: s.store, journey: s.rules.journey, template: s.rules.template, scoring: s.lj.scoring, returnReasons: s.rules.returnReasons });
         if (made) log.info({ leads: made }, 'sandbox demo history: six months of made-up leads');
       }
       await sandbox.seedDemoRows(appToken);

@@ -68,6 +68,12 @@ describe('the sandbox demo history, read back by the server', () => {
       expect(count('behaviour')).toBeGreaterThan(300);
       expect(count('source')).toBeGreaterThan(250);
       expect(count('decay')).toBeGreaterThan(0);
+      // a lead a rep returned lost 退回原因's 扣分 then, as the server takes it
+      const returns = h.sql<{ lead_id: number; reason_code: string; delta: number; returned: number }>(
+        "SELECT s.lead_id, s.reason_code, s.delta, (SELECT COUNT(*) FROM assignments a WHERE a.lead_id = s.lead_id AND 'return:' || a.return_reason = s.reason_code AND a.returned_at = s.at) AS returned FROM score_ledger s WHERE s.reason_code LIKE 'return:%'",
+      );
+      expect(returns.length).toBeGreaterThan(3);
+      expect(returns.filter((r) => r.delta >= 0 || r.returned !== 1)).toEqual([]);
     } finally {
       expect(await run.stop()).toEqual([]);
     }
