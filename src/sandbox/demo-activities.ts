@@ -15,6 +15,9 @@ export interface DemoActivity {
 }
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** Beijing is UTC+8 */
+const BEIJING = 8 * HOUR;
 
 type Kind = { type: string; details: readonly string[] };
 const A = {
@@ -54,8 +57,13 @@ const FADE_DAYS = 14;
 export function demoActivities(transitions: readonly DemoTransition[], end: number, marketing: boolean, rnd: () => number): DemoActivity[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const out: DemoActivity[] = [];
+  /** people call, write and visit in the daytime: 09:00–19:00 Beijing time that day, or the day before or after if the stay holds it */
+  const daytime = (at: number, from: number, to: number) => {
+    const day = Math.floor((at + BEIJING) / DAY) * DAY - BEIJING + (9 + 10 * rnd()) * HOUR;
+    return Math.floor([day, day - DAY, day + DAY].find((x) => x >= from && x < to) ?? at);
+  };
   const add = (kind: Kind, at: number) => {
-    if (at < end) out.push({ type: kind.type, at: new Date(Math.floor(at)), detail: pick(kind.details) });
+    if (at < end) out.push({ type: kind.type, at: new Date(at), detail: pick(kind.details) });
   };
   for (let i = 0; i < transitions.length; i++) {
     const stay = transitions[i]!;
@@ -69,12 +77,14 @@ export function demoActivities(transitions: readonly DemoTransition[], end: numb
     // interest that did not lead anywhere fades: a stay that ends aside, or has not ended, is busy only
     // in its first two weeks (then the silence decay takes the score down, as it would)
     const busyUntil = forward ? to : Math.min(to, from + FADE_DAYS * DAY);
-    // during the stay: about one per `every` days, at random moments (a lead just in may have none yet)
-    const n = Math.floor(((busyUntil - from) / DAY / every) * (0.5 + rnd()));
-    for (let k = 0; k < n; k++) add(pick(during), from + rnd() * (busyUntil - from));
-    // just before a move forward: what tipped it (a demo request before SQL, a call before the win)
+    // just before a move forward: what tipped it (a demo request before SQL, a call before the win), the last of the stay
     const tipping = forward ? BEFORE[next!.to] : undefined;
-    if (tipping) add(pick(tipping), to - Math.min(to - from, DAY) * (0.2 + 0.6 * rnd()));
+    const tippedAt = tipping ? daytime(to - Math.min(to - from, DAY) * (0.2 + 0.6 * rnd()), from, to) : busyUntil;
+    // during the stay: about one per `every` days, at random moments (a lead just in may have none yet)
+    const until = Math.min(busyUntil, tippedAt);
+    const n = Math.floor(((until - from) / DAY / every) * (0.5 + rnd()));
+    for (let k = 0; k < n; k++) add(pick(during), daytime(from + rnd() * (until - from), from, until));
+    if (tipping) add(pick(tipping), tippedAt);
   }
   return out.sort((a, b) => a.at.getTime() - b.at.getTime());
 }

@@ -68,6 +68,10 @@ describe('demo history', () => {
         expect(['lead', 'mql', 'sql', 'opportunity', 'nurture']).toContain(stageAt(l, a.at.getTime()));
       }
     }
+    // in the daytime (Beijing 09:00–19:00), unless the stay was too short to hold one
+    const all = leads.flatMap((l) => l.activities);
+    const hour = (d: Date) => (d.getUTCHours() + 8) % 24;
+    expect(all.filter((a) => hour(a.at) >= 9 && hour(a.at) < 19).length / all.length).toBeGreaterThan(0.95);
     // worked leads did more than the ones that went nowhere; a win came after a call or an e-mail
     const mean = (xs: typeof leads) => xs.reduce((n, l) => n + l.activities.length, 0) / xs.length;
     expect(mean(leads.filter((l) => l.stage === 'won'))).toBeGreaterThan(2 * mean(leads.filter((l) => l.stage === 'disqualified')));
