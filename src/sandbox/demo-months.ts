@@ -8,7 +8,7 @@ import type { Scoring } from '../usecases/score-lead.js';
 import type { ReturnReason } from '../rules/return-reasons.js';
 import { stageHistoryRow } from '../usecases/journey-notes.js';
 import type { DemoDirectory } from './demo-directory.js';
-import { demoHistory } from './demo-history.js';
+import { type DemoLead, demoHistory } from './demo-history.js';
 import { getBitable } from './feishu/bitable/module.js';
 import type { EmuKernel } from './feishu/kernel/kernel.js';
 import { storeDemoHistory } from './store-demo-history.js';
@@ -72,38 +72,7 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
   }
   const ids = await storeDemoHistory(s.store, s.journey.id, leads, { keyOf: (i) => keys[i]! });
   // scored as they happened (no row yet: nothing is queued for the table; the cells go into the rows below)
-  const scoreCells: Array<Record<string, unknown>> = [];
-  for (let start = 0; start < leads.length; start += 100) {
-    const part = await s.store.transaction(async () => {
-      const out: Array<Record<string, unknown>> = [];
-      for (let i = start; i < Math.min(leads.length, start + 100); i++) {
-        const l = leads[i]!;
-        const id = ids[i]!;
-        await s.scoring.rescore((await s.store.leads.get(id))!, l.createdAt);
-        // in time order: its activities, and the returns that cost it 退回原因's 扣分 (as apply-return takes them)
-        const events = [
-          ...l.activities.map((a, n) => ({ at: a.at, activity: a, key: activityKeys[i]![n]! })),
-          ...l.assignments.flatMap((a, n) => {
-            const reason = a.returnedAt && s.returnReasons.find((r) => r.option === a.returnReason);
-            return reason ? [{ at: a.returnedAt!, reason, key: `return:demo:${keys[i]}:${n}` }] : [];
-          }),
-        ].sort((x, y) => x.at.getTime() - y.at.getTime());
-        for (const e of events) {
-          const lead = (await s.store.leads.get(id))!;
-          if ('reason' in e) {
-            await s.scoring.penalize(lead, e.reason.penalty, `return:${e.reason.option}`, `退回：${e.reason.option}`, e.key, e.at);
-            continue;
-          }
-          const a = e.activity;
-          if (!(await s.store.activities.add({ leadId: id, type: a.type, at: a.at, key: e.key, detail: a.detail, now: a.at }))) continue;
-          await s.scoring.scoreActivity(lead, { type: a.type, at: a.at, key: e.key, detail: a.detail }, a.at);
-        }
-        out.push((await s.scoring.cells(id)).fields);
-      }
-      return out;
-    });
-    scoreCells.push(...part);
-  }
+  const scoreCells = await scoreAsItHappened(s, leads, ids, (i) => ({ lead: keys[i]!, activities: activityKeys[i]! }));
   // the cells the server owns, as it would have written them (its 线索编号, the last entry's label, the score)
   const serverCells = leads.map((l, i) => {
     const last = l.transitions.at(-1)!;
@@ -162,4 +131,50 @@ export async function seedDemoMonths(k: EmuKernel, demo: DemoDirectory, appToken
     for (let i = 0; i < entries.length; i += 500) await svc.createRecords(appToken, historyTable, entries.slice(i, i + 500), asApp);
   }
   return leads.length;
+}
+
+/**
+ * Each made-up lead scored by the server's own scoring as its story went: the profile when it came in,
+ * then in time order its activities (stored as the server stores a row of 活动记录) and the returns that
+ * cost it 退回原因's 扣分 (as apply-return takes them). Returns each lead's score cells.
+ */
+async function scoreAsItHappened(
+  s: { store: Store; scoring: Scoring; returnReasons: readonly ReturnReason[] },
+  leads: readonly DemoLead[],
+  ids: readonly number[],
+  keysOf: (i: number) => { lead: string; activities: readonly string[] },
+): Promise<Array<Record<string, unknown>>> {
+  const cells: Array<Record<string, unknown>> = [];
+  for (let start = 0; start < leads.length; start += 100) {
+    const part = await s.store.transaction(async () => {
+      const out: Array<Record<string, unknown>> = [];
+      for (let i = start; i < Math.min(leads.length, start + 100); i++) {
+        const l = leads[i]!;
+        const id = ids[i]!;
+        const keys = keysOf(i);
+        await s.scoring.rescore((await s.store.leads.get(id))!, l.createdAt);
+        const events = [
+          ...l.activities.map((a, n) => ({ at: a.at, activity: a, key: keys.activities[n]! })),
+          ...l.assignments.flatMap((a, n) => {
+            const reason = a.returnedAt && s.returnReasons.find((r) => r.option === a.returnReason);
+            return reason ? [{ at: a.returnedAt!, reason, key: `return:demo:${keys.lead}:${n}` }] : [];
+          }),
+        ].sort((x, y) => x.at.getTime() - y.at.getTime());
+        for (const e of events) {
+          const lead = (await s.store.leads.get(id))!;
+          if ('reason' in e) {
+            await s.scoring.penalize(lead, e.reason.penalty, `return:${e.reason.option}`, `退回：${e.reason.option}`, e.key, e.at);
+            continue;
+          }
+          const a = e.activity;
+          if (!(await s.store.activities.add({ leadId: id, type: a.type, at: a.at, key: e.key, detail: a.detail, now: a.at }))) continue;
+          await s.scoring.scoreActivity(lead, { type: a.type, at: a.at, key: e.key, detail: a.detail }, a.at);
+        }
+        out.push((await s.scoring.cells(id)).fields);
+      }
+      return out;
+    });
+    cells.push(...part);
+  }
+  return cells;
 }

@@ -15,8 +15,6 @@ import { loadWorkCalendar } from '../rules/work-calendar.js';
 import { startSandbox } from './start-sandbox.js';
 import { sandboxStartAt } from './start-time.js';
 
-/** '2026/12/07周一 09:00' (zh) or 'Mon, 07/12/2026, 09:00' (en) in Beijing time */
-
 /** The demo website's form posts as this intake source (its key is new at every start). */
 export const DEMO_SOURCE = '官网表单（演示）';
 /** The demo CRM (/demo/crm) hears the lead events as this webhook subscriber. */

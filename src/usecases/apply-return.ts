@@ -39,7 +39,6 @@ export interface ApplyReturnDeps {
 
 const KIND_OF: Record<ReturnDestination, StageKind> = { nurture: 'nurture', cleansing: 'nurture', disqualified: 'disqualified', merge: 'disqualified', lost: 'lost' };
 const DAY = 86_400_000;
-const ymd = (d: Date) => dayOf(d);
 
 export interface ReturnInput {
   lead: LeadRow;
@@ -97,7 +96,7 @@ export function createApplyReturn(deps: ApplyReturnDeps) {
       reengageAt = workingStartOn(deps.calendar, new Date(now.getTime() + reason.reengageDays * DAY));
       await store.timers.schedule({ kind: REENGAGE, leadId: lead.id, dueAt: reengageAt, payload: { reason: reason.option, notify: reason.notify, by: i.ownerId }, dedupeKey: `reengage:${i.assignmentId}`, now });
       extra['重新激活'] = reengageAt.getTime();
-      parts.push({ zh: `${ymd(reengageAt)} 重新激活`, en: `re-engage on ${ymd(reengageAt)}` });
+      parts.push({ zh: `${dayOf(reengageAt)} 重新激活`, en: `re-engage on ${dayOf(reengageAt)}` });
     }
     // 5. whom to tell
     const told = new Set<string>();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { hasChromium, launchChromium, NO_CHROMIUM_REASON, submitDemoForm } from '../support/browser.js';
 import { cellText, startSandbox } from '../support/sandbox-main.js';
 
 /**
@@ -60,15 +60,7 @@ describe.skipIf(!hasChromium)(hasChromium ? 'the guided walk (试一试) in Chro
 
     // 1. the demo web form, in its own tab
     const [form] = await Promise.all([context.waitForEvent('page'), step('form').locator('a').click()]);
-    await form.waitForSelector('#company');
-    await form.fill('#company', COMPANY);
-    await form.fill('#contact_name', '陈工');
-    await form.fill('#phone', '13600001234');
-    await form.fill('#title', '信息化总监');
-    await form.selectOption('#industry', '制造业');
-    await form.selectOption('#size', '200-999人');
-    await form.fill('#need', '设备数据采集与产线看板，预算已批');
-    await form.click('#submit');
+    await submitDemoForm(form, { company: COMPANY, contact_name: '陈工', phone: '13600001234', title: '信息化总监', industry: '制造业', size: '200-999人', need: '设备数据采集与产线看板，预算已批' });
     await form.locator('#result.ok', { hasText: 'XS-' }).waitFor();
     const leadId = /XS-\d{6}/.exec((await form.locator('#result').textContent()) ?? '')![0];
     await shot(form, 'web-form');

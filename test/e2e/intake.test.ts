@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium, NO_CHROMIUM_REASON } from '../support/browser.js';
+import { hasChromium, launchChromium, NO_CHROMIUM_REASON, submitDemoForm } from '../support/browser.js';
 import { cellText as text, type sandboxHarness, type SandboxCard, sandboxForFile } from '../support/sandbox-main.js';
 
 /**
@@ -22,13 +22,7 @@ describe('intake in the sandbox: the demo web form posts to /api/leads', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${m.sandboxUrl}/demo/form`);
-      await page.fill('#company', '远航智能装备有限公司');
-      await page.fill('#contact_name', '赵磊');
-      await page.fill('#phone', '138 0013 9999');
-      await page.selectOption('#industry', '制造业');
-      await page.selectOption('#size', '1000人以上');
-      await page.fill('#need', '产线设备联网');
-      await page.click('#submit');
+      await submitDemoForm(page, { company: '远航智能装备有限公司', contact_name: '赵磊', phone: '138 0013 9999', industry: '制造业', size: '1000人以上', need: '产线设备联网' });
       await page.waitForFunction(() => document.getElementById('result')!.className === 'ok' && document.getElementById('result')!.textContent!.includes('线索编号'), null, { timeout: 15_000 });
       const id = (await page.getAttribute('#lead-form', 'data-lead-id'))!;
       expect(id).toMatch(/^XS-\d{6}$/);

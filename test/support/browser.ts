@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /**
  * Headless Chromium for browser tests, through playwright-core (no bundled browser download). CI
@@ -13,4 +13,13 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** The demo website's form (/demo/form) filled in as a visitor would, and sent. */
+export async function submitDemoForm(page: Page, f: { company: string; contact_name: string; phone: string; title?: string; industry: string; size: string; need: string }): Promise<void> {
+  await page.waitForSelector('#company');
+  for (const id of ['company', 'contact_name', 'phone', 'title', 'need'] as const) if (f[id] !== undefined) await page.fill(`#${id}`, f[id]);
+  await page.selectOption('#industry', f.industry);
+  await page.selectOption('#size', f.size);
+  await page.click('#submit');
 }
